@@ -1,0 +1,275 @@
+"""The core commands: parse, call one use case, render."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from cli.console import console, print_json, say
+from cli.main import EXIT_BLOCKED, cli, option, settings
+from workflow.i18n import N_, _
+
+FILE_PATH = click.Path(path_type=Path, dir_okay=False)
+CAMPAIGN_OPT = option("--campaign", metavar="NAME",
+                            help=N_("Campaign name (may be left out when only one is active)."))
+JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
+
+
+def _ctx():  # type: ignore[no-untyped-def]
+    return settings(click.get_current_context()).context()
+
+
+# -- init --------------------------------------------------------------------
+@cli.command(help=N_("Create or upgrade the database; safe to repeat."))
+def init() -> None:
+    from workflow import usecases
+
+    ctx = _ctx()
+    before, after = usecases.init(ctx)
+    where = ctx.db.path or ctx.db.url
+    if before is None:
+        say(_("Created database {where} (schema {rev}).").format(where=where, rev=after))
+    elif before == after:
+        say(_("Database {where} is up to date (schema {rev}).").format(where=where, rev=after))
+    else:
+        say(_("Upgraded database {where} from schema {old} to {rev}.").format(
+            where=where, old=before, rev=after))
+
+
+# -- definition --------------------------------------------------------------
+@cli.group(help=N_("Campaign definition files."))
+def definition() -> None:
+    pass
+
+
+@definition.command("check", help=N_("Validate a definition file; print its phases and requirements."))
+@click.argument("file")
+def definition_check(file: str) -> None:
+    from workflow import definition as defs
+    from workflow.i18n import pick
+
+    d = defs.load(file)
+    say(_("{source}: valid definition '{key}' ({title})").format(
+        source=d.source, key=d.key, title=pick(d.spec.title.as_dict())))
+    table = Table(_("Phase"), _("Requirement"), _("Filed by"), _("Count"), _("Due"), _("Exit condition"))
+    for phase in d.spec.phases:
+        first = True
+        for req in phase.requirements:
+            table.add_row(
+                f"{phase.key}\n{pick(phase.title.as_dict())}" if first else "",
+                f"{req.key}\n{pick(req.title.as_dict())}",
+                _("leading group") if req.filer == "leading-group" else _("each office"),
+                str(req.count), req.due or _("phase end"), "✓" if req.exit else "",
+            )
+            first = False
+        extra = [c for c in d.exit_conditions[phase.key] if c.type != "requirement-filed"]
+        for cond in extra:
+            table.add_row("", cond.type, "", "", "", cond.describe(d))
+        table.add_section()
+    table.add_row(d.spec.final.key, pick(d.spec.final.title.as_dict()), "", "", "", "")
+    console.print(table)
+    if d.spec.parameters:
+        params = Table(_("Parameter"), _("Default"), _("Meaning"))
+        for key, p in d.spec.parameters.items():
+            params.add_row(key, str(p.default), pick(p.title.as_dict()))
+        console.print(params)
+
+
+# -- campaign ----------------------------------------------------------------
+@cli.group(help=N_("Start and list campaigns."))
+def campaign() -> None:
+    pass
+
+
+@campaign.command("start", help=N_("Start a campaign from a definition file or bundled name."))
+@click.argument("file")
+@option("--name", required=True, help=N_("Name of this campaign, e.g. 2026."))
+@option("--start", "start", required=True, metavar="YYYY-MM-DD", help=N_("First day of the campaign."))
+@option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=N_("Override a definition parameter; repeatable."))
+@option("--offices", type=FILE_PATH, metavar="ROSTER.csv", help=N_("Import the offices from a roster CSV."))
+def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None) -> None:
+    from workflow import usecases
+
+    info = usecases.start_campaign(_ctx(), file, name, start, sets, offices)
+    say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
+        name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
+
+
+@campaign.command("list", help=N_("List campaigns."))
+@JSON_OPT
+def campaign_list(as_json: bool) -> None:
+    from workflow import usecases
+
+    rows = usecases.list_campaigns(_ctx())
+    if as_json:
+        print_json([
+            {"name": c.name, "definition": c.definition, "title": c.title,
+             "start": c.start.isoformat(), "end": c.end.isoformat(), "timezone": c.timezone,
+             "status": c.status, "offices": c.sections, "parameters": c.parameters}
+            for c in rows
+        ])
+        return
+    table = Table(_("Campaign"), _("Definition"), _("Start"), _("End"), _("Offices"), _("Status"))
+    for c in rows:
+        table.add_row(c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end),
+                      str(c.sections), c.status)
+    console.print(table)
+
+
+# -- offices -----------------------------------------------------------------
+@cli.group(help=N_("The offices (sections) taking part in a campaign."))
+def office() -> None:
+    pass
+
+
+@office.command("add", help=N_("Add one office to a campaign."))
+@click.argument("name")
+@option("--email", metavar="E", help=N_("The office's e-mail address."))
+@option("--head", metavar="H", help=N_("The office head (first responsible person)."))
+@CAMPAIGN_OPT
+def office_add(name: str, email: str | None, head: str | None, campaign: str | None) -> None:
+    from workflow import usecases
+
+    cname = usecases.add_office(_ctx(), campaign, name, email, head)
+    say(_("Added office '{name}' to campaign '{campaign}'.").format(name=name.strip(), campaign=cname))
+
+
+@office.command("import", help=N_("Import offices from a roster CSV (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK)."))
+@click.argument("roster", type=FILE_PATH)
+@CAMPAIGN_OPT
+def office_import(roster: Path, campaign: str | None) -> None:
+    from workflow import usecases
+
+    cname, n = usecases.import_offices(_ctx(), campaign, roster)
+    say(_("Imported {n} offices into campaign '{campaign}'.").format(n=n, campaign=cname))
+
+
+@office.command("list", help=N_("List the offices of a campaign."))
+@CAMPAIGN_OPT
+@JSON_OPT
+def office_list(campaign: str | None, as_json: bool) -> None:
+    from workflow import usecases
+
+    rows = usecases.list_offices(_ctx(), campaign)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(_("Office"), _("E-mail"), _("Head"), _("Phase"))
+    for r in rows:
+        table.add_row(r["office"], r["email"] or "", r["head"] or "", r["state"])
+    console.print(table)
+
+
+# -- status ------------------------------------------------------------------
+@cli.command(help=N_("One row per office: phase, what blocks it, next due date."))
+@CAMPAIGN_OPT
+@JSON_OPT
+def status(campaign: str | None, as_json: bool) -> None:
+    from workflow import usecases
+
+    st = usecases.status(_ctx(), campaign)
+    if as_json:
+        print_json([r.as_json() for r in st.rows])
+        return
+    c = st.campaign
+    say(_("Campaign '{name}' ({title}), {start} to {end}").format(
+        name=c.name, title=c.title, start=c.start, end=c.end))
+    table = Table(_("Office"), _("Phase"), _("Blocked by"), _("Next due"))
+    for r in st.rows:
+        table.add_row(
+            r.office, r.state_title, "\n".join(r.blocker_titles) or "—",
+            f"{r.next_due}" if r.next_due else "—",
+        )
+    console.print(table)
+
+
+# -- file --------------------------------------------------------------------
+@cli.command("file", help=N_("File a document for a requirement (use 领导小组 as OFFICE for the leading group)."))
+@click.argument("office")
+@click.argument("requirement")
+@click.argument("path", type=click.Path(path_type=Path))
+@option("--note", metavar="TEXT", help=N_("A note kept with the filing."))
+@CAMPAIGN_OPT
+def file_cmd(office: str, requirement: str, path: Path, note: str | None, campaign: str | None) -> None:
+    from workflow import usecases
+
+    f = usecases.file_document(_ctx(), campaign, office, requirement, path, note)
+    counted = f" ({f.count}/{f.needed})" if f.needed > 1 else ""
+    say(_("Filed '{title}' for {office}{counted}: {filename} (sha256 {sha}).").format(
+        title=f.requirement_title, office=f.office, counted=counted, filename=f.filename,
+        sha=f.sha256[:12]))
+
+
+# -- advance -----------------------------------------------------------------
+@cli.command(help=N_("Move offices to their next phase where every exit condition holds."))
+@click.argument("offices", nargs=-1)
+@option("--all", "all_", is_flag=True, help=N_("Every office of the campaign."))
+@option("--dry-run", is_flag=True, help=N_("Show what would happen; change nothing."))
+@option("--force", is_flag=True, help=N_("Override unmet exit conditions (needs --reason)."))
+@option("--reason", metavar="TEXT", help=N_("Why the guard is overridden; recorded in history."))
+@CAMPAIGN_OPT
+@JSON_OPT
+def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, reason: str | None,
+            campaign: str | None, as_json: bool) -> None:
+    from workflow import usecases
+    from workflow.errors import InputError
+
+    if all_ and offices:
+        raise InputError(_("give office names or --all, not both"))
+    if not all_ and not offices:
+        raise InputError(_("name at least one office, or use --all"))
+    outcomes = usecases.advance(_ctx(), campaign, None if all_ else list(offices),
+                                dry_run=dry_run, force=force, reason=reason)
+    blocked = [o for o in outcomes if o.blocked]
+    if as_json:
+        print_json([o.as_json() for o in outcomes])
+    else:
+        prefix = _("[dry run] ") if dry_run else ""
+        for o in outcomes:
+            if o.final:
+                say(prefix + _("{office}: already completed").format(office=o.office))
+            elif o.dest and o.forced:
+                say(prefix + _("{office}: {src} → {dst} (forced; overrode {keys})").format(
+                    office=o.office, src=o.source, dst=o.dest, keys=", ".join(k for k, _t, _d in o.unmet)))
+            elif o.dest:
+                say(prefix + _("{office}: {src} → {dst}").format(office=o.office, src=o.source, dst=o.dest))
+            else:
+                missing = "; ".join(f"{k} ({t}{', ' + d if d else ''})" for k, t, d in o.unmet)
+                say(prefix + _("{office}: blocked in {src}, missing {missing}").format(
+                    office=o.office, src=o.source, missing=missing))
+        moved = sum(1 for o in outcomes if o.dest)
+        say(prefix + _("{moved} advanced, {blocked} blocked.").format(moved=moved, blocked=len(blocked)))
+    if blocked:
+        sys.exit(EXIT_BLOCKED)
+
+
+# -- history -----------------------------------------------------------------
+@cli.command(help=N_("Every change of one office, oldest first (领导小组 for the leading group)."))
+@click.argument("office")
+@CAMPAIGN_OPT
+@JSON_OPT
+def history(office: str, campaign: str | None, as_json: bool) -> None:
+    from workflow import usecases
+
+    rows = usecases.history(_ctx(), campaign, office)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(_("#"), _("Time (UTC)"), _("Actor"), _("Action"), _("From"), _("To"), _("Reason / detail"))
+    for r in rows:
+        detail = r["detail"]
+        extra = ""
+        if "requirement" in detail:
+            extra = f"{detail['requirement']}: {detail.get('filename', '')}"
+        elif detail.get("overridden"):
+            extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
+        text = " · ".join(x for x in (r["reason"], extra) if x)
+        table.add_row(str(r["seq"]), r["at"].replace("+00:00", "Z"), r["actor"], r["action"],
+                      r["from"] or "", r["to"] or "", text)
+    console.print(table)
+
+
+from cli import demo  # noqa: E402,F401  (registers `manyi demo`)

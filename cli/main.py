@@ -1,0 +1,159 @@
+"""The ``manyi`` console: global options, error translation, command registry.
+
+Start-up stays light: this module imports click and our i18n only; each
+command imports the database stack when it runs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from workflow.errors import CampaignError, ConfigError
+from workflow.i18n import _, detect_language, set_language
+
+if TYPE_CHECKING:
+    from workflow.usecases import Context
+
+EXIT_ERROR = 1
+EXIT_BLOCKED = 3
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def parse_now(raw: str) -> datetime:
+    """``MANYI_NOW`` as an aware UTC instant; naive values are Asia/Shanghai time."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise ConfigError(
+            "MANYI_NOW", _("'{v}' is not an ISO 8601 date or time").format(v=raw)
+        ) from None
+    if len(raw.strip()) == 10:  # a bare date: midnight
+        value = datetime.combine(value.date(), time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(DEFAULT_TZ))
+    return value.astimezone(UTC)
+
+
+@dataclass
+class Settings:
+    db: str | None
+    actor: str
+    _context: Context | None = None
+
+    def context(self) -> Context:
+        """The use-case context; imports the storage stack on first use."""
+        if self._context is None:
+            from storage.db import Database
+            from workflow.usecases import Context
+
+            raw_now = os.environ.get("MANYI_NOW")
+            if raw_now:
+                fixed = parse_now(raw_now)
+                clock = lambda: fixed  # noqa: E731
+            else:
+                clock = lambda: datetime.now(UTC)  # noqa: E731
+            self._context = Context(Database(self.db), self.actor, clock)
+        return self._context
+
+
+class _TranslatedHelp:
+    """Help text stored as an English msgid and translated when it is shown.
+
+    Click reads ``help`` only when rendering, so a property is enough to make
+    ``--lang`` (parsed after the commands are defined) apply to every help text.
+    """
+
+    __slots__ = ()
+    _help_msgid: str | None = None
+
+    @property
+    def help(self) -> str | None:
+        return _(self._help_msgid) if self._help_msgid else self._help_msgid
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help_msgid = value
+
+
+class TOption(_TranslatedHelp, click.Option):
+    pass
+
+
+def option(*decls: str, **attrs: Any) -> Any:
+    """``click.option`` whose help is translated when shown."""
+    return click.option(*decls, cls=TOption, **attrs)
+
+
+class TCommand(_TranslatedHelp, click.Command):
+    pass
+
+
+class ManyiGroup(_TranslatedHelp, click.Group):
+    """A group that turns our errors into one line on stderr and exit 1."""
+
+    command_class = TCommand
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CampaignError as exc:
+            fail(str(exc))
+
+
+ManyiGroup.group_class = ManyiGroup
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    click.echo(_("Error: {message}").format(message=message), err=True)
+    sys.exit(code)
+
+
+def _default_actor() -> str:
+    env = os.environ.get("MANYI_USER")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    lang = detect_language(value)
+    set_language(lang)
+    return lang
+
+
+@click.group(cls=ManyiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@option("--db", metavar="URL", help="Database URL or SQLite file path (env MANYI_DB; default manyi.db).")
+@option("--as", "actor", metavar="NAME", help="Who is acting, recorded in history (env MANYI_USER; default the login name).")
+@option("--lang", type=click.Choice(["zh", "en"]), callback=_set_lang, is_eager=True,
+              expose_value=False, help="Language of messages (env MANYI_LANG; default from the locale, Chinese first).")
+@click.version_option(package_name="manyi")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
+    """manyi (满意): run multi-phase campaigns such as 创建"人民满意单位"活动 as state machines."""
+    ctx.obj = Settings(db=db, actor=(actor or _default_actor()).strip() or "unknown")
+
+
+def settings(ctx: click.Context) -> Settings:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)
+    return obj
+
+
+def main() -> None:
+    set_language(detect_language())
+    cli.main(prog_name="manyi")
+
+
+from cli import commands  # noqa: E402,F401  (registers the commands on `cli`)

@@ -1,0 +1,192 @@
+"""Engines, sessions and the schema version.
+
+``Database`` is the one place that knows the URL, the SQLite pragmas, the
+write-transaction discipline and how SQLAlchemy's errors are told to a user.
+
+SQLite runs in WAL mode with a busy timeout; write transactions start with
+``BEGIN IMMEDIATE`` so two writers serialise at the start of a command
+instead of failing half-way. Read transactions use a plain deferred BEGIN.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from workflow.errors import ConfigError, StorageError
+from workflow.i18n import _
+
+DEFAULT_DB = "manyi.db"
+SCHEMA_HEAD = "0001"
+BUSY_TIMEOUT_MS = 15000
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def resolve_url(value: str | None) -> str:
+    """``--db``/``MANYI_DB`` to an SQLAlchemy URL; a plain path means a SQLite file."""
+    value = value or os.environ.get("MANYI_DB") or DEFAULT_DB
+    if "://" not in value:
+        return "sqlite:///" + str(Path(value).expanduser().resolve())
+    if value.startswith(("postgresql://", "postgres://")):
+        value = "postgresql+psycopg://" + value.split("://", 1)[1]
+    try:
+        make_url(value)
+    except ArgumentError:
+        raise ConfigError("MANYI_DB", _("not a database URL: {v}").format(v=value)) from None
+    return value
+
+
+class Database:
+    """A database plus the folders that live beside it (blobs, outbox)."""
+
+    def __init__(self, url: str | None = None):
+        self.url = resolve_url(url)
+        parsed = make_url(self.url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            path = Path(parsed.database or DEFAULT_DB)
+            self.path: Path | None = path
+            self.home = path.parent
+            if not self.home.is_dir():
+                raise ConfigError(
+                    "MANYI_DB", _("folder does not exist: {p}").format(p=self.home)
+                )
+            self.blob_root = Path(str(path) + ".blobs")
+        else:
+            self.path = None
+            self.home = Path(os.environ.get("MANYI_HOME", ".")).resolve()
+            self.blob_root = Path(os.environ.get("MANYI_BLOBS", self.home / "manyi-blobs"))
+        self.outbox = self.home / "outbox"
+        self.engine = self._make_engine()
+
+    def _make_engine(self) -> Engine:
+        try:
+            if self.is_sqlite:
+                engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+                @event.listens_for(engine, "connect")
+                def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+                    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+                    cur = dbapi_conn.cursor()
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                    cur.execute("PRAGMA foreign_keys=ON")
+                    cur.execute("PRAGMA synchronous=NORMAL")
+                    cur.close()
+
+                @event.listens_for(engine, "begin")
+                def _on_begin(conn):  # type: ignore[no-untyped-def]
+                    if conn.get_execution_options().get("manyi_write"):
+                        conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    else:
+                        conn.exec_driver_sql("BEGIN")
+
+                return engine
+            return create_engine(self.url, pool_pre_ping=False)
+        except (SQLAlchemyError, ImportError) as exc:
+            raise ConfigError("MANYI_DB", str(exc).splitlines()[0]) from None
+
+    # -- schema ------------------------------------------------------------
+    def schema_revision(self) -> str | None:
+        with self._translate():
+            with self.engine.connect() as conn:
+                has = conn.dialect.has_table(conn, "alembic_version")
+                if not has:
+                    return None
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Create or upgrade the schema to this code's head; safe to repeat.
+
+        Returns ``(before, after)`` revisions.
+        """
+        before = self.schema_revision()
+        self._refuse_newer(before)
+        if before == SCHEMA_HEAD:
+            return before, before
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self._translate(), self.engine.execution_options(manyi_write=True).begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, SCHEMA_HEAD)
+        return before, SCHEMA_HEAD
+
+    def ensure_ready(self, *, create: bool) -> None:
+        """Check the schema before a command; create it on first use when ``create``."""
+        rev = self.schema_revision()
+        if rev == SCHEMA_HEAD:
+            return
+        self._refuse_newer(rev)
+        if rev is None and create:
+            self.upgrade()
+            return
+        if rev is None:
+            where = self.path if self.path else self.url
+            raise StorageError(
+                _("no manyi database at {where}; run `manyi init` or `manyi campaign start`").format(
+                    where=where
+                )
+            )
+        raise StorageError(
+            _("database schema {rev} is older than this manyi ({head}); run `manyi init`").format(
+                rev=rev, head=SCHEMA_HEAD
+            )
+        )
+
+    def _refuse_newer(self, rev: str | None) -> None:
+        if rev is not None and rev > SCHEMA_HEAD:
+            raise StorageError(
+                _(
+                    "database schema {rev} is newer than this manyi ({head}); upgrade manyi first"
+                ).format(rev=rev, head=SCHEMA_HEAD)
+            )
+
+    # -- sessions ----------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed on success, rolled back on any error."""
+        with self._translate():
+            with Session(self.engine.execution_options(manyi_write=True)) as session:
+                with session.begin():
+                    yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._translate():
+            with Session(self.engine) as session:
+                with session.begin():
+                    yield session
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        """The one place SQLAlchemy's errors become messages a person can act on."""
+        try:
+            yield
+        except IntegrityError as exc:
+            raise StorageError(
+                _("the database refused a conflicting change: {e}").format(e=_first_line(exc))
+            ) from None
+        except DBAPIError as exc:
+            msg = _first_line(exc)
+            if "locked" in msg or "busy" in msg:
+                raise StorageError(
+                    _("the database is busy (another manyi is writing); retry")
+                ) from None
+            raise StorageError(_("database error: {e}").format(e=msg)) from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]

@@ -1,0 +1,295 @@
+"""Queries and writes over one session, shaped for bulk use.
+
+Hot paths (status, bulk advance) use Core statements returning tuples, one
+query per kind of fact, never one per section.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from storage import audit
+from storage.models import Campaign, Event, Filing, Record, Section
+from workflow.errors import ConflictError, NotFoundError, StorageError
+from workflow.i18n import _
+
+
+# -- campaigns ---------------------------------------------------------------
+def find_campaign(s: Session, name: str | None) -> Campaign:
+    """The named campaign, or the only active one when ``name`` is None."""
+    if name:
+        found = s.scalars(select(Campaign).where(Campaign.name == name)).first()
+        if found is None:
+            raise NotFoundError("campaign", name, _hint_campaigns(s))
+        return found
+    rows = list(s.scalars(select(Campaign).where(Campaign.status == "active")))
+    if len(rows) == 1:
+        return rows[0]
+    if not rows:
+        raise StorageError(
+            _("no active campaign; start one with `manyi campaign start people-satisfied-unit "
+              "--name NAME --start YYYY-MM-DD`")
+        )
+    raise StorageError(
+        _("several campaigns are active ({names}); choose one with --campaign").format(
+            names=", ".join(r.name for r in rows)
+        )
+    )
+
+
+def _hint_campaigns(s: Session) -> str:
+    names = list(s.scalars(select(Campaign.name)))
+    return _("known: {names}").format(names=", ".join(names) or "-")
+
+
+def list_campaigns(s: Session) -> list[Campaign]:
+    return list(s.scalars(select(Campaign).order_by(Campaign.id)))  # type: ignore[arg-type]
+
+
+# -- sections ----------------------------------------------------------------
+def sections(s: Session, campaign_id: int) -> list[Section]:
+    q = select(Section).where(Section.campaign_id == campaign_id).order_by(Section.id)  # type: ignore[arg-type]
+    return list(s.scalars(q))
+
+
+def section_names(s: Session, campaign_id: int) -> set[str]:
+    q = select(Section.name).where(Section.campaign_id == campaign_id)
+    return set(s.scalars(q))
+
+
+def find_section(s: Session, campaign_id: int, name: str) -> Section:
+    q = select(Section).where(Section.campaign_id == campaign_id, Section.name == name)
+    row = s.scalars(q).first()
+    if row is None:
+        known = sorted(section_names(s, campaign_id))
+        shown = ", ".join(known[:8]) + (" …" if len(known) > 8 else "")
+        raise NotFoundError("office", name, _("known: {names}").format(names=shown or "-"))
+    return row
+
+
+@dataclass
+class NewSection:
+    name: str
+    email: str | None = None
+    head: str | None = None
+
+
+def add_sections(
+    s: Session, campaign_id: int, rows: Sequence[NewSection], state: str, actor: str, at: datetime
+) -> list[tuple[int, str]]:
+    """Insert sections and their records in bulk; return ``[(section_id, name)]``."""
+    if not rows:
+        return []
+    s.execute(
+        insert(Section),
+        [
+            {"campaign_id": campaign_id, "name": r.name, "email": r.email, "head": r.head,
+             "created_at": at}
+            for r in rows
+        ],
+    )
+    names = [r.name for r in rows]
+    ids: dict[str, int] = {}
+    for chunk in _chunks(names, 500):
+        q = select(Section.id, Section.name).where(
+            Section.campaign_id == campaign_id, Section.name.in_(chunk)  # type: ignore[attr-defined]
+        )
+        ids.update({name: sid for sid, name in s.execute(q)})
+    s.execute(
+        insert(Record),
+        [
+            {"campaign_id": campaign_id, "section_id": ids[n], "state": state, "version": 1,
+             "updated_at": at, "updated_by": actor}
+            for n in names
+        ],
+    )
+    return [(ids[n], n) for n in names]
+
+
+# -- records -----------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordRow:
+    record_id: int
+    section_id: int
+    office: str
+    state: str
+    version: int
+    updated_at: datetime
+    updated_by: str
+    email: str | None = None
+    head: str | None = None
+
+
+def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) -> list[RecordRow]:
+    q = (
+        select(
+            Record.id, Section.id, Section.name, Record.state, Record.version,
+            Record.updated_at, Record.updated_by, Section.email, Section.head,
+        )
+        .join(Section, Section.id == Record.section_id)  # type: ignore[arg-type]
+        .where(Record.campaign_id == campaign_id)
+        .order_by(Section.id)
+    )
+    if names is None:
+        return [RecordRow(*row) for row in s.execute(q)]
+    wanted = list(dict.fromkeys(names))
+    found: dict[str, RecordRow] = {}
+    for chunk in _chunks(wanted, 500):
+        for row in s.execute(q.where(Section.name.in_(chunk))):  # type: ignore[attr-defined]
+            found[row[2]] = RecordRow(*row)
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        find_section(s, campaign_id, missing[0])  # raises NotFoundError with hints
+    return [found[n] for n in wanted]
+
+
+@dataclass(frozen=True)
+class StateChange:
+    record_id: int
+    office: str
+    version: int
+    new_state: str
+
+
+def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: datetime) -> None:
+    """Move records, each only if nobody changed it since it was read (version check)."""
+    if not changes:
+        return
+    stmt = text(
+        "UPDATE record SET state = :state, version = version + 1, updated_at = :at, "
+        "updated_by = :actor WHERE id = :id AND version = :version"
+    )
+    at_utc = Record.__table__.c.updated_at.type.process_bind_param(at, None)  # type: ignore[attr-defined]
+    params = [
+        {"state": c.new_state, "at": at_utc, "actor": actor, "id": c.record_id,
+         "version": c.version}
+        for c in changes
+    ]
+    result = s.execute(stmt, params)
+    if result.rowcount == len(changes):  # type: ignore[attr-defined]
+        return
+    # Someone else moved at least one of them: name the first, roll everything back.
+    ids = [c.record_id for c in changes]
+    current = {
+        rid: (ver, by, when)
+        for rid, ver, by, when in s.execute(
+            select(Record.id, Record.version, Record.updated_by, Record.updated_at).where(
+                Record.id.in_(ids[:1000])  # type: ignore[union-attr]
+            )
+        )
+    }
+    for c in changes:
+        ver, by, when = current.get(c.record_id, (None, "?", None))
+        if ver is not None and ver != c.version + 1:
+            raise ConflictError(c.office, by, when.isoformat(timespec="seconds") if when else "?")
+    raise ConflictError(changes[0].office, "?", "?")
+
+
+# -- filings -----------------------------------------------------------------
+@dataclass
+class FilingCounts:
+    by_section: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    campaign: dict[str, int] = field(default_factory=dict)
+
+
+def filing_counts(s: Session, campaign_id: int, section_ids: Sequence[int] | None = None) -> FilingCounts:
+    """Number of filings per (section, requirement), in one grouped query."""
+    q = (
+        select(Filing.section_id, Filing.requirement, func.count())
+        .where(Filing.campaign_id == campaign_id)
+        .group_by(Filing.section_id, Filing.requirement)
+    )
+    if section_ids is not None and len(section_ids) <= 500:
+        q = q.where((Filing.section_id.in_(section_ids)) | (Filing.section_id.is_(None)))  # type: ignore[union-attr]
+    out = FilingCounts()
+    for sid, req, n in s.execute(q):
+        if sid is None:
+            out.campaign[req] = n
+        else:
+            out.by_section[sid][req] = n
+    return out
+
+
+def add_filing(s: Session, filing: Filing) -> None:
+    s.add(filing)
+    s.flush()
+
+
+def filings_of(s: Session, campaign_id: int, section_id: int | None) -> list[Filing]:
+    q = select(Filing).where(Filing.campaign_id == campaign_id)
+    q = q.where(Filing.section_id.is_(None) if section_id is None else Filing.section_id == section_id)  # type: ignore[union-attr]
+    return list(s.scalars(q.order_by(Filing.id)))  # type: ignore[arg-type]
+
+
+# -- events ------------------------------------------------------------------
+@dataclass
+class NewEvent:
+    action: str
+    section_id: int | None = None
+    office: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    reason: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def append_events(
+    s: Session, campaign: Campaign, events: Sequence[NewEvent], actor: str, at: datetime
+) -> None:
+    """Append events to the campaign's hash chain, in order, in bulk.
+
+    The chain head is read under the write lock (SQLite's immediate
+    transaction, PostgreSQL's row lock on the campaign), and ``(campaign_id,
+    seq)`` is unique, so concurrent writers can never fork the chain.
+    """
+    if not events:
+        return
+    if s.get_bind().dialect.name != "sqlite":
+        s.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
+    head = s.execute(
+        select(Event.seq, Event.hash)
+        .where(Event.campaign_id == campaign.id)
+        .order_by(Event.seq.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    ).first()
+    seq, prev = (head[0], head[1]) if head else (0, audit.GENESIS)
+    rows = []
+    for ev in events:
+        seq += 1
+        body = audit.canonical(
+            campaign=campaign.name, seq=seq, at=at, actor=actor, office=ev.office,
+            action=ev.action, from_state=ev.from_state, to_state=ev.to_state,
+            reason=ev.reason, detail=ev.detail, prev=prev,
+        )
+        digest = audit.digest(body)
+        rows.append(
+            {"campaign_id": campaign.id, "seq": seq, "at": at, "actor": actor,
+             "section_id": ev.section_id, "office": ev.office, "action": ev.action,
+             "from_state": ev.from_state, "to_state": ev.to_state, "reason": ev.reason,
+             "detail": audit.dumps(ev.detail), "prev_hash": prev, "hash": digest}
+        )
+        prev = digest
+    s.execute(insert(Event), rows)
+
+
+def history(s: Session, campaign_id: int, section_id: int | None) -> list[Event]:
+    q = select(Event).where(Event.campaign_id == campaign_id)
+    q = q.where(Event.section_id.is_(None) if section_id is None else Event.section_id == section_id)  # type: ignore[union-attr]
+    return list(s.scalars(q.order_by(Event.seq)))  # type: ignore[arg-type]
+
+
+def detail_of(event: Event) -> dict[str, Any]:
+    return json.loads(event.detail) if event.detail else {}
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,117 @@
+"""Every error manyi raises on purpose.
+
+Each exception builds its own sentence, in the user's language, so the CLI
+can print ``str(exc)`` on one line and exit 1.
+
+Hierarchy::
+
+    CampaignError                     root: the CLI catches only this
+    ├── DefinitionError               a definition file is wrong (file:line: field: problem)
+    ├── InputError                    a bad argument, date, roster, CSV row or document path
+    ├── NotFoundError                 an unknown campaign, office, requirement or item
+    ├── DuplicateError                a name that already exists
+    ├── GuardError                    a transition whose exit conditions do not hold
+    ├── ConflictError                 someone else changed the record first
+    ├── PermissionDenied              the operator's role does not allow the action
+    ├── ConfigError                   a bad setting (MANYI_DB, MANYI_SMTP_URL, MANYI_NOW, ...)
+    └── StorageError                  the database refused (schema too new, unreachable, ...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from workflow.i18n import _
+
+
+class CampaignError(Exception):
+    """Root of manyi's errors; ``str()`` is the one-line message for the user."""
+
+
+class DefinitionError(CampaignError):
+    """A definition file is invalid; carries file, line and field."""
+
+    def __init__(self, source: str, line: int | None, field: str, problem: str):
+        self.source = source
+        self.line = line
+        self.field = field
+        self.problem = problem
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {field}: {problem}" if field else f"{where}: {problem}")
+
+
+class InputError(CampaignError):
+    """Bad input from the user; the message says what and where."""
+
+
+class NotFoundError(CampaignError):
+    def __init__(self, kind: str, name: str, hint: str = ""):
+        self.kind = kind
+        self.name = name
+        msg = _("unknown {kind} '{name}'").format(kind=_(kind), name=name)
+        super().__init__(f"{msg}{_('; ') + hint if hint else ''}")
+
+
+class DuplicateError(CampaignError):
+    def __init__(self, kind: str, name: str):
+        self.kind = kind
+        self.name = name
+        super().__init__(_("{kind} '{name}' already exists").format(kind=_(kind), name=name))
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """One exit condition that does not hold: its key and a human title."""
+
+    key: str
+    title: str
+    detail: str = ""
+
+
+class GuardError(CampaignError):
+    """A section cannot leave its phase; ``unmet`` lists why."""
+
+    def __init__(self, office: str, phase: str, unmet: Sequence[Unmet]):
+        self.office = office
+        self.phase = phase
+        self.unmet = list(unmet)
+        reasons = "; ".join(f"{u.key} ({u.title})" for u in self.unmet)
+        super().__init__(
+            _("{office} cannot leave {phase}: missing {reasons}").format(
+                office=office, phase=phase, reasons=reasons
+            )
+        )
+
+
+class ConflictError(CampaignError):
+    def __init__(self, what: str, actor: str, at: str):
+        self.actor = actor
+        self.at = at
+        super().__init__(
+            _("{what} was changed by {actor} at {at}; re-check and retry").format(
+                what=what, actor=actor, at=at
+            )
+        )
+
+
+class PermissionDenied(CampaignError):
+    def __init__(self, actor: str, action: str, roles: Sequence[str]):
+        self.actor = actor
+        self.action = action
+        self.roles = list(roles)
+        super().__init__(
+            _("{actor} may not {action}: needs role {roles}").format(
+                actor=actor, action=action, roles=" / ".join(roles)
+            )
+        )
+
+
+class ConfigError(CampaignError):
+    def __init__(self, setting: str, problem: str):
+        self.setting = setting
+        super().__init__(f"{setting}: {problem}")
+
+
+class StorageError(CampaignError):
+    """The database could not do what was asked; the message says why."""

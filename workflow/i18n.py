@@ -1,0 +1,68 @@
+"""Message translation: English msgids, Simplified Chinese catalog.
+
+The catalogs are standard gettext files under ``cli/locale`` (``.po`` sources
+with compiled ``.mo`` shipped beside them). Chinese is the default language;
+``set_language`` is called once by the CLI from ``--lang``, ``MANYI_LANG`` or
+the locale.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+DOMAIN = "manyi"
+LANGUAGES = ("zh", "en")
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "cli" / "locale"
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+
+
+def set_language(lang: str) -> None:
+    """Switch every later message to ``lang`` ("zh" or "en")."""
+    global _translation, _language
+    if lang not in LANGUAGES:
+        raise ValueError(lang)
+    _language = lang
+    if lang == "en":
+        _translation = gettext.NullTranslations()
+    else:
+        _translation = gettext.translation(
+            DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True
+        )
+
+
+def language() -> str:
+    return _language
+
+
+def detect_language(explicit: str | None = None) -> str:
+    """Pick the language: explicit option, then MANYI_LANG, then the locale.
+
+    Chinese is the default unless the locale asks for English.
+    """
+    for value in (explicit, os.environ.get("MANYI_LANG")):
+        if value:
+            return "en" if value.lower().startswith("en") else "zh"
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "en" if value.lower().startswith("en") else "zh"
+    return "zh"
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return _translation.gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it now."""
+    return message
+
+
+def pick(titles: dict[str, str]) -> str:
+    """Choose a definition title ({"zh": ..., "en": ...}) for the current language."""
+    return titles.get(_language) or titles.get("zh") or titles.get("en") or ""

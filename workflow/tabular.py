@@ -1,0 +1,147 @@
+"""Reading CSV files the way Excel writes them, and the office roster.
+
+Excel on a Chinese Windows saves "CSV" as GBK (GB18030 is its superset),
+"CSV UTF-8" with a byte-order mark, and "Unicode text" as tab-separated
+UTF-16. We decode by BOM first, then strict UTF-8, then GB18030: a GBK file
+is almost never valid UTF-8, so the order is safe.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from workflow.errors import InputError
+from workflow.i18n import _
+
+EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+def decode(data: bytes, source: str) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(
+        _("{src}: not UTF-8 or GBK/GB18030 text; save it as CSV from Excel").format(src=source)
+    )
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV's rows as dicts keyed by canonical column names; ``line`` numbers for errors."""
+
+    source: str
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def read_table(
+    path: Path, columns: Mapping[str, Sequence[str]], required: Sequence[str]
+) -> Table:
+    """Read a CSV whose header names columns in any of the accepted spellings.
+
+    Args:
+        columns: canonical name -> accepted header spellings (English, Chinese).
+        required: canonical names that must be present in the header.
+    """
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(_("file not found: {p}").format(p=path)) from None
+    except IsADirectoryError:
+        raise InputError(_("not a file: {p}").format(p=path)) from None
+    except OSError as exc:
+        raise InputError(_("cannot read {p}: {e}").format(p=path, e=exc.strerror)) from None
+    content = decode(data, source)
+    if not content.strip():
+        raise InputError(_("{src}: the file is empty").format(src=source))
+    first = content.splitlines()[0]
+    delimiter = max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
+    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
+    header = next(reader)
+    lookup = {
+        spelling.strip().lower(): canon
+        for canon, spellings in columns.items()
+        for spelling in (canon, *spellings)
+    }
+    index: dict[str, int] = {}
+    for i, name in enumerate(header):
+        canon = lookup.get(name.strip().lower())
+        if canon is not None and canon not in index:
+            index[canon] = i
+    for canon in required:
+        if canon not in index:
+            spellings = " / ".join((canon, *columns[canon]))
+            raise InputError(
+                _("{src}: missing column '{col}' (header: {header})").format(
+                    src=source, col=spellings, header=",".join(header)
+                )
+            )
+    rows: list[tuple[int, dict[str, str]]] = []
+    for line_no, raw in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in raw):
+            continue
+        rows.append(
+            (line_no, {c: (raw[i].strip() if i < len(raw) else "") for c, i in index.items()})
+        )
+    if not rows:
+        raise InputError(_("{src}: no data rows under the header").format(src=source))
+    return Table(source, rows)
+
+
+ROSTER_COLUMNS = {
+    "name": ("科室", "名称", "科室名称", "office"),
+    "email": ("邮箱", "电子邮箱", "e-mail"),
+    "head": ("负责人", "科室负责人"),
+}
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    name: str
+    email: str | None
+    head: str | None
+
+
+def read_roster(path: Path) -> list[RosterEntry]:
+    """Validate a whole roster; the first bad row stops it with its row number."""
+    table = read_table(path, ROSTER_COLUMNS, required=("name", "email", "head"))
+    seen: dict[str, int] = {}
+    out: list[RosterEntry] = []
+    for line, row in table.rows:
+        name = row["name"]
+        if not name:
+            raise InputError(_("{src} row {n}: the office name is empty").format(src=table.source, n=line))
+        if name in seen:
+            raise InputError(
+                _("{src} row {n}: office '{name}' already appears in row {m}").format(
+                    src=table.source, n=line, name=name, m=seen[name]
+                )
+            )
+        seen[name] = line
+        email = row.get("email") or None
+        if email and not EMAIL_RE.match(email):
+            raise InputError(
+                _("{src} row {n}: '{email}' is not an e-mail address").format(
+                    src=table.source, n=line, email=email
+                )
+            )
+        out.append(RosterEntry(name, email, row.get("head") or None))
+    return out
+
+
+def check_email(email: str | None) -> str | None:
+    if email and not EMAIL_RE.match(email):
+        raise InputError(_("'{email}' is not an e-mail address").format(email=email))
+    return email or None

@@ -1,0 +1,438 @@
+"""Use cases: each console command's work, as one transaction over storage.
+
+Each function takes a :class:`Context` (database, actor, clock) and plain
+arguments, orchestrates the pure parts (definition, machine, schedule) and
+returns plain data for the CLI to render. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from storage import repo
+from storage.blobs import BlobStore
+from storage.db import Database
+from storage.models import Campaign, Filing
+from workflow import definition as defs
+from workflow import schedule
+from workflow.conditions import SectionFacts
+from workflow.definition import Definition
+from workflow.errors import DuplicateError, InputError
+from workflow.i18n import _, pick
+from workflow.machine import Step, machine_for
+from workflow.tabular import RosterEntry, check_email, read_roster
+
+
+@dataclass(frozen=True)
+class Context:
+    db: Database
+    actor: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+@lru_cache(maxsize=32)
+def _definition_from_text(text: str, source: str) -> Definition:
+    return defs.parse(text, source)
+
+
+def definition_of(campaign: Campaign) -> Definition:
+    """The campaign's own snapshot of its definition (immune to later edits of the file)."""
+    return _definition_from_text(campaign.definition_text, campaign.definition_source)
+
+
+def parse_date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(
+            _("bad date '{v}' for {what}: expected YYYY-MM-DD").format(v=value, what=what)
+        ) from None
+
+
+def _check_name(name: str, what: str) -> str:
+    clean = name.strip()
+    if not clean:
+        raise InputError(_("{what} must not be empty").format(what=what))
+    return clean
+
+
+# -- setup -------------------------------------------------------------------
+def init(ctx: Context) -> tuple[str | None, str]:
+    return ctx.db.upgrade()
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    name: str
+    definition: str
+    title: str
+    start: date
+    end: date
+    timezone: str
+    status: str
+    sections: int
+    parameters: dict[str, Any]
+
+
+def start_campaign(
+    ctx: Context,
+    source: str,
+    name: str,
+    start: str,
+    sets: Sequence[str] = (),
+    roster: Path | None = None,
+) -> CampaignInfo:
+    """Create a campaign from a definition, optionally with its roster of offices."""
+    definition = defs.load(source)
+    name = _check_name(name, "--name")
+    start_date = parse_date(start, "--start")
+    overrides: dict[str, Any] = {}
+    for item in sets:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise InputError(_("--set expects KEY=VALUE, got '{v}'").format(v=item))
+        overrides[key.strip()] = definition.coerce_parameter(key.strip(), raw.strip())
+    params = definition.parameters(overrides)
+    plan = schedule.resolve(definition, start_date, params)
+    entries = read_roster(roster) if roster is not None else []
+    ctx.db.ensure_ready(create=True)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        if name in {c.name for c in repo.list_campaigns(s)}:
+            raise DuplicateError("campaign", name)
+        campaign = Campaign(
+            name=name, definition_key=definition.key, definition_source=definition.source,
+            definition_text=definition.text, parameters=json.dumps(params, ensure_ascii=False),
+            start_date=start_date, timezone=definition.spec.timezone, created_at=now,
+            created_by=ctx.actor,
+        )
+        s.add(campaign)
+        s.flush()
+        repo.append_events(s, campaign, [repo.NewEvent(
+            "campaign-start",
+            detail={"definition": definition.key, "start": start_date.isoformat(),
+                    "parameters": params, "definition_sha256": _sha(definition.text)},
+        )], ctx.actor, now)
+        _add_entries(s, campaign, definition, entries, now, ctx.actor)
+        return _info(campaign, definition, plan, len(entries))
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _info(campaign: Campaign, definition: Definition, plan: schedule.Plan, n: int) -> CampaignInfo:
+    return CampaignInfo(
+        name=campaign.name, definition=campaign.definition_key,
+        title=pick(definition.spec.title.as_dict()), start=campaign.start_date, end=plan.end,
+        timezone=campaign.timezone, status=campaign.status, sections=n,
+        parameters=json.loads(campaign.parameters),
+    )
+
+
+def list_campaigns(ctx: Context) -> list[CampaignInfo]:
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        out = []
+        for c in repo.list_campaigns(s):
+            d = definition_of(c)
+            plan = schedule.resolve(d, c.start_date, json.loads(c.parameters))
+            out.append(_info(c, d, plan, len(repo.section_names(s, c.id))))  # type: ignore[arg-type]
+        return out
+
+
+# -- offices -----------------------------------------------------------------
+def _add_entries(
+    s: Any, campaign: Campaign, definition: Definition, entries: Sequence[RosterEntry],
+    now: datetime, actor: str,
+) -> None:
+    if not entries:
+        return
+    existing = repo.section_names(s, campaign.id)  # type: ignore[arg-type]
+    aliases = _leading_aliases(definition)
+    for e in entries:
+        if e.name in existing:
+            raise DuplicateError("office", e.name)
+        if e.name in aliases:
+            raise InputError(
+                _("'{name}' is the leading group's name; choose another office name").format(
+                    name=e.name
+                )
+            )
+    initial = definition.states[0]
+    added = repo.add_sections(
+        s, campaign.id, [repo.NewSection(e.name, e.email, e.head) for e in entries],  # type: ignore[arg-type]
+        initial, actor, now,
+    )
+    by_name = {e.name: e for e in entries}
+    repo.append_events(s, campaign, [
+        repo.NewEvent("office-add", section_id=sid, office=name, to_state=initial,
+                      detail={"email": by_name[name].email, "head": by_name[name].head})
+        for sid, name in added
+    ], actor, now)
+
+
+def add_office(
+    ctx: Context, campaign_name: str | None, name: str, email: str | None, head: str | None
+) -> str:
+    entry = RosterEntry(_check_name(name, _("office name")), check_email(email), head or None)
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.write() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        _add_entries(s, campaign, definition_of(campaign), [entry], ctx.now(), ctx.actor)
+        return campaign.name
+
+
+def import_offices(ctx: Context, campaign_name: str | None, path: Path) -> tuple[str, int]:
+    entries = read_roster(path)
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.write() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        _add_entries(s, campaign, definition_of(campaign), entries, ctx.now(), ctx.actor)
+        return campaign.name, len(entries)
+
+
+def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]]:
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        return [
+            {"office": r.office, "email": r.email, "head": r.head, "state": r.state}
+            for r in repo.records(s, campaign.id)  # type: ignore[arg-type]
+        ]
+
+
+def _leading_aliases(definition: Definition) -> set[str]:
+    lg = definition.spec.leading_group
+    return {*lg.aliases, lg.title.zh, lg.title.en}
+
+
+# -- status ------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatusRow:
+    office: str
+    state: str
+    state_title: str
+    blockers: tuple[str, ...]
+    blocker_titles: tuple[str, ...]
+    next_due: date | None
+    next_due_requirement: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "office": self.office, "state": self.state, "state_title": self.state_title,
+            "blockers": list(self.blockers), "blocker_titles": list(self.blocker_titles),
+            "next_due": self.next_due.isoformat() if self.next_due else None,
+            "next_due_requirement": self.next_due_requirement,
+        }
+
+
+@dataclass(frozen=True)
+class Status:
+    campaign: CampaignInfo
+    states: tuple[tuple[str, str], ...]  # (key, title) in order
+    rows: list[StatusRow] = field(default_factory=list)
+
+
+def _facts(counts: repo.FilingCounts, section_id: int) -> SectionFacts:
+    return SectionFacts(filings=counts.by_section.get(section_id, {}), campaign_filings=counts.campaign)
+
+
+def status(ctx: Context, campaign_name: str | None) -> Status:
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        definition = definition_of(campaign)
+        params = json.loads(campaign.parameters)
+        plan = schedule.resolve(definition, campaign.start_date, params)
+        machine = machine_for(definition)
+        records = repo.records(s, campaign.id)  # type: ignore[arg-type]
+        counts = repo.filing_counts(s, campaign.id)  # type: ignore[arg-type]
+        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
+        open_by_phase = {
+            p.key: [(plan.due[r.key], r) for r in p.requirements if r.filer == "section"]
+            for p in definition.spec.phases
+        }
+        rows = []
+        for rec in records:
+            facts = _facts(counts, rec.section_id)
+            unmet = machine.unmet(rec.state, facts)
+            next_due, next_req = None, None
+            for due, req in sorted(open_by_phase.get(rec.state, []), key=lambda x: x[0]):
+                if facts.filings.get(req.key, 0) < definition.count_of(req, params):
+                    next_due, next_req = due, req.key
+                    break
+            rows.append(StatusRow(
+                rec.office, rec.state, titles[rec.state], tuple(u.key for u in unmet),
+                tuple(u.title for u in unmet), next_due, next_req,
+            ))
+        info = _info(campaign, definition, plan, len(records))
+        return Status(info, tuple(titles.items()), rows)
+
+
+# -- filing ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Filed:
+    campaign: str
+    office: str
+    requirement: str
+    requirement_title: str
+    sha256: str
+    filename: str
+    count: int
+    needed: int
+
+
+def file_document(
+    ctx: Context, campaign_name: str | None, office: str, requirement: str, path: Path,
+    note: str | None = None,
+) -> Filed:
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        definition = definition_of(campaign)
+        req = definition.requirement(requirement)
+        is_group = office in _leading_aliases(definition)
+        if is_group and req.filer != "leading-group":
+            raise InputError(_("'{r}' is filed by each office, not by the leading group").format(r=req.key))
+        if not is_group:
+            repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+            if req.filer == "leading-group":
+                raise InputError(
+                    _("'{r}' is filed by the leading group (use '{g}' as the office)").format(
+                        r=req.key, g=definition.spec.leading_group.aliases[0]
+                    )
+                )
+    blob = BlobStore(ctx.db.blob_root).put(path)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        section = None if is_group else repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        sid = section.id if section else None
+        repo.add_filing(s, Filing(
+            campaign_id=campaign.id, section_id=sid, requirement=req.key, sha256=blob.sha256,  # type: ignore[arg-type]
+            filename=blob.filename, size=blob.size, note=note, actor=ctx.actor, at=now,
+        ))
+        counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
+        have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
+        label = section.name if section else definition.spec.leading_group.aliases[0]
+        repo.append_events(s, campaign, [repo.NewEvent(
+            "file", section_id=sid, office=label, reason=note,
+            detail={"requirement": req.key, "sha256": blob.sha256, "filename": blob.filename,
+                    "size": blob.size},
+        )], ctx.actor, now)
+        return Filed(campaign.name, label, req.key, pick(req.title.as_dict()), blob.sha256,
+                     blob.filename, have, definition.count_of(req, json.loads(campaign.parameters)))
+
+
+# -- advancing ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    office: str
+    source: str
+    dest: str | None
+    unmet: tuple[tuple[str, str, str], ...]  # (key, title, detail)
+    forced: bool
+    final: bool = False
+
+    @property
+    def blocked(self) -> bool:
+        return self.dest is None and not self.final
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "office": self.office, "from": self.source, "to": self.dest,
+            "moved": self.dest is not None, "forced": self.forced,
+            "blockers": [k for k, _t, _d in self.unmet], "final": self.final,
+        }
+
+
+def advance(
+    ctx: Context, campaign_name: str | None, offices: Sequence[str] | None, *,
+    dry_run: bool = False, force: bool = False, reason: str | None = None,
+) -> list[Outcome]:
+    """Move sections one phase forward where their exit conditions hold.
+
+    ``offices=None`` means every section of the campaign (sections already in
+    the final state are left out). A forced advance needs a reason and is
+    recorded as forced with the conditions it overrode.
+    """
+    if force and not (reason and reason.strip()):
+        raise InputError(_("--force needs --reason TEXT: say why the guard is overridden"))
+    if reason is not None and not force:
+        raise InputError(_("--reason is only used with --force"))
+    if offices is not None and not offices:
+        raise InputError(_("name at least one office, or use --all"))
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        seen = {r.record_id: r.version for r in repo.records(s, campaign.id, offices)}  # type: ignore[arg-type]
+    now = ctx.now()
+    with (ctx.db.read() if dry_run else ctx.db.write()) as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        definition = definition_of(campaign)
+        machine = machine_for(definition)
+        records = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
+        if offices is None:
+            records = [r for r in records if r.state != machine.final and r.record_id in seen]
+        counts = repo.filing_counts(
+            s, campaign.id, [r.section_id for r in records] if offices is not None else None  # type: ignore[arg-type]
+        )
+        outcomes: list[Outcome] = []
+        changes: list[repo.StateChange] = []
+        events: list[repo.NewEvent] = []
+        for rec in records:
+            if seen.get(rec.record_id) != rec.version:
+                from workflow.errors import ConflictError
+
+                raise ConflictError(rec.office, rec.updated_by, rec.updated_at.isoformat(timespec="seconds"))
+            if rec.state == machine.final:
+                outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True))
+                continue
+            step: Step = machine.step(rec.state, _facts(counts, rec.section_id), force=force)
+            unmet = tuple((u.key, u.title, u.detail) for u in step.unmet)
+            outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced))
+            if step.dest is None:
+                continue
+            changes.append(repo.StateChange(rec.record_id, rec.office, rec.version, step.dest))
+            events.append(repo.NewEvent(
+                "force-advance" if step.forced else "advance", section_id=rec.section_id,
+                office=rec.office, from_state=rec.state, to_state=step.dest,
+                reason=reason.strip() if reason else None,
+                detail={"overridden": [u[0] for u in unmet]} if step.forced else {},
+            ))
+        if not dry_run:
+            repo.apply_changes(s, changes, ctx.actor, now)
+            repo.append_events(s, campaign, events, ctx.actor, now)
+        return outcomes
+
+
+# -- history -----------------------------------------------------------------
+def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[str, Any]]:
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        definition = definition_of(campaign)
+        if office in _leading_aliases(definition):
+            sid = None
+        else:
+            sid = repo.find_section(s, campaign.id, office).id  # type: ignore[arg-type]
+        return [
+            {
+                "seq": e.seq, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
+                "action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
+                "detail": repo.detail_of(e),
+            }
+            for e in repo.history(s, campaign.id, sid)  # type: ignore[arg-type]
+        ]

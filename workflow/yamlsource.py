@@ -1,0 +1,77 @@
+"""Load YAML while remembering the line of every value.
+
+PyYAML's composed node tree knows where each node starts; we walk it once
+and build ``{path: line}`` so validation errors can name ``file:line``.
+Paths are tuples of mapping keys and list indices, the same shape as
+pydantic's error ``loc``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from workflow.errors import DefinitionError
+from workflow.i18n import _
+
+Path = tuple[str | int, ...]
+
+
+def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
+    """Parse ``text``; return the plain data and a map of path -> 1-based line.
+
+    Raises:
+        DefinitionError: the text is not well-formed YAML, or a mapping repeats a key.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DefinitionError(
+            source, mark.line + 1 if mark else None, "", _("malformed YAML: {p}").format(p=problem)
+        ) from None
+    if node is None:
+        raise DefinitionError(source, None, "", _("the file is empty"))
+    lines: dict[Path, int] = {}
+    data = _walk(node, (), lines, source)
+    return data, lines
+
+
+def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in out:
+                raise DefinitionError(
+                    source,
+                    key_node.start_mark.line + 1,
+                    ".".join(str(p) for p in (*path, key)),
+                    _("duplicate key"),
+                )
+            out[key] = _walk(value_node, (*path, key), lines, source)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_walk(item, (*path, i), lines, source) for i, item in enumerate(node.value)]
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise DefinitionError(source, node.start_mark.line + 1, "", str(exc)) from None
+    finally:
+        loader.dispose()
+
+
+def line_for(lines: dict[Path, int], loc: Path) -> int | None:
+    """The line of ``loc`` or of its nearest ancestor that has one."""
+    loc = tuple(loc)
+    while True:
+        if loc in lines:
+            return lines[loc]
+        if not loc:
+            return None
+        loc = loc[:-1]
