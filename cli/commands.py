@@ -177,7 +177,11 @@ def status(campaign: str | None, as_json: bool) -> None:
     c = st.campaign
     say(_("Campaign '{name}' ({title}), {start} to {end}").format(
         name=c.name, title=c.title, start=c.start, end=c.end))
-    table = Table(_("Office"), _("Phase"), _("Blocked by"), _("Next due"))
+    table = Table()
+    table.add_column(_("Office"), no_wrap=True)
+    table.add_column(_("Phase"))
+    table.add_column(_("Blocked by"))
+    table.add_column(_("Next due"), no_wrap=True)
     for r in st.rows:
         table.add_row(
             r.office, r.state_title, "\n".join(r.blocker_titles) or "—",

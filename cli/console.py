@@ -18,4 +18,4 @@ def print_json(value: Any) -> None:
 
 
 def say(message: str) -> None:
-    console.print(message, markup=False)
+    console.print(message, markup=False, soft_wrap=True)

@@ -1,0 +1,77 @@
+"""Shared fixtures: a real SQLite file per test and a CLI runner bound to it."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import cli
+
+NOW = "2026-03-01T10:00:00+08:00"
+START = "2026-03-01"
+
+ATTACHED = ["市外事侨务办公室", "市支前双拥工作办公室", "市口岸与海防委员会办公室", "市法制办公室"]
+INTERNAL = ["秘书科", "信息科"]
+OFFICES = ATTACHED + INTERNAL
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "manyi.db"
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Invoke ``manyi`` against the test database, in English, as user 'tester'."""
+    monkeypatch.setenv("MANYI_NOW", NOW)
+    monkeypatch.delenv("MANYI_DB", raising=False)
+    monkeypatch.delenv("MANYI_USER", raising=False)
+
+    def _run(*args: str, actor: str = "tester", env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        return runner.invoke(
+            cli, ["--db", str(db_path), "--lang", "en", "--as", actor, *args], env=env,
+            catch_exceptions=False,
+        )
+
+    return _run
+
+
+def write_roster(path: Path, rows: list[tuple[str, str, str]], *, encoding: str = "utf-8",
+                 header: tuple[str, ...] = ("科室", "邮箱", "负责人")) -> Path:
+    lines = [",".join(header)] + [",".join(r) for r in rows]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def roster_rows(names: list[str]) -> list[tuple[str, str, str]]:
+    return [(n, f"office{i}@example.gov.cn", f"负责人{i}") for i, n in enumerate(names)]
+
+
+@pytest.fixture
+def started(run: Run, tmp_path: Path) -> Run:
+    """A campaign '2026' of the seed definition with the six test offices."""
+    roster = write_roster(tmp_path / "roster.csv", roster_rows(OFFICES))
+    result = run("campaign", "start", "people-satisfied-unit", "--name", "2026",
+                 "--start", START, "--offices", str(roster))
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def dump(db_path: Path) -> str:
+    """The whole database as SQL text, for byte-for-byte comparisons."""
+    with sqlite3.connect(db_path) as conn:
+        return "\n".join(conn.iterdump())
+
+
+def doc(tmp_path: Path, name: str, text: str = "内容") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
