@@ -123,6 +123,12 @@ class Database:
 
     def ensure_ready(self, *, create: bool) -> None:
         """Check the schema before a command; create it on first use when ``create``."""
+        if self.path is not None and not create and not self.path.exists():
+            raise StorageError(
+                _("no manyi database at {where}; run `manyi init` or `manyi campaign start`").format(
+                    where=self.path
+                )
+            )
         rev = self.schema_revision()
         if rev == SCHEMA_HEAD:
             return

@@ -69,7 +69,8 @@ def find_section(s: Session, campaign_id: int, name: str) -> Section:
     q = select(Section).where(Section.campaign_id == campaign_id, Section.name == name)
     row = s.scalars(q).first()
     if row is None:
-        known = sorted(section_names(s, campaign_id))
+        q = select(Section.name).where(Section.campaign_id == campaign_id).order_by(Section.id)
+        known = list(s.scalars(q.limit(9)))
         shown = ", ".join(known[:8]) + (" …" if len(known) > 8 else "")
         raise NotFoundError("office", name, _("known: {names}").format(names=shown or "-"))
     return row
