@@ -162,14 +162,14 @@ class Database:
     def write(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any error."""
         with self._translate():
-            with Session(self.engine.execution_options(manyi_write=True)) as session:
+            with Session(self.engine.execution_options(manyi_write=True), expire_on_commit=False) as session:
                 with session.begin():
                     yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._translate():
-            with Session(self.engine) as session:
+            with Session(self.engine, expire_on_commit=False) as session:
                 with session.begin():
                     yield session
 

@@ -362,10 +362,10 @@ def _check_semantics(
             seen_req[req.key] = phase.key
             for fld in ("count", "due"):
                 _check_param_ref(spec, getattr(req, fld), ("phases", i, "requirements", j, fld),
-                                 f"phase '{phase.key}': requirement '{req.key}'", fail)
+                                 f"phase '{phase.key}': requirement '{req.key}': {fld}", fail)
         for fld in ("offset", "length"):
             _check_param_ref(spec, getattr(phase.window, fld), ("phases", i, "window", fld),
-                             f"phase '{phase.key}'", fail)
+                             f"phase '{phase.key}': window.{fld}", fail)
 
     definition = Definition(spec, source, text)
     for i, phase in enumerate(spec.phases):

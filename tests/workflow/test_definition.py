@@ -1,0 +1,118 @@
+"""Definition loading: the seed file, and errors that name file, line and field."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from workflow import definition as defs
+from workflow import schedule
+from workflow.errors import DefinitionError
+
+MINIMAL = """\
+key: mini
+title: {zh: 小活动, en: Mini}
+parameters:
+  n: {title: {zh: 次数, en: Count}, default: 2}
+phases:
+  - key: one
+    title: {zh: 一, en: One}
+    window: {length: P1M}
+    requirements:
+      - key: a
+        title: {zh: 甲, en: A}
+        count: $n
+        exit: true
+  - key: two
+    title: {zh: 二, en: Two}
+    window: {length: P2W}
+    requirements:
+      - key: b
+        title: {zh: 乙, en: B}
+        due: P3D
+"""
+
+
+def test_seed_definition_is_faithful() -> None:
+    d = defs.load("people-satisfied-unit")
+    assert d.states == ("mobilization", "implementation", "review", "summary", "completed")
+    exits = {p: [c.requirement for c in conds] for p, conds in d.exit_conditions.items()}  # type: ignore[attr-defined]
+    assert exits == {
+        "mobilization": ["implementation-opinion", "study-plan"],
+        "implementation": ["research-report"],
+        "review": ["rectification-report"],
+        "summary": ["summary-report"],
+    }
+    assert d.requirement("research-report").title.zh == "调研报告"
+    assert d.requirement("implementation-opinion").title.zh == "活动实施意见"
+    group = [k for k, r in d.requirements.items() if r.filer == "leading-group"]
+    assert {"work-plan", "mobilization-meeting", "report-to-review-group",
+            "report-to-standing-committee"} <= set(group)
+    assert d.spec.timezone == "Asia/Shanghai"
+    assert d.count_of(d.requirement("study-session")) == 4
+    assert d.count_of(d.requirement("study-session"), {"study-sessions": 6}) == 6
+
+
+def test_minimal_definition_and_schedule() -> None:
+    d = defs.parse(MINIMAL, "mini.yaml")
+    plan = schedule.resolve(d, date(2026, 1, 31), d.parameters())
+    assert plan.windows["one"].start == date(2026, 1, 31)
+    assert plan.windows["one"].end == date(2026, 2, 27)  # one calendar month, clamped
+    assert plan.windows["two"].start == date(2026, 2, 28)
+    assert plan.windows["two"].end == date(2026, 3, 13)
+    assert plan.due == {"a": date(2026, 2, 27), "b": date(2026, 3, 3)}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("key: mini", "key: Mini", 1, "key: 'Mini' is not a valid key (lowercase letters, digits and '-')"),
+        ("    window: {length: P1M}\n", "", 6, "phase 'one': window: required field is missing"),
+        ("window: {length: P2W}", "window: {length: two weeks}", 16,
+         "phase 'two': window.length: 'two weeks' is not a duration like P1M, P2W, P10D or a $parameter"),
+        ("count: $n", "count: $m", 12, "phase 'one': requirement 'a': count: unknown parameter 'm'"),
+        ("count: $n", "count: 0", 12, "phase 'one': requirement 'a': count: must be at least 1"),
+        ("  - key: two", "  - key: one", 14, "phase 'one': duplicate phase key"),
+        ("      - key: b", "      - key: a", 18,
+         "phase 'two': requirement 'a' is already defined in phase 'one'"),
+        ("        due: P3D", "        due: P3D\n        colour: red", 21,
+         "phase 'two': requirement 'b': colour: unknown field"),
+        ("title: {zh: 小活动, en: Mini}", "title: {zh: 小活动}", 2, "title.en: required field is missing"),
+        ("key: mini", "key: mini\ntimezone: Mars/Olympus", 2, "timezone: unknown time zone"),
+    ],
+)
+def test_errors_name_file_line_and_field(old: str, new: str, line: int, message: str) -> None:
+    assert old in MINIMAL
+    with pytest.raises(DefinitionError) as info:
+        defs.parse(MINIMAL.replace(old, new, 1), "x.yaml")
+    assert str(info.value) == f"x.yaml:{line}: {message}"
+
+
+def test_exit_condition_registry() -> None:
+    text = MINIMAL.replace(
+        "        due: P3D\n",
+        "        due: P3D\n    exit_conditions:\n      - type: rectification-confirmed\n"
+        "      - type: requirement-filed\n        requirement: b\n",
+    )
+    d = defs.parse(text, "x.yaml")
+    assert [c.type for c in d.exit_conditions["two"]] == ["rectification-confirmed", "requirement-filed"]
+    bad = text.replace("type: rectification-confirmed", "type: moon-phase")
+    with pytest.raises(DefinitionError) as info:
+        defs.parse(bad, "x.yaml")
+    assert str(info.value) == (
+        "x.yaml:22: phase 'two': unknown condition type 'moon-phase'; "
+        "known: rectification-confirmed, requirement-filed"
+    )
+
+
+def test_malformed_yaml_and_duplicate_mapping_key() -> None:
+    with pytest.raises(DefinitionError) as info:
+        defs.parse("key: a\ntitle: [unclosed\n", "m.yaml")
+    assert str(info.value).startswith("m.yaml:3: malformed YAML")
+    with pytest.raises(DefinitionError) as info:
+        defs.parse(MINIMAL + "key: again\n", "d.yaml")
+    assert str(info.value) == "d.yaml:21: key: duplicate key"
+    with pytest.raises(DefinitionError) as info:
+        defs.parse("", "e.yaml")
+    assert str(info.value) == "e.yaml: the file is empty"
