@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,21 +46,21 @@ class Clock:
 class EngineMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.tmp = tempfile.TemporaryDirectory()
-        self.path = Path(self.tmp.name) / "manyi.db"
+        self.tmpdir = Path(tempfile.mkdtemp(prefix="manyi-hypo-"))
+        self.path = self.tmpdir / "manyi.db"
         self.clock = Clock()
         self.ctx = usecases.Context(Database(str(self.path)), "hypo", self.clock)
-        roster = Path(self.tmp.name) / "r.csv"
+        roster = self.tmpdir / "r.csv"
         roster.write_text("name,email,head\n" + "".join(f"{o},,\n" for o in OFFICES), "utf-8")
         usecases.start_campaign(self.ctx, "people-satisfied-unit", "h", "2026-03-01", (), roster)
-        self.doc = Path(self.tmp.name) / "doc.txt"
+        self.doc = self.tmpdir / "doc.txt"
         self.doc.write_text("x", "utf-8")
         self.model = {o: "mobilization" for o in OFFICES}
         self.filed: dict[str, set[str]] = {o: set() for o in OFFICES}
 
     def teardown(self) -> None:
         self.ctx.db.dispose()
-        self.tmp.cleanup()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     @rule(office=st.sampled_from(OFFICES), req=st.sampled_from(SECTION_REQS))
     def file(self, office: str, req: str) -> None:
