@@ -7,9 +7,9 @@ conditions of each phase. See ``docs/definitions.md`` for the format.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from functools import cached_property
-import importlib.util
 from pathlib import Path
 from typing import Any, Literal
 

@@ -23,7 +23,7 @@ from workflow import definition as defs
 from workflow import schedule
 from workflow.conditions import SectionFacts
 from workflow.definition import Definition
-from workflow.errors import DuplicateError, InputError
+from workflow.errors import ConflictError, DuplicateError, InputError
 from workflow.i18n import _, pick
 from workflow.machine import Step, machine_for
 from workflow.tabular import RosterEntry, check_email, read_roster
@@ -394,8 +394,6 @@ def advance(
         events: list[repo.NewEvent] = []
         for rec in records:
             if seen.get(rec.record_id) != rec.version:
-                from workflow.errors import ConflictError
-
                 raise ConflictError(rec.office, rec.updated_by, rec.updated_at.isoformat(timespec="seconds"))
             if rec.state == machine.final:
                 outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True))
