@@ -426,11 +426,13 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
             sid = None
         else:
             sid = repo.find_section(s, campaign.id, office).id  # type: ignore[arg-type]
-        return [
-            {
+        out = []
+        for e in repo.history(s, campaign.id, sid):  # type: ignore[arg-type]
+            detail = repo.detail_of(e)
+            out.append({
                 "seq": e.seq, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
                 "action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
-                "detail": repo.detail_of(e),
-            }
-            for e in repo.history(s, campaign.id, sid)  # type: ignore[arg-type]
-        ]
+                # PostgreSQL: the database login that wrote the event, beside the --as name.
+                "db_user": detail.pop("db_user", None), "detail": detail,
+            })
+        return out
