@@ -177,6 +177,11 @@ def status(campaign: str | None, as_json: bool) -> None:
     c = st.campaign
     say(_("Campaign '{name}' ({title}), {start} to {end}").format(
         name=c.name, title=c.title, start=c.start, end=c.end))
+    if st.mode is not None and st.mode.single_user:
+        say(_("Single-user mode: no operators configured (add them with `manyi user add`)."))
+    elif st.mode is not None:
+        say(_("Operator {actor}: {role}").format(
+            actor=st.mode.actor, role=st.mode.role + (f" ({st.mode.office})" if st.mode.office else "")))
     table = Table()
     table.add_column(_("Office"), no_wrap=True)
     table.add_column(_("Phase"))
@@ -280,3 +285,4 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
 
 from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
 from cli import audit  # noqa: E402,F401  (registers `manyi audit`)
+from cli import operators  # noqa: E402,F401  (registers `manyi user`)

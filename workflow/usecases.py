@@ -26,6 +26,8 @@ from workflow.definition import Definition
 from workflow.errors import ConflictError, DuplicateError, InputError
 from workflow.i18n import _, pick
 from workflow.machine import Step, machine_for
+from workflow.operators import Mode, authorize
+from workflow.operators import mode as operator_mode
 from workflow.tabular import RosterEntry, check_email, read_roster
 
 
@@ -107,6 +109,7 @@ def start_campaign(
     ctx.db.ensure_ready(create=True)
     now = ctx.now()
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         if name in {c.name for c in repo.list_campaigns(s)}:
             raise DuplicateError("campaign", name)
         campaign = Campaign(
@@ -144,6 +147,7 @@ def _info(campaign: Campaign, definition: Definition, plan: schedule.Plan, n: in
 def list_campaigns(ctx: Context) -> list[CampaignInfo]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         out = []
         for c in repo.list_campaigns(s):
             d = definition_of(c)
@@ -189,6 +193,7 @@ def add_office(
     entry = RosterEntry(_check_name(name, _("office name")), check_email(email), head or None)
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         _add_entries(s, campaign, definition_of(campaign), [entry], ctx.now(), ctx.actor)
         return campaign.name
@@ -198,6 +203,7 @@ def import_offices(ctx: Context, campaign_name: str | None, path: Path) -> tuple
     entries = read_roster(path)
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         _add_entries(s, campaign, definition_of(campaign), entries, ctx.now(), ctx.actor)
         return campaign.name, len(entries)
@@ -206,6 +212,7 @@ def import_offices(ctx: Context, campaign_name: str | None, path: Path) -> tuple
 def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         return [
             {"office": r.office, "email": r.email, "head": r.head, "state": r.state}
@@ -243,6 +250,7 @@ class Status:
     campaign: CampaignInfo
     states: tuple[tuple[str, str], ...]  # (key, title) in order
     rows: list[StatusRow] = field(default_factory=list)
+    mode: Mode | None = None  # single-user, or who is acting in which role
 
 
 def _facts(counts: repo.FilingCounts, section_id: int) -> SectionFacts:
@@ -252,6 +260,8 @@ def _facts(counts: repo.FilingCounts, section_id: int) -> SectionFacts:
 def status(ctx: Context, campaign_name: str | None) -> Status:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
+        who = operator_mode(s, ctx)
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         params = json.loads(campaign.parameters)
@@ -278,7 +288,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
                 tuple(u.title for u in unmet), next_due, next_req,
             ))
         info = _info(campaign, definition, plan, len(records))
-        return Status(info, tuple(titles.items()), rows)
+        return Status(info, tuple(titles.items()), rows, who)
 
 
 # -- filing ------------------------------------------------------------------
@@ -304,6 +314,7 @@ def file_document(
         definition = definition_of(campaign)
         req = definition.requirement(requirement)
         is_group = office in _leading_aliases(definition)
+        authorize(s, ctx, "file-group" if is_group else "file", None if is_group else office)
         if is_group and req.filer != "leading-group":
             raise InputError(_("'{r}' is filed by each office, not by the leading group").format(r=req.key))
         if not is_group:
@@ -384,6 +395,7 @@ def advance(
     if expect is not None and offices is None:
         raise InputError(_("--from needs office names, not --all"))
     with ctx.db.read() as s:
+        authorize(s, ctx, "read" if dry_run else "force-advance" if force else "advance")
         campaign = repo.find_campaign(s, campaign_name)
         seen_rows = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
         if expect is not None:
@@ -437,6 +449,7 @@ def advance(
 def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[str, Any]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         if office in _leading_aliases(definition):
