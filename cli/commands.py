@@ -286,3 +286,4 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
 from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
 from cli import audit  # noqa: E402,F401  (registers `manyi audit`)
 from cli import operators  # noqa: E402,F401  (registers `manyi user`)
+from cli import backup  # noqa: E402,F401  (registers `manyi backup`)
