@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -150,7 +151,8 @@ class Database:
         )
 
     def _refuse_newer(self, rev: str | None) -> None:
-        if rev is not None and rev > SCHEMA_HEAD:
+        # "Newer" = a revision this code has no migration for (written by a later manyi).
+        if rev is not None and rev not in known_revisions():
             raise StorageError(
                 _(
                     "database schema {rev} is newer than this manyi ({head}); upgrade manyi first"
@@ -192,6 +194,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this code's migrations know."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    return frozenset(r.revision for r in script.walk_revisions())
 
 
 def _first_line(exc: DBAPIError) -> str:
