@@ -18,6 +18,18 @@ CAMPAIGN_OPT = option("--campaign", metavar="NAME",
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
 
 
+#: Event actions and campaign states as shown in tables (JSON keeps the keys).
+WORDS = {
+    "campaign-start": N_("campaign-start"), "office-add": N_("office-add"), "file": N_("file"),
+    "advance": N_("advance"), "force-advance": N_("force-advance"), "active": N_("active"),
+}
+
+
+def word(key: str) -> str:
+    """The translated display word for an action or status key (the key itself if unknown)."""
+    return _(WORDS[key]) if key in WORDS else key
+
+
 def _ctx():  # type: ignore[no-untyped-def]
     return settings(click.get_current_context()).context()
 
@@ -115,7 +127,7 @@ def campaign_list(as_json: bool) -> None:
     table = Table(_("Campaign"), _("Definition"), _("Start"), _("End"), _("Offices"), _("Status"))
     for c in rows:
         table.add_row(c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end),
-                      str(c.sections), c.status)
+                      str(c.sections), word(c.status))
     console.print(table)
 
 
@@ -271,7 +283,7 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         text = " · ".join(x for x in (r["reason"], extra) if x)
-        table.add_row(str(r["seq"]), r["at"].replace("+00:00", "Z"), r["actor"], r["action"],
+        table.add_row(str(r["seq"]), r["at"].replace("+00:00", "Z"), r["actor"], word(r["action"]),
                       r["from"] or "", r["to"] or "", text)
     console.print(table)
 

@@ -22,7 +22,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workflow.i18n import _
+from workflow.i18n import N_, _
+
+#: The ``kind`` words that NotFoundError and DuplicateError translate into their sentence.
+KINDS = (N_("campaign"), N_("office"), N_("phase"), N_("requirement"))
 
 
 class CampaignError(Exception):
