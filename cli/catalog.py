@@ -132,8 +132,15 @@ def update() -> None:
         template = extract(domain)
         for lang in LANGUAGES:
             catalog = read(lang, domain)
-            catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+            catalog.update(template, no_fuzzy_matching=True, update_header_comment=False,
+                           update_creation_date=False)
             catalog.project = template.project
+            catalog.version = ""
+            catalog.header_comment = (f"# Simplified Chinese messages of {template.project}, "
+                                      "kept with `python -m cli.catalog update`.")
+            catalog.fuzzy = False
+            catalog.last_translator = "manyi maintainers"
+            catalog.language_team = "Simplified Chinese"
             catalog.obsolete.clear()
             _write(lang, domain, catalog)
 

@@ -176,30 +176,43 @@ def office_list(campaign: str | None, as_json: bool) -> None:
 
 
 # -- status ------------------------------------------------------------------
-@cli.command(help=N_("One row per office: phase, what blocks it, next due date."))
+OFFICE_FILTER = option("--office", "offices", multiple=True, metavar="NAME",
+                       help=N_("Only this office; repeatable."))
+PHASE_FILTER = option("--phase", "phases", multiple=True, metavar="KEY",
+                      help=N_("Only offices in this phase (or 'completed'); repeatable."))
+LIGHT_FILTER = option("--light", "lights", multiple=True, type=click.Choice(["green", "yellow", "red"]),
+                      help=N_("Only offices with this traffic light; repeatable."))
+
+
+def filter_rows(rows, offices=(), phases=(), lights=()):  # type: ignore[no-untyped-def]
+    """The rows that match every given filter (an empty filter matches all)."""
+    return [r for r in rows
+            if (not offices or r.office in offices)
+            and (not phases or r.state in phases)
+            and (not lights or getattr(r, "light", None) in lights)]
+
+
+@cli.command(help=N_("The board: one row per office, a column per phase, blockers, next due date."))
 @CAMPAIGN_OPT
+@OFFICE_FILTER
+@PHASE_FILTER
+@LIGHT_FILTER
 @JSON_OPT
-def status(campaign: str | None, as_json: bool) -> None:
+def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
+           lights: tuple[str, ...], as_json: bool) -> None:
+    from cli.board import board, legend
     from workflow import usecases
 
     st = usecases.status(_ctx(), campaign)
+    rows = filter_rows(st.rows, offices, phases, lights)
     if as_json:
-        print_json([r.as_json() for r in st.rows])
+        print_json([r.as_json() for r in rows])
         return
     c = st.campaign
     say(_("Campaign '{name}' ({title}), {start} to {end}").format(
         name=c.name, title=c.title, start=c.start, end=c.end))
-    table = Table()
-    table.add_column(_("Office"), no_wrap=True)
-    table.add_column(_("Phase"))
-    table.add_column(_("Blocked by"))
-    table.add_column(_("Next due"), no_wrap=True)
-    for r in st.rows:
-        table.add_row(
-            r.office, r.state_title, "\n".join(r.blocker_titles) or "—",
-            f"{r.next_due}" if r.next_due else "—",
-        )
-    console.print(table)
+    console.print(board(st, rows))
+    console.print(legend(st), markup=False)
 
 
 # -- file --------------------------------------------------------------------
