@@ -58,7 +58,7 @@ def test_campaign_colours_phases_by_section_count(started: Run, tmp_path: Path) 
     started("advance", "市法制办公室")
     out = started("definition", "graph", "people-satisfied-unit", "--campaign", "2026").stdout
     assert out.startswith("---\nPeople-Satisfied Unit campaign — 2026\n---\n")
-    assert '  state "Study & mobilization (5)" as mobilization\n  class mobilization s_shade4\n' in out
+    assert '  state "Study & mobilization (5)" as mobilization\n  class mobilization s_shade3\n' in out
     assert ('  state "Organization & implementation (1)" as implementation\n'
             "  class implementation s_shade1\n") in out
     assert '  state "Completed (0)" as completed\n  class completed s_shade0\n' in out
