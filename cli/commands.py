@@ -182,10 +182,11 @@ def status(campaign: str | None, as_json: bool) -> None:
     table.add_column(_("Phase"))
     table.add_column(_("Blocked by"))
     table.add_column(_("Next due"), no_wrap=True)
+    table.add_column(_("Open items"), justify="right")
     for r in st.rows:
         table.add_row(
             r.office, r.state_title, "\n".join(r.blocker_titles) or "—",
-            f"{r.next_due}" if r.next_due else "—",
+            f"{r.next_due}" if r.next_due else "—", str(r.open_items),
         )
     console.print(table)
 
@@ -268,6 +269,12 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
         extra = ""
         if "requirement" in detail:
             extra = f"{detail['requirement']}: {detail.get('filename', '')}"
+        elif "item" in detail:
+            extra = f"#{detail['item']}: {detail.get('text') or detail.get('filename') or ''}"
+        elif "inspection" in detail:
+            extra = f"{detail['kind']} {detail['date']}: {detail['text']}"
+        elif "group" in detail:
+            extra = f"{detail['group']}: {detail.get('score', detail.get('vote'))}"
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         text = " · ".join(x for x in (r["reason"], extra) if x)
@@ -277,3 +284,4 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
 
 
 from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
+from cli import ledger  # noqa: E402,F401  (rectify, inspect, score, rank, report)
