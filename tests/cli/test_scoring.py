@@ -78,7 +78,7 @@ def test_explain_shows_each_group(scored: Run) -> None:
     assert data["explain"][3]["mean"] == 88.125
     text = scored("score", "explain", NAMES["A"]).stdout
     assert text.startswith(f"{NAMES['A']}: total 90.81, rank 1, tier Satisfied\n")
-    assert "10 values" in text and "5 don't" in text  # the table may wrap the rest
+    assert "10 values, 5" in text and "left out" in text  # the table wraps the rest
     assert "total = Σ weight × mean ÷ Σ weights (1) = 90.81" in text
 
 
