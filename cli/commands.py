@@ -18,6 +18,18 @@ CAMPAIGN_OPT = option("--campaign", metavar="NAME",
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
 
 
+#: Event actions and campaign states as shown in tables (JSON keeps the keys).
+WORDS = {
+    "campaign-start": N_("campaign-start"), "office-add": N_("office-add"), "file": N_("file"),
+    "advance": N_("advance"), "force-advance": N_("force-advance"), "active": N_("active"),
+}
+
+
+def word(key: str) -> str:
+    """The translated display word for an action or status key (the key itself if unknown)."""
+    return _(WORDS[key]) if key in WORDS else key
+
+
 def _ctx():  # type: ignore[no-untyped-def]
     return settings(click.get_current_context()).context()
 
@@ -115,7 +127,7 @@ def campaign_list(as_json: bool) -> None:
     table = Table(_("Campaign"), _("Definition"), _("Start"), _("End"), _("Offices"), _("Status"))
     for c in rows:
         table.add_row(c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end),
-                      str(c.sections), c.status)
+                      str(c.sections), word(c.status))
     console.print(table)
 
 
@@ -164,15 +176,37 @@ def office_list(campaign: str | None, as_json: bool) -> None:
 
 
 # -- status ------------------------------------------------------------------
-@cli.command(help=N_("One row per office: phase, what blocks it, next due date."))
+OFFICE_FILTER = option("--office", "offices", multiple=True, metavar="NAME",
+                       help=N_("Only this office; repeatable."))
+PHASE_FILTER = option("--phase", "phases", multiple=True, metavar="KEY",
+                      help=N_("Only offices in this phase (or 'completed'); repeatable."))
+LIGHT_FILTER = option("--light", "lights", multiple=True, type=click.Choice(["green", "yellow", "red"]),
+                      help=N_("Only offices with this traffic light; repeatable."))
+
+
+def filter_rows(rows, offices=(), phases=(), lights=()):  # type: ignore[no-untyped-def]
+    """The rows that match every given filter (an empty filter matches all)."""
+    return [r for r in rows
+            if (not offices or r.office in offices)
+            and (not phases or r.state in phases)
+            and (not lights or getattr(r, "light", None) in lights)]
+
+
+@cli.command(help=N_("The board: one row per office, a column per phase, blockers, next due date."))
 @CAMPAIGN_OPT
+@OFFICE_FILTER
+@PHASE_FILTER
+@LIGHT_FILTER
 @JSON_OPT
-def status(campaign: str | None, as_json: bool) -> None:
+def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
+           lights: tuple[str, ...], as_json: bool) -> None:
+    from cli.board import board, legend
     from workflow import usecases
 
     st = usecases.status(_ctx(), campaign)
+    rows = filter_rows(st.rows, offices, phases, lights)
     if as_json:
-        print_json([r.as_json() for r in st.rows])
+        print_json([r.as_json() for r in rows])
         return
     c = st.campaign
     say(_("Campaign '{name}' ({title}), {start} to {end}").format(
@@ -181,18 +215,9 @@ def status(campaign: str | None, as_json: bool) -> None:
         say(_("Single-user mode: no operators configured (add them with `manyi user add`)."))
     elif st.mode is not None:
         say(_("Operator {actor}: {role}").format(
-            actor=st.mode.actor, role=st.mode.role + (f" ({st.mode.office})" if st.mode.office else "")))
-    table = Table()
-    table.add_column(_("Office"), no_wrap=True)
-    table.add_column(_("Phase"))
-    table.add_column(_("Blocked by"))
-    table.add_column(_("Next due"), no_wrap=True)
-    for r in st.rows:
-        table.add_row(
-            r.office, r.state_title, "\n".join(r.blocker_titles) or "—",
-            f"{r.next_due}" if r.next_due else "—",
-        )
-    console.print(table)
+            actor=st.mode.actor, role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else "")))
+    console.print(board(st, rows))
+    console.print(legend(st), markup=False)
 
 
 # -- file --------------------------------------------------------------------
@@ -275,15 +300,23 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
         extra = ""
         if "requirement" in detail:
             extra = f"{detail['requirement']}: {detail.get('filename', '')}"
+        elif "item" in detail:
+            extra = f"#{detail['item']}: {detail.get('text') or detail.get('filename') or ''}"
+        elif "inspection" in detail:
+            extra = f"{detail['kind']} {detail['date']}: {detail['text']}"
+        elif "group" in detail:
+            extra = f"{detail['group']}: {detail.get('score', detail.get('vote'))}"
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         text = " · ".join(x for x in (r["reason"], extra) if x)
-        table.add_row(str(r["seq"]), r["at"].replace("+00:00", "Z"), r["actor"], r["action"],
+        table.add_row(str(r["seq"]), r["at"].replace("+00:00", "Z"), r["actor"], word(r["action"]),
                       r["from"] or "", r["to"] or "", text)
     console.print(table)
 
 
 from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
+from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)
 from cli import audit  # noqa: E402,F401  (registers `manyi audit`)
+from cli import ledger  # noqa: E402,F401  (rectify, inspect, score, rank, report)
 from cli import operators  # noqa: E402,F401  (registers `manyi user`)
 from cli import backup  # noqa: E402,F401  (registers `manyi backup`)

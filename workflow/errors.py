@@ -25,6 +25,9 @@ from dataclasses import dataclass
 
 from workflow.i18n import N_, _
 
+#: The ``kind`` words that NotFoundError and DuplicateError translate into their sentence.
+KINDS = (N_("campaign"), N_("office"), N_("phase"), N_("requirement"))
+
 
 class CampaignError(Exception):
     """Root of manyi's errors; ``str()`` is the one-line message for the user."""

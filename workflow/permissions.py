@@ -23,7 +23,10 @@ POLICY: dict[str, tuple[tuple[str, ...], bool]] = {
     "report-rectification": (("supervisor", "clerk"), True),
     "advance": (("supervisor", "leader"), False),
     "force-advance": (("supervisor", "leader"), False),
-    "confirm": (("supervisor", "leader"), False),
+    "confirm": (("supervisor", "leader"), False),  # and return a done item
+    "publish-items": (("supervisor",), False),  # rectification items from the review opinions
+    "inspect": (("supervisor",), False),
+    "score": (("supervisor",), False),
     "manage": (("supervisor",), False),  # campaigns, offices, operators, backups
 }
 
@@ -34,7 +37,10 @@ ACTION_TITLES = {
     "report-rectification": N_("report rectification for {office}"),
     "advance": N_("advance offices"),
     "force-advance": N_("force an advance"),
-    "confirm": N_("confirm rectification"),
+    "confirm": N_("confirm or return rectification"),
+    "publish-items": N_("publish rectification items"),
+    "inspect": N_("record inspections"),
+    "score": N_("enter scores"),
     "manage": N_("manage campaigns, offices and operators"),
 }
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from storage import repo
+from storage import ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import Campaign, Filing
@@ -235,13 +235,14 @@ class StatusRow:
     blocker_titles: tuple[str, ...]
     next_due: date | None
     next_due_requirement: str | None
+    open_items: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
             "office": self.office, "state": self.state, "state_title": self.state_title,
             "blockers": list(self.blockers), "blocker_titles": list(self.blocker_titles),
             "next_due": self.next_due.isoformat() if self.next_due else None,
-            "next_due_requirement": self.next_due_requirement,
+            "next_due_requirement": self.next_due_requirement, "open_items": self.open_items,
         }
 
 
@@ -253,8 +254,9 @@ class Status:
     mode: Mode | None = None  # single-user, or who is acting in which role
 
 
-def _facts(counts: repo.FilingCounts, section_id: int) -> SectionFacts:
-    return SectionFacts(filings=counts.by_section.get(section_id, {}), campaign_filings=counts.campaign)
+def _facts(counts: repo.FilingCounts, open_items: dict[int, int], section_id: int) -> SectionFacts:
+    return SectionFacts(filings=counts.by_section.get(section_id, {}), campaign_filings=counts.campaign,
+                        open_items=open_items.get(section_id, 0))
 
 
 def status(ctx: Context, campaign_name: str | None) -> Status:
@@ -269,6 +271,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         machine = machine_for(definition)
         records = repo.records(s, campaign.id)  # type: ignore[arg-type]
         counts = repo.filing_counts(s, campaign.id)  # type: ignore[arg-type]
+        open_items = ledger_repo.open_item_counts(s, campaign.id)  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         open_by_phase = {
             p.key: [(plan.due[r.key], r) for r in p.requirements if r.filer == "section"]
@@ -276,7 +279,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         }
         rows = []
         for rec in records:
-            facts = _facts(counts, rec.section_id)
+            facts = _facts(counts, open_items, rec.section_id)
             unmet = machine.unmet(rec.state, facts)
             next_due, next_req = None, None
             for due, req in sorted(open_by_phase.get(rec.state, []), key=lambda x: x[0]):
@@ -285,7 +288,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
                     break
             rows.append(StatusRow(
                 rec.office, rec.state, titles[rec.state], tuple(u.key for u in unmet),
-                tuple(u.title for u in unmet), next_due, next_req,
+                tuple(u.title for u in unmet), next_due, next_req, facts.open_items,
             ))
         info = _info(campaign, definition, plan, len(records))
         return Status(info, tuple(titles.items()), rows, who)
@@ -418,6 +421,9 @@ def advance(
         counts = repo.filing_counts(
             s, campaign.id, [r.section_id for r in records] if offices is not None else None  # type: ignore[arg-type]
         )
+        open_items = ledger_repo.open_item_counts(
+            s, campaign.id, [r.section_id for r in records] if offices is not None else None  # type: ignore[arg-type]
+        )
         outcomes: list[Outcome] = []
         changes: list[repo.StateChange] = []
         events: list[repo.NewEvent] = []
@@ -427,7 +433,7 @@ def advance(
             if rec.state == machine.final:
                 outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True))
                 continue
-            step: Step = machine.step(rec.state, _facts(counts, rec.section_id), force=force)
+            step: Step = machine.step(rec.state, _facts(counts, open_items, rec.section_id), force=force)
             unmet = tuple((u.key, u.title, u.detail) for u in step.unmet)
             outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced))
             if step.dest is None:

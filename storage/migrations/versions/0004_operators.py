@@ -1,7 +1,7 @@
 """operators and their roles
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-26
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import storage.models
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
