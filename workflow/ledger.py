@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import ledger_repo, repo
@@ -180,6 +180,18 @@ def _transition(s: Session, item: RectificationItem, expected: str, values: dict
         .values(**values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        # Someone else changed it after we read it: name them (a fresh read, not our stale row).
+        by, at = s.execute(
+            select(RectificationItem.updated_by, RectificationItem.updated_at)
+            .where(RectificationItem.id == item.id)  # type: ignore[arg-type]
+        ).one()
+        raise ConflictError(_("item #{id}").format(id=item.id), by, at.isoformat(timespec="seconds"))
+
+
+def _already(item: RectificationItem, statuses: tuple[str, ...]) -> None:
+    """Inside the write transaction: an item that another operator has just moved on is a
+    conflict ("changed by NAME at TIME"), not a usage error."""
+    if item.status in statuses:
         raise ConflictError(_("item #{id}").format(id=item.id), item.updated_by,
                             item.updated_at.isoformat(timespec="seconds"))
 
@@ -204,6 +216,7 @@ def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: P
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        _already(item, ("done",))
         _require(item, ("published", "returned"), "reported done")
         _transition(s, item, item.status, {
             "status": "done", "evidence_sha256": blob.sha256, "evidence_filename": blob.filename,
@@ -236,6 +249,7 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
         authorize(s, ctx, "confirm")
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        _already(item, ("confirmed", "returned"))
         _require(item, ("done",), "confirmed" if reason is None else "returned")
         values: dict[str, Any] = {"updated_at": now, "updated_by": ctx.actor}
         if reason is None:
