@@ -209,7 +209,7 @@ def baseline_status(url: str) -> None:
             "SELECT s.id, s.name, r.state FROM record r JOIN section s ON s.id = r.section_id "
             "WHERE r.campaign_id = ? ORDER BY s.id", (cid,))
     ]
-    sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
 
 
 def baseline_history(url: str, office: str) -> None:
@@ -223,7 +223,7 @@ def baseline_history(url: str, office: str) -> None:
          "reason": r[6], "detail": json.loads(r[7])}
         for r in rows
     ]
-    sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
 
 
 TASKS = {

@@ -140,7 +140,8 @@ def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) ->
         .order_by(Section.id)
     )
     if names is None:
-        return [RecordRow(*row) for row in s.execute(q)]
+        # Core rows, not the ORM's loading layer: a third of the time at 100,000 records.
+        return [RecordRow(*row) for row in s.connection().execute(q)]
     wanted = list(dict.fromkeys(names))
     found: dict[str, RecordRow] = {}
     for chunk in _chunks(wanted, 500):
@@ -150,6 +151,26 @@ def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) ->
     if missing:
         find_section(s, campaign_id, missing[0])  # raises NotFoundError with hints
     return [found[n] for n in wanted]
+
+
+def versions(s: Session, campaign_id: int) -> dict[int, int]:
+    """``{record_id: version}`` of every record of the campaign."""
+    q = select(Record.id, Record.version).where(Record.campaign_id == campaign_id)
+    return dict(s.connection().execute(q).all())  # type: ignore[arg-type]
+
+
+def phases(s: Session, campaign_id: int) -> list[tuple[int, str, str]]:
+    """``(section_id, office, state)`` of every record, in section order.
+
+    What the status board needs and no more: no timestamps to parse, no row objects.
+    """
+    q = (
+        select(Section.id, Section.name, Record.state)
+        .join(Section, Section.id == Record.section_id)  # type: ignore[arg-type]
+        .where(Record.campaign_id == campaign_id)
+        .order_by(Section.id)
+    )
+    return [tuple(row) for row in s.connection().execute(q)]  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -207,7 +228,7 @@ def filing_counts(s: Session, campaign_id: int, section_ids: Sequence[int] | Non
     if section_ids is not None and len(section_ids) <= 500:
         q = q.where((Filing.section_id.in_(section_ids)) | (Filing.section_id.is_(None)))  # type: ignore[union-attr]
     out = FilingCounts()
-    for sid, req, n in s.execute(q):
+    for sid, req, n in s.connection().execute(q):
         if sid is None:
             out.campaign[req] = n
         else:
