@@ -18,6 +18,18 @@ CAMPAIGN_OPT = option("--campaign", metavar="NAME",
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
 
 
+#: Event actions and campaign states as shown in tables (JSON keeps the keys).
+WORDS = {
+    "campaign-start": N_("campaign-start"), "office-add": N_("office-add"), "file": N_("file"),
+    "advance": N_("advance"), "force-advance": N_("force-advance"), "active": N_("active"),
+}
+
+
+def word(key: str) -> str:
+    """The translated display word for an action or status key (the key itself if unknown)."""
+    return _(WORDS[key]) if key in WORDS else key
+
+
 def _ctx():  # type: ignore[no-untyped-def]
     return settings(click.get_current_context()).context()
 
@@ -115,7 +127,7 @@ def campaign_list(as_json: bool) -> None:
     table = Table(_("Campaign"), _("Definition"), _("Start"), _("End"), _("Offices"), _("Status"))
     for c in rows:
         table.add_row(c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end),
-                      str(c.sections), c.status)
+                      str(c.sections), word(c.status))
     console.print(table)
 
 
@@ -164,30 +176,43 @@ def office_list(campaign: str | None, as_json: bool) -> None:
 
 
 # -- status ------------------------------------------------------------------
-@cli.command(help=N_("One row per office: phase, what blocks it, next due date."))
+OFFICE_FILTER = option("--office", "offices", multiple=True, metavar="NAME",
+                       help=N_("Only this office; repeatable."))
+PHASE_FILTER = option("--phase", "phases", multiple=True, metavar="KEY",
+                      help=N_("Only offices in this phase (or 'completed'); repeatable."))
+LIGHT_FILTER = option("--light", "lights", multiple=True, type=click.Choice(["green", "yellow", "red"]),
+                      help=N_("Only offices with this traffic light; repeatable."))
+
+
+def filter_rows(rows, offices=(), phases=(), lights=()):  # type: ignore[no-untyped-def]
+    """The rows that match every given filter (an empty filter matches all)."""
+    return [r for r in rows
+            if (not offices or r.office in offices)
+            and (not phases or r.state in phases)
+            and (not lights or getattr(r, "light", None) in lights)]
+
+
+@cli.command(help=N_("The board: one row per office, a column per phase, blockers, next due date."))
 @CAMPAIGN_OPT
+@OFFICE_FILTER
+@PHASE_FILTER
+@LIGHT_FILTER
 @JSON_OPT
-def status(campaign: str | None, as_json: bool) -> None:
+def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
+           lights: tuple[str, ...], as_json: bool) -> None:
+    from cli.board import board, legend
     from workflow import usecases
 
     st = usecases.status(_ctx(), campaign)
+    rows = filter_rows(st.rows, offices, phases, lights)
     if as_json:
-        print_json([r.as_json() for r in st.rows])
+        print_json([r.as_json() for r in rows])
         return
     c = st.campaign
     say(_("Campaign '{name}' ({title}), {start} to {end}").format(
         name=c.name, title=c.title, start=c.start, end=c.end))
-    table = Table()
-    table.add_column(_("Office"), no_wrap=True)
-    table.add_column(_("Phase"))
-    table.add_column(_("Blocked by"))
-    table.add_column(_("Next due"), no_wrap=True)
-    for r in st.rows:
-        table.add_row(
-            r.office, r.state_title, "\n".join(r.blocker_titles) or "—",
-            f"{r.next_due}" if r.next_due else "—",
-        )
-    console.print(table)
+    console.print(board(st, rows))
+    console.print(legend(st), markup=False)
 
 
 # -- file --------------------------------------------------------------------
@@ -214,10 +239,12 @@ def file_cmd(office: str, requirement: str, path: Path, note: str | None, campai
 @option("--dry-run", is_flag=True, help=N_("Show what would happen; change nothing."))
 @option("--force", is_flag=True, help=N_("Override unmet exit conditions (needs --reason)."))
 @option("--reason", metavar="TEXT", help=N_("Why the guard is overridden; recorded in history."))
+@option("--from", "expect", metavar="PHASE",
+        help=N_("Only if the offices are still in PHASE (what you saw); otherwise report who changed them."))
 @CAMPAIGN_OPT
 @JSON_OPT
 def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, reason: str | None,
-            campaign: str | None, as_json: bool) -> None:
+            expect: str | None, campaign: str | None, as_json: bool) -> None:
     from workflow import usecases
     from workflow.errors import InputError
 
@@ -226,7 +253,7 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
     if not all_ and not offices:
         raise InputError(_("name at least one office, or use --all"))
     outcomes = usecases.advance(_ctx(), campaign, None if all_ else list(offices),
-                                dry_run=dry_run, force=force, reason=reason)
+                                dry_run=dry_run, force=force, reason=reason, expect=expect)
     blocked = [o for o in outcomes if o.blocked]
     if as_json:
         print_json([o.as_json() for o in outcomes])
@@ -271,9 +298,11 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         text = " · ".join(x for x in (r["reason"], extra) if x)
-        table.add_row(str(r["seq"]), r["at"].replace("+00:00", "Z"), r["actor"], r["action"],
+        table.add_row(str(r["seq"]), r["at"].replace("+00:00", "Z"), r["actor"], word(r["action"]),
                       r["from"] or "", r["to"] or "", text)
     console.print(table)
 
 
 from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
+from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)
+from cli import audit  # noqa: E402,F401  (registers `manyi audit`)

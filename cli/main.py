@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from workflow.errors import CampaignError, ConfigError
-from workflow.i18n import _, detect_language, set_language
+from workflow.i18n import N_, _, click_gettext, click_ngettext, detect_language, set_language
 
 if TYPE_CHECKING:
     from workflow.usecases import Context
@@ -65,6 +65,28 @@ class Settings:
         return self._context
 
 
+def _route_click_messages() -> None:
+    """Make click's built-in strings (Usage:, Options:, its errors) follow ``--lang``.
+
+    click looks its messages up with ``from gettext import gettext as _`` in each
+    module, i.e. in the process-wide default domain and the OS locale. Rebinding
+    those names to our translator puts them in the ``click`` catalog we ship and
+    under the same language switch as everything else.
+    """
+    import importlib
+
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "types",
+                 "termui", "shell_completion", "utils", "_termui_impl"):
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = click_gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = click_ngettext  # type: ignore[attr-defined]
+
+
+_route_click_messages()
+
+
 class _TranslatedHelp:
     """Help text stored as an English msgid and translated when it is shown.
 
@@ -93,11 +115,25 @@ def option(*decls: str, **attrs: Any) -> Any:
     return click.option(*decls, cls=TOption, **attrs)
 
 
-class TCommand(_TranslatedHelp, click.Command):
+class _TranslatedCommand(_TranslatedHelp):
+    """A command whose ``--help`` option text also follows the language.
+
+    click (8.2+) builds the help option once per command and keeps it, with its
+    text translated at that moment; refresh the text each time it is asked for.
+    """
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        opt = super().get_help_option(ctx)  # type: ignore[misc]
+        if opt is not None:
+            opt.help = click_gettext("Show this message and exit.")
+        return opt
+
+
+class TCommand(_TranslatedCommand, click.Command):
     pass
 
 
-class ManyiGroup(_TranslatedHelp, click.Group):
+class ManyiGroup(_TranslatedCommand, click.Group):
     """A group that turns our errors into one line on stderr and exit 1."""
 
     command_class = TCommand
@@ -107,6 +143,12 @@ class ManyiGroup(_TranslatedHelp, click.Group):
             return super().invoke(ctx)
         except CampaignError as exc:
             fail(str(exc))
+        finally:
+            # A console command is one process doing one thing: give its
+            # connections back now (a server has a connection limit).
+            obj = ctx.obj
+            if isinstance(obj, Settings) and obj._context is not None:
+                obj._context.db.dispose()
 
 
 ManyiGroup.group_class = ManyiGroup
@@ -138,7 +180,7 @@ def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @option("--as", "actor", metavar="NAME", help="Who is acting, recorded in history (env MANYI_USER; default the login name).")
 @option("--lang", type=click.Choice(["zh", "en"]), callback=_set_lang, is_eager=True,
               expose_value=False, help="Language of messages (env MANYI_LANG; default from the locale, Chinese first).")
-@click.version_option(package_name="manyi")
+@click.version_option(package_name="manyi", cls=TOption, help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     """manyi (满意): run multi-phase campaigns such as 创建"人民满意单位"活动 as state machines."""

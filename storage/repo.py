@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from storage import audit
@@ -270,8 +270,11 @@ def append_events(
     """
     if not events:
         return
+    db_user = None
     if s.get_bind().dialect.name != "sqlite":
         s.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
+        # The server's login, not the --as name, so an operator cannot pass as another unnoticed.
+        db_user = s.execute(text("SELECT current_user")).scalar()
     head = s.execute(
         select(Event.seq, Event.hash)
         .where(Event.campaign_id == campaign.id)
@@ -285,15 +288,17 @@ def append_events(
     rows = []
     for ev in events:
         seq += 1
+        detail = audit.with_db_user(ev.detail, db_user)
+        reason = ev.reason or None  # an empty reason is no reason (keeps CSV exports unambiguous)
         body = audit.canonical(
             campaign=campaign.name, seq=seq, at=at, actor=actor, office=ev.office,
             action=ev.action, from_state=ev.from_state, to_state=ev.to_state,
-            reason=ev.reason, detail=ev.detail, prev=prev,
+            reason=reason, detail=detail, prev=prev,
         )
         digest = audit.digest(body)
         rows.append((
             campaign.id, seq, at_value, actor, ev.section_id, ev.office, ev.action,
-            ev.from_state, ev.to_state, ev.reason, audit.dumps(ev.detail) if ev.detail else "{}",
+            ev.from_state, ev.to_state, reason, audit.dumps(detail) if detail else "{}",
             prev, digest,
         ))
         prev = digest

@@ -17,20 +17,25 @@ LANGUAGES = ("zh", "en")
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "cli" / "locale"
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
+_click_translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
 
 
 def set_language(lang: str) -> None:
     """Switch every later message to ``lang`` ("zh" or "en")."""
-    global _translation, _language
+    global _translation, _click_translation, _language
     if lang not in LANGUAGES:
         raise ValueError(lang)
     _language = lang
     if lang == "en":
-        _translation = gettext.NullTranslations()
+        _translation = _click_translation = gettext.NullTranslations()
     else:
         _translation = gettext.translation(
             DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True
+        )
+        # click's own strings (Usage:, Options:, its errors) have a catalog of their own.
+        _click_translation = gettext.translation(
+            "click", localedir=str(LOCALE_DIR), languages=[lang], fallback=True
         )
 
 
@@ -56,6 +61,20 @@ def detect_language(explicit: str | None = None) -> str:
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
     return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message with a singular and a plural form."""
+    return _translation.ngettext(singular, plural, n)
+
+
+def click_gettext(message: str) -> str:
+    """Translate one of click's built-in messages (the ``click`` catalog)."""
+    return _click_translation.gettext(message)
+
+
+def click_ngettext(singular: str, plural: str, n: int) -> str:
+    return _click_translation.ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

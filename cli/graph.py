@@ -1,0 +1,76 @@
+"""``manyi definition graph``: the phase machine as Mermaid text, SVG or PNG.
+
+SVG and PNG are drawn by Graphviz: this module is the one place that runs ``dot``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from cli.commands import CAMPAIGN_OPT, _ctx, definition
+from cli.console import say
+from cli.main import option
+from workflow.errors import ConfigError
+from workflow.i18n import N_, _
+
+FORMATS = ("mermaid", "svg", "png")
+CJK_FONTS = "Noto Sans CJK SC,WenQuanYi Zen Hei,Droid Sans Fallback,sans-serif"
+
+
+def render_graphviz(machine: object, fmt: str) -> bytes:
+    """Run Graphviz on a transitions ``GraphMachine``; a clear error when it is missing."""
+    if shutil.which("dot") is None:
+        raise ConfigError("--format", _(
+            "{fmt} needs Graphviz's dot program (Debian: apt-get install graphviz); "
+            "or use --format mermaid").format(fmt=fmt))
+    digraph = machine.get_graph()  # type: ignore[attr-defined]
+    digraph.graph_attr.update(fontname=CJK_FONTS)
+    digraph.node_attr.update(fontname=CJK_FONTS)
+    digraph.edge_attr.update(fontname=CJK_FONTS, fontsize="10")
+    return bytes(digraph.pipe(format=fmt))
+
+
+@definition.command("graph", help=N_(
+    "Draw the definition's phases and guarded transitions (Mermaid text, or SVG/PNG via Graphviz)."))
+@click.argument("file")
+@option("--format", "fmt", type=click.Choice(FORMATS), default="mermaid", show_default=True,
+        help=N_("Output format."))
+@option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH",
+        help=N_("Write to this file instead of standard output."))
+@CAMPAIGN_OPT
+def definition_graph(file: str, fmt: str, output: Path | None, campaign: str | None) -> None:
+    from workflow import definition as defs
+    from workflow import diagram
+
+    d = defs.load(file)
+    counts = title = None
+    if campaign is not None:
+        from workflow import usecases
+
+        st = usecases.status(_ctx(), campaign)
+        counts = Counter(r.state for r in st.rows)
+        title = f"{st.campaign.title} — {st.campaign.name}"
+    if fmt == "mermaid":
+        data = diagram.mermaid(d, counts, title).encode("utf-8")
+    else:
+        try:
+            import graphviz  # noqa: F401
+        except ImportError:
+            raise ConfigError("--format", _(
+                "{fmt} needs the graphviz Python package (pip install 'manyi[graph]'); "
+                "or use --format mermaid").format(fmt=fmt)) from None
+        data = render_graphviz(diagram.graph_machine(d, "graphviz", counts, title), fmt)
+    if output is not None:
+        output.write_bytes(data)
+        say(_("Wrote {path} ({n} bytes).").format(path=output, n=len(data)))
+    elif fmt == "png" and sys.stdout.isatty():
+        raise ConfigError("--format", _("PNG is binary: give --output FILE"))
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()

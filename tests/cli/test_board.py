@@ -1,0 +1,123 @@
+"""The status board, pinned at 80 and 120 columns with Chinese office names."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from cli.board import board, legend
+from storage.db import Database
+from tests.conftest import Run, doc
+from workflow import usecases
+from workflow.i18n import set_language
+
+
+@pytest.fixture
+def moved(started: Run, tmp_path: Path) -> Run:
+    """Four attached offices in implementation, 市法制办公室 in review, 信息科 still in mobilization."""
+    started("file", "领导小组", "work-plan", doc(tmp_path, "plan.txt"))
+    for office in ["市外事侨务办公室", "市支前双拥工作办公室", "市口岸与海防委员会办公室", "市法制办公室"]:
+        for req in ("implementation-opinion", "study-plan"):
+            assert started("file", office, req, doc(tmp_path, f"{office}{req}.txt")).exit_code == 0
+    started("advance", "--all")
+    started("advance", "秘书科", "--force", "--reason", "后补")
+    started("file", "市法制办公室", "research-report", doc(tmp_path, "r.txt"))
+    started("advance", "市法制办公室")
+    return started
+
+
+def render(db_path: Path, width: int, lang: str) -> str:
+    set_language(lang)
+    db = Database(str(db_path))
+    try:
+        ctx = usecases.Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
+        st = usecases.status(ctx, None)
+        out = io.StringIO()
+        con = Console(width=width, file=out, color_system=None, legacy_windows=False)
+        con.print(board(st))
+        con.print(legend(st), markup=False)
+        return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
+    finally:
+        db.dispose()
+        set_language("en")
+
+
+ZH = """\
+ 科室                       1   2   3   4   尚缺事项       下一期限
+──────────────────────────────────────────────────────────────────────
+ 市外事侨务办公室           ✓   ●   ·   ·   调研报告       2026-10-01
+ 市支前双拥工作办公室       ✓   ●   ·   ·   调研报告       2026-10-01
+ 市口岸与海防委员会办公室   ✓   ●   ·   ·   调研报告       2026-10-01
+ 市法制办公室               ✓   ✓   ●   ·   整改情况报告   2027-01-31
+ 秘书科                     ✓   ●   ·   ·   调研报告       2026-10-01
+ 信息科                     ●   ·   ·   ·   活动实施意见   2026-03-21
+                                            学习方案
+
+ 合计 6                     1   4   1   0   已完成 0
+1 学习动员阶段   2 组织实施阶段   3 评议整改阶段   4 总结提升阶段
+✓ 已完成   ● 当前阶段   · 未开始"""
+
+EN_80 = """\
+ Office                     1   2   3   4   Blocked by               Next due
+────────────────────────────────────────────────────────────────────────────────
+ 市外事侨务办公室           ✓   ●   ·   ·   Research report          2026-10-01
+ 市支前双拥工作办公室       ✓   ●   ·   ·   Research report          2026-10-01
+ 市口岸与海防委员会办公室   ✓   ●   ·   ·   Research report          2026-10-01
+ 市法制办公室               ✓   ✓   ●   ·   Rectification report     2027-01-31
+ 秘书科                     ✓   ●   ·   ·   Research report          2026-10-01
+ 信息科                     ●   ·   ·   ·   Implementation opinion   2026-03-21
+                                            Study plan
+
+ Total 6                    1   4   1   0   Completed 0
+1 Study & mobilization   2 Organization & implementation   3 Review &
+rectification   4 Summary & improvement
+✓ done   ● current phase   · ahead"""
+
+EN_120_LEGEND = """\
+1 Study & mobilization   2 Organization & implementation   3 Review & rectification   4 Summary & improvement
+✓ done   ● current phase   · ahead"""
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_board_in_chinese_aligns_names(moved: Run, db_path: Path, width: int) -> None:
+    assert render(db_path, width, "zh") == ZH
+
+
+def test_board_in_english_at_80_and_120(moved: Run, db_path: Path) -> None:
+    assert render(db_path, 80, "en") == EN_80
+    wide = render(db_path, 120, "en")
+    assert wide.splitlines()[:-2] == EN_80.splitlines()[:-3]
+    assert wide.endswith(EN_120_LEGEND)
+
+
+def test_board_is_never_wider_than_the_console(moved: Run, db_path: Path) -> None:
+    from rich.cells import cell_len
+
+    for width in (60, 80):
+        assert max(cell_len(line) for line in render(db_path, width, "zh").splitlines()) <= width
+
+
+def test_status_filters_by_office_and_phase(moved: Run) -> None:
+    rows = json.loads(moved("status", "--json", "--phase", "implementation").stdout)
+    assert [r["office"] for r in rows] == ["市外事侨务办公室", "市支前双拥工作办公室",
+                                          "市口岸与海防委员会办公室", "秘书科"]
+    rows = json.loads(moved("status", "--json", "--office", "信息科", "--office", "市法制办公室").stdout)
+    assert [(r["office"], r["state"]) for r in rows] == [("市法制办公室", "review"),
+                                                       ("信息科", "mobilization")]
+    text = moved("status", "--phase", "review").stdout
+    assert [line.split() for line in text.splitlines() if "Total" in line] == [
+        ["Total", "1", "0", "0", "1", "0", "Completed", "0"]]
+    assert "秘书科" not in text
+
+
+def test_completed_office_shows_all_ticks(started: Run, tmp_path: Path, db_path: Path) -> None:
+    started("advance", "信息科", "--force", "--reason", "x")
+    for _ in range(3):
+        started("advance", "信息科", "--force", "--reason", "x")
+    row = next(line for line in render(db_path, 80, "en").splitlines() if "信息科" in line)
+    assert row.split() == ["信息科", "✓", "✓", "✓", "✓", "Completed", "—"]

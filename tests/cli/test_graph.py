@@ -1,0 +1,94 @@
+"""``manyi definition graph``: Mermaid for the seed definition, SVG through Graphviz."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run, doc
+
+SEED_MERMAID = """\
+---
+People-Satisfied Unit campaign
+---
+stateDiagram-v2
+  direction LR
+  classDef s_default fill:white,color:black
+  classDef s_inactive fill:white,color:black
+  classDef s_parallel color:black,fill:white
+  classDef s_active color:red,fill:darksalmon
+  classDef s_previous color:blue,fill:azure
+  classDef s_shade0 fill:#ffffff,color:black
+  classDef s_shade1 fill:#eff3ff,color:black
+  classDef s_shade2 fill:#c6dbef,color:black
+  classDef s_shade3 fill:#9ecae1,color:black
+  classDef s_shade4 fill:#6baed6,color:black
+  
+  state "Study & mobilization" as mobilization
+  class mobilization s_default
+  state "Organization & implementation" as implementation
+  class implementation s_default
+  state "Review & rectification" as review
+  class review s_default
+  state "Summary & improvement" as summary
+  class summary s_default
+  state "Completed" as completed
+  class completed s_default
+  
+  mobilization --> implementation: advance [implementation-opinion & study-plan] | force + reason
+  implementation --> review: advance [research-report] | force + reason
+  review --> summary: advance [rectification-report] | force + reason
+  summary --> completed: advance [summary-report] | force + reason
+  [*] --> mobilization
+  completed --> [*]
+"""
+
+
+def test_mermaid_of_the_seed_definition(run: Run) -> None:
+    result = run("definition", "graph", "people-satisfied-unit")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == SEED_MERMAID
+
+
+def test_campaign_colours_phases_by_section_count(started: Run, tmp_path: Path) -> None:
+    for req in ("implementation-opinion", "study-plan"):
+        started("file", "市法制办公室", req, doc(tmp_path, f"{req}.txt"))
+    started("advance", "市法制办公室")
+    out = started("definition", "graph", "people-satisfied-unit", "--campaign", "2026").stdout
+    assert out.startswith("---\nPeople-Satisfied Unit campaign — 2026\n---\n")
+    assert '  state "Study & mobilization (5)" as mobilization\n  class mobilization s_shade3\n' in out
+    assert ('  state "Organization & implementation (1)" as implementation\n'
+            "  class implementation s_shade1\n") in out
+    assert '  state "Completed (0)" as completed\n  class completed s_shade0\n' in out
+
+
+def test_mermaid_in_chinese(run: Run) -> None:
+    out = run("--lang", "zh", "definition", "graph", "people-satisfied-unit").stdout
+    assert '  state "学习动员阶段" as mobilization\n' in out
+    assert "  mobilization --> implementation: 推进 [implementation-opinion & study-plan] | 强制推进(须说明理由)\n" in out
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) is not installed")
+def test_svg_through_graphviz(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "seed.svg"
+    result = run("definition", "graph", "people-satisfied-unit", "--format", "svg", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Wrote {target} ({target.stat().st_size} bytes).\n"
+    svg = target.read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "Organization &amp; implementation" in svg
+    assert "advance [research&#45;report] | force + reason" in svg
+
+
+def test_svg_without_graphviz_says_so(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = run("definition", "graph", "people-satisfied-unit", "--format", "svg",
+                 "-o", str(tmp_path / "x.svg"))
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: --format: svg needs Graphviz's dot program (Debian: apt-get "
+                             "install graphviz); or use --format mermaid\n")
+    assert not (tmp_path / "x.svg").exists()
