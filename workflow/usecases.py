@@ -259,27 +259,39 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         params = json.loads(campaign.parameters)
         plan = schedule.resolve(definition, campaign.start_date, params)
         machine = machine_for(definition)
-        records = repo.records(s, campaign.id)  # type: ignore[arg-type]
+        records = repo.phases(s, campaign.id)  # type: ignore[arg-type]
         counts = repo.filing_counts(s, campaign.id)  # type: ignore[arg-type]
         open_items = ledger_repo.open_item_counts(s, campaign.id)  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         open_by_phase = {
-            p.key: [(plan.due[r.key], r) for r in p.requirements if r.filer == "section"]
+            p.key: sorted(
+                ((plan.due[r.key], r.key, definition.count_of(r, params))
+                 for r in p.requirements if r.filer == "section"),
+                key=lambda x: x[0],
+            )
             for p in definition.spec.phases
         }
+        # Sections with the same phase and filings have the same row; at 100,000
+        # sections there are only a handful of distinct ones.
+        seen: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Any, ...]] = {}
         rows = []
-        for rec in records:
-            facts = _facts(counts, open_items, rec.section_id)
-            unmet = machine.unmet(rec.state, facts)
-            next_due, next_req = None, None
-            for due, req in sorted(open_by_phase.get(rec.state, []), key=lambda x: x[0]):
-                if facts.filings.get(req.key, 0) < definition.count_of(req, params):
-                    next_due, next_req = due, req.key
-                    break
-            rows.append(StatusRow(
-                rec.office, rec.state, titles[rec.state], tuple(u.key for u in unmet),
-                tuple(u.title for u in unmet), next_due, next_req, facts.open_items,
-            ))
+        for section_id, office, state in records:
+            filings = counts.by_section.get(section_id, {})
+            items = open_items.get(section_id, 0)
+            key = (state, frozenset(filings.items()), items)
+            known = seen.get(key)
+            if known is None:
+                unmet = machine.unmet(state, _facts(counts, open_items, section_id))
+                next_due, next_req = None, None
+                for due, req_key, need in open_by_phase.get(state, ()):
+                    if filings.get(req_key, 0) < need:
+                        next_due, next_req = due, req_key
+                        break
+                known = seen[key] = (
+                    titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
+                    next_due, next_req,
+                )
+            rows.append(StatusRow(office, state, *known, items))
         info = _info(campaign, definition, plan, len(records))
         return Status(info, tuple(titles.items()), rows)
 
@@ -388,16 +400,19 @@ def advance(
         raise InputError(_("--from needs office names, not --all"))
     with ctx.db.read() as s:
         campaign = repo.find_campaign(s, campaign_name)
-        seen_rows = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
-        if expect is not None:
-            states = definition_of(campaign).states
-            if expect not in states:
-                raise InputError(_("unknown phase '{p}' for --from; phases: {known}").format(
-                    p=expect, known=", ".join(states)))
-            for r in seen_rows:
-                if r.state != expect:
-                    raise ConflictError(r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
-        seen = {r.record_id: r.version for r in seen_rows}
+        if offices is None:
+            seen = repo.versions(s, campaign.id)  # type: ignore[arg-type]
+        else:
+            seen_rows = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
+            if expect is not None:
+                states = definition_of(campaign).states
+                if expect not in states:
+                    raise InputError(_("unknown phase '{p}' for --from; phases: {known}").format(
+                        p=expect, known=", ".join(states)))
+                for r in seen_rows:
+                    if r.state != expect:
+                        raise ConflictError(r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
+            seen = {r.record_id: r.version for r in seen_rows}
     now = ctx.now()
     with (ctx.db.read() if dry_run else ctx.db.write()) as s:
         campaign = repo.find_campaign(s, campaign_name)
@@ -415,14 +430,23 @@ def advance(
         outcomes: list[Outcome] = []
         changes: list[repo.StateChange] = []
         events: list[repo.NewEvent] = []
+        # Same phase and same filings, same step: decide each distinct case once.
+        decided: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Step, tuple[Any, ...]]] = {}
         for rec in records:
             if seen.get(rec.record_id) != rec.version:
                 raise ConflictError(rec.office, rec.updated_by, rec.updated_at.isoformat(timespec="seconds"))
             if rec.state == machine.final:
                 outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True))
                 continue
-            step: Step = machine.step(rec.state, _facts(counts, open_items, rec.section_id), force=force)
-            unmet = tuple((u.key, u.title, u.detail) for u in step.unmet)
+            items = open_items.get(rec.section_id, 0)
+            key = (rec.state, frozenset(counts.by_section.get(rec.section_id, {}).items()), items)
+            known = decided.get(key)
+            if known is None:
+                first: Step = machine.step(
+                    rec.state, _facts(counts, open_items, rec.section_id), force=force
+                )
+                known = decided[key] = (first, tuple((u.key, u.title, u.detail) for u in first.unmet))
+            step, unmet = known
             outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced))
             if step.dest is None:
                 continue
