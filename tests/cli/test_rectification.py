@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Database
-from tests.backends import Target, url_of
 from tests.conftest import Run, doc, dump
 
 OFFICE = "市法制办公室"
@@ -43,7 +41,7 @@ def assert_refused(run: Run, db_path: Path, args: list[str], message: str) -> No
     assert dump(db_path) == before
 
 
-def test_review_waits_for_every_item_confirmed(started: Run, db_path: Target, tmp_path: Path) -> None:
+def test_review_waits_for_every_item_confirmed(started: Run, tmp_path: Path, db_path: object) -> None:
     run = started
     # An item published while the section is still mobilizing (边评边改) already counts.
     assert ok(run, "rectify", "add", OFFICE, "窗口服务不规范", "--source", "self",
@@ -94,11 +92,11 @@ def test_review_waits_for_every_item_confirmed(started: Run, db_path: Target, tm
     done = next(h for h in hist if h["action"] == "rectify-done")
     assert done["detail"]["sha256"] == sha and done["detail"]["filename"] == "整改佐证.pdf"
     assert next(h for h in hist if h["action"] == "rectify-return")["reason"] == "缺少公示照片"
-    db = Database(url_of(db_path))
-    try:
-        stored = db.blob_root / sha[:2] / sha
-    finally:
-        db.dispose()
+    from storage.db import Database
+
+    db = Database(str(db_path))  # the blob store lives where the backend keeps it
+    stored = db.blob_root / sha[:2] / sha
+    db.dispose()
     assert stored.read_bytes() == evidence.read_bytes()
 
 
@@ -112,8 +110,7 @@ def test_other_sections_are_not_blocked_by_someone_elses_items(started: Run, tmp
 
 @pytest.mark.parametrize(("args", "message"), [
     (["rectify", "confirm", "1"], "item #1 is published; only done items can be confirmed"),
-    (["rectify", "return", "1", "--reason", "x"],
-     "item #1 is published; only done items can be returned"),
+    (["rectify", "return", "1", "--reason", "x"], "item #1 is published; only done items can be returned"),
     (["rectify", "done", "9", "--evidence", "x"], "unknown rectification item '9'"),
     (["rectify", "done", "1", "--evidence", "/nonexistent/evidence.pdf"],
      "document not found: /nonexistent/evidence.pdf"),
