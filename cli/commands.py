@@ -303,3 +303,4 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
 
 from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)
+from cli import timeline  # noqa: E402,F401  (registers `manyi timeline`)
