@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from cli import completion
 from cli.console import console, print_json, say
 from cli.main import EXIT_BLOCKED, cli, option, settings
 from workflow.i18n import N_, _
 
 FILE_PATH = click.Path(path_type=Path, dir_okay=False)
-CAMPAIGN_OPT = option("--campaign", metavar="NAME",
+CAMPAIGN_OPT = option("--campaign", metavar="NAME", shell_complete=completion.campaigns,
                             help=N_("Campaign name (may be left out when only one is active)."))
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
 
@@ -59,11 +60,23 @@ def definition() -> None:
 
 @definition.command("check", help=N_("Validate a definition file; print its phases and requirements."))
 @click.argument("file")
-def definition_check(file: str) -> None:
+@JSON_OPT
+def definition_check(file: str, as_json: bool) -> None:
     from workflow import definition as defs
     from workflow.i18n import pick
 
     d = defs.load(file)
+    if as_json:
+        print_json({
+            "key": d.key, "title": pick(d.spec.title.as_dict()), "source": d.source,
+            "timezone": d.spec.timezone,
+            "phases": [{"key": p.key, "title": pick(p.title.as_dict()), "requirements": [
+                {"key": r.key, "title": pick(r.title.as_dict()), "filer": r.filer, "count": r.count,
+                 "due": r.due, "exit": r.exit} for r in p.requirements]} for p in d.spec.phases],
+            "parameters": {k: {"title": pick(p.title.as_dict()), "default": p.default}
+                           for k, p in d.spec.parameters.items()},
+        })
+        return
     say(_("{source}: valid definition '{key}' ({title})").format(
         source=d.source, key=d.key, title=pick(d.spec.title.as_dict())))
     table = Table(_("Phase"), _("Requirement"), _("Filed by"), _("Count"), _("Due"), _("Exit condition"))
@@ -177,8 +190,10 @@ def office_list(campaign: str | None, as_json: bool) -> None:
 
 # -- status ------------------------------------------------------------------
 OFFICE_FILTER = option("--office", "offices", multiple=True, metavar="NAME",
+                       shell_complete=completion.offices,
                        help=N_("Only this office; repeatable."))
 PHASE_FILTER = option("--phase", "phases", multiple=True, metavar="KEY",
+                      shell_complete=completion.states,
                       help=N_("Only offices in this phase (or 'completed'); repeatable."))
 LIGHT_FILTER = option("--light", "lights", multiple=True, type=click.Choice(["green", "yellow", "red"]),
                       help=N_("Only offices with this traffic light; repeatable."))
@@ -217,8 +232,8 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
 
 # -- file --------------------------------------------------------------------
 @cli.command("file", help=N_("File a document for a requirement (use 领导小组 as OFFICE for the leading group)."))
-@click.argument("office")
-@click.argument("requirement")
+@click.argument("office", shell_complete=completion.offices_and_group)
+@click.argument("requirement", shell_complete=completion.requirements)
 @click.argument("path", type=click.Path(path_type=Path))
 @option("--note", metavar="TEXT", help=N_("A note kept with the filing."))
 @CAMPAIGN_OPT
@@ -234,7 +249,7 @@ def file_cmd(office: str, requirement: str, path: Path, note: str | None, campai
 
 # -- advance -----------------------------------------------------------------
 @cli.command(help=N_("Move offices to their next phase where every exit condition holds."))
-@click.argument("offices", nargs=-1)
+@click.argument("offices", nargs=-1, shell_complete=completion.offices)
 @option("--all", "all_", is_flag=True, help=N_("Every office of the campaign."))
 @option("--dry-run", is_flag=True, help=N_("Show what would happen; change nothing."))
 @option("--force", is_flag=True, help=N_("Override unmet exit conditions (needs --reason)."))
@@ -277,7 +292,7 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
 
 # -- history -----------------------------------------------------------------
 @cli.command(help=N_("Every change of one office, oldest first (领导小组 for the leading group)."))
-@click.argument("office")
+@click.argument("office", shell_complete=completion.offices_and_group)
 @CAMPAIGN_OPT
 @JSON_OPT
 def history(office: str, campaign: str | None, as_json: bool) -> None:
