@@ -97,7 +97,68 @@ def render(lang: str) -> str:
     return "".join(parts)
 
 
+SHOTS = [  # (file, title, language, command): screenshots of real runs on a demo database
+    ("status.svg", "manyi status", "en", ["status"]),
+    ("status.zh.svg", "manyi status", "zh", ["status"]),
+    ("timeline.svg", "manyi timeline", "en", ["timeline"]),
+    ("advance.zh.svg", "manyi advance --all --dry-run", "zh", ["advance", "--all", "--dry-run"]),
+]
+
+
+def _fix_wide_text(svg: str) -> str:
+    """Give each text run the width of its terminal cells (CJK characters take two).
+
+    rich (15.0) positions runs by cell width but sets ``textLength`` from the number of
+    characters, which squeezes Chinese text to half its width; recompute it.
+    """
+    import html
+    import re
+
+    from rich.cells import cell_len
+
+    def fix(m: re.Match[str]) -> str:
+        prefix, length, rest, content = m.groups()
+        text = html.unescape(content)
+        if not text or cell_len(text) == len(text):
+            return m.group(0)
+        new = round(float(length) / len(text) * cell_len(text), 1)
+        return f'{prefix}textLength="{new:g}"{rest}{content}</text>'
+
+    return re.sub(r'(<text [^>]*?)textLength="([\d.]+)"([^>]*>)([^<]*)</text>', fix, svg)
+
+
+def screenshots(now: str = "2026-03-26T10:00") -> None:
+    """Run the demo into a scratch folder, then save each SHOTS command's output as SVG."""
+    import os
+    import tempfile
+
+    from cli.console import console
+    from cli.main import cli
+
+    os.environ["MANYI_NOW"] = now
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "manyi-demo.db")
+        cli.main(["--db", db, "--as", "督查室", "--lang", "zh", "demo"], prog_name="manyi",
+                 standalone_mode=False)
+        console.width = WIDTH
+        for name, title, lang, args in SHOTS:
+            console.record = True
+            console.export_text(clear=True)
+            try:
+                cli.main(["--db", db, "--lang", lang, *args], prog_name="manyi",
+                         standalone_mode=False)
+            except SystemExit:
+                pass
+            svg = _fix_wide_text(console.export_svg(title=title))
+            (ROOT / "docs" / name).write_text(svg, encoding="utf-8")
+            console.record = False
+            print(f"wrote docs/{name}")
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["screenshots"]:
+        screenshots()
+        return 0
     for lang, target in TARGETS.items():
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render(lang), encoding="utf-8")
