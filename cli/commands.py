@@ -10,6 +10,7 @@ from rich.table import Table
 
 from cli import completion
 from cli.console import console, print_json, say
+from cli.progress import working
 from cli.main import EXIT_BLOCKED, cli, option, settings
 from workflow.i18n import N_, _
 
@@ -118,7 +119,8 @@ def campaign() -> None:
 def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None) -> None:
     from workflow import usecases
 
-    info = usecases.start_campaign(_ctx(), file, name, start, sets, offices)
+    with working(_("Starting the campaign…")):
+        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices)
     say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
         name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
 
@@ -168,7 +170,8 @@ def office_add(name: str, email: str | None, head: str | None, campaign: str | N
 def office_import(roster: Path, campaign: str | None) -> None:
     from workflow import usecases
 
-    cname, n = usecases.import_offices(_ctx(), campaign, roster)
+    with working(_("Importing offices…")):
+        cname, n = usecases.import_offices(_ctx(), campaign, roster)
     say(_("Imported {n} offices into campaign '{campaign}'.").format(n=n, campaign=cname))
 
 
@@ -265,8 +268,9 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
         raise InputError(_("give office names or --all, not both"))
     if not all_ and not offices:
         raise InputError(_("name at least one office, or use --all"))
-    outcomes = usecases.advance(_ctx(), campaign, None if all_ else list(offices),
-                                dry_run=dry_run, force=force, reason=reason)
+    with working(_("Advancing offices…")):
+        outcomes = usecases.advance(_ctx(), campaign, None if all_ else list(offices),
+                                    dry_run=dry_run, force=force, reason=reason)
     blocked = [o for o in outcomes if o.blocked]
     if as_json:
         print_json([o.as_json() for o in outcomes])
