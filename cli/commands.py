@@ -257,10 +257,12 @@ def file_cmd(office: str, requirement: str, path: Path, note: str | None, campai
 @option("--dry-run", is_flag=True, help=N_("Show what would happen; change nothing."))
 @option("--force", is_flag=True, help=N_("Override unmet exit conditions (needs --reason)."))
 @option("--reason", metavar="TEXT", help=N_("Why the guard is overridden; recorded in history."))
+@option("--from", "expect", metavar="PHASE",
+        help=N_("Only if the offices are still in PHASE (what you saw); otherwise report who changed them."))
 @CAMPAIGN_OPT
 @JSON_OPT
 def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, reason: str | None,
-            campaign: str | None, as_json: bool) -> None:
+            expect: str | None, campaign: str | None, as_json: bool) -> None:
     from workflow import usecases
     from workflow.errors import InputError
 
@@ -270,7 +272,7 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
         raise InputError(_("name at least one office, or use --all"))
     with working(_("Advancing offices…")):
         outcomes = usecases.advance(_ctx(), campaign, None if all_ else list(offices),
-                                    dry_run=dry_run, force=force, reason=reason)
+                                    dry_run=dry_run, force=force, reason=reason, expect=expect)
     blocked = [o for o in outcomes if o.blocked]
     if as_json:
         print_json([o.as_json() for o in outcomes])
@@ -323,3 +325,4 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
 from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)
 from cli import timeline  # noqa: E402,F401  (registers `manyi timeline`)
+from cli import audit  # noqa: E402,F401  (registers `manyi audit`)

@@ -143,6 +143,12 @@ class ManyiGroup(_TranslatedCommand, click.Group):
             return super().invoke(ctx)
         except CampaignError as exc:
             fail(str(exc))
+        finally:
+            # A console command is one process doing one thing: give its
+            # connections back now (a server has a connection limit).
+            obj = ctx.obj
+            if isinstance(obj, Settings) and obj._context is not None:
+                obj._context.db.dispose()
 
 
 ManyiGroup.group_class = ManyiGroup

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,3 +64,111 @@ def dumps(value: Any) -> str:
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# -- verification ------------------------------------------------------------
+# The walker below is pure: it is fed one stored event at a time, in seq
+# order, and keeps only the previous hash plus a few counters, so checking a
+# chain of any length needs constant memory. Looking up an event by its hash
+# (to tell a reordered event from an inserted one) is a callback, asked only
+# once the chain is already broken.
+
+EVENT_FIELDS = ("seq", "at", "actor", "office", "action", "from", "to", "reason", "detail",
+                "prev", "hash")
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One event row as stored (``detail`` still the stored JSON text)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    office: str | None
+    action: str
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+    detail: str
+    prev_hash: str
+    hash: str
+    section_id: int | None = None
+
+    def body(self, campaign: str, seq: int | None = None) -> bytes | None:
+        """The canonical bytes this row claims to hash to (None if ``detail`` is not JSON)."""
+        try:
+            detail = json.loads(self.detail) if self.detail else {}
+        except ValueError:
+            return None
+        return canonical(
+            campaign=campaign, seq=self.seq if seq is None else seq, at=self.at, actor=self.actor,
+            office=self.office, action=self.action, from_state=self.from_state,
+            to_state=self.to_state, reason=self.reason, detail=detail, prev=self.prev_hash,
+        )
+
+    def self_consistent(self, campaign: str, seq: int | None = None) -> bool:
+        body = self.body(campaign, seq)
+        return body is not None and digest(body) == self.hash
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first broken link of a chain: where (1-based position) and what."""
+
+    campaign: str
+    position: int
+    kind: str  # edited | deleted | inserted | reordered | document-missing | document-altered | state
+    detail: str = ""
+
+
+class ChainWalker:
+    """Checks one campaign's chain, event by event, in constant memory."""
+
+    def __init__(self, campaign: str, find_by_hash: Callable[[str], StoredEvent | None]):
+        self.campaign = campaign
+        self.find_by_hash = find_by_hash
+        self.position = 0  # events accepted so far
+        self.head = GENESIS
+
+    def feed(self, ev: StoredEvent) -> Break | None:
+        expected = self.position + 1
+        if ev.seq > expected:
+            gone = ev.seq - expected
+            return Break(self.campaign, expected, "deleted",
+                         f"{gone} events, #{expected}..#{ev.seq - 1}" if gone > 1 else "")
+        linked = ev.prev_hash == self.head
+        if linked and ev.self_consistent(self.campaign):
+            self.position = expected
+            self.head = ev.hash
+            return None
+        if linked:
+            return Break(self.campaign, expected, "edited")
+        # The event does not follow its predecessor: it was moved here, put here,
+        # or its predecessor (or its own prev link) was rewritten.
+        before = self.find_by_hash(ev.prev_hash)
+        if before is not None and before.seq != expected - 1:
+            if before.seq == expected - 2:
+                # It follows the event two back: something was put in between.
+                return Break(self.campaign, expected - 1, "inserted")
+            return Break(self.campaign, expected, "reordered",
+                         f"it follows the event now at #{before.seq}")
+        if ev.self_consistent(self.campaign, seq=expected):
+            return Break(self.campaign, expected, "inserted")
+        if before is None and ev.self_consistent(self.campaign, seq=ev.seq + 1):
+            # Written as the next event: its predecessor was removed and the rest renumbered.
+            return Break(self.campaign, expected, "deleted", "later events renumbered")
+        return Break(self.campaign, expected, "edited")
+
+    def refine(self, brk: Break, following: StoredEvent | None) -> Break:
+        """Look one event past a break: if that one links to the last good event,
+        the broken row was put in between, not edited."""
+        if brk.kind == "edited" and following is not None and following.prev_hash == self.head:
+            return Break(brk.campaign, brk.position, "inserted")
+        return brk
+
+
+def with_db_user(detail: dict[str, Any], db_user: str | None) -> dict[str, Any]:
+    """``detail`` with the database login recorded (PostgreSQL), so --as cannot hide who it was."""
+    if not db_user:
+        return detail
+    return {**detail, "db_user": db_user}

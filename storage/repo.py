@@ -253,8 +253,11 @@ def append_events(
     """
     if not events:
         return
+    db_user = None
     if s.get_bind().dialect.name != "sqlite":
         s.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
+        # The server's login, not the --as name, so an operator cannot pass as another unnoticed.
+        db_user = s.execute(text("SELECT current_user")).scalar()
     head = s.execute(
         select(Event.seq, Event.hash)
         .where(Event.campaign_id == campaign.id)
@@ -265,17 +268,19 @@ def append_events(
     rows = []
     for ev in events:
         seq += 1
+        detail = audit.with_db_user(ev.detail, db_user)
+        reason = ev.reason or None  # an empty reason is no reason (keeps CSV exports unambiguous)
         body = audit.canonical(
             campaign=campaign.name, seq=seq, at=at, actor=actor, office=ev.office,
             action=ev.action, from_state=ev.from_state, to_state=ev.to_state,
-            reason=ev.reason, detail=ev.detail, prev=prev,
+            reason=reason, detail=detail, prev=prev,
         )
         digest = audit.digest(body)
         rows.append(
             {"campaign_id": campaign.id, "seq": seq, "at": at, "actor": actor,
              "section_id": ev.section_id, "office": ev.office, "action": ev.action,
-             "from_state": ev.from_state, "to_state": ev.to_state, "reason": ev.reason,
-             "detail": audit.dumps(ev.detail), "prev_hash": prev, "hash": digest}
+             "from_state": ev.from_state, "to_state": ev.to_state, "reason": reason,
+             "detail": audit.dumps(detail), "prev_hash": prev, "hash": digest}
         )
         prev = digest
     s.execute(insert(Event), rows)

@@ -1,15 +1,23 @@
-"""Shared fixtures: a real SQLite file per test and a CLI runner bound to it."""
+"""Shared fixtures: a real database per test (SQLite file or PostgreSQL schema) and a CLI runner.
+
+``db_path`` is parametrized over the backends in :mod:`tests.backends`: a
+``Path`` to a SQLite file, or a :class:`~tests.backends.PgSchema` whose
+``str()`` is the URL. Every test that uses ``db_path``, ``run`` or
+``started`` therefore runs once per backend. Pass ``str(db_path)`` as
+``--db``; compare databases with ``dump(db_path)``.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import cli
+from tests.backends import BACKENDS, PgSchema, Target, pg_available_or_fail
+from tests.backends import dump as dump  # re-exported: tests import it from here
 
 NOW = "2026-03-01T10:00:00+08:00"
 START = "2026-03-01"
@@ -19,16 +27,33 @@ INTERNAL = ["秘书科", "信息科"]
 OFFICES = ATTACHED + INTERNAL
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "manyi.db"
+def db_path(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Target]:
+    """A fresh, empty database for this test only (the name is kept from SQLite days)."""
+    if backend == "sqlite":
+        yield tmp_path / "manyi.db"
+        return
+    pg_available_or_fail()
+    # A server database has no folder beside it: keep its blob store in this test's tmp_path.
+    monkeypatch.setenv("MANYI_HOME", str(tmp_path))
+    monkeypatch.delenv("MANYI_BLOBS", raising=False)
+    schema = PgSchema().create()
+    try:
+        yield schema
+    finally:
+        schema.drop()
 
 
 Run = Callable[..., Result]
 
 
 @pytest.fixture
-def run(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+def run(db_path: Target, monkeypatch: pytest.MonkeyPatch) -> Run:
     """Invoke ``manyi`` against the test database, in English, as user 'tester'."""
     monkeypatch.setenv("MANYI_NOW", NOW)
     monkeypatch.delenv("MANYI_DB", raising=False)
@@ -63,12 +88,6 @@ def started(run: Run, tmp_path: Path) -> Run:
                  "--start", START, "--offices", str(roster))
     assert result.exit_code == 0, result.output
     return run
-
-
-def dump(db_path: Path) -> str:
-    """The whole database as SQL text, for byte-for-byte comparisons."""
-    with sqlite3.connect(db_path) as conn:
-        return "\n".join(conn.iterdump())
 
 
 def doc(tmp_path: Path, name: str, text: str = "内容") -> str:

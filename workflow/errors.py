@@ -13,6 +13,7 @@ Hierarchy::
     ├── GuardError                    a transition whose exit conditions do not hold
     ├── ConflictError                 someone else changed the record first
     ├── PermissionDenied              the operator's role does not allow the action
+    ├── AuditError                    the audit chain or a filed document was tampered with
     ├── ConfigError                   a bad setting (MANYI_DB, MANYI_SMTP_URL, MANYI_NOW, ...)
     └── StorageError                  the database refused (schema too new, unreachable, ...)
 """
@@ -108,6 +109,32 @@ class PermissionDenied(CampaignError):
                 actor=actor, action=action, roles=" / ".join(roles)
             )
         )
+
+
+class AuditError(CampaignError):
+    """``audit verify`` found a broken link; names the campaign, position and what is wrong."""
+
+    KINDS = {
+        "edited": N_("edited (its content no longer matches its hash)"),
+        "deleted": N_("deleted (missing from the chain)"),
+        "inserted": N_("inserted (it does not belong to the chain)"),
+        "reordered": N_("reordered (it does not follow the event before it)"),
+        "document-missing": N_("its document is missing from the blob store"),
+        "document-altered": N_("its document was altered in the blob store"),
+        "state": N_("history and stored state disagree"),
+    }
+
+    def __init__(self, campaign: str, position: int | None, kind: str, detail: str = ""):
+        self.campaign = campaign
+        self.position = position
+        self.kind = kind
+        what = _(self.KINDS.get(kind, kind))
+        where = (
+            _("campaign '{c}', event #{n}").format(c=campaign, n=position)
+            if position is not None else _("campaign '{c}'").format(c=campaign)
+        )
+        extra = f"; {detail}" if detail else ""
+        super().__init__(_("audit: {where}: {what}{extra}").format(where=where, what=what, extra=extra))
 
 
 class ConfigError(CampaignError):

@@ -361,12 +361,18 @@ class Outcome:
 def advance(
     ctx: Context, campaign_name: str | None, offices: Sequence[str] | None, *,
     dry_run: bool = False, force: bool = False, reason: str | None = None,
+    expect: str | None = None,
 ) -> list[Outcome]:
     """Move sections one phase forward where their exit conditions hold.
 
     ``offices=None`` means every section of the campaign (sections already in
     the final state are left out). A forced advance needs a reason and is
     recorded as forced with the conditions it overrode.
+
+    ``expect`` is the phase the operator saw the named sections in: the
+    intended transition is "from that phase to the next". If another operator
+    moved a section first, this one gets a :class:`ConflictError` naming who
+    and when, instead of silently moving it a second phase on.
     """
     if force and not (reason and reason.strip()):
         raise InputError(_("--force needs --reason TEXT: say why the guard is overridden"))
@@ -375,9 +381,20 @@ def advance(
     if offices is not None and not offices:
         raise InputError(_("name at least one office, or use --all"))
     ctx.db.ensure_ready(create=False)
+    if expect is not None and offices is None:
+        raise InputError(_("--from needs office names, not --all"))
     with ctx.db.read() as s:
         campaign = repo.find_campaign(s, campaign_name)
-        seen = {r.record_id: r.version for r in repo.records(s, campaign.id, offices)}  # type: ignore[arg-type]
+        seen_rows = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
+        if expect is not None:
+            states = definition_of(campaign).states
+            if expect not in states:
+                raise InputError(_("unknown phase '{p}' for --from; phases: {known}").format(
+                    p=expect, known=", ".join(states)))
+            for r in seen_rows:
+                if r.state != expect:
+                    raise ConflictError(r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
+        seen = {r.record_id: r.version for r in seen_rows}
     now = ctx.now()
     with (ctx.db.read() if dry_run else ctx.db.write()) as s:
         campaign = repo.find_campaign(s, campaign_name)
@@ -426,11 +443,13 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
             sid = None
         else:
             sid = repo.find_section(s, campaign.id, office).id  # type: ignore[arg-type]
-        return [
-            {
+        out = []
+        for e in repo.history(s, campaign.id, sid):  # type: ignore[arg-type]
+            detail = repo.detail_of(e)
+            out.append({
                 "seq": e.seq, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
                 "action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
-                "detail": repo.detail_of(e),
-            }
-            for e in repo.history(s, campaign.id, sid)  # type: ignore[arg-type]
-        ]
+                # PostgreSQL: the database login that wrote the event, beside the --as name.
+                "db_user": detail.pop("db_user", None), "detail": detail,
+            })
+        return out

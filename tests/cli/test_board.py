@@ -33,9 +33,9 @@ def moved(started: Run, tmp_path: Path) -> Run:
 
 def render(db_path: Path, width: int, lang: str) -> str:
     set_language(lang)
+    db = Database(str(db_path))
     try:
-        ctx = usecases.Context(Database(str(db_path)), "tester",
-                               lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
+        ctx = usecases.Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
         st = usecases.status(ctx, None)
         out = io.StringIO()
         con = Console(width=width, file=out, color_system=None, legacy_windows=False)
@@ -43,6 +43,7 @@ def render(db_path: Path, width: int, lang: str) -> str:
         con.print(legend(st), markup=False)
         return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
     finally:
+        db.dispose()
         set_language("en")
 
 

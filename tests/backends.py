@@ -1,0 +1,150 @@
+"""The databases the suite runs against: a SQLite file, or a fresh PostgreSQL schema.
+
+Every PostgreSQL test gets its own schema in database ``test`` on 127.0.0.1
+(the URL's ``options=-csearch_path=...`` points the connection at it), so
+runs started in parallel by several people never see each other. The schema
+is dropped when the test ends.
+
+``MANYI_TEST_PG`` overrides the server URL; ``MANYI_TEST_BACKENDS=sqlite``
+(or ``postgresql``) narrows a local run to one backend. When ``CI`` is set, an
+unreachable PostgreSQL fails the tests that need it instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PG_SERVER = os.environ.get("MANYI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = [
+    b for b in ("sqlite", "postgresql")
+    if b in os.environ.get("MANYI_TEST_BACKENDS", "sqlite,postgresql").split(",")
+]
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def pg_available_or_fail() -> None:
+    """Skip (locally) or fail (when CI is set) if the PostgreSQL server is not reachable."""
+    import psycopg
+
+    try:
+        psycopg.connect(_libpq(PG_SERVER), connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        msg = f"PostgreSQL at {PG_SERVER} is not reachable: {str(exc).strip().splitlines()[0]}"
+        if os.environ.get("CI"):
+            pytest.fail(msg + " (CI is set: PostgreSQL tests must not be skipped)")
+        pytest.skip(msg)
+
+
+class PgSchema:
+    """A PostgreSQL schema standing in for a SQLite file in the tests.
+
+    ``str()`` is the database URL to pass as ``--db``; ``exists()`` says
+    whether anything was created in it (like ``Path.exists`` for a file).
+    """
+
+    def __init__(self, name: str | None = None):
+        self.schema = name or f"t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+        self.url = f"{PG_SERVER}?options=-csearch_path%3D{self.schema}"
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:
+        return f"PgSchema({self.schema})"
+
+    def connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(_libpq(PG_SERVER), autocommit=True,
+                               options=f"-csearch_path={self.schema}")
+
+    def create(self) -> PgSchema:
+        with self.connect() as conn:
+            conn.execute(f'CREATE SCHEMA "{self.schema}"')
+        return self
+
+    def drop(self) -> None:
+        with self.connect() as conn:
+            conn.execute("SET lock_timeout = '20s'")
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
+    def exists(self) -> bool:
+        with self.connect() as conn:
+            n = conn.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
+                (self.schema,),
+            ).fetchone()
+        return bool(n and n[0])
+
+    def tables(self) -> list[str]:
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                "ORDER BY table_name", (self.schema,),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+
+Target = Path | PgSchema
+
+
+def url_of(target: Target) -> str:
+    return str(target)
+
+
+def dump(target: Target) -> str:
+    """Every table's rows in a stable order (plus, on SQLite, the schema SQL).
+
+    Backend-independent enough for "nothing changed" comparisons: two dumps
+    of one database are equal exactly when no row was inserted, changed or
+    deleted.
+    """
+    out: list[str] = []
+    if isinstance(target, PgSchema):
+        with target.connect() as conn:
+            for table in target.tables():
+                cols = conn.execute(
+                    "SELECT count(*) FROM information_schema.columns "
+                    "WHERE table_schema = %s AND table_name = %s", (target.schema, table),
+                ).fetchone()[0]
+                order = ", ".join(str(i) for i in range(1, cols + 1))
+                out.append(f"-- {table}")
+                for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}'):
+                    out.append(repr(tuple(row)))
+        return "\n".join(out)
+    with sqlite3.connect(target) as conn:
+        tables = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        ).fetchall()
+        for name, sql in tables:
+            out.append(sql or "")
+            for row in conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid'):
+                out.append(repr(row))
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+        ):
+            out.append(sql)
+    return "\n".join(out)
+
+
+def execute(target: Target, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
+    """Run raw SQL against the test database, bypassing manyi (to tamper with it)."""
+    from sqlalchemy import create_engine, text
+
+    url = str(target) if isinstance(target, PgSchema) else f"sqlite:///{target}"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(sql), params or {})
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
