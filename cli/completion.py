@@ -17,6 +17,7 @@ def _with_campaign(ctx: click.Context, read: Callable[[Any, Any], Iterable[str]]
     from storage import repo
     from storage.db import Database
 
+    db = None
     try:
         db = Database(ctx.find_root().params.get("db"))
         db.ensure_ready(create=False)
@@ -25,6 +26,9 @@ def _with_campaign(ctx: click.Context, read: Callable[[Any, Any], Iterable[str]]
             return sorted(read(s, campaign))
     except Exception:
         return []
+    finally:
+        if db is not None:
+            db.dispose()
 
 
 def _items(values: Iterable[str], incomplete: str) -> list[CompletionItem]:
@@ -70,6 +74,7 @@ def campaigns(ctx: click.Context, param: click.Parameter, incomplete: str) -> li
     from storage.db import Database
     from storage.models import Campaign
 
+    db = None
     try:
         db = Database(ctx.find_root().params.get("db"))
         db.ensure_ready(create=False)
@@ -77,4 +82,7 @@ def campaigns(ctx: click.Context, param: click.Parameter, incomplete: str) -> li
             names = sorted(s.scalars(select(Campaign.name)))
     except Exception:
         names = []
+    finally:
+        if db is not None:
+            db.dispose()
     return _items(names, incomplete)
