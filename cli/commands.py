@@ -283,13 +283,15 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
                 say(prefix + _("{office}: already completed").format(office=o.office))
             elif o.dest and o.forced:
                 say(prefix + _("{office}: {src} → {dst} (forced; overrode {keys})").format(
-                    office=o.office, src=o.source, dst=o.dest, keys=", ".join(k for k, _t, _d in o.unmet)))
+                    office=o.office, src=o.source_title, dst=o.dest_title,
+                    keys=", ".join(k for k, _t, _d in o.unmet)))
             elif o.dest:
-                say(prefix + _("{office}: {src} → {dst}").format(office=o.office, src=o.source, dst=o.dest))
+                say(prefix + _("{office}: {src} → {dst}").format(
+                    office=o.office, src=o.source_title, dst=o.dest_title))
             else:
                 missing = "; ".join(f"{k} ({t}{', ' + d if d else ''})" for k, t, d in o.unmet)
                 say(prefix + _("{office}: blocked in {src}, missing {missing}").format(
-                    office=o.office, src=o.source, missing=missing))
+                    office=o.office, src=o.source_title, missing=missing))
         moved = sum(1 for o in outcomes if o.dest)
         say(prefix + _("{moved} advanced, {blocked} blocked.").format(moved=moved, blocked=len(blocked)))
     if blocked:
@@ -308,7 +310,13 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table(_("#"), _("Time (UTC)"), _("Actor"), _("Action"), _("From"), _("To"), _("Reason / detail"))
+    table = Table()
+    table.add_column(_("#"), justify="right")
+    table.add_column(_("Time"), no_wrap=True)
+    table.add_column(_("Actor"))
+    table.add_column(_("Action"), no_wrap=True)
+    table.add_column(_("Phase"))
+    table.add_column(_("Reason / detail"), ratio=1)
     for r in rows:
         detail = r["detail"]
         extra = ""
@@ -323,8 +331,11 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         text = " · ".join(x for x in (r["reason"], extra) if x)
-        table.add_row(str(r["seq"]), r["at"].replace("+00:00", "Z"), r["actor"], word(r["action"]),
-                      r["from"] or "", r["to"] or "", text)
+        if r["from"] and r["to"]:
+            phase = f"{r['from_title']} → {r['to_title']}"
+        else:
+            phase = r["to_title"] or ""
+        table.add_row(str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), phase, text)
     console.print(table)
 
 

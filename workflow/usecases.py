@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from storage import ledger_repo, repo
@@ -360,6 +361,8 @@ class Outcome:
     unmet: tuple[tuple[str, str, str], ...]  # (key, title, detail)
     forced: bool
     final: bool = False
+    source_title: str = ""
+    dest_title: str = ""
 
     @property
     def blocked(self) -> bool:
@@ -418,6 +421,7 @@ def advance(
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         machine = machine_for(definition)
+        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         records = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
         if offices is None:
             records = [r for r in records if r.state != machine.final and r.record_id in seen]
@@ -436,7 +440,8 @@ def advance(
             if seen.get(rec.record_id) != rec.version:
                 raise ConflictError(rec.office, rec.updated_by, rec.updated_at.isoformat(timespec="seconds"))
             if rec.state == machine.final:
-                outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True))
+                outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True,
+                                        source_title=titles[rec.state]))
                 continue
             items = open_items.get(rec.section_id, 0)
             key = (rec.state, frozenset(counts.by_section.get(rec.section_id, {}).items()), items)
@@ -447,7 +452,9 @@ def advance(
                 )
                 known = decided[key] = (first, tuple((u.key, u.title, u.detail) for u in first.unmet))
             step, unmet = known
-            outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced))
+            outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced,
+                                    source_title=titles[rec.state],
+                                    dest_title=titles[step.dest] if step.dest else ""))
             if step.dest is None:
                 continue
             changes.append(repo.StateChange(rec.record_id, rec.office, rec.version, step.dest))
@@ -473,12 +480,17 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
             sid = None
         else:
             sid = repo.find_section(s, campaign.id, office).id  # type: ignore[arg-type]
+        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
+        zone = ZoneInfo(campaign.timezone)
         out = []
         for e in repo.history(s, campaign.id, sid):  # type: ignore[arg-type]
             detail = repo.detail_of(e)
             out.append({
-                "seq": e.seq, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
+                "seq": e.seq, "at": e.at.isoformat(timespec="seconds"),
+                "at_local": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "actor": e.actor,
                 "action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
+                "from_title": titles.get(e.from_state or "", e.from_state),
+                "to_title": titles.get(e.to_state or "", e.to_state),
                 # PostgreSQL: the database login that wrote the event, beside the --as name.
                 "db_user": detail.pop("db_user", None), "detail": detail,
             })
