@@ -316,7 +316,7 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     table.add_column(_("Actor"))
     table.add_column(_("Action"), no_wrap=True)
     table.add_column(_("Phase"))
-    table.add_column(_("Reason / detail"), ratio=1)
+    table.add_column(_("Reason / detail"), ratio=1, overflow="fold")
     for r in rows:
         detail = r["detail"]
         extra = ""
