@@ -229,6 +229,11 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
     c = st.campaign
     say(_("Campaign '{name}' ({title}), {start} to {end}").format(
         name=c.name, title=c.title, start=c.start, end=c.end))
+    if st.mode is not None and st.mode.single_user:
+        say(_("Single-user mode: no operators configured (add them with `manyi user add`)."))
+    elif st.mode is not None:
+        say(_("Operator {actor}: {role}").format(
+            actor=st.mode.actor, role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else "")))
     console.print(board(st, rows))
     console.print(legend(st), markup=False)
 
@@ -344,3 +349,5 @@ from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)
 from cli import timeline  # noqa: E402,F401  (registers `manyi timeline`)
 from cli import audit  # noqa: E402,F401  (registers `manyi audit`)
 from cli import ledger  # noqa: E402,F401  (rectify, inspect, score, rank, report)
+from cli import operators  # noqa: E402,F401  (registers `manyi user`)
+from cli import backup  # noqa: E402,F401  (registers `manyi backup`)

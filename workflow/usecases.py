@@ -27,6 +27,8 @@ from workflow.definition import Definition
 from workflow.errors import ConflictError, DuplicateError, InputError
 from workflow.i18n import _, pick
 from workflow.machine import Step, machine_for
+from workflow.operators import Mode, authorize
+from workflow.operators import mode as operator_mode
 from workflow.tabular import RosterEntry, check_email, read_roster
 
 
@@ -108,6 +110,7 @@ def start_campaign(
     ctx.db.ensure_ready(create=True)
     now = ctx.now()
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         if name in {c.name for c in repo.list_campaigns(s)}:
             raise DuplicateError("campaign", name)
         campaign = Campaign(
@@ -145,6 +148,7 @@ def _info(campaign: Campaign, definition: Definition, plan: schedule.Plan, n: in
 def list_campaigns(ctx: Context) -> list[CampaignInfo]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         out = []
         for c in repo.list_campaigns(s):
             d = definition_of(c)
@@ -190,6 +194,7 @@ def add_office(
     entry = RosterEntry(_check_name(name, _("office name")), check_email(email), head or None)
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         _add_entries(s, campaign, definition_of(campaign), [entry], ctx.now(), ctx.actor)
         return campaign.name
@@ -199,6 +204,7 @@ def import_offices(ctx: Context, campaign_name: str | None, path: Path) -> tuple
     entries = read_roster(path)
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         _add_entries(s, campaign, definition_of(campaign), entries, ctx.now(), ctx.actor)
         return campaign.name, len(entries)
@@ -207,6 +213,7 @@ def import_offices(ctx: Context, campaign_name: str | None, path: Path) -> tuple
 def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         return [
             {"office": r.office, "email": r.email, "head": r.head, "state": r.state}
@@ -245,6 +252,7 @@ class Status:
     campaign: CampaignInfo
     states: tuple[tuple[str, str], ...]  # (key, title) in order
     rows: list[StatusRow] = field(default_factory=list)
+    mode: Mode | None = None  # single-user, or who is acting in which role
 
 
 def _facts(counts: repo.FilingCounts, open_items: dict[int, int], section_id: int) -> SectionFacts:
@@ -255,6 +263,8 @@ def _facts(counts: repo.FilingCounts, open_items: dict[int, int], section_id: in
 def status(ctx: Context, campaign_name: str | None) -> Status:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
+        who = operator_mode(s, ctx)
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         params = json.loads(campaign.parameters)
@@ -294,7 +304,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
                 )
             rows.append(StatusRow(office, state, *known, items))
         info = _info(campaign, definition, plan, len(records))
-        return Status(info, tuple(titles.items()), rows)
+        return Status(info, tuple(titles.items()), rows, who)
 
 
 # -- filing ------------------------------------------------------------------
@@ -320,6 +330,7 @@ def file_document(
         definition = definition_of(campaign)
         req = definition.requirement(requirement)
         is_group = office in _leading_aliases(definition)
+        authorize(s, ctx, "file-group" if is_group else "file", None if is_group else office)
         if is_group and req.filer != "leading-group":
             raise InputError(_("'{r}' is filed by each office, not by the leading group").format(r=req.key))
         if not is_group:
@@ -402,6 +413,7 @@ def advance(
     if expect is not None and offices is None:
         raise InputError(_("--from needs office names, not --all"))
     with ctx.db.read() as s:
+        authorize(s, ctx, "read" if dry_run else "force-advance" if force else "advance")
         campaign = repo.find_campaign(s, campaign_name)
         if offices is None:
             seen = repo.versions(s, campaign.id)  # type: ignore[arg-type]
@@ -474,6 +486,7 @@ def advance(
 def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[str, Any]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         if office in _leading_aliases(definition):
