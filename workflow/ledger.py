@@ -24,7 +24,7 @@ from storage.blobs import BlobStore
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign
 from workflow.errors import ConflictError, InputError
-from workflow.i18n import _
+from workflow.i18n import N_, _
 from workflow.operators import authorize
 from workflow.tabular import read_table
 from workflow.usecases import Context, parse_date
@@ -37,6 +37,10 @@ SOURCE_ALIASES = {
     "self": "self", "自查": "self", "自查自纠": "self",
 }
 KINDS = ("announced", "unannounced")
+# Words shown through _() at run time: marked here so the catalog carries them.
+LABELS = (N_("published"), N_("done"), N_("confirmed"), N_("returned"), N_("review"),
+          N_("evaluation"), N_("inspection"), N_("self"), N_("announced"), N_("unannounced"),
+          N_("reported done"), N_("rectification item"), N_("score"))
 ITEM_COLUMNS = {
     "office": ("科室", "名称", "科室名称", "name"),
     "text": ("整改内容", "整改事项", "内容", "item"),

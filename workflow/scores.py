@@ -87,7 +87,8 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
             raise InputError(where + _("group '{g}' takes scores, not votes").format(g=group))
         vote_key = VOTE_ALIASES.get(str(vote).strip().lower())
         if vote_key is None:
-            raise InputError(where + _("unknown vote '{v}'; use satisfied, basic, unsatisfied or unknown").format(v=vote))
+            raise InputError(where + _(
+                "unknown vote '{v}'; use satisfied, basic, unsatisfied or unknown").format(v=vote))
     try:
         n = int(count) if count not in (None, "") else 1
     except ValueError:

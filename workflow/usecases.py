@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from storage import ledger_repo, repo
@@ -269,27 +270,39 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         params = json.loads(campaign.parameters)
         plan = schedule.resolve(definition, campaign.start_date, params)
         machine = machine_for(definition)
-        records = repo.records(s, campaign.id)  # type: ignore[arg-type]
+        records = repo.phases(s, campaign.id)  # type: ignore[arg-type]
         counts = repo.filing_counts(s, campaign.id)  # type: ignore[arg-type]
         open_items = ledger_repo.open_item_counts(s, campaign.id)  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         open_by_phase = {
-            p.key: [(plan.due[r.key], r) for r in p.requirements if r.filer == "section"]
+            p.key: sorted(
+                ((plan.due[r.key], r.key, definition.count_of(r, params))
+                 for r in p.requirements if r.filer == "section"),
+                key=lambda x: x[0],
+            )
             for p in definition.spec.phases
         }
+        # Sections with the same phase and filings have the same row; at 100,000
+        # sections there are only a handful of distinct ones.
+        seen: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Any, ...]] = {}
         rows = []
-        for rec in records:
-            facts = _facts(counts, open_items, rec.section_id)
-            unmet = machine.unmet(rec.state, facts)
-            next_due, next_req = None, None
-            for due, req in sorted(open_by_phase.get(rec.state, []), key=lambda x: x[0]):
-                if facts.filings.get(req.key, 0) < definition.count_of(req, params):
-                    next_due, next_req = due, req.key
-                    break
-            rows.append(StatusRow(
-                rec.office, rec.state, titles[rec.state], tuple(u.key for u in unmet),
-                tuple(u.title for u in unmet), next_due, next_req, facts.open_items,
-            ))
+        for section_id, office, state in records:
+            filings = counts.by_section.get(section_id, {})
+            items = open_items.get(section_id, 0)
+            key = (state, frozenset(filings.items()), items)
+            known = seen.get(key)
+            if known is None:
+                unmet = machine.unmet(state, _facts(counts, open_items, section_id))
+                next_due, next_req = None, None
+                for due, req_key, need in open_by_phase.get(state, ()):
+                    if filings.get(req_key, 0) < need:
+                        next_due, next_req = due, req_key
+                        break
+                known = seen[key] = (
+                    titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
+                    next_due, next_req,
+                )
+            rows.append(StatusRow(office, state, *known, items))
         info = _info(campaign, definition, plan, len(records))
         return Status(info, tuple(titles.items()), rows, who)
 
@@ -359,6 +372,8 @@ class Outcome:
     unmet: tuple[tuple[str, str, str], ...]  # (key, title, detail)
     forced: bool
     final: bool = False
+    source_title: str = ""
+    dest_title: str = ""
 
     @property
     def blocked(self) -> bool:
@@ -400,21 +415,25 @@ def advance(
     with ctx.db.read() as s:
         authorize(s, ctx, "read" if dry_run else "force-advance" if force else "advance")
         campaign = repo.find_campaign(s, campaign_name)
-        seen_rows = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
-        if expect is not None:
-            states = definition_of(campaign).states
-            if expect not in states:
-                raise InputError(_("unknown phase '{p}' for --from; phases: {known}").format(
-                    p=expect, known=", ".join(states)))
-            for r in seen_rows:
-                if r.state != expect:
-                    raise ConflictError(r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
-        seen = {r.record_id: r.version for r in seen_rows}
+        if offices is None:
+            seen = repo.versions(s, campaign.id)  # type: ignore[arg-type]
+        else:
+            seen_rows = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
+            if expect is not None:
+                states = definition_of(campaign).states
+                if expect not in states:
+                    raise InputError(_("unknown phase '{p}' for --from; phases: {known}").format(
+                        p=expect, known=", ".join(states)))
+                for r in seen_rows:
+                    if r.state != expect:
+                        raise ConflictError(r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
+            seen = {r.record_id: r.version for r in seen_rows}
     now = ctx.now()
     with (ctx.db.read() if dry_run else ctx.db.write()) as s:
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         machine = machine_for(definition)
+        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         records = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
         if offices is None:
             records = [r for r in records if r.state != machine.final and r.record_id in seen]
@@ -427,15 +446,27 @@ def advance(
         outcomes: list[Outcome] = []
         changes: list[repo.StateChange] = []
         events: list[repo.NewEvent] = []
+        # Same phase and same filings, same step: decide each distinct case once.
+        decided: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Step, tuple[Any, ...]]] = {}
         for rec in records:
             if seen.get(rec.record_id) != rec.version:
                 raise ConflictError(rec.office, rec.updated_by, rec.updated_at.isoformat(timespec="seconds"))
             if rec.state == machine.final:
-                outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True))
+                outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True,
+                                        source_title=titles[rec.state]))
                 continue
-            step: Step = machine.step(rec.state, _facts(counts, open_items, rec.section_id), force=force)
-            unmet = tuple((u.key, u.title, u.detail) for u in step.unmet)
-            outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced))
+            items = open_items.get(rec.section_id, 0)
+            key = (rec.state, frozenset(counts.by_section.get(rec.section_id, {}).items()), items)
+            known = decided.get(key)
+            if known is None:
+                first: Step = machine.step(
+                    rec.state, _facts(counts, open_items, rec.section_id), force=force
+                )
+                known = decided[key] = (first, tuple((u.key, u.title, u.detail) for u in first.unmet))
+            step, unmet = known
+            outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced,
+                                    source_title=titles[rec.state],
+                                    dest_title=titles[step.dest] if step.dest else ""))
             if step.dest is None:
                 continue
             changes.append(repo.StateChange(rec.record_id, rec.office, rec.version, step.dest))
@@ -462,12 +493,17 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
             sid = None
         else:
             sid = repo.find_section(s, campaign.id, office).id  # type: ignore[arg-type]
+        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
+        zone = ZoneInfo(campaign.timezone)
         out = []
         for e in repo.history(s, campaign.id, sid):  # type: ignore[arg-type]
             detail = repo.detail_of(e)
             out.append({
-                "seq": e.seq, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
+                "seq": e.seq, "at": e.at.isoformat(timespec="seconds"),
+                "at_local": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "actor": e.actor,
                 "action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
+                "from_title": titles.get(e.from_state or "", e.from_state),
+                "to_title": titles.get(e.to_state or "", e.to_state),
                 # PostgreSQL: the database login that wrote the event, beside the --as name.
                 "db_user": detail.pop("db_user", None), "detail": detail,
             })

@@ -56,7 +56,7 @@ def test_review_waits_for_every_item_confirmed(started: Run, db_path: Path, tmp_
 
     result = run("advance", OFFICE)
     assert result.exit_code == 3
-    assert (f"{OFFICE}: blocked in review, missing rectification-items "
+    assert (f"{OFFICE}: blocked in Review & rectification, missing rectification-items "
             "(all rectification items confirmed, 2 open)") in result.stdout
 
     # Reported done is not enough: the supervision office must confirm.
@@ -83,7 +83,7 @@ def test_review_waits_for_every_item_confirmed(started: Run, db_path: Path, tmp_
     ok(run, "rectify", "done", "2", "--evidence", doc(tmp_path, "photo.txt", "照片"))
     ok(run, "rectify", "confirm", "2")
     assert status_row(run, OFFICE)["blockers"] == []
-    assert ok(run, "advance", OFFICE) == f"{OFFICE}: review → summary\n1 advanced, 0 blocked.\n"
+    assert ok(run, "advance", OFFICE) == f"{OFFICE}: Review & rectification → Summary & improvement\n1 advanced, 0 blocked.\n"
 
     # The history keeps every step; the evidence is bound into the chain by its sha256.
     hist = json.loads(ok(run, "history", OFFICE, "--json"))
