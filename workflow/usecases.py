@@ -229,6 +229,7 @@ class StatusRow:
     next_due: date | None
     next_due_requirement: str | None
     open_items: int = 0
+    light: str | None = None  # green / yellow / red: worst of the open requirements
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -236,6 +237,7 @@ class StatusRow:
             "blockers": list(self.blockers), "blocker_titles": list(self.blocker_titles),
             "next_due": self.next_due.isoformat() if self.next_due else None,
             "next_due_requirement": self.next_due_requirement, "open_items": self.open_items,
+            "light": self.light,
         }
 
 
@@ -263,22 +265,19 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         counts = repo.filing_counts(s, campaign.id)  # type: ignore[arg-type]
         open_items = ledger_repo.open_item_counts(s, campaign.id)  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
-        open_by_phase = {
-            p.key: [(plan.due[r.key], r) for r in p.requirements if r.filer == "section"]
-            for p in definition.spec.phases
-        }
+        from workflow import deadlines, reminders
+
+        cd = reminders.CampaignDates(campaign, definition, params, plan, deadlines.due_dates(definition, plan))
+        lights = reminders.lights(s, cd, records, counts, deadlines.local_day(ctx.now(), campaign.timezone))
         rows = []
         for rec in records:
             facts = _facts(counts, open_items, rec.section_id)
             unmet = machine.unmet(rec.state, facts)
-            next_due, next_req = None, None
-            for due, req in sorted(open_by_phase.get(rec.state, []), key=lambda x: x[0]):
-                if facts.filings.get(req.key, 0) < definition.count_of(req, params):
-                    next_due, next_req = due, req.key
-                    break
+            lit = lights[rec.section_id]
             rows.append(StatusRow(
                 rec.office, rec.state, titles[rec.state], tuple(u.key for u in unmet),
-                tuple(u.title for u in unmet), next_due, next_req, facts.open_items,
+                tuple(u.title for u in unmet), lit.next_due, lit.next_requirement, facts.open_items,
+                lit.light,
             ))
         info = _info(campaign, definition, plan, len(records))
         return Status(info, tuple(titles.items()), rows)
@@ -329,6 +328,10 @@ def file_document(
         ))
         counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
         have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
+        if have >= definition.count_of(req, json.loads(campaign.parameters)):
+            from storage import reminders_repo
+
+            reminders_repo.close_deadline(s, campaign.id, sid, req.key)  # type: ignore[arg-type]
         label = section.name if section else definition.spec.leading_group.aliases[0]
         repo.append_events(s, campaign, [repo.NewEvent(
             "file", section_id=sid, office=label, reason=note,
