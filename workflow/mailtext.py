@@ -10,6 +10,7 @@ language of the offices that receive them.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class Item:
     @property
     def command(self) -> str:
         return "manyi file {o} {r} 文件路径 --campaign {c}".format(
-            o=shlex.quote(self.office), r=self.requirement, c=shlex.quote(self.campaign))
+            o=_quote(self.office), r=self.requirement, c=_quote(self.campaign))
 
     @property
     def when(self) -> str:
@@ -60,6 +61,11 @@ class Item:
         if self.days_left == 0:
             return "今天到期"
         return f"还有{self.days_left}天"
+
+
+def _quote(word: str) -> str:
+    """Shell-quote only what needs it (Chinese names stay readable)."""
+    return word if re.fullmatch(r"[\w@%+=:,./-]+", word) else shlex.quote(word)
 
 
 def parse_sender(value: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
@@ -359,7 +360,7 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
         msg = compose(
             sender=sender, recipient=addr, recipient_name=names.get((cid, addr), addr), items=items,
             campaign=cd.campaign.name, campaign_title=d.spec.title.zh,
-            leading_group=d.spec.leading_group.title.zh, now=now,
+            leading_group=d.spec.leading_group.title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
             templates={"subject": t.subject, "body": t.body, "item": t.item},
         )
         result.mails.append(PlannedMail(cd.campaign.name, addr, str(msg["Subject"]), items))
