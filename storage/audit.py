@@ -19,11 +19,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 GENESIS = "0" * 64
 
 
+@lru_cache(maxsize=64)  # a bulk append stamps thousands of events with one instant
 def format_at(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -140,7 +140,8 @@ def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) ->
         .order_by(Section.id)
     )
     if names is None:
-        return [RecordRow(*row) for row in s.execute(q)]
+        # Core rows, not the ORM's loading layer: a third of the time at 100,000 records.
+        return [RecordRow(*row) for row in s.connection().execute(q)]
     wanted = list(dict.fromkeys(names))
     found: dict[str, RecordRow] = {}
     for chunk in _chunks(wanted, 500):
@@ -150,6 +151,26 @@ def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) ->
     if missing:
         find_section(s, campaign_id, missing[0])  # raises NotFoundError with hints
     return [found[n] for n in wanted]
+
+
+def versions(s: Session, campaign_id: int) -> dict[int, int]:
+    """``{record_id: version}`` of every record of the campaign."""
+    q = select(Record.id, Record.version).where(Record.campaign_id == campaign_id)
+    return dict(s.connection().execute(q).all())  # type: ignore[arg-type]
+
+
+def phases(s: Session, campaign_id: int) -> list[tuple[int, str, str]]:
+    """``(section_id, office, state)`` of every record, in section order.
+
+    What the status board needs and no more: no timestamps to parse, no row objects.
+    """
+    q = (
+        select(Section.id, Section.name, Record.state)
+        .join(Section, Section.id == Record.section_id)  # type: ignore[arg-type]
+        .where(Record.campaign_id == campaign_id)
+        .order_by(Section.id)
+    )
+    return [tuple(row) for row in s.connection().execute(q)]  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -178,17 +199,13 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
             ver, by, when = current[c.record_id]
             if ver != c.version:
                 raise ConflictError(c.office, by, when.isoformat(timespec="seconds"))
-    stmt = text(
-        "UPDATE record SET state = :state, version = version + 1, updated_at = :at, "
-        "updated_by = :actor WHERE id = :id AND version = :version"
-    )
     at_utc = Record.__table__.c.updated_at.type.process_bind_param(at, None)  # type: ignore[attr-defined]
-    params = [
-        {"state": c.new_state, "at": at_utc, "actor": actor, "id": c.record_id,
-         "version": c.version}
-        for c in changes
-    ]
-    result = s.execute(stmt, params)
+    result = _executemany(
+        s,
+        "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
+        "WHERE id = ? AND version = ?",
+        [(c.new_state, at_utc, actor, c.record_id, c.version) for c in changes],
+    )
     if result.rowcount == len(changes):  # type: ignore[attr-defined]
         return
     # Someone else moved at least one of them: name the first, roll everything back.
@@ -224,7 +241,7 @@ def filing_counts(s: Session, campaign_id: int, section_ids: Sequence[int] | Non
     if section_ids is not None and len(section_ids) <= 500:
         q = q.where((Filing.section_id.in_(section_ids)) | (Filing.section_id.is_(None)))  # type: ignore[union-attr]
     out = FilingCounts()
-    for sid, req, n in s.execute(q):
+    for sid, req, n in s.connection().execute(q):
         if sid is None:
             out.campaign[req] = n
         else:
@@ -280,6 +297,9 @@ def append_events(
         .limit(1)
     ).first()
     seq, prev = (head[0], head[1]) if head else (0, audit.GENESIS)
+    dialect = s.get_bind().dialect
+    bind_at = Event.__table__.c.at.type.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[attr-defined]
+    at_value = bind_at(at) if bind_at else at
     rows = []
     for ev in events:
         seq += 1
@@ -291,14 +311,18 @@ def append_events(
             reason=reason, detail=detail, prev=prev,
         )
         digest = audit.digest(body)
-        rows.append(
-            {"campaign_id": campaign.id, "seq": seq, "at": at, "actor": actor,
-             "section_id": ev.section_id, "office": ev.office, "action": ev.action,
-             "from_state": ev.from_state, "to_state": ev.to_state, "reason": reason,
-             "detail": audit.dumps(detail), "prev_hash": prev, "hash": digest}
-        )
+        rows.append((
+            campaign.id, seq, at_value, actor, ev.section_id, ev.office, ev.action,
+            ev.from_state, ev.to_state, reason, audit.dumps(detail) if detail else "{}",
+            prev, digest,
+        ))
         prev = digest
-    s.execute(insert(Event), rows)
+    _executemany(
+        s,
+        "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
+        "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 def history(s: Session, campaign_id: int, section_id: int | None) -> list[Event]:
@@ -309,6 +333,20 @@ def history(s: Session, campaign_id: int, section_id: int | None) -> list[Event]
 
 def detail_of(event: Event) -> dict[str, Any]:
     return json.loads(event.detail) if event.detail else {}
+
+
+def _executemany(s: Session, sql: str, rows: list[tuple[Any, ...]]) -> Any:
+    """One statement over many rows, handed to the driver's ``executemany`` as tuples.
+
+    The bulk paths (advance, history) already have their rows in column order
+    with values bound; going through ``s.execute(stmt, [dicts])`` would cost a
+    parameter dict and type processing per row (about 30 µs each, a third of a
+    bulk advance). ``sql`` uses ``?`` placeholders.
+    """
+    conn = s.connection()
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    return conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

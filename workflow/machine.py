@@ -57,6 +57,7 @@ class PhaseMachine:
         self.definition = definition
         states = list(definition.states)
         self._cursor = _Cursor()
+        self._decided: dict[tuple[str, bool, bool], str | None] = {}
         self._machine = Machine(
             model=self._cursor,
             states=states,
@@ -96,6 +97,20 @@ class PhaseMachine:
         if state not in self.definition.states:
             raise InputError(_("record is in unknown state '{s}'").format(s=state))
         unmet = self.unmet(state, facts)
+        key = (state, not unmet, force)
+        try:
+            dest = self._decided[key]
+        except KeyError:
+            dest = self._decided[key] = self._ask_machine(state, unmet, force)
+        return Step(state, dest, unmet, force and bool(unmet))
+
+    def _ask_machine(self, state: str, unmet: tuple[Unmet, ...], force: bool) -> str | None:
+        """Fire the trigger on the cursor; the Machine decides where the record goes.
+
+        The answer depends only on (state, whether the guards hold, force), so
+        :meth:`step` keeps it per key: a bulk advance fires the Machine once per
+        phase instead of once per record (about 60 µs each).
+        """
         cursor = self._cursor
         cursor.state = state
         cursor.unmet = unmet
@@ -107,7 +122,7 @@ class PhaseMachine:
                     state=pick(self.definition.title_of(state).as_dict())
                 )
             ) from None
-        return Step(state, cursor.state if moved else None, unmet, force and bool(unmet))
+        return cursor.state if moved else None
 
     def require(self, office: str, state: str, facts: SectionFacts) -> str:
         """Like :meth:`step` without force, raising :class:`GuardError` when blocked."""

@@ -36,6 +36,7 @@ from workflow.errors import DeliveryError, InputError
 from workflow.i18n import _, pick
 from workflow.mailserver import Transport, sender_from_env, transport_from_env
 from workflow.mailtext import Item, compose
+from workflow.operators import authorize
 from workflow.usecases import Context, definition_of, parse_date
 
 BATCH = 2000
@@ -97,36 +98,42 @@ class Light:
     next_requirement: str | None
 
 
-def lights(s: Any, cd: CampaignDates, records: list[repo.RecordRow], counts: repo.FilingCounts,
-           today: date) -> dict[int, Light]:
+class Lights:
     """Per section: the worst light of its open requirements and its next due date.
 
     Open: a section requirement of the current or an earlier phase not yet filed
     as often as needed. The due date honours the working-day rule and extensions.
     """
-    d = cd.definition
-    ext = rr.extensions(s, cd.campaign.id)  # type: ignore[arg-type]
-    order = {p.key: i for i, p in enumerate(d.spec.phases)}
-    warn = d.spec.reminders.warning_days
-    reqs = [(order[p.key], r) for p in d.spec.phases for r in p.requirements if r.filer == "section"]
-    out = {}
-    for rec in records:
-        if rec.state not in order:  # final
-            out[rec.section_id] = Light(None, None, None)
-            continue
-        here = order[rec.state]
-        filed = counts.by_section.get(rec.section_id, {})
+
+    def __init__(self, s: Any, cd: CampaignDates, today: date):
+        d = cd.definition
+        self.cd = cd
+        self.today = today
+        self.warn = d.spec.reminders.warning_days
+        self.order = {p.key: i for i, p in enumerate(d.spec.phases)}
+        self.reqs = [(self.order[p.key], r.key, d.count_of(r, cd.params))
+                     for p in d.spec.phases for r in p.requirements if r.filer == "section"]
+        self.ext: dict[int, dict[str, date]] = defaultdict(dict)
+        for (sid, req), e in rr.extensions(s, cd.campaign.id).items():  # type: ignore[arg-type]
+            self.ext[sid][req] = e.to_due
+
+    def extended(self, section_id: int) -> tuple[tuple[str, date], ...]:
+        return tuple(sorted(self.ext[section_id].items())) if section_id in self.ext else ()
+
+    def of(self, section_id: int, state: str, filings: dict[str, int]) -> Light:
+        if state not in self.order:  # final
+            return Light(None, None, None)
+        here = self.order[state]
+        ext = self.ext.get(section_id, {})
         found: list[tuple[date, str, str]] = []
-        for idx, req in reqs:
-            if idx > here or filed.get(req.key, 0) >= d.count_of(req, cd.params):
+        for idx, key, need in self.reqs:
+            if idx > here or filings.get(key, 0) >= need:
                 continue
-            e = ext.get((rec.section_id, req.key))
-            due = e.to_due if e else cd.dues[req.key].due
-            found.append((due, req.key, dl.light(due, today, warn)))
+            due = ext.get(key) or self.cd.dues[key].due
+            found.append((due, key, dl.light(due, self.today, self.warn)))
         found.sort()
         nxt = next(((due, key) for due, key, _l in found), (None, None))
-        out[rec.section_id] = Light(dl.worst([x[2] for x in found]) or dl.GREEN, *nxt)
-    return out
+        return Light(dl.worst([x[2] for x in found]) or dl.GREEN, *nxt)
 
 
 # -- calendar --------------------------------------------------------------------
@@ -144,6 +151,7 @@ class CalendarRow:
 def calendar(ctx: Context, campaign_name: str | None) -> tuple[str, list[CalendarRow]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         cd = dates_of(campaign)
     cal = dl.calendar_of(cd.definition)
@@ -180,6 +188,7 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         cd = dates_of(campaign)
         req = cd.definition.requirement(requirement)
@@ -508,6 +517,7 @@ def _mark_failed(ctx: Context, mid: int, owner: str, attempts: int, error: str, 
 def outbox(ctx: Context, statuses: list[str] | None = None) -> list[dict[str, Any]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         names = rr.campaign_names(s)
         return [{
             "id": m.id, "campaign": names.get(m.campaign_id), "status": m.status, "to": m.recipient,
@@ -525,6 +535,7 @@ def retry(ctx: Context, transport: Transport | None = None) -> SweepResult:
     now = ctx.now()
     transport = transport or transport_from_env(ctx.db.outbox)
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         s.execute(update(Mail).where(Mail.status == "failed").values(next_attempt_at=now))
     return deliver(ctx, transport, now=now)
 

@@ -1,0 +1,288 @@
+"""Build a benchmark campaign fast, with exactly the rows the engine would write.
+
+A campaign of the seed definition with N sections is started through the real
+use case; then its history is replayed in bulk through the storage layer
+(``repo.add_sections``, ``repo.append_events``, ``repo.apply_changes``), one
+batch per step of the campaign, so the records, filings and the hash chain are
+the ones the CLI would have produced, only without one transaction per office.
+
+The sections are spread over the four phases (40/30/20/10 %), each with the
+filings its current phase needs to exit, so a bulk advance moves every one of
+them. The leading group has filed its own documents of every phase.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from storage import repo
+from storage.db import Database
+from storage.models import Campaign, Filing
+from workflow import usecases
+
+CAMPAIGN = "bench"
+DEFINITION = "people-satisfied-unit"
+START = "2026-03-01"
+T0 = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
+ACTOR = "督查室"
+NOW = T0 + timedelta(days=400)  # the clock of the measured operations
+SHARE = (40, 30, 20, 10)  # % of sections per phase, in phase order
+CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class Built:
+    url: str
+    sections: int
+    events: int
+    filings: int
+    by_state: dict[str, int]
+    probe_office: str  # a section with the longest history
+
+
+def office_name(i: int) -> str:
+    return f"第{i:06d}科"
+
+
+def phase_index(i: int, n: int) -> int:
+    """Which phase section ``i`` of ``n`` is in (deterministic, spread evenly)."""
+    slot = (i * 100) // n if n >= 100 else i % 100
+    bound = 0
+    for k, share in enumerate(SHARE):
+        bound += share
+        if slot < bound:
+            return k
+    return len(SHARE) - 1
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def build(url: str, n: int) -> Built:
+    """Create the campaign in an empty database at ``url``."""
+    db = Database(url)
+    clock = [T0]
+    ctx = usecases.Context(db, ACTOR, lambda: clock[0])
+    usecases.start_campaign(ctx, DEFINITION, CAMPAIGN, START)
+    with db.read() as s:
+        campaign = repo.find_campaign(s, CAMPAIGN)
+        definition = usecases.definition_of(campaign)
+    states = definition.states
+    exit_reqs = {
+        p.key: [r.key for r in p.requirements if r.exit and r.filer == "section"]
+        for p in definition.spec.phases
+    }
+    group_reqs = [
+        (p.key, r.key, definition.count_of(r))
+        for p in definition.spec.phases for r in p.requirements if r.filer == "leading-group"
+    ]
+    where = [phase_index(i, n) for i in range(n)]
+    names = [office_name(i) for i in range(n)]
+    counts = {"events": 1, "filings": 0}
+
+    def tick(days: float) -> datetime:
+        clock[0] = clock[0] + timedelta(days=days)
+        return clock[0]
+
+    with db.write() as s:
+        campaign = repo.find_campaign(s, CAMPAIGN)
+        at = tick(1)
+        ids: dict[str, int] = {}
+        for lo in range(0, n, CHUNK):
+            chunk = [
+                repo.NewSection(names[i], f"office{i}@example.gov.cn", f"负责人{i}")
+                for i in range(lo, min(n, lo + CHUNK))
+            ]
+            added = repo.add_sections(s, campaign.id, chunk, states[0], ACTOR, at)  # type: ignore[arg-type]
+            ids.update({name: sid for sid, name in added})
+            _events(s, campaign, [
+                repo.NewEvent("office-add", section_id=ids[e.name], office=e.name,
+                              to_state=states[0], detail={"email": e.email, "head": e.head})
+                for e in chunk
+            ], at, counts)
+        version = [1] * n
+        record_ids = {r.section_id: r.record_id for r in repo.records(s, campaign.id)}  # type: ignore[arg-type]
+        for k, phase in enumerate(states[:-1]):
+            at = tick(10)
+            _group_filings(s, campaign, [g for g in group_reqs if g[0] == phase], at, counts)
+            movers = [i for i in range(n) if where[i] >= k]
+            for req in exit_reqs[phase]:
+                at = tick(3)
+                _section_filings(s, campaign, req, [(ids[names[i]], names[i]) for i in movers],
+                                 at, counts)
+            leaving = [i for i in movers if where[i] > k]
+            if not leaving:
+                continue
+            at = tick(20)
+            for lo in range(0, len(leaving), CHUNK):
+                part = leaving[lo : lo + CHUNK]
+                repo.apply_changes(s, [
+                    repo.StateChange(record_ids[ids[names[i]]], names[i], version[i], states[k + 1])
+                    for i in part
+                ], ACTOR, at)
+                _events(s, campaign, [
+                    repo.NewEvent("advance", section_id=ids[names[i]], office=names[i],
+                                  from_state=phase, to_state=states[k + 1])
+                    for i in part
+                ], at, counts)
+                for i in part:
+                    version[i] += 1
+    db.dispose()
+    by_state = {st: sum(1 for w in where if states[w] == st) for st in states[:-1]}
+    probe = max(range(n), key=lambda i: (where[i], -i))
+    return Built(db.url, n, counts["events"], counts["filings"], by_state, names[probe])
+
+
+def _events(s, campaign: Campaign, events: list[repo.NewEvent], at: datetime, counts) -> None:  # type: ignore[no-untyped-def]
+    repo.append_events(s, campaign, events, ACTOR, at)
+    counts["events"] += len(events)
+
+
+def _group_filings(s, campaign: Campaign, reqs, at: datetime, counts) -> None:  # type: ignore[no-untyped-def]
+    group = "领导小组"
+    for _phase, req, count in reqs:
+        for j in range(count):
+            name = f"{req}-{j + 1}.pdf"
+            sha = _sha(f"{CAMPAIGN}/{group}/{name}")
+            repo.add_filing(s, Filing(
+                campaign_id=campaign.id, section_id=None, requirement=req, sha256=sha,  # type: ignore[arg-type]
+                filename=name, size=40_000, note=None, actor=ACTOR, at=at,
+            ))
+            _events(s, campaign, [repo.NewEvent(
+                "file", section_id=None, office=group,
+                detail={"requirement": req, "sha256": sha, "filename": name, "size": 40_000},
+            )], at, counts)
+            counts["filings"] += 1
+
+
+def _section_filings(s, campaign: Campaign, req: str, who: list[tuple[int, str]], at: datetime,  # type: ignore[no-untyped-def]
+                     counts) -> None:
+    for lo in range(0, len(who), CHUNK):
+        part = who[lo : lo + CHUNK]
+        rows, events = [], []
+        for sid, office in part:
+            name = f"{req}.docx"
+            sha = _sha(f"{CAMPAIGN}/{office}/{name}")
+            size = 20_000 + sid % 9_000
+            rows.append({"campaign_id": campaign.id, "section_id": sid, "requirement": req,
+                         "sha256": sha, "filename": name, "size": size, "note": None,
+                         "actor": ACTOR, "at": at})
+            events.append(repo.NewEvent(
+                "file", section_id=sid, office=office,
+                detail={"requirement": req, "sha256": sha, "filename": name, "size": size},
+            ))
+        s.execute(insert(Filing), rows)
+        _events(s, campaign, events, at, counts)
+        counts["filings"] += len(rows)
+
+
+# -- where the campaigns live ------------------------------------------------
+class SqliteStore:
+    """One built file per size; each mutating run works on a fresh copy."""
+
+    kind = "sqlite"
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def master(self, n: int) -> str:
+        return "sqlite:///" + str((self.folder / f"campaign-{n}.db").resolve())
+
+    def exists(self, n: int) -> bool:
+        return (self.folder / f"campaign-{n}.db").exists()
+
+    def reset(self, n: int) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            p = self.folder / f"campaign-{n}.db{suffix}"
+            if p.exists():
+                p.unlink()
+
+    def seal(self, n: int) -> None:
+        import sqlite3
+
+        with sqlite3.connect(self.folder / f"campaign-{n}.db") as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("ANALYZE")
+
+    @contextmanager
+    def copy(self, n: int) -> Iterator[str]:
+        src = self.folder / f"campaign-{n}.db"
+        dst = self.folder / f"work-{n}.db"
+        for suffix in ("-wal", "-shm"):
+            Path(str(dst) + suffix).unlink(missing_ok=True)
+        shutil.copyfile(src, dst)
+        try:
+            yield "sqlite:///" + str(dst.resolve())
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(dst) + suffix).unlink(missing_ok=True)
+
+
+class PostgresStore:
+    """One database per size (``manyi_bench_<n>``); runs work on a TEMPLATE copy."""
+
+    kind = "postgresql"
+
+    def __init__(self, url: str):
+        from sqlalchemy.engine import make_url
+
+        self.base = make_url(url)
+        self.prefix = "manyi_bench"
+
+    def _admin(self):  # type: ignore[no-untyped-def]
+        import psycopg
+
+        u = self.base
+        return psycopg.connect(
+            host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+            dbname=u.database, autocommit=True,
+        )
+
+    def _url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def master(self, n: int) -> str:
+        return self._url(f"{self.prefix}_{n}")
+
+    def exists(self, n: int) -> bool:
+        with self._admin() as c:
+            row = c.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            (f"{self.prefix}_{n}",)).fetchone()
+            return row is not None
+
+    def reset(self, n: int) -> None:
+        with self._admin() as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{self.prefix}_{n}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{self.prefix}_{n}"')
+
+    def seal(self, n: int) -> None:
+        import psycopg
+
+        u = self.base
+        with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username,
+                             password=u.password, dbname=f"{self.prefix}_{n}",
+                             autocommit=True) as c:
+            c.execute("VACUUM ANALYZE")
+
+    @contextmanager
+    def copy(self, n: int) -> Iterator[str]:
+        work = f"{self.prefix}_work_{os.getpid()}"
+        with self._admin() as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{work}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{work}" TEMPLATE "{self.prefix}_{n}"')
+        try:
+            yield self._url(work)
+        finally:
+            with self._admin() as c:
+                c.execute(f'DROP DATABASE IF EXISTS "{work}" WITH (FORCE)')

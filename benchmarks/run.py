@@ -1,0 +1,319 @@
+"""Run the benchmark suite: ``python -m benchmarks.run [--sizes ...] [--postgres URL] [--runs N]``.
+
+Every figure is the median of several runs, each in a fresh process; peak RSS
+comes from ``wait4`` on that process. Each engine figure is paired with a
+baseline measured in the same run, interleaved with it (A B A B ...), so the
+ratio cancels most of a shared machine's noise. Mutating operations work on a
+fresh copy of the built campaign each run (a file copy on SQLite, a
+``CREATE DATABASE ... TEMPLATE`` on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.build import ACTOR, NOW, PostgresStore, SqliteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+MANYI = str(Path(sys.executable).parent / "manyi")
+# Linux keeps a process's peak RSS across fork+exec, so a child forked from this
+# (large) runner would report the runner's size; GNU time forks from a tiny
+# process and reports the child's own. Without it, wait4's figure is an upper bound.
+TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class Sample:
+    seconds: float
+    rss_mb: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def spawn(argv: list[str], *, capture: bool = False) -> Sample:
+    """Run one process; wall time of the whole process and its peak RSS."""
+    env = {**os.environ, "MANYI_LANG": "en", "MANYI_USER": ACTOR,
+           "MANYI_NOW": NOW.isoformat(), "PYTHONPATH": str(ROOT)}
+    with tempfile.TemporaryFile() as errf, tempfile.NamedTemporaryFile("r") as rss:
+        wrap = [TIME, "-f", "%M", "-o", rss.name] if TIME else []
+        t0 = time.perf_counter()
+        p = subprocess.Popen(wrap + argv, cwd=ROOT, env=env, stderr=errf,
+                             stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+        out = p.stdout.read() if p.stdout else b""
+        _pid, status, usage = os.wait4(p.pid, 0)
+        seconds = time.perf_counter() - t0
+        if p.stdout:
+            p.stdout.close()
+        errf.seek(0)
+        err = errf.read()
+        maxrss_kb = int(rss.read().split()[-1]) if TIME else usage.ru_maxrss
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode not in (0,):
+        raise RuntimeError(f"{' '.join(argv)} exited {p.returncode}: {err.decode()[-2000:]}")
+    extra = json.loads(out.decode().strip().splitlines()[-1]) if capture else {}
+    if "seconds" in extra:  # the task timed its own operation
+        seconds = extra.pop("seconds")
+    return Sample(seconds, maxrss_kb / 1024, extra)
+
+
+def task(name: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.tasks", name, *args]
+
+
+def cli(url: str, *args: str) -> list[str]:
+    return [MANYI, "--db", url, *args]
+
+
+@dataclass
+class Figure:
+    name: str
+    backend: str
+    size: int | None
+    engine: list[Sample]
+    baseline: list[Sample] | None
+    target: float | None  # max ratio engine / baseline
+    what: str
+    baseline_what: str | None
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(s.seconds for s in self.engine)
+
+    @property
+    def base_seconds(self) -> float | None:
+        return statistics.median(s.seconds for s in self.baseline) if self.baseline else None
+
+    @property
+    def ratio(self) -> float | None:
+        b = self.base_seconds
+        return self.seconds / b if b else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "backend": self.backend, "size": self.size, "what": self.what,
+            "seconds": round(self.seconds, 4),
+            "runs": [round(s.seconds, 4) for s in self.engine],
+            "peak_rss_mb": round(max(s.rss_mb for s in self.engine), 1),
+            "baseline": None if not self.baseline else {
+                "what": self.baseline_what, "seconds": round(self.base_seconds or 0, 4),
+                "runs": [round(s.seconds, 4) for s in self.baseline],
+                "peak_rss_mb": round(max(s.rss_mb for s in self.baseline), 1),
+            },
+            "ratio": None if self.ratio is None else round(self.ratio, 2),
+            "target_ratio": self.target,
+            "ok": None if self.target is None or self.ratio is None else self.ratio <= self.target,
+        }
+
+
+def paired(runs: int, engine: Any, baseline: Any) -> tuple[list[Sample], list[Sample]]:
+    a: list[Sample] = []
+    b: list[Sample] = []
+    for _ in range(runs):
+        a.append(engine())
+        if baseline is not None:
+            b.append(baseline())
+    return a, b
+
+
+class Suite:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.figures: list[Figure] = []
+        self.builds: dict[str, dict[str, Any]] = {}
+
+    def log(self, msg: str) -> None:
+        print(f"[{datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+    def runs_for(self, n: int) -> int:
+        return self.args.runs if n < 100_000 else min(self.args.runs, self.args.large_runs)
+
+    def add(self, fig: Figure) -> None:
+        self.figures.append(fig)
+        r = f" ratio {fig.ratio:.2f}" if fig.ratio is not None else ""
+        self.log(f"{fig.backend} {fig.name} n={fig.size}: {fig.seconds:.3f}s{r}")
+
+    def ensure_built(self, store: Any, n: int) -> None:
+        key = f"{store.kind}-{n}"
+        if key in self.builds:
+            return
+        if self.args.reuse and store.exists(n):
+            self.log(f"reusing {key}")
+            self.builds[key] = {"reused": True}
+            return
+        self.log(f"building {key}")
+        store.reset(n)
+        sample = spawn(task("build", store.master(n), str(n)), capture=True)
+        store.seal(n)
+        self.builds[key] = {"seconds": round(sample.seconds, 2), "peak_rss_mb": round(sample.rss_mb, 1),
+                            **{k: v for k, v in sample.extra.items() if k != "url"}}
+
+    def probe_office(self, store: Any, n: int) -> str:
+        from benchmarks.build import SHARE, office_name, phase_index
+
+        last = len(SHARE) - 1
+        return office_name(next(i for i in range(n) if phase_index(i, n) == last))
+
+    def size(self, store: Any, n: int) -> None:
+        self.ensure_built(store, n)
+        runs = self.runs_for(n)
+        url = store.master(n)
+
+        def fresh(argv_of: Any) -> Any:
+            def go() -> Sample:
+                with store.copy(n) as u:
+                    return spawn(argv_of(u), capture=True)
+            return go
+
+        eng, base = paired(runs, fresh(lambda u: task("engine-advance", u)),
+                           fresh(lambda u: task("baseline-advance", u)))
+        moved = {s.extra.get("moved") for s in eng + base}
+        if moved != {n}:
+            raise RuntimeError(f"advance moved {moved}, expected {n}")
+        self.add(Figure("bulk advance", store.kind, n, eng, base, 5.0,
+                        "workflow.usecases.advance(ctx, 'bench', None): every section one phase",
+                        f"plain {'sqlite3' if store.kind == 'sqlite' else 'psycopg'}: same reads, "
+                        "updates, chained event inserts, executemany, one transaction"))
+        eng, base = paired(runs, lambda: spawn(cli(url, "status", "--json")),
+                           lambda: spawn(task("baseline-status", url)))
+        self.add(Figure("status --json", store.kind, n, eng, base, 3.0 if n >= 100_000 else None,
+                        "manyi status --json (whole process)",
+                        "python: driver read of records + filing counts, json.dumps (whole process)"))
+        office = self.probe_office(store, n)
+        eng, base = paired(runs, lambda: spawn(cli(url, "history", office, "--json")),
+                           lambda: spawn(task("baseline-history", url, office)))
+        self.add(Figure("history --json", store.kind, n, eng, base, None,
+                        f"manyi history {office} --json (whole process)",
+                        "python: driver read of the section's events, json.dumps (whole process)"))
+        self.extra_measurements(store, n, url, runs)
+
+    def extra_measurements(self, store: Any, n: int, url: str, runs: int) -> None:
+        """Reminder sweep and audit verify, once they exist (see the README)."""
+
+    def startup(self, store: Any) -> None:
+        n = 1000
+        self.ensure_built(store, n)
+        url = store.master(n)
+        runs = max(self.args.runs, 5)
+        py = sys.executable
+        eng, base = paired(runs, lambda: spawn([MANYI, "--help"]),
+                           lambda: spawn([py, "-c", "import click, rich"]))
+        self.add(Figure("manyi --help", store.kind, None, eng, base, 1.5, "manyi --help",
+                        'python -c "import click, rich"'))
+        eng, base = paired(runs, lambda: spawn(cli(url, "status")),
+                           lambda: spawn([py, "-c", "import sqlmodel, click, rich"]))
+        self.add(Figure("manyi status", store.kind, n, eng, base, 1.3, "manyi status (table, 1,000 sections)",
+                        'python -c "import sqlmodel, click, rich"'))
+
+    def linearity(self) -> list[dict[str, Any]]:
+        out = []
+        for backend in {f.backend for f in self.figures}:
+            adv = {f.size: f for f in self.figures if f.backend == backend and f.name == "bulk advance"}
+            if 10_000 in adv and 100_000 in adv:
+                per10 = adv[10_000].seconds / 10_000
+                per100 = adv[100_000].seconds / 100_000
+                b10 = (adv[10_000].base_seconds or 0) / 10_000
+                b100 = (adv[100_000].base_seconds or 0) / 100_000
+                out.append({"name": "bulk advance: time per record at 100k / at 10k", "backend": backend,
+                            "per_record_10k_ms": round(per10 * 1000, 4),
+                            "per_record_100k_ms": round(per100 * 1000, 4),
+                            "ratio": round(per100 / per10, 2), "target_ratio": 1.5,
+                            "baseline_ratio": round(b100 / b10, 2) if b10 else None,
+                            "ok": per100 / per10 <= 1.5})
+            if 100_000 in adv:
+                rss = max(s.rss_mb for s in adv[100_000].engine)
+                out.append({"name": "bulk advance peak RSS at 100k", "backend": backend,
+                            "peak_rss_mb": round(rss, 1), "target_mb": 500, "ok": rss < 500})
+        return out
+
+    def run(self) -> dict[str, Any]:
+        stores: list[Any] = [SqliteStore(Path(self.args.work))]
+        if self.args.postgres:
+            stores.append(PostgresStore(self.args.postgres))
+        only_pg = self.args.postgres_only
+        for store in stores:
+            if only_pg and store.kind == "sqlite":
+                continue
+            if not self.args.skip_startup and store.kind == "sqlite":
+                self.startup(store)
+            for n in self.args.sizes:
+                self.size(store, n)
+        return {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                        "cpus": os.cpu_count()},
+            "runs": self.args.runs, "large_runs": self.args.large_runs,
+            "builds": self.builds,
+            "figures": [f.as_json() for f in self.figures],
+            "derived": self.linearity(),
+        }
+
+
+def render(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("backend", "measure", "size", "engine s", "baseline s", "ratio", "target",
+                  "peak RSS MB", title="manyi benchmarks (medians)")
+    for f in result["figures"]:
+        b = f["baseline"]
+        ok = "" if f["ok"] is None else (" ✓" if f["ok"] else " ✗")
+        table.add_row(
+            f["backend"], f["name"], f"{f['size']:,}" if f["size"] else "",
+            f"{f['seconds']:.3f}", f"{b['seconds']:.3f}" if b else "",
+            f"{f['ratio']:.2f}×" if f["ratio"] is not None else "",
+            (f"≤{f['target_ratio']}×" if f["target_ratio"] else "") + ok,
+            f"{f['peak_rss_mb']:.0f} / {b['peak_rss_mb']:.0f}" if b else f"{f['peak_rss_mb']:.0f}",
+        )
+    for d in result["derived"]:
+        ok = " ✓" if d["ok"] else " ✗"
+        if "ratio" in d:
+            table.add_row(d["backend"], d["name"], "10k→100k",
+                          f"{d['per_record_10k_ms']:.4f}→{d['per_record_100k_ms']:.4f} ms",
+                          f"{d['baseline_ratio']:.2f}× (baseline)" if d.get("baseline_ratio") else "",
+                          f"{d['ratio']:.2f}×", f"≤{d['target_ratio']}×{ok}", "")
+        else:
+            table.add_row(d["backend"], d["name"], "100,000", "", "", "", f"<{d['target_mb']} MB{ok}",
+                          f"{d['peak_rss_mb']:.0f}")
+    Console(width=140).print(table)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,10000,100000",
+                    type=lambda v: [int(x.replace("_", "")) for x in v.split(",") if x])
+    ap.add_argument("--runs", type=int, default=5, help="runs per figure (median); default 5")
+    ap.add_argument("--large-runs", type=int, default=3, help="runs per figure at >=100k; default 3")
+    ap.add_argument("--postgres", nargs="?", const=DEFAULT_PG, default=None, metavar="URL",
+                    help=f"also run against PostgreSQL (default URL {DEFAULT_PG})")
+    ap.add_argument("--postgres-only", action="store_true", help="skip SQLite (with --postgres)")
+    ap.add_argument("--skip-startup", action="store_true", help="skip the CLI start-up figures")
+    ap.add_argument("--reuse", action="store_true", help="reuse campaigns built by an earlier run")
+    ap.add_argument("--work", default=str(HERE / "work"), help="folder for SQLite files")
+    ap.add_argument("--out", default=str(HERE / "results.json"), help="where to write the results")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    result = Suite(args).run()
+    result["command"] = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    render(result)
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+"""The measured operations, each run in its own process by :mod:`benchmarks.run`.
+
+``python -m benchmarks.tasks NAME URL [ARG]`` runs one operation and prints one
+JSON line ``{"seconds": ..., ...}`` timing the operation itself (imports and
+connecting excluded); the parent takes peak RSS from ``wait4``. Operations
+whose whole command is measured (``status --json``, ``history``) print their
+output on stdout instead, and the parent times the process.
+
+The baselines use the plain DB-API driver (``sqlite3`` or ``psycopg``): the
+same rows read, the same rows updated and the same event rows inserted, hash
+chain included, with ``executemany`` in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+CAMPAIGN = "bench"
+
+
+# -- the engine ----------------------------------------------------------------
+def engine_advance(url: str) -> dict[str, Any]:
+    from benchmarks.build import ACTOR, NOW
+    from storage.db import Database
+    from workflow import usecases
+
+    ctx = usecases.Context(Database(url), ACTOR, lambda: NOW)
+    t0 = time.perf_counter()
+    outcomes = usecases.advance(ctx, CAMPAIGN, None)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "moved": sum(1 for o in outcomes if o.dest), "records": len(outcomes)}
+
+
+def build(url: str, n: str) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from benchmarks.build import build as do_build
+
+    t0 = time.perf_counter()
+    built = do_build(url, int(n))
+    return {"seconds": time.perf_counter() - t0, **asdict(built)}
+
+
+# -- plain driver baselines ----------------------------------------------------
+def _exit_needs() -> dict[str, list[tuple[str, int]]]:
+    """Exit requirements per phase, read from the definition once (not timed)."""
+    from workflow import definition as defs
+
+    d = defs.load("people-satisfied-unit")
+    return {
+        p.key: [(r.key, d.count_of(r)) for r in p.requirements if r.exit]
+        for p in d.spec.phases
+    }
+
+
+def _states() -> list[str]:
+    from workflow import definition as defs
+
+    return list(defs.load("people-satisfied-unit").states)
+
+
+def _canonical(**kw: Any) -> bytes:
+    return json.dumps(kw, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class _Sqlite:
+    param = "?"
+
+    def __init__(self, url: str):
+        import sqlite3
+
+        self.conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def lock_campaign(self, cid: int) -> None:
+        pass
+
+    def stamp(self, at: datetime) -> Any:
+        return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+    def record_stamp(self, at: datetime) -> Any:
+        # What repo.apply_changes stores through its text() UPDATE.
+        return at.astimezone(UTC).isoformat(sep=" ")
+
+    def q(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql, args).fetchall()
+
+    def many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+
+class _Postgres(_Sqlite):
+    param = "%s"
+
+    def __init__(self, url: str):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        self.conn = psycopg.connect(host=u.host, port=u.port or 5432, user=u.username,
+                                    password=u.password, dbname=u.database)
+
+    def begin(self) -> None:
+        pass  # psycopg opens a transaction on the first statement
+
+    def lock_campaign(self, cid: int) -> None:
+        self.conn.execute("SELECT id FROM campaign WHERE id = %s FOR UPDATE", (cid,))
+
+    def stamp(self, at: datetime) -> Any:
+        return at
+
+    def record_stamp(self, at: datetime) -> Any:
+        return at
+
+    def q(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql.replace("?", "%s"), args).fetchall()
+
+    def many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), rows)
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+
+def _driver(url: str) -> _Sqlite:
+    return _Sqlite(url) if url.startswith("sqlite") else _Postgres(url)
+
+
+def baseline_advance(url: str) -> dict[str, Any]:
+    from benchmarks.build import ACTOR, NOW
+
+    needs, states = _exit_needs(), _states()
+    nxt = dict(zip(states, states[1:], strict=False))
+    db = _driver(url)
+    t0 = time.perf_counter()
+    db.begin()
+    cid, cname = db.q("SELECT id, name FROM campaign WHERE name = ?", (CAMPAIGN,))[0]
+    db.lock_campaign(cid)
+    rows = db.q(
+        "SELECT r.id, s.id, s.name, r.state, r.version FROM record r "
+        "JOIN section s ON s.id = r.section_id WHERE r.campaign_id = ? ORDER BY s.id", (cid,))
+    counts: dict[int | None, dict[str, int]] = {}
+    for sid, req, k in db.q(
+        "SELECT section_id, requirement, count(*) FROM filing WHERE campaign_id = ? "
+        "GROUP BY section_id, requirement", (cid,)
+    ):
+        counts.setdefault(sid, {})[req] = k
+    moves = []
+    for rid, sid, office, state, version in rows:
+        if state not in nxt:
+            continue
+        have = counts.get(sid, {})
+        if all(have.get(req, 0) >= need for req, need in needs[state]):
+            moves.append((rid, sid, office, state, version))
+    stamp = db.stamp(NOW)
+    db.many(
+        "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
+        "WHERE id = ? AND version = ?",
+        [(nxt[state], db.record_stamp(NOW), ACTOR, rid, version) for rid, _s, _o, state, version in moves],
+    )
+    head = db.q("SELECT seq, hash FROM event WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1", (cid,))
+    seq, prev = head[0] if head else (0, "0" * 64)
+    at = NOW.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    events = []
+    for _rid, sid, office, state, _v in moves:
+        seq += 1
+        digest = hashlib.sha256(_canonical(
+            action="advance", actor=ACTOR, at=at, campaign=cname, detail={}, office=office,
+            prev=prev, reason=None, seq=seq, to=nxt[state], **{"from": state},
+        )).hexdigest()
+        events.append((cid, seq, stamp, ACTOR, sid, office, "advance", state, nxt[state], None,
+                       "{}", prev, digest))
+        prev = digest
+    db.many(
+        "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
+        "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        events,
+    )
+    db.commit()
+    return {"seconds": time.perf_counter() - t0, "moved": len(moves), "records": len(rows)}
+
+
+def baseline_status(url: str) -> None:
+    """Read what ``status --json`` reads and print it as JSON (timed as a whole process)."""
+    db = _driver(url)
+    cid = db.q("SELECT id FROM campaign WHERE name = ?", (CAMPAIGN,))[0][0]
+    counts: dict[int | None, dict[str, int]] = {}
+    for sid, req, k in db.q(
+        "SELECT section_id, requirement, count(*) FROM filing WHERE campaign_id = ? "
+        "GROUP BY section_id, requirement", (cid,)
+    ):
+        counts.setdefault(sid, {})[req] = k
+    out = [
+        {"office": office, "state": state, "filings": counts.get(sid, {})}
+        for sid, office, state in db.q(
+            "SELECT s.id, s.name, r.state FROM record r JOIN section s ON s.id = r.section_id "
+            "WHERE r.campaign_id = ? ORDER BY s.id", (cid,))
+    ]
+    sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+
+
+def baseline_history(url: str, office: str) -> None:
+    db = _driver(url)
+    rows = db.q(
+        "SELECT e.seq, e.at, e.actor, e.action, e.from_state, e.to_state, e.reason, e.detail "
+        "FROM event e JOIN section s ON s.id = e.section_id JOIN campaign c ON c.id = e.campaign_id "
+        "WHERE c.name = ? AND s.name = ? ORDER BY e.seq", (CAMPAIGN, office))
+    out = [
+        {"seq": r[0], "at": str(r[1]), "actor": r[2], "action": r[3], "from": r[4], "to": r[5],
+         "reason": r[6], "detail": json.loads(r[7])}
+        for r in rows
+    ]
+    sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+
+
+TASKS = {
+    "engine-advance": engine_advance,
+    "baseline-advance": baseline_advance,
+    "baseline-status": baseline_status,
+    "baseline-history": baseline_history,
+    "build": build,
+}
+
+
+def main(argv: list[str]) -> None:
+    name, *args = argv
+    result = TASKS[name](*args)
+    if result is not None:
+        print(json.dumps(result, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
