@@ -215,14 +215,15 @@ def filter_rows(rows, offices=(), phases=(), lights=()):  # type: ignore[no-unty
 @OFFICE_FILTER
 @PHASE_FILTER
 @LIGHT_FILTER
+@option("--overdue", is_flag=True, help=N_("Only offices with an overdue requirement (red)."))
 @JSON_OPT
 def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
-           lights: tuple[str, ...], as_json: bool) -> None:
+           lights: tuple[str, ...], overdue: bool, as_json: bool) -> None:
     from cli.board import board, legend
     from workflow import usecases
 
     st = usecases.status(_ctx(), campaign)
-    rows = filter_rows(st.rows, offices, phases, lights)
+    rows = filter_rows(st.rows, offices, phases, ("red",) if overdue else lights)
     if as_json:
         print_json([r.as_json() for r in rows])
         return
@@ -349,5 +350,6 @@ from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)
 from cli import timeline  # noqa: E402,F401  (registers `manyi timeline`)
 from cli import audit  # noqa: E402,F401  (registers `manyi audit`)
 from cli import ledger  # noqa: E402,F401  (rectify, inspect, score, rank, report)
+from cli import reminders  # noqa: E402,F401  (registers calendar, extend, remind, outbox, scheduler)
 from cli import operators  # noqa: E402,F401  (registers `manyi user`)
 from cli import backup  # noqa: E402,F401  (registers `manyi backup`)

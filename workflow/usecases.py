@@ -237,6 +237,7 @@ class StatusRow:
     next_due: date | None
     next_due_requirement: str | None
     open_items: int = 0
+    light: str | None = None  # green / yellow / red: worst of the open requirements
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -244,6 +245,7 @@ class StatusRow:
             "blockers": list(self.blockers), "blocker_titles": list(self.blocker_titles),
             "next_due": self.next_due.isoformat() if self.next_due else None,
             "next_due_requirement": self.next_due_requirement, "open_items": self.open_items,
+            "light": self.light,
         }
 
 
@@ -274,35 +276,27 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         counts = repo.filing_counts(s, campaign.id)  # type: ignore[arg-type]
         open_items = ledger_repo.open_item_counts(s, campaign.id)  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
-        open_by_phase = {
-            p.key: sorted(
-                ((plan.due[r.key], r.key, definition.count_of(r, params))
-                 for r in p.requirements if r.filer == "section"),
-                key=lambda x: x[0],
-            )
-            for p in definition.spec.phases
-        }
-        # Sections with the same phase and filings have the same row; at 100,000
-        # sections there are only a handful of distinct ones.
-        seen: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Any, ...]] = {}
+        from workflow import deadlines, reminders
+
+        cd = reminders.CampaignDates(campaign, definition, params, plan, deadlines.due_dates(definition, plan))
+        lights = reminders.Lights(s, cd, deadlines.local_day(ctx.now(), campaign.timezone))
+        # Sections with the same phase, filings and extensions have the same row; at
+        # 100,000 sections there are only a handful of distinct ones.
+        seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         rows = []
         for section_id, office, state in records:
             filings = counts.by_section.get(section_id, {})
             items = open_items.get(section_id, 0)
-            key = (state, frozenset(filings.items()), items)
+            key = (state, frozenset(filings.items()), items, lights.extended(section_id))
             known = seen.get(key)
             if known is None:
                 unmet = machine.unmet(state, _facts(counts, open_items, section_id))
-                next_due, next_req = None, None
-                for due, req_key, need in open_by_phase.get(state, ()):
-                    if filings.get(req_key, 0) < need:
-                        next_due, next_req = due, req_key
-                        break
+                lit = lights.of(section_id, state, filings)
                 known = seen[key] = (
                     titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
-                    next_due, next_req,
+                    lit.next_due, lit.next_requirement, items, lit.light,
                 )
-            rows.append(StatusRow(office, state, *known, items))
+            rows.append(StatusRow(office, state, *known))
         info = _info(campaign, definition, plan, len(records))
         return Status(info, tuple(titles.items()), rows, who)
 
@@ -353,6 +347,10 @@ def file_document(
         ))
         counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
         have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
+        if have >= definition.count_of(req, json.loads(campaign.parameters)):
+            from storage import reminders_repo
+
+            reminders_repo.close_deadline(s, campaign.id, sid, req.key)  # type: ignore[arg-type]
         label = section.name if section else definition.spec.leading_group.aliases[0]
         repo.append_events(s, campaign, [repo.NewEvent(
             "file", section_id=sid, office=label, reason=note,

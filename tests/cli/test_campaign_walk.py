@@ -27,7 +27,7 @@ def test_seed_campaign_end_to_end(started: Run, tmp_path: Path) -> None:
     for row in st.values():
         assert row["state"] == "mobilization"
         assert row["blockers"] == ["implementation-opinion", "study-plan"]
-        assert row["next_due"] == "2026-03-21"
+        assert row["next_due"] == "2026-03-23"  # Saturday 03-21 moves to Monday
 
     # Advancing everyone now moves nobody and exits 3, naming what is missing.
     result = run("advance", "--all")
