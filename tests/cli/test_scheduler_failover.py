@@ -49,6 +49,14 @@ def test_standby_takes_over_when_the_active_scheduler_is_killed(db_path: Target,
                     ACTIVE in text(i) or STANDBY in text(i) for i in range(3))):
                 assert time.monotonic() < deadline, [text(i) for i in range(3)]
                 time.sleep(0.05)
+            # Kill while the sender waits on the server (its RCPT delay), not in the instant
+            # between the server accepting a message and the sender recording it as sent:
+            # that instant is the reminder design's at-least-once window (a resend there keeps
+            # its Message-ID), which test_scheduler.py covers; failover is what is tested here.
+            seen = len(server.inbox.received)
+            while len(server.inbox.received) == seen:
+                time.sleep(0.005)
+            time.sleep(0.12)
             leaders = [i for i in range(3) if ACTIVE in text(i)]
             assert len(leaders) == 1, [text(i) for i in range(3)]
             [leader] = leaders
