@@ -96,6 +96,11 @@ class Lease:
             except psycopg.OperationalError:
                 self._conn = None
                 return False
+            # The server's side of the same probes (its defaults wait two hours): a holder whose
+            # host vanished without closing the connection loses the lock within ~11 s.
+            for setting, value in (("tcp_keepalives_idle", 5), ("tcp_keepalives_interval", 2),
+                                   ("tcp_keepalives_count", 3)):
+                self._conn.execute(f"SET {setting} = {value}")
             # One 64-bit key per (schema, lease name): hashtextextended is stable across sessions.
             self._key = self._conn.execute(
                 "SELECT hashtextextended(current_schema() || ':' || %s, 0)", (f"manyi:{self.name}",)
