@@ -46,6 +46,14 @@ def build(url: str, n: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - t0, **asdict(built)}
 
 
+def lengthen(url: str, rounds: str) -> dict[str, Any]:
+    from benchmarks.build import lengthen as do_lengthen
+
+    t0 = time.perf_counter()
+    events = do_lengthen(url, int(rounds))
+    return {"seconds": time.perf_counter() - t0, "events": events}
+
+
 # -- plain driver baselines ----------------------------------------------------
 def _exit_needs() -> dict[str, list[tuple[str, int]]]:
     """Exit requirements per phase, read from the definition once (not timed)."""
@@ -226,12 +234,38 @@ def baseline_history(url: str, office: str) -> None:
     sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
 
 
+def baseline_verify(url: str) -> None:
+    """Stream the chain in seq order, recompute every hash, check every link."""
+    from storage.audit import format_at
+
+    db = _driver(url)
+    cid, cname = db.q("SELECT id, name FROM campaign WHERE name = ?", (CAMPAIGN,))[0]
+    cur = db.conn.cursor()
+    sql = ("SELECT seq, at, actor, office, action, from_state, to_state, reason, detail, "
+           "prev_hash, hash FROM event WHERE campaign_id = ? ORDER BY seq")
+    cur.execute(sql if db.param == "?" else sql.replace("?", "%s"), (cid,))
+    prev, n = "0" * 64, 0
+    while rows := cur.fetchmany(2000):
+        for seq, at, actor, office, action, frm, to, reason, detail, prev_hash, digest in rows:
+            if isinstance(at, str):
+                at = datetime.fromisoformat(at).replace(tzinfo=UTC)
+            body = _canonical(action=action, actor=actor, at=format_at(at), campaign=cname,
+                              detail=json.loads(detail), office=office, prev=prev, reason=reason,
+                              seq=seq, to=to, **{"from": frm})
+            if prev_hash != prev or hashlib.sha256(body).hexdigest() != digest:
+                raise SystemExit(f"chain broken at #{seq}")
+            prev, n = digest, n + 1
+    print(json.dumps({"events": n}))
+
+
 TASKS = {
     "engine-advance": engine_advance,
     "baseline-advance": baseline_advance,
     "baseline-status": baseline_status,
     "baseline-history": baseline_history,
+    "baseline-verify": baseline_verify,
     "build": build,
+    "lengthen": lengthen,
 }
 
 

@@ -60,6 +60,11 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Table:
     table.add_column(_("Blocked by"),
                      footer=_("{title} {n}").format(title=titles[final], n=counts.get(final, 0)),
                      ratio=1, min_width=8, overflow="fold")
+    # Open rectification items: a column once any office has one (the JSON always has them).
+    with_items = any(getattr(r, "open_items", 0) for r in rows)
+    if with_items:
+        table.add_column(_("Open items"), footer=str(sum(r.open_items for r in rows)),
+                         justify="right", no_wrap=True)
     table.add_column(_("Next due"), no_wrap=True, min_width=10)
     for r in rows:
         cells: list[Any] = [r.office, *marks(states, r.state)]
@@ -71,6 +76,8 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Table:
             cells.append(titles[final])
         else:
             cells.append("\n".join(r.blocker_titles) or "—")
+        if with_items:
+            cells.append(str(r.open_items))
         cells.append(r.next_due.isoformat() if r.next_due else "—")
         table.add_row(*cells)
     return table

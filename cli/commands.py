@@ -6,9 +6,8 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from cli.console import console, print_json, say
+from cli.console import Table, console, print_json, say
 from cli.main import EXIT_BLOCKED, cli, option, settings
 from workflow.i18n import N_, _
 
@@ -295,6 +294,12 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
         extra = ""
         if "requirement" in detail:
             extra = f"{detail['requirement']}: {detail.get('filename', '')}"
+        elif "item" in detail:
+            extra = f"#{detail['item']}: {detail.get('text') or detail.get('filename') or ''}"
+        elif "inspection" in detail:
+            extra = f"{detail['kind']} {detail['date']}: {detail['text']}"
+        elif "group" in detail:
+            extra = f"{detail['group']}: {detail.get('score', detail.get('vote'))}"
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         text = " · ".join(x for x in (r["reason"], extra) if x)
@@ -306,3 +311,4 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
 from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)
 from cli import audit  # noqa: E402,F401  (registers `manyi audit`)
+from cli import ledger  # noqa: E402,F401  (rectify, inspect, score, rank, report)

@@ -122,3 +122,4 @@ class Event(SQLModel, table=True):
     detail: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON object
     prev_hash: str
     hash: str
+from storage import ledger_models  # noqa: E402,F401  (rectification ledger, inspections, scores)

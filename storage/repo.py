@@ -185,6 +185,20 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
     """Move records, each only if nobody changed it since it was read (version check)."""
     if not changes:
         return
+    ids = [c.record_id for c in changes]
+    if s.get_bind().dialect.name != "sqlite":
+        # Lock the rows (in id order, so two bulk advances cannot deadlock) and check
+        # their versions under the lock: whoever got here first is named exactly.
+        current = {}
+        for chunk in _chunks(sorted(ids), 1000):
+            q = (select(Record.id, Record.version, Record.updated_by, Record.updated_at)
+                 .where(Record.id.in_(chunk))  # type: ignore[union-attr]
+                 .order_by(Record.id).with_for_update())  # type: ignore[arg-type]
+            current.update({rid: (ver, by, when) for rid, ver, by, when in s.execute(q)})
+        for c in changes:
+            ver, by, when = current[c.record_id]
+            if ver != c.version:
+                raise ConflictError(c.office, by, when.isoformat(timespec="seconds"))
     at_utc = Record.__table__.c.updated_at.type.process_bind_param(at, None)  # type: ignore[attr-defined]
     result = _executemany(
         s,
@@ -195,7 +209,6 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
     if result.rowcount == len(changes):  # type: ignore[attr-defined]
         return
     # Someone else moved at least one of them: name the first, roll everything back.
-    ids = [c.record_id for c in changes]
     current = {
         rid: (ver, by, when)
         for rid, ver, by, when in s.execute(
@@ -206,7 +219,7 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
     }
     for c in changes:
         ver, by, when = current.get(c.record_id, (None, "?", None))
-        if ver is not None and ver != c.version + 1:
+        if ver is not None and ver != c.version + 1 or by != actor:
             raise ConflictError(c.office, by, when.isoformat(timespec="seconds") if when else "?")
     raise ConflictError(changes[0].office, "?", "?")
 
@@ -272,7 +285,9 @@ def append_events(
         return
     db_user = None
     if s.get_bind().dialect.name != "sqlite":
-        s.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
+        # FOR NO KEY UPDATE: does not conflict with the KEY SHARE locks that inserting
+        # rows referencing the campaign takes, so two filers queue here instead of deadlocking.
+        s.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update(key_share=True))
         # The server's login, not the --as name, so an operator cannot pass as another unnoticed.
         db_user = s.execute(text("SELECT current_user")).scalar()
     head = s.execute(

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workflow.conditions import REGISTRY, Condition, RequirementFiled
 from workflow.errors import DefinitionError, NotFoundError
 from workflow.i18n import _
+from workflow.scoring import ScoringSpec
 from workflow.yamlsource import line_for, load_with_lines
 
 FORMAT_VERSION = 1
@@ -132,6 +133,7 @@ class DefinitionSpec(_Spec):
     leading_group: LeadingGroupSpec = LeadingGroupSpec()
     phases: tuple[PhaseSpec, ...] = Field(min_length=1)
     final: FinalSpec = FinalSpec()
+    scoring: ScoringSpec | None = None
 
     _k = field_validator("key")(_check_key)
 
@@ -367,6 +369,9 @@ def _check_semantics(
             _check_param_ref(spec, getattr(phase.window, fld), ("phases", i, "window", fld),
                              f"phase '{phase.key}': window.{fld}", fail)
 
+    if spec.scoring is not None:
+        _check_scoring(spec, spec.scoring, fail)
+
     definition = Definition(spec, source, text)
     for i, phase in enumerate(spec.phases):
         conds: list[Condition] = [
@@ -394,6 +399,20 @@ def _check_semantics(
                 conds.append(cond)
         definition.exit_conditions[phase.key] = tuple(conds)
     return definition
+
+
+def _check_scoring(spec: DefinitionSpec, scoring: ScoringSpec, fail: Any) -> None:
+    for loc, value in scoring.parameter_refs():
+        if isinstance(value, str) and not PARAM_RE.match(value):
+            raise fail(("scoring", *loc), "scoring." + ".".join(map(str, loc)),
+                       _("must be a number or a $parameter"))
+        _check_param_ref(spec, value, ("scoring", *loc), "scoring." + ".".join(map(str, loc)), fail)
+    seen: set[str] = set()
+    for i, g in enumerate(scoring.groups):
+        if g.key in seen:
+            raise fail(("scoring", "groups", i, "key"), f"scoring.groups[{i}]",
+                       _("duplicate group key '{k}'").format(k=g.key))
+        seen.add(g.key)
 
 
 def _check_param_key(key: str, fail: Any) -> None:

@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +70,14 @@ def read_table(
     delimiter = max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
     reader = csv.reader(io.StringIO(content), delimiter=delimiter)
     header = next(reader)
+    return table_from_rows(source, header, reader, columns, required)
+
+
+def table_from_rows(
+    source: str, header: Sequence[str], reader: Iterable[Sequence[str]],
+    columns: Mapping[str, Sequence[str]], required: Sequence[str],
+) -> Table:
+    """Map a header and its data rows (CSV or a spreadsheet) to a :class:`Table`."""
     lookup = {
         spelling.strip().lower(): canon
         for canon, spellings in columns.items()

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from storage import repo
+from storage import ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import Campaign, Filing
@@ -228,13 +228,14 @@ class StatusRow:
     blocker_titles: tuple[str, ...]
     next_due: date | None
     next_due_requirement: str | None
+    open_items: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
             "office": self.office, "state": self.state, "state_title": self.state_title,
             "blockers": list(self.blockers), "blocker_titles": list(self.blocker_titles),
             "next_due": self.next_due.isoformat() if self.next_due else None,
-            "next_due_requirement": self.next_due_requirement,
+            "next_due_requirement": self.next_due_requirement, "open_items": self.open_items,
         }
 
 
@@ -245,8 +246,9 @@ class Status:
     rows: list[StatusRow] = field(default_factory=list)
 
 
-def _facts(counts: repo.FilingCounts, section_id: int) -> SectionFacts:
-    return SectionFacts(filings=counts.by_section.get(section_id, {}), campaign_filings=counts.campaign)
+def _facts(counts: repo.FilingCounts, open_items: dict[int, int], section_id: int) -> SectionFacts:
+    return SectionFacts(filings=counts.by_section.get(section_id, {}), campaign_filings=counts.campaign,
+                        open_items=open_items.get(section_id, 0))
 
 
 def status(ctx: Context, campaign_name: str | None) -> Status:
@@ -259,6 +261,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         machine = machine_for(definition)
         records = repo.phases(s, campaign.id)  # type: ignore[arg-type]
         counts = repo.filing_counts(s, campaign.id)  # type: ignore[arg-type]
+        open_items = ledger_repo.open_item_counts(s, campaign.id)  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         open_by_phase = {
             p.key: sorted(
@@ -268,16 +271,17 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
             )
             for p in definition.spec.phases
         }
-        # Sections with the same phase and filings have the same row; at 100,000
+        # Sections with the same phase, filings and open items have the same row; at 100,000
         # sections there are only a handful of distinct ones.
-        seen: dict[tuple[str, frozenset[tuple[str, int]]], tuple[Any, ...]] = {}
+        seen: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Any, ...]] = {}
         rows = []
         for section_id, office, state in records:
             filings = counts.by_section.get(section_id, {})
-            key = (state, frozenset(filings.items()))
+            n_open = open_items.get(section_id, 0)
+            key = (state, frozenset(filings.items()), n_open)
             known = seen.get(key)
             if known is None:
-                unmet = machine.unmet(state, _facts(counts, section_id))
+                unmet = machine.unmet(state, _facts(counts, open_items, section_id))
                 next_due, next_req = None, None
                 for due, req_key, need in open_by_phase.get(state, ()):
                     if filings.get(req_key, 0) < need:
@@ -287,7 +291,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
                     titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
                     next_due, next_req,
                 )
-            rows.append(StatusRow(office, state, *known))
+            rows.append(StatusRow(office, state, *known, n_open))
         info = _info(campaign, definition, plan, len(records))
         return Status(info, tuple(titles.items()), rows)
 
@@ -407,7 +411,8 @@ def advance(
                         p=expect, known=", ".join(states)))
                 for r in seen_rows:
                     if r.state != expect:
-                        raise ConflictError(r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
+                        raise ConflictError(
+                            r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
             seen = {r.record_id: r.version for r in seen_rows}
     now = ctx.now()
     with (ctx.db.read() if dry_run else ctx.db.write()) as s:
@@ -420,21 +425,25 @@ def advance(
         counts = repo.filing_counts(
             s, campaign.id, [r.section_id for r in records] if offices is not None else None  # type: ignore[arg-type]
         )
+        open_items = ledger_repo.open_item_counts(
+            s, campaign.id, [r.section_id for r in records] if offices is not None else None  # type: ignore[arg-type]
+        )
         outcomes: list[Outcome] = []
         changes: list[repo.StateChange] = []
         events: list[repo.NewEvent] = []
-        # Same phase and same filings, same step: decide each distinct case once.
-        decided: dict[tuple[str, frozenset[tuple[str, int]]], tuple[Step, tuple[Any, ...]]] = {}
+        # Same phase, filings and open items, same step: decide each distinct case once.
+        decided: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Step, tuple[Any, ...]]] = {}
         for rec in records:
             if seen.get(rec.record_id) != rec.version:
                 raise ConflictError(rec.office, rec.updated_by, rec.updated_at.isoformat(timespec="seconds"))
             if rec.state == machine.final:
                 outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True))
                 continue
-            key = (rec.state, frozenset(counts.by_section.get(rec.section_id, {}).items()))
+            key = (rec.state, frozenset(counts.by_section.get(rec.section_id, {}).items()),
+                   open_items.get(rec.section_id, 0))
             known = decided.get(key)
             if known is None:
-                first: Step = machine.step(rec.state, _facts(counts, rec.section_id), force=force)
+                first: Step = machine.step(rec.state, _facts(counts, open_items, rec.section_id), force=force)
                 known = decided[key] = (first, tuple((u.key, u.title, u.detail) for u in first.unmet))
             step, unmet = known
             outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced))

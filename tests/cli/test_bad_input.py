@@ -54,9 +54,9 @@ def test_malformed_yaml(started: Run, db_path: Path, tmp_path: Path) -> None:
 def test_exit_condition_on_unknown_requirement(started: Run, db_path: Path, tmp_path: Path) -> None:
     bad = broken_definition(
         tmp_path,
-        "      - key: rectification-report\n        title: {zh: 整改情况报告, en: Rectification report}\n        exit: true\n",
-        "      - key: rectification-report\n        title: {zh: 整改情况报告, en: Rectification report}\n"
-        "    exit_conditions:\n      - type: requirement-filed\n        requirement: reserch-report\n",
+        "      - type: rectification-confirmed\n",
+        "      - type: rectification-confirmed\n"
+        "      - type: requirement-filed\n        requirement: reserch-report\n",
     )
     line = line_of(bad, "requirement: reserch-report")
     assert_refused(started, db_path, ["definition", "check", bad],
@@ -191,7 +191,9 @@ def test_bad_set_values(started: Run, db_path: Path) -> None:
     assert_refused(started, db_path, [*base, "--set", "nonsense=1"],
                    "unknown parameter 'nonsense'; known: mobilization-length, implementation-length, "
                    "review-length, summary-length, section-plan-due, research-report-due, "
-                   "study-sessions, satisfied-threshold, basic-threshold, satisfied-top")
+                   "study-sessions, satisfied-threshold, basic-threshold, satisfied-top, "
+                   "weight-leading-group, weight-party-delegates, weight-npc-deputies, "
+                   "weight-questionnaire, drop-high-low-min")
     assert_refused(started, db_path, [*base, "--set", "satisfied-threshold=120"],
                    "parameter 'satisfied-threshold': 120 is outside 0.0..100.0")
     assert_refused(started, db_path, [*base, "--set", "review-length=three"],

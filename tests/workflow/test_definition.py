@@ -37,11 +37,12 @@ phases:
 def test_seed_definition_is_faithful() -> None:
     d = defs.load("people-satisfied-unit")
     assert d.states == ("mobilization", "implementation", "review", "summary", "completed")
-    exits = {p: [c.requirement for c in conds] for p, conds in d.exit_conditions.items()}  # type: ignore[attr-defined]
+    exits = {p: [getattr(c, "requirement", c.type) for c in conds]
+             for p, conds in d.exit_conditions.items()}
     assert exits == {
         "mobilization": ["implementation-opinion", "study-plan"],
         "implementation": ["research-report"],
-        "review": ["rectification-report"],
+        "review": ["rectification-report", "rectification-confirmed"],
         "summary": ["summary-report"],
     }
     assert d.requirement("research-report").title.zh == "调研报告"

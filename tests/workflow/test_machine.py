@@ -66,10 +66,7 @@ def test_count_requirement_and_rectification_condition() -> None:
     text = defs.read_source("people-satisfied-unit")[1].replace(
         "      - key: study-plan\n        title: {zh: 学习方案, en: Study plan}\n",
         "      - key: study-plan\n        title: {zh: 学习方案, en: Study plan}\n        count: 2\n",
-    ).replace(
-        "\n  - key: summary\n",
-        "    exit_conditions:\n      - type: rectification-confirmed\n\n  - key: summary\n",
-    )
+    )  # the seed's review phase already requires its rectification items confirmed
     d = defs.parse(text, "x.yaml")
     m = PhaseMachine(d)
     step = m.step("mobilization", SectionFacts(filings={"implementation-opinion": 1, "study-plan": 1}))

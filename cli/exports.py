@@ -1,0 +1,278 @@
+"""Writing tables out: CSV, xlsx (openpyxl), Markdown, self-contained HTML, docx (python-docx).
+
+Spreadsheet exports escape text cells that a spreadsheet would run as a
+formula (those starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return) by prefixing an apostrophe (OWASP "CSV injection"). Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from workflow.errors import InputError
+from workflow.i18n import _
+from workflow.report import Cell, Chart, Report, ReportTable
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BODY_FONT = "仿宋_GB2312"  # GB/T 9704 official documents: body in FangSong, title in XiaoBiaoSong
+TITLE_FONT = "方正小标宋简体"
+HEADING_FONT = "黑体"
+
+
+def escape_cell(value: Cell) -> Cell:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def ledger_table(items: Sequence[Any]) -> ReportTable:
+    return ReportTable("ledger", _("Rectification ledger"), (
+        _("#"), _("Office"), _("Source"), _("Item"), _("Due"), _("Status"), _("Late"),
+        _("Evidence"), _("Evidence sha256"), _("Return reason")), [
+        (v.id, v.office, _(v.source), v.text, v.due.isoformat() if v.due else "", _(v.status),
+         _("yes") if v.late else "", v.evidence or "", v.evidence_sha256 or "",
+         v.return_reason or "")
+        for v in items
+    ])
+
+
+def write_text(output: Path | None, text: str) -> None:
+    if output is None:
+        import click
+
+        click.echo(text, nl=False)
+        return
+    _write(output, text.encode("utf-8"))
+
+
+def _write(output: Path, data: bytes) -> None:
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise InputError(_("cannot write {p}: {e}").format(p=output, e=exc.strerror)) from None
+
+
+def to_csv(table: ReportTable) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(table.columns)
+    for row in table.rows:
+        w.writerow(["" if c is None else escape_cell(c) for c in row])
+    return "\ufeff" + buf.getvalue()  # BOM: Excel opens UTF-8 CSV correctly only with it
+
+
+# -- xlsx ----------------------------------------------------------------------
+def _sheet_name(title: str, used: set[str]) -> str:
+    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet"
+    base, i = name, 2
+    while name in used:
+        name = f"{base[:28]}~{i}"
+        i += 1
+    used.add(name)
+    return name
+
+
+def xlsx_bytes(tables: Sequence[ReportTable]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    used: set[str] = set()
+    for t in tables:
+        ws = wb.create_sheet(_sheet_name(t.title, used))
+        ws.append([escape_cell(c) for c in t.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in t.rows:
+            ws.append([escape_cell(c) for c in row])
+        ws.freeze_panes = "A2"
+        for i, col in enumerate(t.columns, start=1):
+            width = max([len(str(col))] + [len(str(r[i - 1] or "")) for r in t.rows])
+            ws.column_dimensions[get_column_letter(i)].width = min(60, 4 + 2 * width)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write_xlsx(output: Path, tables: Sequence[ReportTable]) -> None:
+    _write(output, xlsx_bytes(tables))
+
+
+# -- markdown ------------------------------------------------------------------
+def _md_cell(c: Cell) -> str:
+    text = "" if c is None else (f"{c:.2f}" if isinstance(c, float) else str(c))
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(rep: Report) -> str:
+    out = [f"# {rep.title} — {rep.campaign}", "",
+           _("Campaign {start} to {end}; report generated {at}.").format(
+               start=rep.start, end=rep.end, at=rep.generated), ""]
+    out += [f"- {line}" for line in rep.summary] + [""]
+    for t in rep.tables:
+        out += [f"## {t.title}", ""]
+        if not t.rows:
+            out += [_("(none)"), ""]
+            continue
+        out.append("| " + " | ".join(t.columns) + " |")
+        out.append("|" + "---|" * len(t.columns))
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
+        out.append("")
+    return "\n".join(out)
+
+
+# -- html ----------------------------------------------------------------------
+COLOURS = ("#2e7d32", "#f9a825", "#c62828", "#1565c0")
+CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",SimSun,sans-serif;
+margin:2em auto;max-width:1100px;color:#222;line-height:1.5}
+h1{text-align:center;font-size:1.6em}h2{border-bottom:2px solid #c62828;padding-bottom:.2em}
+table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}
+th,td{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.meta{text-align:center;color:#555}.charts svg{display:block;margin:1em 0}
+@media print{h2{page-break-after:avoid}table{page-break-inside:auto}}
+"""
+
+
+def _svg_chart(chart: Chart, width: int = 900) -> str:
+    """A horizontal (stacked) bar chart as inline SVG: no script, no network."""
+    label_w, bar_h, gap, top = 230, 22, 8, 40
+    height = top + len(chart.bars) * (bar_h + gap) + 30
+    scale_max = chart.max or max([sum(b.values) for b in chart.bars] + [1.0])
+    plot_w = width - label_w - 60
+    e = html.escape
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" data-chart="{e(chart.key)}">',
+             f'<title>{e(chart.title)}</title>',
+             f'<text x="0" y="18" font-size="16" font-weight="bold">{e(chart.title)}</text>']
+    x = label_w
+    for i, name in enumerate(chart.series if len(chart.series) > 1 else ()):
+        parts.append(f'<rect x="{x}" y="26" width="10" height="10" fill="{COLOURS[i % 4]}"/>'
+                     f'<text x="{x + 14}" y="35" font-size="12">{e(name)}</text>')
+        x += 20 + 14 * len(name)
+    for row, bar in enumerate(chart.bars):
+        y = top + row * (bar_h + gap)
+        parts.append(f'<text x="{label_w - 8}" y="{y + bar_h - 6}" font-size="13" '
+                     f'text-anchor="end">{e(bar.label)}</text>')
+        x0 = float(label_w)
+        for i, v in enumerate(bar.values):
+            w = plot_w * v / scale_max if scale_max else 0
+            if w > 0:
+                parts.append(f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                             f'fill="{COLOURS[i % 4]}"/>')
+            x0 += w
+        total = sum(bar.values)
+        shown = f"{total:.2f}" if chart.key == "ranking" else f"{total:g}"
+        parts.append(f'<text x="{x0 + 4:.1f}" y="{y + bar_h - 6}" font-size="12">{shown}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def to_html(rep: Report) -> str:
+    e = html.escape
+    out = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
+           f"<title>{e(rep.title)} — {e(rep.campaign)}</title><style>{CSS}</style></head><body>",
+           f"<h1>{e(rep.title)}</h1>",
+           '<p class="meta">' + e(_("Campaign {name}: {start} to {end}; report generated {at}.").format(
+               name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated)) + "</p>",
+           "<ul>" + "".join(f"<li>{e(s)}</li>" for s in rep.summary) + "</ul>",
+           '<section class="charts">' + "".join(_svg_chart(c) for c in rep.charts) + "</section>"]
+    for t in rep.tables:
+        out.append(f'<h2>{e(t.title)}</h2>')
+        if not t.rows:
+            out.append(f"<p>{e(_('(none)'))}</p>")
+            continue
+        out.append(f'<table id="{e(t.key)}"><thead><tr>'
+                   + "".join(f"<th>{e(c)}</th>" for c in t.columns) + "</tr></thead><tbody>")
+        for row in t.rows:
+            cells = []
+            for c in row:
+                if isinstance(c, (int, float)):
+                    cells.append(f'<td class="num">{c:.2f}</td>' if isinstance(c, float)
+                                 else f'<td class="num">{c}</td>')
+                else:
+                    cells.append(f"<td>{e(c or '')}</td>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</tbody></table>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+# -- docx ----------------------------------------------------------------------
+def _set_fonts(target: Any, latin: str, east_asian: str, size: float | None = None) -> None:
+    """Set both fonts of a style or run: python-docx's ``font.name`` sets only the Latin one."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    target.font.name = latin
+    rpr = target.element.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), east_asian)
+    if size is not None:
+        target.font.size = Pt(size)
+
+
+def docx_bytes(rep: Report) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    doc = Document()
+    sec = doc.sections[0]
+    # GB/T 9704-2012 page: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm.
+    sec.page_width, sec.page_height = Cm(21), Cm(29.7)
+    sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
+    sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
+    _set_fonts(doc.styles["Normal"], "Times New Roman", BODY_FONT, 16)  # 三号
+    for name in ("Heading 1", "Heading 2"):
+        _set_fonts(doc.styles[name], "Times New Roman", HEADING_FONT, 16)
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _set_fonts(title.add_run(rep.title), "Times New Roman", TITLE_FONT, 22)  # 二号
+    meta = doc.add_paragraph(_("Campaign {name}: {start} to {end}; report generated {at}.").format(
+        name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated))
+    meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for line in rep.summary:
+        doc.add_paragraph(line)
+    for t in rep.tables:
+        doc.add_heading(t.title, level=2)
+        if not t.rows:
+            doc.add_paragraph(_("(none)"))
+            continue
+        table = doc.add_table(rows=1, cols=len(t.columns))
+        table.style = "Table Grid"
+        for cell, name in zip(table.rows[0].cells, t.columns, strict=True):
+            cell.text = name
+        for row in t.rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                cell.text = "" if value is None else (
+                    f"{value:.2f}" if isinstance(value, float) else str(value))
+        for row in table.rows:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    for run in p.runs:
+                        _set_fonts(run, "Times New Roman", BODY_FONT, 10.5)  # 五号 in tables
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def write_report(rep: Report, fmt: str, output: Path | None) -> None:
+    if fmt == "md":
+        write_text(output, to_markdown(rep))
+    elif fmt == "html":
+        write_text(output, to_html(rep))
+    elif fmt == "xlsx":
+        assert output is not None
+        write_xlsx(output, rep.tables)
+    else:
+        assert output is not None
+        _write(output, docx_bytes(rep))

@@ -1,0 +1,296 @@
+"""Commands of the rectification ledger, inspections, scoring, ranking and the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.commands import CAMPAIGN_OPT, FILE_PATH, JSON_OPT, _ctx
+from cli.console import Table, console, print_json, say
+from cli.main import cli, option
+from workflow.errors import InputError
+from workflow.i18n import N_, _
+
+OUT_OPT = option("-o", "--output", "output", type=FILE_PATH, metavar="FILE",
+                 help=N_("Write to FILE instead of standard output."))
+
+
+def _item_line(v) -> str:  # type: ignore[no-untyped-def]
+    return _("#{id} {office}: {status}").format(id=v.id, office=v.office, status=_(v.status))
+
+
+# -- rectify -------------------------------------------------------------------
+@cli.group(help=N_("The rectification ledger (整改台账): items, evidence, confirmation."))
+def rectify() -> None:
+    pass
+
+
+@rectify.command("add", help=N_("Publish a rectification item for an office."))
+@click.argument("office")
+@click.argument("text")
+@option("--source", type=click.Choice(["review", "evaluation", "inspection", "self"]),
+        default="review", show_default=True, help=N_("Where the item comes from."))
+@option("--due", metavar="YYYY-MM-DD", help=N_("Date by which it must be done."))
+@CAMPAIGN_OPT
+def rectify_add(office: str, text: str, source: str, due: str | None, campaign: str | None) -> None:
+    from workflow import ledger
+
+    v = ledger.add_item(_ctx(), campaign, office, text, source, due)
+    say(_("Published item #{id} for {office}{due}.").format(
+        id=v.id, office=v.office, due=_(" (due {d})").format(d=v.due) if v.due else ""))
+
+
+@rectify.command("import", help=N_("Import items from a CSV (office,text,source,due; UTF-8 or GBK); all rows or none."))
+@click.argument("file", type=FILE_PATH)
+@CAMPAIGN_OPT
+def rectify_import(file: Path, campaign: str | None) -> None:
+    from workflow import ledger
+
+    name, n = ledger.import_items(_ctx(), campaign, file)
+    say(_("Imported {n} rectification items into campaign '{campaign}'.").format(n=n, campaign=name))
+
+
+@rectify.command("done", help=N_("Report an item done, with its evidence document."))
+@click.argument("item_id", type=int)
+@option("--evidence", required=True, type=click.Path(path_type=Path), metavar="PATH",
+        help=N_("The evidence document; stored like a filing."))
+@option("--note", metavar="TEXT", help=N_("A note kept with the report."))
+@CAMPAIGN_OPT
+def rectify_done(item_id: int, evidence: Path, note: str | None, campaign: str | None) -> None:
+    from workflow import ledger
+
+    v = ledger.mark_done(_ctx(), campaign, item_id, evidence, note)
+    say(_("Item #{id} of {office} reported done: {filename} (sha256 {sha}).").format(
+        id=v.id, office=v.office, filename=v.evidence, sha=(v.evidence_sha256 or "")[:12]))
+
+
+@rectify.command("confirm", help=N_("Confirm a done item (supervision office)."))
+@click.argument("item_id", type=int)
+@CAMPAIGN_OPT
+def rectify_confirm(item_id: int, campaign: str | None) -> None:
+    from workflow import ledger
+
+    v = ledger.confirm(_ctx(), campaign, item_id)
+    say(_("Item #{id} of {office} confirmed.").format(id=v.id, office=v.office))
+
+
+@rectify.command("return", help=N_("Return a done item to its office, with the reason."))
+@click.argument("item_id", type=int)
+@option("--reason", required=True, metavar="TEXT", help=N_("What is still missing."))
+@CAMPAIGN_OPT
+def rectify_return(item_id: int, reason: str, campaign: str | None) -> None:
+    from workflow import ledger
+
+    v = ledger.return_item(_ctx(), campaign, item_id, reason)
+    say(_("Item #{id} of {office} returned: {reason}").format(id=v.id, office=v.office,
+                                                              reason=v.return_reason))
+
+
+@rectify.command("list", help=N_("List rectification items; export them with --format csv|xlsx -o FILE."))
+@click.argument("office", required=False)
+@option("--open", "open_only", is_flag=True, help=N_("Only items not yet confirmed."))
+@option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table",
+        help=N_("Output format."))
+@OUT_OPT
+@CAMPAIGN_OPT
+@JSON_OPT
+def rectify_list(office: str | None, open_only: bool, fmt: str, output: Path | None,
+                 campaign: str | None, as_json: bool) -> None:
+    from cli import exports
+    from workflow import ledger
+
+    name, items = ledger.list_items(_ctx(), campaign, office, open_only)
+    if as_json:
+        print_json([v.as_json() for v in items])
+        return
+    if fmt != "table":
+        table = exports.ledger_table(items)
+        if fmt == "xlsx":
+            if output is None:
+                raise InputError(_("--format xlsx writes a file: give -o FILE"))
+            exports.write_xlsx(output, [table])
+        else:
+            exports.write_text(output, exports.to_csv(table))
+        if output is not None:
+            say(_("Wrote {n} items to {path}.").format(n=len(items), path=output))
+        return
+    t = Table(_("#"), _("Office"), _("Source"), _("Item"), _("Due"), _("Status"), _("Evidence"))
+    for v in items:
+        due = f"{v.due}" + (" ⚠" if v.late else "") if v.due else "—"
+        status = _(v.status) + (f"\n{v.return_reason}" if v.status == "returned" else "")
+        t.add_row(str(v.id), v.office, _(v.source), v.text, due, status, v.evidence or "")
+    console.print(t)
+    closed = sum(1 for v in items if v.status == "confirmed")
+    say(_("{n} items: {open} open, {closed} confirmed.").format(
+        n=len(items), open=len(items) - closed, closed=closed))
+
+
+# -- inspect -------------------------------------------------------------------
+@cli.group(help=N_("Announced and unannounced inspections (明查暗访)."))
+def inspect() -> None:
+    pass
+
+
+@inspect.command("record", help=N_("Record an inspection of an office and its findings."))
+@click.argument("office")
+@option("--kind", required=True, type=click.Choice(["announced", "unannounced"]),
+        help=N_("Announced (明查) or unannounced (暗访)."))
+@option("--date", "on", required=True, metavar="YYYY-MM-DD", help=N_("Day of the inspection."))
+@option("--finding", "findings", required=True, multiple=True, metavar="TEXT",
+        help=N_("What was found; repeatable."))
+@option("--rectify", is_flag=True, help=N_("Turn each finding into a rectification item."))
+@option("--due", metavar="YYYY-MM-DD", help=N_("Due date of the items made with --rectify."))
+@CAMPAIGN_OPT
+def inspect_record(office: str, kind: str, on: str, findings: tuple[str, ...], rectify: bool,
+                   due: str | None, campaign: str | None) -> None:
+    from workflow import ledger
+
+    r = ledger.record_inspection(_ctx(), campaign, office, kind, on, findings, rectify, due)
+    say(_("Recorded {kind} inspection of {office} on {date}: {n} findings.").format(
+        kind=_(r.kind), office=r.office, date=r.on, n=len(r.inspections)))
+    if r.items:
+        say(_("Published items {ids}.").format(ids=", ".join(f"#{i}" for i in r.items)))
+
+
+# -- score ---------------------------------------------------------------------
+@cli.group(help=N_("Scores and votes of the evaluator groups (百分制)."))
+def score() -> None:
+    pass
+
+
+@score.command("add", help=N_("Record one scorer's score (0–100) for an office."))
+@click.argument("office")
+@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key, e.g. leading-group."))
+@option("--score", "value", required=True, metavar="N", help=N_("The score, 0–100."))
+@option("--scorer", metavar="NAME", help=N_("Who gave it (one score per scorer)."))
+@CAMPAIGN_OPT
+def score_add(office: str, group: str, value: str, scorer: str | None, campaign: str | None) -> None:
+    from workflow import scores
+
+    scores.add_score(_ctx(), campaign, office, group, value, scorer)
+    say(_("Recorded score {score} for {office} from {group}.").format(
+        score=value, office=office, group=group))
+
+
+@score.command("vote", help=N_("Record votes (satisfied / basic / unsatisfied / unknown) for an office."))
+@click.argument("office")
+@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key, e.g. questionnaire."))
+@option("--vote", required=True, type=click.Choice(["satisfied", "basic", "unsatisfied", "unknown"]),
+        help=N_("The vote."))
+@option("--count", default=1, type=click.IntRange(min=1), show_default=True,
+        help=N_("How many such votes."))
+@CAMPAIGN_OPT
+def score_vote(office: str, group: str, vote: str, count: int, campaign: str | None) -> None:
+    from workflow import scores
+
+    scores.add_vote(_ctx(), campaign, office, group, vote, count)
+    say(_("Recorded {n} '{vote}' votes for {office} from {group}.").format(
+        n=count, vote=vote, office=office, group=group))
+
+
+@score.command("import", help=N_("Import scores/votes from CSV or .xlsx (office,group,scorer,score|vote[,count]); all rows or none."))
+@click.argument("file", type=FILE_PATH)
+@CAMPAIGN_OPT
+def score_import(file: Path, campaign: str | None) -> None:
+    from workflow import scores
+
+    name, n = scores.import_scores(_ctx(), campaign, file)
+    say(_("Imported {n} score rows into campaign '{campaign}'.").format(n=n, campaign=name))
+
+
+def _num(value) -> str:  # type: ignore[no-untyped-def]
+    from workflow.scoring import round2
+
+    return "—" if value is None else f"{round2(value):.2f}"
+
+
+@score.command("explain", help=N_("How an office's total was computed, group by group."))
+@click.argument("office")
+@CAMPAIGN_OPT
+@JSON_OPT
+def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
+    from workflow import scores
+
+    result, row = scores.explain(_ctx(), campaign, office)
+    rules = result.rules
+    if as_json:
+        print_json({**row.as_json(), "explain": [
+            {"group": g.key, "weight": float(g.weight), "values": [float(v) for v in g.values],
+             "dropped": [float(v) for v in g.dropped], "unknown_votes": g.unknown_votes,
+             "mean": None if g.mean is None else float(g.mean)}
+            for g in row.score.groups]})
+        return
+    if row.rank is None:
+        say(_("{office}: not scored yet").format(office=row.office))
+        return
+    say(_("{office}: total {total}, rank {rank}, tier {tier}").format(
+        office=row.office, total=row.score.total, rank=row.rank,
+        tier=result.tier_titles[row.tier]))
+    t = Table(_("Group"), _("Weight"), _("Counted"), _("Dropped (high, low)"), _("Mean"),
+              _("Weighted"))
+    for g in row.score.groups:
+        counted = _("{n} values").format(n=len(g.values))
+        if g.unknown_votes:
+            counted += _(", {n} don't know left out").format(n=g.unknown_votes)
+        t.add_row(f"{g.key}\n{result.group_titles[g.key]}", f"{float(g.weight):g}", counted,
+                  ", ".join(_num(v) for v in g.dropped) or "—", _num(g.mean),
+                  _num(g.contribution / rules.weight_sum))
+    console.print(t)
+    say(_("total = Σ weight × mean ÷ Σ weights ({w}) = {total}").format(
+        w=f"{float(rules.weight_sum):g}", total=row.score.total))
+    if row.score.missing:
+        say(_("Missing groups (counted as 0, weights not renormalised): {g}").format(
+            g=", ".join(row.score.missing)))
+
+
+# -- rank ----------------------------------------------------------------------
+@cli.command(help=N_("Rank the offices: weighted total, rank, tier, satisfied, missing groups."))
+@CAMPAIGN_OPT
+@JSON_OPT
+def rank(campaign: str | None, as_json: bool) -> None:
+    from workflow import scores
+
+    result = scores.ranking(_ctx(), campaign)
+    if as_json:
+        print_json([r.as_json() for r in result.ranking.rows])
+        return
+    t = Table(_("Rank"), _("Office"), _("Total"), _("Tier"), _("Satisfied section"),
+              _("Missing groups"))
+    for r in result.ranking.rows:
+        if r.rank is None:
+            t.add_row("—", r.office, "—", "—", "", _("not scored"))
+            continue
+        t.add_row(str(r.rank), r.office, f"{r.score.total:.2f}", result.tier_titles[r.tier],
+                  ("✓" + (" *" if r.tie_at_cut else "")) if r.satisfied else "",
+                  ", ".join(r.score.missing))
+    console.print(t)
+    say(_("Satisfied sections (top {n}): {names}").format(
+        n=result.ranking.top, names=", ".join(result.ranking.satisfied) or "—"))
+    if result.ranking.tied_at_cut:
+        say(_("* Tied at the cut: {names} share a rank, so all of them are named satisfied "
+              "({k} sections instead of {n}).").format(
+            names=", ".join(result.ranking.tied_at_cut), k=len(result.ranking.satisfied),
+            n=result.ranking.top))
+    flagged = [r for r in result.ranking.rows if r.score.missing and r.rank is not None]
+    if flagged:
+        say(_("{n} sections lack a whole evaluator group; their totals count it as 0 "
+              "(weights are not renormalised).").format(n=len(flagged)))
+
+
+# -- report --------------------------------------------------------------------
+@cli.command(help=N_("The campaign report for the standing committee (md, html, xlsx or docx)."))
+@option("--format", "fmt", type=click.Choice(["md", "html", "xlsx", "docx"]), default="md",
+        show_default=True, help=N_("Output format."))
+@OUT_OPT
+@CAMPAIGN_OPT
+def report(fmt: str, output: Path | None, campaign: str | None) -> None:
+    from cli import exports
+    from workflow import report as reports
+
+    reports.require_output(fmt, output)
+    rep = reports.build(_ctx(), campaign)
+    exports.write_report(rep, fmt, output)
+    if output is not None:
+        say(_("Wrote the {fmt} report of campaign '{name}' to {path}.").format(
+            fmt=fmt, name=rep.campaign, path=output))

@@ -1,0 +1,84 @@
+"""Tables of the rectification ledger, inspections and scores.
+
+Items, inspections and raw scores are plain rows; every change to them is
+also appended to the campaign's event chain, so the ledger is auditable the
+same way phase changes are (an item's evidence document is bound into the
+chain by its sha256, like a filing).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from storage.models import _ts
+
+
+class RectificationItem(SQLModel, table=True):
+    """One rectification item (整改事项) of a section.
+
+    ``status`` is ``published`` → ``done`` → ``confirmed``, or ``returned``
+    (open again) from ``done``. Only ``confirmed`` counts as closed.
+    """
+
+    __tablename__ = "rectification_item"
+    __table_args__ = (Index("ix_item_campaign_section", "campaign_id", "section_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    section_id: int = Field(foreign_key="section.id")
+    source: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due: date | None = None
+    status: str = "published"
+    inspection_id: int | None = Field(default=None, foreign_key="inspection.id")
+    evidence_sha256: str | None = None
+    evidence_filename: str | None = None
+    note: str | None = None
+    return_reason: str | None = None
+    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    created_by: str
+    updated_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    updated_by: str
+    done_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]
+    confirmed_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]
+
+
+class Inspection(SQLModel, table=True):
+    """An announced or unannounced inspection (明查暗访) of a section."""
+
+    __tablename__ = "inspection"
+    __table_args__ = (Index("ix_inspection_campaign_section", "campaign_id", "section_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    section_id: int = Field(foreign_key="section.id")
+    kind: str  # announced | unannounced
+    on: date
+    finding: str = Field(sa_column=Column(Text, nullable=False))
+    actor: str
+    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+
+
+class ScoreEntry(SQLModel, table=True):
+    """A raw score or a batch of votes, kept as given so any total can be recomputed.
+
+    Exactly one of ``hundredths`` (the score × 100, so 92.5 is 9250) and
+    ``vote`` is set; ``count`` is how many identical votes the row stands for.
+    """
+
+    __tablename__ = "score_entry"
+    __table_args__ = (Index("ix_score_campaign_section", "campaign_id", "section_id", "grp"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    section_id: int = Field(foreign_key="section.id")
+    grp: str
+    scorer: str | None = None
+    hundredths: int | None = None
+    vote: str | None = None
+    count: int = 1
+    actor: str
+    at: datetime = _ts(nullable=False)  # type: ignore[assignment]

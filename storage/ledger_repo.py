@@ -1,0 +1,120 @@
+"""Bulk queries over the rectification ledger, inspections and scores.
+
+Like :mod:`storage.repo`: one query per kind of fact, never one per section.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from storage.ledger_models import Inspection, RectificationItem, ScoreEntry
+from storage.models import Section
+from workflow.errors import NotFoundError
+
+OPEN = ("published", "done", "returned")
+
+
+def open_item_counts(
+    s: Session, campaign_id: int, section_ids: Sequence[int] | None = None
+) -> dict[int, int]:
+    """Items not yet confirmed, per section id, in one grouped query."""
+    q = (
+        select(RectificationItem.section_id, func.count())
+        .where(RectificationItem.campaign_id == campaign_id,
+               RectificationItem.status != "confirmed")
+        .group_by(RectificationItem.section_id)
+    )
+    if section_ids is not None and len(section_ids) <= 500:
+        q = q.where(RectificationItem.section_id.in_(section_ids))  # type: ignore[attr-defined]
+    return {sid: n for sid, n in s.execute(q)}
+
+
+def status_counts(s: Session, campaign_id: int) -> dict[int, dict[str, int]]:
+    """Items per section id and status, in one grouped query."""
+    q = (
+        select(RectificationItem.section_id, RectificationItem.status, func.count())
+        .where(RectificationItem.campaign_id == campaign_id)
+        .group_by(RectificationItem.section_id, RectificationItem.status)
+    )
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for sid, status, n in s.execute(q):
+        out[sid][status] = n
+    return out
+
+
+def items(
+    s: Session, campaign_id: int, section_id: int | None = None, open_only: bool = False
+) -> list[tuple[RectificationItem, str]]:
+    q = (
+        select(RectificationItem, Section.name)
+        .join(Section, Section.id == RectificationItem.section_id)  # type: ignore[arg-type]
+        .where(RectificationItem.campaign_id == campaign_id)
+        .order_by(RectificationItem.id)
+    )
+    if section_id is not None:
+        q = q.where(RectificationItem.section_id == section_id)
+    if open_only:
+        q = q.where(RectificationItem.status != "confirmed")
+    return [(item, name) for item, name in s.execute(q)]
+
+
+def find_item(s: Session, campaign_id: int, item_id: int) -> tuple[RectificationItem, str]:
+    q = (
+        select(RectificationItem, Section.name)
+        .join(Section, Section.id == RectificationItem.section_id)  # type: ignore[arg-type]
+        .where(RectificationItem.campaign_id == campaign_id, RectificationItem.id == item_id)
+    )
+    row = s.execute(q).first()
+    if row is None:
+        raise NotFoundError("rectification item", str(item_id))
+    return row[0], row[1]
+
+
+def add_items(s: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert items in bulk; return their ids in order."""
+    ids = []
+    for row in rows:  # RETURNING in bulk differs per backend; items come in tens, not thousands
+        ids.append(s.execute(insert(RectificationItem).values(**row)).inserted_primary_key[0])  # type: ignore[index]
+    return ids
+
+
+def add_inspection(s: Session, row: dict[str, Any]) -> int:
+    return s.execute(insert(Inspection).values(**row)).inserted_primary_key[0]  # type: ignore[index,no-any-return]
+
+
+def inspections(s: Session, campaign_id: int) -> list[tuple[Inspection, str]]:
+    q = (
+        select(Inspection, Section.name)
+        .join(Section, Section.id == Inspection.section_id)  # type: ignore[arg-type]
+        .where(Inspection.campaign_id == campaign_id)
+        .order_by(Inspection.on, Inspection.id)  # type: ignore[arg-type]
+    )
+    return [(i, name) for i, name in s.execute(q)]
+
+
+def score_entries(s: Session, campaign_id: int) -> list[tuple[ScoreEntry, str]]:
+    q = (
+        select(ScoreEntry, Section.name)
+        .join(Section, Section.id == ScoreEntry.section_id)  # type: ignore[arg-type]
+        .where(ScoreEntry.campaign_id == campaign_id)
+        .order_by(ScoreEntry.id)
+    )
+    return [(e, name) for e, name in s.execute(q)]
+
+
+def scorer_keys(s: Session, campaign_id: int) -> set[tuple[int, str, str]]:
+    """``(section_id, group, scorer)`` of every named score already stored."""
+    q = select(ScoreEntry.section_id, ScoreEntry.grp, ScoreEntry.scorer).where(
+        ScoreEntry.campaign_id == campaign_id, ScoreEntry.scorer.is_not(None)  # type: ignore[union-attr]
+    )
+    return {(sid, g, sc) for sid, g, sc in s.execute(q)}
+
+
+def add_scores(s: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        s.execute(insert(ScoreEntry), list(rows))

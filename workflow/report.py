@@ -1,0 +1,188 @@
+"""The campaign report for the standing committee, as plain tables and chart data.
+
+One use case gathers everything (phase progress, filings, the rectification
+ledger, inspections, the ranking); the renderers in ``cli/exports.py`` only
+lay the tables out as Markdown, HTML, xlsx or docx.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from storage import ledger_repo, repo
+from workflow import schedule, scores, usecases
+from workflow.errors import InputError
+from workflow.i18n import _, pick
+from workflow.ledger import list_items
+from workflow.scoring import round2
+from workflow.usecases import Context, definition_of
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    key: str  # also the xlsx sheet name's source
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    values: tuple[float, ...]  # stacked parts
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    series: tuple[str, ...]  # names of the stacked parts
+    bars: list[Bar]
+    max: float | None = None
+
+
+@dataclass
+class Report:
+    title: str
+    campaign: str
+    start: date
+    end: date
+    generated: str
+    summary: list[str] = field(default_factory=list)
+    tables: list[ReportTable] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+    def table(self, key: str) -> ReportTable:
+        return next(t for t in self.tables if t.key == key)
+
+
+def build(ctx: Context, campaign_name: str | None) -> Report:
+    st = usecases.status(ctx, campaign_name)
+    name, items = list_items(ctx, st.campaign.name)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, name)
+        definition = definition_of(campaign)
+        plan = schedule.resolve(definition, campaign.start_date, json.loads(campaign.parameters))
+        filings = [(f, office) for f, office in _filings(s, campaign.id, definition)]  # type: ignore[arg-type]
+        inspections = ledger_repo.inspections(s, campaign.id)  # type: ignore[arg-type]
+        ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
+    now = ctx.now()
+    rep = Report(st.campaign.title, name, st.campaign.start, st.campaign.end,
+                 now.strftime("%Y-%m-%d %H:%M UTC"))
+
+    # Phases and progress.
+    titles = dict(st.states)
+    rep.tables.append(ReportTable("phases", _("Campaign phases"),
+                                  (_("Phase"), _("Start"), _("End"), _("Sections in it")), [
+        (titles[k], plan.windows[k].start.isoformat(), plan.windows[k].end.isoformat(),
+         sum(1 for r in st.rows if r.state == k))
+        for k in definition.phases
+    ] + [(titles[definition.spec.final.key], "", "",
+          sum(1 for r in st.rows if r.state == definition.spec.final.key))]))
+    rep.tables.append(ReportTable("progress", _("Phase progress per section"),
+                                  (_("Office"), _("Phase"), _("Blocked by"), _("Open items")), [
+        (r.office, r.state_title, "; ".join(r.blocker_titles), r.open_items) for r in st.rows
+    ]))
+    order = list(definition.states)
+    rep.charts.append(Chart("progress", _("Phase progress"), (_("Phases completed"),), [
+        Bar(r.office, (float(order.index(r.state)),)) for r in st.rows
+    ], max=float(len(order) - 1)))
+
+    # Filings.
+    rep.tables.append(ReportTable("filings", _("Filings"),
+                                  (_("Office"), _("Requirement"), _("Document"), _("sha256"), _("Filed at")), [
+        (office, pick(definition.requirement(f.requirement).title.as_dict()), f.filename,
+         f.sha256[:16], f.at.strftime("%Y-%m-%d %H:%M"))
+        for f, office in filings
+    ]))
+
+    # Rectification ledger.
+    per: dict[str, dict[str, int]] = {r.office: {} for r in st.rows}
+    for v in items:
+        c = per.setdefault(v.office, {})
+        c[v.status] = c.get(v.status, 0) + 1
+        if v.late:
+            c["late"] = c.get("late", 0) + 1
+    rep.tables.append(ReportTable("rectification", _("Rectification by section"),
+                                  (_("Office"), _("Items"), _("Open"), _("Done"), _("Confirmed"), _("Late")), [
+        (o, sum(c.get(k, 0) for k in ("published", "returned", "done", "confirmed")),
+         c.get("published", 0) + c.get("returned", 0), c.get("done", 0), c.get("confirmed", 0),
+         c.get("late", 0))
+        for o, c in per.items()
+    ]))
+    rep.tables.append(ReportTable("ledger", _("Rectification ledger"),
+                                  (_("#"), _("Office"), _("Source"), _("Item"), _("Due"), _("Status"), _("Late"), _("Evidence")), [
+        (v.id, v.office, _(v.source), v.text, v.due.isoformat() if v.due else "", _(v.status),
+         _("yes") if v.late else "", v.evidence or "")
+        for v in items
+    ]))
+    rep.charts.append(Chart("rectification", _("Rectification completion"),
+                            (_("Confirmed"), _("Done"), _("Open")), [
+        Bar(o, (float(c.get("confirmed", 0)), float(c.get("done", 0)),
+                float(c.get("published", 0) + c.get("returned", 0))))
+        for o, c in per.items()
+    ]))
+
+    # Inspections.
+    rep.tables.append(ReportTable("inspections", _("Inspections"),
+                                  (_("Date"), _("Office"), _("Kind"), _("Finding")), [
+        (i.on.isoformat(), office, _(i.kind), i.finding) for i, office in inspections
+    ]))
+
+    total = len(items)
+    confirmed = sum(1 for v in items if v.status == "confirmed")
+    rep.summary.append(_("{n} sections; {done} completed the campaign.").format(
+        n=len(st.rows), done=sum(1 for r in st.rows if r.state == definition.spec.final.key)))
+    rep.summary.append(_("{total} rectification items, {confirmed} confirmed, {late} late.").format(
+        total=total, confirmed=confirmed, late=sum(1 for v in items if v.late)))
+
+    # Ranking.
+    if ranked is not None:
+        groups = [g.key for g in ranked.rules.groups]
+        rep.tables.append(ReportTable("ranking", _("Ranking"), (
+            _("Rank"), _("Office"), _("Total"), *[ranked.group_titles[g] for g in groups],
+            _("Tier"), _("Satisfied section"), _("Missing groups")), [
+            (r.rank, r.office, float(r.score.total),
+             *[(None if gr.mean is None else float(round2(gr.mean))) for gr in r.score.groups],
+             ranked.tier_titles[r.tier], _("yes") if r.satisfied else "",
+             ", ".join(ranked.group_titles[g] for g in r.score.missing))
+            if r.rank is not None else
+            (None, r.office, None, *[None] * len(groups), "", "", _("not scored"))
+            for r in ranked.ranking.rows
+        ]))
+        rep.charts.append(Chart("ranking", _("Score ranking"), (_("Total"),), [
+            Bar(r.office, (float(r.score.total),)) for r in ranked.ranking.rows if r.rank
+        ], max=float(ranked.rules.scale)))
+        rep.summary.append(_("Satisfied sections (top {n}): {names}.").format(
+            n=ranked.ranking.top, names=", ".join(ranked.ranking.satisfied) or "—"))
+        if ranked.ranking.tied_at_cut:
+            rep.summary.append(_("Tied at the cut: {names} share a rank, so all of them are named "
+                                 "satisfied.").format(names=", ".join(ranked.ranking.tied_at_cut)))
+        missing = [r.office for r in ranked.ranking.rows if r.score.missing and r.rank]
+        if missing:
+            rep.summary.append(_("Missing evaluator groups (counted as 0, weights not "
+                                 "renormalised): {names}.").format(names=", ".join(
+                f"{r.office} ({', '.join(r.score.missing)})"
+                for r in ranked.ranking.rows if r.score.missing and r.rank)))
+    return rep
+
+
+def _filings(s: Any, campaign_id: int, definition: Any) -> list[tuple[Any, str]]:
+    sections = {sec.id: sec.name for sec in repo.sections(s, campaign_id)}
+    group = definition.spec.leading_group.aliases[0]
+    from sqlalchemy import select
+
+    from storage.models import Filing
+
+    rows = s.scalars(select(Filing).where(Filing.campaign_id == campaign_id).order_by(Filing.id))
+    return [(f, sections.get(f.section_id, group)) for f in rows]
+
+
+def require_output(fmt: str, output: Any) -> None:
+    if fmt in ("xlsx", "docx") and output is None:
+        raise InputError(_("--format {fmt} writes a file: give -o FILE").format(fmt=fmt))

@@ -1,0 +1,252 @@
+"""Use cases of scoring and ranking: store raw scores and votes, rank, explain.
+
+The arithmetic is in :mod:`workflow.scoring`; this module validates input
+against the campaign's rules, stores rows exactly as given (so any total can
+be recomputed) and feeds them back to the pure ranking.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from storage import ledger_repo, repo
+from storage.models import Campaign
+from workflow import scoring
+from workflow.errors import DuplicateError, InputError
+from workflow.i18n import _, pick
+from workflow.tabular import Table, read_table, table_from_rows
+from workflow.usecases import Context, definition_of
+
+VOTE_ALIASES = {
+    "satisfied": "satisfied", "满意": "satisfied",
+    "basic": "basic", "basically satisfied": "basic", "基本满意": "basic",
+    "unsatisfied": "unsatisfied", "不满意": "unsatisfied",
+    "unknown": "unknown", "don't know": "unknown", "不了解": "unknown", "不知道": "unknown",
+}
+SCORE_COLUMNS = {
+    "office": ("科室", "名称", "科室名称", "name"),
+    "group": ("评价主体", "评分组", "组别"),
+    "scorer": ("评分人", "评议人"),
+    "score": ("分数", "得分", "评分"),
+    "vote": ("评价", "投票", "测评结果"),
+    "count": ("票数", "人数"),
+}
+
+
+def rules_of(campaign: Campaign) -> tuple[scoring.Rules, Any]:
+    definition = definition_of(campaign)
+    spec = definition.spec.scoring
+    if spec is None:
+        raise InputError(_("definition '{key}' has no scoring rules").format(key=definition.key))
+    return scoring.rules_from(spec, json.loads(campaign.parameters)), spec
+
+
+@dataclass(frozen=True)
+class _Row:
+    office: str
+    section_id: int
+    group: str
+    scorer: str | None
+    hundredths: int | None
+    vote: str | None
+    count: int
+
+
+def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: str, group: str,
+           scorer: str | None, score: str | None, vote: str | None, count: str | int | None) -> _Row:
+    if office not in sections:
+        raise InputError(where + _("unknown office '{name}'").format(name=office))
+    spec = rules.group(group)
+    if spec is None:
+        raise InputError(where + _("unknown group '{g}'; known: {k}").format(
+            g=group, k=", ".join(g.key for g in rules.groups)))
+    if bool(score) == bool(vote):
+        raise InputError(where + _("give either a score or a vote"))
+    hundredths = None
+    vote_key = None
+    if score:
+        if "score" not in spec.accepts:
+            raise InputError(where + _("group '{g}' takes votes, not scores").format(g=group))
+        try:
+            value = Decimal(score.strip())
+        except InvalidOperation:
+            raise InputError(where + _("'{v}' is not a number").format(v=score)) from None
+        if not value.is_finite() or not 0 <= value <= rules.scale:
+            raise InputError(where + _("score {v} is outside 0–{max}").format(v=score, max=rules.scale))
+        if value != value.quantize(Decimal("0.01")):
+            raise InputError(where + _("score {v} has more than two decimals").format(v=score))
+        hundredths = int(value * 100)
+    else:
+        if "vote" not in spec.accepts:
+            raise InputError(where + _("group '{g}' takes scores, not votes").format(g=group))
+        vote_key = VOTE_ALIASES.get(str(vote).strip().lower())
+        if vote_key is None:
+            raise InputError(where + _("unknown vote '{v}'; use satisfied, basic, unsatisfied or unknown").format(v=vote))
+    try:
+        n = int(count) if count not in (None, "") else 1
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise InputError(where + _("count must be a whole number of at least 1, got '{v}'").format(v=count))
+    if score and n != 1:
+        raise InputError(where + _("--count is for votes only"))
+    return _Row(office, sections[office], group, (scorer or "").strip() or None, hundredths,
+                vote_key, n)
+
+
+def _store(ctx: Context, campaign_name: str | None, build: Any) -> tuple[str, list[_Row]]:
+    """Validate with ``build(rules, sections)`` inside the write transaction, then store all."""
+    ctx.db.ensure_ready(create=False)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        rules, _spec = rules_of(campaign)
+        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
+        rows: list[tuple[str, _Row]] = build(rules, sections)
+        stored = ledger_repo.scorer_keys(s, campaign.id)  # type: ignore[arg-type]
+        seen: dict[tuple[int, str, str], str] = {}
+        for where, r in rows:
+            if r.scorer is None:
+                continue
+            key = (r.section_id, r.group, r.scorer)
+            label = f"{r.office} / {r.group} / {r.scorer}"
+            if key in stored and not where:
+                raise DuplicateError("score", label)
+            if key in stored or key in seen:
+                prev = _("already stored") if key in stored else _("also in {where}").format(
+                    where=seen[key])
+                raise InputError(where + _("duplicate score {label} ({prev})").format(
+                    label=label, prev=prev))
+            seen[key] = where.rstrip(": ")
+        ledger_repo.add_scores(s, [
+            {"campaign_id": campaign.id, "section_id": r.section_id, "grp": r.group,
+             "scorer": r.scorer, "hundredths": r.hundredths, "vote": r.vote, "count": r.count,
+             "actor": ctx.actor, "at": now}
+            for _w, r in rows
+        ])
+        repo.append_events(s, campaign, [
+            repo.NewEvent(
+                "score" if r.vote is None else "vote", section_id=r.section_id, office=r.office,
+                detail={"group": r.group, "scorer": r.scorer, "count": r.count,
+                        **({"score": str(Decimal(r.hundredths) / 100)} if r.vote is None
+                           else {"vote": r.vote})},
+            )
+            for _w, r in rows
+        ], ctx.actor, now)
+        return campaign.name, [r for _w, r in rows]
+
+
+def add_score(ctx: Context, campaign_name: str | None, office: str, group: str, score: str,
+              scorer: str | None = None) -> str:
+    def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
+        return [("", _check(rules, sections, "", office, group, scorer, score, None, None))]
+
+    return _store(ctx, campaign_name, build)[0]
+
+
+def add_vote(ctx: Context, campaign_name: str | None, office: str, group: str, vote: str,
+             count: int = 1) -> str:
+    def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
+        return [("", _check(rules, sections, "", office, group, None, None, vote, count))]
+
+    return _store(ctx, campaign_name, build)[0]
+
+
+def read_scores_file(path: Path) -> Table:
+    """A CSV (UTF-8, UTF-8 BOM, GB18030) or the first sheet of an .xlsx workbook."""
+    if path.suffix.lower() != ".xlsx":
+        return read_table(path, SCORE_COLUMNS, required=("office", "group"))
+    from openpyxl import load_workbook
+
+    if not path.is_file():
+        raise InputError(_("file not found: {p}").format(p=path))
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
+        raise InputError(_("{src}: not a readable .xlsx workbook ({e})").format(
+            src=path, e=type(exc).__name__)) from None
+    try:
+        cells = [["" if v is None else _cell_text(v) for v in row]
+                 for row in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not cells:
+        raise InputError(_("{src}: the file is empty").format(src=path))
+    return table_from_rows(str(path), cells[0], cells[1:], SCORE_COLUMNS, ("office", "group"))
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def import_scores(ctx: Context, campaign_name: str | None, path: Path) -> tuple[str, int]:
+    """Validate every row first (offices, groups, 0–100, duplicates); store all or none."""
+    table = read_scores_file(path)
+
+    def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
+        out = []
+        for line, row in table.rows:
+            where = _("{src} row {n}: ").format(src=table.source, n=line)
+            out.append((where, _check(rules, sections, where, row["office"], row["group"],
+                                      row.get("scorer"), row.get("score"), row.get("vote"),
+                                      row.get("count"))))
+        return out
+
+    name, rows = _store(ctx, campaign_name, build)
+    return name, len(rows)
+
+
+# -- ranking -------------------------------------------------------------------
+@dataclass(frozen=True)
+class RankResult:
+    campaign: str
+    rules: scoring.Rules
+    ranking: scoring.Ranking
+    group_titles: dict[str, str]
+    tier_titles: dict[str, str]
+
+
+def _entries(rows: list[tuple[Any, str]]) -> dict[str, list[scoring.Entry]]:
+    out: dict[str, list[scoring.Entry]] = {}
+    for e, office in rows:
+        out.setdefault(office, []).append(scoring.Entry(
+            e.grp, e.scorer,
+            None if e.hundredths is None else Fraction(e.hundredths, 100), e.vote, e.count,
+        ))
+    return out
+
+
+def ranking(ctx: Context, campaign_name: str | None) -> RankResult:
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        return ranking_in(s, campaign)
+
+
+def ranking_in(s: Any, campaign: Campaign) -> RankResult:
+    rules, _spec = rules_of(campaign)
+    entries = _entries(ledger_repo.score_entries(s, campaign.id))  # type: ignore[arg-type]
+    offices = [sec.name for sec in repo.sections(s, campaign.id)]  # type: ignore[arg-type]
+    scores = [scoring.score_section(rules, o, entries.get(o, [])) for o in offices]
+    return RankResult(
+        campaign.name, rules, scoring.rank(rules, scores),
+        {g.key: pick(g.titles) for g in rules.groups},
+        {t.key: pick(t.titles) for t in rules.tiers},
+    )
+
+
+def explain(ctx: Context, campaign_name: str | None, office: str) -> tuple[RankResult, scoring.Ranked]:
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        result = ranking_in(s, campaign)
+    row = next(r for r in result.ranking.rows if r.office == section.name)
+    return result, row

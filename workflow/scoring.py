@@ -1,0 +1,279 @@
+"""Scoring and ranking (考评办法): pure rules, raw entries in, ranked table out.
+
+A definition's ``scoring`` block declares evaluator groups with weights, how
+scores inside a group combine (mean, or drop the highest and lowest once a
+group has enough scorers), the points a vote is worth, the tiers and how many
+top sections are named satisfied. Numbers that the plan leaves as ``xx`` are
+``$parameter`` references, resolved per campaign by :func:`rules_from`.
+
+Arithmetic is exact (``Fraction``); only the shown totals are rounded, to two
+decimals half-up, and ranks compare the rounded totals, so what a reader sees
+is what was ranked. A section missing a whole group is ranked with that
+group's share counted as zero, and flagged: weights are never renormalised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+VOTES = ("satisfied", "basic", "unsatisfied", "unknown")
+Number = int | float | str  # a number or a "$parameter"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Titles(_Spec):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
+
+class GroupSpec(_Spec):
+    key: str
+    title: _Titles
+    weight: Number
+    accepts: tuple[Literal["score", "vote"], ...] = ("score", "vote")
+    drop_high_low_min: Number | None = None
+
+
+class TierSpec(_Spec):
+    key: str
+    title: _Titles
+    min: Number = 0
+
+
+class VotePointsSpec(_Spec):
+    satisfied: Number = 100
+    basic: Number = 75
+    unsatisfied: Number = 55
+
+
+class ScoringSpec(_Spec):
+    scale: int = 100
+    top: Number = 3
+    groups: tuple[GroupSpec, ...] = Field(min_length=1)
+    tiers: tuple[TierSpec, ...] = Field(min_length=1)
+    votes: VotePointsSpec = VotePointsSpec()
+
+    def parameter_refs(self) -> list[tuple[tuple[Any, ...], Any]]:
+        """``(location, value)`` of every field that may be a ``$parameter``."""
+        refs: list[tuple[tuple[Any, ...], Any]] = [(("top",), self.top)]
+        for i, g in enumerate(self.groups):
+            refs += [(("groups", i, "weight"), g.weight),
+                     (("groups", i, "drop_high_low_min"), g.drop_high_low_min)]
+        for i, t in enumerate(self.tiers):
+            refs.append((("tiers", i, "min"), t.min))
+        for v in ("satisfied", "basic", "unsatisfied"):
+            refs.append((("votes", v), getattr(self.votes, v)))
+        return refs
+
+
+# -- resolved rules ------------------------------------------------------------
+@dataclass(frozen=True)
+class Group:
+    key: str
+    titles: dict[str, str]
+    weight: Fraction
+    accepts: tuple[str, ...]
+    drop_high_low_min: int | None
+
+
+@dataclass(frozen=True)
+class Tier:
+    key: str
+    titles: dict[str, str]
+    min: Fraction
+
+
+@dataclass(frozen=True)
+class Rules:
+    scale: int
+    top: int
+    groups: tuple[Group, ...]
+    tiers: tuple[Tier, ...]  # highest first
+    vote_points: Mapping[str, Fraction]
+
+    def group(self, key: str) -> Group | None:
+        return next((g for g in self.groups if g.key == key), None)
+
+    @property
+    def weight_sum(self) -> Fraction:
+        return sum((g.weight for g in self.groups), Fraction(0))
+
+
+def _num(value: Number, params: Mapping[str, Any]) -> Fraction:
+    if isinstance(value, str) and value.startswith("$"):
+        value = params[value[1:]]
+    return Fraction(str(value))
+
+
+def rules_from(spec: ScoringSpec, params: Mapping[str, Any]) -> Rules:
+    groups = tuple(
+        Group(g.key, g.title.as_dict(), _num(g.weight, params), g.accepts,
+              None if g.drop_high_low_min is None else int(_num(g.drop_high_low_min, params)))
+        for g in spec.groups
+    )
+    tiers = tuple(sorted(
+        (Tier(t.key, t.title.as_dict(), _num(t.min, params)) for t in spec.tiers),
+        key=lambda t: t.min, reverse=True,
+    ))
+    points = {v: _num(getattr(spec.votes, v), params) for v in ("satisfied", "basic", "unsatisfied")}
+    return Rules(spec.scale, int(_num(spec.top, params)), groups, tiers, points)
+
+
+# -- computing -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Entry:
+    """One raw row: a score (``points``) or ``count`` identical votes."""
+
+    group: str
+    scorer: str | None = None
+    points: Fraction | None = None
+    vote: str | None = None
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    key: str
+    weight: Fraction
+    values: tuple[Fraction, ...]  # every counted value, in entry order
+    dropped: tuple[Fraction, ...]  # (highest, lowest) when trimmed
+    unknown_votes: int
+    mean: Fraction | None  # None: the group gave nothing countable
+
+    @property
+    def used(self) -> int:
+        return len(self.values) - len(self.dropped)
+
+    @property
+    def contribution(self) -> Fraction:
+        return Fraction(0) if self.mean is None else self.weight * self.mean
+
+
+@dataclass(frozen=True)
+class SectionScore:
+    office: str
+    groups: tuple[GroupResult, ...]
+    exact: Fraction
+    total: Decimal
+    missing: tuple[str, ...]
+
+
+def round2(value: Fraction) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def combine_group(rules: Rules, group: Group, entries: Sequence[Entry]) -> GroupResult:
+    values: list[Fraction] = []
+    unknown = 0
+    for e in entries:
+        if e.vote is not None:
+            if e.vote == "unknown":
+                unknown += e.count
+            else:
+                values += [rules.vote_points[e.vote]] * e.count
+        elif e.points is not None:
+            values.append(e.points)
+    dropped: tuple[Fraction, ...] = ()
+    kept = list(values)
+    if group.drop_high_low_min is not None and len(values) >= max(group.drop_high_low_min, 3):
+        hi, lo = max(kept), min(kept)
+        kept.remove(hi)
+        kept.remove(lo)
+        dropped = (hi, lo)
+    mean = sum(kept, Fraction(0)) / len(kept) if kept else None
+    return GroupResult(group.key, group.weight, tuple(values), dropped, unknown, mean)
+
+
+def score_section(rules: Rules, office: str, entries: Sequence[Entry]) -> SectionScore:
+    results = tuple(
+        combine_group(rules, g, [e for e in entries if e.group == g.key]) for g in rules.groups
+    )
+    exact = sum((r.contribution for r in results), Fraction(0)) / rules.weight_sum
+    missing = tuple(r.key for r in results if r.mean is None)
+    return SectionScore(office, results, exact, round2(exact), missing)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One ranked row; ``rank`` and ``tier`` are None for a section nobody scored."""
+
+    score: SectionScore
+    rank: int | None
+    tier: str | None
+    satisfied: bool
+    tie_at_cut: bool
+
+    @property
+    def office(self) -> str:
+        return self.score.office
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "office": self.office, "total": float(self.score.total), "rank": self.rank,
+            "tier": self.tier, "satisfied": self.satisfied, "tie_at_cut": self.tie_at_cut,
+            "missing_groups": list(self.score.missing),
+            "groups": {
+                r.key: None if r.mean is None else float(round2(r.mean))
+                for r in self.score.groups
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Ranking:
+    rows: tuple[Ranked, ...]
+    top: int
+    tied_at_cut: tuple[str, ...] = field(default=())
+
+    @property
+    def satisfied(self) -> tuple[str, ...]:
+        return tuple(r.office for r in self.rows if r.satisfied)
+
+
+def tier_of(rules: Rules, total: Decimal) -> str:
+    value = Fraction(str(total))
+    for t in rules.tiers:
+        if value >= t.min:
+            return t.key
+    return rules.tiers[-1].key
+
+
+def rank(rules: Rules, scores: Sequence[SectionScore]) -> Ranking:
+    """Competition ranking (1, 2, 2, 4) on the rounded totals; ties keep input order.
+
+    Sections without a single score or vote are listed last, unranked.
+
+    Every section ranked at or above ``top`` is satisfied, so a tie across the
+    cut names all tied sections satisfied; :attr:`Ranking.tied_at_cut` lists them.
+    """
+    scored = [s for s in scores if len(s.missing) < len(s.groups)]
+    ordered = sorted(scored, key=lambda s: s.total, reverse=True)
+    ranks: list[int] = []
+    for i, s in enumerate(ordered):
+        ranks.append(ranks[-1] if i and s.total == ordered[i - 1].total else i + 1)
+    straddle: set[int] = set()
+    for r in set(ranks):
+        size = ranks.count(r)
+        if r <= rules.top < r + size - 1:
+            straddle.add(r)
+    rows = tuple(
+        Ranked(s, r, tier_of(rules, s.total), r <= rules.top, r in straddle)
+        for s, r in zip(ordered, ranks, strict=True)
+    ) + tuple(  # not scored by anyone yet: listed last, unranked
+        Ranked(s, None, None, False, False) for s in scores if len(s.missing) == len(s.groups)
+    )
+    return Ranking(rows, rules.top, tuple(x.office for x in rows if x.tie_at_cut))
