@@ -271,14 +271,14 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
             )
             for p in definition.spec.phases
         }
-        # Sections with the same phase, filings and open items have the same row; at 100,000
+        # Sections with the same phase and filings have the same row; at 100,000
         # sections there are only a handful of distinct ones.
         seen: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Any, ...]] = {}
         rows = []
         for section_id, office, state in records:
             filings = counts.by_section.get(section_id, {})
-            n_open = open_items.get(section_id, 0)
-            key = (state, frozenset(filings.items()), n_open)
+            items = open_items.get(section_id, 0)
+            key = (state, frozenset(filings.items()), items)
             known = seen.get(key)
             if known is None:
                 unmet = machine.unmet(state, _facts(counts, open_items, section_id))
@@ -291,7 +291,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
                     titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
                     next_due, next_req,
                 )
-            rows.append(StatusRow(office, state, *known, n_open))
+            rows.append(StatusRow(office, state, *known, items))
         info = _info(campaign, definition, plan, len(records))
         return Status(info, tuple(titles.items()), rows)
 
@@ -411,8 +411,7 @@ def advance(
                         p=expect, known=", ".join(states)))
                 for r in seen_rows:
                     if r.state != expect:
-                        raise ConflictError(
-                            r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
+                        raise ConflictError(r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
             seen = {r.record_id: r.version for r in seen_rows}
     now = ctx.now()
     with (ctx.db.read() if dry_run else ctx.db.write()) as s:
@@ -431,7 +430,7 @@ def advance(
         outcomes: list[Outcome] = []
         changes: list[repo.StateChange] = []
         events: list[repo.NewEvent] = []
-        # Same phase, filings and open items, same step: decide each distinct case once.
+        # Same phase and same filings, same step: decide each distinct case once.
         decided: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Step, tuple[Any, ...]]] = {}
         for rec in records:
             if seen.get(rec.record_id) != rec.version:
@@ -439,11 +438,13 @@ def advance(
             if rec.state == machine.final:
                 outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True))
                 continue
-            key = (rec.state, frozenset(counts.by_section.get(rec.section_id, {}).items()),
-                   open_items.get(rec.section_id, 0))
+            items = open_items.get(rec.section_id, 0)
+            key = (rec.state, frozenset(counts.by_section.get(rec.section_id, {}).items()), items)
             known = decided.get(key)
             if known is None:
-                first: Step = machine.step(rec.state, _facts(counts, open_items, rec.section_id), force=force)
+                first: Step = machine.step(
+                    rec.state, _facts(counts, open_items, rec.section_id), force=force
+                )
                 known = decided[key] = (first, tuple((u.key, u.title, u.detail) for u in first.unmet))
             step, unmet = known
             outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced))

@@ -39,7 +39,7 @@ stateDiagram-v2
   
   mobilization --> implementation: advance [implementation-opinion & study-plan] | force + reason
   implementation --> review: advance [research-report] | force + reason
-  review --> summary: advance [rectification-report] | force + reason
+  review --> summary: advance [rectification-report & rectification-confirmed] | force + reason
   summary --> completed: advance [summary-report] | force + reason
   [*] --> mobilization
   completed --> [*]

@@ -41,7 +41,7 @@ def assert_refused(run: Run, db_path: Path, args: list[str], message: str) -> No
     assert dump(db_path) == before
 
 
-def test_review_waits_for_every_item_confirmed(started: Run, tmp_path: Path) -> None:
+def test_review_waits_for_every_item_confirmed(started: Run, tmp_path: Path, db_path: object) -> None:
     run = started
     # An item published while the section is still mobilizing (边评边改) already counts.
     assert ok(run, "rectify", "add", OFFICE, "窗口服务不规范", "--source", "self",
@@ -92,7 +92,11 @@ def test_review_waits_for_every_item_confirmed(started: Run, tmp_path: Path) -> 
     done = next(h for h in hist if h["action"] == "rectify-done")
     assert done["detail"]["sha256"] == sha and done["detail"]["filename"] == "整改佐证.pdf"
     assert next(h for h in hist if h["action"] == "rectify-return")["reason"] == "缺少公示照片"
-    stored = Path(str(tmp_path / "manyi.db") + ".blobs") / sha[:2] / sha
+    from storage.db import Database
+
+    db = Database(str(db_path))  # the blob store lives where the backend keeps it
+    stored = db.blob_root / sha[:2] / sha
+    db.dispose()
     assert stored.read_bytes() == evidence.read_bytes()
 
 
