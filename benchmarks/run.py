@@ -331,6 +331,32 @@ def render(result: dict[str, Any]) -> None:
     Console(width=140).print(table)
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The figures as a Markdown table (for the README)."""
+    lines = ["| backend | measure | size | engine (s) | baseline (s) | ratio | target "
+             "| peak RSS MB engine / baseline |",
+             "|---|---|---:|---:|---:|---:|---|---:|"]
+    for f in result["figures"]:
+        b = f["baseline"]
+        ok = "" if f["ok"] is None else (" ✓" if f["ok"] else " ✗")
+        lines.append(
+            f"| {f['backend']} | {f['name']} | {f['size'] or ''} | {f['seconds']:.3f} | "
+            f"{b['seconds']:.3f} | {f['ratio']:.2f}× | "
+            f"{('≤' + str(f['target_ratio']) + '×') if f['target_ratio'] else ''}{ok} | "
+            f"{f['peak_rss_mb']:.0f} / {b['peak_rss_mb']:.0f} |")
+    for d in result["derived"]:
+        ok = " ✓" if d["ok"] else " ✗"
+        if "ratio" in d:
+            lines.append(
+                f"| {d['backend']} | {d['name']} | 10k→100k | {d['per_record_10k_ms']:.4f}→"
+                f"{d['per_record_100k_ms']:.4f} ms | baseline {d.get('baseline_ratio')}× | "
+                f"{d['ratio']:.2f}× | ≤{d['target_ratio']}×{ok} | |")
+        else:
+            lines.append(f"| {d['backend']} | {d['name']} | | | | | <{d['target_mb']} MB{ok} | "
+                         f"{d['peak_rss_mb']:.0f} |")
+    return "\n".join(lines)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,10000,100000",
@@ -348,12 +374,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--skip-startup", action="store_true", help="skip the CLI start-up figures")
     ap.add_argument("--reuse", action="store_true", help="reuse campaigns built by an earlier run")
     ap.add_argument("--work", default=str(HERE / "work"), help="folder for SQLite files")
+    ap.add_argument("--markdown", metavar="RESULTS.json",
+                    help="print an earlier run's results as a Markdown table and exit")
     ap.add_argument("--out", default=str(HERE / "results.json"), help="where to write the results")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    if args.markdown:
+        result = json.loads(Path(args.markdown).read_text(encoding="utf-8"))
+        print(markdown(result))
+        return result
     result = Suite(args).run()
     result["command"] = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
