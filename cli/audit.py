@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from cli import completion
 from cli.commands import _ctx
 from cli.console import say
 from cli.main import cli, option
@@ -20,12 +21,16 @@ def audit() -> None:
 @audit.command("verify", help=N_(
     "Check every event's hash and link, every filed document and the stored state; "
     "report the first broken link (exit 1)."))
-@option("--campaign", metavar="NAME", help=N_("Only this campaign (default: all campaigns)."))
+@option("--campaign", metavar="NAME", help=N_("Only this campaign (default: all campaigns)."),
+        shell_complete=completion.campaigns)
 @option("--skip-documents", is_flag=True, help=N_("Do not re-hash the filed documents."))
 def audit_verify(campaign: str | None, skip_documents: bool) -> None:
     from workflow import audit as use
 
-    reports = use.verify(_ctx(), campaign, documents=not skip_documents)
+    from cli.progress import working
+
+    with working(_("Verifying the history…")):
+        reports = use.verify(_ctx(), campaign, documents=not skip_documents)
     for r in reports:
         say(_("Campaign '{name}': {n} events, chain intact, head #{n} {head}; "
               "{docs} documents checked.").format(name=r.campaign, n=r.events, head=r.head,

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich import box
-from rich.table import Table
 from rich.cells import cell_len
+from rich.table import Table
 from rich.text import Text
 
 from workflow.i18n import N_, _

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
+from cli import completion
 from cli.console import Table, console, print_json, say
+from cli.progress import working
 from cli.main import EXIT_BLOCKED, cli, option, settings
 from workflow.i18n import N_, _
 
 FILE_PATH = click.Path(path_type=Path, dir_okay=False)
-CAMPAIGN_OPT = option("--campaign", metavar="NAME",
+CAMPAIGN_OPT = option("--campaign", metavar="NAME", shell_complete=completion.campaigns,
                             help=N_("Campaign name (may be left out when only one is active)."))
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
 
@@ -58,11 +60,23 @@ def definition() -> None:
 
 @definition.command("check", help=N_("Validate a definition file; print its phases and requirements."))
 @click.argument("file")
-def definition_check(file: str) -> None:
+@JSON_OPT
+def definition_check(file: str, as_json: bool) -> None:
     from workflow import definition as defs
     from workflow.i18n import pick
 
     d = defs.load(file)
+    if as_json:
+        print_json({
+            "key": d.key, "title": pick(d.spec.title.as_dict()), "source": d.source,
+            "timezone": d.spec.timezone,
+            "phases": [{"key": p.key, "title": pick(p.title.as_dict()), "requirements": [
+                {"key": r.key, "title": pick(r.title.as_dict()), "filer": r.filer, "count": r.count,
+                 "due": r.due, "exit": r.exit} for r in p.requirements]} for p in d.spec.phases],
+            "parameters": {k: {"title": pick(p.title.as_dict()), "default": p.default}
+                           for k, p in d.spec.parameters.items()},
+        })
+        return
     say(_("{source}: valid definition '{key}' ({title})").format(
         source=d.source, key=d.key, title=pick(d.spec.title.as_dict())))
     table = Table(_("Phase"), _("Requirement"), _("Filed by"), _("Count"), _("Due"), _("Exit condition"))
@@ -104,7 +118,8 @@ def campaign() -> None:
 def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None) -> None:
     from workflow import usecases
 
-    info = usecases.start_campaign(_ctx(), file, name, start, sets, offices)
+    with working(_("Starting the campaign…")):
+        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices)
     say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
         name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
 
@@ -154,7 +169,8 @@ def office_add(name: str, email: str | None, head: str | None, campaign: str | N
 def office_import(roster: Path, campaign: str | None) -> None:
     from workflow import usecases
 
-    cname, n = usecases.import_offices(_ctx(), campaign, roster)
+    with working(_("Importing offices…")):
+        cname, n = usecases.import_offices(_ctx(), campaign, roster)
     say(_("Imported {n} offices into campaign '{campaign}'.").format(n=n, campaign=cname))
 
 
@@ -176,8 +192,10 @@ def office_list(campaign: str | None, as_json: bool) -> None:
 
 # -- status ------------------------------------------------------------------
 OFFICE_FILTER = option("--office", "offices", multiple=True, metavar="NAME",
+                       shell_complete=completion.offices,
                        help=N_("Only this office; repeatable."))
 PHASE_FILTER = option("--phase", "phases", multiple=True, metavar="KEY",
+                      shell_complete=completion.states,
                       help=N_("Only offices in this phase (or 'completed'); repeatable."))
 LIGHT_FILTER = option("--light", "lights", multiple=True, type=click.Choice(["green", "yellow", "red"]),
                       help=N_("Only offices with this traffic light; repeatable."))
@@ -196,28 +214,34 @@ def filter_rows(rows, offices=(), phases=(), lights=()):  # type: ignore[no-unty
 @OFFICE_FILTER
 @PHASE_FILTER
 @LIGHT_FILTER
+@option("--overdue", is_flag=True, help=N_("Only offices with an overdue requirement (red)."))
 @JSON_OPT
 def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
-           lights: tuple[str, ...], as_json: bool) -> None:
+           lights: tuple[str, ...], overdue: bool, as_json: bool) -> None:
     from cli.board import board, legend
     from workflow import usecases
 
     st = usecases.status(_ctx(), campaign)
-    rows = filter_rows(st.rows, offices, phases, lights)
+    rows = filter_rows(st.rows, offices, phases, ("red",) if overdue else lights)
     if as_json:
         print_json([r.as_json() for r in rows])
         return
     c = st.campaign
     say(_("Campaign '{name}' ({title}), {start} to {end}").format(
         name=c.name, title=c.title, start=c.start, end=c.end))
+    if st.mode is not None and st.mode.single_user:
+        say(_("Single-user mode: no operators configured (add them with `manyi user add`)."))
+    elif st.mode is not None:
+        say(_("Operator {actor}: {role}").format(
+            actor=st.mode.actor, role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else "")))
     console.print(board(st, rows))
     console.print(legend(st), markup=False)
 
 
 # -- file --------------------------------------------------------------------
 @cli.command("file", help=N_("File a document for a requirement (use 领导小组 as OFFICE for the leading group)."))
-@click.argument("office")
-@click.argument("requirement")
+@click.argument("office", shell_complete=completion.offices_and_group)
+@click.argument("requirement", shell_complete=completion.requirements)
 @click.argument("path", type=click.Path(path_type=Path))
 @option("--note", metavar="TEXT", help=N_("A note kept with the filing."))
 @CAMPAIGN_OPT
@@ -233,7 +257,7 @@ def file_cmd(office: str, requirement: str, path: Path, note: str | None, campai
 
 # -- advance -----------------------------------------------------------------
 @cli.command(help=N_("Move offices to their next phase where every exit condition holds."))
-@click.argument("offices", nargs=-1)
+@click.argument("offices", nargs=-1, shell_complete=completion.offices)
 @option("--all", "all_", is_flag=True, help=N_("Every office of the campaign."))
 @option("--dry-run", is_flag=True, help=N_("Show what would happen; change nothing."))
 @option("--force", is_flag=True, help=N_("Override unmet exit conditions (needs --reason)."))
@@ -251,8 +275,9 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
         raise InputError(_("give office names or --all, not both"))
     if not all_ and not offices:
         raise InputError(_("name at least one office, or use --all"))
-    outcomes = usecases.advance(_ctx(), campaign, None if all_ else list(offices),
-                                dry_run=dry_run, force=force, reason=reason, expect=expect)
+    with working(_("Advancing offices…")):
+        outcomes = usecases.advance(_ctx(), campaign, None if all_ else list(offices),
+                                    dry_run=dry_run, force=force, reason=reason, expect=expect)
     blocked = [o for o in outcomes if o.blocked]
     if as_json:
         print_json([o.as_json() for o in outcomes])
@@ -263,13 +288,15 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
                 say(prefix + _("{office}: already completed").format(office=o.office))
             elif o.dest and o.forced:
                 say(prefix + _("{office}: {src} → {dst} (forced; overrode {keys})").format(
-                    office=o.office, src=o.source, dst=o.dest, keys=", ".join(k for k, _t, _d in o.unmet)))
+                    office=o.office, src=o.source_title, dst=o.dest_title,
+                    keys=", ".join(k for k, _t, _d in o.unmet)))
             elif o.dest:
-                say(prefix + _("{office}: {src} → {dst}").format(office=o.office, src=o.source, dst=o.dest))
+                say(prefix + _("{office}: {src} → {dst}").format(
+                    office=o.office, src=o.source_title, dst=o.dest_title))
             else:
                 missing = "; ".join(f"{k} ({t}{', ' + d if d else ''})" for k, t, d in o.unmet)
                 say(prefix + _("{office}: blocked in {src}, missing {missing}").format(
-                    office=o.office, src=o.source, missing=missing))
+                    office=o.office, src=o.source_title, missing=missing))
         moved = sum(1 for o in outcomes if o.dest)
         say(prefix + _("{moved} advanced, {blocked} blocked.").format(moved=moved, blocked=len(blocked)))
     if blocked:
@@ -278,7 +305,7 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
 
 # -- history -----------------------------------------------------------------
 @cli.command(help=N_("Every change of one office, oldest first (领导小组 for the leading group)."))
-@click.argument("office")
+@click.argument("office", shell_complete=completion.offices_and_group)
 @CAMPAIGN_OPT
 @JSON_OPT
 def history(office: str, campaign: str | None, as_json: bool) -> None:
@@ -288,7 +315,13 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table(_("#"), _("Time (UTC)"), _("Actor"), _("Action"), _("From"), _("To"), _("Reason / detail"))
+    table = Table()
+    table.add_column(_("#"), justify="right")
+    table.add_column(_("Time"), no_wrap=True)
+    table.add_column(_("Actor"))
+    table.add_column(_("Action"), no_wrap=True)
+    table.add_column(_("Phase"))
+    table.add_column(_("Reason / detail"), ratio=1, overflow="fold")
     for r in rows:
         detail = r["detail"]
         extra = ""
@@ -303,12 +336,19 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         text = " · ".join(x for x in (r["reason"], extra) if x)
-        table.add_row(str(r["seq"]), r["at"].replace("+00:00", "Z"), r["actor"], word(r["action"]),
-                      r["from"] or "", r["to"] or "", text)
+        if r["from"] and r["to"]:
+            phase = f"{r['from_title']} → {r['to_title']}"
+        else:
+            phase = r["to_title"] or ""
+        table.add_row(str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), phase, text)
     console.print(table)
 
 
 from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)
+from cli import timeline  # noqa: E402,F401  (registers `manyi timeline`)
 from cli import audit  # noqa: E402,F401  (registers `manyi audit`)
 from cli import ledger  # noqa: E402,F401  (rectify, inspect, score, rank, report)
+from cli import reminders  # noqa: E402,F401  (registers calendar, extend, remind, outbox, scheduler)
+from cli import operators  # noqa: E402,F401  (registers `manyi user`)
+from cli import backup  # noqa: E402,F401  (registers `manyi backup`)

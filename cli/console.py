@@ -35,6 +35,11 @@ class _LazyConsole:
 console: Console = _LazyConsole()  # type: ignore[assignment]
 
 
+def rich_console() -> Console:
+    """The real Console behind ``console``, for rich APIs that need the object itself."""
+    return console._get()  # type: ignore[attr-defined]
+
+
 def Table(*args: Any, **kwargs: Any) -> Any:  # noqa: N802  (stands in for the class)
     """``rich.table.Table``, imported when the first table is built."""
     from rich.table import Table as RichTable

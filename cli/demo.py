@@ -94,7 +94,8 @@ def demo(click_ctx: click.Context) -> None:
     run(_("1. Check the seed definition"), "definition", "check", "people-satisfied-unit")
     run(_("2. Start the campaign with its roster (a GBK CSV saved by Excel)"),
         "campaign", "start", "people-satisfied-unit", "--name", DEMO_CAMPAIGN,
-        "--start", start.isoformat(), "--offices", str(roster))
+        "--start", start.isoformat(), "--offices", str(roster),
+        "--set", "leading-group-email=duchashi@example.gov.cn")
     run(_("3. Where everyone stands"), "status")
     run(_("4. Nobody can leave mobilization before filing its opinion and study plan"),
         "advance", "--all")
@@ -114,7 +115,11 @@ def demo(click_ctx: click.Context) -> None:
     run(_("9. 市法制办公室 files its research report and moves to review"), "advance", "市法制办公室")
     run(_("10. The board now"), "status")
     run(_("11. Everything that happened to 秘书科, with actor and reason"), "history", "秘书科")
+    run(_("12. The reminder sweep: a digest per recipient for what is due or late (no SMTP set: outbox/)"),
+        "remind", "send")
+    run(_("13. What went out"), "outbox")
     console.print(Rule(style="cyan"))
+    say(_("Reminder mail was written as .eml files into {folder}.").format(folder=db_path.parent / "outbox"))
     say(_("The demo database is {db}. Keep exploring, for example:").format(db=db_path))
     say(f"  export MANYI_DB={db_path}")
     say("  manyi status")

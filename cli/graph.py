@@ -64,7 +64,10 @@ def definition_graph(file: str, fmt: str, output: Path | None, campaign: str | N
             raise ConfigError("--format", _(
                 "{fmt} needs the graphviz Python package (pip install 'manyi[graph]'); "
                 "or use --format mermaid").format(fmt=fmt)) from None
-        data = render_graphviz(diagram.graph_machine(d, "graphviz", counts, title), fmt)
+        from cli.progress import working
+
+        with working(_("Rendering the graph…")):
+            data = render_graphviz(diagram.graph_machine(d, "graphviz", counts, title), fmt)
     if output is not None:
         output.write_bytes(data)
         say(_("Wrote {path} ({n} bytes).").format(path=output, n=len(data)))

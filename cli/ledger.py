@@ -41,7 +41,8 @@ def rectify_add(office: str, text: str, source: str, due: str | None, campaign: 
         id=v.id, office=v.office, due=_(" (due {d})").format(d=v.due) if v.due else ""))
 
 
-@rectify.command("import", help=N_("Import items from a CSV (office,text,source,due; UTF-8 or GBK); all rows or none."))
+@rectify.command("import", help=N_(
+    "Import items from a CSV (office,text,source,due; UTF-8 or GBK); all rows or none."))
 @click.argument("file", type=FILE_PATH)
 @CAMPAIGN_OPT
 def rectify_import(file: Path, campaign: str | None) -> None:
@@ -189,7 +190,8 @@ def score_vote(office: str, group: str, vote: str, count: int, campaign: str | N
         n=count, vote=vote, office=office, group=group))
 
 
-@score.command("import", help=N_("Import scores/votes from CSV or .xlsx (office,group,scorer,score|vote[,count]); all rows or none."))
+@score.command("import", help=N_(
+    "Import scores/votes from CSV or .xlsx (office,group,scorer,score|vote[,count]); all rows or none."))
 @click.argument("file", type=FILE_PATH)
 @CAMPAIGN_OPT
 def score_import(file: Path, campaign: str | None) -> None:

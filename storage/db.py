@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -24,7 +25,7 @@ from workflow.errors import ConfigError, StorageError
 from workflow.i18n import _
 
 DEFAULT_DB = "manyi.db"
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0005"
 BUSY_TIMEOUT_MS = 15000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -150,7 +151,8 @@ class Database:
         )
 
     def _refuse_newer(self, rev: str | None) -> None:
-        if rev is not None and rev > SCHEMA_HEAD:
+        # "Newer" = a revision this code has no migration for (written by a later manyi).
+        if rev is not None and rev not in known_revisions():
             raise StorageError(
                 _(
                     "database schema {rev} is newer than this manyi ({head}); upgrade manyi first"
@@ -192,6 +194,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this code's migrations know."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    return frozenset(r.revision for r in script.walk_revisions())
 
 
 def _first_line(exc: DBAPIError) -> str:

@@ -123,3 +123,5 @@ class Event(SQLModel, table=True):
     prev_hash: str
     hash: str
 from storage import ledger_models  # noqa: E402,F401  (rectification ledger, inspections, scores)
+from storage import reminders_models  # noqa: E402,F401  (deadline, reminder, mail tables)
+from storage import operator_models  # noqa: E402,F401  (registers the operator table)

@@ -148,3 +148,15 @@ def execute(target: Target, sql: str, params: dict[str, Any] | None = None) -> l
             return [tuple(r) for r in result] if result.returns_rows else []
     finally:
         engine.dispose()
+
+
+def blob_root(target: Target) -> Path:
+    """Where manyi keeps the documents of this test database (beside a SQLite file, else
+    MANYI_BLOBS / MANYI_HOME as the ``db_path`` fixture set them)."""
+    from storage.db import Database
+
+    db = Database(str(target))
+    try:
+        return db.blob_root
+    finally:
+        db.dispose()

@@ -22,6 +22,7 @@ from storage.blobs import BlobStore
 from storage.models import Campaign
 from workflow.errors import AuditError, InputError
 from workflow.i18n import _
+from workflow.operators import authorize
 from workflow.usecases import Context
 
 EXPORT_FORMATS = ("jsonl", "csv")
@@ -51,6 +52,7 @@ def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = 
     blobs = BlobStore(ctx.db.blob_root)
     reports = []
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         for campaign in _campaigns(s, campaign_name):
             reports.append(_verify_one(s, campaign, blobs if documents else None))
     return reports
@@ -148,6 +150,7 @@ def export(ctx: Context, campaign_name: str | None, fmt: str, out: Path) -> list
     tmp = out.with_name(out.name + ".partial")
     try:
         with ctx.db.read() as s, tmp.open("w", encoding="utf-8", newline="") as f:
+            authorize(s, ctx, "read")
             campaigns = _campaigns(s, campaign_name)
             writer = _writer(f, fmt)
             for campaign in campaigns:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from functools import cached_property
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -124,6 +125,42 @@ class LeadingGroupSpec(_Spec):
     email: str | None = None
 
 
+class CalendarSpec(_Spec):
+    """Working days: a country's official calendar plus the campaign's own dates, which win."""
+
+    country: str = "CN"
+    holidays: tuple[date, ...] = ()
+    workdays: tuple[date, ...] = ()  # make-up working days (调休)
+
+
+class TemplatesSpec(_Spec):
+    """Mail templates (``str.format`` fields; see ``docs/reminders.md``)."""
+
+    subject: str | None = None
+    body: str | None = None
+    item: str | None = None
+
+
+class RemindersSpec(_Spec):
+    """When reminders go out, relative to each due date (whole days)."""
+
+    before: tuple[int, ...] = (7, 1)
+    on_due: bool = True
+    overdue_every: int = Field(default=2, ge=1)
+    escalate_after: int | None = Field(default=3, ge=1)
+    warning_days: int = Field(default=3, ge=0)
+    send_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    cc: tuple[str, ...] = ()  # campaign contacts copied on escalations
+    templates: TemplatesSpec = TemplatesSpec()
+
+    @field_validator("before")
+    @classmethod
+    def _before(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(v < 1 for v in value):
+            raise ValueError(_("days before must be at least 1"))
+        return tuple(sorted(set(value), reverse=True))
+
+
 class DefinitionSpec(_Spec):
     format: int = FORMAT_VERSION
     key: str
@@ -134,6 +171,8 @@ class DefinitionSpec(_Spec):
     phases: tuple[PhaseSpec, ...] = Field(min_length=1)
     final: FinalSpec = FinalSpec()
     scoring: ScoringSpec | None = None
+    calendar: CalendarSpec = CalendarSpec()
+    reminders: RemindersSpec = RemindersSpec()
 
     _k = field_validator("key")(_check_key)
 
@@ -225,7 +264,7 @@ class Definition:
             raise InputError(
                 _("parameter '{key}': '{raw}' is not a number").format(key=key, raw=raw)
             ) from None
-        if isinstance(spec.default, str) and (
+        if isinstance(spec.default, str) and spec.default and (
             DURATION_RE.match(spec.default) and not DURATION_RE.match(raw)
         ):
             raise InputError(
@@ -345,6 +384,15 @@ def _check_semantics(
 
     for key in spec.parameters:
         _check_param_key(key, fail)
+    _check_param_ref(spec, spec.leading_group.email, ("leading_group", "email"),
+                     "leading_group.email", fail)
+    try:
+        from workflow.workdays import WorkCalendar
+
+        WorkCalendar(spec.calendar.country).is_working_day(date(2000, 1, 3))
+    except NotImplementedError:
+        raise fail(("calendar", "country"), "calendar.country",
+                   _("unknown country code for the holiday calendar")) from None
 
     seen_phase: dict[str, int] = {}
     seen_req: dict[str, str] = {}

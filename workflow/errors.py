@@ -15,6 +15,7 @@ Hierarchy::
     ├── PermissionDenied              the operator's role does not allow the action
     ├── AuditError                    the audit chain or a filed document was tampered with
     ├── ConfigError                   a bad setting (MANYI_DB, MANYI_SMTP_URL, MANYI_NOW, ...)
+    │   └── DeliveryError             the mail server named by MANYI_SMTP_URL refused or is unreachable
     └── StorageError                  the database refused (schema too new, unreachable, ...)
 """
 
@@ -141,6 +142,18 @@ class ConfigError(CampaignError):
     def __init__(self, setting: str, problem: str):
         self.setting = setting
         super().__init__(f"{setting}: {problem}")
+
+
+class DeliveryError(ConfigError):
+    """A message could not be handed to the mail server; names the setting and the server."""
+
+    def __init__(self, setting: str, where: str, problem: str, *, unreachable: bool = False):
+        self.where = where
+        self.problem = problem
+        self.unreachable = unreachable
+        text = (_("cannot reach the mail server {where}: {problem}") if unreachable
+                else _("the mail server {where} refused: {problem}"))
+        super().__init__(setting, text.format(where=where, problem=problem))
 
 
 class StorageError(CampaignError):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import ledger_repo, repo
@@ -24,7 +24,8 @@ from storage.blobs import BlobStore
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign
 from workflow.errors import ConflictError, InputError
-from workflow.i18n import _
+from workflow.i18n import N_, _
+from workflow.operators import authorize
 from workflow.tabular import read_table
 from workflow.usecases import Context, parse_date
 
@@ -36,6 +37,10 @@ SOURCE_ALIASES = {
     "self": "self", "自查": "self", "自查自纠": "self",
 }
 KINDS = ("announced", "unannounced")
+# Words shown through _() at run time: marked here so the catalog carries them.
+LABELS = (N_("published"), N_("done"), N_("confirmed"), N_("returned"), N_("review"),
+          N_("evaluation"), N_("inspection"), N_("self"), N_("announced"), N_("unannounced"),
+          N_("reported done"), N_("rectification item"), N_("score"))
 ITEM_COLUMNS = {
     "office": ("科室", "名称", "科室名称", "name"),
     "text": ("整改内容", "整改事项", "内容", "item"),
@@ -126,6 +131,7 @@ def add_item(ctx: Context, campaign_name: str | None, office: str, text: str,
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
     with ctx.db.write() as s:
+        authorize(s, ctx, "publish-items")
         campaign = repo.find_campaign(s, campaign_name)
         section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
         [item_id] = ledger_repo.add_items(s, [_item_row(campaign, section.id, src, clean, due_date,  # type: ignore[arg-type]
@@ -142,6 +148,7 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
     with ctx.db.write() as s:
+        authorize(s, ctx, "publish-items")
         campaign = repo.find_campaign(s, campaign_name)
         sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
         parsed = []
@@ -177,6 +184,18 @@ def _transition(s: Session, item: RectificationItem, expected: str, values: dict
         .values(**values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        # Someone else changed it after we read it: name them (a fresh read, not our stale row).
+        by, at = s.execute(
+            select(RectificationItem.updated_by, RectificationItem.updated_at)
+            .where(RectificationItem.id == item.id)  # type: ignore[arg-type]
+        ).one()
+        raise ConflictError(_("item #{id}").format(id=item.id), by, at.isoformat(timespec="seconds"))
+
+
+def _already(item: RectificationItem, statuses: tuple[str, ...]) -> None:
+    """Inside the write transaction: an item that another operator has just moved on is a
+    conflict ("changed by NAME at TIME"), not a usage error."""
+    if item.status in statuses:
         raise ConflictError(_("item #{id}").format(id=item.id), item.updated_by,
                             item.updated_at.isoformat(timespec="seconds"))
 
@@ -193,13 +212,15 @@ def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: P
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
         campaign = repo.find_campaign(s, campaign_name)
-        item, _office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        item, owner = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        authorize(s, ctx, "report-rectification", owner)
         _require(item, ("published", "returned"), "reported done")
     blob = BlobStore(ctx.db.blob_root).put(evidence)
     now = ctx.now()
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        _already(item, ("done",))
         _require(item, ("published", "returned"), "reported done")
         _transition(s, item, item.status, {
             "status": "done", "evidence_sha256": blob.sha256, "evidence_filename": blob.filename,
@@ -229,8 +250,10 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
     with ctx.db.write() as s:
+        authorize(s, ctx, "confirm")
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        _already(item, ("confirmed", "returned"))
         _require(item, ("done",), "confirmed" if reason is None else "returned")
         values: dict[str, Any] = {"updated_at": now, "updated_by": ctx.actor}
         if reason is None:
@@ -251,6 +274,7 @@ def list_items(ctx: Context, campaign_name: str | None, office: str | None = Non
                open_only: bool = False) -> tuple[str, list[ItemView]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         sid = repo.find_section(s, campaign.id, office).id if office else None  # type: ignore[arg-type]
         today = today_of(campaign, ctx.now())
@@ -286,6 +310,7 @@ def record_inspection(
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
     with ctx.db.write() as s:
+        authorize(s, ctx, "inspect")
         campaign = repo.find_campaign(s, campaign_name)
         section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
         ins_ids: list[int] = []

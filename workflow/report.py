@@ -95,7 +95,8 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
 
     # Filings.
     rep.tables.append(ReportTable("filings", _("Filings"),
-                                  (_("Office"), _("Requirement"), _("Document"), _("sha256"), _("Filed at")), [
+                                  (_("Office"), _("Requirement"), _("Document"), _("sha256"),
+                                   _("Filed at")), [
         (office, pick(definition.requirement(f.requirement).title.as_dict()), f.filename,
          f.sha256[:16], f.at.strftime("%Y-%m-%d %H:%M"))
         for f, office in filings
@@ -109,14 +110,16 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         if v.late:
             c["late"] = c.get("late", 0) + 1
     rep.tables.append(ReportTable("rectification", _("Rectification by section"),
-                                  (_("Office"), _("Items"), _("Open"), _("Done"), _("Confirmed"), _("Late")), [
+                                  (_("Office"), _("Items"), _("Open"), _("Done"), _("Confirmed"),
+                                   _("Late")), [
         (o, sum(c.get(k, 0) for k in ("published", "returned", "done", "confirmed")),
          c.get("published", 0) + c.get("returned", 0), c.get("done", 0), c.get("confirmed", 0),
          c.get("late", 0))
         for o, c in per.items()
     ]))
     rep.tables.append(ReportTable("ledger", _("Rectification ledger"),
-                                  (_("#"), _("Office"), _("Source"), _("Item"), _("Due"), _("Status"), _("Late"), _("Evidence")), [
+                                  (_("#"), _("Office"), _("Source"), _("Item"), _("Due"),
+                                   _("Status"), _("Late"), _("Evidence")), [
         (v.id, v.office, _(v.source), v.text, v.due.isoformat() if v.due else "", _(v.status),
          _("yes") if v.late else "", v.evidence or "")
         for v in items

@@ -19,6 +19,7 @@ from storage.models import Campaign
 from workflow import scoring
 from workflow.errors import DuplicateError, InputError
 from workflow.i18n import _, pick
+from workflow.operators import authorize
 from workflow.tabular import Table, read_table, table_from_rows
 from workflow.usecases import Context, definition_of
 
@@ -86,7 +87,8 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
             raise InputError(where + _("group '{g}' takes scores, not votes").format(g=group))
         vote_key = VOTE_ALIASES.get(str(vote).strip().lower())
         if vote_key is None:
-            raise InputError(where + _("unknown vote '{v}'; use satisfied, basic, unsatisfied or unknown").format(v=vote))
+            raise InputError(where + _(
+                "unknown vote '{v}'; use satisfied, basic, unsatisfied or unknown").format(v=vote))
     try:
         n = int(count) if count not in (None, "") else 1
     except ValueError:
@@ -104,6 +106,7 @@ def _store(ctx: Context, campaign_name: str | None, build: Any) -> tuple[str, li
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
     with ctx.db.write() as s:
+        authorize(s, ctx, "score")
         campaign = repo.find_campaign(s, campaign_name)
         rules, _spec = rules_of(campaign)
         sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
@@ -226,6 +229,7 @@ def _entries(rows: list[tuple[Any, str]]) -> dict[str, list[scoring.Entry]]:
 def ranking(ctx: Context, campaign_name: str | None) -> RankResult:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         return ranking_in(s, campaign)
 
@@ -245,6 +249,7 @@ def ranking_in(s: Any, campaign: Campaign) -> RankResult:
 def explain(ctx: Context, campaign_name: str | None, office: str) -> tuple[RankResult, scoring.Ranked]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
         result = ranking_in(s, campaign)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from storage import ledger_repo, repo
@@ -26,6 +27,8 @@ from workflow.definition import Definition
 from workflow.errors import ConflictError, DuplicateError, InputError
 from workflow.i18n import _, pick
 from workflow.machine import Step, machine_for
+from workflow.operators import Mode, authorize
+from workflow.operators import mode as operator_mode
 from workflow.tabular import RosterEntry, check_email, read_roster
 
 
@@ -107,6 +110,7 @@ def start_campaign(
     ctx.db.ensure_ready(create=True)
     now = ctx.now()
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         if name in {c.name for c in repo.list_campaigns(s)}:
             raise DuplicateError("campaign", name)
         campaign = Campaign(
@@ -144,6 +148,7 @@ def _info(campaign: Campaign, definition: Definition, plan: schedule.Plan, n: in
 def list_campaigns(ctx: Context) -> list[CampaignInfo]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         out = []
         for c in repo.list_campaigns(s):
             d = definition_of(c)
@@ -189,6 +194,7 @@ def add_office(
     entry = RosterEntry(_check_name(name, _("office name")), check_email(email), head or None)
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         _add_entries(s, campaign, definition_of(campaign), [entry], ctx.now(), ctx.actor)
         return campaign.name
@@ -198,6 +204,7 @@ def import_offices(ctx: Context, campaign_name: str | None, path: Path) -> tuple
     entries = read_roster(path)
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         _add_entries(s, campaign, definition_of(campaign), entries, ctx.now(), ctx.actor)
         return campaign.name, len(entries)
@@ -206,6 +213,7 @@ def import_offices(ctx: Context, campaign_name: str | None, path: Path) -> tuple
 def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         return [
             {"office": r.office, "email": r.email, "head": r.head, "state": r.state}
@@ -229,6 +237,7 @@ class StatusRow:
     next_due: date | None
     next_due_requirement: str | None
     open_items: int = 0
+    light: str | None = None  # green / yellow / red: worst of the open requirements
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -236,6 +245,7 @@ class StatusRow:
             "blockers": list(self.blockers), "blocker_titles": list(self.blocker_titles),
             "next_due": self.next_due.isoformat() if self.next_due else None,
             "next_due_requirement": self.next_due_requirement, "open_items": self.open_items,
+            "light": self.light,
         }
 
 
@@ -244,6 +254,7 @@ class Status:
     campaign: CampaignInfo
     states: tuple[tuple[str, str], ...]  # (key, title) in order
     rows: list[StatusRow] = field(default_factory=list)
+    mode: Mode | None = None  # single-user, or who is acting in which role
 
 
 def _facts(counts: repo.FilingCounts, open_items: dict[int, int], section_id: int) -> SectionFacts:
@@ -254,6 +265,8 @@ def _facts(counts: repo.FilingCounts, open_items: dict[int, int], section_id: in
 def status(ctx: Context, campaign_name: str | None) -> Status:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
+        who = operator_mode(s, ctx)
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         params = json.loads(campaign.parameters)
@@ -263,37 +276,29 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         counts = repo.filing_counts(s, campaign.id)  # type: ignore[arg-type]
         open_items = ledger_repo.open_item_counts(s, campaign.id)  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
-        open_by_phase = {
-            p.key: sorted(
-                ((plan.due[r.key], r.key, definition.count_of(r, params))
-                 for r in p.requirements if r.filer == "section"),
-                key=lambda x: x[0],
-            )
-            for p in definition.spec.phases
-        }
-        # Sections with the same phase and filings have the same row; at 100,000
-        # sections there are only a handful of distinct ones.
-        seen: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Any, ...]] = {}
+        from workflow import deadlines, reminders
+
+        cd = reminders.CampaignDates(campaign, definition, params, plan, deadlines.due_dates(definition, plan))
+        lights = reminders.Lights(s, cd, deadlines.local_day(ctx.now(), campaign.timezone))
+        # Sections with the same phase, filings and extensions have the same row; at
+        # 100,000 sections there are only a handful of distinct ones.
+        seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         rows = []
         for section_id, office, state in records:
             filings = counts.by_section.get(section_id, {})
             items = open_items.get(section_id, 0)
-            key = (state, frozenset(filings.items()), items)
+            key = (state, frozenset(filings.items()), items, lights.extended(section_id))
             known = seen.get(key)
             if known is None:
                 unmet = machine.unmet(state, _facts(counts, open_items, section_id))
-                next_due, next_req = None, None
-                for due, req_key, need in open_by_phase.get(state, ()):
-                    if filings.get(req_key, 0) < need:
-                        next_due, next_req = due, req_key
-                        break
+                lit = lights.of(section_id, state, filings)
                 known = seen[key] = (
                     titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
-                    next_due, next_req,
+                    lit.next_due, lit.next_requirement, items, lit.light,
                 )
-            rows.append(StatusRow(office, state, *known, items))
+            rows.append(StatusRow(office, state, *known))
         info = _info(campaign, definition, plan, len(records))
-        return Status(info, tuple(titles.items()), rows)
+        return Status(info, tuple(titles.items()), rows, who)
 
 
 # -- filing ------------------------------------------------------------------
@@ -319,6 +324,7 @@ def file_document(
         definition = definition_of(campaign)
         req = definition.requirement(requirement)
         is_group = office in _leading_aliases(definition)
+        authorize(s, ctx, "file-group" if is_group else "file", None if is_group else office)
         if is_group and req.filer != "leading-group":
             raise InputError(_("'{r}' is filed by each office, not by the leading group").format(r=req.key))
         if not is_group:
@@ -341,6 +347,10 @@ def file_document(
         ))
         counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
         have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
+        if have >= definition.count_of(req, json.loads(campaign.parameters)):
+            from storage import reminders_repo
+
+            reminders_repo.close_deadline(s, campaign.id, sid, req.key)  # type: ignore[arg-type]
         label = section.name if section else definition.spec.leading_group.aliases[0]
         repo.append_events(s, campaign, [repo.NewEvent(
             "file", section_id=sid, office=label, reason=note,
@@ -360,6 +370,8 @@ class Outcome:
     unmet: tuple[tuple[str, str, str], ...]  # (key, title, detail)
     forced: bool
     final: bool = False
+    source_title: str = ""
+    dest_title: str = ""
 
     @property
     def blocked(self) -> bool:
@@ -399,6 +411,7 @@ def advance(
     if expect is not None and offices is None:
         raise InputError(_("--from needs office names, not --all"))
     with ctx.db.read() as s:
+        authorize(s, ctx, "read" if dry_run else "force-advance" if force else "advance")
         campaign = repo.find_campaign(s, campaign_name)
         if offices is None:
             seen = repo.versions(s, campaign.id)  # type: ignore[arg-type]
@@ -418,6 +431,7 @@ def advance(
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         machine = machine_for(definition)
+        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         records = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
         if offices is None:
             records = [r for r in records if r.state != machine.final and r.record_id in seen]
@@ -436,7 +450,8 @@ def advance(
             if seen.get(rec.record_id) != rec.version:
                 raise ConflictError(rec.office, rec.updated_by, rec.updated_at.isoformat(timespec="seconds"))
             if rec.state == machine.final:
-                outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True))
+                outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True,
+                                        source_title=titles[rec.state]))
                 continue
             items = open_items.get(rec.section_id, 0)
             key = (rec.state, frozenset(counts.by_section.get(rec.section_id, {}).items()), items)
@@ -447,7 +462,9 @@ def advance(
                 )
                 known = decided[key] = (first, tuple((u.key, u.title, u.detail) for u in first.unmet))
             step, unmet = known
-            outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced))
+            outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced,
+                                    source_title=titles[rec.state],
+                                    dest_title=titles[step.dest] if step.dest else ""))
             if step.dest is None:
                 continue
             changes.append(repo.StateChange(rec.record_id, rec.office, rec.version, step.dest))
@@ -467,18 +484,24 @@ def advance(
 def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[str, Any]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         if office in _leading_aliases(definition):
             sid = None
         else:
             sid = repo.find_section(s, campaign.id, office).id  # type: ignore[arg-type]
+        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
+        zone = ZoneInfo(campaign.timezone)
         out = []
         for e in repo.history(s, campaign.id, sid):  # type: ignore[arg-type]
             detail = repo.detail_of(e)
             out.append({
-                "seq": e.seq, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
+                "seq": e.seq, "at": e.at.isoformat(timespec="seconds"),
+                "at_local": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "actor": e.actor,
                 "action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
+                "from_title": titles.get(e.from_state or "", e.from_state),
+                "to_title": titles.get(e.to_state or "", e.to_state),
                 # PostgreSQL: the database login that wrote the event, beside the --as name.
                 "db_user": detail.pop("db_user", None), "detail": detail,
             })

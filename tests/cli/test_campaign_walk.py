@@ -27,12 +27,12 @@ def test_seed_campaign_end_to_end(started: Run, tmp_path: Path) -> None:
     for row in st.values():
         assert row["state"] == "mobilization"
         assert row["blockers"] == ["implementation-opinion", "study-plan"]
-        assert row["next_due"] == "2026-03-21"
+        assert row["next_due"] == "2026-03-23"  # Saturday 03-21 moves to Monday
 
     # Advancing everyone now moves nobody and exits 3, naming what is missing.
     result = run("advance", "--all")
     assert result.exit_code == 3
-    assert "市法制办公室: blocked in mobilization, missing implementation-opinion (Implementation opinion); study-plan (Study plan)" in result.stdout
+    assert "市法制办公室: blocked in Study & mobilization, missing implementation-opinion (Implementation opinion); study-plan (Study plan)" in result.stdout
     assert result.stdout.strip().endswith("0 advanced, 6 blocked.")
 
     # The leading group files its work plan (a campaign-level filing).
@@ -126,7 +126,7 @@ def test_dry_run_changes_nothing(started: Run, tmp_path: Path, db_path: Path) ->
     before = dump(db_path)
     result = started("advance", "--all", "--dry-run")
     assert result.exit_code == 3
-    assert "[dry run] 信息科: mobilization → implementation" in result.stdout
+    assert "[dry run] 信息科: Study & mobilization → Organization & implementation" in result.stdout
     assert dump(db_path) == before
 
 

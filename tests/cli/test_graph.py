@@ -25,7 +25,7 @@ stateDiagram-v2
   classDef s_shade2 fill:#c6dbef,color:black
   classDef s_shade3 fill:#9ecae1,color:black
   classDef s_shade4 fill:#6baed6,color:black
-  
+<blank>
   state "Study & mobilization" as mobilization
   class mobilization s_default
   state "Organization & implementation" as implementation
@@ -36,14 +36,14 @@ stateDiagram-v2
   class summary s_default
   state "Completed" as completed
   class completed s_default
-  
+<blank>
   mobilization --> implementation: advance [implementation-opinion & study-plan] | force + reason
   implementation --> review: advance [research-report] | force + reason
   review --> summary: advance [rectification-report & rectification-confirmed] | force + reason
   summary --> completed: advance [summary-report] | force + reason
   [*] --> mobilization
   completed --> [*]
-"""
+""".replace("<blank>", "  ")
 
 
 def test_mermaid_of_the_seed_definition(run: Run) -> None:
@@ -67,7 +67,8 @@ def test_campaign_colours_phases_by_section_count(started: Run, tmp_path: Path) 
 def test_mermaid_in_chinese(run: Run) -> None:
     out = run("--lang", "zh", "definition", "graph", "people-satisfied-unit").stdout
     assert '  state "学习动员阶段" as mobilization\n' in out
-    assert "  mobilization --> implementation: 推进 [implementation-opinion & study-plan] | 强制推进(须说明理由)\n" in out
+    assert ("  mobilization --> implementation: 推进 [implementation-opinion & study-plan] | "
+            "强制推进(须说明理由)\n") in out
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) is not installed")

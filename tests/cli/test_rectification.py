@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import blob_root
 from tests.conftest import Run, doc, dump
 
 OFFICE = "市法制办公室"
@@ -41,7 +42,7 @@ def assert_refused(run: Run, db_path: Path, args: list[str], message: str) -> No
     assert dump(db_path) == before
 
 
-def test_review_waits_for_every_item_confirmed(started: Run, tmp_path: Path, db_path: object) -> None:
+def test_review_waits_for_every_item_confirmed(started: Run, db_path: Path, tmp_path: Path) -> None:
     run = started
     # An item published while the section is still mobilizing (边评边改) already counts.
     assert ok(run, "rectify", "add", OFFICE, "窗口服务不规范", "--source", "self",
@@ -55,7 +56,7 @@ def test_review_waits_for_every_item_confirmed(started: Run, tmp_path: Path, db_
 
     result = run("advance", OFFICE)
     assert result.exit_code == 3
-    assert (f"{OFFICE}: blocked in review, missing rectification-items "
+    assert (f"{OFFICE}: blocked in Review & rectification, missing rectification-items "
             "(all rectification items confirmed, 2 open)") in result.stdout
 
     # Reported done is not enough: the supervision office must confirm.
@@ -82,7 +83,7 @@ def test_review_waits_for_every_item_confirmed(started: Run, tmp_path: Path, db_
     ok(run, "rectify", "done", "2", "--evidence", doc(tmp_path, "photo.txt", "照片"))
     ok(run, "rectify", "confirm", "2")
     assert status_row(run, OFFICE)["blockers"] == []
-    assert ok(run, "advance", OFFICE) == f"{OFFICE}: review → summary\n1 advanced, 0 blocked.\n"
+    assert ok(run, "advance", OFFICE) == f"{OFFICE}: Review & rectification → Summary & improvement\n1 advanced, 0 blocked.\n"
 
     # The history keeps every step; the evidence is bound into the chain by its sha256.
     hist = json.loads(ok(run, "history", OFFICE, "--json"))
@@ -92,11 +93,7 @@ def test_review_waits_for_every_item_confirmed(started: Run, tmp_path: Path, db_
     done = next(h for h in hist if h["action"] == "rectify-done")
     assert done["detail"]["sha256"] == sha and done["detail"]["filename"] == "整改佐证.pdf"
     assert next(h for h in hist if h["action"] == "rectify-return")["reason"] == "缺少公示照片"
-    from storage.db import Database
-
-    db = Database(str(db_path))  # the blob store lives where the backend keeps it
-    stored = db.blob_root / sha[:2] / sha
-    db.dispose()
+    stored = blob_root(db_path) / sha[:2] / sha
     assert stored.read_bytes() == evidence.read_bytes()
 
 

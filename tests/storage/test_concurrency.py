@@ -82,7 +82,7 @@ def test_racing_advances_land_once(started: Run, db_path: Target, tmp_path: Path
     winners = [r for r in results if r.returncode == 0]
     losers = [r for r in results if r.returncode != 0]
     assert len(winners) == 1, [(r.returncode, r.stdout, r.stderr) for r in results]
-    assert winners[0].stdout == "秘书科: mobilization → implementation\n1 advanced, 0 blocked.\n"
+    assert winners[0].stdout == "秘书科: Study & mobilization → Organization & implementation\n1 advanced, 0 blocked.\n"
     winner = winners[0].args[winners[0].args.index("--as") + 1]
     for r in losers:
         assert r.returncode == 1 and r.stdout == ""
@@ -141,4 +141,31 @@ def test_racing_campaign_wide_advance_and_single(started: Run, db_path: Target, 
     assert all(r.returncode in (0, 1, 3) for r in results), [r.stderr for r in results]
     moved = sorted(office for _s, _a, office in events(db_path, "advance"))
     assert moved == ["信息科", "秘书科"]  # each moved exactly once, whoever won
+    assert_chain_verifies(started)
+
+
+def test_racing_confirmations_land_once(started: Run, db_path: Target, tmp_path: Path) -> None:
+    assert started("rectify", "add", "秘书科", "窗口服务态度").exit_code == 0
+    assert started("rectify", "done", "1", "--evidence", doc(tmp_path, "e.txt", "佐证")).exit_code == 0
+    results = race(db_path, tmp_path, [["--as", f"clerk{i}", "rectify", "confirm", "1"] for i in range(N)])
+    winners = [r for r in results if r.returncode == 0]
+    assert len(winners) == 1, [(r.returncode, r.stderr) for r in results]
+    winner = winners[0].args[winners[0].args.index("--as") + 1]
+    for r in results:
+        if r.returncode != 0:
+            assert r.returncode == 1
+            assert re.match(rf"^Error: item #1 was changed by {winner} at [\dT:+-]+; re-check and retry$",
+                            r.stderr.strip()), r.stderr
+    assert [a for _s, a, _o in events(db_path, "rectify-confirm")] == [winner]
+    assert_chain_verifies(started)
+
+
+def test_racing_done_reports_land_once(started: Run, db_path: Target, tmp_path: Path) -> None:
+    assert started("rectify", "add", "秘书科", "窗口服务态度").exit_code == 0
+    paths = [doc(tmp_path, f"e{i}.txt", f"佐证 {i}") for i in range(N)]
+    results = race(db_path, tmp_path, [
+        ["--as", f"clerk{i}", "rectify", "done", "1", "--evidence", paths[i]] for i in range(N)
+    ])
+    assert sorted(r.returncode for r in results) == [0] + [1] * (N - 1), [r.stderr for r in results]
+    assert len(events(db_path, "rectify-done")) == 1
     assert_chain_verifies(started)

@@ -1,0 +1,22 @@
+"""``manyi backup``: a consistent copy of a SQLite database and its documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.commands import FILE_PATH, _ctx
+from cli.console import say
+from cli.main import cli
+from workflow.i18n import N_, _
+
+
+@cli.command("backup", help=N_("Copy a SQLite database and its documents (to FILE.blobs) while others keep working."))
+@click.argument("file", type=FILE_PATH)
+def backup_cmd(file: Path) -> None:
+    from workflow.backup import backup
+
+    result = backup(_ctx(), file)
+    say(_("Backed up to {path} ({pages} pages) and {blobs}/ ({n} documents copied).").format(
+        path=result.path, pages=result.pages, blobs=result.blob_root, n=result.blobs_copied))

@@ -1,0 +1,170 @@
+"""Generate ``docs/cli.md`` (English) and ``docs/cli.zh.md`` from the commands' ``--help``.
+
+``python -m cli.docgen`` rewrites both files; ``tests/test_docs.py`` fails when they
+are stale, so a changed option or help text cannot ship with old documentation.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"en": ROOT / "docs" / "cli.md", "zh": ROOT / "docs" / "cli.zh.md"}
+WIDTH = 100
+
+INTRO = {
+    "en": """\
+# manyi command reference
+
+Generated from `manyi --help` by `python -m cli.docgen`; do not edit by hand
+(`tests/test_docs.py` checks it is current). 中文版: [cli.zh.md](cli.zh.md).
+
+## Exit codes
+
+| code | meaning |
+|---|---|
+| 0 | success |
+| 1 | a one-line error on stderr (`Error: …` / `错误:…`); nothing was stored |
+| 2 | usage error (unknown option, missing argument), reported by click |
+| 3 | `advance`: at least one named office stayed blocked |
+
+## JSON output
+
+Every reading command takes `--json` and prints UTF-8 JSON on stdout. These keys are
+stable: later versions may add keys, never rename or remove them. Dates are
+`YYYY-MM-DD`; times ISO 8601 in UTC.
+
+| command | JSON |
+|---|---|
+| `campaign list` | list of `{name, definition, title, start, end, timezone, status, offices, parameters}` |
+| `office list` | list of `{office, email, head, state}` |
+| `status` | list of `{office, state, state_title, blockers, blocker_titles, next_due, next_due_requirement}` (`blockers`: unmet requirement keys) |
+| `history` | list, oldest first, of `{seq, at, actor, action, from, to, reason, detail}` |
+| `advance` | list of `{office, from, to, moved, forced, blockers, final}` |
+| `timeline` | `{campaign, start, end, today, completed, phases: [{key, title, start, end, sections, due: [{requirement, title, due, filer, exit}]}]}` |
+| `definition check` | `{key, title, source, timezone, phases: [{key, title, requirements: [{key, title, filer, count, due, exit}]}], parameters: {key: {title, default}}}` |
+
+Lists can be narrowed: `status --office NAME --phase KEY --light COLOUR` (each repeatable).
+
+## Shell completion
+
+bash: `eval "$(_MANYI_COMPLETE=bash_source manyi)"` (in `~/.bashrc`);
+zsh: `eval "$(_MANYI_COMPLETE=zsh_source manyi)"` (in `~/.zshrc`).
+Office names, requirement keys, phase keys and campaign names complete from the database
+named by `--db`/`MANYI_DB`.
+
+## Commands
+""",
+    "zh": """\
+# manyi 命令参考
+
+由 `python -m cli.docgen` 根据 `manyi --help` 生成，请勿手工修改（`tests/test_docs.py` 检查其是否最新）。
+English: [cli.md](cli.md)。退出码、JSON 键名与命令补全见英文版。
+
+## 命令
+""",
+}
+
+
+def commands(cmd: click.Command, path: tuple[str, ...] = ("manyi",)) -> Iterator[tuple[str, ...]]:
+    yield path
+    if isinstance(cmd, click.Group):
+        for name in sorted(cmd.commands):
+            yield from commands(cmd.commands[name], (*path, name))
+
+
+def render(lang: str) -> str:
+    from cli.main import cli
+    from workflow.i18n import set_language
+
+    runner = CliRunner()
+    parts = [INTRO[lang]]
+    try:
+        for path in commands(cli):
+            result = runner.invoke(cli, ["--lang", lang, *path[1:], "--help"], prog_name="manyi",
+                                   terminal_width=WIDTH, max_content_width=WIDTH)
+            if result.exit_code != 0:
+                raise RuntimeError(f"{' '.join(path)} --help failed: {result.output}")
+            level = "#" * min(len(path) + 1, 4)
+            parts.append(f"\n{level} `{' '.join(path)}`\n\n```\n{result.stdout.rstrip()}\n```\n")
+    finally:
+        set_language("en")
+    return "".join(parts)
+
+
+SHOTS = [  # (file, title, language, command): screenshots of real runs on a demo database
+    ("status.svg", "manyi status", "en", ["status"]),
+    ("status.zh.svg", "manyi status", "zh", ["status"]),
+    ("timeline.svg", "manyi timeline", "en", ["timeline"]),
+    ("advance.zh.svg", "manyi advance --all --dry-run", "zh", ["advance", "--all", "--dry-run"]),
+]
+
+
+def _fix_wide_text(svg: str) -> str:
+    """Give each text run the width of its terminal cells (CJK characters take two).
+
+    rich (15.0) positions runs by cell width but sets ``textLength`` from the number of
+    characters, which squeezes Chinese text to half its width; recompute it.
+    """
+    import html
+    import re
+
+    from rich.cells import cell_len
+
+    def fix(m: re.Match[str]) -> str:
+        prefix, length, rest, content = m.groups()
+        text = html.unescape(content)
+        if not text or cell_len(text) == len(text):
+            return m.group(0)
+        new = round(float(length) / len(text) * cell_len(text), 1)
+        return f'{prefix}textLength="{new:g}"{rest}{content}</text>'
+
+    return re.sub(r'(<text [^>]*?)textLength="([\d.]+)"([^>]*>)([^<]*)</text>', fix, svg)
+
+
+def screenshots(now: str = "2026-03-26T10:00") -> None:
+    """Run the demo into a scratch folder, then save each SHOTS command's output as SVG."""
+    import os
+    import tempfile
+
+    from cli.console import console
+    from cli.main import cli
+
+    os.environ["MANYI_NOW"] = now
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "manyi-demo.db")
+        cli.main(["--db", db, "--as", "督查室", "--lang", "zh", "demo"], prog_name="manyi",
+                 standalone_mode=False)
+        console.width = WIDTH
+        for name, title, lang, args in SHOTS:
+            console.record = True
+            console.export_text(clear=True)
+            try:
+                cli.main(["--db", db, "--lang", lang, *args], prog_name="manyi",
+                         standalone_mode=False)
+            except SystemExit:
+                pass
+            svg = _fix_wide_text(console.export_svg(title=title))
+            (ROOT / "docs" / name).write_text(svg, encoding="utf-8")
+            console.record = False
+            print(f"wrote docs/{name}")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["screenshots"]:
+        screenshots()
+        return 0
+    for lang, target in TARGETS.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render(lang), encoding="utf-8")
+        print(f"wrote {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

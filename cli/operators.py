@@ -1,0 +1,50 @@
+"""``manyi user``: configure operators and their roles."""
+
+from __future__ import annotations
+
+import click
+
+from cli.commands import JSON_OPT, _ctx
+from cli.console import Table, console, print_json, say
+from cli.main import cli, option
+from workflow.i18n import N_, _
+from workflow.permissions import ROLES
+
+
+@cli.group(help=N_("Operators and their roles (none configured: single-user mode)."))
+def user() -> None:
+    pass
+
+
+@user.command("add", help=N_("Add an operator: supervisor (everything), clerk (files for one office), "
+                             "leader (advances, forces, confirms) or observer (reads)."))
+@click.argument("name")
+@option("--role", required=True, type=click.Choice(ROLES), help=N_("The operator's role."))
+@option("--office", metavar="OFFICE", help=N_("A clerk's own office."))
+def user_add(name: str, role: str, office: str | None) -> None:
+    from workflow import operators
+
+    row = operators.add_user(_ctx(), name, role, office)
+    if row.office:
+        say(_("Added operator '{name}' as {role} of {office}.").format(
+            name=row.name, role=row.role, office=row.office))
+    else:
+        say(_("Added operator '{name}' as {role}.").format(name=row.name, role=row.role))
+
+
+@user.command("list", help=N_("List the operators."))
+@JSON_OPT
+def user_list(as_json: bool) -> None:
+    from workflow import operators
+
+    rows = operators.list_users(_ctx())
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        say(_("No operators configured: single-user mode (everyone may do everything)."))
+        return
+    table = Table(_("Operator"), _("Role"), _("Office"), _("Added"), _("By"))
+    for r in rows:
+        table.add_row(r["name"], r["role"], r["office"] or "", r["added"], r["added_by"])
+    console.print(table)

@@ -1,0 +1,176 @@
+"""Deadlines and reminders: ``calendar``, ``extend``, ``remind``, ``outbox``, ``scheduler``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
+from cli.console import Table, console, print_json, say
+from cli.main import cli, option
+from workflow.i18n import N_, _
+
+
+@cli.command(help=N_("Resolved phase ends and due dates on working days; estimates marked."))
+@CAMPAIGN_OPT
+@JSON_OPT
+def calendar(campaign: str | None, as_json: bool) -> None:
+    from workflow import reminders
+
+    name, rows = reminders.calendar(_ctx(), campaign)
+    if as_json:
+        print_json([{"phase": r.phase, "requirement": r.requirement, "title": r.title,
+                     "planned": r.planned.isoformat(), "due": r.due.isoformat(),
+                     "moved": r.due != r.planned, "estimate": r.estimate} for r in rows])
+        return
+    say(_("Campaign '{name}': due dates move off weekends and holidays to the next working day.").format(
+        name=name))
+    table = Table(_("Phase"), _("Requirement"), _("Planned"), _("Due"), _("Note"))
+    for r in rows:
+        note = []
+        if r.due != r.planned:
+            note.append(_("moved"))
+        if r.estimate:
+            note.append(_("estimate: no official holiday notice for that year yet"))
+        what = f"{r.requirement}\n{r.title}" if r.requirement else _("(phase ends) {t}").format(t=r.title)
+        table.add_row(r.phase if r.requirement is None else "", what, r.planned.isoformat(),
+                      r.due.isoformat() + (" *" if r.estimate else ""), "; ".join(note))
+    console.print(table)
+
+
+@cli.command(help=N_("Extend one office's deadline for a requirement (延期); the original date is kept."))
+@click.argument("office")
+@click.argument("requirement")
+@option("--to", "to", required=True, metavar="YYYY-MM-DD", help=N_("The new due date."))
+@option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
+@CAMPAIGN_OPT
+def extend(office: str, requirement: str, to: str, reason: str, campaign: str | None) -> None:
+    from workflow import reminders
+
+    e = reminders.extend(_ctx(), campaign, office, requirement, to, reason)
+    say(_("Extended {office} '{r}' from {prev} to {due} (originally {orig}).").format(
+        office=e.office, r=e.requirement, prev=e.previous, due=e.due, orig=e.original))
+
+
+# -- remind ------------------------------------------------------------------
+@cli.group(help=N_("Reminder sweeps by hand (for cron, or to rehearse with MANYI_NOW)."))
+def remind() -> None:
+    pass
+
+
+def _parse_at(raw: str | None):  # type: ignore[no-untyped-def]
+    if raw is None:
+        return None
+    from cli.main import parse_now
+    from workflow.errors import ConfigError, InputError
+
+    try:
+        return parse_now(raw)
+    except ConfigError:
+        raise InputError(_("--at: '{v}' is not an ISO 8601 date or time").format(v=raw)) from None
+
+
+@remind.command("preview", help=N_("Show what a sweep would send and to whom; send nothing."))
+@option("--at", "at", metavar="DATETIME", help=N_("Pretend the sweep runs at this time (ISO 8601)."))
+@JSON_OPT
+def remind_preview(at: str | None, as_json: bool) -> None:
+    from workflow import reminders
+
+    result = reminders.sweep(_ctx(), preview=True, at=_parse_at(at))
+    if as_json:
+        print_json([{"campaign": m.campaign, "to": m.recipient, "subject": m.subject,
+                     "items": [{"office": i.office, "requirement": i.requirement, "due": i.due.isoformat(),
+                                "days_late": i.days_late, "escalated": i.escalated} for i in m.items]}
+                    for m in result.mails])
+        return
+    if not result.mails:
+        say(_("Nothing due at {at}.").format(at=result.at.isoformat(timespec="minutes")))
+        return
+    table = Table(_("To"), _("Subject"), _("Items"))
+    for m in result.mails:
+        table.add_row(m.recipient, m.subject, "\n".join(
+            f"{i.office} {i.requirement} {i.due} ({i.when})" for i in m.items))
+    console.print(table)
+
+
+def _report(result) -> None:  # type: ignore[no-untyped-def]
+    say(_("Sweep at {at}: {r} new reminders, {m} messages, {sent} sent, {failed} failed.").format(
+        at=result.at.isoformat(timespec="minutes"), r=result.reminders, m=len(result.mails),
+        sent=result.sent, failed=result.failed))
+
+
+@remind.command("send", help=N_("Run one sweep now: send every reminder that is due."))
+def remind_send() -> None:
+    from workflow import reminders
+
+    result = reminders.sweep(_ctx())
+    _report(result)
+    if result.unreachable is not None:
+        raise result.unreachable
+
+
+# -- outbox ------------------------------------------------------------------
+@cli.group(invoke_without_command=True, help=N_("Outgoing reminder mail: pending, sent, failed."))
+@option("--status", "statuses", multiple=True,
+        type=click.Choice(["pending", "sending", "sent", "failed", "cancelled"]),
+        help=N_("Only messages with this status; repeatable."))
+@JSON_OPT
+@click.pass_context
+def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -> None:
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from workflow import reminders
+
+    rows = reminders.outbox(_ctx(), list(statuses) or None)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(_("#"), _("Status"), _("To"), _("Subject"), _("Tries"), _("Last error"))
+    for r in rows:
+        table.add_row(str(r["id"]), r["status"], r["to"], r["subject"], str(r["attempts"]),
+                      r["last_error"] or "")
+    console.print(table)
+
+
+@outbox.command("retry", help=N_("Retry every failed message now."))
+def outbox_retry() -> None:
+    from workflow import reminders
+
+    result = reminders.retry(_ctx())
+    say(_("Retried: {sent} sent, {failed} failed.").format(sent=result.sent, failed=result.failed))
+    if result.unreachable is not None:
+        raise result.unreachable
+
+
+# -- scheduler ---------------------------------------------------------------
+@cli.group(help=N_("The long-running reminder scheduler."))
+def scheduler() -> None:
+    pass
+
+
+@scheduler.command("run", help=N_("Sweep at an interval and at each phase end until SIGTERM/SIGINT."))
+@option("--interval", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+        help=N_("Seconds between sweeps."))
+def scheduler_run(interval: float) -> None:
+    from workflow import apscheduler_runner
+    from workflow.mailserver import transport_from_env
+
+    ctx = _ctx()
+    ctx.db.ensure_ready(create=False)
+    transport_from_env(ctx.db.outbox)  # a bad MANYI_SMTP_URL stops it before it starts
+
+    def log(line: str) -> None:
+        say(line)
+        sys.stdout.flush()
+
+    def report(result) -> None:  # type: ignore[no-untyped-def]
+        _report(result)
+        for err in dict.fromkeys(result.errors):
+            say(_("  failed: {e}").format(e=err))
+        sys.stdout.flush()
+
+    say(_("Scheduler started: sweeping every {n} s; stop with Ctrl-C or SIGTERM.").format(n=interval))
+    sys.stdout.flush()
+    apscheduler_runner.run(ctx, interval, log, report)
+    say(_("Scheduler stopped."))

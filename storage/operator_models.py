@@ -1,0 +1,23 @@
+"""Operators: who may do what (see workflow/permissions.py for the policy)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from storage.models import UTCDateTime
+
+
+class Operator(SQLModel, table=True):
+    """A configured operator. No rows at all means single-user mode."""
+
+    __tablename__ = "operator"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: str  # supervisor | clerk | leader | observer
+    office: str | None = None  # a clerk's own office
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_by: str

@@ -1,0 +1,167 @@
+"""Queries over the deadline, reminder and mail tables, shaped for bulk sweeps.
+
+Every sweep query starts from an index: ``deadline.next_at``, ``reminder.status``,
+``mail(status, next_attempt_at)``; a sweep with nothing due reads no section rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import Campaign, Filing, Record, Section
+from storage.reminders_models import Deadline, DeadlinePlan, Extension, Mail, Reminder
+
+
+def deadline_key(campaign_id: int, section_id: int | None, requirement: str) -> str:
+    return f"{campaign_id}:{section_id if section_id is not None else 'lg'}:{requirement}"
+
+
+def _is_pg(s: Session) -> bool:
+    return s.get_bind().dialect.name != "sqlite"
+
+
+def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows whose unique key is new; return how many were inserted."""
+    if not rows:
+        return 0
+    ins = (pg_insert if _is_pg(s) else sqlite_insert)(table).on_conflict_do_nothing()
+    total = 0
+    for row in rows:  # rowcount per statement is portable; batches are small
+        total += s.execute(ins.values(**row)).rowcount  # type: ignore[attr-defined]
+    return total
+
+
+# -- planning ----------------------------------------------------------------
+def planned_through(s: Session, campaign_id: int) -> int | None:
+    return s.scalar(select(DeadlinePlan.through_section_id).where(DeadlinePlan.campaign_id == campaign_id))
+
+
+def max_section_id(s: Session, campaign_id: int) -> int:
+    return s.scalar(select(func.max(Section.id)).where(Section.campaign_id == campaign_id)) or 0
+
+
+def new_section_ids(s: Session, campaign_id: int, after: int) -> list[int]:
+    q = select(Section.id).where(Section.campaign_id == campaign_id, Section.id > after).order_by(Section.id)
+    return list(s.scalars(q))
+
+
+def set_planned_through(s: Session, campaign_id: int, through: int, first: bool) -> None:
+    if first:
+        s.execute(insert(DeadlinePlan).values(campaign_id=campaign_id, through_section_id=through))
+    else:
+        s.execute(update(DeadlinePlan).where(DeadlinePlan.campaign_id == campaign_id)
+                  .values(through_section_id=through))
+
+
+def add_deadlines(s: Session, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), 1000):
+        s.execute(insert(Deadline), rows[i:i + 1000])
+
+
+# -- sweeping ----------------------------------------------------------------
+def due_deadlines(s: Session, now: datetime, limit: int) -> list[Deadline]:
+    q = select(Deadline).where(Deadline.next_at <= now).order_by(Deadline.next_at).limit(limit)  # type: ignore[operator,arg-type]
+    if _is_pg(s):
+        q = q.with_for_update(skip_locked=True)
+    return list(s.scalars(q))
+
+
+def section_info(s: Session, ids: Iterable[int]) -> dict[int, tuple[str, str | None, str | None, str]]:
+    """section id -> (name, email, head, state)."""
+    out = {}
+    wanted = sorted(set(ids))
+    for i in range(0, len(wanted), 500):
+        q = (select(Section.id, Section.name, Section.email, Section.head, Record.state)
+             .join(Record, Record.section_id == Section.id)  # type: ignore[arg-type]
+             .where(Section.id.in_(wanted[i:i + 500])))  # type: ignore[union-attr]
+        out.update({sid: (n, e, h, st) for sid, n, e, h, st in s.execute(q)})
+    return out
+
+
+def filed_counts(s: Session, campaign_id: int, section_ids: Sequence[int | None],
+                 requirements: Sequence[str]) -> dict[tuple[int | None, str], int]:
+    q = (select(Filing.section_id, Filing.requirement, func.count())
+         .where(Filing.campaign_id == campaign_id, Filing.requirement.in_(set(requirements)))  # type: ignore[attr-defined]
+         .group_by(Filing.section_id, Filing.requirement))
+    real = [x for x in set(section_ids) if x is not None]
+    if len(real) <= 500:
+        cond = Filing.section_id.in_(real)  # type: ignore[union-attr]
+        if None in section_ids:
+            cond = cond | Filing.section_id.is_(None)  # type: ignore[union-attr]
+        q = q.where(cond)
+    return {(sid, req): n for sid, req, n in s.execute(q)}
+
+
+def pending_reminders(s: Session) -> list[Reminder]:
+    return list(s.scalars(select(Reminder).where(Reminder.status == "pending").order_by(Reminder.id)))  # type: ignore[arg-type]
+
+
+def close_deadline(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> None:
+    """Filed: no more reminders for it; the ones not yet mailed are cancelled."""
+    s.execute(update(Deadline).where(Deadline.key == deadline_key(campaign_id, section_id, requirement))
+              .values(next_at=None))
+    cancel_reminders(s, campaign_id, section_id, requirement)
+
+
+def cancel_reminders(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> None:
+    cond = Reminder.section_id.is_(None) if section_id is None else Reminder.section_id == section_id  # type: ignore[union-attr]
+    s.execute(update(Reminder).where(
+        Reminder.campaign_id == campaign_id, cond, Reminder.requirement == requirement,
+        Reminder.status.in_(("pending", "queued")),  # type: ignore[attr-defined]
+    ).values(status="cancelled"))
+
+
+# -- extensions --------------------------------------------------------------
+def extensions(s: Session, campaign_id: int) -> dict[tuple[int, str], Extension]:
+    """The latest extension of each (section, requirement)."""
+    q = select(Extension).where(Extension.campaign_id == campaign_id).order_by(Extension.id)  # type: ignore[arg-type]
+    return {(e.section_id, e.requirement): e for e in s.scalars(q)}
+
+
+def find_deadline(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> Deadline | None:
+    key = deadline_key(campaign_id, section_id, requirement)
+    return s.scalars(select(Deadline).where(Deadline.key == key)).first()
+
+
+# -- mail --------------------------------------------------------------------
+def mails_to_send(s: Session, now: datetime, limit: int) -> list[Mail]:
+    q = (select(Mail).where(Mail.status.in_(("pending", "failed")), Mail.next_attempt_at <= now)  # type: ignore[attr-defined,operator]
+         .order_by(Mail.id).limit(limit))  # type: ignore[arg-type]
+    if _is_pg(s):
+        q = q.with_for_update(skip_locked=True)
+    return list(s.scalars(q))
+
+
+def claimed_mails(s: Session) -> list[Mail]:
+    return list(s.scalars(select(Mail).where(Mail.status == "sending")))
+
+
+def reminder_statuses(s: Session, ids: Sequence[int]) -> list[str]:
+    return list(s.scalars(select(Reminder.status).where(Reminder.id.in_(ids))))  # type: ignore[union-attr]
+
+
+def mails(s: Session, statuses: Sequence[str] | None = None) -> list[Mail]:
+    q = select(Mail).order_by(Mail.id)  # type: ignore[arg-type]
+    if statuses:
+        q = q.where(Mail.status.in_(statuses))  # type: ignore[attr-defined]
+    return list(s.scalars(q))
+
+
+def campaign_names(s: Session) -> dict[int, str]:
+    return {cid: name for cid, name in s.execute(select(Campaign.id, Campaign.name))}
+
+
+def loads(text: str) -> Any:
+    return json.loads(text)
+
+
+def today_iso(d: date) -> str:
+    return d.isoformat()

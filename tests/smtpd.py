@@ -1,0 +1,76 @@
+"""A real SMTP server on loopback for the tests (aiosmtpd), SMTPUTF8 off.
+
+With SMTPUTF8 off the client must send RFC 2047 encoded headers; the tests
+decode what arrived and compare it with the exact Chinese text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    """Handler that keeps every message (envelope + parsed message)."""
+
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay  # before accepting each recipient: lets a test kill a sender mid-run
+        self.received: list[tuple[str, list[str], EmailMessage]] = []
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        with self.lock:
+            self.received.append((envelope.mail_from, list(envelope.rcpt_tos), msg))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.lock:
+            return [m for _f, _t, m in self.received]
+
+
+class SmtpServer:
+    def __init__(self, port: int | None = None, delay: float = 0.0):
+        self.port = port or free_port()
+        self.inbox = Inbox(delay)
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
+                                     enable_SMTPUTF8=False)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+def body(msg: EmailMessage) -> str:
+    part = msg.get_body(("plain",))
+    assert part is not None
+    return part.get_content()  # type: ignore[no-any-return]

@@ -1,0 +1,41 @@
+"""An idle sweep reads through indexes only, whatever the number of sections."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+
+from storage import repo
+from storage.db import Database
+from workflow import reminders, usecases
+from workflow.mailserver import OutboxTransport
+
+LATER = datetime(2026, 3, 2, 2, tzinfo=UTC)  # no slot falls due on the campaign's second day
+
+
+def test_idle_sweep_over_many_sections_is_cheap(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "m.db"))
+    try:
+        ctx = usecases.Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
+        usecases.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01")
+        with db.write() as s:
+            campaign = repo.find_campaign(s, "2026")
+            repo.add_sections(s, campaign.id, [repo.NewSection(f"科室{i}", f"o{i}@x.cn")  # type: ignore[arg-type]
+                                                for i in range(20000)], "mobilization", "tester", ctx.now())
+        reminders.sweep(ctx, OutboxTransport(tmp_path / "outbox"), at=LATER)  # lays out deadlines once
+        started = time.perf_counter()
+        result = reminders.sweep(ctx, OutboxTransport(tmp_path / "outbox"), at=LATER)
+        elapsed = time.perf_counter() - started
+        assert (result.reminders, result.mails, result.sent) == (0, [], 0)
+        assert elapsed < 1.0, elapsed
+        with db.read() as s:
+            for sql in ("SELECT * FROM deadline WHERE next_at <= :t ORDER BY next_at LIMIT 10",
+                        "SELECT * FROM reminder WHERE status = 'pending'",
+                        "SELECT * FROM mail WHERE status IN ('pending', 'failed') AND next_attempt_at <= :t"):
+                plan = " ".join(str(r[-1]) for r in s.execute(text("EXPLAIN QUERY PLAN " + sql), {"t": LATER}))
+                assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (sql, plan)
+    finally:
+        db.dispose()

@@ -1,0 +1,51 @@
+"""The generated documentation is current, and the README's walkthrough is the real one."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli import docgen
+
+
+@pytest.mark.parametrize("lang", sorted(docgen.TARGETS))
+def test_cli_reference_is_current(lang: str) -> None:
+    target = docgen.TARGETS[lang]
+    assert target.read_text(encoding="utf-8") == docgen.render(lang), (
+        f"{target.name} is stale: run `python -m cli.docgen`")
+
+
+def test_cli_reference_documents_every_command() -> None:
+    from cli.main import cli
+
+    text = docgen.TARGETS["en"].read_text(encoding="utf-8")
+    for path in docgen.commands(cli):
+        assert f"`{' '.join(path)}`" in text
+
+
+def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    readme = (docgen.ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- walkthrough:start -->")[1].split("<!-- walkthrough:end -->")[0]
+    script = block.split("```bash\n", 1)[1].rsplit("```", 1)[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANYI_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["MANYI_NOW"] = "2026-03-26T09:00"
+    env["COLUMNS"] = "100"
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert ("Started campaign '2026' (People-Satisfied Unit campaign): 2026-03-01 to 2027-03-31, "
+            "3 offices.") in out
+    assert "市法制办公室: Study & mobilization → Organization & implementation" in out
+    assert "exit code 3: some offices are blocked, and it said why" in out
+    assert ("秘书科: Study & mobilization → Organization & implementation (forced; overrode implementation-opinion, "
+            "study-plan)") in out
+    assert "│ today 2026-03-26" in out
+    assert '"office": "市外事侨务办公室"' in out
+    assert (tmp_path / "campaign.mmd").read_text(encoding="utf-8").startswith(
+        "---\nPeople-Satisfied Unit campaign — 2026\n---\nstateDiagram-v2\n")

@@ -1,0 +1,84 @@
+"""The working-day calendar: holidays move due dates, make-up days count, unannounced years are estimates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from workflow import deadlines, schedule
+from workflow import definition as defs
+from workflow.workdays import WorkCalendar, official_through
+
+CN = WorkCalendar()
+
+MINI = """\
+key: mini
+title: {{zh: 小活动, en: Mini}}
+{calendar}
+phases:
+  - key: only
+    title: {{zh: 唯一阶段, en: Only}}
+    window: {{length: P3M}}
+    requirements:
+      - key: report
+        title: {{zh: 报告, en: Report}}
+        due: P10D
+"""
+
+
+def due_of(start: date, calendar: str = "") -> deadlines.DueDate:
+    d = defs.parse(MINI.format(calendar=calendar), "mini.yaml")
+    plan = schedule.resolve(d, start, d.parameters())
+    return deadlines.due_dates(d, plan)["report"]
+
+
+@pytest.mark.parametrize(("day", "working"), [
+    (date(2026, 10, 1), False),   # National Day
+    (date(2026, 10, 7), False),   # National Day holiday (substituted day off)
+    (date(2026, 10, 10), True),   # make-up Saturday (调休)
+    (date(2026, 2, 14), True),    # make-up Saturday before the Spring Festival
+    (date(2026, 9, 20), True),    # make-up Sunday
+    (date(2026, 3, 21), False),   # an ordinary Saturday
+    (date(2026, 3, 23), True),    # an ordinary Monday
+])
+def test_working_days_follow_the_official_notice(day: date, working: bool) -> None:
+    assert CN.is_working_day(day) is working
+
+
+def test_due_date_on_a_public_holiday_moves_to_the_next_working_day() -> None:
+    due = due_of(date(2026, 9, 21))  # + P10D = 2026-10-01, National Day
+    assert (due.planned, due.due, due.estimate) == (date(2026, 10, 1), date(2026, 10, 8), False)
+
+
+def test_make_up_saturday_counts_as_a_working_day() -> None:
+    due = due_of(date(2026, 2, 4))  # + P10D = Saturday 2026-02-14, a make-up working day
+    assert due.due == date(2026, 2, 14)
+    assert CN.next_working_day(date(2026, 2, 14)) == date(2026, 2, 14)
+
+
+def test_year_without_official_calendar_is_an_estimate() -> None:
+    assert official_through("CN") == 2026
+    assert CN.is_estimate(date(2027, 2, 8)) and not CN.is_estimate(date(2026, 2, 8))
+    due = due_of(date(2027, 3, 1))
+    assert due.estimate is True
+
+
+def test_definition_dates_win_and_confirm_their_year() -> None:
+    cal = """calendar:
+  holidays: [2027-03-11]
+  workdays: [2027-03-13]"""
+    due = due_of(date(2027, 3, 1), cal)  # + P10D = Thursday 2027-03-11, declared a holiday
+    assert due.due == date(2027, 3, 12) and due.estimate is False
+    ours = WorkCalendar.of("CN", [date(2026, 3, 23)], [date(2026, 3, 21)])
+    assert ours.is_working_day(date(2026, 3, 21)) and not ours.is_working_day(date(2026, 3, 23))
+
+
+def test_lights_and_slots() -> None:
+    assert deadlines.light(date(2026, 3, 23), date(2026, 3, 10), 3) == "green"
+    assert deadlines.light(date(2026, 3, 23), date(2026, 3, 20), 3) == "yellow"
+    assert deadlines.light(date(2026, 3, 23), date(2026, 3, 24), 3) == "red"
+    policy = defs.load("people-satisfied-unit").spec.reminders
+    names = [s.name.split("/")[1] for s, _ in zip(deadlines.slots(date(2026, 3, 23), policy, "Asia/Shanghai"),
+                                                  range(8), strict=False)]
+    assert names == ["before-7", "before-1", "due", "late-1", "escalate", "late-3", "late-5", "late-7"]

@@ -1,0 +1,56 @@
+"""``manyi scheduler run``: APScheduler 3.x calling :func:`workflow.reminders.sweep`.
+
+The one module that knows APScheduler and signals. The sweep itself is a
+plain function; this runner only decides *when*: at start (catch-up: a
+sweep sees every slot that fell due while nobody ran, and sends each once),
+every ``interval`` seconds, and at each phase window's end. Jobs coalesce
+and never overlap (one worker thread), so a slow sweep is not stacked up.
+SIGTERM/SIGINT stop it after the sweep in progress finishes.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from workflow.errors import CampaignError
+from workflow.reminders import SweepResult, owner_id, phase_ends, sweep
+from workflow.usecases import Context
+
+
+def run(ctx: Context, interval: float, log: Callable[[str], None],
+        report: Callable[[SweepResult], None]) -> None:
+    """Sweep until SIGTERM or SIGINT."""
+    owner = owner_id()
+    scheduler = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)},
+                                  job_defaults={"coalesce": True, "max_instances": 1,
+                                                "misfire_grace_time": None})
+
+    def job() -> None:
+        try:
+            report(sweep(ctx, owner=owner))
+        except CampaignError as exc:  # logged, and the next run tries again
+            log(str(exc))
+
+    real_now = datetime.now(UTC)
+    scheduler.add_job(job, IntervalTrigger(seconds=interval), id="sweep", next_run_time=real_now)
+    # A rehearsal clock (MANYI_NOW) shifts the phase ends by the same offset.
+    offset = ctx.now() - real_now
+    for i, end in enumerate(phase_ends(ctx)):
+        when = end - offset
+        if when > real_now:
+            scheduler.add_job(job, DateTrigger(when), id=f"phase-end-{i}")
+
+    def stop(signum: int, _frame: object) -> None:
+        log(f"signal {signal.Signals(signum).name}: stopping after the current sweep")
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    scheduler.start()
