@@ -164,8 +164,10 @@ class Suite:
         self.log(f"building {key}")
         store.reset(n)
         sample = spawn(task("build", store.master(n), str(n)), capture=True)
+        prep = spawn(task("sweep-prep", store.master(n)), capture=True)
         store.seal(n)
         self.builds[key] = {"seconds": round(sample.seconds, 2), "peak_rss_mb": round(sample.rss_mb, 1),
+                            "first_sweep_seconds": round(prep.seconds, 2),
                             **{k: v for k, v in sample.extra.items() if k != "url"}}
 
     def probe_office(self, store: Any, n: int) -> str:
@@ -194,6 +196,9 @@ class Suite:
                         "workflow.usecases.advance(ctx, 'bench', None): every section one phase",
                         f"plain {'sqlite3' if store.kind == 'sqlite' else 'psycopg'}: same reads, "
                         "updates, chained event inserts, executemany, one transaction"))
+        if "status" not in self.args.figures:
+            self.extra_measurements(store, n, url, runs)
+            return
         eng, base = paired(runs, lambda: spawn(cli(url, "status", "--json")),
                            lambda: spawn(task("baseline-status", url)))
         self.add(Figure("status --json", store.kind, n, eng, base, 3.0 if n >= 100_000 else None,
@@ -208,7 +213,27 @@ class Suite:
         self.extra_measurements(store, n, url, runs)
 
     def extra_measurements(self, store: Any, n: int, url: str, runs: int) -> None:
-        """``audit verify`` over the whole chain (documents skipped: the built filings have no blobs)."""
+        """Reminder sweeps; ``audit verify`` over the whole chain (documents skipped: no blobs)."""
+        def sweep(mode: str) -> Any:
+            def go() -> Sample:
+                with store.copy(n) as u:
+                    return spawn(task("engine-sweep", u, mode), capture=True)
+            return go
+
+        if "sweep" in self.args.figures:
+            adv = next(f for f in self.figures if f.name == "bulk advance" and f.size == n
+                       and f.backend == store.kind)
+            for mode, label in (("none", "reminder sweep, nothing due"),
+                                ("tenth", "reminder sweep, 10% due")):
+                eng, _unused = paired(runs, sweep(mode), None)
+                fig = Figure(label, store.kind, n, eng, adv.engine,
+                             0.1 if (mode == "none" and n >= 100_000) else None,
+                             f"workflow.reminders.sweep(ctx) ({mode}), outbox transport, timed in-process; "
+                             f"{eng[0].extra.get('reminders')} reminders, {eng[0].extra.get('mails')} mails",
+                             "the engine's bulk advance of the same campaign (target: sweep < 10% of it)")
+                self.add(fig)
+        if "audit" not in self.args.figures:
+            return
         eng, base = paired(runs, lambda: spawn(cli(url, "audit", "verify", "--campaign", "bench",
                                                    "--skip-documents")),
                            lambda: spawn(task("baseline-verify", url)))
@@ -366,6 +391,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--postgres", nargs="?", const=DEFAULT_PG, default=None, metavar="URL",
                     help=f"also run against PostgreSQL (default URL {DEFAULT_PG})")
     ap.add_argument("--postgres-only", action="store_true", help="skip SQLite (with --postgres)")
+    ap.add_argument("--figures", default="advance,status,sweep,audit",
+                    type=lambda v: set(v.split(",")),
+                    help="per-size figures: advance (always), status (+history), sweep, audit")
     ap.add_argument("--startup-runs", type=int, default=9, help="runs per start-up figure; default 9")
     ap.add_argument("--chain-events", type=int, default=1_000_000,
                     help="events in the long-chain audit check (0 to skip); default 1,000,000")

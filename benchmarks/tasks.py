@@ -36,6 +36,58 @@ def engine_advance(url: str) -> dict[str, Any]:
     return {"seconds": seconds, "moved": sum(1 for o in outcomes if o.dest), "records": len(outcomes)}
 
 
+def _sweep_ctx(url: str, at: Any) -> Any:
+    from benchmarks.build import ACTOR
+    from storage.db import Database
+    from workflow import usecases
+
+    return usecases.Context(Database(url), ACTOR, lambda: at)
+
+
+def sweep_prep(url: str) -> dict[str, Any]:
+    """The first sweep, a day into the campaign: lays out every deadline, fires nothing (not timed)."""
+    from datetime import timedelta
+
+    from benchmarks.build import T0
+    from workflow import reminders
+
+    at = T0 + timedelta(days=1)
+    t0 = time.perf_counter()
+    result = reminders.sweep(_sweep_ctx(url, at), at=at)
+    return {"seconds": time.perf_counter() - t0, "reminders": result.reminders}
+
+
+def engine_sweep(url: str, mode: str) -> dict[str, Any]:
+    """One sweep with nothing due, or with 10 % of the deadlines due (outbox transport, the default).
+
+    For ``tenth`` the other 90 % are moved past the sweep's time first (not timed), so exactly
+    one deadline in ten has a slot due, long overdue, at the campaign's end.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from benchmarks.build import NOW, T0
+    from storage.db import Database
+    from storage.reminders_models import Deadline
+    from workflow import reminders
+
+    if mode == "none":
+        at = T0 + timedelta(days=1, hours=1)
+    else:
+        at = NOW
+        db = Database(url)
+        with db.write() as s:
+            s.execute(update(Deadline).where(Deadline.id % 10 != 0, Deadline.next_at.is_not(None))  # type: ignore[union-attr]
+                      .values(next_at=NOW + timedelta(days=365)))
+        db.dispose()
+    ctx = _sweep_ctx(url, at)
+    t0 = time.perf_counter()
+    result = reminders.sweep(ctx, at=at)
+    return {"seconds": time.perf_counter() - t0, "reminders": result.reminders,
+            "mails": len(result.mails)}
+
+
 def build(url: str, n: str) -> dict[str, Any]:
     from dataclasses import asdict
 
@@ -264,6 +316,8 @@ TASKS = {
     "baseline-status": baseline_status,
     "baseline-history": baseline_history,
     "baseline-verify": baseline_verify,
+    "sweep-prep": sweep_prep,
+    "engine-sweep": engine_sweep,
     "build": build,
     "lengthen": lengthen,
 }

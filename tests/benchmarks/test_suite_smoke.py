@@ -8,6 +8,7 @@ every section, and both write byte-identical records and events.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -34,7 +35,8 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
     names = {(f["name"], f["size"]) for f in result["figures"]}
     assert names >= {("manyi --help", None), ("manyi status", 1000), ("bulk advance", 1000),
-                     ("status --json", 1000), ("history --json", 1000), ("audit verify", 1000)}
+                     ("status --json", 1000), ("history --json", 1000), ("audit verify", 1000),
+                     ("reminder sweep, nothing due", 1000), ("reminder sweep, 10% due", 1000)}
     for f in result["figures"]:
         assert f["seconds"] > 0 and f["peak_rss_mb"] > 5, f
         assert f["baseline"]["seconds"] > 0 and f["ratio"] > 0, f
@@ -42,6 +44,9 @@ def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
     assert long and long[0]["size"] >= 20_000
     assert [d["name"] for d in result["derived"]] == ["audit verify peak RSS, long chain"]
     assert result["builds"]["sqlite-1000"]["sections"] == 1000
+    tenth = next(f for f in result["figures"] if f["name"] == "reminder sweep, 10% due")
+    fired = re.search(r"; (\d+) reminders, (\d+) mails", tenth["what"])
+    assert fired and int(fired[1]) > 0 and int(fired[2]) > 0  # the 10% case really sends
 
 
 def test_built_campaign_passes_audit_verify(result: dict) -> None:
