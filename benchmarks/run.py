@@ -243,7 +243,7 @@ class Suite:
 
     def long_chain(self, store: Any) -> None:
         """A campaign with about ``--chain-events`` events: audit verify must stay in bounded memory."""
-        n = 10_000
+        n = self.args.chain_sections
         rounds = max(0, (self.args.chain_events - 5 * n) // n)
         key = f"{store.kind}-chain"
         self.log(f"building {key} ({n} sections + {rounds} filing rounds)")
@@ -397,6 +397,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--startup-runs", type=int, default=9, help="runs per start-up figure; default 9")
     ap.add_argument("--chain-events", type=int, default=1_000_000,
                     help="events in the long-chain audit check (0 to skip); default 1,000,000")
+    ap.add_argument("--chain-sections", type=int, default=10_000,
+                    help="sections of the long-chain campaign; default 10,000")
     ap.add_argument("--postgres-chain", action="store_true",
                     help="also run the long-chain check on PostgreSQL (slow to build)")
     ap.add_argument("--skip-startup", action="store_true", help="skip the CLI start-up figures")
