@@ -85,6 +85,9 @@ def remind_preview(at: str | None, as_json: bool) -> None:
                                 "days_late": i.days_late, "escalated": i.escalated} for i in m.items]}
                     for m in result.mails])
         return
+    for m in result.advanced:
+        say(_("would auto-advance {office}: {source} → {dest}").format(
+            office=m.office, source=m.source, dest=m.dest))
     if not result.mails:
         say(_("Nothing due at {at}.").format(at=result.at.isoformat(timespec="minutes")))
         return
@@ -95,7 +98,13 @@ def remind_preview(at: str | None, as_json: bool) -> None:
     console.print(table)
 
 
+def _advanced(result) -> None:  # type: ignore[no-untyped-def]
+    for m in result.advanced:
+        say(_("auto-advanced {office}: {source} → {dest}").format(office=m.office, source=m.source, dest=m.dest))
+
+
 def _report(result) -> None:  # type: ignore[no-untyped-def]
+    _advanced(result)
     say(_("Sweep at {at}: {r} new reminders, {m} messages, {sent} sent, {failed} failed.").format(
         at=result.at.isoformat(timespec="minutes"), r=result.reminders, m=len(result.mails),
         sent=result.sent, failed=result.failed))

@@ -29,6 +29,7 @@ from storage import reminders_repo as rr
 from storage import repo
 from storage.models import Campaign
 from storage.reminders_models import Deadline, Extension, Mail, Reminder
+from workflow import autoadvance
 from workflow import deadlines as dl
 from workflow import schedule
 from workflow.definition import Definition
@@ -242,6 +243,7 @@ class SweepResult:
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
     unreachable: DeliveryError | None = None
+    advanced: list[Any] = field(default_factory=list)  # autoadvance.Moved: sections the scheduler moved
 
 
 class _Preview(Exception):
@@ -389,7 +391,7 @@ def _active(s: Any) -> dict[int, CampaignDates]:
 
 def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = False,
           at: datetime | None = None, owner: str | None = None) -> SweepResult:
-    """One pass: plan, fire due slots, compose digests, deliver. Safe to run concurrently.
+    """One pass: auto-advance, plan, fire due slots, compose digests, deliver. Safe to run concurrently.
 
     Args:
         transport: where mail goes; default from ``MANYI_SMTP_URL`` (else the outbox folder).
@@ -402,6 +404,7 @@ def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = F
         transport = transport_from_env(ctx.db.outbox)
     ctx.db.ensure_ready(create=False)
     result = SweepResult(now)
+    result.advanced = autoadvance.run(ctx, now, preview=preview)
     try:
         with ctx.db.write() as s:
             cds = _active(s)
