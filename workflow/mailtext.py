@@ -37,7 +37,7 @@ DEFAULT_ITEM = (
 
 @dataclass(frozen=True)
 class Item:
-    """One requirement that is due or late, as a line of a digest."""
+    """One requirement or rectification item that is due or late, as a line of a digest."""
 
     campaign: str
     office: str
@@ -47,9 +47,13 @@ class Item:
     days_late: int
     days_left: int
     escalated: bool
+    item: int | None = None  # a rectification item's id (then ``requirement`` is "item:ID")
 
     @property
     def command(self) -> str:
+        if self.item is not None:
+            return "manyi rectify done {i} --evidence 证明材料路径 --campaign {c}".format(
+                i=self.item, c=_quote(self.campaign))
         return "manyi file {o} {r} 文件路径 --campaign {c}".format(
             o=_quote(self.office), r=self.requirement, c=_quote(self.campaign))
 
