@@ -119,8 +119,10 @@ def compose(
     return msg
 
 
-def check_templates(templates: dict[str, str | None]) -> str | None:
-    """The first template field that would fail, as ``'name': problem``; None when all render."""
+def check_templates(templates: dict[str, str | None]) -> tuple[str, str] | None:
+    """The first template that would fail to render, as (template name, problem); None when all render."""
+    from workflow.i18n import _
+
     sample_item = {"n": 1, "office": "x", "title": "x", "requirement": "x", "due": "x", "when": "x",
                    "command": "x", "days_late": 0, "days_left": 0, "campaign": "x"}
     sample = {"tag": "x", "campaign": "x", "campaign_title": "x", "count": 1, "late": 0,
@@ -132,6 +134,9 @@ def check_templates(templates: dict[str, str | None]) -> str | None:
             continue
         try:
             text.format(**fields)
-        except (KeyError, IndexError, ValueError) as exc:
-            return f"{name}: {exc!r}"
+        except KeyError as exc:
+            return name, _("unknown field {{{f}}}; fields: {known}").format(
+                f=exc.args[0], known=" ".join(sorted(fields)))
+        except (IndexError, ValueError) as exc:
+            return name, _("not a valid template: {e}").format(e=exc)
     return None
