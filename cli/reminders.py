@@ -78,7 +78,7 @@ def _parse_at(raw: str | None):  # type: ignore[no-untyped-def]
 def remind_preview(at: str | None, as_json: bool) -> None:
     from workflow import reminders
 
-    result = reminders.sweep(_ctx(), preview=True, at=_parse_at(at))
+    result = reminders.sweep(_ctx(), preview=True, at=_parse_at(at), require="read")
     if as_json:
         print_json([{"campaign": m.campaign, "to": m.recipient, "subject": m.subject,
                      "items": [{"office": i.office, "requirement": i.requirement, "due": i.due.isoformat(),
@@ -114,7 +114,7 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
 def remind_send() -> None:
     from workflow import reminders
 
-    result = reminders.sweep(_ctx())
+    result = reminders.sweep(_ctx(), require="manage")
     _report(result)
     if result.unreachable is not None:
         raise result.unreachable
@@ -166,8 +166,10 @@ def scheduler_run(interval: float) -> None:
     from workflow import apscheduler_runner
     from workflow.mailserver import transport_from_env
 
+    from workflow.reminders import check_role
+
     ctx = _ctx()
-    ctx.db.ensure_ready(create=False)
+    check_role(ctx, "manage")  # it sends mail and advances offices for the whole campaign
     transport_from_env(ctx.db.outbox)  # a bad MANYI_SMTP_URL stops it before it starts
 
     def log(line: str) -> None:

@@ -433,15 +433,26 @@ def _active(s: Any) -> dict[int, CampaignDates]:
     return {c.id: dates_of(c) for c in repo.list_campaigns(s) if c.status == "active"}  # type: ignore[misc]
 
 
+def check_role(ctx: Context, action: str) -> None:
+    """Refuse before anything runs unless the operator may ``action`` (no operators: allowed)."""
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        authorize(s, ctx, action)
+
+
 def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = False,
-          at: datetime | None = None, owner: str | None = None) -> SweepResult:
+          at: datetime | None = None, owner: str | None = None, require: str | None = None) -> SweepResult:
     """One pass: auto-advance, plan, fire due slots, compose digests, deliver. Safe to run concurrently.
 
     Args:
         transport: where mail goes; default from ``MANYI_SMTP_URL`` (else the outbox folder).
         preview: compute what would be sent and to whom; change nothing.
         at: the sweep's time (default the context's clock).
+        require: the action the operator must be allowed (``manage`` for ``remind send``);
+            None for the scheduler's own sweeps (its operator was checked when it started).
     """
+    if require is not None:
+        check_role(ctx, require)
     now = at or ctx.now()
     sender = sender_from_env()
     if transport is None and not preview:
