@@ -196,19 +196,19 @@ class SqliteStore:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def master(self, n: int) -> str:
+    def master(self, n: int | str) -> str:
         return "sqlite:///" + str((self.folder / f"campaign-{n}.db").resolve())
 
-    def exists(self, n: int) -> bool:
+    def exists(self, n: int | str) -> bool:
         return (self.folder / f"campaign-{n}.db").exists()
 
-    def reset(self, n: int) -> None:
+    def reset(self, n: int | str) -> None:
         for suffix in ("", "-wal", "-shm"):
             p = self.folder / f"campaign-{n}.db{suffix}"
             if p.exists():
                 p.unlink()
 
-    def seal(self, n: int) -> None:
+    def seal(self, n: int | str) -> None:
         import sqlite3
 
         with sqlite3.connect(self.folder / f"campaign-{n}.db") as conn:
@@ -216,7 +216,7 @@ class SqliteStore:
             conn.execute("ANALYZE")
 
     @contextmanager
-    def copy(self, n: int) -> Iterator[str]:
+    def copy(self, n: int | str) -> Iterator[str]:
         src = self.folder / f"campaign-{n}.db"
         dst = self.folder / f"work-{n}.db"
         for suffix in ("-wal", "-shm"):
@@ -252,21 +252,21 @@ class PostgresStore:
     def _url(self, name: str) -> str:
         return self.base.set(database=name).render_as_string(hide_password=False)
 
-    def master(self, n: int) -> str:
+    def master(self, n: int | str) -> str:
         return self._url(f"{self.prefix}_{n}")
 
-    def exists(self, n: int) -> bool:
+    def exists(self, n: int | str) -> bool:
         with self._admin() as c:
             row = c.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                             (f"{self.prefix}_{n}",)).fetchone()
             return row is not None
 
-    def reset(self, n: int) -> None:
+    def reset(self, n: int | str) -> None:
         with self._admin() as c:
             c.execute(f'DROP DATABASE IF EXISTS "{self.prefix}_{n}" WITH (FORCE)')
             c.execute(f'CREATE DATABASE "{self.prefix}_{n}"')
 
-    def seal(self, n: int) -> None:
+    def seal(self, n: int | str) -> None:
         import psycopg
 
         u = self.base
@@ -276,7 +276,7 @@ class PostgresStore:
             c.execute("VACUUM ANALYZE")
 
     @contextmanager
-    def copy(self, n: int) -> Iterator[str]:
+    def copy(self, n: int | str) -> Iterator[str]:
         work = f"{self.prefix}_work_{os.getpid()}"
         with self._admin() as c:
             c.execute(f'DROP DATABASE IF EXISTS "{work}" WITH (FORCE)')
@@ -286,3 +286,30 @@ class PostgresStore:
         finally:
             with self._admin() as c:
                 c.execute(f'DROP DATABASE IF EXISTS "{work}" WITH (FORCE)')
+
+
+def lengthen(url: str, rounds: int, batch: int = 10) -> int:
+    """Give every section ``rounds`` more filings (and file events); return the event count.
+
+    Used for the long-chain check: a campaign of N sections plus this reaches a
+    million events without a million sections.
+    """
+    from sqlalchemy import func, select
+
+    from storage.models import Event
+
+    db = Database(url)
+    counts = {"events": 0, "filings": 0}
+    at = NOW - timedelta(days=30)
+    with db.read() as s:
+        who = [(sec.id, sec.name) for sec in repo.sections(s, repo.find_campaign(s, CAMPAIGN).id)]  # type: ignore[arg-type]
+    for lo in range(0, rounds, batch):
+        with db.write() as s:
+            campaign = repo.find_campaign(s, CAMPAIGN)
+            for _ in range(lo, min(rounds, lo + batch)):
+                at += timedelta(minutes=5)
+                _section_filings(s, campaign, "study-plan", who, at, counts)
+    with db.read() as s:
+        total = s.execute(select(func.count()).select_from(Event)).scalar_one()
+    db.dispose()
+    return int(total)

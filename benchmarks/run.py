@@ -69,6 +69,13 @@ def spawn(argv: list[str], *, capture: bool = False) -> Sample:
     return Sample(seconds, maxrss_kb / 1024, extra)
 
 
+def current_schema(url: str) -> bool:
+    """Whether a built campaign has this code's schema (else it is rebuilt)."""
+    code = ("from storage.db import Database, SCHEMA_HEAD; import sys; "
+            f"sys.exit(0 if Database({url!r}).schema_revision() == SCHEMA_HEAD else 1)")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
 def task(name: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "benchmarks.tasks", name, *args]
 
@@ -133,6 +140,7 @@ class Suite:
         self.args = args
         self.figures: list[Figure] = []
         self.builds: dict[str, dict[str, Any]] = {}
+        self.chain_rss: dict[str, float] = {}
 
     def log(self, msg: str) -> None:
         print(f"[{datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
@@ -149,15 +157,17 @@ class Suite:
         key = f"{store.kind}-{n}"
         if key in self.builds:
             return
-        if self.args.reuse and store.exists(n):
+        if self.args.reuse and store.exists(n) and current_schema(store.master(n)):
             self.log(f"reusing {key}")
             self.builds[key] = {"reused": True}
             return
         self.log(f"building {key}")
         store.reset(n)
         sample = spawn(task("build", store.master(n), str(n)), capture=True)
+        prep = spawn(task("sweep-prep", store.master(n)), capture=True)
         store.seal(n)
         self.builds[key] = {"seconds": round(sample.seconds, 2), "peak_rss_mb": round(sample.rss_mb, 1),
+                            "first_sweep_seconds": round(prep.seconds, 2),
                             **{k: v for k, v in sample.extra.items() if k != "url"}}
 
     def probe_office(self, store: Any, n: int) -> str:
@@ -186,6 +196,9 @@ class Suite:
                         "workflow.usecases.advance(ctx, 'bench', None): every section one phase",
                         f"plain {'sqlite3' if store.kind == 'sqlite' else 'psycopg'}: same reads, "
                         "updates, chained event inserts, executemany, one transaction"))
+        if "status" not in self.args.figures:
+            self.extra_measurements(store, n, url, runs)
+            return
         eng, base = paired(runs, lambda: spawn(cli(url, "status", "--json")),
                            lambda: spawn(task("baseline-status", url)))
         self.add(Figure("status --json", store.kind, n, eng, base, 3.0 if n >= 100_000 else None,
@@ -200,13 +213,61 @@ class Suite:
         self.extra_measurements(store, n, url, runs)
 
     def extra_measurements(self, store: Any, n: int, url: str, runs: int) -> None:
-        """Reminder sweep and audit verify, once they exist (see the README)."""
+        """Reminder sweeps; ``audit verify`` over the whole chain (documents skipped: no blobs)."""
+        def sweep(mode: str) -> Any:
+            def go() -> Sample:
+                with store.copy(n) as u:
+                    return spawn(task("engine-sweep", u, mode), capture=True)
+            return go
+
+        if "sweep" in self.args.figures:
+            adv = next(f for f in self.figures if f.name == "bulk advance" and f.size == n
+                       and f.backend == store.kind)
+            for mode, label in (("none", "reminder sweep, nothing due"),
+                                ("tenth", "reminder sweep, 10% due")):
+                eng, _unused = paired(runs, sweep(mode), None)
+                fig = Figure(label, store.kind, n, eng, adv.engine,
+                             0.1 if (mode == "none" and n >= 100_000) else None,
+                             f"workflow.reminders.sweep(ctx) ({mode}), outbox transport, timed in-process; "
+                             f"{eng[0].extra.get('reminders')} reminders, {eng[0].extra.get('mails')} mails",
+                             "the engine's bulk advance of the same campaign (target: sweep < 10% of it)")
+                self.add(fig)
+        if "audit" not in self.args.figures:
+            return
+        eng, base = paired(runs, lambda: spawn(cli(url, "audit", "verify", "--campaign", "bench",
+                                                   "--skip-documents")),
+                           lambda: spawn(task("baseline-verify", url)))
+        self.add(Figure("audit verify", store.kind, n, eng, base, None,
+                        "manyi audit verify --skip-documents (whole process)",
+                        "python: driver streams the events, recomputes every hash and link"))
+
+    def long_chain(self, store: Any) -> None:
+        """A campaign with about ``--chain-events`` events: audit verify must stay in bounded memory."""
+        n = self.args.chain_sections
+        rounds = max(0, (self.args.chain_events - 5 * n) // n)
+        key = f"{store.kind}-chain"
+        self.log(f"building {key} ({n} sections + {rounds} filing rounds)")
+        store.reset("chain")
+        spawn(task("build", store.master("chain"), str(n)), capture=True)
+        extra = spawn(task("lengthen", store.master("chain"), str(rounds)), capture=True).extra
+        store.seal("chain")
+        self.builds[key] = {"sections": n, "events": extra["events"]}
+        url = store.master("chain")
+        runs = min(self.args.runs, self.args.large_runs)
+        eng, base = paired(runs, lambda: spawn(cli(url, "audit", "verify", "--campaign", "bench",
+                                                   "--skip-documents")),
+                           lambda: spawn(task("baseline-verify", url)))
+        fig = Figure("audit verify, long chain", store.kind, extra["events"], eng, base, None,
+                     f"manyi audit verify over {extra['events']:,} events (size column = events)",
+                     "python: driver streams the events, recomputes every hash and link")
+        self.add(fig)
+        self.chain_rss[store.kind] = max(x.rss_mb for x in eng)
 
     def startup(self, store: Any) -> None:
         n = 1000
         self.ensure_built(store, n)
         url = store.master(n)
-        runs = max(self.args.runs, 5)
+        runs = self.args.startup_runs
         py = sys.executable
         eng, base = paired(runs, lambda: spawn([MANYI, "--help"]),
                            lambda: spawn([py, "-c", "import click, rich"]))
@@ -236,6 +297,9 @@ class Suite:
                 rss = max(s.rss_mb for s in adv[100_000].engine)
                 out.append({"name": "bulk advance peak RSS at 100k", "backend": backend,
                             "peak_rss_mb": round(rss, 1), "target_mb": 500, "ok": rss < 500})
+        for backend, rss in self.chain_rss.items():
+            out.append({"name": "audit verify peak RSS, long chain", "backend": backend,
+                        "peak_rss_mb": round(rss, 1), "target_mb": 200, "ok": rss < 200})
         return out
 
     def run(self) -> dict[str, Any]:
@@ -250,6 +314,8 @@ class Suite:
                 self.startup(store)
             for n in self.args.sizes:
                 self.size(store, n)
+            if self.args.chain_events and (store.kind == "sqlite" or self.args.postgres_chain):
+                self.long_chain(store)
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -285,9 +351,35 @@ def render(result: dict[str, Any]) -> None:
                           f"{d['baseline_ratio']:.2f}× (baseline)" if d.get("baseline_ratio") else "",
                           f"{d['ratio']:.2f}×", f"≤{d['target_ratio']}×{ok}", "")
         else:
-            table.add_row(d["backend"], d["name"], "100,000", "", "", "", f"<{d['target_mb']} MB{ok}",
+            table.add_row(d["backend"], d["name"], "", "", "", "", f"<{d['target_mb']} MB{ok}",
                           f"{d['peak_rss_mb']:.0f}")
     Console(width=140).print(table)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The figures as a Markdown table (for the README)."""
+    lines = ["| backend | measure | size | engine (s) | baseline (s) | ratio | target "
+             "| peak RSS MB engine / baseline |",
+             "|---|---|---:|---:|---:|---:|---|---:|"]
+    for f in result["figures"]:
+        b = f["baseline"]
+        ok = "" if f["ok"] is None else (" ✓" if f["ok"] else " ✗")
+        lines.append(
+            f"| {f['backend']} | {f['name']} | {f['size'] or ''} | {f['seconds']:.3f} | "
+            f"{b['seconds']:.3f} | {f['ratio']:.2f}× | "
+            f"{('≤' + str(f['target_ratio']) + '×') if f['target_ratio'] else ''}{ok} | "
+            f"{f['peak_rss_mb']:.0f} / {b['peak_rss_mb']:.0f} |")
+    for d in result["derived"]:
+        ok = " ✓" if d["ok"] else " ✗"
+        if "ratio" in d:
+            lines.append(
+                f"| {d['backend']} | {d['name']} | 10k→100k | {d['per_record_10k_ms']:.4f}→"
+                f"{d['per_record_100k_ms']:.4f} ms | baseline {d.get('baseline_ratio')}× | "
+                f"{d['ratio']:.2f}× | ≤{d['target_ratio']}×{ok} | |")
+        else:
+            lines.append(f"| {d['backend']} | {d['name']} | | | | | <{d['target_mb']} MB{ok} | "
+                         f"{d['peak_rss_mb']:.0f} |")
+    return "\n".join(lines)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -299,15 +391,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--postgres", nargs="?", const=DEFAULT_PG, default=None, metavar="URL",
                     help=f"also run against PostgreSQL (default URL {DEFAULT_PG})")
     ap.add_argument("--postgres-only", action="store_true", help="skip SQLite (with --postgres)")
+    ap.add_argument("--figures", default="advance,status,sweep,audit",
+                    type=lambda v: set(v.split(",")),
+                    help="per-size figures: advance (always), status (+history), sweep, audit")
+    ap.add_argument("--startup-runs", type=int, default=9, help="runs per start-up figure; default 9")
+    ap.add_argument("--chain-events", type=int, default=1_000_000,
+                    help="events in the long-chain audit check (0 to skip); default 1,000,000")
+    ap.add_argument("--chain-sections", type=int, default=10_000,
+                    help="sections of the long-chain campaign; default 10,000")
+    ap.add_argument("--postgres-chain", action="store_true",
+                    help="also run the long-chain check on PostgreSQL (slow to build)")
     ap.add_argument("--skip-startup", action="store_true", help="skip the CLI start-up figures")
     ap.add_argument("--reuse", action="store_true", help="reuse campaigns built by an earlier run")
     ap.add_argument("--work", default=str(HERE / "work"), help="folder for SQLite files")
+    ap.add_argument("--markdown", metavar="RESULTS.json",
+                    help="print an earlier run's results as a Markdown table and exit")
     ap.add_argument("--out", default=str(HERE / "results.json"), help="where to write the results")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    if args.markdown:
+        result = json.loads(Path(args.markdown).read_text(encoding="utf-8"))
+        print(markdown(result))
+        return result
     result = Suite(args).run()
     result["command"] = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -36,6 +36,58 @@ def engine_advance(url: str) -> dict[str, Any]:
     return {"seconds": seconds, "moved": sum(1 for o in outcomes if o.dest), "records": len(outcomes)}
 
 
+def _sweep_ctx(url: str, at: Any) -> Any:
+    from benchmarks.build import ACTOR
+    from storage.db import Database
+    from workflow import usecases
+
+    return usecases.Context(Database(url), ACTOR, lambda: at)
+
+
+def sweep_prep(url: str) -> dict[str, Any]:
+    """The first sweep, a day into the campaign: lays out every deadline, fires nothing (not timed)."""
+    from datetime import timedelta
+
+    from benchmarks.build import T0
+    from workflow import reminders
+
+    at = T0 + timedelta(days=1)
+    t0 = time.perf_counter()
+    result = reminders.sweep(_sweep_ctx(url, at), at=at)
+    return {"seconds": time.perf_counter() - t0, "reminders": result.reminders}
+
+
+def engine_sweep(url: str, mode: str) -> dict[str, Any]:
+    """One sweep with nothing due, or with 10 % of the deadlines due (outbox transport, the default).
+
+    For ``tenth`` the other 90 % are moved past the sweep's time first (not timed), so exactly
+    one deadline in ten has a slot due, long overdue, at the campaign's end.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from benchmarks.build import NOW, T0
+    from storage.db import Database
+    from storage.reminders_models import Deadline
+    from workflow import reminders
+
+    if mode == "none":
+        at = T0 + timedelta(days=1, hours=1)
+    else:
+        at = NOW
+        db = Database(url)
+        with db.write() as s:
+            s.execute(update(Deadline).where(Deadline.id % 10 != 0, Deadline.next_at.is_not(None))  # type: ignore[union-attr]
+                      .values(next_at=NOW + timedelta(days=365)))
+        db.dispose()
+    ctx = _sweep_ctx(url, at)
+    t0 = time.perf_counter()
+    result = reminders.sweep(ctx, at=at)
+    return {"seconds": time.perf_counter() - t0, "reminders": result.reminders,
+            "mails": len(result.mails)}
+
+
 def build(url: str, n: str) -> dict[str, Any]:
     from dataclasses import asdict
 
@@ -44,6 +96,14 @@ def build(url: str, n: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     built = do_build(url, int(n))
     return {"seconds": time.perf_counter() - t0, **asdict(built)}
+
+
+def lengthen(url: str, rounds: str) -> dict[str, Any]:
+    from benchmarks.build import lengthen as do_lengthen
+
+    t0 = time.perf_counter()
+    events = do_lengthen(url, int(rounds))
+    return {"seconds": time.perf_counter() - t0, "events": events}
 
 
 # -- plain driver baselines ----------------------------------------------------
@@ -226,12 +286,40 @@ def baseline_history(url: str, office: str) -> None:
     sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
 
 
+def baseline_verify(url: str) -> None:
+    """Stream the chain in seq order, recompute every hash, check every link."""
+    from storage.audit import format_at
+
+    db = _driver(url)
+    cid, cname = db.q("SELECT id, name FROM campaign WHERE name = ?", (CAMPAIGN,))[0]
+    cur = db.conn.cursor()
+    sql = ("SELECT seq, at, actor, office, action, from_state, to_state, reason, detail, "
+           "prev_hash, hash FROM event WHERE campaign_id = ? ORDER BY seq")
+    cur.execute(sql if db.param == "?" else sql.replace("?", "%s"), (cid,))
+    prev, n = "0" * 64, 0
+    while rows := cur.fetchmany(2000):
+        for seq, at, actor, office, action, frm, to, reason, detail, prev_hash, digest in rows:
+            if isinstance(at, str):
+                at = datetime.fromisoformat(at).replace(tzinfo=UTC)
+            body = _canonical(action=action, actor=actor, at=format_at(at), campaign=cname,
+                              detail=json.loads(detail), office=office, prev=prev, reason=reason,
+                              seq=seq, to=to, **{"from": frm})
+            if prev_hash != prev or hashlib.sha256(body).hexdigest() != digest:
+                raise SystemExit(f"chain broken at #{seq}")
+            prev, n = digest, n + 1
+    print(json.dumps({"events": n}))
+
+
 TASKS = {
     "engine-advance": engine_advance,
     "baseline-advance": baseline_advance,
     "baseline-status": baseline_status,
     "baseline-history": baseline_history,
+    "baseline-verify": baseline_verify,
+    "sweep-prep": sweep_prep,
+    "engine-sweep": engine_sweep,
     "build": build,
+    "lengthen": lengthen,
 }
 
 

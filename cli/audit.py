@@ -25,9 +25,8 @@ def audit() -> None:
         shell_complete=completion.campaigns)
 @option("--skip-documents", is_flag=True, help=N_("Do not re-hash the filed documents."))
 def audit_verify(campaign: str | None, skip_documents: bool) -> None:
-    from workflow import audit as use
-
     from cli.progress import working
+    from workflow import audit as use
 
     with working(_("Verifying the history…")):
         reports = use.verify(_ctx(), campaign, documents=not skip_documents)

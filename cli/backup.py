@@ -12,7 +12,8 @@ from cli.main import cli
 from workflow.i18n import N_, _
 
 
-@cli.command("backup", help=N_("Copy a SQLite database and its documents (to FILE.blobs) while others keep working."))
+@cli.command("backup", help=N_(
+    "Copy a SQLite database and its documents (to FILE.blobs) while others keep working."))
 @click.argument("file", type=FILE_PATH)
 def backup_cmd(file: Path) -> None:
     from workflow.backup import backup

@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from cli import completion
-from cli.console import console, print_json, say
+from cli.console import Table, console, print_json, say
 from cli.progress import working
 from cli.main import EXIT_BLOCKED, cli, option, settings
 from workflow.i18n import N_, _

@@ -3,13 +3,48 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
-# file=None: rich writes to whatever sys.stdout is at print time (CliRunner-friendly).
-console = Console(highlight=False, soft_wrap=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _LazyConsole:
+    """The shared Console, created (and rich imported) on first use.
+
+    ``rich.console`` and ``rich.table`` are most of what ``manyi --help`` would
+    otherwise import; a command that prints nothing rich never pays for them.
+    """
+
+    _real: Console | None = None
+
+    def _get(self) -> Console:
+        if self._real is None:
+            from rich.console import Console
+
+            # file=None: rich writes to whatever sys.stdout is at print time (CliRunner-friendly).
+            type(self)._real = Console(highlight=False, soft_wrap=False)
+        return self._real  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+
+console: Console = _LazyConsole()  # type: ignore[assignment]
+
+
+def rich_console() -> Console:
+    """The real Console behind ``console``, for rich APIs that need the object itself."""
+    return console._get()  # type: ignore[attr-defined]
+
+
+def Table(*args: Any, **kwargs: Any) -> Any:  # noqa: N802  (stands in for the class)
+    """``rich.table.Table``, imported when the first table is built."""
+    from rich.table import Table as RichTable
+
+    return RichTable(*args, **kwargs)
 
 
 def print_json(value: Any) -> None:

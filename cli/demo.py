@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import click
-from rich.rule import Rule
 
 from cli.console import console, say
 from cli.main import cli, settings
@@ -72,6 +71,8 @@ def demo(click_ctx: click.Context) -> None:
 
     now = opts.context().now()
     start = (now + timedelta(hours=8)).date() - timedelta(days=25)
+
+    from rich.rule import Rule
 
     def doc(name: str, text: str) -> str:
         path = files / name

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from cli.commands import CAMPAIGN_OPT, FILE_PATH, JSON_OPT, _ctx
-from cli.console import console, print_json, say
+from cli.console import Table, console, print_json, say
 from cli.main import cli, option
 from workflow.errors import InputError
 from workflow.i18n import N_, _

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from cli.commands import JSON_OPT, _ctx
-from cli.console import console, print_json, say
+from cli.console import Table, console, print_json, say
 from cli.main import cli, option
 from workflow.i18n import N_, _
 from workflow.permissions import ROLES

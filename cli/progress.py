@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-from cli.console import console
+from cli.console import console, rich_console
 
 
 @contextmanager
@@ -20,7 +18,10 @@ def working(description: str) -> Iterator[None]:
     if not console.is_terminal:
         yield
         return
+    # Imported here: rich.progress is not worth loading for pipes, files and --help.
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+                  TimeElapsedColumn(), console=rich_console(), transient=True) as progress:
         progress.add_task(description, total=None)
         yield

@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.table import Table
 
 from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
-from cli.console import console, print_json, say
+from cli.console import Table, console, print_json, say
 from cli.main import cli, option
 from workflow.i18n import N_, _
 

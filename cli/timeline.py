@@ -7,24 +7,30 @@ requirements, ◇ on other due dates, and a red │ where today falls.
 from __future__ import annotations
 
 from datetime import date
-
-from rich.cells import cell_len
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
 from cli.console import console, print_json, say
 from cli.main import cli
 from workflow.i18n import N_, _
 
+if TYPE_CHECKING:
+    from rich.text import Text
+
 BAR, EXIT_DUE, OTHER_DUE, TODAY = "█", "◆", "◇", "│"
 COLOURS = ("cyan", "green", "yellow", "magenta", "blue", "red")
 
 
 def _pad(text: str, width: int) -> str:
+    from rich.cells import cell_len  # rich is imported when a chart is drawn, not at start-up
+
     return text + " " * max(0, width - cell_len(text))
 
 
 def chart(tl, width: int) -> list[Text]:  # type: ignore[no-untyped-def]
+    from rich.cells import cell_len
+    from rich.text import Text
+
     """The chart's lines for a console ``width`` columns wide."""
     start, end = tl.campaign.start, tl.campaign.end
     label_w = max(cell_len(p.title) for p in tl.phases)

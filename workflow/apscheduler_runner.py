@@ -6,6 +6,11 @@ sweep sees every slot that fell due while nobody ran, and sends each once),
 every ``interval`` seconds, and at each phase window's end. Jobs coalesce
 and never overlap (one worker thread), so a slow sweep is not stacked up.
 SIGTERM/SIGINT stop it after the sweep in progress finishes.
+
+Several runners may share one database (one per host): each sweep first
+takes the ``scheduler`` lease (:mod:`storage.lease`); only its holder sweeps,
+the others stand by and poll at every interval, so when the active one dies a
+standby takes over at its next tick (within one interval).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from storage.lease import Lease
 from workflow.errors import CampaignError
+from workflow.i18n import _
 from workflow.reminders import SweepResult, owner_id, phase_ends, sweep
 from workflow.usecases import Context
 
@@ -32,7 +39,18 @@ def run(ctx: Context, interval: float, log: Callable[[str], None],
                                   job_defaults={"coalesce": True, "max_instances": 1,
                                                 "misfire_grace_time": None})
 
+    lease = Lease(ctx.db, "scheduler")
+    active: list[bool | None] = [None]  # None: not yet known
+
     def job() -> None:
+        if not lease.try_acquire():
+            if active[0] is not False:
+                log(_("standing by: another scheduler holds the lease"))
+                active[0] = False
+            return
+        if active[0] is not True:
+            log(_("active: this scheduler holds the lease and sweeps"))
+            active[0] = True
         try:
             report(sweep(ctx, owner=owner))
         except CampaignError as exc:  # logged, and the next run tries again

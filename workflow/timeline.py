@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from storage import repo
 from workflow import schedule
 from workflow.i18n import pick
+from workflow.operators import authorize
 from workflow.usecases import CampaignInfo, Context, _info, definition_of
 
 
@@ -62,6 +63,7 @@ class Timeline:
 def timeline(ctx: Context, campaign_name: str | None) -> Timeline:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         plan = schedule.resolve(definition, campaign.start_date, json.loads(campaign.parameters))

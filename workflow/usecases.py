@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from storage import ledger_repo, repo
 from storage.blobs import BlobStore
@@ -429,7 +429,8 @@ def advance(
                         p=expect, known=", ".join(states)))
                 for r in seen_rows:
                     if r.state != expect:
-                        raise ConflictError(r.office, r.updated_by, r.updated_at.isoformat(timespec="seconds"))
+                        raise ConflictError(r.office, r.updated_by,
+                                            r.updated_at.isoformat(timespec="seconds"))
             seen = {r.record_id: r.version for r in seen_rows}
     now = ctx.now()
     with (ctx.db.read() if dry_run else ctx.db.write()) as s:

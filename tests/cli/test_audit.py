@@ -198,7 +198,8 @@ def test_missing_document_is_named(started: Run, db_path: Target, tmp_path: Path
     run = walked(started, tmp_path)
     path = _blob(db_path, 12)
     path.unlink()
-    verify_fails(run, f"event #12: its document is missing from the blob store; w.txt sha256 {path.name[:12]}")
+    verify_fails(run, "event #12: its document is missing from the blob store; "
+                      f"w.txt sha256 {path.name[:12]}")
 
 
 def test_verify_one_campaign_and_unknown_campaign(started: Run, tmp_path: Path) -> None:

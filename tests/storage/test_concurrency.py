@@ -31,7 +31,8 @@ GATED = (
 )
 
 
-def race(db_path: Target, tmp_path: Path, commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
+def race(db_path: Target, tmp_path: Path,
+         commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
     """Start one process per command, release them together, wait for all."""
     gate = tmp_path / f"gate-{time.monotonic_ns()}"
     env = {**os.environ, "RACE_GATE": str(gate), "MANYI_NOW": NOW, "MANYI_LANG": "en",
@@ -82,7 +83,8 @@ def test_racing_advances_land_once(started: Run, db_path: Target, tmp_path: Path
     winners = [r for r in results if r.returncode == 0]
     losers = [r for r in results if r.returncode != 0]
     assert len(winners) == 1, [(r.returncode, r.stdout, r.stderr) for r in results]
-    assert winners[0].stdout == "秘书科: Study & mobilization → Organization & implementation\n1 advanced, 0 blocked.\n"
+    assert winners[0].stdout == (
+        "秘书科: Study & mobilization → Organization & implementation\n1 advanced, 0 blocked.\n")
     winner = winners[0].args[winners[0].args.index("--as") + 1]
     for r in losers:
         assert r.returncode == 1 and r.stdout == ""

@@ -1,0 +1,82 @@
+"""The benchmark suite at 1,000 sections, so it cannot rot (the full run is not a test).
+
+Also checks what the suite's numbers rest on: the built campaign passes the
+engine's own ``audit verify``, the engine and the plain-sqlite3 baseline move
+every section, and both write byte-identical records and events.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    work = tmp_path_factory.mktemp("bench")
+    out = work / "results.json"
+    res = run.main(["--sizes", "1000", "--runs", "1", "--startup-runs", "1", "--chain-events", "10000",
+                    "--chain-sections", "1000",
+                    "--work", str(work), "--out", str(out)])
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(json.dumps(res))
+    res["_work"] = str(work)
+    return res
+
+
+def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
+    names = {(f["name"], f["size"]) for f in result["figures"]}
+    assert names >= {("manyi --help", None), ("manyi status", 1000), ("bulk advance", 1000),
+                     ("status --json", 1000), ("history --json", 1000), ("audit verify", 1000),
+                     ("reminder sweep, nothing due", 1000), ("reminder sweep, 10% due", 1000)}
+    for f in result["figures"]:
+        assert f["seconds"] > 0 and f["peak_rss_mb"] > 5, f
+        assert f["baseline"]["seconds"] > 0 and f["ratio"] > 0, f
+    long = [f for f in result["figures"] if f["name"] == "audit verify, long chain"]
+    assert long and long[0]["size"] >= 10_000
+    assert [d["name"] for d in result["derived"]] == ["audit verify peak RSS, long chain"]
+    assert result["builds"]["sqlite-1000"]["sections"] == 1000
+    tenth = next(f for f in result["figures"] if f["name"] == "reminder sweep, 10% due")
+    fired = re.search(r"; (\d+) reminders, (\d+) mails", tenth["what"])
+    assert fired and int(fired[1]) > 0 and int(fired[2]) > 0  # the 10% case really sends
+
+
+def test_built_campaign_passes_audit_verify(result: dict) -> None:
+    db = Path(result["_work"]) / "campaign-1000.db"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "manyi"), "--db", str(db), "--lang", "en",
+         "audit", "verify", "--skip-documents"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Campaign 'bench': 5016 events, chain intact" in done.stdout
+
+
+def test_engine_and_baseline_write_the_same_rows(result: dict, tmp_path: Path) -> None:
+    import shutil
+
+    src = Path(result["_work"]) / "campaign-1000.db"
+    dbs = {}
+    for name in ("engine-advance", "baseline-advance"):
+        dbs[name] = tmp_path / f"{name}.db"
+        shutil.copyfile(src, dbs[name])
+        done = subprocess.run([sys.executable, "-m", "benchmarks.tasks", name,
+                               f"sqlite:///{dbs[name]}"], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["moved"] == 1000
+
+    def rows(path: Path, table: str) -> list[tuple]:
+        with sqlite3.connect(path) as conn:
+            return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+
+    for table in ("record", "event"):
+        assert rows(dbs["engine-advance"], table) == rows(dbs["baseline-advance"], table)
