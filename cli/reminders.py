@@ -164,7 +164,6 @@ def scheduler() -> None:
 def scheduler_run(interval: float) -> None:
     from workflow import apscheduler_runner
     from workflow.mailserver import transport_from_env
-
     from workflow.reminders import check_role
 
     ctx = _ctx()
