@@ -7,7 +7,8 @@ each command line before its output, so every step can be repeated by hand.
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from workflow.i18n import N_, _
 
 DEMO_DB = "manyi-demo.db"
 DEMO_CAMPAIGN = "2026"
+REPORT = "报告.html"
 ROSTER = [
     ("科室", "邮箱", "负责人"),
     ("市外事侨务办公室", "waishi@example.gov.cn", "王主任"),
@@ -118,10 +120,45 @@ def demo(click_ctx: click.Context) -> None:
     run(_("12. The reminder sweep: a digest per recipient for what is due or late (no SMTP set: outbox/)"),
         "remind", "send")
     run(_("13. What went out"), "outbox")
+    _ledger_and_scoring_tour(run, doc, files, today=(now + timedelta(hours=8)).date())
     console.print(Rule(style="cyan"))
     say(_("Reminder mail was written as .eml files into {folder}.").format(folder=db_path.parent / "outbox"))
+    say(_("The report for the standing committee is {path}.").format(path=files / REPORT))
     say(_("The demo database is {db}. Keep exploring, for example:").format(db=db_path))
     say(f"  export MANYI_DB={db_path}")
     say("  manyi status")
     say("  manyi history 市法制办公室")
     say("  manyi advance --all --dry-run")
+
+
+def _ledger_and_scoring_tour(run: Callable[..., None], doc: Callable[[str, str], str], files: Path,
+                             today: date) -> None:
+    """Review and rectification (items 1 and 2 of the fresh database), scores, rank, the report."""
+    office = "市法制办公室"
+    due = (today + timedelta(days=10)).isoformat()
+    run(_("14. The review group's opinion becomes a rectification item for {office}").format(office=office),
+        "rectify", "add", office, "行政执法案卷归档不及时", "--source", "review", "--due", due)
+    run(_("15. An unannounced inspection finds a problem and turns it into an item"),
+        "inspect", "record", office, "--kind", "unannounced", "--date", today.isoformat(),
+        "--finding", "窗口工作人员未佩戴工作牌", "--rectify", "--due", due)
+    run(_("16. {office} reports item 1 done, with its evidence").format(office=office),
+        "rectify", "done", "1", "--evidence", doc("整改证明-案卷归档.txt", "案卷已全部归档，附归档清单"))
+    run(_("17. The supervision office confirms it"), "rectify", "confirm", "1")
+    run(_("18. The ledger: one confirmed, one still open"), "rectify", "list")
+    run(_("19. Scores and votes from the evaluator groups"),
+        "score", "add", office, "--group", "leading-group", "--score", "92", "--scorer", "评委甲")
+    for name, score in (("秘书科", "88"), ("信息科", "85")):
+        run(_("19. Scores and votes from the evaluator groups"),
+            "score", "add", name, "--group", "leading-group", "--score", score, "--scorer", "评委甲")
+    run(_("19. Scores and votes from the evaluator groups"),
+        "score", "add", office, "--group", "party-delegates", "--score", "90", "--scorer", "代表乙")
+    for name, vote, count in ((office, "satisfied", "6"), (office, "basic", "1")):
+        run(_("19. Scores and votes from the evaluator groups"),
+            "score", "vote", name, "--group", "npc-deputies", "--vote", vote, "--count", count)
+    for name, vote, count in ((office, "satisfied", "40"), (office, "basic", "5"),
+                              ("秘书科", "satisfied", "30"), ("秘书科", "unsatisfied", "3")):
+        run(_("19. Scores and votes from the evaluator groups"),
+            "score", "vote", name, "--group", "questionnaire", "--vote", vote, "--count", count)
+    run(_("20. The ranking (missing evaluator groups are flagged, not renormalised)"), "rank")
+    run(_("21. The report for the standing committee, one HTML file to open offline"),
+        "report", "--format", "html", "-o", str(files / REPORT))

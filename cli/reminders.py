@@ -77,13 +77,16 @@ def _parse_at(raw: str | None):  # type: ignore[no-untyped-def]
 def remind_preview(at: str | None, as_json: bool) -> None:
     from workflow import reminders
 
-    result = reminders.sweep(_ctx(), preview=True, at=_parse_at(at))
+    result = reminders.sweep(_ctx(), preview=True, at=_parse_at(at), require="read")
     if as_json:
         print_json([{"campaign": m.campaign, "to": m.recipient, "subject": m.subject,
                      "items": [{"office": i.office, "requirement": i.requirement, "due": i.due.isoformat(),
                                 "days_late": i.days_late, "escalated": i.escalated} for i in m.items]}
                     for m in result.mails])
         return
+    for m in result.advanced:
+        say(_("would auto-advance {office}: {source} → {dest}").format(
+            office=m.office, source=m.source, dest=m.dest))
     if not result.mails:
         say(_("Nothing due at {at}.").format(at=result.at.isoformat(timespec="minutes")))
         return
@@ -94,7 +97,13 @@ def remind_preview(at: str | None, as_json: bool) -> None:
     console.print(table)
 
 
+def _advanced(result) -> None:  # type: ignore[no-untyped-def]
+    for m in result.advanced:
+        say(_("auto-advanced {office}: {source} → {dest}").format(office=m.office, source=m.source, dest=m.dest))
+
+
 def _report(result) -> None:  # type: ignore[no-untyped-def]
+    _advanced(result)
     say(_("Sweep at {at}: {r} new reminders, {m} messages, {sent} sent, {failed} failed.").format(
         at=result.at.isoformat(timespec="minutes"), r=result.reminders, m=len(result.mails),
         sent=result.sent, failed=result.failed))
@@ -104,7 +113,7 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
 def remind_send() -> None:
     from workflow import reminders
 
-    result = reminders.sweep(_ctx())
+    result = reminders.sweep(_ctx(), require="manage")
     _report(result)
     if result.unreachable is not None:
         raise result.unreachable
@@ -155,9 +164,10 @@ def scheduler() -> None:
 def scheduler_run(interval: float) -> None:
     from workflow import apscheduler_runner
     from workflow.mailserver import transport_from_env
+    from workflow.reminders import check_role
 
     ctx = _ctx()
-    ctx.db.ensure_ready(create=False)
+    check_role(ctx, "manage")  # it sends mail and advances offices for the whole campaign
     transport_from_env(ctx.db.outbox)  # a bad MANYI_SMTP_URL stops it before it starts
 
     def log(line: str) -> None:

@@ -16,8 +16,32 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.ledger_models import RectificationItem
 from storage.models import Campaign, Filing, Record, Section
 from storage.reminders_models import Deadline, DeadlinePlan, Extension, Mail, Reminder
+
+
+ITEM_PREFIX = "item:"  # a rectification item's deadline stands where a requirement key would
+
+
+def item_requirement(item_id: int) -> str:
+    return f"{ITEM_PREFIX}{item_id}"
+
+
+def item_of(requirement: str) -> int | None:
+    """The item id of an item deadline's ``requirement``; None for a real requirement."""
+    return int(requirement[len(ITEM_PREFIX):]) if requirement.startswith(ITEM_PREFIX) else None
+
+
+def items_by_id(s: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """item id -> (status, text)."""
+    wanted = sorted(set(ids))
+    out: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(wanted), 500):
+        q = select(RectificationItem.id, RectificationItem.status, RectificationItem.text).where(
+            RectificationItem.id.in_(wanted[i:i + 500]))  # type: ignore[union-attr]
+        out.update({iid: (st, text) for iid, st, text in s.execute(q)})
+    return out
 
 
 def deadline_key(campaign_id: int, section_id: int | None, requirement: str) -> str:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workflow.conditions import REGISTRY, Condition, RequirementFiled
 from workflow.errors import DefinitionError, NotFoundError
 from workflow.i18n import _
+from workflow.mailtext import check_templates
 from workflow.scoring import ScoringSpec
 from workflow.yamlsource import line_for, load_with_lines
 
@@ -419,6 +420,10 @@ def _check_semantics(
 
     if spec.scoring is not None:
         _check_scoring(spec, spec.scoring, fail)
+    t = spec.reminders.templates
+    bad = check_templates({"subject": t.subject, "body": t.body, "item": t.item})
+    if bad is not None:
+        raise fail(("reminders", "templates", bad[0]), f"reminders.templates.{bad[0]}", bad[1])
 
     definition = Definition(spec, source, text)
     for i, phase in enumerate(spec.phases):

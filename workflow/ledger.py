@@ -23,6 +23,7 @@ from storage import ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign
+from workflow import reminders
 from workflow.errors import ConflictError, InputError
 from workflow.i18n import N_, _
 from workflow.operators import authorize
@@ -138,6 +139,7 @@ def add_item(ctx: Context, campaign_name: str | None, office: str, text: str,
                                                         ctx, now)])
         repo.append_events(s, campaign, [_add_event(section.name, section.id, item_id, src, clean,  # type: ignore[arg-type]
                                                     due_date)], ctx.actor, now)
+        reminders.plan_items(s, campaign, [(item_id, section.id, due_date)])  # type: ignore[list-item]
         item, name = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
         return _view(item, name, today_of(campaign, now), ZoneInfo(campaign.timezone))
 
@@ -173,6 +175,8 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
             _add_event(o, sid, i, src, text, due)
             for i, (o, sid, src, text, due) in zip(ids, parsed, strict=True)
         ], ctx.actor, now)
+        reminders.plan_items(s, campaign, [(i, sid, due) for i, (_o, sid, _s, _t, due)
+                                           in zip(ids, parsed, strict=True)])
         return campaign.name, len(ids)
 
 
@@ -226,6 +230,7 @@ def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: P
             "status": "done", "evidence_sha256": blob.sha256, "evidence_filename": blob.filename,
             "note": note, "done_at": now, "updated_at": now, "updated_by": ctx.actor,
         })
+        reminders.stop_item(s, campaign.id, item.section_id, item.id)  # type: ignore[arg-type]
         repo.append_events(s, campaign, [repo.NewEvent(
             "rectify-done", section_id=item.section_id, office=office, reason=note,
             detail={"item": item.id, "sha256": blob.sha256, "filename": blob.filename,
@@ -261,6 +266,8 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
         else:
             values |= {"status": "returned", "return_reason": reason}
         _transition(s, item, "done", values)
+        if reason is not None:
+            reminders.resume_item(s, campaign, item.section_id, item.id, now)  # type: ignore[arg-type]
         repo.append_events(s, campaign, [repo.NewEvent(
             "rectify-confirm" if reason is None else "rectify-return", section_id=item.section_id,
             office=office, reason=reason,
@@ -333,4 +340,5 @@ def record_inspection(
                 events.append(_add_event(section.name, section.id, item, "inspection", text,  # type: ignore[arg-type]
                                          due_date))
         repo.append_events(s, campaign, events, ctx.actor, now)
+        reminders.plan_items(s, campaign, [(i, section.id, due_date) for i in item_ids])  # type: ignore[misc]
         return Inspected(campaign.name, section.name, kind, day, tuple(ins_ids), tuple(item_ids))

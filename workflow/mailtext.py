@@ -37,7 +37,7 @@ DEFAULT_ITEM = (
 
 @dataclass(frozen=True)
 class Item:
-    """One requirement that is due or late, as a line of a digest."""
+    """One requirement or rectification item that is due or late, as a line of a digest."""
 
     campaign: str
     office: str
@@ -47,9 +47,13 @@ class Item:
     days_late: int
     days_left: int
     escalated: bool
+    item: int | None = None  # a rectification item's id (then ``requirement`` is "item:ID")
 
     @property
     def command(self) -> str:
+        if self.item is not None:
+            return "manyi rectify done {i} --evidence 证明材料路径 --campaign {c}".format(
+                i=self.item, c=_quote(self.campaign))
         return "manyi file {o} {r} 文件路径 --campaign {c}".format(
             o=_quote(self.office), r=self.requirement, c=_quote(self.campaign))
 
@@ -115,8 +119,10 @@ def compose(
     return msg
 
 
-def check_templates(templates: dict[str, str | None]) -> str | None:
-    """The first template field that would fail, as ``'name': problem``; None when all render."""
+def check_templates(templates: dict[str, str | None]) -> tuple[str, str] | None:
+    """The first template that would fail to render, as (template name, problem); None when all render."""
+    from workflow.i18n import _
+
     sample_item = {"n": 1, "office": "x", "title": "x", "requirement": "x", "due": "x", "when": "x",
                    "command": "x", "days_late": 0, "days_left": 0, "campaign": "x"}
     sample = {"tag": "x", "campaign": "x", "campaign_title": "x", "count": 1, "late": 0,
@@ -128,6 +134,9 @@ def check_templates(templates: dict[str, str | None]) -> str | None:
             continue
         try:
             text.format(**fields)
-        except (KeyError, IndexError, ValueError) as exc:
-            return f"{name}: {exc!r}"
+        except KeyError as exc:
+            return name, _("unknown field {{{f}}}; fields: {known}").format(
+                f=exc.args[0], known=" ".join(sorted(fields)))
+        except (IndexError, ValueError) as exc:
+            return name, _("not a valid template: {e}").format(e=exc)
     return None

@@ -29,6 +29,7 @@ from storage import reminders_repo as rr
 from storage import repo
 from storage.models import Campaign
 from storage.reminders_models import Deadline, Extension, Mail, Reminder
+from workflow import autoadvance
 from workflow import deadlines as dl
 from workflow import schedule
 from workflow.definition import Definition
@@ -223,6 +224,38 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
         return Extended(campaign.name, section.name, req.key, original, previous, new_due)
 
 
+# -- rectification items --------------------------------------------------------
+OPEN_ITEM = ("published", "returned")
+
+
+def plan_items(s: Any, campaign: Campaign, items: list[tuple[int, int, date | None]]) -> None:
+    """Reminders for new rectification items ``(item id, section id, due)`` that have a due date.
+
+    An item's deadline sits beside the requirements' ones (its key names the
+    item), so the same sweep reminds, escalates and digests it.
+    """
+    policy = definition_of(campaign).spec.reminders
+    rr.add_deadlines(s, [
+        _deadline_row(campaign.id, sid, rr.item_requirement(iid), due,  # type: ignore[arg-type]
+                      next(iter(dl.slots(due, policy, campaign.timezone))).at)
+        for iid, sid, due in items if due is not None])
+
+
+def stop_item(s: Any, campaign_id: int, section_id: int, item_id: int) -> None:
+    """Reported done (or confirmed): no more reminders; the ones not yet mailed are cancelled."""
+    rr.close_deadline(s, campaign_id, section_id, rr.item_requirement(item_id))
+
+
+def resume_item(s: Any, campaign: Campaign, section_id: int, item_id: int, now: datetime) -> None:
+    """Returned to its office: reminders start again from now (no past slot is sent late)."""
+    row = rr.find_deadline(s, campaign.id, section_id, rr.item_requirement(item_id))  # type: ignore[arg-type]
+    if row is None:
+        return
+    policy = definition_of(campaign).spec.reminders
+    _fired, nxt = dl.slots_between(row.due, policy, campaign.timezone, now, now)
+    row.last_at, row.next_at = now, nxt.at
+
+
 # -- the sweep -----------------------------------------------------------------
 @dataclass
 class PlannedMail:
@@ -242,6 +275,7 @@ class SweepResult:
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
     unreachable: DeliveryError | None = None
+    advanced: list[Any] = field(default_factory=list)  # autoadvance.Moved: sections the scheduler moved
 
 
 class _Preview(Exception):
@@ -288,15 +322,22 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> int:
     for r in rows:
         by_campaign[r.campaign_id].append(r)
     for cid, group in by_campaign.items():
-        filed.update({(k[0], k[1]): n for k, n in rr.filed_counts(
-            s, cid, [r.section_id for r in group], [r.requirement for r in group]).items()})
+        reqs = [r for r in group if rr.item_of(r.requirement) is None]
+        if reqs:
+            filed.update({(k[0], k[1]): n for k, n in rr.filed_counts(
+                s, cid, [r.section_id for r in reqs], [r.requirement for r in reqs]).items()})
+    items = rr.items_by_id(s, [i for r in rows if (i := rr.item_of(r.requirement)) is not None])
     new = []
     for r in rows:
         cd = cds[r.campaign_id]
         final = cd.definition.spec.final.key
         sec = info.get(r.section_id) if r.section_id is not None else None
-        if filed.get((r.section_id, r.requirement), 0) >= cd.needed(r.requirement) or (
-                sec is not None and sec[3] == final):
+        item = rr.item_of(r.requirement)
+        if item is not None:
+            closed = items.get(item, ("gone", ""))[0] not in OPEN_ITEM
+        else:
+            closed = filed.get((r.section_id, r.requirement), 0) >= cd.needed(r.requirement)
+        if closed or (sec is not None and sec[3] == final):
             r.next_at = None
             continue
         policy = cd.definition.spec.reminders
@@ -333,17 +374,22 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
     info = rr.section_info(s, [r.section_id for r in pending if r.section_id is not None])
     digests: dict[tuple[int, str], list[tuple[Reminder, Item]]] = defaultdict(list)
     names: dict[tuple[int, str], str] = {}
+    texts = rr.items_by_id(s, [i for r in pending if (i := rr.item_of(r.requirement)) is not None])
     for rem in pending:
         cd = cds.get(rem.campaign_id)
         if cd is None:
             continue
         d = cd.definition
         lg_title = pick(d.spec.leading_group.title.as_dict())
-        req = d.requirement(rem.requirement)
+        item_id = rr.item_of(rem.requirement)
+        if item_id is None:
+            title = d.requirement(rem.requirement).title.zh
+        else:
+            title = "整改事项#{i}：{t}".format(i=item_id, t=texts.get(item_id, ("", ""))[1])
         office = info[rem.section_id][0] if rem.section_id is not None else d.spec.leading_group.aliases[0]
         today = dl.local_day(now, cd.tz)
-        item = Item(cd.campaign.name, office, req.key, req.title.zh, rem.due, dl.days_late(rem.due, today),
-                    max(0, (rem.due - today).days), rem.kind == "escalate")
+        item = Item(cd.campaign.name, office, rem.requirement, title, rem.due, dl.days_late(rem.due, today),
+                    max(0, (rem.due - today).days), rem.kind == "escalate", item_id)
         sec = info.get(rem.section_id) if rem.section_id is not None else None
         for addr in json.loads(rem.recipients):
             key = (rem.campaign_id, addr)
@@ -387,21 +433,33 @@ def _active(s: Any) -> dict[int, CampaignDates]:
     return {c.id: dates_of(c) for c in repo.list_campaigns(s) if c.status == "active"}  # type: ignore[misc]
 
 
+def check_role(ctx: Context, action: str) -> None:
+    """Refuse before anything runs unless the operator may ``action`` (no operators: allowed)."""
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        authorize(s, ctx, action)
+
+
 def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = False,
-          at: datetime | None = None, owner: str | None = None) -> SweepResult:
-    """One pass: plan, fire due slots, compose digests, deliver. Safe to run concurrently.
+          at: datetime | None = None, owner: str | None = None, require: str | None = None) -> SweepResult:
+    """One pass: auto-advance, plan, fire due slots, compose digests, deliver. Safe to run concurrently.
 
     Args:
         transport: where mail goes; default from ``MANYI_SMTP_URL`` (else the outbox folder).
         preview: compute what would be sent and to whom; change nothing.
         at: the sweep's time (default the context's clock).
+        require: the action the operator must be allowed (``manage`` for ``remind send``);
+            None for the scheduler's own sweeps (its operator was checked when it started).
     """
+    if require is not None:
+        check_role(ctx, require)
     now = at or ctx.now()
     sender = sender_from_env()
     if transport is None and not preview:
         transport = transport_from_env(ctx.db.outbox)
     ctx.db.ensure_ready(create=False)
     result = SweepResult(now)
+    result.advanced = autoadvance.run(ctx, now, preview=preview)
     try:
         with ctx.db.write() as s:
             cds = _active(s)

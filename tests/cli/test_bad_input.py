@@ -66,6 +66,17 @@ def test_exit_condition_on_unknown_requirement(started: Run, db_path: Path, tmp_
                    f"{bad}:{line}: phase 'review': unknown requirement 'reserch-report'")
 
 
+def test_bad_reminder_template_field(started: Run, db_path: Path, tmp_path: Path) -> None:
+    bad = broken_definition(tmp_path, "  warning_days: 3\n",
+                            "  warning_days: 3\n  templates:\n    item: \"{n}. {office} {deadline}\"\n")
+    line = line_of(bad, "{deadline}")
+    message = (f"{bad}:{line}: reminders.templates.item: unknown field {{deadline}}; fields: campaign command "
+               "days_late days_left due n office requirement title when")
+    assert_refused(started, db_path, ["definition", "check", bad], message)
+    assert_refused(started, db_path, ["campaign", "start", bad, "--name", "x", "--start", "2026-01-01"],
+                   message)
+
+
 def test_duplicate_phase_key(started: Run, db_path: Path, tmp_path: Path) -> None:
     bad = broken_definition(tmp_path, "  - key: summary\n", "  - key: review\n")
     line = line_of(bad, "  - key: review\n".strip()) + 0

@@ -147,3 +147,24 @@ def test_events_record_the_database_login(started: Run, backend: str) -> None:
     assert rows[0]["actor"] == "tester"
     assert rows[0]["db_user"] == (None if backend == "sqlite" else "postgres")
     assert "db_user" not in rows[0]["detail"]
+
+
+MANAGE = "may not manage campaigns, offices and operators: needs role supervisor"
+
+
+@pytest.mark.parametrize("actor", ["clerk1", "leader1", "obs"])
+def test_only_a_supervisor_sends_reminders_or_runs_the_scheduler(staffed: Run, db_path: Target,
+                                                                   actor: str) -> None:
+    late = {"MANYI_NOW": "2026-04-02T10:00:00+08:00"}
+    before, files = dump(db_path), blobs(db_path)
+    for args in (["remind", "send"], ["scheduler", "run", "--interval", "1"]):
+        result = staffed(*args, actor=actor, env=late)
+        assert result.exit_code == 1, result.output
+        assert (result.stdout, result.stderr) == ("", f"Error: {actor} {MANAGE}\n")
+    assert dump(db_path) == before and blobs(db_path) == files
+    preview = staffed("remind", "preview", "--at", late["MANYI_NOW"], "--json", actor=actor)
+    assert preview.exit_code == 0, preview.output  # anyone who may read may look
+    assert dump(db_path) == before
+    sent = staffed("remind", "send", actor="boss", env=late)
+    assert sent.exit_code == 0, sent.output
+    assert sent.stdout.startswith("Sweep at 2026-04-02T02:00+00:00: ") and " 0 failed" in sent.stdout

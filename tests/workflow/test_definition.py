@@ -81,6 +81,14 @@ def test_minimal_definition_and_schedule() -> None:
          "phase 'two': requirement 'b': colour: unknown field"),
         ("title: {zh: 小活动, en: Mini}", "title: {zh: 小活动}", 2, "title.en: required field is missing"),
         ("key: mini", "key: mini\ntimezone: Mars/Olympus", 2, "timezone: unknown time zone"),
+        ("key: mini", "key: mini\nreminders:\n  templates:\n    subject: '{campaign}{nope}'", 4,
+         "reminders.templates.subject: unknown field {nope}; fields: campaign campaign_title count "
+         "items late late_part leading_group recipient_name sent_at tag"),
+        ("key: mini", "key: mini\nreminders:\n  templates:\n    body: 'x'\n    item: '{n} {office'", 5,
+         "reminders.templates.item: not a valid template: expected '}' before end of string"),
+        ("key: mini", "key: mini\nreminders:\n  templates:\n    item: '{title} {due}'\n    body: '{0}'", 5,
+         "reminders.templates.body: not a valid template: Replacement index 0 out of range for positional "
+         "args tuple"),
     ],
 )
 def test_errors_name_file_line_and_field(old: str, new: str, line: int, message: str) -> None:
