@@ -9,11 +9,11 @@ import click
 from cli import completion
 from cli.commands import _ctx
 from cli.console import say
-from cli.main import cli, option
+from cli.main import HELP, cli, option
 from workflow.i18n import N_, _
 
 
-@cli.group(help=N_("Verify or export the tamper-evident history (hash chain)."))
+@cli.group(help=HELP["audit"])
 def audit() -> None:
     pass
 

@@ -8,12 +8,11 @@ import click
 
 from cli.commands import FILE_PATH, _ctx
 from cli.console import say
-from cli.main import cli
+from cli.main import HELP, cli
 from workflow.i18n import N_, _
 
 
-@cli.command("backup", help=N_(
-    "Copy a SQLite database and its documents (to FILE.blobs) while others keep working."))
+@cli.command("backup", help=HELP["backup"])
 @click.argument("file", type=FILE_PATH)
 def backup_cmd(file: Path) -> None:
     from workflow.backup import backup

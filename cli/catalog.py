@@ -45,7 +45,9 @@ def _sources() -> Iterator[Path]:
 
 def help_texts() -> Iterator[tuple[str, str]]:
     """(msgid, where) for every help text of the command tree, untranslated."""
-    from cli.main import cli
+    from cli.main import load_all
+
+    cli = load_all()
 
     def raw(obj: object) -> str | None:
         return getattr(obj, "_help_msgid", None) or getattr(obj, "help", None)

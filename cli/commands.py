@@ -10,7 +10,7 @@ import click
 from cli import completion
 from cli.console import Table, console, print_json, say
 from cli.progress import working
-from cli.main import EXIT_BLOCKED, cli, option, settings
+from cli.main import EXIT_BLOCKED, HELP, cli, option, settings
 from workflow.i18n import N_, _
 
 FILE_PATH = click.Path(path_type=Path, dir_okay=False)
@@ -36,7 +36,7 @@ def _ctx():  # type: ignore[no-untyped-def]
 
 
 # -- init --------------------------------------------------------------------
-@cli.command(help=N_("Create or upgrade the database; safe to repeat."))
+@cli.command(help=HELP["init"])
 def init() -> None:
     from workflow import usecases
 
@@ -53,7 +53,7 @@ def init() -> None:
 
 
 # -- definition --------------------------------------------------------------
-@cli.group(help=N_("Campaign definition files."))
+@cli.group(help=HELP["definition"])
 def definition() -> None:
     pass
 
@@ -104,7 +104,7 @@ def definition_check(file: str, as_json: bool) -> None:
 
 
 # -- campaign ----------------------------------------------------------------
-@cli.group(help=N_("Start and list campaigns."))
+@cli.group(help=HELP["campaign"])
 def campaign() -> None:
     pass
 
@@ -146,7 +146,7 @@ def campaign_list(as_json: bool) -> None:
 
 
 # -- offices -----------------------------------------------------------------
-@cli.group(help=N_("The offices (sections) taking part in a campaign."))
+@cli.group(help=HELP["office"])
 def office() -> None:
     pass
 
@@ -209,7 +209,7 @@ def filter_rows(rows, offices=(), phases=(), lights=()):  # type: ignore[no-unty
             and (not lights or getattr(r, "light", None) in lights)]
 
 
-@cli.command(help=N_("The board: one row per office, a column per phase, blockers, next due date."))
+@cli.command(help=HELP["status"])
 @CAMPAIGN_OPT
 @OFFICE_FILTER
 @PHASE_FILTER
@@ -239,7 +239,7 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
 
 
 # -- file --------------------------------------------------------------------
-@cli.command("file", help=N_("File a document for a requirement (use 领导小组 as OFFICE for the leading group)."))
+@cli.command("file", help=HELP["file"])
 @click.argument("office", shell_complete=completion.offices_and_group)
 @click.argument("requirement", shell_complete=completion.requirements)
 @click.argument("path", type=click.Path(path_type=Path))
@@ -256,7 +256,7 @@ def file_cmd(office: str, requirement: str, path: Path, note: str | None, campai
 
 
 # -- advance -----------------------------------------------------------------
-@cli.command(help=N_("Move offices to their next phase where every exit condition holds."))
+@cli.command(help=HELP["advance"])
 @click.argument("offices", nargs=-1, shell_complete=completion.offices)
 @option("--all", "all_", is_flag=True, help=N_("Every office of the campaign."))
 @option("--dry-run", is_flag=True, help=N_("Show what would happen; change nothing."))
@@ -304,7 +304,7 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
 
 
 # -- history -----------------------------------------------------------------
-@cli.command(help=N_("Every change of one office, oldest first (领导小组 for the leading group)."))
+@cli.command(help=HELP["history"])
 @click.argument("office", shell_complete=completion.offices_and_group)
 @CAMPAIGN_OPT
 @JSON_OPT
@@ -344,11 +344,4 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     console.print(table)
 
 
-from cli import demo  # noqa: E402,F401  (registers `manyi demo`)
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)
-from cli import timeline  # noqa: E402,F401  (registers `manyi timeline`)
-from cli import audit  # noqa: E402,F401  (registers `manyi audit`)
-from cli import ledger  # noqa: E402,F401  (rectify, inspect, score, rank, report)
-from cli import reminders  # noqa: E402,F401  (registers calendar, extend, remind, outbox, scheduler)
-from cli import operators  # noqa: E402,F401  (registers `manyi user`)
-from cli import backup  # noqa: E402,F401  (registers `manyi backup`)

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from cli.console import console, say
-from cli.main import cli, settings
+from cli.main import HELP, cli, settings
 from workflow.errors import InputError
 from workflow.i18n import N_, _
 
@@ -55,7 +55,7 @@ def _clear_previous(db_path: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@cli.command(help=N_("A narrated tour of the seed campaign into a fresh demo database (manyi-demo.db)."))
+@cli.command(help=HELP["demo"])
 @click.pass_context
 def demo(click_ctx: click.Context) -> None:
     opts = settings(click_ctx)

@@ -72,6 +72,10 @@ English: [cli.md](cli.md)。退出码、JSON 键名与命令补全见英文版�
 
 
 def commands(cmd: click.Command, path: tuple[str, ...] = ("manyi",)) -> Iterator[tuple[str, ...]]:
+    if len(path) == 1:
+        from cli.main import load_all
+
+        load_all()
     yield path
     if isinstance(cmd, click.Group):
         for name in sorted(cmd.commands):

@@ -8,7 +8,7 @@ import click
 
 from cli.commands import CAMPAIGN_OPT, FILE_PATH, JSON_OPT, _ctx
 from cli.console import Table, console, print_json, say
-from cli.main import cli, option
+from cli.main import HELP, cli, option
 from workflow.errors import InputError
 from workflow.i18n import N_, _
 
@@ -21,7 +21,7 @@ def _item_line(v) -> str:  # type: ignore[no-untyped-def]
 
 
 # -- rectify -------------------------------------------------------------------
-@cli.group(help=N_("The rectification ledger (整改台账): items, evidence, confirmation."))
+@cli.group(help=HELP["rectify"])
 def rectify() -> None:
     pass
 
@@ -128,7 +128,7 @@ def rectify_list(office: str | None, open_only: bool, fmt: str, output: Path | N
 
 
 # -- inspect -------------------------------------------------------------------
-@cli.group(help=N_("Announced and unannounced inspections (明查暗访)."))
+@cli.group(help=HELP["inspect"])
 def inspect() -> None:
     pass
 
@@ -155,7 +155,7 @@ def inspect_record(office: str, kind: str, on: str, findings: tuple[str, ...], r
 
 
 # -- score ---------------------------------------------------------------------
-@cli.group(help=N_("Scores and votes of the evaluator groups (百分制)."))
+@cli.group(help=HELP["score"])
 def score() -> None:
     pass
 
@@ -247,7 +247,7 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
 
 
 # -- rank ----------------------------------------------------------------------
-@cli.command(help=N_("Rank the offices: weighted total, rank, tier, satisfied, missing groups."))
+@cli.command(help=HELP["rank"])
 @CAMPAIGN_OPT
 @JSON_OPT
 def rank(campaign: str | None, as_json: bool) -> None:
@@ -281,7 +281,7 @@ def rank(campaign: str | None, as_json: bool) -> None:
 
 
 # -- report --------------------------------------------------------------------
-@cli.command(help=N_("The campaign report for the standing committee (md, html, xlsx or docx)."))
+@cli.command(help=HELP["report"])
 @option("--format", "fmt", type=click.Choice(["md", "html", "xlsx", "docx"]), default="md",
         show_default=True, help=N_("Output format."))
 @OUT_OPT

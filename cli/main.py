@@ -21,6 +21,46 @@ from workflow.i18n import N_, _, click_gettext, click_ngettext, detect_language,
 if TYPE_CHECKING:
     from workflow.usecases import Context
 
+#: The top-level commands: the module that defines each, and its help text.
+#: ``manyi --help`` lists them from here; a command's module is imported only
+#: when that command runs (or its own --help is asked for), so start-up does
+#: not pay for defining forty commands.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("cli.commands", N_("Create or upgrade the database; safe to repeat.")),
+    "definition": ("cli.commands", N_("Campaign definition files.")),
+    "campaign": ("cli.commands", N_("Start and list campaigns.")),
+    "office": ("cli.commands", N_("The offices (sections) taking part in a campaign.")),
+    "status": ("cli.commands",
+        N_("The board: one row per office, a column per phase, blockers, next due date.")),
+    "file": ("cli.commands",
+        N_("File a document for a requirement (use 领导小组 as OFFICE for the leading group).")),
+    "advance": ("cli.commands", N_("Move offices to their next phase where every exit condition holds.")),
+    "history": ("cli.commands",
+        N_("Every change of one office, oldest first (领导小组 for the leading group).")),
+    "demo": ("cli.demo",
+        N_("A narrated tour of the seed campaign into a fresh demo database (manyi-demo.db).")),
+    "timeline": ("cli.timeline", N_("The campaign's phases and due dates as a chart, with today marked.")),
+    "audit": ("cli.audit", N_("Verify or export the tamper-evident history (hash chain).")),
+    "rectify": ("cli.ledger", N_("The rectification ledger (整改台账): items, evidence, confirmation.")),
+    "inspect": ("cli.ledger", N_("Announced and unannounced inspections (明查暗访).")),
+    "score": ("cli.ledger", N_("Scores and votes of the evaluator groups (百分制).")),
+    "rank": ("cli.ledger", N_("Rank the offices: weighted total, rank, tier, satisfied, missing groups.")),
+    "report": ("cli.ledger",
+        N_("The campaign report for the standing committee (md, html, xlsx or docx).")),
+    "calendar": ("cli.reminders",
+        N_("Resolved phase ends and due dates on working days; estimates marked.")),
+    "extend": ("cli.reminders",
+        N_("Extend one office's deadline for a requirement (延期); the original date is kept.")),
+    "remind": ("cli.reminders", N_("Reminder sweeps by hand (for cron, or to rehearse with MANYI_NOW).")),
+    "outbox": ("cli.reminders", N_("Outgoing reminder mail: pending, sent, failed.")),
+    "scheduler": ("cli.reminders", N_("The long-running reminder scheduler.")),
+    "user": ("cli.operators", N_("Operators and their roles (none configured: single-user mode).")),
+    "backup": ("cli.backup",
+        N_("Copy a SQLite database and its documents (to FILE.blobs) while others keep working.")),
+}
+HELP = {name: text for name, (_module, text) in COMMANDS.items()}
+
+
 EXIT_ERROR = 1
 EXIT_BLOCKED = 3
 DEFAULT_TZ = "Asia/Shanghai"
@@ -134,9 +174,42 @@ class TCommand(_TranslatedCommand, click.Command):
 
 
 class ManyiGroup(_TranslatedCommand, click.Group):
-    """A group that turns our errors into one line on stderr and exit 1."""
+    """A group that turns our errors into one line on stderr and exit 1.
+
+    The root group also loads its commands lazily (see ``COMMANDS``).
+    """
 
     command_class = TCommand
+    #: name -> (module, help msgid) of commands defined on first use (root only).
+    lazy: dict[str, tuple[str, str]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            import importlib
+
+            importlib.import_module(self.lazy[cmd_name][0])
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, with the short help of commands not loaded yet taken from ``lazy``."""
+        names = [n for n in self.list_commands(ctx)
+                 if n in self.lazy or not self.commands[n].hidden]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            loaded = self.commands.get(name)
+            if loaded is not None:
+                rows.append((name, loaded.get_short_help_str(limit)))
+            else:
+                stand_in = click.Command(name, help=_(self.lazy[name][1]))
+                rows.append((name, stand_in.get_short_help_str(limit)))
+        with formatter.section(click_gettext("Commands")):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -187,6 +260,18 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     ctx.obj = Settings(db=db, actor=(actor or _default_actor()).strip() or "unknown")
 
 
+cli.lazy = COMMANDS  # type: ignore[attr-defined]
+
+
+def load_all() -> click.Group:
+    """Define every command now (for tools that walk the whole tree: docs, catalog)."""
+    import importlib
+
+    for module in dict.fromkeys(module for module, _help in COMMANDS.values()):
+        importlib.import_module(module)
+    return cli
+
+
 def settings(ctx: click.Context) -> Settings:
     obj = ctx.find_root().obj
     assert isinstance(obj, Settings)
@@ -197,5 +282,3 @@ def main() -> None:
     set_language(detect_language())
     cli.main(prog_name="manyi")
 
-
-from cli import commands  # noqa: E402,F401  (registers the commands on `cli`)

@@ -6,12 +6,12 @@ import click
 
 from cli.commands import JSON_OPT, _ctx
 from cli.console import Table, console, print_json, say
-from cli.main import cli, option
+from cli.main import HELP, cli, option
 from workflow.i18n import N_, _
 from workflow.permissions import ROLES
 
 
-@cli.group(help=N_("Operators and their roles (none configured: single-user mode)."))
+@cli.group(help=HELP["user"])
 def user() -> None:
     pass
 

@@ -8,11 +8,11 @@ import click
 
 from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
 from cli.console import Table, console, print_json, say
-from cli.main import cli, option
+from cli.main import HELP, cli, option
 from workflow.i18n import N_, _
 
 
-@cli.command(help=N_("Resolved phase ends and due dates on working days; estimates marked."))
+@cli.command(help=HELP["calendar"])
 @CAMPAIGN_OPT
 @JSON_OPT
 def calendar(campaign: str | None, as_json: bool) -> None:
@@ -39,7 +39,7 @@ def calendar(campaign: str | None, as_json: bool) -> None:
     console.print(table)
 
 
-@cli.command(help=N_("Extend one office's deadline for a requirement (延期); the original date is kept."))
+@cli.command(help=HELP["extend"])
 @click.argument("office")
 @click.argument("requirement")
 @option("--to", "to", required=True, metavar="YYYY-MM-DD", help=N_("The new due date."))
@@ -54,7 +54,7 @@ def extend(office: str, requirement: str, to: str, reason: str, campaign: str | 
 
 
 # -- remind ------------------------------------------------------------------
-@cli.group(help=N_("Reminder sweeps by hand (for cron, or to rehearse with MANYI_NOW)."))
+@cli.group(help=HELP["remind"])
 def remind() -> None:
     pass
 
@@ -120,7 +120,7 @@ def remind_send() -> None:
 
 
 # -- outbox ------------------------------------------------------------------
-@cli.group(invoke_without_command=True, help=N_("Outgoing reminder mail: pending, sent, failed."))
+@cli.group(invoke_without_command=True, help=HELP["outbox"])
 @option("--status", "statuses", multiple=True,
         type=click.Choice(["pending", "sending", "sent", "failed", "cancelled"]),
         help=N_("Only messages with this status; repeatable."))
@@ -153,7 +153,7 @@ def outbox_retry() -> None:
 
 
 # -- scheduler ---------------------------------------------------------------
-@cli.group(help=N_("The long-running reminder scheduler."))
+@cli.group(help=HELP["scheduler"])
 def scheduler() -> None:
     pass
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
 from cli.console import console, print_json, say
-from cli.main import cli
+from cli.main import HELP, cli
 from workflow.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def upcoming(tl, limit: int = 5) -> list[str]:  # type: ignore[no-untyped-def]
     return [f"{d.due.isoformat()}  {d.title} ({d.key})" for d in dues[:limit]]
 
 
-@cli.command(help=N_("The campaign's phases and due dates as a chart, with today marked."))
+@cli.command(help=HELP["timeline"])
 @CAMPAIGN_OPT
 @JSON_OPT
 def timeline(campaign: str | None, as_json: bool) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
+from cli.main import cli, load_all
 from tests.conftest import OFFICES, Run
 
 READING = [("campaign", "list"), ("office", "list"), ("status",), ("history",), ("timeline",),
@@ -17,7 +17,7 @@ READING = [("campaign", "list"), ("office", "list"), ("status",), ("history",), 
 
 @pytest.mark.parametrize("path", READING)
 def test_every_reading_command_has_json(path: tuple[str, ...]) -> None:
-    cmd = cli
+    cmd = load_all()
     for name in path:
         cmd = cmd.commands[name]  # type: ignore[attr-defined]
     assert "--json" in [o for p in cmd.params for o in getattr(p, "opts", [])]
