@@ -73,20 +73,26 @@ class Board:
         cols = self.columns
 
         def lines_of(cells: list[tuple[str, str]], base: Style | None) -> Iterator[Any]:
+            """One line's segments: plain runs joined into one string, styled cells apart."""
             split = [self._lines(text, col, w) for (text, _s), col, w in zip(cells, cols, widths)]
             for i in range(max(len(x) for x in split)):
+                run: list[str] = []
                 for j, (col, w) in enumerate(zip(cols, widths)):
                     text = split[j][i] if i < len(split[j]) else ""
                     gap = w - cell_len(text)
                     left = gap // 2 if col.justify == "center" else gap if col.justify == "right" else 0
-                    yield Segment((" " if j else "") + " " * (left + 1))
+                    run.append((" " if j else "") + " " * (left + 1))
                     style_name = cells[j][1]
-                    style = base
-                    if style_name:
+                    if style_name and text:
                         style = styles.get(style_name) or styles.setdefault(
                             style_name, console.get_style(style_name))
-                    yield Segment(text, style)
-                    yield Segment(" " * (gap - left + 1))
+                        yield Segment("".join(run), base)
+                        yield Segment(text, style)
+                        run = []
+                    else:
+                        run.append(text)
+                    run.append(" " * (gap - left + 1))
+                yield Segment("".join(run), base)
                 yield newline
 
         yield from lines_of([(c.header, "") for c in cols], bold)

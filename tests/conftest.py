@@ -27,6 +27,20 @@ INTERNAL = ["秘书科", "信息科"]
 OFFICES = ATTACHED + INTERNAL
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the working-day cache (workflow.workdays) of the test run out of the user's home."""
+    import os
+
+    old = os.environ.get("MANYI_CACHE_DIR")
+    os.environ["MANYI_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("MANYI_CACHE_DIR", None)
+    else:
+        os.environ["MANYI_CACHE_DIR"] = old
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param

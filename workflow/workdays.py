@@ -8,28 +8,136 @@ package silently estimates from the lunar calendar; such dates are reported as
 estimates. A definition's own ``calendar.holidays`` and ``calendar.workdays``
 win over the package, and a year the definition lists dates for counts as
 confirmed.
+
+Asking the package is slow to start: finding one country imports every
+country's module (about 0.1 s, a quarter of ``manyi status``). So what the
+package says is kept, per country and year, as the days that break the
+Monday-to-Friday rule, in a small JSON file in the user's cache folder
+(``MANYI_CACHE_DIR``, else ``$XDG_CACHE_HOME/manyi`` or ``~/.cache/manyi``;
+``MANYI_CACHE_DIR=`` with an empty value turns it off). The file is keyed by
+the installed package's version file, so upgrading ``holidays`` (say, to the
+release with next year's notice) starts a fresh table. A missing, unreadable or
+corrupt cache only costs the package's start-up; it never changes an answer.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-
-import holidays
+from pathlib import Path
+from typing import Any
 
 
 @lru_cache(maxsize=8)
-def _country(code: str) -> holidays.HolidayBase:
+def _country(code: str) -> Any:
+    import holidays
+
     return holidays.country_holidays(code)
 
 
+def _cache_dir() -> Path | None:
+    raw = os.environ.get("MANYI_CACHE_DIR")
+    if raw is not None:
+        return Path(raw) if raw.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "manyi"
+
+
+@lru_cache(maxsize=1)
+def _package_fingerprint() -> str:
+    """A digest of the installed ``holidays`` release (its version file), without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return "none"
+    root = Path(spec.origin).parent
+    digest = hashlib.sha256(str(root).encode())
+    for name in ("version.py", "__init__.py"):
+        try:
+            digest.update((root / name).read_bytes())
+            break
+        except OSError:
+            continue
+    return digest.hexdigest()[:16]
+
+
+class _YearTables:
+    """One country's deviations from Monday-to-Friday, per year, backed by the cache file."""
+
+    def __init__(self, code: str):
+        self.code = code
+        self.folder = _cache_dir()
+        self.path = (self.folder / f"workdays-{code}-{_package_fingerprint()}.json"
+                     if self.folder else None)
+        self.years: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+        self.official: int | None = None
+        self._raw: dict[str, Any] = {"years": {}}
+        if self.path is not None:
+            try:
+                raw = json.loads(self.path.read_text("utf-8"))
+                self.official = int(raw["official_through"]) if "official_through" in raw else None
+                for year, table in raw["years"].items():
+                    self.years[int(year)] = (frozenset(map(date.fromisoformat, table["off"])),
+                                             frozenset(map(date.fromisoformat, table["on"])))
+                self._raw = raw
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                self.years, self.official, self._raw = {}, None, {"years": {}}
+
+    def year(self, year: int) -> tuple[frozenset[date], frozenset[date]]:
+        """(weekdays off, weekend days worked) of ``year``."""
+        table = self.years.get(year)
+        if table is None:
+            package = _country(self.code)
+            day, off, on = date(year, 1, 1), set(), set()
+            while day.year == year:
+                working = bool(package.is_working_day(day))
+                if day.weekday() < 5 and not working:
+                    off.add(day)
+                elif day.weekday() >= 5 and working:
+                    on.add(day)
+                day += timedelta(days=1)
+            table = self.years[year] = (frozenset(off), frozenset(on))
+            self._raw["years"][str(year)] = {"off": sorted(d.isoformat() for d in off),
+                                             "on": sorted(d.isoformat() for d in on)}
+            self._save()
+        return table
+
+    def official_through(self) -> int:
+        if self.official is None:
+            years = set(getattr(_country(self.code), "special_public_holidays", {}) or {})
+            self.official = max(years) if years else 0
+            self._raw["official_through"] = self.official
+            self._save()
+        return self.official
+
+    def _save(self) -> None:
+        if self.path is None or self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".workdays-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(self._raw, f)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only home: answers still come from the package
+
+
 @lru_cache(maxsize=8)
+def _tables(code: str) -> _YearTables:
+    return _YearTables(code)
+
+
 def official_through(code: str) -> int:
     """The last year for which the package carries the official notice (its 调休 table)."""
-    years = set(getattr(_country(code), "special_public_holidays", {}) or {})
-    return max(years) if years else 0
+    return _tables(code).official_through()
 
 
 @dataclass(frozen=True)
@@ -50,7 +158,10 @@ class WorkCalendar:
             return True
         if day in self.holidays:
             return False
-        return bool(_country(self.country).is_working_day(day))
+        off, on = _tables(self.country).year(day.year)
+        if day in on:
+            return True
+        return day.weekday() < 5 and day not in off
 
     def next_working_day(self, day: date) -> date:
         """``day`` itself when it is a working day, else the first working day after it."""

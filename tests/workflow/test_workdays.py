@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, timedelta
 
 import pytest
 
@@ -82,3 +83,47 @@ def test_lights_and_slots() -> None:
     names = [s.name.split("/")[1] for s, _ in zip(deadlines.slots(date(2026, 3, 23), policy, "Asia/Shanghai"),
                                                   range(8), strict=False)]
     assert names == ["before-7", "before-1", "due", "late-1", "escalate", "late-3", "late-5", "late-7"]
+
+
+def _fresh_tables(monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
+    from workflow import workdays
+
+    monkeypatch.setenv("MANYI_CACHE_DIR", folder)
+    workdays._tables.cache_clear()
+
+
+def test_cached_calendar_answers_exactly_as_the_package(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import holidays
+
+    from workflow import workdays
+
+    _fresh_tables(monkeypatch, str(tmp_path))
+    package = holidays.country_holidays("CN")
+    days = [date(2025, 1, 1) + timedelta(days=i) for i in range(3 * 365)]
+    first = [CN.is_working_day(d) for d in days]  # computes the tables and writes the file
+    assert first == [bool(package.is_working_day(d)) for d in days]
+    files = list(tmp_path.glob("workdays-CN-*.json"))
+    assert len(files) == 1 and set(json.loads(files[0].read_text())["years"]) >= {"2025", "2026", "2027"}
+    workdays._tables.cache_clear()  # a new process: answers now come from the file
+    assert [CN.is_working_day(d) for d in days] == first
+    assert workdays._tables("CN").years.keys() >= {2025, 2026, 2027}
+    assert official_through("CN") == 2026
+    workdays._tables.cache_clear()
+
+
+def test_a_corrupt_or_unwritable_cache_changes_no_answer(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from workflow import workdays
+
+    _fresh_tables(monkeypatch, str(tmp_path))
+    CN.is_working_day(date(2026, 10, 10))
+    (path,) = tmp_path.glob("workdays-CN-*.json")
+    path.write_text('{"years": {"2026": {"off": ["not a date"]}}}')
+    workdays._tables.cache_clear()
+    assert CN.is_working_day(date(2026, 10, 10)) and not CN.is_working_day(date(2026, 10, 1))
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    _fresh_tables(monkeypatch, str(blocked / "cache"))  # cannot be created
+    assert CN.is_working_day(date(2026, 2, 14)) and not CN.is_working_day(date(2026, 3, 21))
+    _fresh_tables(monkeypatch, "")  # MANYI_CACHE_DIR= turns the cache off
+    assert workdays._tables("CN").path is None and CN.is_working_day(date(2026, 9, 20))
+    workdays._tables.cache_clear()
