@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli import completion
-from cli.console import Table, console, print_json, say
+from cli.console import Table, console, print_json, print_json_lines, say
 from cli.progress import working
 from cli.main import EXIT_BLOCKED, HELP, cli, option, settings
 from workflow.i18n import N_, _
@@ -224,7 +224,7 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
     st = usecases.status(_ctx(), campaign)
     rows = filter_rows(st.rows, offices, phases, ("red",) if overdue else lights)
     if as_json:
-        print_json([r.as_json() for r in rows])
+        print_json_lines(list(usecases.status_json_lines(rows)))
         return
     c = st.campaign
     say(_("Campaign '{name}' ({title}), {start} to {end}").format(

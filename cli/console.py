@@ -62,5 +62,10 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+def print_json_lines(lines: list[str]) -> None:
+    """A JSON list whose elements are already encoded, laid out as :func:`print_json` does."""
+    click.echo("[\n  " + ",\n  ".join(lines) + "\n]" if lines else "[]")
+
+
 def say(message: str) -> None:
     console.print(message, markup=False, soft_wrap=True)

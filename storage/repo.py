@@ -170,7 +170,21 @@ def phases(s: Session, campaign_id: int) -> list[tuple[int, str, str]]:
         .where(Record.campaign_id == campaign_id)
         .order_by(Section.id)
     )
-    return [tuple(row) for row in s.connection().execute(q)]  # type: ignore[misc]
+    return _plain_rows(s, q)
+
+
+def _plain_rows(s: Session, q: Any) -> list[tuple[Any, ...]]:
+    """All rows of ``q`` as the driver's own tuples, in one ``fetchall``.
+
+    For columns that need no result processing (integers and text): iterating a
+    SQLAlchemy result fetches and wraps one row at a time, which was a third of
+    ``status`` at 100,000 sections.
+    """
+    result = s.connection().execute(q)
+    try:
+        return list(result.cursor.fetchall())  # type: ignore[union-attr]
+    finally:
+        result.close()
 
 
 @dataclass(frozen=True)
@@ -241,7 +255,7 @@ def filing_counts(s: Session, campaign_id: int, section_ids: Sequence[int] | Non
     if section_ids is not None and len(section_ids) <= 500:
         q = q.where((Filing.section_id.in_(section_ids)) | (Filing.section_id.is_(None)))  # type: ignore[union-attr]
     out = FilingCounts()
-    for sid, req, n in s.connection().execute(q):
+    for sid, req, n in _plain_rows(s, q):
         if sid is None:
             out.campaign[req] = n
         else:

@@ -8,12 +8,12 @@ returns plain data for the CLI to render. Nothing here prints.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from storage import ledger_repo, repo
@@ -227,8 +227,10 @@ def _leading_aliases(definition: Definition) -> set[str]:
 
 
 # -- status ------------------------------------------------------------------
-@dataclass(frozen=True)
-class StatusRow:
+class StatusRow(NamedTuple):
+    """One office on the board. A named tuple: at 100,000 offices a frozen
+    dataclass's ``__init__`` alone was 0.15 s of ``status``."""
+
     office: str
     state: str
     state_title: str
@@ -247,6 +249,23 @@ class StatusRow:
             "next_due_requirement": self.next_due_requirement, "open_items": self.open_items,
             "light": self.light,
         }
+
+
+def status_json_lines(rows: Iterable[StatusRow]) -> Iterator[str]:
+    """Each row as ``as_json()`` encoded compactly, one string per row.
+
+    Rows differ mostly by office: everything after the office is encoded once
+    per distinct rest of the row (a handful at 100,000 offices).
+    """
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # separators ", " and ": "
+    tails: dict[tuple[Any, ...], str] = {}
+    for row in rows:
+        head = '{"office": ' + encode(row.office)
+        rest = row[1:]
+        tail = tails.get(rest)
+        if tail is None:
+            tail = tails[rest] = encode(row.as_json())[len(head):]
+        yield head + tail
 
 
 @dataclass(frozen=True)

@@ -136,3 +136,18 @@ def test_completed_office_shows_all_ticks(started: Run, tmp_path: Path, db_path:
         started("advance", "信息科", "--force", "--reason", "x")
     row = next(line for line in render(db_path, 80, "en").splitlines() if "信息科" in line)
     assert row.split() == ["信息科", "✓", "✓", "✓", "✓", "—", "Completed", "—"]
+
+
+def test_status_json_lines_are_each_rows_own_json(moved: Run, db_path: Path) -> None:
+    """The shared-tail encoding of ``status --json`` equals encoding each row on its own."""
+    db = Database(str(db_path))
+    try:
+        ctx = usecases.Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
+        rows = usecases.status(ctx, None).rows
+    finally:
+        db.dispose()
+    lines = list(usecases.status_json_lines(rows))
+    assert [json.loads(line) for line in lines] == [r.as_json() for r in rows]
+    assert len({line.split('"office": ')[1].split(",")[0] for line in lines}) == len(rows)
+    printed = json.loads(moved("status", "--json").stdout)
+    assert printed == [r.as_json() for r in rows]
