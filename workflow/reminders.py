@@ -298,9 +298,19 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
         for r in cd.definition.requirements.values():
             if r.filer == "leading-group":
                 rows.append(_deadline_row(cid, None, r.key, cd.dues[r.key].due, first_at[r.key]))  # type: ignore[arg-type]
+    # An extension made before the section's deadlines were laid out (e.g. right
+    # after `campaign start`, before the first sweep) sets its due date here.
+    extended = rr.extensions(s, cid)  # type: ignore[arg-type]
     for sid in rr.new_section_ids(s, cid, through or 0):  # type: ignore[arg-type]
         for key in section_reqs:
-            rows.append(_deadline_row(cid, sid, key, cd.dues[key].due, first_at[key]))  # type: ignore[arg-type]
+            ext = extended.get((sid, key))
+            if ext is None:
+                rows.append(_deadline_row(cid, sid, key, cd.dues[key].due, first_at[key]))  # type: ignore[arg-type]
+            else:
+                first = next(iter(dl.slots(ext.to_due, policy, cd.tz))).at
+                row = _deadline_row(cid, sid, key, ext.to_due, first)  # type: ignore[arg-type]
+                row["original_due"] = cd.dues[key].due
+                rows.append(row)
     rr.add_deadlines(s, rows)
     rr.set_planned_through(s, cid, top, through is None)  # type: ignore[arg-type]
 

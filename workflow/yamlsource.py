@@ -67,7 +67,10 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], source: str,
     try:
         return constructor.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
-        raise DefinitionError(source, node.start_mark.line + 1, "", str(exc)) from None
+        raise DefinitionError(source, node.start_mark.line + 1, ".".join(map(str, path)), str(exc)) from None
+    except ValueError:  # a timestamp-looking scalar that is no date, e.g. 2026-02-30
+        raise DefinitionError(source, node.start_mark.line + 1, ".".join(map(str, path)),
+                              _("'{v}' is not a valid date").format(v=node.value)) from None
 
 
 def line_for(lines: dict[Path, int], loc: Path) -> int | None:

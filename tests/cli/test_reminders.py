@@ -156,6 +156,22 @@ def test_extension_moves_the_due_date_and_keeps_the_original(campaign: Run) -> N
     assert (bad.exit_code, bad.stderr.strip()) == (1, "Error: bad date '10/04/2026' for --to: expected YYYY-MM-DD")
 
 
+def test_extension_before_the_first_sweep_is_what_the_reminders_use(campaign: Run, tmp_path: Path,
+                                                                    db_path: object) -> None:
+    """Deadlines are laid out by the first sweep; an extension made before it must not be lost."""
+    assert campaign("extend", OFFICES[1], "study-plan", "--to", "2026-04-10",
+                    "--reason", "领导批准延期").exit_code == 0
+    assert campaign("remind", "send", env=at(LATE)).exit_code == 0
+    text = body(eml(tmp_path / "outbox")["office1@example.gov.cn"][0])
+    assert "（study-plan）" not in text, text  # due 2026-04-10: its first reminder is 7 days before
+    assert "截止日期：2026-03-23（已逾期10天" in text  # implementation-opinion was not extended
+    other = body(eml(tmp_path / "outbox")["office0@example.gov.cn"][0])
+    assert other.count("已逾期10天") == 2
+    assert campaign("remind", "send", env=at("2026-04-03T10:00:00+08:00")).exit_code == 0
+    later = [body(m) for m in eml(tmp_path / "outbox")["office1@example.gov.cn"]]
+    assert any("（study-plan）" in t and "截止日期：2026-04-10（还有7天）" in t for t in later), later
+
+
 def test_outage_keeps_the_error_and_delivers_once_when_back(campaign: Run) -> None:
     port = free_port()
     env = at(LATE, MANYI_SMTP_URL=f"smtp://127.0.0.1:{port}")

@@ -125,3 +125,12 @@ def test_malformed_yaml_and_duplicate_mapping_key() -> None:
     with pytest.raises(DefinitionError) as info:
         defs.parse("", "e.yaml")
     assert str(info.value) == "e.yaml: the file is empty"
+
+
+@pytest.mark.parametrize("raw", ["2026-02-30", "2026-13-45"])
+def test_an_impossible_date_names_its_line_and_field(raw: str) -> None:
+    text = MINIMAL + f"calendar:\n  holidays: [2026-10-01, {raw}]\n"
+    with pytest.raises(DefinitionError) as info:
+        defs.parse(text, "c.yaml")
+    line = text.splitlines().index(f"  holidays: [2026-10-01, {raw}]") + 1
+    assert str(info.value) == f"c.yaml:{line}: calendar.holidays.1: '{raw}' is not a valid date"
