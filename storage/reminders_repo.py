@@ -60,11 +60,12 @@ def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, 
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    ins = dialect_insert(table).on_conflict_do_nothing()
-    total = 0
-    for row in rows:  # rowcount per statement is portable; batches are small
-        total += s.execute(ins.values(**row)).rowcount  # type: ignore[attr-defined]
-    return total
+    # Counted through RETURNING: rowcount of an ON CONFLICT DO NOTHING insert is
+    # not portable (psycopg under SQLAlchemy 2.1 reports -1). One executemany,
+    # batched by SQLAlchemy's insertmanyvalues on both backends.
+    key = next(iter(table.primary_key.columns))
+    ins = dialect_insert(table).on_conflict_do_nothing().returning(key)
+    return len(s.connection().execute(ins, list(rows)).all())
 
 
 # -- planning ----------------------------------------------------------------

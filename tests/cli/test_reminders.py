@@ -86,6 +86,8 @@ def test_catch_up_sends_each_missed_reminder_once_with_escalations(campaign: Run
                                                                    db_path: object) -> None:
     result = campaign("remind", "send", env=at(LATE))
     assert result.exit_code == 0, result.output
+    (stored,) = execute(db_path, "SELECT count(*) FROM reminder")  # type: ignore[arg-type]
+    assert stored[0] > 0 and f": {stored[0]} new reminders, " in result.stdout  # counted right on both backends
     mails = eml(tmp_path / "outbox")
     for i, office in enumerate(OFFICES):
         (msg,) = mails[f"office{i}@example.gov.cn"]
