@@ -325,7 +325,9 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     for r in rows:
         detail = r["detail"]
         extra = ""
-        if "requirement" in detail:
+        if r["action"] == "extend":
+            extra = f"{detail['requirement']}: {detail['from']} → {detail['to']}"
+        elif "requirement" in detail:
             extra = f"{detail['requirement']}: {detail.get('filename', '')}"
         elif "item" in detail:
             extra = f"#{detail['item']}: {detail.get('text') or detail.get('filename') or ''}"

@@ -155,6 +155,13 @@ def extensions(s: Session, campaign_id: int) -> dict[tuple[int, str], Extension]
     return {(e.section_id, e.requirement): e for e in s.scalars(q)}
 
 
+def extension_log(s: Session, campaign_id: int) -> list[tuple[Extension, str]]:
+    """Every extension of the campaign with its office's name, oldest first."""
+    q = (select(Extension, Section.name).join(Section, Section.id == Extension.section_id)  # type: ignore[arg-type]
+         .where(Extension.campaign_id == campaign_id).order_by(Extension.id))  # type: ignore[arg-type]
+    return [(e, name) for e, name in s.execute(q)]
+
+
 def find_deadline(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> Deadline | None:
     key = deadline_key(campaign_id, section_id, requirement)
     return s.scalars(select(Deadline).where(Deadline.key == key)).first()

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from storage import ledger_repo, repo
-from workflow import schedule, scores, usecases
+from storage import ledger_repo, reminders_repo, repo
+from workflow import deadlines, schedule, scores, usecases
 from workflow.errors import InputError
 from workflow.i18n import _, pick
 from workflow.ledger import list_items
@@ -70,6 +70,8 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         plan = schedule.resolve(definition, campaign.start_date, json.loads(campaign.parameters))
         filings = [(f, office) for f, office in _filings(s, campaign.id, definition)]  # type: ignore[arg-type]
         inspections = ledger_repo.inspections(s, campaign.id)  # type: ignore[arg-type]
+        extensions = reminders_repo.extension_log(s, campaign.id)  # type: ignore[arg-type]
+        dues = deadlines.due_dates(definition, plan)
         ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
     now = ctx.now()
     rep = Report(st.campaign.title, name, st.campaign.start, st.campaign.end,
@@ -100,6 +102,16 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         (office, pick(definition.requirement(f.requirement).title.as_dict()), f.filename,
          f.sha256[:16], f.at.strftime("%Y-%m-%d %H:%M"))
         for f, office in filings
+    ]))
+
+    # Deadline extensions (延期): each one, with the definition's own date beside it.
+    rep.tables.append(ReportTable("extensions", _("Deadline extensions"),
+                                  (_("Office"), _("Requirement"), _("Original due"), _("From"),
+                                   _("Extended to"), _("Reason"), _("Actor"), _("Date")), [
+        (office, pick(definition.requirement(e.requirement).title.as_dict()),
+         dues[e.requirement].due.isoformat(), e.from_due.isoformat(), e.to_due.isoformat(), e.reason,
+         e.actor, e.at.strftime("%Y-%m-%d"))
+        for e, office in extensions
     ]))
 
     # Rectification ledger.

@@ -38,6 +38,8 @@ def campaign(started: Run, tmp_path: Path) -> Run:
     ok(run, "inspect", "record", NAMES["C"], "--kind", "unannounced", "--date", "2026-03-01",
        "--finding", "窗口人员离岗")
     ok(run, "file", NAMES["A"], "study-plan", doc(tmp_path, "plan.txt"))
+    ok(run, "extend", NAMES["B"], "study-plan", "--to", "2026-04-10", "--reason", "领导批准延期")
+    ok(run, "extend", NAMES["B"], "study-plan", "--to", "2026-04-17", "--reason", "再次延期")
     return run
 
 
@@ -96,6 +98,10 @@ def check_tables(tables: dict[str, list[list[str]]], ranked: list[dict]) -> None
     assert rect[NAMES["B"]] == ["1", "0", "0", "1", "0"]
     assert tables["inspections"][1] == ["2026-03-01", NAMES["C"], "unannounced", "窗口人员离岗"]
     assert tables["filings"][1][:3] == [NAMES["A"], "Study plan", "plan.txt"]
+    # each extension, with the definition's own date kept beside it
+    assert tables["extensions"][1:] == [
+        [NAMES["B"], "Study plan", "2026-03-23", "2026-03-23", "2026-04-10", "领导批准延期", "tester", "2026-03-01"],
+        [NAMES["B"], "Study plan", "2026-03-23", "2026-04-10", "2026-04-17", "再次延期", "tester", "2026-03-01"]]
     progress = {r[0]: r[1:] for r in tables["progress"][1:]}
     assert progress[NAMES["A"]] == ["Study & mobilization", "Implementation opinion", "2"]
 
@@ -147,7 +153,7 @@ def test_xlsx_report_holds_the_numbers_of_rank_json(campaign: Run, tmp_path: Pat
     ok(campaign, "report", "--format", "xlsx", "-o", str(out))
     wb = load_workbook(out)
     assert wb.sheetnames == ["Campaign phases", "Phase progress per section", "Filings",
-                             "Rectification by section", "Rectification ledger", "Inspections",
+                             "Deadline extensions", "Rectification by section", "Rectification ledger", "Inspections",
                              "Ranking"]
     rows = list(wb["Ranking"].iter_rows(values_only=True))
     head = rows[0]
@@ -185,6 +191,10 @@ def test_markdown_report_to_stdout(campaign: Run) -> None:
     assert "## Ranking" in text
     assert f"| 1 | {NAMES['A']} | 90.81 | 90.00 | 85.00 | 93.75 | 95.00 | Satisfied | yes |  |" in text
     assert "- Satisfied sections (top 3): " in text
+    assert "## Deadline extensions" in text
+    history = campaign("history", NAMES["B"], env={"COLUMNS": "200"}).stdout
+    assert "study-plan: 2026-03-23 → 2026-04-10" in history
+    assert "再次延期 · study-plan: 2026-04-10 → 2026-04-17" in history
 
 
 def test_ledger_alone_as_xlsx_and_binary_formats_need_a_file(campaign: Run, db_path: Path,
