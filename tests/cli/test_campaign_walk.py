@@ -117,6 +117,62 @@ def test_seed_campaign_end_to_end(started: Run, tmp_path: Path) -> None:
     group = json.loads(run("history", "领导小组", "--json").stdout)
     assert [h["action"] for h in group] == ["campaign-start", "file"]
 
+    # The other three attached offices: research reports, then the review phase,
+    # where a People's Congress opinion becomes a rectification item that blocks
+    # 市外事侨务办公室 until the supervision office confirms it.
+    rest = ATTACHED[:3]
+    for office in rest:
+        file_ok(run, tmp_path, office, "research-report")
+    result = run("advance", "--all")
+    assert result.exit_code == 3  # 秘书科 (research report) and 信息科 (mobilization) stay
+    st = status_of(run)
+    assert {o: st[o]["state"] for o in rest} == {o: "review" for o in rest}
+    assert st["秘书科"]["blockers"] == ["research-report"]
+    assert st["信息科"]["blockers"] == ["implementation-opinion", "study-plan"]
+    result = run("rectify", "add", rest[0], "窗口办事指南未及时更新", "--source", "review")
+    assert result.exit_code == 0, result.output
+    for office in rest:
+        file_ok(run, tmp_path, office, "rectification-report")
+    assert status_of(run)[rest[0]]["blockers"] == ["rectification-items"]
+    result = run("advance", *rest)
+    assert result.exit_code == 3 and "missing rectification-items" in result.stdout
+    item = json.loads(run("rectify", "list", rest[0], "--json").stdout)[0]["id"]
+    assert run("rectify", "done", str(item), "--evidence", doc(tmp_path, "guide.txt")).exit_code == 0
+    assert status_of(run)[rest[0]]["blockers"] == ["rectification-items"]  # done is not confirmed
+    assert run("rectify", "confirm", str(item)).exit_code == 0
+    assert run("advance", rest[0]).exit_code == 0
+    st = status_of(run)
+    assert {o: (st[o]["state"], st[o]["blockers"]) for o in rest} == {
+        o: ("summary", ["summary-report"]) for o in rest}
+    for office in rest:
+        file_ok(run, tmp_path, office, "summary-report")
+    assert run("advance", *rest).exit_code == 0
+
+    # The two internal sections catch up: 信息科 from the start, 秘书科 from implementation.
+    for req in ("implementation-opinion", "study-plan", "research-report", "rectification-report"):
+        file_ok(run, tmp_path, "信息科", req)
+    for req in ("research-report", "rectification-report"):
+        file_ok(run, tmp_path, "秘书科", req)
+    steps = []
+    while (result := run("advance", "--all", "--json")).exit_code in (0, 3) and any(
+            o["moved"] for o in json.loads(result.stdout)):
+        steps.append({o["office"]: o["to"] for o in json.loads(result.stdout) if o["moved"]})
+    assert steps == [{"秘书科": "review", "信息科": "implementation"}, {"秘书科": "summary", "信息科": "review"},
+                     {"信息科": "summary"}]
+    assert result.exit_code == 3  # both wait for their summaries
+    assert {o: st["blockers"] for o, st in status_of(run).items() if st["state"] != "completed"} == {
+        "秘书科": ["summary-report"], "信息科": ["summary-report"]}
+    for office in ("秘书科", "信息科"):
+        file_ok(run, tmp_path, office, "summary-report")
+    assert run("advance", "--all").exit_code == 0
+    assert {o: r["state"] for o, r in status_of(run).items()} == {o: "completed" for o in OFFICES}
+    moves = [(h["from"], h["to"]) for h in json.loads(run("history", "信息科", "--json").stdout)
+             if h["action"] == "advance"]
+    assert moves == [("mobilization", "implementation"), ("implementation", "review"),
+                     ("review", "summary"), ("summary", "completed")]
+    verify = run("audit", "verify")
+    assert verify.exit_code == 0, verify.output
+
 
 def test_dry_run_changes_nothing(started: Run, tmp_path: Path, db_path: Path) -> None:
     from tests.conftest import dump
