@@ -398,10 +398,13 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
             title = "整改事项#{i}：{t}".format(i=item_id, t=texts.get(item_id, ("", ""))[1])
         office = info[rem.section_id][0] if rem.section_id is not None else d.spec.leading_group.aliases[0]
         today = dl.local_day(now, cd.tz)
+        recipients = json.loads(rem.recipients)
+        # The digest says "copied to the leading group" only when it really was.
+        copied = rem.kind == "escalate" and cd.leading_email() in recipients
         item = Item(cd.campaign.name, office, rem.requirement, title, rem.due, dl.days_late(rem.due, today),
-                    max(0, (rem.due - today).days), rem.kind == "escalate", item_id)
+                    max(0, (rem.due - today).days), copied, item_id)
         sec = info.get(rem.section_id) if rem.section_id is not None else None
-        for addr in json.loads(rem.recipients):
+        for addr in recipients:
             key = (rem.campaign_id, addr)
             digests[key].append((rem, item))
             if sec is not None and addr == sec[1]:

@@ -174,6 +174,17 @@ def test_extension_before_the_first_sweep_is_what_the_reminders_use(campaign: Ru
     assert any("（study-plan）" in t and "截止日期：2026-04-10（还有7天）" in t for t in later), later
 
 
+def test_escalation_without_a_leading_group_address_does_not_claim_a_copy(run: Run, tmp_path: Path) -> None:
+    roster = write_roster(tmp_path / "roster.csv", [("秘书科", "mishu@example.gov.cn", "陈科长 <chen@example.gov.cn>")])
+    assert run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
+               "--offices", str(roster)).exit_code == 0
+    assert run("remind", "send", env=at(LATE)).exit_code == 0
+    mails = eml(tmp_path / "outbox")
+    text = body(mails["mishu@example.gov.cn"][0])
+    assert "已逾期10天" in text and "已抄送领导小组" not in text
+    assert len(mails["chen@example.gov.cn"]) == 1  # the head is still copied on the escalation
+
+
 def test_outage_keeps_the_error_and_delivers_once_when_back(campaign: Run) -> None:
     port = free_port()
     env = at(LATE, MANYI_SMTP_URL=f"smtp://127.0.0.1:{port}")
