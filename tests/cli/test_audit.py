@@ -210,6 +210,9 @@ def test_verify_one_campaign_and_unknown_campaign(started: Run, tmp_path: Path) 
     assert result.exit_code == 0
     assert result.stdout.startswith("Campaign '2027': 1 events, chain intact")
     assert run("audit", "verify").stdout.endswith("Audit passed: 2 campaigns verified.\n")
+    data = json.loads(run("audit", "verify", "--json").stdout)
+    assert [(d["campaign"], d["events"], d["intact"]) for d in data][1] == ("2027", 1, True)
+    assert data[0]["events"] > 1 and len(data[0]["head"]) == 64
     bad = run("audit", "verify", "--campaign", "2025")
     assert bad.exit_code == 1
     assert bad.stderr.strip() == "Error: unknown campaign '2025'; known: 2026, 2027"

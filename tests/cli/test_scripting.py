@@ -12,7 +12,7 @@ from cli.main import cli, load_all
 from tests.conftest import OFFICES, Run
 
 READING = [("campaign", "list"), ("office", "list"), ("status",), ("history",), ("timeline",),
-           ("definition", "check")]
+           ("definition", "check"), ("audit", "verify")]
 
 
 @pytest.mark.parametrize("path", READING)
