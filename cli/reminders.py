@@ -90,7 +90,7 @@ def remind_preview(at: str | None, as_json: bool) -> None:
     if not result.mails:
         say(_("Nothing due at {at}.").format(at=result.at.isoformat(timespec="minutes")))
         return
-    table = Table(_("To"), _("Subject"), _("Items"))
+    table = Table(_("Recipient"), _("Subject"), _("Items"))
     for m in result.mails:
         table.add_row(m.recipient, m.subject, "\n".join(
             f"{i.office} {i.requirement} {i.due} ({i.when})" for i in m.items))
@@ -135,7 +135,7 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
     if as_json:
         print_json(rows)
         return
-    table = Table(_("#"), _("Status"), _("To"), _("Subject"), _("Tries"), _("Last error"))
+    table = Table(_("#"), _("Status"), _("Recipient"), _("Subject"), _("Tries"), _("Last error"))
     for r in rows:
         table.add_row(str(r["id"]), r["status"], r["to"], r["subject"], str(r["attempts"]),
                       r["last_error"] or "")
