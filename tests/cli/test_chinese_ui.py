@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,21 @@ def test_outbox_names_the_recipient_column(mailed: Run) -> None:
     preview = mailed("--lang", "zh", "remind", "preview", "--at", "2026-04-10T10:00",
                      env={"COLUMNS": "160"})
     assert header(preview.stdout)[0] == "收件人"
+
+
+def test_office_list_and_calendar_show_phase_titles(started: Run) -> None:
+    wide = {"COLUMNS": "200"}
+    offices = started("--lang", "zh", "office", "list", env=wide).stdout
+    assert "学习动员阶段" in offices and "mobilization" not in offices
+    assert "Study & mobilization" in started("office", "list", env=wide).stdout
+    rows = json.loads(started("office", "list", "--json").stdout)
+    assert {(r["state"], r["state_title"]) for r in rows} == {("mobilization", "Study & mobilization")}
+
+    calendar = started("--lang", "zh", "calendar", env=wide).stdout
+    phase_column = [line.split("│")[1].strip() for line in calendar.splitlines()
+                    if line.startswith("│") and line.split("│")[1].strip()]
+    assert phase_column == ["学习动员阶段", "组织实施阶段", "评议整改阶段", "总结提升阶段"]
+    entries = json.loads(started("--lang", "zh", "calendar", "--json").stdout)
+    assert (entries[0]["phase"], entries[0]["phase_title"], entries[0]["requirement"]) == (
+        "mobilization", "学习动员阶段", None)
+    assert {e["phase_title"] for e in entries if e["phase"] == "review"} == {"评议整改阶段"}
