@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import OFFICES, Run, write_roster
+from workflow.i18n import set_language
 
 LG = "dcs@example.gov.cn"
 LATE = "2026-04-02T10:00:00+08:00"  # 10 days after the offices' 2026-03-23 due date
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """``--lang zh`` switches the process; leave it in English for the tests that follow."""
+    yield
+    set_language("en")
 
 
 @pytest.fixture
@@ -59,3 +68,21 @@ def test_office_list_and_calendar_show_phase_titles(started: Run) -> None:
     assert (entries[0]["phase"], entries[0]["phase_title"], entries[0]["requirement"]) == (
         "mobilization", "学习动员阶段", None)
     assert {e["phase_title"] for e in entries if e["phase"] == "review"} == {"评议整改阶段"}
+
+
+def test_definition_errors_are_all_chinese(run: Run, tmp_path: Path) -> None:
+    from tests.workflow.test_definition import MINIMAL
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL.replace("exit: true", "exit: maybe"), encoding="utf-8")
+    result = run("--lang", "zh", "definition", "check", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith(
+        f"{bad}:13: phase 'one': requirement 'a': exit: 必须是 true 或 false")
+    assert "Input should" not in result.stderr
+    gbk = tmp_path / "gbk.yaml"
+    gbk.write_bytes(MINIMAL.encode("gbk"))
+    result = run("--lang", "zh", "definition", "check", str(gbk))
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith(f"{gbk}:2: 不是 UTF-8 文本；请将定义文件另存为 UTF-8 编码")
+    assert len(result.stderr.strip().splitlines()) == 1 and "codec" not in result.stderr
