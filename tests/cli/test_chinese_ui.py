@@ -86,3 +86,25 @@ def test_definition_errors_are_all_chinese(run: Run, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.strip().endswith(f"{gbk}:2: 不是 UTF-8 文本；请将定义文件另存为 UTF-8 编码")
     assert len(result.stderr.strip().splitlines()) == 1 and "codec" not in result.stderr
+
+
+def test_scores_votes_and_rank_show_group_titles_and_vote_words(started: Run) -> None:
+    def zh(*args: str) -> str:
+        result = started("--lang", "zh", *args, env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    assert zh("score", "add", "秘书科", "--group", "leading-group", "--score", "88") == (
+        "已录入领导小组对秘书科的评分 88。\n")
+    words = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意", "unknown": "不了解"}
+    for key, word in words.items():
+        assert zh("score", "vote", "秘书科", "--group", "questionnaire", "--vote", key, "--count", "2") == (
+            f"已录入民主测评问卷对秘书科的“{word}”评价 2 票。\n")
+    assert started("score", "vote", "信息科", "--group", "npc-deputies", "--vote", "basic").stdout == (
+        "Recorded 1 'basically satisfied' votes for 信息科 from People's Congress deputies.\n")
+    row = next(x for x in zh("rank").splitlines() if "秘书科" in x)
+    assert row.split("│")[-2].strip() == "党代表、人大代表"
+    assert zh("score", "explain", "秘书科").splitlines()[-1] == (
+        "缺少评价主体（按 0 分计，权重不重新归一）：党代表、人大代表")
+    ranked = json.loads(started("rank", "--json").stdout)
+    assert ranked[0]["missing_groups"] == ["party-delegates", "npc-deputies"]  # JSON keeps the keys
