@@ -108,3 +108,26 @@ def test_scores_votes_and_rank_show_group_titles_and_vote_words(started: Run) ->
         "缺少评价主体（按 0 分计，权重不重新归一）：党代表、人大代表")
     ranked = json.loads(started("rank", "--json").stdout)
     assert ranked[0]["missing_groups"] == ["party-delegates", "npc-deputies"]  # JSON keeps the keys
+
+
+def test_a_bad_database_names_the_option_or_the_variable_used(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    monkeypatch.delenv("MANYI_DB", raising=False)
+    missing = tmp_path / "no-such-folder" / "x.db"
+
+    def init(*args: str, env: dict[str, str] | None = None) -> str:
+        result = CliRunner().invoke(cli, [*args, "init"], env=env, catch_exceptions=False)
+        assert result.exit_code == 1
+        return result.stderr.strip()
+
+    assert init("--lang", "en", "--db", str(missing)) == (
+        f"Error: --db: folder does not exist: {missing.parent}")
+    assert init("--lang", "en", env={"MANYI_DB": str(missing)}) == (
+        f"Error: MANYI_DB: folder does not exist: {missing.parent}")
+    # --db wins over MANYI_DB, and is the one named
+    assert init("--lang", "en", "--db", str(missing), env={"MANYI_DB": str(tmp_path / "ok.db")}).startswith(
+        "Error: --db: ")
