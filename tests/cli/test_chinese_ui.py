@@ -131,3 +131,22 @@ def test_a_bad_database_names_the_option_or_the_variable_used(tmp_path: Path,
     # --db wins over MANYI_DB, and is the one named
     assert init("--lang", "en", "--db", str(missing), env={"MANYI_DB": str(tmp_path / "ok.db")}).startswith(
         "Error: --db: ")
+
+
+def test_an_unknown_manyi_lang_warns_once_and_goes_on_in_chinese(started: Run, db_path: object) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    def status(*args: str, lang: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(cli, [*args, "--db", str(db_path), "status"],
+                                    env={"MANYI_LANG": lang}, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    code, out, err = status(lang="fr")
+    assert code == 0
+    assert err == "警告：MANYI_LANG=fr 不是 manyi 支持的语言（zh、en），改用中文。\n"
+    assert out.startswith("活动“2026”")
+    assert status(lang="en_US.UTF-8")[2] == "" and status(lang="zh_CN")[2] == ""
+    code, out, err = status("--lang", "en", lang="fr")  # the option decides: nothing to warn about
+    assert (code, err) == (0, "") and out.startswith("Campaign '2026'")
