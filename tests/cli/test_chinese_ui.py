@@ -131,6 +131,7 @@ def test_a_bad_database_names_the_option_or_the_variable_used(tmp_path: Path,
     # --db wins over MANYI_DB, and is the one named
     assert init("--lang", "en", "--db", str(missing), env={"MANYI_DB": str(tmp_path / "ok.db")}).startswith(
         "Error: --db: ")
+    assert init("--lang", "zh", "--db", "://x") == "错误：--db：不是数据库地址：://x"
 
 
 def test_an_unknown_manyi_lang_warns_once_and_goes_on_in_chinese(started: Run, db_path: object) -> None:
@@ -150,3 +151,38 @@ def test_an_unknown_manyi_lang_warns_once_and_goes_on_in_chinese(started: Run, d
     assert status(lang="en_US.UTF-8")[2] == "" and status(lang="zh_CN")[2] == ""
     code, out, err = status("--lang", "en", lang="fr")  # the option decides: nothing to warn about
     assert (code, err) == (0, "") and out.startswith("Campaign '2026'")
+
+
+#: Help texts whose ASCII commas are a CSV header, written as the file has it.
+CSV_HEADERS = {
+    "Import offices from a roster CSV (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK).",
+    "Import items from a CSV (office,text,source,due; UTF-8 or GBK); all rows or none.",
+    "Import scores/votes from CSV or .xlsx (office,group,scorer,score|vote[,count]); all rows or none.",
+}
+
+
+def test_chinese_sentences_use_full_width_punctuation() -> None:
+    """No ASCII : , ; ( ) next to Chinese text in a translation, outside code, fields and URLs."""
+    import re
+
+    from cli import catalog
+
+    wide = "[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”《》]"
+    half = re.compile(f"(?<={wide})[:,;()]|[:,;()](?={wide})")
+    found = []
+    for msg in catalog.read("zh", "manyi"):
+        if not msg.id or not msg.string or msg.id in CSV_HEADERS:
+            continue
+        text = re.sub(r"`[^`]*`", "", str(msg.string))  # commands
+        text = re.sub(r"\{[^}]*\}", "X", text)  # format fields
+        text = re.sub(r"\S+://\S*", "", text)  # URLs
+        if half.search(text):
+            found.append(f"{msg.id!r} => {msg.string!r}")
+    assert found == []
+
+
+def test_chinese_messages_read_with_full_width_punctuation(started: Run) -> None:
+    result = started("--lang", "zh", "advance", "--all")
+    assert "市法制办公室：停留在 学习动员阶段，尚缺 " in result.stdout
+    result = started("--lang", "zh", "file", "无此科", "study-plan", "x.txt")
+    assert result.stderr.startswith("错误：未知科室“无此科”；现有：市外事侨务办公室")

@@ -145,7 +145,7 @@ def chinese() -> Iterator[None]:
         ("exit: true", "exit: maybe", 13, "phase 'one': requirement 'a': exit: 必须是 true 或 false"),
         ("count: $n", "count: [1]", 12, "phase 'one': requirement 'a': count: 必须是数字或文本"),
         ("key: mini", "key: [mini]", 1, "key: 必须是文本"),
-        ("window: {length: P1M}", "window: [P1M]", 8, "phase 'one': window: 必须是映射（“键: 值”形式的若干行）"),
+        ("window: {length: P1M}", "window: [P1M]", 8, "phase 'one': window: 必须是映射（每行一个“key: value”）"),
         ("key: mini", "key: mini\nreminders: {before: 3}", 2, "reminders.before: 必须是列表"),
         ("key: mini", "key: mini\nreminders: {overdue_every: x}", 2, "reminders.overdue_every: 必须是整数"),
         ("key: mini", "key: mini\nreminders: {overdue_every: 0}", 2, "reminders.overdue_every: 不能小于 1"),
