@@ -186,7 +186,7 @@ def office_list(campaign: str | None, as_json: bool) -> None:
         return
     table = Table(_("Office"), _("E-mail"), _("Head"), _("Phase"))
     for r in rows:
-        table.add_row(r["office"], r["email"] or "", r["head"] or "", r["state"])
+        table.add_row(r["office"], r["email"] or "", r["head"] or "", r["state_title"])
     console.print(table)
 
 

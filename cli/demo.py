@@ -16,7 +16,7 @@ import click
 from cli.console import console, say
 from cli.main import HELP, cli, settings
 from workflow.errors import InputError
-from workflow.i18n import N_, _
+from workflow.i18n import N_, _, language
 
 DEMO_DB = "manyi-demo.db"
 DEMO_CAMPAIGN = "2026"
@@ -79,11 +79,15 @@ def demo(click_ctx: click.Context) -> None:
         path.write_text(text + "\n", encoding="utf-8")
         return str(path)
 
-    def run(note: str, *args: str) -> None:
+    def step(note: str) -> None:
+        """A numbered heading; the commands of that step follow it."""
         console.print(Rule(note, style="cyan"))
+
+    def run(*args: str) -> None:
         shown = " ".join(a if " " not in a else f'"{a}"' for a in args)
         console.print(f"$ manyi {shown}", style="bold", markup=False)
-        base = ["--db", str(db_path), "--as", opts.actor]
+        # --lang: each command speaks the tour's language, whatever MANYI_LANG or the locale say.
+        base = ["--db", str(db_path), "--as", opts.actor, "--lang", language()]
         try:
             cli.main(args=[*base, *args], prog_name="manyi", standalone_mode=False)
         except SystemExit:
@@ -93,34 +97,39 @@ def demo(click_ctx: click.Context) -> None:
 
     say(_("This tour starts the People-Satisfied Unit campaign for six offices and walks it "
           "through its first phases. Every step is a real command you can type yourself."))
-    run(_("1. Check the seed definition"), "definition", "check", "people-satisfied-unit")
-    run(_("2. Start the campaign with its roster (a GBK CSV saved by Excel)"),
-        "campaign", "start", "people-satisfied-unit", "--name", DEMO_CAMPAIGN,
+    step(_("1. Check the seed definition"))
+    run("definition", "check", "people-satisfied-unit")
+    step(_("2. Start the campaign with its roster (a GBK CSV saved by Excel)"))
+    run("campaign", "start", "people-satisfied-unit", "--name", DEMO_CAMPAIGN,
         "--start", start.isoformat(), "--offices", str(roster),
         "--set", "leading-group-email=duchashi@example.gov.cn")
-    run(_("3. Where everyone stands"), "status")
-    run(_("4. Nobody can leave mobilization before filing its opinion and study plan"),
-        "advance", "--all")
-    run(_("5. The leading group files the work plan"), "file", "领导小组", "work-plan",
-        doc("工作方案.txt", "关于开展创建“人民满意单位”活动的工作方案"))
+    step(_("3. Where everyone stands"))
+    run("status")
+    step(_("4. Nobody can leave mobilization before filing its opinion and study plan"))
+    run("advance", "--all")
+    step(_("5. The leading group files the work plan"))
+    run("file", "领导小组", "work-plan", doc("工作方案.txt", "关于开展创建“人民满意单位”活动的工作方案"))
+    step(_("6. Four offices file their implementation opinions and study plans"))
     for office in [r[0] for r in ROSTER[1:5]]:
-        run(_("6. {office} files its implementation opinion and study plan").format(office=office),
-            "file", office, "implementation-opinion",
+        run("file", office, "implementation-opinion",
             doc(f"{office}-活动实施意见.txt", f"{office}创建“人民满意科室”活动实施意见"))
-        run(_("6. {office} files its implementation opinion and study plan").format(office=office),
-            "file", office, "study-plan", doc(f"{office}-学习方案.txt", f"{office}学习方案"))
-    run(_("7. Advance everyone: four move on, two stay blocked and say why"), "advance", "--all")
-    run(_("8. A leader overrides the guard for 秘书科, with a reason"),
-        "advance", "秘书科", "--force", "--reason", "经领导小组同意,学习方案后补")
-    run(_("9. 市法制办公室 files its research report and moves to review"),
-        "file", "市法制办公室", "research-report", doc("市法制办公室-调研报告.txt", "走访调研报告"))
-    run(_("9. 市法制办公室 files its research report and moves to review"), "advance", "市法制办公室")
-    run(_("10. The board now"), "status")
-    run(_("11. Everything that happened to 秘书科, with actor and reason"), "history", "秘书科")
-    run(_("12. The reminder sweep: a digest per recipient for what is due or late (no SMTP set: outbox/)"),
-        "remind", "send")
-    run(_("13. What went out"), "outbox")
-    _ledger_and_scoring_tour(run, doc, files, today=(now + timedelta(hours=8)).date())
+        run("file", office, "study-plan", doc(f"{office}-学习方案.txt", f"{office}学习方案"))
+    step(_("7. Advance everyone: four move on, two stay blocked and say why"))
+    run("advance", "--all")
+    step(_("8. A leader overrides the guard for 秘书科, with a reason"))
+    run("advance", "秘书科", "--force", "--reason", "经领导小组同意,学习方案后补")
+    step(_("9. 市法制办公室 files its research report and moves to review"))
+    run("file", "市法制办公室", "research-report", doc("市法制办公室-调研报告.txt", "走访调研报告"))
+    run("advance", "市法制办公室")
+    step(_("10. The board now"))
+    run("status")
+    step(_("11. Everything that happened to 秘书科, with actor and reason"))
+    run("history", "秘书科")
+    step(_("12. The reminder sweep: a digest per recipient for what is due or late (no SMTP set: outbox/)"))
+    run("remind", "send")
+    step(_("13. What went out"))
+    run("outbox")
+    _ledger_and_scoring_tour(step, run, doc, files, today=(now + timedelta(hours=8)).date())
     console.print(Rule(style="cyan"))
     say(_("Reminder mail was written as .eml files into {folder}.").format(folder=db_path.parent / "outbox"))
     say(_("The report for the standing committee is {path}.").format(path=files / REPORT))
@@ -131,34 +140,32 @@ def demo(click_ctx: click.Context) -> None:
     say("  manyi advance --all --dry-run")
 
 
-def _ledger_and_scoring_tour(run: Callable[..., None], doc: Callable[[str, str], str], files: Path,
-                             today: date) -> None:
+def _ledger_and_scoring_tour(step: Callable[[str], None], run: Callable[..., None],
+                             doc: Callable[[str, str], str], files: Path, today: date) -> None:
     """Review and rectification (items 1 and 2 of the fresh database), scores, rank, the report."""
     office = "市法制办公室"
     due = (today + timedelta(days=10)).isoformat()
-    run(_("14. The review group's opinion becomes a rectification item for {office}").format(office=office),
-        "rectify", "add", office, "行政执法案卷归档不及时", "--source", "review", "--due", due)
-    run(_("15. An unannounced inspection finds a problem and turns it into an item"),
-        "inspect", "record", office, "--kind", "unannounced", "--date", today.isoformat(),
+    step(_("14. The review group's opinion becomes a rectification item for {office}").format(office=office))
+    run("rectify", "add", office, "行政执法案卷归档不及时", "--source", "review", "--due", due)
+    step(_("15. An unannounced inspection finds a problem and turns it into an item"))
+    run("inspect", "record", office, "--kind", "unannounced", "--date", today.isoformat(),
         "--finding", "窗口工作人员未佩戴工作牌", "--rectify", "--due", due)
-    run(_("16. {office} reports item 1 done, with its evidence").format(office=office),
-        "rectify", "done", "1", "--evidence", doc("整改证明-案卷归档.txt", "案卷已全部归档，附归档清单"))
-    run(_("17. The supervision office confirms it"), "rectify", "confirm", "1")
-    run(_("18. The ledger: one confirmed, one still open"), "rectify", "list")
-    run(_("19. Scores and votes from the evaluator groups"),
-        "score", "add", office, "--group", "leading-group", "--score", "92", "--scorer", "评委甲")
-    for name, score in (("秘书科", "88"), ("信息科", "85")):
-        run(_("19. Scores and votes from the evaluator groups"),
-            "score", "add", name, "--group", "leading-group", "--score", score, "--scorer", "评委甲")
-    run(_("19. Scores and votes from the evaluator groups"),
-        "score", "add", office, "--group", "party-delegates", "--score", "90", "--scorer", "代表乙")
+    step(_("16. {office} reports item 1 done, with its evidence").format(office=office))
+    run("rectify", "done", "1", "--evidence", doc("整改证明-案卷归档.txt", "案卷已全部归档，附归档清单"))
+    step(_("17. The supervision office confirms it"))
+    run("rectify", "confirm", "1")
+    step(_("18. The ledger: one confirmed, one still open"))
+    run("rectify", "list")
+    step(_("19. Scores and votes from the evaluator groups"))
+    for name, score in ((office, "92"), ("秘书科", "88"), ("信息科", "85")):
+        run("score", "add", name, "--group", "leading-group", "--score", score, "--scorer", "评委甲")
+    run("score", "add", office, "--group", "party-delegates", "--score", "90", "--scorer", "代表乙")
     for name, vote, count in ((office, "satisfied", "6"), (office, "basic", "1")):
-        run(_("19. Scores and votes from the evaluator groups"),
-            "score", "vote", name, "--group", "npc-deputies", "--vote", vote, "--count", count)
+        run("score", "vote", name, "--group", "npc-deputies", "--vote", vote, "--count", count)
     for name, vote, count in ((office, "satisfied", "40"), (office, "basic", "5"),
                               ("秘书科", "satisfied", "30"), ("秘书科", "unsatisfied", "3")):
-        run(_("19. Scores and votes from the evaluator groups"),
-            "score", "vote", name, "--group", "questionnaire", "--vote", vote, "--count", count)
-    run(_("20. The ranking (missing evaluator groups are flagged, not renormalised)"), "rank")
-    run(_("21. The report for the standing committee, one HTML file to open offline"),
-        "report", "--format", "html", "-o", str(files / REPORT))
+        run("score", "vote", name, "--group", "questionnaire", "--vote", vote, "--count", count)
+    step(_("20. The ranking (missing evaluator groups are flagged, not renormalised)"))
+    run("rank")
+    step(_("21. The report for the standing committee, one HTML file to open offline"))
+    run("report", "--format", "html", "-o", str(files / REPORT))

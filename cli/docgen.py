@@ -29,7 +29,7 @@ Generated from `manyi --help` by `python -m cli.docgen`; do not edit by hand
 | code | meaning |
 |---|---|
 | 0 | success |
-| 1 | a one-line error on stderr (`Error: …` / `错误:…`); nothing was stored |
+| 1 | a one-line error on stderr (`Error: …` / `错误：…`); nothing was stored |
 | 2 | usage error (unknown option, missing argument), reported by click |
 | 3 | `advance`: at least one named office stayed blocked |
 

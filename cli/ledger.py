@@ -169,9 +169,9 @@ def score() -> None:
 def score_add(office: str, group: str, value: str, scorer: str | None, campaign: str | None) -> None:
     from workflow import scores
 
-    scores.add_score(_ctx(), campaign, office, group, value, scorer)
+    r = scores.add_score(_ctx(), campaign, office, group, value, scorer)
     say(_("Recorded score {score} for {office} from {group}.").format(
-        score=value, office=office, group=group))
+        score=value, office=r.office, group=r.group_title))
 
 
 @score.command("vote", help=N_("Record votes (satisfied / basic / unsatisfied / unknown) for an office."))
@@ -185,9 +185,9 @@ def score_add(office: str, group: str, value: str, scorer: str | None, campaign:
 def score_vote(office: str, group: str, vote: str, count: int, campaign: str | None) -> None:
     from workflow import scores
 
-    scores.add_vote(_ctx(), campaign, office, group, vote, count)
+    r = scores.add_vote(_ctx(), campaign, office, group, vote, count)
     say(_("Recorded {n} '{vote}' votes for {office} from {group}.").format(
-        n=count, vote=vote, office=office, group=group))
+        n=count, vote=scores.vote_word(vote), office=r.office, group=r.group_title))
 
 
 @score.command("import", help=N_(
@@ -243,7 +243,7 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
         w=f"{float(rules.weight_sum):g}", total=row.score.total))
     if row.score.missing:
         say(_("Missing groups (counted as 0, weights not renormalised): {g}").format(
-            g=", ".join(row.score.missing)))
+            g=_(", ").join(result.group_titles[g] for g in row.score.missing)))
 
 
 # -- rank ----------------------------------------------------------------------
@@ -265,14 +265,14 @@ def rank(campaign: str | None, as_json: bool) -> None:
             continue
         t.add_row(str(r.rank), r.office, f"{r.score.total:.2f}", result.tier_titles[r.tier],
                   ("✓" + (" *" if r.tie_at_cut else "")) if r.satisfied else "",
-                  ", ".join(r.score.missing))
+                  _(", ").join(result.group_titles[g] for g in r.score.missing))
     console.print(t)
     say(_("Satisfied sections (top {n}): {names}").format(
-        n=result.ranking.top, names=", ".join(result.ranking.satisfied) or "—"))
+        n=result.ranking.top, names=_(", ").join(result.ranking.satisfied) or "—"))
     if result.ranking.tied_at_cut:
         say(_("* Tied at the cut: {names} share a rank, so all of them are named satisfied "
               "({k} sections instead of {n}).").format(
-            names=", ".join(result.ranking.tied_at_cut), k=len(result.ranking.satisfied),
+            names=_(", ").join(result.ranking.tied_at_cut), k=len(result.ranking.satisfied),
             n=result.ranking.top))
     flagged = [r for r in result.ranking.rows if r.score.missing and r.rank is not None]
     if flagged:

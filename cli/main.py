@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from workflow.errors import CampaignError, ConfigError
-from workflow.i18n import N_, _, click_gettext, click_ngettext, detect_language, set_language
+from workflow.i18n import (
+    N_,
+    _,
+    click_gettext,
+    click_ngettext,
+    detect_language,
+    set_language,
+    unknown_language,
+)
 
 if TYPE_CHECKING:
     from workflow.usecases import Context
@@ -245,6 +253,9 @@ def _default_actor() -> str:
 def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
     lang = detect_language(value)
     set_language(lang)
+    if value is None and not ctx.resilient_parsing and (unknown := unknown_language()) is not None:
+        click.echo(_("Warning: MANYI_LANG={value} is not a language of manyi (zh, en); "
+                     "using Chinese.").format(value=unknown), err=True)
     return lang
 
 

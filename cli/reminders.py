@@ -20,7 +20,8 @@ def calendar(campaign: str | None, as_json: bool) -> None:
 
     name, rows = reminders.calendar(_ctx(), campaign)
     if as_json:
-        print_json([{"phase": r.phase, "requirement": r.requirement, "title": r.title,
+        print_json([{"phase": r.phase, "phase_title": r.phase_title, "requirement": r.requirement,
+                     "title": r.title,
                      "planned": r.planned.isoformat(), "due": r.due.isoformat(),
                      "moved": r.due != r.planned, "estimate": r.estimate} for r in rows])
         return
@@ -33,8 +34,8 @@ def calendar(campaign: str | None, as_json: bool) -> None:
             note.append(_("moved"))
         if r.estimate:
             note.append(_("estimate: no official holiday notice for that year yet"))
-        what = f"{r.requirement}\n{r.title}" if r.requirement else _("(phase ends) {t}").format(t=r.title)
-        table.add_row(r.phase if r.requirement is None else "", what, r.planned.isoformat(),
+        what = f"{r.requirement}\n{r.title}" if r.requirement else _("(phase ends)")
+        table.add_row(r.phase_title if r.requirement is None else "", what, r.planned.isoformat(),
                       r.due.isoformat() + (" *" if r.estimate else ""), "; ".join(note))
     console.print(table)
 
@@ -90,7 +91,7 @@ def remind_preview(at: str | None, as_json: bool) -> None:
     if not result.mails:
         say(_("Nothing due at {at}.").format(at=result.at.isoformat(timespec="minutes")))
         return
-    table = Table(_("To"), _("Subject"), _("Items"))
+    table = Table(_("Recipient"), _("Subject"), _("Items"))
     for m in result.mails:
         table.add_row(m.recipient, m.subject, "\n".join(
             f"{i.office} {i.requirement} {i.due} ({i.when})" for i in m.items))
@@ -135,7 +136,7 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
     if as_json:
         print_json(rows)
         return
-    table = Table(_("#"), _("Status"), _("To"), _("Subject"), _("Tries"), _("Last error"))
+    table = Table(_("#"), _("Status"), _("Recipient"), _("Subject"), _("Tries"), _("Last error"))
     for r in rows:
         table.add_row(str(r["id"]), r["status"], r["to"], r["subject"], str(r["attempts"]),
                       r["last_error"] or "")

@@ -30,8 +30,14 @@ BUSY_TIMEOUT_MS = 15000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def resolve_url(value: str | None) -> str:
+def setting_of(value: str | None) -> str:
+    """The setting a database came from, as messages name it: ``--db`` when given, else ``MANYI_DB``."""
+    return "--db" if value else "MANYI_DB"
+
+
+def resolve_url(value: str | None, setting: str | None = None) -> str:
     """``--db``/``MANYI_DB`` to an SQLAlchemy URL; a plain path means a SQLite file."""
+    setting = setting or setting_of(value)
     value = value or os.environ.get("MANYI_DB") or DEFAULT_DB
     if "://" not in value:
         return "sqlite:///" + str(Path(value).expanduser().resolve())
@@ -40,15 +46,17 @@ def resolve_url(value: str | None) -> str:
     try:
         make_url(value)
     except ArgumentError:
-        raise ConfigError("MANYI_DB", _("not a database URL: {v}").format(v=value)) from None
+        raise ConfigError(setting, _("not a database URL: {v}").format(v=value)) from None
     return value
 
 
 class Database:
     """A database plus the folders that live beside it (blobs, outbox)."""
 
-    def __init__(self, url: str | None = None):
-        self.url = resolve_url(url)
+    def __init__(self, url: str | None = None, *, setting: str | None = None):
+        #: What errors about the URL name: ``--db`` for a URL given, else ``MANYI_DB``.
+        self.setting = setting or setting_of(url)
+        self.url = resolve_url(url, self.setting)
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -57,7 +65,7 @@ class Database:
             self.home = path.parent
             if not self.home.is_dir():
                 raise ConfigError(
-                    "MANYI_DB", _("folder does not exist: {p}").format(p=self.home)
+                    self.setting, _("folder does not exist: {p}").format(p=self.home)
                 )
             self.blob_root = Path(str(path) + ".blobs")
         else:
@@ -92,7 +100,7 @@ class Database:
                 return engine
             return create_engine(self.url, pool_pre_ping=False)
         except (SQLAlchemyError, ImportError) as exc:
-            raise ConfigError("MANYI_DB", str(exc).splitlines()[0]) from None
+            raise ConfigError(self.setting, str(exc).splitlines()[0]) from None
 
     # -- schema ------------------------------------------------------------
     def schema_revision(self) -> str | None:

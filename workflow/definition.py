@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workflow.conditions import REGISTRY, Condition, RequirementFiled
 from workflow.errors import DefinitionError, NotFoundError
-from workflow.i18n import _
+from workflow.i18n import N_, _
 from workflow.mailtext import check_templates
 from workflow.scoring import ScoringSpec
 from workflow.yamlsource import line_for, load_with_lines
@@ -299,9 +299,16 @@ def read_source(name_or_path: str) -> tuple[str, str]:
     path = Path(name_or_path)
     if path.is_file():
         try:
-            return str(path), path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            raw = path.read_bytes()
+        except OSError as exc:
             raise InputError(_("cannot read {path}: {err}").format(path=path, err=exc)) from None
+        try:
+            return str(path), raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DefinitionError(
+                str(path), line, "", _("not UTF-8 text; save the definition file as UTF-8")
+            ) from None
     if "/" not in name_or_path and not name_or_path.endswith((".yaml", ".yml")):
         for folder in _bundled_dirs():
             candidate = folder / f"{name_or_path}.yaml"
@@ -327,16 +334,101 @@ def parse(text: str, source: str = "<definition>") -> Definition:
     try:
         spec = DefinitionSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field = _field_label(data, loc)
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = _("unknown field")
-        elif err["type"] == "missing":
-            msg = _("required field is missing")
-        raise DefinitionError(source, line_for(lines, loc), field, msg) from None
+        loc, msg = validation_problem(exc, data)
+        raise DefinitionError(source, line_for(lines, loc), _field_label(data, loc), msg) from None
     return _check_semantics(spec, data, lines, source, text)
+
+
+#: pydantic's error types as a sentence in the user's language (``ctx`` fills the fields).
+PROBLEMS = {
+    "missing": N_("required field is missing"),
+    "extra_forbidden": N_("unknown field"),
+    "bool_type": N_("must be true or false"),
+    "bool_parsing": N_("must be true or false"),
+    "int_type": N_("must be a whole number"),
+    "int_parsing": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "float_type": N_("must be a number"),
+    "float_parsing": N_("must be a number"),
+    "string_type": N_("must be text"),
+    "dict_type": N_("must be a mapping (key: value lines)"),
+    "model_type": N_("must be a mapping (key: value lines)"),
+    "model_attributes_type": N_("must be a mapping (key: value lines)"),
+    "list_type": N_("must be a list"),
+    "tuple_type": N_("must be a list"),
+    "set_type": N_("must be a list"),
+    "literal_error": N_("must be one of {expected}"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "greater_than": N_("must be greater than {gt}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "less_than": N_("must be less than {lt}"),
+    "string_too_short": N_("must be at least {min_length} characters long"),
+    "string_too_long": N_("must be at most {max_length} characters long"),
+    "too_short": N_("must have at least {min_length} items"),
+    "too_long": N_("must have at most {max_length} items"),
+    "string_pattern_mismatch": N_("must match the pattern {pattern}"),
+    "date_type": N_("must be a date like 2026-10-01"),
+    "date_parsing": N_("must be a date like 2026-10-01"),
+    "date_from_datetime_parsing": N_("must be a date like 2026-10-01"),
+    "date_from_datetime_inexact": N_("must be a date like 2026-10-01"),
+}
+#: What each member of a union of plain types accepts ("must be a number or text").
+UNION_MEMBERS = {"int": N_("a number"), "float": N_("a number"), "str": N_("text"),
+                 "bool": N_("true or false")}
+
+
+def validation_problem(exc: ValidationError, data: Any) -> tuple[tuple[Any, ...], str]:
+    """``(loc, message)`` of the first error of ``exc``, translated.
+
+    A value that fits no member of a union of plain types (``int | str``)
+    gives one error per member, each located at ``(..., field, "int")``; they
+    become one message at the field itself.
+    """
+    errors = exc.errors()
+    err = errors[0]
+    loc = tuple(err["loc"])
+    if _is_union_member(data, loc):
+        field = loc[:-1]
+        members = [e["loc"][-1] for e in errors if tuple(e["loc"][:-1]) == field
+                   and len(e["loc"]) == len(loc) and e["loc"][-1] in UNION_MEMBERS]
+        words = list(dict.fromkeys(_(UNION_MEMBERS[m]) for m in members))
+        kinds = words[0] if len(words) == 1 else _("{some} or {last}").format(
+            some=_(", ").join(words[:-1]), last=words[-1])
+        return field, _("must be {kinds}").format(kinds=kinds)
+    return loc, problem_text(err)
+
+
+def problem_text(err: Any) -> str:
+    """One pydantic error (an item of ``errors()``) as a sentence in the user's language."""
+    kind = err["type"]
+    ctx = dict(err.get("ctx") or {})
+    if kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
+        return _("must not be empty")
+    if kind == "literal_error" and "expected" in ctx:
+        ctx["expected"] = _(", ").join(
+            v.strip() for v in re.split(r",| or ", str(ctx["expected"])) if v.strip())
+    if kind in PROBLEMS:
+        try:
+            return _(PROBLEMS[kind]).format(**ctx)
+        except (KeyError, IndexError):
+            pass
+    # value_error: our own validators' messages, already translated.
+    return str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _is_union_member(data: Any, loc: tuple[Any, ...]) -> bool:
+    """Whether ``loc`` ends in a union member tag ("int", "str", ...) rather than a key."""
+    if len(loc) < 2 or loc[-1] not in UNION_MEMBERS:
+        return False
+    node = data
+    for part in loc[:-1]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    return not (isinstance(node, dict) and loc[-1] in node)
 
 
 def _field_label(data: Any, loc: tuple[Any, ...]) -> str:
@@ -442,8 +534,10 @@ def _check_semantics(
             try:
                 cond = cls.model_validate(params)
             except ValidationError as exc:
-                err = exc.errors()[0]
-                raise fail((*loc, *err["loc"]), where, err["msg"]) from None
+                err_loc, problem = validation_problem(exc, params)
+                field = ".".join(map(str, err_loc))
+                raise fail((*loc, *err_loc), f"{where}: {field}" if field else where,
+                           problem) from None
             for ref in cond.referenced_requirements():
                 if ref not in seen_req:
                     raise fail((*loc, "requirement"), where,

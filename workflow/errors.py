@@ -141,7 +141,7 @@ class AuditError(CampaignError):
 class ConfigError(CampaignError):
     def __init__(self, setting: str, problem: str):
         self.setting = setting
-        super().__init__(f"{setting}: {problem}")
+        super().__init__(_("{setting}: {problem}").format(setting=setting, problem=problem))
 
 
 class DeliveryError(ConfigError):

@@ -58,6 +58,14 @@ def detect_language(explicit: str | None = None) -> str:
     return "zh"
 
 
+def unknown_language() -> str | None:
+    """``MANYI_LANG`` when it names neither language (``detect_language`` then picks Chinese)."""
+    value = os.environ.get("MANYI_LANG")
+    if value and not value.lower().startswith(LANGUAGES):
+        return value
+    return None
+
+
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
     return _translation.gettext(message)

@@ -142,11 +142,12 @@ class Lights:
 class CalendarRow:
     phase: str
     requirement: str | None
-    title: str
+    title: str  # the requirement's, or on a phase-end row the phase's
     planned: date
     due: date
     estimate: bool
     filer: str
+    phase_title: str = ""
 
 
 def calendar(ctx: Context, campaign_name: str | None) -> tuple[str, list[CalendarRow]]:
@@ -160,12 +161,13 @@ def calendar(ctx: Context, campaign_name: str | None) -> tuple[str, list[Calenda
     for p in cd.definition.spec.phases:
         w = cd.plan.windows[p.key]
         end = cal.next_working_day(w.end)
-        rows.append(CalendarRow(p.key, None, pick(p.title.as_dict()), w.end, end,
-                                cal.is_estimate(w.start) or cal.is_estimate(end), ""))
+        phase_title = pick(p.title.as_dict())
+        rows.append(CalendarRow(p.key, None, phase_title, w.end, end,
+                                cal.is_estimate(w.start) or cal.is_estimate(end), "", phase_title))
         for r in p.requirements:
             due = cd.dues[r.key]
             rows.append(CalendarRow(p.key, r.key, pick(r.title.as_dict()), due.planned, due.due,
-                                    due.estimate, r.filer))
+                                    due.estimate, r.filer, phase_title))
     return campaign.name, rows
 
 

@@ -165,7 +165,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
             (r.rank, r.office, float(r.score.total),
              *[(None if gr.mean is None else float(round2(gr.mean))) for gr in r.score.groups],
              ranked.tier_titles[r.tier], _("yes") if r.satisfied else "",
-             ", ".join(ranked.group_titles[g] for g in r.score.missing))
+             _(", ").join(ranked.group_titles[g] for g in r.score.missing))
             if r.rank is not None else
             (None, r.office, None, *[None] * len(groups), "", "", _("not scored"))
             for r in ranked.ranking.rows
@@ -174,15 +174,16 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
             Bar(r.office, (float(r.score.total),)) for r in ranked.ranking.rows if r.rank
         ], max=float(ranked.rules.scale)))
         rep.summary.append(_("Satisfied sections (top {n}): {names}.").format(
-            n=ranked.ranking.top, names=", ".join(ranked.ranking.satisfied) or "—"))
+            n=ranked.ranking.top, names=_(", ").join(ranked.ranking.satisfied) or "—"))
         if ranked.ranking.tied_at_cut:
             rep.summary.append(_("Tied at the cut: {names} share a rank, so all of them are named "
-                                 "satisfied.").format(names=", ".join(ranked.ranking.tied_at_cut)))
+                                 "satisfied.").format(names=_(", ").join(ranked.ranking.tied_at_cut)))
         missing = [r.office for r in ranked.ranking.rows if r.score.missing and r.rank]
         if missing:
             rep.summary.append(_("Missing evaluator groups (counted as 0, weights not "
-                                 "renormalised): {names}.").format(names=", ".join(
-                f"{r.office} ({', '.join(r.score.missing)})"
+                                 "renormalised): {names}.").format(names=_("; ").join(
+                _("{office} ({groups})").format(office=r.office, groups=_(", ").join(
+                    ranked.group_titles[g] for g in r.score.missing))
                 for r in ranked.ranking.rows if r.score.missing and r.rank)))
     return rep
 

@@ -18,7 +18,7 @@ from storage import ledger_repo, repo
 from storage.models import Campaign
 from workflow import scoring
 from workflow.errors import DuplicateError, InputError
-from workflow.i18n import _, pick
+from workflow.i18n import N_, _, pick
 from workflow.operators import authorize
 from workflow.tabular import Table, read_table, table_from_rows
 from workflow.usecases import Context, definition_of
@@ -29,6 +29,11 @@ VOTE_ALIASES = {
     "unsatisfied": "unsatisfied", "不满意": "unsatisfied",
     "unknown": "unknown", "don't know": "unknown", "不了解": "unknown", "不知道": "unknown",
 }
+#: The vote keys as words (JSON and the database keep the keys).
+VOTE_WORDS = {
+    "satisfied": N_("satisfied"), "basic": N_("basically satisfied"),
+    "unsatisfied": N_("unsatisfied"), "unknown": N_("don't know"),
+}
 SCORE_COLUMNS = {
     "office": ("科室", "名称", "科室名称", "name"),
     "group": ("评价主体", "评分组", "组别"),
@@ -37,6 +42,26 @@ SCORE_COLUMNS = {
     "vote": ("评价", "投票", "测评结果"),
     "count": ("票数", "人数"),
 }
+
+
+def vote_word(key: str) -> str:
+    """The vote ``key`` in the user's language (the key itself if unknown)."""
+    return _(VOTE_WORDS[key]) if key in VOTE_WORDS else key
+
+
+def group_titles(rules: scoring.Rules) -> dict[str, str]:
+    """Each evaluator group's title in the user's language, by key."""
+    return {g.key: pick(g.titles) for g in rules.groups}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What ``add_score``/``add_vote`` stored, with the group's title for messages."""
+
+    campaign: str
+    office: str
+    group: str
+    group_title: str
 
 
 def rules_of(campaign: Campaign) -> tuple[scoring.Rules, Any]:
@@ -101,7 +126,8 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
                 vote_key, n)
 
 
-def _store(ctx: Context, campaign_name: str | None, build: Any) -> tuple[str, list[_Row]]:
+def _store(ctx: Context, campaign_name: str | None,
+           build: Any) -> tuple[str, list[_Row], dict[str, str]]:
     """Validate with ``build(rules, sections)`` inside the write transaction, then store all."""
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
@@ -141,23 +167,28 @@ def _store(ctx: Context, campaign_name: str | None, build: Any) -> tuple[str, li
             )
             for _w, r in rows
         ], ctx.actor, now)
-        return campaign.name, [r for _w, r in rows]
+        return campaign.name, [r for _w, r in rows], group_titles(rules)
 
 
 def add_score(ctx: Context, campaign_name: str | None, office: str, group: str, score: str,
-              scorer: str | None = None) -> str:
+              scorer: str | None = None) -> Recorded:
     def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
         return [("", _check(rules, sections, "", office, group, scorer, score, None, None))]
 
-    return _store(ctx, campaign_name, build)[0]
+    return _recorded(*_store(ctx, campaign_name, build))
 
 
 def add_vote(ctx: Context, campaign_name: str | None, office: str, group: str, vote: str,
-             count: int = 1) -> str:
+             count: int = 1) -> Recorded:
     def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
         return [("", _check(rules, sections, "", office, group, None, None, vote, count))]
 
-    return _store(ctx, campaign_name, build)[0]
+    return _recorded(*_store(ctx, campaign_name, build))
+
+
+def _recorded(campaign: str, rows: list[_Row], titles: dict[str, str]) -> Recorded:
+    (row,) = rows
+    return Recorded(campaign, row.office, row.group, titles[row.group])
 
 
 def read_scores_file(path: Path) -> Table:
@@ -202,7 +233,7 @@ def import_scores(ctx: Context, campaign_name: str | None, path: Path) -> tuple[
                                       row.get("count"))))
         return out
 
-    name, rows = _store(ctx, campaign_name, build)
+    name, rows, _titles = _store(ctx, campaign_name, build)
     return name, len(rows)
 
 
@@ -241,7 +272,7 @@ def ranking_in(s: Any, campaign: Campaign) -> RankResult:
     scores = [scoring.score_section(rules, o, entries.get(o, [])) for o in offices]
     return RankResult(
         campaign.name, rules, scoring.rank(rules, scores),
-        {g.key: pick(g.titles) for g in rules.groups},
+        group_titles(rules),
         {t.key: pick(t.titles) for t in rules.tiers},
     )
 

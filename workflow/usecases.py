@@ -215,8 +215,11 @@ def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
+        definition = definition_of(campaign)
+        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         return [
-            {"office": r.office, "email": r.email, "head": r.head, "state": r.state}
+            {"office": r.office, "email": r.email, "head": r.head, "state": r.state,
+             "state_title": titles.get(r.state, r.state)}
             for r in repo.records(s, campaign.id)  # type: ignore[arg-type]
         ]
 

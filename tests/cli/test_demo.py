@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -24,6 +25,12 @@ def test_demo_tours_the_ledger_scores_and_report(tmp_path: Path, monkeypatch: py
     print(f"demo took {elapsed:.1f} s")
     for line in ("$ manyi rectify confirm 1", "$ manyi rectify list", "$ manyi rank"):
         assert line in result.stdout
+    # One heading per step, numbered 1, 2, 3, ... (several commands may follow one heading).
+    numbers = [int(m) for m in re.findall(r"^─+ (\d+)\. ", result.stdout, flags=re.MULTILINE)]
+    assert numbers == list(range(1, 22)), numbers
+    # Every command of the tour speaks the tour's language, not the locale's.
+    assert "valid definition 'people-satisfied-unit'" in result.stdout
+    assert "Recorded 6 'satisfied' votes for 市法制办公室 from People's Congress deputies." in result.stdout
     assert sorted((tmp_path / "outbox").glob("*.eml"))  # the reminder step still writes mail
 
     def manyi(*args: str) -> object:

@@ -68,7 +68,7 @@ def test_mermaid_in_chinese(run: Run) -> None:
     out = run("--lang", "zh", "definition", "graph", "people-satisfied-unit").stdout
     assert '  state "学习动员阶段" as mobilization\n' in out
     assert ("  mobilization --> implementation: 推进 [implementation-opinion & study-plan] | "
-            "强制推进(须说明理由)\n") in out
+            "强制推进（须说明理由）\n") in out
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) is not installed")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from workflow import definition as defs
 from workflow import schedule
 from workflow.errors import DefinitionError
+from workflow.i18n import set_language
 
 MINIMAL = """\
 key: mini
@@ -134,3 +137,55 @@ def test_an_impossible_date_names_its_line_and_field(raw: str) -> None:
         defs.parse(text, "c.yaml")
     line = text.splitlines().index(f"  holidays: [2026-10-01, {raw}]") + 1
     assert str(info.value) == f"c.yaml:{line}: calendar.holidays.1: '{raw}' is not a valid date"
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    set_language("zh")
+    try:
+        yield
+    finally:
+        set_language("en")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("exit: true", "exit: maybe", 13, "phase 'one': requirement 'a': exit: 必须是 true 或 false"),
+        ("count: $n", "count: [1]", 12, "phase 'one': requirement 'a': count: 必须是数字或文本"),
+        ("key: mini", "key: [mini]", 1, "key: 必须是文本"),
+        ("window: {length: P1M}", "window: [P1M]", 8, "phase 'one': window: 必须是映射（每行一个“key: value”）"),
+        ("key: mini", "key: mini\nreminders: {before: 3}", 2, "reminders.before: 必须是列表"),
+        ("key: mini", "key: mini\nreminders: {overdue_every: x}", 2, "reminders.overdue_every: 必须是整数"),
+        ("key: mini", "key: mini\nreminders: {overdue_every: 0}", 2, "reminders.overdue_every: 不能小于 1"),
+        ("due: P3D", "due: P3D\n        filer: boss", 21,
+         "phase 'two': requirement 'b': filer: 必须是 'section'、'leading-group' 之一"),
+        ("title: {zh: 小活动, en: Mini}", "title: {zh: '', en: Mini}", 2, "title.zh: 不能为空"),
+        ("title: {zh: 小活动, en: Mini}", "title: {zh: 小活动}", 2, "title.en: 缺少必填字段"),
+        ("key: mini", "key: mini\ncolour: red", 2, "colour: 未知字段"),
+        ("key: mini", "key: mini\ncalendar: {holidays: [tomorrow]}", 2,
+         "calendar.holidays[0]: 必须是 2026-10-01 这样的日期"),
+        ("        due: P3D\n", "        due: P3D\n    exit_conditions:\n      - type: requirement-filed\n", 22,
+         "phase 'two': requirement: 缺少必填字段"),
+    ],
+)
+def test_errors_in_chinese_have_no_english_inside(chinese: None, old: str, new: str, line: int,
+                                                  message: str) -> None:
+    assert old in MINIMAL
+    with pytest.raises(DefinitionError) as info:
+        defs.parse(MINIMAL.replace(old, new, 1), "x.yaml")
+    assert str(info.value) == f"x.yaml:{line}: {message}"
+
+
+def test_a_value_fitting_no_member_of_a_union_is_one_message() -> None:
+    with pytest.raises(DefinitionError) as info:
+        defs.parse(MINIMAL.replace("count: $n", "count: {n: 1}"), "x.yaml")
+    assert str(info.value) == "x.yaml:12: phase 'one': requirement 'a': count: must be a number or text"
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(chinese: None, tmp_path: Path) -> None:
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes(MINIMAL.encode("gbk"))  # 小活动 on line 2 is the first non-ASCII text
+    with pytest.raises(DefinitionError) as info:
+        defs.load(str(path))
+    assert str(info.value) == f"{path}:2: 不是 UTF-8 文本；请将定义文件另存为 UTF-8 编码"
