@@ -51,7 +51,10 @@ def audit_verify(campaign: str | None, skip_documents: bool, as_json: bool) -> N
 def audit_export(campaign: str | None, fmt: str, output: Path) -> None:
     from workflow import audit as use
 
-    reports = use.export(_ctx(), campaign, fmt, output)
+    from cli.progress import working
+
+    with working(_("Exporting the history…")):
+        reports = use.export(_ctx(), campaign, fmt, output)
     for r in reports:
         say(_("Campaign '{name}': {n} events exported, head {head}.").format(
             name=r.campaign, n=r.events, head=r.head))

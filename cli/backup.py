@@ -17,6 +17,9 @@ from workflow.i18n import N_, _
 def backup_cmd(file: Path) -> None:
     from workflow.backup import backup
 
-    result = backup(_ctx(), file)
+    from cli.progress import working
+
+    with working(_("Backing up…")):
+        result = backup(_ctx(), file)
     say(_("Backed up to {path} ({pages} pages) and {blobs}/ ({n} documents copied).").format(
         path=result.path, pages=result.pages, blobs=result.blob_root, n=result.blobs_copied))

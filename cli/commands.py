@@ -174,22 +174,6 @@ def office_import(roster: Path, campaign: str | None) -> None:
     say(_("Imported {n} offices into campaign '{campaign}'.").format(n=n, campaign=cname))
 
 
-@office.command("list", help=N_("List the offices of a campaign."))
-@CAMPAIGN_OPT
-@JSON_OPT
-def office_list(campaign: str | None, as_json: bool) -> None:
-    from workflow import usecases
-
-    rows = usecases.list_offices(_ctx(), campaign)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(_("Office"), _("E-mail"), _("Head"), _("Phase"))
-    for r in rows:
-        table.add_row(r["office"], r["email"] or "", r["head"] or "", r["state_title"])
-    console.print(table)
-
-
 # -- status ------------------------------------------------------------------
 OFFICE_FILTER = option("--office", "offices", multiple=True, metavar="NAME",
                        shell_complete=completion.offices,
@@ -207,6 +191,42 @@ def filter_rows(rows, offices=(), phases=(), lights=()):  # type: ignore[no-unty
             if (not offices or r.office in offices)
             and (not phases or r.state in phases)
             and (not lights or getattr(r, "light", None) in lights)]
+
+
+def row_filters(f):  # type: ignore[no-untyped-def]
+    """``--office``, ``--phase`` and ``--light`` on a list of offices' things."""
+    return OFFICE_FILTER(PHASE_FILTER(LIGHT_FILTER(f)))
+
+
+def offices_matching(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
+                     lights: tuple[str, ...]) -> set[str] | None:
+    """Names of the offices that pass the filters (their phase and light from the board); None: no filter."""
+    if not (offices or phases or lights):
+        return None
+    from workflow import usecases
+
+    return {r.office for r in filter_rows(usecases.status(_ctx(), campaign).rows, offices, phases, lights)}
+
+
+@office.command("list", help=N_("List the offices of a campaign."))
+@CAMPAIGN_OPT
+@row_filters
+@JSON_OPT
+def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
+                lights: tuple[str, ...], as_json: bool) -> None:
+    from workflow import usecases
+
+    rows = usecases.list_offices(_ctx(), campaign)
+    keep = offices_matching(campaign, offices, phases, lights)
+    if keep is not None:
+        rows = [r for r in rows if r["office"] in keep]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(_("Office"), _("E-mail"), _("Head"), _("Phase"))
+    for r in rows:
+        table.add_row(r["office"], r["email"] or "", r["head"] or "", r["state_title"])
+    console.print(table)
 
 
 @cli.command(help=HELP["status"])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.commands import CAMPAIGN_OPT, FILE_PATH, JSON_OPT, _ctx
+from cli.commands import CAMPAIGN_OPT, FILE_PATH, JSON_OPT, _ctx, offices_matching, row_filters
 from cli.console import Table, console, print_json, say
 from cli.main import HELP, cli, option
 from workflow.errors import InputError
@@ -48,7 +48,10 @@ def rectify_add(office: str, text: str, source: str, due: str | None, campaign: 
 def rectify_import(file: Path, campaign: str | None) -> None:
     from workflow import ledger
 
-    name, n = ledger.import_items(_ctx(), campaign, file)
+    from cli.progress import working
+
+    with working(_("Importing rectification items…")):
+        name, n = ledger.import_items(_ctx(), campaign, file)
     say(_("Imported {n} rectification items into campaign '{campaign}'.").format(n=n, campaign=name))
 
 
@@ -95,13 +98,18 @@ def rectify_return(item_id: int, reason: str, campaign: str | None) -> None:
         help=N_("Output format."))
 @OUT_OPT
 @CAMPAIGN_OPT
+@row_filters
 @JSON_OPT
 def rectify_list(office: str | None, open_only: bool, fmt: str, output: Path | None,
-                 campaign: str | None, as_json: bool) -> None:
+                 campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
+                 lights: tuple[str, ...], as_json: bool) -> None:
     from cli import exports
     from workflow import ledger
 
     name, items = ledger.list_items(_ctx(), campaign, office, open_only)
+    keep = offices_matching(campaign, offices, phases, lights)
+    if keep is not None:
+        items = [v for v in items if v.office in keep]
     if as_json:
         print_json([v.as_json() for v in items])
         return
@@ -197,7 +205,10 @@ def score_vote(office: str, group: str, vote: str, count: int, campaign: str | N
 def score_import(file: Path, campaign: str | None) -> None:
     from workflow import scores
 
-    name, n = scores.import_scores(_ctx(), campaign, file)
+    from cli.progress import working
+
+    with working(_("Importing scores…")):
+        name, n = scores.import_scores(_ctx(), campaign, file)
     say(_("Imported {n} score rows into campaign '{campaign}'.").format(n=n, campaign=name))
 
 
@@ -249,17 +260,21 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
 # -- rank ----------------------------------------------------------------------
 @cli.command(help=HELP["rank"])
 @CAMPAIGN_OPT
+@row_filters
 @JSON_OPT
-def rank(campaign: str | None, as_json: bool) -> None:
+def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
+         lights: tuple[str, ...], as_json: bool) -> None:
     from workflow import scores
 
     result = scores.ranking(_ctx(), campaign)
+    keep = offices_matching(campaign, offices, phases, lights)
+    rows = [r for r in result.ranking.rows if keep is None or r.office in keep]  # ranks stay the whole campaign's
     if as_json:
-        print_json([r.as_json() for r in result.ranking.rows])
+        print_json([r.as_json() for r in rows])
         return
     t = Table(_("Rank"), _("Office"), _("Total"), _("Tier"), _("Satisfied section"),
               _("Missing groups"))
-    for r in result.ranking.rows:
+    for r in rows:
         if r.rank is None:
             t.add_row("—", r.office, "—", "—", "", _("not scored"))
             continue
@@ -290,9 +305,15 @@ def report(fmt: str, output: Path | None, campaign: str | None) -> None:
     from cli import exports
     from workflow import report as reports
 
+    from cli.progress import working
+
     reports.require_output(fmt, output)
-    rep = reports.build(_ctx(), campaign)
-    exports.write_report(rep, fmt, output)
+    with working(_("Writing the report…")):
+        rep = reports.build(_ctx(), campaign)
+        if output is not None:
+            exports.write_report(rep, fmt, output)
+    if output is None:  # to stdout: after the progress display is gone
+        exports.write_report(rep, fmt, output)
     if output is not None:
         say(_("Wrote the {fmt} report of campaign '{name}' to {path}.").format(
             fmt=fmt, name=rep.campaign, path=output))

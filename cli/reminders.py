@@ -78,7 +78,10 @@ def _parse_at(raw: str | None):  # type: ignore[no-untyped-def]
 def remind_preview(at: str | None, as_json: bool) -> None:
     from workflow import reminders
 
-    result = reminders.sweep(_ctx(), preview=True, at=_parse_at(at), require="read")
+    from cli.progress import working
+
+    with working(_("Sweeping reminders…")):
+        result = reminders.sweep(_ctx(), preview=True, at=_parse_at(at), require="read")
     if as_json:
         print_json([{"campaign": m.campaign, "to": m.recipient, "subject": m.subject,
                      "items": [{"office": i.office, "requirement": i.requirement, "due": i.due.isoformat(),
@@ -114,7 +117,10 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
 def remind_send() -> None:
     from workflow import reminders
 
-    result = reminders.sweep(_ctx(), require="manage")
+    from cli.progress import working
+
+    with working(_("Sweeping reminders…")):
+        result = reminders.sweep(_ctx(), require="manage")
     _report(result)
     if result.unreachable is not None:
         raise result.unreachable
@@ -147,7 +153,10 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
 def outbox_retry() -> None:
     from workflow import reminders
 
-    result = reminders.retry(_ctx())
+    from cli.progress import working
+
+    with working(_("Sending the outbox…")):
+        result = reminders.retry(_ctx())
     say(_("Retried: {sent} sent, {failed} failed.").format(sent=result.sent, failed=result.failed))
     if result.unreachable is not None:
         raise result.unreachable

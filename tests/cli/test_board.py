@@ -151,3 +151,24 @@ def test_status_json_lines_are_each_rows_own_json(moved: Run, db_path: Path) -> 
     assert len({line.split('"office": ')[1].split(",")[0] for line in lines}) == len(rows)
     printed = json.loads(moved("status", "--json").stdout)
     assert printed == [r.as_json() for r in rows]
+
+
+def test_lists_filter_by_office_phase_and_light(moved: Run) -> None:
+    def names(*args: str) -> list[str]:
+        result = moved(*args, "--json")
+        assert result.exit_code == 0, result.output
+        return [r["office"] for r in json.loads(result.stdout)]
+
+    assert names("office", "list", "--phase", "implementation") == [
+        "市外事侨务办公室", "市支前双拥工作办公室", "市口岸与海防委员会办公室", "秘书科"]
+    assert names("office", "list", "--office", "信息科", "--office", "市法制办公室") == ["市法制办公室", "信息科"]
+    assert names("office", "list", "--light", "red") == []
+    late = {"MANYI_NOW": "2026-03-25T10:00"}  # due 03-23: 信息科's mobilization filings, 秘书科's report
+    red = json.loads(moved("office", "list", "--light", "red", "--json", env=late).stdout)
+    assert [r["office"] for r in red] == ["秘书科", "信息科"]
+    for office in ("信息科", "市法制办公室"):
+        assert moved("rectify", "add", office, f"{office}整改").exit_code == 0
+    assert names("rectify", "list", "--phase", "review") == ["市法制办公室"]
+    assert names("rectify", "list") == ["信息科", "市法制办公室"]
+    ranked = names("rank", "--phase", "mobilization")
+    assert ranked == ["信息科"]
