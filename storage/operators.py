@@ -18,3 +18,10 @@ def find(s: Session, name: str) -> Operator | None:
 
 def all_(s: Session) -> list[Operator]:
     return list(s.scalars(select(Operator).order_by(Operator.id)))  # type: ignore[arg-type]
+
+
+def office_names(s: Session) -> list[str]:
+    """Every office (section) name of every campaign, sorted, once each."""
+    from storage.models import Section
+
+    return sorted(set(s.scalars(select(Section.name))))  # code-point order on every backend

@@ -61,6 +61,11 @@ def add_user(ctx: Any, name: str, role: str, office: str | None) -> Operator:
             authorize(s, ctx, "manage")
         if store.find(s, name) is not None:
             raise DuplicateError("operator", name)
+        if office is not None:
+            known = store.office_names(s)
+            if office not in known:
+                raise InputError(_("no office '{o}' in any campaign; known: {known}").format(
+                    o=office, known=_(", ").join(known) or "—"))
         row = Operator(name=name, role=role, office=office, created_at=ctx.now(), created_by=ctx.actor)
         s.add(row)
         s.flush()

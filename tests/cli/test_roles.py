@@ -134,6 +134,9 @@ def test_user_add_bad_input(run: Run, started: Run, db_path: Target) -> None:
         (["clerk1", "--role", "clerk"], "a clerk needs --office OFFICE (the office they file for)"),
         (["obs", "--role", "observer", "--office", "秘书科"], "--office is only for clerks"),
         (["boss", "--role", "leader"], "operator 'boss' already exists"),
+        (["c9", "--role", "clerk", "--office", "不存在科"],
+         "no office '不存在科' in any campaign; known: 信息科, 市口岸与海防委员会办公室, 市外事侨务办公室, "
+         "市支前双拥工作办公室, 市法制办公室, 秘书科"),
     ):
         before = dump(db_path)
         result = started("user", "add", *args, actor="boss")
