@@ -195,8 +195,12 @@ class StateChange:
     new_state: str
 
 
-def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: datetime) -> None:
-    """Move records, each only if nobody changed it since it was read (version check)."""
+def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: datetime,
+                  tz: str = "Asia/Shanghai") -> None:
+    """Move records, each only if nobody changed it since it was read (version check).
+
+    ``tz``: the campaign's time zone, for the time in a conflict message.
+    """
     if not changes:
         return
     ids = [c.record_id for c in changes]
@@ -212,7 +216,7 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
         for c in changes:
             ver, by, when = current[c.record_id]
             if ver != c.version:
-                raise ConflictError(c.office, by, when.isoformat(timespec="seconds"))
+                raise ConflictError(c.office, by, when, tz)
     at_utc = Record.__table__.c.updated_at.type.process_bind_param(at, None)  # type: ignore[attr-defined]
     result = _executemany(
         s,
@@ -234,8 +238,8 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
     for c in changes:
         ver, by, when = current.get(c.record_id, (None, "?", None))
         if ver is not None and ver != c.version + 1 or by != actor:
-            raise ConflictError(c.office, by, when.isoformat(timespec="seconds") if when else "?")
-    raise ConflictError(changes[0].office, "?", "?")
+            raise ConflictError(c.office, by, when, tz)
+    raise ConflictError(changes[0].office, "?", None)
 
 
 # -- filings -----------------------------------------------------------------

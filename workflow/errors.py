@@ -21,6 +21,8 @@ Hierarchy::
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -90,12 +92,16 @@ class GuardError(CampaignError):
 
 
 class ConflictError(CampaignError):
-    def __init__(self, what: str, actor: str, at: str):
+    """Someone else changed it first; ``at`` is shown in the campaign's time zone."""
+
+    def __init__(self, what: str, actor: str, at: datetime | None, tz: str = "Asia/Shanghai"):
+        from zoneinfo import ZoneInfo
+
         self.actor = actor
-        self.at = at
+        self.at = at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S") if at else "?"
         super().__init__(
             _("{what} was changed by {actor} at {at}; re-check and retry").format(
-                what=what, actor=actor, at=at
+                what=what, actor=actor, at=self.at
             )
         )
 

@@ -193,15 +193,19 @@ def _transition(s: Session, item: RectificationItem, expected: str, values: dict
             select(RectificationItem.updated_by, RectificationItem.updated_at)
             .where(RectificationItem.id == item.id)  # type: ignore[arg-type]
         ).one()
-        raise ConflictError(_("item #{id}").format(id=item.id), by, at.isoformat(timespec="seconds"))
+        raise ConflictError(_("item #{id}").format(id=item.id), by, at, _zone(s, item))
 
 
-def _already(item: RectificationItem, statuses: tuple[str, ...]) -> None:
+def _already(item: RectificationItem, statuses: tuple[str, ...], tz: str) -> None:
     """Inside the write transaction: an item that another operator has just moved on is a
     conflict ("changed by NAME at TIME"), not a usage error."""
     if item.status in statuses:
-        raise ConflictError(_("item #{id}").format(id=item.id), item.updated_by,
-                            item.updated_at.isoformat(timespec="seconds"))
+        raise ConflictError(_("item #{id}").format(id=item.id), item.updated_by, item.updated_at, tz)
+
+
+def _zone(s: Session, item: RectificationItem) -> str:
+    campaign = s.get(Campaign, item.campaign_id)
+    return campaign.timezone if campaign is not None else "Asia/Shanghai"
 
 
 def _require(item: RectificationItem, allowed: tuple[str, ...], action: str) -> None:
@@ -224,7 +228,7 @@ def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: P
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
-        _already(item, ("done",))
+        _already(item, ("done",), campaign.timezone)
         _require(item, ("published", "returned"), "reported done")
         _transition(s, item, item.status, {
             "status": "done", "evidence_sha256": blob.sha256, "evidence_filename": blob.filename,
@@ -258,7 +262,7 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
         authorize(s, ctx, "confirm")
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
-        _already(item, ("confirmed", "returned"))
+        _already(item, ("confirmed", "returned"), campaign.timezone)
         _require(item, ("done",), "confirmed" if reason is None else "returned")
         values: dict[str, Any] = {"updated_at": now, "updated_by": ctx.actor}
         if reason is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from storage import ledger_repo, reminders_repo, repo
@@ -75,7 +76,8 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
     now = ctx.now()
     rep = Report(st.campaign.title, name, st.campaign.start, st.campaign.end,
-                 now.strftime("%Y-%m-%d %H:%M UTC"))
+                 now.astimezone(ZoneInfo(campaign.timezone)).strftime("%Y-%m-%d %H:%M ")
+                 + campaign.timezone)
 
     # Phases and progress.
     titles = dict(st.states)

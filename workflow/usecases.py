@@ -451,8 +451,7 @@ def advance(
                         p=expect, known=", ".join(states)))
                 for r in seen_rows:
                     if r.state != expect:
-                        raise ConflictError(r.office, r.updated_by,
-                                            r.updated_at.isoformat(timespec="seconds"))
+                        raise ConflictError(r.office, r.updated_by, r.updated_at, campaign.timezone)
             seen = {r.record_id: r.version for r in seen_rows}
     now = ctx.now()
     with (ctx.db.read() if dry_run else ctx.db.write()) as s:
@@ -476,7 +475,7 @@ def advance(
         decided: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Step, tuple[Any, ...]]] = {}
         for rec in records:
             if seen.get(rec.record_id) != rec.version:
-                raise ConflictError(rec.office, rec.updated_by, rec.updated_at.isoformat(timespec="seconds"))
+                raise ConflictError(rec.office, rec.updated_by, rec.updated_at, campaign.timezone)
             if rec.state == machine.final:
                 outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True,
                                         source_title=titles[rec.state]))
@@ -503,7 +502,7 @@ def advance(
                 detail={"overridden": [u[0] for u in unmet]} if step.forced else {},
             ))
         if not dry_run:
-            repo.apply_changes(s, changes, ctx.actor, now)
+            repo.apply_changes(s, changes, ctx.actor, now, campaign.timezone)
             repo.append_events(s, campaign, events, ctx.actor, now)
         return outcomes
 

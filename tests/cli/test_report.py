@@ -192,6 +192,7 @@ def test_markdown_report_to_stdout(campaign: Run) -> None:
     assert f"| 1 | {NAMES['A']} | 90.81 | 90.00 | 85.00 | 93.75 | 95.00 | Satisfied | yes |  |" in text
     assert "- Satisfied sections (top 3): " in text
     assert "## Deadline extensions" in text
+    assert "report generated 2026-03-01 10:00 Asia/Shanghai." in text  # the campaign's own time
     history = campaign("history", NAMES["B"], env={"COLUMNS": "200"}).stdout
     assert "study-plan: 2026-03-23 → 2026-04-10" in history
     assert "再次延期 · study-plan: 2026-04-10 → 2026-04-17" in history
