@@ -101,7 +101,7 @@ def test_help_and_errors_follow_the_language() -> None:
     assert "Show this message and exit." in en.output
     bad = runner.invoke(cli, ["--lang", "zh", "advance", "--bogus"], prog_name="manyi")
     assert bad.exit_code == 2
-    assert bad.stderr.splitlines()[-1] == "错误:没有选项 '--bogus'。"
+    assert bad.stderr.splitlines()[-1] == "错误：没有选项 '--bogus'。"
 
 
 def test_locale_picks_chinese_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
