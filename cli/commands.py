@@ -23,6 +23,9 @@ JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdo
 WORDS = {
     "campaign-start": N_("campaign-start"), "office-add": N_("office-add"), "file": N_("file"),
     "advance": N_("advance"), "force-advance": N_("force-advance"), "active": N_("active"),
+    "extend": N_("extend"), "inspect": N_("inspect"), "rectify-add": N_("rectify-add"),
+    "rectify-done": N_("rectify-done"), "rectify-confirm": N_("rectify-confirm"),
+    "rectify-return": N_("rectify-return"), "score": N_("score"), "vote": N_("vote"),
 }
 
 
@@ -344,17 +347,19 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     table.add_column(_("Reason / detail"), ratio=1, overflow="fold")
     for r in rows:
         detail = r["detail"]
+        words = r.get("detail_titles", {})
         extra = ""
         if r["action"] == "extend":
-            extra = f"{detail['requirement']}: {detail['from']} → {detail['to']}"
+            extra = f"{words.get('requirement', detail['requirement'])}: {detail['from']} → {detail['to']}"
         elif "requirement" in detail:
-            extra = f"{detail['requirement']}: {detail.get('filename', '')}"
+            extra = f"{words.get('requirement', detail['requirement'])}: {detail.get('filename', '')}"
         elif "item" in detail:
             extra = f"#{detail['item']}: {detail.get('text') or detail.get('filename') or ''}"
         elif "inspection" in detail:
             extra = f"{detail['kind']} {detail['date']}: {detail['text']}"
         elif "group" in detail:
-            extra = f"{detail['group']}: {detail.get('score', detail.get('vote'))}"
+            value = detail["score"] if "score" in detail else words.get("vote", detail.get("vote"))
+            extra = f"{words.get('group', detail['group'])}: {value}"
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         text = " · ".join(x for x in (r["reason"], extra) if x)

@@ -520,9 +520,24 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
             sid = repo.find_section(s, campaign.id, office).id  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         zone = ZoneInfo(campaign.timezone)
+        groups: dict[str, str] = {}
+        if definition.spec.scoring:
+            from workflow import scores
+
+            groups = scores.group_titles(scores.rules_of(campaign)[0])
         out = []
         for e in repo.history(s, campaign.id, sid):  # type: ignore[arg-type]
             detail = repo.detail_of(e)
+            # What the detail's keys mean, in the user's language (the keys stay for scripts).
+            words: dict[str, str] = {}
+            if detail.get("requirement") in definition.requirements:
+                words["requirement"] = pick(definition.requirement(detail["requirement"]).title.as_dict())
+            if "group" in detail:
+                words["group"] = groups.get(detail["group"], detail["group"])
+            if "vote" in detail:
+                from workflow.scores import vote_word
+
+                words["vote"] = vote_word(str(detail["vote"]))
             out.append({
                 "seq": e.seq, "at": e.at.isoformat(timespec="seconds"),
                 "at_local": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "actor": e.actor,
@@ -530,6 +545,6 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
                 "from_title": titles.get(e.from_state or "", e.from_state),
                 "to_title": titles.get(e.to_state or "", e.to_state),
                 # PostgreSQL: the database login that wrote the event, beside the --as name.
-                "db_user": detail.pop("db_user", None), "detail": detail,
+                "db_user": detail.pop("db_user", None), "detail": detail, "detail_titles": words,
             })
         return out

@@ -194,8 +194,8 @@ def test_markdown_report_to_stdout(campaign: Run) -> None:
     assert "## Deadline extensions" in text
     assert "report generated 2026-03-01 10:00 Asia/Shanghai." in text  # the campaign's own time
     history = campaign("history", NAMES["B"], env={"COLUMNS": "200"}).stdout
-    assert "study-plan: 2026-03-23 → 2026-04-10" in history
-    assert "再次延期 · study-plan: 2026-04-10 → 2026-04-17" in history
+    assert "Study plan: 2026-03-23 → 2026-04-10" in history
+    assert "再次延期 · Study plan: 2026-04-10 → 2026-04-17" in history
 
 
 def test_ledger_alone_as_xlsx_and_binary_formats_need_a_file(campaign: Run, db_path: Path,

@@ -97,6 +97,12 @@ def test_commands_one_by_one_give_the_same_result(started: Run) -> None:
     hist = json.loads(started("history", NAMES["A"], "--json").stdout)
     assert [h["detail"].get("score") for h in hist if h["action"] == "score"] == [
         "95", "90", "85", "80", "100", "90", "80"]
+    votes = [h for h in hist if h["action"] == "vote"]
+    assert votes and {h["detail_titles"]["vote"] for h in votes} <= {
+        "satisfied", "basically satisfied", "unsatisfied", "don't know"}
+    assert {h["detail_titles"]["group"] for h in hist if h["action"] == "score"} >= {"Leading group"}
+    table = started("--lang", "zh", "history", NAMES["A"], env={"COLUMNS": "200"}).stdout
+    assert "leading-group" not in table and "satisfied" not in table
 
 
 def test_gb18030_and_xlsx_imports(started: Run, tmp_path: Path) -> None:
