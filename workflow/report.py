@@ -75,9 +75,9 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         dues = deadlines.due_dates(definition, plan)
         ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
     now = ctx.now()
+    zone = ZoneInfo(campaign.timezone)  # every time in the report is the campaign's local time
     rep = Report(st.campaign.title, name, st.campaign.start, st.campaign.end,
-                 now.astimezone(ZoneInfo(campaign.timezone)).strftime("%Y-%m-%d %H:%M ")
-                 + campaign.timezone)
+                 now.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + campaign.timezone)
 
     # Phases and progress.
     titles = dict(st.states)
@@ -102,7 +102,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
                                   (_("Office"), _("Requirement"), _("Document"), _("sha256"),
                                    _("Filed at")), [
         (office, pick(definition.requirement(f.requirement).title.as_dict()), f.filename,
-         f.sha256[:16], f.at.strftime("%Y-%m-%d %H:%M"))
+         f.sha256[:16], f.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
         for f, office in filings
     ]))
 
@@ -112,7 +112,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
                                    _("Extended to"), _("Reason"), _("Actor"), _("Date")), [
         (office, pick(definition.requirement(e.requirement).title.as_dict()),
          dues[e.requirement].due.isoformat(), e.from_due.isoformat(), e.to_due.isoformat(), e.reason,
-         e.actor, e.at.strftime("%Y-%m-%d"))
+         e.actor, e.at.astimezone(zone).strftime("%Y-%m-%d"))
         for e, office in extensions
     ]))
 

@@ -98,6 +98,7 @@ def check_tables(tables: dict[str, list[list[str]]], ranked: list[dict]) -> None
     assert rect[NAMES["B"]] == ["1", "0", "0", "1", "0"]
     assert tables["inspections"][1] == ["2026-03-01", NAMES["C"], "unannounced", "窗口人员离岗"]
     assert tables["filings"][1][:3] == [NAMES["A"], "Study plan", "plan.txt"]
+    assert tables["filings"][1][-1] == "2026-03-01 10:00"  # filed 02:00 UTC: shown in the campaign's zone
     # each extension, with the definition's own date kept beside it
     assert tables["extensions"][1:] == [
         [NAMES["B"], "Study plan", "2026-03-23", "2026-03-23", "2026-04-10", "领导批准延期", "tester", "2026-03-01"],
