@@ -40,6 +40,7 @@ class Column:
     justify: str = "left"  # left | center | right
     wrap: bool = False  # the one column that may fold to fit the console
     min_width: int = 0
+    crop: int = 0  # may be cut to this width with an ellipsis when folding is not enough
 
 
 @dataclass
@@ -50,8 +51,10 @@ class Board:
     (about 0.5 ms a row: half of ``manyi status`` on 1,000 offices). The board's
     shape is fixed: one wrapping column, the rest single-line. So widths come from
     one pass of ``cell_len`` and each line is written as segments. Where the board
-    does not fit even with its wrapping column at its minimum, it hands over to
-    ``fallback`` (the rich Table), whose last-resort squeezing it does not copy.
+    does not fit with its wrapping column at its minimum, long office names are cut
+    with an ellipsis (dates and marks never are); where even that is not enough, it
+    hands over to ``fallback`` (the rich Table), whose last-resort squeezing it does
+    not copy.
     """
 
     columns: list[Column]
@@ -114,19 +117,40 @@ class Board:
                     if n > widths[i]:
                         widths[i] = n
         excess = sum(widths) + 3 * len(widths) - 1 - max_width
-        if excess > 0:
-            wrap = [i for i, c in enumerate(self.columns) if c.wrap]
-            if not wrap or widths[wrap[0]] - excess < max(self.columns[wrap[0]].min_width, 1):
-                return None
-            widths[wrap[0]] -= excess
-        return widths
+        order = sorted(range(len(self.columns)), key=lambda i: not self.columns[i].wrap)
+        for i in order:  # fold the wrapping column first, then crop
+            c = self.columns[i]
+            if excess <= 0:
+                break
+            floor = max(c.min_width, 1) if c.wrap else c.crop
+            if (c.wrap or c.crop) and widths[i] > floor:
+                cut = min(excess, widths[i] - floor)
+                widths[i] -= cut
+                excess -= cut
+        return widths if excess <= 0 else None
 
     @staticmethod
     def _lines(text: str, col: Column, width: int) -> list[str]:
         lines = text.split("\n")
-        if not col.wrap or all(cell_len(line) <= width for line in lines):
+        if all(cell_len(line) <= width for line in lines):
+            return lines
+        if col.crop:
+            return [_crop(line, width) for line in lines]
+        if not col.wrap:
             return lines
         return [piece for line in lines for piece in _wrap(line, width)]
+
+
+def _crop(line: str, width: int) -> str:
+    """``line`` cut to ``width`` terminal cells, the last one an ellipsis."""
+    if cell_len(line) <= width:
+        return line
+    out = ""
+    for ch in line:
+        if cell_len(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
 
 
 def _wrap(line: str, width: int) -> list[str]:
@@ -169,7 +193,7 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Board:
     # Open rectification items: a column once any office has one (the JSON always has them).
     with_items = any(getattr(r, "open_items", 0) for r in rows)
 
-    columns = [Column(_("Office"), _("Total {n}").format(n=len(rows)))]
+    columns = [Column(_("Office"), _("Total {n}").format(n=len(rows)), crop=10)]
     columns += [Column(str(i), str(counts.get(key, 0)), "center") for i, key in enumerate(phases, start=1)]
     if with_light:
         columns.append(Column(_("Light"), justify="center"))

@@ -172,3 +172,16 @@ def test_lists_filter_by_office_phase_and_light(moved: Run) -> None:
     assert names("rectify", "list") == ["信息科", "市法制办公室"]
     ranked = names("rank", "--phase", "mobilization")
     assert ranked == ["信息科"]
+
+
+def test_open_items_column_at_80_columns_crops_names_not_dates(moved: Run, db_path: Path) -> None:
+    from rich.cells import cell_len
+
+    assert moved("rectify", "add", "信息科", "窗口服务不规范").exit_code == 0
+    text = render(db_path, 80, "zh")
+    lines = text.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert lines[0].split() == ["科室", "1", "2", "3", "4", "亮灯", "尚缺事项", "未销号整改", "下一期限"]
+    row = next(line for line in lines if line.startswith(" 信息科"))
+    assert row.split()[-2:] == ["1", "2026-03-23"]  # the open item and the whole date
+    assert any("…" in line for line in lines if "市口岸" in line)  # the longest name is cut instead
