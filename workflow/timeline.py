@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage import repo
-from workflow import schedule
+from workflow import deadlines, schedule
 from workflow.i18n import pick
 from workflow.operators import authorize
 from workflow.usecases import CampaignInfo, Context, _info, definition_of
@@ -71,10 +71,12 @@ def timeline(ctx: Context, campaign_name: str | None) -> Timeline:
         counts = Counter(r.state for r in records)
         today = ctx.now().astimezone(ZoneInfo(campaign.timezone)).date()
         spans = []
+        # Due dates as everywhere else (calendar, status, reminders): moved to a working day.
+        moved = deadlines.due_dates(definition, plan)
         for phase in definition.spec.phases:
             window = plan.windows[phase.key]
             dues = tuple(sorted(
-                (Due(r.key, pick(r.title.as_dict()), plan.due[r.key], r.filer, r.exit)
+                (Due(r.key, pick(r.title.as_dict()), moved[r.key].due, r.filer, r.exit)
                  for r in phase.requirements), key=lambda d: (d.due, d.key)))
             spans.append(PhaseSpan(phase.key, pick(phase.title.as_dict()), window.start,
                                    window.end, counts.get(phase.key, 0), dues))

@@ -11,15 +11,15 @@ Campaign '2026' (People-Satisfied Unit campaign), 2026-03-01 to 2027-03-31
                               2026-03 2026-06 2026-09 2026-12
                               ┬──┬─┬──┬▼─┬─┬──┬─┬──┬──┬─┬──┬─┬───
 Study & mobilization          █◇◆◇     │                          03-01→03-31 ●6
-Organization & implementation    ██████│████████◆██◇              04-01→10-31 ●0
+Organization & implementation    ██████│█████████◆█◇              04-01→10-31 ●0
 Review & rectification                 │           █◇█◇████◇      11-01→01-31 ●0
 Summary & improvement                  │                   █████◆ 02-01→03-31 ●0
 │ today 2026-06-15  ◆ exit requirement due  ◇ other due  ●n offices in phase
 Next due dates:
-  2026-10-01  Research report (research-report)
-  2026-10-31  Democratic evaluation representatives' meeting (evaluation-meeting)
-  2026-10-31  Principal leader's week of grassroots research (grassroots-research)
-  2026-10-31  Questionnaires sent to the grassroots (questionnaire)
+  2026-10-08  Research report (research-report)
+  2026-11-02  Democratic evaluation representatives' meeting (evaluation-meeting)
+  2026-11-02  Principal leader's week of grassroots research (grassroots-research)
+  2026-11-02  Questionnaires sent to the grassroots (questionnaire)
   2026-11-16  Report to the People's Congress review group (report-to-review-group)
 """
 
@@ -51,5 +51,10 @@ def test_timeline_json(started: Run) -> None:
         ("summary", "2027-02-01", "2027-03-31", 0),
     ]
     first = data["phases"][0]["due"]
-    assert {"requirement": "study-plan", "title": "Study plan", "due": "2026-03-21",
+    assert {"requirement": "study-plan", "title": "Study plan", "due": "2026-03-23",
             "filer": "section", "exit": True} in first
+    # the same working-day due dates as `manyi calendar` (Saturday 03-21 → Monday 03-23)
+    cal = json.loads(started("calendar", "--json").stdout)
+    cal_rows = cal["rows"] if isinstance(cal, dict) else cal
+    due_of = {r["requirement"]: r["due"] for r in cal_rows if r.get("requirement")}
+    assert all(d["due"] == due_of[d["requirement"]] for p in data["phases"] for d in p["due"])
