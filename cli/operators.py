@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import click
 
 from cli.commands import JSON_OPT, _ctx
 from cli.console import Table, console, print_json, say
-from cli.main import HELP, cli, option
+from cli.main import DEFAULT_TZ, HELP, cli, option
 from workflow.i18n import N_, _
 from workflow.permissions import ROLES
 
@@ -46,5 +49,6 @@ def user_list(as_json: bool) -> None:
         return
     table = Table(_("Operator"), _("Role"), _("Office"), _("Added"), _("By"))
     for r in rows:
-        table.add_row(r["name"], r["role"], r["office"] or "", r["added"], r["added_by"])
+        added = datetime.fromisoformat(r["added"]).astimezone(ZoneInfo(DEFAULT_TZ)).strftime("%Y-%m-%d %H:%M")
+        table.add_row(r["name"], r["role"], r["office"] or "", added, r["added_by"])
     console.print(table)

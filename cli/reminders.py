@@ -12,6 +12,15 @@ from cli.main import HELP, cli, option
 from workflow.i18n import N_, _
 
 
+def _local(instant):  # type: ignore[no-untyped-def]
+    """A sweep's time as the office reads it: China Standard Time, to the minute."""
+    from zoneinfo import ZoneInfo
+
+    from cli.main import DEFAULT_TZ
+
+    return instant.astimezone(ZoneInfo(DEFAULT_TZ)).strftime("%Y-%m-%d %H:%M %Z")
+
+
 @cli.command(help=HELP["calendar"])
 @CAMPAIGN_OPT
 @JSON_OPT
@@ -92,7 +101,7 @@ def remind_preview(at: str | None, as_json: bool) -> None:
         say(_("would auto-advance {office}: {source} → {dest}").format(
             office=m.office, source=m.source, dest=m.dest))
     if not result.mails:
-        say(_("Nothing due at {at}.").format(at=result.at.isoformat(timespec="minutes")))
+        say(_("Nothing due at {at}.").format(at=_local(result.at)))
         return
     table = Table(_("Recipient"), _("Subject"), _("Items"))
     for m in result.mails:
@@ -109,7 +118,7 @@ def _advanced(result) -> None:  # type: ignore[no-untyped-def]
 def _report(result) -> None:  # type: ignore[no-untyped-def]
     _advanced(result)
     say(_("Sweep at {at}: {r} new reminders, {m} messages, {sent} sent, {failed} failed.").format(
-        at=result.at.isoformat(timespec="minutes"), r=result.reminders, m=len(result.mails),
+        at=_local(result.at), r=result.reminders, m=len(result.mails),
         sent=result.sent, failed=result.failed))
 
 

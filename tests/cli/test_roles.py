@@ -170,4 +170,4 @@ def test_only_a_supervisor_sends_reminders_or_runs_the_scheduler(staffed: Run, d
     assert dump(db_path) == before
     sent = staffed("remind", "send", actor="boss", env=late)
     assert sent.exit_code == 0, sent.output
-    assert sent.stdout.startswith("Sweep at 2026-04-02T02:00+00:00: ") and " 0 failed" in sent.stdout
+    assert sent.stdout.startswith("Sweep at 2026-04-02 10:00 CST: ") and " 0 failed" in sent.stdout
