@@ -117,13 +117,24 @@ class Board:
                     if n > widths[i]:
                         widths[i] = n
         excess = sum(widths) + 3 * len(widths) - 1 - max_width
-        order = sorted(range(len(self.columns)), key=lambda i: not self.columns[i].wrap)
-        for i in order:  # fold the wrapping column first, then crop
-            c = self.columns[i]
+        if excess <= 0:
+            return widths
+        # Give way in this order: fold the wrapping column at word breaks; crop long
+        # office names; fold the wrapping column inside words, down to its minimum.
+        wrap = [i for i, c in enumerate(self.columns) if c.wrap]
+        steps: list[tuple[int, int]] = []
+        if wrap:
+            w = wrap[0]
+            words = [cell_len(word) for text, _s in (row[w] for row in self.rows)
+                     for word in text.replace("\n", " ").split(" ")]
+            steps.append((w, max([self.columns[w].min_width, 1, *words])))
+        steps += [(i, c.crop) for i, c in enumerate(self.columns) if c.crop]
+        if wrap:
+            steps.append((wrap[0], max(self.columns[wrap[0]].min_width, 1)))
+        for i, floor in steps:
             if excess <= 0:
                 break
-            floor = max(c.min_width, 1) if c.wrap else c.crop
-            if (c.wrap or c.crop) and widths[i] > floor:
+            if widths[i] > floor:
                 cut = min(excess, widths[i] - floor)
                 widths[i] -= cut
                 excess -= cut
@@ -215,7 +226,7 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Board:
         row.append(final_cell if r.state == final else ("\n".join(r.blocker_titles) or "—", ""))
         if with_items:
             row.append((str(r.open_items), ""))
-        row.append((r.next_due.isoformat() if r.next_due else "—", ""))
+        row.append((r.next_due.isoformat() + ("*" if _earlier(r) else "") if r.next_due else "—", ""))
         cells.append(row)
     return Board(columns, cells, lambda: _rich_table(columns, cells))
 
@@ -236,9 +247,20 @@ def _rich_table(columns: list[Column], cells: list[list[tuple[str, str]]]) -> An
     return table
 
 
-def legend(status: Any) -> str:
+def _earlier(row: Any) -> bool:
+    """Whether the row's next due date belongs to a requirement it no longer waits on to move:
+    one of an earlier phase, left unfiled when the office was forced on (still owed, still chased)."""
+    req = getattr(row, "next_due_requirement", None)
+    return bool(req) and req not in row.blockers
+
+
+def legend(status: Any, rows: Sequence[Any] | None = None) -> str:
     """The lines under the board: what the numbered columns and the marks mean."""
     phases = "   ".join(f"{i} {title}" for i, (_k, title) in enumerate(status.states[:-1], start=1))
     marks_line = _("{done} done   {here} current phase   {todo} ahead").format(
         done=DONE, here=HERE, todo=TODO)
-    return f"{phases}\n{marks_line}"
+    lines = [phases, marks_line]
+    if any(_earlier(r) for r in (status.rows if rows is None else rows)):
+        lines.append(_("* due date of an earlier phase's document still not filed "
+                       "(the office was moved on without it); see history"))
+    return "\n".join(lines)

@@ -258,7 +258,7 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
         say(_("Operator {actor}: {role}").format(
             actor=st.mode.actor, role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else "")))
     console.print(board(st, rows))
-    console.print(legend(st), markup=False)
+    console.print(legend(st, rows), markup=False)
 
 
 # -- file --------------------------------------------------------------------

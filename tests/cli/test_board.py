@@ -49,55 +49,59 @@ def render(db_path: Path, width: int, lang: str) -> str:
 
 ZH = """\
  科室                       1   2   3   4   亮灯   尚缺事项       下一期限
-─────────────────────────────────────────────────────────────────────────────
+──────────────────────────────────────────────────────────────────────────────
  市外事侨务办公室           ✓   ●   ·   ·   绿灯   调研报告       2026-10-08
  市支前双拥工作办公室       ✓   ●   ·   ·   绿灯   调研报告       2026-10-08
  市口岸与海防委员会办公室   ✓   ●   ·   ·   绿灯   调研报告       2026-10-08
  市法制办公室               ✓   ✓   ●   ·   绿灯   整改情况报告   2027-02-01
- 秘书科                     ✓   ●   ·   ·   绿灯   调研报告       2026-03-23
+ 秘书科                     ✓   ●   ·   ·   绿灯   调研报告       2026-03-23*
  信息科                     ●   ·   ·   ·   绿灯   活动实施意见   2026-03-23
                                                    学习方案
 
  合计 6                     1   4   1   0          已完成 0
 1 学习动员阶段   2 组织实施阶段   3 评议整改阶段   4 总结提升阶段
-✓ 已完成   ● 当前阶段   · 未开始"""
+✓ 已完成   ● 当前阶段   · 未开始
+* 为前一阶段尚未报送材料的期限（该科室已被强制推进，材料仍需补报）；详见 history"""
 
 EN_80 = """\
- Office                     1   2   3   4   Light   Blocked by       Next due
+ Office                    1   2   3   4   Light   Blocked by       Next due
 ────────────────────────────────────────────────────────────────────────────────
- 市外事侨务办公室           ✓   ●   ·   ·   green   Research         2026-10-08
-                                                    report
- 市支前双拥工作办公室       ✓   ●   ·   ·   green   Research         2026-10-08
-                                                    report
- 市口岸与海防委员会办公室   ✓   ●   ·   ·   green   Research         2026-10-08
-                                                    report
- 市法制办公室               ✓   ✓   ●   ·   green   Rectification    2027-02-01
-                                                    report
- 秘书科                     ✓   ●   ·   ·   green   Research         2026-03-23
-                                                    report
- 信息科                     ●   ·   ·   ·   green   Implementation   2026-03-23
-                                                    opinion
-                                                    Study plan
+ 市外事侨务办公室          ✓   ●   ·   ·   green   Research         2026-10-08
+                                                   report
+ 市支前双拥工作办公室      ✓   ●   ·   ·   green   Research         2026-10-08
+                                                   report
+ 市口岸与海防委员会办公…   ✓   ●   ·   ·   green   Research         2026-10-08
+                                                   report
+ 市法制办公室              ✓   ✓   ●   ·   green   Rectification    2027-02-01
+                                                   report
+ 秘书科                    ✓   ●   ·   ·   green   Research         2026-03-23*
+                                                   report
+ 信息科                    ●   ·   ·   ·   green   Implementation   2026-03-23
+                                                   opinion
+                                                   Study plan
 
- Total 6                    1   4   1   0           Completed 0
+ Total 6                   1   4   1   0           Completed 0
 1 Study & mobilization   2 Organization & implementation   3 Review &
 rectification   4 Summary & improvement
-✓ done   ● current phase   · ahead"""
+✓ done   ● current phase   · ahead
+* due date of an earlier phase's document still not filed (the office was moved
+on without it); see history"""
 
 EN_120 = """\
  Office                     1   2   3   4   Light   Blocked by               Next due
-────────────────────────────────────────────────────────────────────────────────────────
+─────────────────────────────────────────────────────────────────────────────────────────
  市外事侨务办公室           ✓   ●   ·   ·   green   Research report          2026-10-08
  市支前双拥工作办公室       ✓   ●   ·   ·   green   Research report          2026-10-08
  市口岸与海防委员会办公室   ✓   ●   ·   ·   green   Research report          2026-10-08
  市法制办公室               ✓   ✓   ●   ·   green   Rectification report     2027-02-01
- 秘书科                     ✓   ●   ·   ·   green   Research report          2026-03-23
+ 秘书科                     ✓   ●   ·   ·   green   Research report          2026-03-23*
  信息科                     ●   ·   ·   ·   green   Implementation opinion   2026-03-23
                                                     Study plan
 
  Total 6                    1   4   1   0           Completed 0
 1 Study & mobilization   2 Organization & implementation   3 Review & rectification   4 Summary & improvement
-✓ done   ● current phase   · ahead"""
+✓ done   ● current phase   · ahead
+* due date of an earlier phase's document still not filed (the office was moved on without it); see history"""
 
 
 @pytest.mark.parametrize("width", [80, 120])
