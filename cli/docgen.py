@@ -136,7 +136,7 @@ def screenshots(now: str = "2026-03-26T10:00") -> None:
     import os
     import tempfile
 
-    from cli.console import console
+    from cli.console import rich_console
     from cli.main import cli
 
     os.environ["MANYI_NOW"] = now
@@ -144,6 +144,7 @@ def screenshots(now: str = "2026-03-26T10:00") -> None:
         db = str(Path(tmp) / "manyi-demo.db")
         cli.main(["--db", db, "--as", "督查室", "--lang", "zh", "demo"], prog_name="manyi",
                  standalone_mode=False)
+        console = rich_console()  # the real Console: record and width are set on it
         console.width = WIDTH
         for name, title, lang, args in SHOTS:
             console.record = True
