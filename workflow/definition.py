@@ -274,7 +274,7 @@ class Definition:
         if spec.min is not None and value < spec.min or spec.max is not None and value > spec.max:
             raise InputError(
                 _("parameter '{key}': {raw} is outside {lo}..{hi}").format(
-                    key=key, raw=raw, lo=spec.min, hi=spec.max
+                    key=key, raw=raw, lo=_num(spec.min, "-∞"), hi=_num(spec.max, "∞")
                 )
             )
         return value
@@ -572,3 +572,10 @@ def _check_param_ref(spec: DefinitionSpec, value: Any, loc: tuple[Any, ...], whe
     if isinstance(value, str) and (m := PARAM_RE.match(value)):
         if m.group(1) not in spec.parameters:
             raise fail(loc, where, _("unknown parameter '{p}'").format(p=m.group(1)))
+
+
+def _num(value: float | None, missing: str) -> str:
+    """A bound as a person writes it: 1 not 1.0, ∞ where there is none."""
+    if value is None:
+        return missing
+    return f"{value:g}"

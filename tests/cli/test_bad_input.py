@@ -206,7 +206,9 @@ def test_bad_set_values(started: Run, db_path: Path) -> None:
                    "weight-leading-group, weight-party-delegates, weight-npc-deputies, "
                    "weight-questionnaire, drop-high-low-min")
     assert_refused(started, db_path, [*base, "--set", "satisfied-threshold=120"],
-                   "parameter 'satisfied-threshold': 120 is outside 0.0..100.0")
+                   "parameter 'satisfied-threshold': 120 is outside 0..100")
+    assert_refused(started, db_path, [*base, "--set", "study-sessions=0"],
+                   "parameter 'study-sessions': 0 is outside 1..∞")
     assert_refused(started, db_path, [*base, "--set", "review-length=three"],
                    "parameter 'review-length': 'three' is not a duration like P1M")
     assert_refused(started, db_path, [*base, "--set", "study-sessions"],
