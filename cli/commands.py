@@ -23,6 +23,7 @@ JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdo
 WORDS = {
     "campaign-start": N_("campaign-start"), "office-add": N_("office-add"), "file": N_("file"),
     "advance": N_("advance"), "force-advance": N_("force-advance"), "active": N_("active"),
+    "closed": N_("closed"), "campaign-close": N_("campaign-close"),
     "extend": N_("extend"), "inspect": N_("inspect"), "rectify-add": N_("rectify-add"),
     "rectify-done": N_("rectify-done"), "rectify-confirm": N_("rectify-confirm"),
     "rectify-return": N_("rectify-return"), "score": N_("score"), "vote": N_("vote"),
@@ -125,6 +126,18 @@ def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offi
         info = usecases.start_campaign(_ctx(), file, name, start, sets, offices)
     say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
         name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
+
+
+@campaign.command("close", help=N_(
+    "Close a campaign (finished, or started by mistake): it stops being the default, reminders stop; "
+    "its history stays."))
+@click.argument("name", shell_complete=completion.campaigns)
+@option("--reason", required=True, metavar="TEXT", help=N_("Why it is closed (kept in history)."))
+def campaign_close(name: str, reason: str) -> None:
+    from workflow import usecases
+
+    usecases.close_campaign(_ctx(), name, reason)
+    say(_("Closed campaign '{name}'.").format(name=name))
 
 
 @campaign.command("list", help=N_("List campaigns."))

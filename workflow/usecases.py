@@ -52,6 +52,25 @@ def definition_of(campaign: Campaign) -> Definition:
     return _definition_from_text(campaign.definition_text, campaign.definition_source)
 
 
+def close_campaign(ctx: Context, name: str, reason: str) -> None:
+    """Close a campaign: no longer the default, no more reminders or automatic advances.
+
+    Nothing is deleted; the closing is an event of its chain, with who and why.
+    """
+    if not reason.strip():
+        raise InputError(_("--reason must not be empty: say why the campaign is closed"))
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
+        campaign = repo.find_campaign(s, name)
+        if campaign.status != "active":
+            raise InputError(_("campaign '{name}' is already closed").format(name=campaign.name))
+        campaign.status = "closed"
+        s.add(campaign)
+        repo.append_events(s, campaign, [repo.NewEvent("campaign-close", reason=reason.strip())],
+                           ctx.actor, ctx.now())
+
+
 def parse_date(value: str, what: str) -> date:
     try:
         return date.fromisoformat(value.strip())

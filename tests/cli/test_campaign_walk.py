@@ -235,3 +235,28 @@ def test_bundled_definition_check(run: Run) -> None:
     for key in ("implementation-opinion", "study-plan", "research-report",
                 "rectification-report", "summary-report"):
         assert key[:9] in result.stdout
+
+
+def test_close_a_campaign_started_by_mistake(started: Run, db_path: Path) -> None:
+    from tests.conftest import dump
+
+    assert started("campaign", "start", "people-satisfied-unit", "--name", "x9", "--start",
+                   "2026-03-01").exit_code == 0
+    result = started("status")
+    assert result.exit_code == 1 and "several campaigns are active (2026, x9)" in result.stderr
+    before = dump(db_path)
+    refused = started("campaign", "close", "x9", "--reason", " ")
+    assert refused.exit_code == 1 and dump(db_path) == before
+    assert started("campaign", "close", "x9", "--reason", "误建，重复").exit_code == 0
+    assert started("status").exit_code == 0  # 2026 is the only active one again
+    camps = {c["name"]: c["status"] for c in json.loads(started("campaign", "list", "--json").stdout)}
+    assert camps == {"2026": "active", "x9": "closed"}
+    again = started("campaign", "close", "x9", "--reason", "r")
+    assert again.exit_code == 1 and again.stderr.strip() == "Error: campaign 'x9' is already closed"
+    group = json.loads(started("history", "领导小组", "--campaign", "x9", "--json").stdout)
+    assert [(h["action"], h["reason"]) for h in group][-1] == ("campaign-close", "误建，重复")
+    verify = started("audit", "verify")
+    assert verify.exit_code == 0, verify.output
+    assert started("remind", "send", env={"MANYI_NOW": "2026-04-02T10:00"}).exit_code == 0
+    mails = json.loads(started("outbox", "--json").stdout)
+    assert mails and {m["campaign"] for m in mails} == {"2026"}  # the closed one sends nothing
