@@ -103,10 +103,10 @@ def remind_preview(at: str | None, as_json: bool) -> None:
     if not result.mails:
         say(_("Nothing due at {at}.").format(at=_local(result.at)))
         return
-    table = Table(_("Recipient"), _("Subject"), _("Items"))
+    table = Table(_("Recipient"), _("Subject"), _("Due or late"))
     for m in result.mails:
         table.add_row(m.recipient, m.subject, "\n".join(
-            f"{i.office} {i.requirement} {i.due} ({i.when})" for i in m.items))
+            f"{i.office} {i.title} {i.due}（{i.when}）" for i in m.items))
     console.print(table)
 
 

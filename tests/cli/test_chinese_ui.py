@@ -49,7 +49,8 @@ def test_outbox_names_the_recipient_column(mailed: Run) -> None:
     assert header(mailed("outbox").stdout)[2] == "Recipient"
     preview = mailed("--lang", "zh", "remind", "preview", "--at", "2026-04-10T10:00",
                      env={"COLUMNS": "160"})
-    assert header(preview.stdout)[0] == "收件人"
+    assert header(preview.stdout)[0] == "收件人" and header(preview.stdout)[2] == "到期或逾期事项"
+    assert "活动实施意见" in preview.stdout and "implementation-opinion" not in preview.stdout
 
 
 def test_office_list_and_calendar_show_phase_titles(started: Run) -> None:
