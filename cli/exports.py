@@ -7,13 +7,13 @@ return) by prefixing an apostrophe (OWASP "CSV injection"). Numbers stay numbers
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from workflow import tabular
 from workflow.errors import InputError
 from workflow.i18n import _
 from workflow.report import Cell, Chart, Report, ReportTable
@@ -58,12 +58,9 @@ def _write(output: Path, data: bytes) -> None:
 
 
 def to_csv(table: ReportTable) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(table.columns)
-    for row in table.rows:
-        w.writerow(["" if c is None else escape_cell(c) for c in row])
-    return "\ufeff" + buf.getvalue()  # BOM: Excel opens UTF-8 CSV correctly only with it
+    """A table as CSV for people (BOM, every field quoted, formulas guarded: see
+    :mod:`workflow.tabular`)."""
+    return tabular.csv_text(table.columns, table.rows)
 
 
 # -- xlsx ----------------------------------------------------------------------

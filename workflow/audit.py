@@ -9,13 +9,14 @@ a deleted last event or a state edited behind manyi's back is caught too.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from storage import audit, chain, repo
 from storage.blobs import BlobStore
@@ -23,6 +24,7 @@ from storage.models import Campaign
 from workflow.errors import AuditError, InputError
 from workflow.i18n import _
 from workflow.operators import authorize
+from workflow.tabular import BOM, csv_cell, csv_writer
 from workflow.usecases import Context
 
 EXPORT_FORMATS = ("jsonl", "csv")
@@ -155,8 +157,9 @@ def export(ctx: Context, campaign_name: str | None, fmt: str, out: Path) -> list
             writer = _writer(f, fmt)
             for campaign in campaigns:
                 n, head = 0, audit.GENESIS
+                zone = ZoneInfo(campaign.timezone)
                 for row in _export_rows(s, campaign):
-                    writer(row)
+                    writer(row, zone)
                     n, head = n + 1, row["hash"]
                 reports.append(ChainReport(campaign.name, n, head, 0))
         tmp.replace(out)
@@ -169,21 +172,31 @@ def export(ctx: Context, campaign_name: str | None, fmt: str, out: Path) -> list
     return reports
 
 
+def local_time(at: str, zone: ZoneInfo) -> str:
+    """An event's stored UTC time as the campaign's wall-clock time with its offset."""
+    when = datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return when.astimezone(zone).isoformat(sep=" ", timespec="seconds")
+
+
 def _writer(f: IO[str], fmt: str) -> Any:
+    """``jsonl`` is the byte-exact machine format (each line re-hashes to its ``hash``);
+    ``csv`` is for people: see :mod:`workflow.tabular` for the BOM and the formula guard."""
     if fmt == "jsonl":
         f.write(audit.dumps({"manyi_audit_export": EXPORT_VERSION, "encoding": "manyi-event-v1"}) + "\n")
-        return lambda row: f.write(audit.dumps(row) + "\n")
-    w = csv.writer(f, lineterminator="\n")
+        return lambda row, zone: f.write(audit.dumps(row) + "\n")
+    f.write(BOM)
+    w = csv_writer(f)
     w.writerow(CSV_COLUMNS)
 
-    def write(row: dict[str, Any]) -> None:
+    def write(row: dict[str, Any], zone: ZoneInfo) -> None:
         cells = []
         for col in CSV_COLUMNS:
             v = row[col]
             if col == "detail":
-                cells.append(audit.dumps(v) if not isinstance(v, str) else v)
-            else:
-                cells.append("" if v is None else v)
+                v = audit.dumps(v) if not isinstance(v, str) else v
+            elif col == "at":
+                v = local_time(v, zone)
+            cells.append(csv_cell(v))
         w.writerow(cells)
 
     return write

@@ -1,9 +1,19 @@
-"""Reading CSV files the way Excel writes them, and the office roster.
+"""Reading CSV files the way Excel writes them, writing CSV a person opens safely, the roster.
 
 Excel on a Chinese Windows saves "CSV" as GBK (GB18030 is its superset),
 "CSV UTF-8" with a byte-order mark, and "Unicode text" as tab-separated
 UTF-16. We decode by BOM first, then strict UTF-8, then GB18030: a GBK file
 is almost never valid UTF-8, so the order is safe.
+
+CSV we write for people (:func:`write_csv`) follows the same habits backwards,
+plus OWASP's advice on CSV injection: UTF-8 *with* a BOM (without it Excel on
+a Chinese Windows reads GBK: 督查室 becomes 鐫ｆ煡瀹), CRLF line ends, every field
+in double quotes (so a ``,`` or ``;`` inside a value can never start a new cell
+whatever separator the spreadsheet guesses), and a text that a spreadsheet would
+run as a formula (first character ``=``, ``+``, ``-``, ``@``, tab, CR, LF, NUL,
+or their full-width forms) gets a leading apostrophe. A CSV has no cell types,
+so that apostrophe is the only guard Excel and LibreOffice both honour; it stays
+visible. Numbers are written as numbers and never escaped.
 """
 
 from __future__ import annotations
@@ -15,9 +25,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from workflow.errors import InputError
 from workflow.i18n import _
+
+#: First characters that make Excel, LibreOffice or WPS read a text cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
@@ -35,6 +49,39 @@ def decode(data: bytes, source: str) -> str:
     raise InputError(
         _("{src}: not UTF-8 or GBK/GB18030 text; save it as CSV from Excel").format(src=source)
     )
+
+
+def formula_like(value: object) -> bool:
+    """True for a text a spreadsheet would evaluate instead of showing."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_cell(value: object) -> object:
+    """One value as a CSV field a person can open: formula-like text guarded, ``None`` empty."""
+    if value is None:
+        return ""
+    if formula_like(value):
+        return "'" + str(value)
+    return value
+
+
+def csv_writer(f: IO[str]) -> Any:
+    """A ``csv.writer`` for people's CSV: the caller writes :data:`BOM` first, then rows of
+    :func:`csv_cell` values (see the module docstring)."""
+    return csv.writer(f, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+
+
+def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
+    """A whole people's CSV as text, BOM included."""
+    buf = io.StringIO()
+    w = csv_writer(buf)
+    w.writerow([csv_cell(c) for c in header])
+    for row in rows:
+        w.writerow([csv_cell(c) for c in row])
+    return BOM + buf.getvalue()
+
+
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)

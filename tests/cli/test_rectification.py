@@ -196,5 +196,5 @@ def test_list_marks_late_items_and_exports_csv_escaped(started: Run, tmp_path: P
     out = tmp_path / "ledger.csv"
     assert ok(started, "rectify", "list", "--format", "csv", "-o", str(out)) == f"Wrote 2 items to {out}.\n"
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[1].startswith("1,市法制办公室,review,\"'=HYPERLINK(\"\"http://x\"\")\",2026-02-15,published,yes")
-    assert lines[2].startswith("2,市法制办公室,review,'-1 整改,2026-03-15,published,,")
+    assert lines[1].startswith('"1","市法制办公室","review","\'=HYPERLINK(""http://x"")","2026-02-15","published","yes"')
+    assert lines[2].startswith('"2","市法制办公室","review","\'-1 整改","2026-03-15","published","",')
