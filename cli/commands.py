@@ -90,13 +90,13 @@ def definition_check(file: str, as_json: bool) -> None:
             table.add_row(
                 f"{phase.key}\n{pick(phase.title.as_dict())}" if first else "",
                 f"{req.key}\n{pick(req.title.as_dict())}",
-                _("leading group") if req.filer == "leading-group" else _("each office"),
+                d.filer_title(req),
                 str(req.count), req.due or _("phase end"), "✓" if req.exit else "",
             )
             first = False
         extra = [c for c in d.exit_conditions[phase.key] if c.type != "requirement-filed"]
         for cond in extra:
-            table.add_row("", cond.type, "", "", "", cond.describe(d))
+            table.add_row("", cond.type, "", "", "", cond.describe(d, phase.key))
         table.add_section()
     table.add_row(d.spec.final.key, pick(d.spec.final.title.as_dict()), "", "", "", "")
     console.print(table)

@@ -44,13 +44,13 @@ def offices(ctx: click.Context, param: click.Parameter, incomplete: str) -> list
 
 def offices_and_group(ctx: click.Context, param: click.Parameter,
                       incomplete: str) -> list[CompletionItem]:
-    """Office names plus the leading group's first alias (it files and has a history too)."""
+    """Office names plus each central body's name (they file and have a history too)."""
     from storage import repo
     from workflow.usecases import definition_of
 
     def read(s: Any, c: Any) -> Iterable[str]:
-        aliases = definition_of(c).spec.leading_group.aliases
-        return [*repo.section_names(s, c.id), *aliases[:1]]
+        d = definition_of(c)
+        return [*repo.section_names(s, c.id), *(d.body_label(b) for b in d.bodies.values())]
 
     return _items(_with_campaign(ctx, read), incomplete)
 

@@ -11,6 +11,7 @@ from cli.console import Table, console, print_json, say
 from cli.main import HELP, cli, option
 from workflow.errors import InputError
 from workflow.i18n import N_, _
+from workflow.values import MAX_INT
 
 OUT_OPT = option("-o", "--output", "output", type=FILE_PATH, metavar="FILE",
                  help=N_("Write to FILE instead of standard output."))
@@ -46,9 +47,8 @@ def rectify_add(office: str, text: str, source: str, due: str | None, campaign: 
 @click.argument("file", type=FILE_PATH)
 @CAMPAIGN_OPT
 def rectify_import(file: Path, campaign: str | None) -> None:
-    from workflow import ledger
-
     from cli.progress import working
+    from workflow import ledger
 
     with working(_("Importing rectification items…")):
         name, n = ledger.import_items(_ctx(), campaign, file)
@@ -56,7 +56,7 @@ def rectify_import(file: Path, campaign: str | None) -> None:
 
 
 @rectify.command("done", help=N_("Report an item done, with its evidence document."))
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=click.IntRange(1, MAX_INT))
 @option("--evidence", required=True, type=click.Path(path_type=Path), metavar="PATH",
         help=N_("The evidence document; stored like a filing."))
 @option("--note", metavar="TEXT", help=N_("A note kept with the report."))
@@ -70,7 +70,7 @@ def rectify_done(item_id: int, evidence: Path, note: str | None, campaign: str |
 
 
 @rectify.command("confirm", help=N_("Confirm a done item (supervision office)."))
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=click.IntRange(1, MAX_INT))
 @CAMPAIGN_OPT
 def rectify_confirm(item_id: int, campaign: str | None) -> None:
     from workflow import ledger
@@ -80,7 +80,7 @@ def rectify_confirm(item_id: int, campaign: str | None) -> None:
 
 
 @rectify.command("return", help=N_("Return a done item to its office, with the reason."))
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=click.IntRange(1, MAX_INT))
 @option("--reason", required=True, metavar="TEXT", help=N_("What is still missing."))
 @CAMPAIGN_OPT
 def rectify_return(item_id: int, reason: str, campaign: str | None) -> None:
@@ -187,7 +187,7 @@ def score_add(office: str, group: str, value: str, scorer: str | None, campaign:
 @option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key, e.g. questionnaire."))
 @option("--vote", required=True, type=click.Choice(["satisfied", "basic", "unsatisfied", "unknown"]),
         help=N_("The vote."))
-@option("--count", default=1, type=click.IntRange(min=1), show_default=True,
+@option("--count", default=1, type=click.IntRange(1, MAX_INT), show_default=True,
         help=N_("How many such votes."))
 @CAMPAIGN_OPT
 def score_vote(office: str, group: str, vote: str, count: int, campaign: str | None) -> None:
@@ -203,9 +203,8 @@ def score_vote(office: str, group: str, vote: str, count: int, campaign: str | N
 @click.argument("file", type=FILE_PATH)
 @CAMPAIGN_OPT
 def score_import(file: Path, campaign: str | None) -> None:
-    from workflow import scores
-
     from cli.progress import working
+    from workflow import scores
 
     with working(_("Importing scores…")):
         name, n = scores.import_scores(_ctx(), campaign, file)
@@ -303,9 +302,8 @@ def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...]
 @CAMPAIGN_OPT
 def report(fmt: str, output: Path | None, campaign: str | None) -> None:
     from cli import exports
-    from workflow import report as reports
-
     from cli.progress import working
+    from workflow import report as reports
 
     reports.require_output(fmt, output)
     with working(_("Writing the report…")):

@@ -10,7 +10,7 @@ import getpass
 import os
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -76,19 +76,13 @@ DEFAULT_TZ = "Asia/Shanghai"
 
 def parse_now(raw: str) -> datetime:
     """``MANYI_NOW`` as an aware UTC instant; naive values are Asia/Shanghai time."""
-    from zoneinfo import ZoneInfo
+    from workflow.errors import InputError
+    from workflow.values import parse_instant
 
     try:
-        value = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise ConfigError(
-            "MANYI_NOW", _("'{v}' is not an ISO 8601 date or time").format(v=raw)
-        ) from None
-    if len(raw.strip()) == 10:  # a bare date: midnight
-        value = datetime.combine(value.date(), time())
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(DEFAULT_TZ))
-    return value.astimezone(UTC)
+        return parse_instant(raw, "MANYI_NOW", DEFAULT_TZ).astimezone(UTC)
+    except InputError as exc:
+        raise ConfigError("MANYI_NOW", str(exc).removeprefix("MANYI_NOW: ")) from None
 
 
 @dataclass

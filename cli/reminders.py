@@ -77,8 +77,8 @@ def _parse_at(raw: str | None):  # type: ignore[no-untyped-def]
 
     try:
         return parse_now(raw)
-    except ConfigError:
-        raise InputError(_("--at: '{v}' is not an ISO 8601 date or time").format(v=raw)) from None
+    except ConfigError as exc:
+        raise InputError("--at: " + str(exc).split(": ", 1)[-1]) from None
 
 
 @remind.command("preview", help=N_("Show what a sweep would send and to whom; send nothing."))
@@ -178,7 +178,7 @@ def scheduler() -> None:
 
 
 @scheduler.command("run", help=N_("Sweep at an interval and at each phase end until SIGTERM/SIGINT."))
-@option("--interval", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+@option("--interval", type=click.FloatRange(min=0.1, max=86400.0), default=60.0, show_default=True,
         help=N_("Seconds between sweeps."))
 def scheduler_run(interval: float) -> None:
     from workflow import apscheduler_runner

@@ -118,3 +118,30 @@ def scorer_keys(s: Session, campaign_id: int) -> set[tuple[int, str, str]]:
 def add_scores(s: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         s.execute(insert(ScoreEntry), list(rows))
+
+
+def open_item_dates(
+    s: Session, campaign_id: int, section_ids: Sequence[int] | None = None
+) -> list[tuple[int, Any]]:
+    """``(section id, created_at)`` of every item not yet confirmed (to place it in a phase)."""
+    q = (
+        select(RectificationItem.section_id, RectificationItem.created_at)
+        .where(RectificationItem.campaign_id == campaign_id,
+               RectificationItem.status != "confirmed")
+    )
+    if section_ids is not None and len(section_ids) <= 500:
+        q = q.where(RectificationItem.section_id.in_(section_ids))  # type: ignore[attr-defined]
+    return [(sid, at) for sid, at in s.execute(q)]
+
+
+def scored_groups(s: Session, campaign_id: int) -> dict[int, frozenset[str]]:
+    """The evaluator groups that gave each section at least one score or vote."""
+    q = (
+        select(ScoreEntry.section_id, ScoreEntry.grp)
+        .where(ScoreEntry.campaign_id == campaign_id)
+        .group_by(ScoreEntry.section_id, ScoreEntry.grp)
+    )
+    out: dict[int, set[str]] = defaultdict(set)
+    for sid, grp in s.execute(q):
+        out[sid].add(grp)
+    return {sid: frozenset(g) for sid, g in out.items()}

@@ -370,3 +370,19 @@ def _executemany(s: Session, sql: str, rows: list[tuple[Any, ...]]) -> Any:
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def vetoes(s: Session, campaign_id: int) -> dict[int, tuple[str, ...]]:
+    """The standing vetoes per section id: ``veto`` events not followed by a ``veto-lift``."""
+    q = (
+        select(Event.section_id, Event.action, Event.reason)
+        .where(Event.campaign_id == campaign_id, Event.action.in_(("veto", "veto-lift")))  # type: ignore[attr-defined]
+        .order_by(Event.seq)
+    )
+    out: dict[int, list[str]] = {}
+    for sid, action, reason in s.execute(q):
+        if action == "veto":
+            out.setdefault(sid, []).append(reason or "")
+        else:
+            out.pop(sid, None)
+    return {sid: tuple(r) for sid, r in out.items()}

@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
 
+from workflow import values
 from workflow.conditions import REGISTRY, Condition, RequirementFiled
-from workflow.errors import DefinitionError, NotFoundError
-from workflow.i18n import N_, _
+from workflow.errors import DefinitionError, InputError, NotFoundError
+from workflow.i18n import N_, _, pick
 from workflow.mailtext import check_templates
 from workflow.scoring import ScoringSpec
+from workflow.values import DURATION_RE, PARAM_RE
 from workflow.yamlsource import line_for, load_with_lines
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 KEY_RE = re.compile(r"^[a-z][a-z0-9-]*$")
-DURATION_RE = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
-PARAM_RE = re.compile(r"^\$([a-z][a-z0-9-]*)$")
+#: The kinds a parameter can be; format 1 infers it from the default.
+PARAM_KINDS = ("integer", "number", "duration", "date", "text")
 
 
 class _Spec(BaseModel):
@@ -50,11 +52,7 @@ def _check_key(value: str) -> str:
 
 
 def _check_duration_or_param(value: str) -> str:
-    if not (DURATION_RE.match(value) and value != "P") and not PARAM_RE.match(value):
-        raise ValueError(
-            _("'{v}' is not a duration like P1M, P2W, P10D or a $parameter").format(v=value)
-        )
-    return value
+    return values.check_duration_or_param(value)
 
 
 class ParameterSpec(_Spec):
@@ -62,6 +60,37 @@ class ParameterSpec(_Spec):
     default: int | float | str
     min: float | None = None
     max: float | None = None
+    type: Literal["integer", "number", "duration", "date", "text"] | None = None
+
+    @field_validator("default", mode="before")
+    @classmethod
+    def _default(cls, value: Any) -> Any:
+        if isinstance(value, date):  # YAML reads 2026-10-01 as a date
+            return value.isoformat()
+        if isinstance(value, bool):
+            raise ValueError(_("must be a number, a duration, a date or text"))
+        return value
+
+    @field_validator("min", "max")
+    @classmethod
+    def _bound(cls, value: float | None) -> float | None:
+        problem = None if value is None else values.number_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @property
+    def kind(self) -> str:
+        """``type``, or for format 1 what the default looks like."""
+        if self.type is not None:
+            return self.type
+        if isinstance(self.default, int):
+            return "integer"
+        if isinstance(self.default, float):
+            return "number"
+        if isinstance(self.default, str) and DURATION_RE.match(self.default) and self.default != "P":
+            return "duration"
+        return "text"
 
 
 class WindowSpec(_Spec):
@@ -79,10 +108,11 @@ class WindowSpec(_Spec):
 class RequirementSpec(_Spec):
     key: str
     title: Titles
-    filer: Literal["section", "leading-group"] = "section"
+    filer: str = "section"
     count: int | str = 1
     due: str | None = None
-    exit: bool = False
+    exit: StrictBool = False
+    only: tuple[str, ...] = ()  # format 2: roster tags of the sections it applies to
 
     _k = field_validator("key")(_check_key)
 
@@ -108,7 +138,7 @@ class PhaseSpec(_Spec):
     window: WindowSpec
     requirements: tuple[RequirementSpec, ...] = ()
     exit_conditions: tuple[dict[str, Any], ...] = ()
-    auto_advance: bool = False
+    auto_advance: StrictBool = False
 
     _k = field_validator("key")(_check_key)
 
@@ -124,6 +154,41 @@ class LeadingGroupSpec(_Spec):
     title: Titles = Titles(zh="领导小组", en="Leading group")
     aliases: tuple[str, ...] = ("领导小组", "leading-group")
     email: str | None = None
+
+
+class BodySpec(_Spec):
+    """A central filing body (format 2): files a requirement once for the whole campaign."""
+
+    key: str
+    title: Titles
+    aliases: tuple[str, ...] = ()
+    email: str | None = None
+
+    _k = field_validator("key")(_check_key)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a clerk may type for this body: key, aliases and both titles."""
+        return tuple(dict.fromkeys((self.key, *self.aliases, self.title.zh, self.title.en)))
+
+
+class ChoiceSpec(_Spec):
+    """One word of a closed list (an item source, an inspection kind): key, titles, aliases."""
+
+    key: str
+    title: Titles
+    aliases: tuple[str, ...] = ()
+
+    _k = field_validator("key")(_check_key)
+
+
+class LabelsSpec(_Spec):
+    """The campaign's own words (format 2); generic code carries none of a campaign's wording."""
+
+    participant: Titles = Titles(zh="单位", en="office")
+    commended: Titles = Titles(zh="受表彰", en="commended")
+    item_sources: tuple[ChoiceSpec, ...] = ()
+    inspection_kinds: tuple[ChoiceSpec, ...] = ()
 
 
 class CalendarSpec(_Spec):
@@ -163,17 +228,20 @@ class RemindersSpec(_Spec):
 
 
 class DefinitionSpec(_Spec):
-    format: int = FORMAT_VERSION
+    format: StrictInt = Field(default=1, ge=1)
     key: str
     title: Titles
     timezone: str = "Asia/Shanghai"
     parameters: dict[str, ParameterSpec] = {}
-    leading_group: LeadingGroupSpec = LeadingGroupSpec()
+    leading_group: LeadingGroupSpec | None = None
+    bodies: tuple[BodySpec, ...] = ()
     phases: tuple[PhaseSpec, ...] = Field(min_length=1)
     final: FinalSpec = FinalSpec()
     scoring: ScoringSpec | None = None
     calendar: CalendarSpec = CalendarSpec()
     reminders: RemindersSpec = RemindersSpec()
+    labels: LabelsSpec = LabelsSpec()
+    submission: Titles | None = None  # format 2: how a participant submits, shown in reminder mail
 
     _k = field_validator("key")(_check_key)
 
@@ -191,6 +259,7 @@ class Definition:
         self._requirements = {r.key: r for p in spec.phases for r in p.requirements}
         self._phase_of = {r.key: p.key for p in spec.phases for r in p.requirements}
         self.exit_conditions: dict[str, tuple[Condition, ...]] = {}
+        self.bodies: dict[str, BodySpec] = {b.key: b for b in bodies_of(spec)}
 
     # -- lookups -----------------------------------------------------------
     @property
@@ -236,48 +305,82 @@ class Definition:
         values.update(overrides or {})
         return values
 
-    def count_of(self, req: RequirementSpec, params: dict[str, Any] | None = None) -> int:
+    def count_of(self, req: RequirementSpec, params: dict[str, Any] | Any = None) -> int:
+        """Filings ``req`` needs; a ``$parameter`` count is read from the campaign's ``params``."""
         if isinstance(req.count, int):
             return req.count
         name = req.count[1:]
         value = (params or {}).get(name, self.spec.parameters[name].default)
         return int(value)
 
-    def coerce_parameter(self, key: str, raw: str) -> Any:
-        """Turn a ``--set KEY=VALUE`` string into the parameter's type, checking bounds."""
-        from workflow.errors import InputError
+    @cached_property
+    def needs(self) -> frozenset[str]:
+        """The facts the exit conditions read (the use cases load only these)."""
+        return frozenset(n for conds in self.exit_conditions.values() for c in conds for n in c.needs)
 
+    # -- central bodies and applicability -------------------------------------
+    def is_central(self, req: RequirementSpec) -> bool:
+        """Whether a central body files ``req`` once for the campaign (not each section)."""
+        return req.filer != "section"
+
+    def body_of(self, req: RequirementSpec) -> BodySpec:
+        return self.bodies[req.filer]
+
+    def body_named(self, name: str) -> BodySpec | None:
+        """The central body a clerk means by ``name`` (key, alias or title), if any."""
+        for body in self.bodies.values():
+            if name in body.names:
+                return body
+        return None
+
+    def body_label(self, body: BodySpec) -> str:
+        """How a body is named as OFFICE in history and reports: its first alias, else its key."""
+        return body.aliases[0] if body.aliases else body.key
+
+    def applies(self, req: RequirementSpec, tags: frozenset[str] | set[str] | None) -> bool:
+        """Whether ``req`` applies to a section carrying ``tags`` (central ones always do)."""
+        return not req.only or self.is_central(req) or bool(set(tags or ()) & set(req.only))
+
+    def filer_title(self, req: RequirementSpec) -> str:
+        if self.is_central(req):
+            return pick(self.body_of(req).title.as_dict())
+        return _("each {noun}").format(noun=self.noun())
+
+    def noun(self) -> str:
+        """The word for a participant (科室 / 部门 / 单位), from the definition's labels."""
+        return pick(self.spec.labels.participant.as_dict())
+
+    def coerce_parameter(self, key: str, raw: str) -> Any:
+        """Turn a ``--set KEY=VALUE`` string into the parameter's kind, with the definition's rules."""
         if key not in self.spec.parameters:
             raise InputError(
                 _("unknown parameter '{key}'; known: {keys}").format(
                     key=key, keys=", ".join(self.spec.parameters) or "-"
                 )
             )
-        spec = self.spec.parameters[key]
-        try:
-            if isinstance(spec.default, bool) or isinstance(spec.default, str):
-                value: Any = raw
-            elif isinstance(spec.default, int):
-                value = int(raw)
-            else:
-                value = float(raw)
-        except ValueError:
-            raise InputError(
-                _("parameter '{key}': '{raw}' is not a number").format(key=key, raw=raw)
-            ) from None
-        if isinstance(spec.default, str) and spec.default and (
-            DURATION_RE.match(spec.default) and not DURATION_RE.match(raw)
-        ):
-            raise InputError(
-                _("parameter '{key}': '{raw}' is not a duration like P1M").format(key=key, raw=raw)
-            )
-        if spec.min is not None and value < spec.min or spec.max is not None and value > spec.max:
-            raise InputError(
-                _("parameter '{key}': {raw} is outside {lo}..{hi}").format(
-                    key=key, raw=raw, lo=_num(spec.min, "-∞"), hi=_num(spec.max, "∞")
-                )
-            )
-        return value
+        return parameter_value(self.spec.parameters[key], raw, _("parameter '{key}'").format(key=key))
+
+
+def parameter_value(spec: ParameterSpec, raw: str, what: str) -> Any:
+    """``raw`` (text from ``--set``) as a value of ``spec``'s kind, or :class:`InputError`."""
+    kind = spec.kind
+    if kind in ("integer", "number"):
+        return values.parse_number(raw, what, integer=kind == "integer", lo=spec.min, hi=spec.max)
+    if kind == "duration":
+        values.parse_duration(raw, what)
+        return raw.strip()
+    if kind == "date":
+        return values.parse_date(raw, what).isoformat()
+    return raw
+
+
+def bodies_of(spec: DefinitionSpec) -> tuple[BodySpec, ...]:
+    """The central bodies: format 1's ``leading_group`` is the body ``leading-group``."""
+    out = list(spec.bodies)
+    if spec.leading_group is not None or not out:
+        lg = spec.leading_group or LeadingGroupSpec()
+        out.insert(0, BodySpec(key="leading-group", title=lg.title, aliases=lg.aliases, email=lg.email))
+    return tuple(out)
 
 
 def _bundled_dirs() -> list[Path]:
@@ -475,10 +578,11 @@ def _check_semantics(
     except Exception:
         raise fail(("timezone",), "timezone", _("unknown time zone")) from None
 
-    for key in spec.parameters:
+    _check_format_2(spec, data, fail)
+    for key, param in spec.parameters.items():
         _check_param_key(key, fail)
-    _check_param_ref(spec, spec.leading_group.email, ("leading_group", "email"),
-                     "leading_group.email", fail)
+        _check_parameter(key, param, fail)
+    _check_bodies(spec, fail)
     try:
         from workflow.workdays import WorkCalendar
 
@@ -489,6 +593,7 @@ def _check_semantics(
 
     seen_phase: dict[str, int] = {}
     seen_req: dict[str, str] = {}
+    bodies = {b.key for b in bodies_of(spec)}
     for i, phase in enumerate(spec.phases):
         if phase.key in seen_phase or phase.key == spec.final.key:
             raise fail(("phases", i, "key"), f"phase '{phase.key}'", _("duplicate phase key"))
@@ -503,12 +608,22 @@ def _check_semantics(
                     ),
                 )
             seen_req[req.key] = phase.key
-            for fld in ("count", "due"):
-                _check_param_ref(spec, getattr(req, fld), ("phases", i, "requirements", j, fld),
-                                 f"phase '{phase.key}': requirement '{req.key}': {fld}", fail)
+            where = f"phase '{phase.key}': requirement '{req.key}'"
+            rloc = ("phases", i, "requirements", j)
+            _check_param_ref(spec, req.count, (*rloc, "count"), f"{where}: count", fail,
+                             kinds=("integer",), at_least=1)
+            _check_param_ref(spec, req.due, (*rloc, "due"), f"{where}: due", fail,
+                             kinds=("duration",))
+            if req.filer != "section" and req.filer not in bodies:
+                raise fail((*rloc, "filer"), f"{where}: filer", _(
+                    "unknown filer '{f}'; known: {k}").format(f=req.filer, k=", ".join(
+                        ["section", *bodies])))
+            for k, tag in enumerate(req.only):
+                if not str(tag).strip():
+                    raise fail((*rloc, "only", k), f"{where}: only", _("must not be empty"))
         for fld in ("offset", "length"):
             _check_param_ref(spec, getattr(phase.window, fld), ("phases", i, "window", fld),
-                             f"phase '{phase.key}': window.{fld}", fail)
+                             f"phase '{phase.key}': window.{fld}", fail, kinds=("duration",))
 
     if spec.scoring is not None:
         _check_scoring(spec, spec.scoring, fail)
@@ -542,6 +657,12 @@ def _check_semantics(
                 if ref not in seen_req:
                     raise fail((*loc, "requirement"), where,
                                _("unknown requirement '{r}'").format(r=ref))
+            for fld, value in cond.referenced_parameters():
+                kinds = {"date": ("date",), "offset": ("duration",)}.get(fld, ("integer", "number"))
+                _check_param_ref(spec, value, (*loc, fld), f"{where}: {fld}", fail, kinds=kinds)
+            problem = cond.validate_in(definition, phase.key)
+            if problem is not None:
+                raise fail((*loc, problem[0]), f"{where}: {problem[0]}", problem[1])
             if cond not in conds:
                 conds.append(cond)
         definition.exit_conditions[phase.key] = tuple(conds)
@@ -550,10 +671,19 @@ def _check_semantics(
 
 def _check_scoring(spec: DefinitionSpec, scoring: ScoringSpec, fail: Any) -> None:
     for loc, value in scoring.parameter_refs():
-        if isinstance(value, str) and not PARAM_RE.match(value):
-            raise fail(("scoring", *loc), "scoring." + ".".join(map(str, loc)),
-                       _("must be a number or a $parameter"))
-        _check_param_ref(spec, value, ("scoring", *loc), "scoring." + ".".join(map(str, loc)), fail)
+        where = "scoring." + ".".join(map(str, loc))
+        if value is None:
+            continue
+        problem = values.check_number_or_param(value)
+        if problem:
+            raise fail(("scoring", *loc), where, problem)
+        _check_param_ref(spec, value, ("scoring", *loc), where, fail, kinds=("integer", "number"))
+    tiers = [t.key for t in scoring.tiers]
+    if scoring.commend is not None and scoring.commend.tier not in (None, "any", *tiers):
+        raise fail(("scoring", "commend", "tier"), "scoring.commend.tier", _(
+            "unknown tier '{t}'; known: {k}").format(t=scoring.commend.tier, k=", ".join(["any", *tiers])))
+    if len(set(tiers)) != len(tiers):
+        raise fail(("scoring", "tiers"), "scoring.tiers", _("duplicate tier key"))
     seen: set[str] = set()
     for i, g in enumerate(scoring.groups):
         if g.key in seen:
@@ -568,14 +698,93 @@ def _check_param_key(key: str, fail: Any) -> None:
 
 
 def _check_param_ref(spec: DefinitionSpec, value: Any, loc: tuple[Any, ...], where: str,
-                     fail: Any) -> None:
-    if isinstance(value, str) and (m := PARAM_RE.match(value)):
-        if m.group(1) not in spec.parameters:
-            raise fail(loc, where, _("unknown parameter '{p}'").format(p=m.group(1)))
+                     fail: Any, kinds: tuple[str, ...] = (), at_least: float | None = None) -> None:
+    """A ``$parameter`` used here exists and is of a kind this place takes."""
+    if not (isinstance(value, str) and (m := PARAM_RE.match(value))):
+        return
+    name = m.group(1)
+    param = spec.parameters.get(name)
+    if param is None:
+        raise fail(loc, where, _("unknown parameter '{p}'").format(p=name))
+    if kinds and param.kind not in kinds:
+        raise fail(loc, where, _("parameter '{p}' is {kind}, this needs {need}").format(
+            p=name, kind=_(KIND_WORDS[param.kind]),
+            need=_(" or ").join(_(KIND_WORDS[k]) for k in kinds)))
+    if at_least is not None and (param.min is None or param.min < at_least) and isinstance(
+            param.default, int | float) and param.default < at_least:
+        raise fail(("parameters", name, "default"), f"parameters.{name}.default",
+                   _("must be at least {n}").format(n=values.bound(at_least, "")))
 
 
-def _num(value: float | None, missing: str) -> str:
-    """A bound as a person writes it: 1 not 1.0, ∞ where there is none."""
-    if value is None:
-        return missing
-    return f"{value:g}"
+#: A parameter's kind as a word.
+KIND_WORDS = {"integer": N_("a whole number"), "number": N_("a number"),
+              "duration": N_("a duration"), "date": N_("a date"), "text": N_("text")}
+#: Keys that only a format-2 definition may use, by where they sit.
+FORMAT_2_KEYS = {(): ("bodies", "labels", "submission"),
+                 ("requirements",): ("only", "every", "dates", "reminders"),
+                 ("parameters",): ("type",)}
+
+
+def _check_format_2(spec: DefinitionSpec, data: dict[str, Any], fail: Any) -> None:
+    """Format 1 files stay format 1: a format-2 key in one is named, not silently taken."""
+    if spec.format >= 2:
+        return
+    hits: list[tuple[Any, ...]] = [(k,) for k in FORMAT_2_KEYS[()] if k in data]
+    for name, param in (data.get("parameters") or {}).items():
+        if isinstance(param, dict) and "type" in param:
+            hits.append(("parameters", name, "type"))
+    for i, phase in enumerate(data.get("phases") or ()):
+        for j, req in enumerate((phase or {}).get("requirements") or () if isinstance(phase, dict) else ()):
+            for k in FORMAT_2_KEYS[("requirements",)]:
+                if isinstance(req, dict) and k in req:
+                    hits.append(("phases", i, "requirements", j, k))
+    if hits:
+        loc = hits[0]
+        raise fail(loc, ".".join(map(str, loc)), _("needs format: 2 (this file says format: 1)"))
+
+
+def _check_parameter(key: str, param: ParameterSpec, fail: Any) -> None:
+    """min ≤ max, and the default is a valid value of the parameter's own kind and bounds."""
+    where = f"parameters.{key}"
+    if param.min is not None and param.max is not None and param.min > param.max:
+        raise fail(("parameters", key, "min"), f"{where}.min", _("min {lo} is greater than max {hi}").format(
+            lo=values.bound(param.min, ""), hi=values.bound(param.max, "")))
+    kind = param.kind
+    default = param.default
+    try:
+        if kind in ("integer", "number"):
+            if isinstance(default, str) or kind == "integer" and not isinstance(default, int):
+                raise InputError(_("must be {kind}").format(kind=_(KIND_WORDS[kind])))
+            problem = values.number_problem(default)
+            if problem:
+                raise InputError(problem)
+            values.check_range(default, _("default"), param.min, param.max)
+        elif kind == "duration":
+            values.parse_duration(str(default), _("default"))
+        elif kind == "date":
+            values.parse_date(str(default), _("default"))
+        elif not isinstance(default, str):
+            raise InputError(_("must be text"))
+    except InputError as exc:
+        raise fail(("parameters", key, "default"), f"{where}.default", str(exc)) from None
+    if kind in ("duration", "date", "text") and (param.min is not None or param.max is not None):
+        raise fail(("parameters", key, "min"), f"{where}.min", _("only numbers have bounds"))
+
+
+def _check_bodies(spec: DefinitionSpec, fail: Any) -> None:
+    """Body keys and every name (key, alias, title) unique; e-mail parameters exist."""
+    index = {b.key: ("bodies", i) for i, b in enumerate(spec.bodies)}
+    seen: dict[str, str] = {}
+    keys: set[str] = set()
+    for body in bodies_of(spec):
+        loc: tuple[Any, ...] = index.get(body.key, ("leading_group",))
+        if body.key in keys:
+            raise fail(loc, f"bodies.{body.key}", _("duplicate body key '{k}'").format(k=body.key))
+        keys.add(body.key)
+        for name in body.names:
+            if name in seen and seen[name] != body.key:
+                raise fail(loc, f"bodies.{body.key}", _("name '{n}' is also used by body '{b}'").format(
+                    n=name, b=seen[name]))
+            seen[name] = body.key
+        _check_param_ref(spec, body.email, (*loc, "email"), f"bodies.{body.key}.email", fail,
+                         kinds=("text",))

@@ -163,10 +163,9 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
             src = check_source(row.get("source") or None, where)
             raw_due = row.get("due") or ""
             try:
-                due = date.fromisoformat(raw_due.replace("/", "-")) if raw_due else None
-            except ValueError:
-                raise InputError(where + _("bad date '{v}': expected YYYY-MM-DD").format(
-                    v=raw_due)) from None
+                due = parse_date(raw_due.replace("/", "-"), _("due")) if raw_due else None
+            except InputError as exc:
+                raise InputError(where + str(exc)) from None
             parsed.append((office, sections[office], src, text, due))
         ids = ledger_repo.add_items(
             s, [_item_row(campaign, sid, src, text, due, ctx, now) for _o, sid, src, text, due in parsed]

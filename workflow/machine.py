@@ -83,7 +83,9 @@ class PhaseMachine:
             return ()
         out = []
         for cond in self.definition.exit_conditions[state]:
-            miss = cond.check(self.definition, facts)
+            if not cond.applies(facts):
+                continue
+            miss = cond.check(self.definition, state, facts)
             if miss is not None:
                 out.append(miss)
         return tuple(out)

@@ -68,10 +68,18 @@ class CampaignDates:
         return self.campaign.timezone
 
     def leading_email(self) -> str | None:
-        value = self.definition.spec.leading_group.email
+        """The organizing body's address (the first central body), copied on escalations."""
+        return self.body_email(next(iter(self.definition.bodies)))
+
+    def body_email(self, key: str) -> str | None:
+        """A central body's address: its ``email``, or the parameter it names."""
+        value = self.definition.bodies[key].email
         if value and value.startswith("$"):
             value = str(self.params.get(value[1:], "") or "")
         return value or None
+
+    def organizer(self) -> Any:
+        return next(iter(self.definition.bodies.values()))
 
     def needed(self, requirement: str) -> int:
         return self.definition.count_of(self.definition.requirement(requirement), self.params)
@@ -298,7 +306,7 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
     section_reqs = [r.key for r in cd.definition.requirements.values() if r.filer == "section"]
     if through is None:
         for r in cd.definition.requirements.values():
-            if r.filer == "leading-group":
+            if cd.definition.is_central(r):
                 rows.append(_deadline_row(cid, None, r.key, cd.dues[r.key].due, first_at[r.key]))  # type: ignore[arg-type]
     # An extension made before the section's deadlines were laid out (e.g. right
     # after `campaign start`, before the first sweep) sets its due date here.
@@ -362,7 +370,8 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> int:
                 if slot.escalate:
                     to += [a for a in (_head_address(sec[2]), lg) if a]
             else:
-                to += [lg] if lg else []
+                body = cd.body_email(cd.definition.requirement(r.requirement).filer)
+                to += [body] if body else []
             if slot.escalate:
                 to += list(policy.cc)
             to = list(dict.fromkeys(to))
@@ -392,13 +401,14 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
         if cd is None:
             continue
         d = cd.definition
-        lg_title = pick(d.spec.leading_group.title.as_dict())
+        lg_title = pick(cd.organizer().title.as_dict())
         item_id = rr.item_of(rem.requirement)
         if item_id is None:
             title = d.requirement(rem.requirement).title.zh
         else:
             title = "整改事项#{i}：{t}".format(i=item_id, t=texts.get(item_id, ("", ""))[1])
-        office = info[rem.section_id][0] if rem.section_id is not None else d.spec.leading_group.aliases[0]
+        office = info[rem.section_id][0] if rem.section_id is not None else d.body_label(
+            d.body_of(d.requirement(rem.requirement)))
         today = dl.local_day(now, cd.tz)
         recipients = json.loads(rem.recipients)
         # The digest says "copied to the leading group" only when it really was.
@@ -430,7 +440,7 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
         msg = compose(
             sender=sender, recipient=addr, recipient_name=names.get((cid, addr), addr), items=items,
             campaign=cd.campaign.name, campaign_title=d.spec.title.zh,
-            leading_group=d.spec.leading_group.title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
+            leading_group=cd.organizer().title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
             templates={"subject": t.subject, "body": t.body, "item": t.item},
         )
         result.mails.append(PlannedMail(cd.campaign.name, addr, str(msg["Subject"]), items))

@@ -192,13 +192,19 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
 
 def _filings(s: Any, campaign_id: int, definition: Any) -> list[tuple[Any, str]]:
     sections = {sec.id: sec.name for sec in repo.sections(s, campaign_id)}
-    group = definition.spec.leading_group.aliases[0]
     from sqlalchemy import select
 
     from storage.models import Filing
 
     rows = s.scalars(select(Filing).where(Filing.campaign_id == campaign_id).order_by(Filing.id))
-    return [(f, sections.get(f.section_id, group)) for f in rows]
+    return [(f, sections.get(f.section_id) or _body_label(definition, f.requirement)) for f in rows]
+
+
+def _body_label(definition: Any, requirement: str) -> str:
+    req = definition.requirements.get(requirement)
+    if req is None or not definition.is_central(req):
+        return ""
+    return str(definition.body_label(definition.body_of(req)))
 
 
 def require_output(fmt: str, output: Any) -> None:

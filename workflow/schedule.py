@@ -6,36 +6,19 @@ or ``$parameter`` references resolved against the campaign's parameters.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from workflow.definition import DURATION_RE, PARAM_RE, Definition
+from workflow.definition import Definition
+from workflow.values import Duration, parse_duration_value
 
-
-@dataclass(frozen=True)
-class Duration:
-    years: int = 0
-    months: int = 0
-    days: int = 0
-
-    def after(self, start: date) -> date:
-        month_index = start.month - 1 + self.months + 12 * self.years
-        year = start.year + month_index // 12
-        month = month_index % 12 + 1
-        day = min(start.day, calendar.monthrange(year, month)[1])
-        return date(year, month, day) + timedelta(days=self.days)
+__all__ = ["Duration", "Plan", "PhaseWindow", "parse_duration", "resolve"]
 
 
 def parse_duration(value: str, params: dict[str, Any]) -> Duration:
-    if m := PARAM_RE.match(value):
-        value = str(params[m.group(1)])
-    m = DURATION_RE.match(value)
-    if not m:
-        raise ValueError(value)
-    y, mo, w, d = (int(g) if g else 0 for g in m.groups())
-    return Duration(years=y, months=mo, days=7 * w + d)
+    """A duration or ``$parameter``, strictly (see :mod:`workflow.values`)."""
+    return parse_duration_value(value, params)
 
 
 @dataclass(frozen=True)
@@ -55,6 +38,14 @@ class Plan:
     @property
     def end(self) -> date:
         return max(w.end for w in self.windows.values())
+
+    def phase_on(self, day: date) -> str:
+        """The phase whose window holds ``day`` (before the first: the first; after: the last)."""
+        ordered = list(self.windows.values())
+        for w in ordered:
+            if day <= w.end:
+                return w.phase
+        return ordered[-1].phase
 
 
 def resolve(definition: Definition, start: date, params: dict[str, Any]) -> Plan:

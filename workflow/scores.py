@@ -22,6 +22,7 @@ from workflow.i18n import N_, _, pick
 from workflow.operators import authorize
 from workflow.tabular import Table, read_table, table_from_rows
 from workflow.usecases import Context, definition_of
+from workflow.values import MAX_INT
 
 VOTE_ALIASES = {
     "satisfied": "satisfied", "满意": "satisfied",
@@ -118,7 +119,7 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
         n = int(count) if count not in (None, "") else 1
     except ValueError:
         n = 0
-    if n < 1:
+    if n < 1 or n > MAX_INT:
         raise InputError(where + _("count must be a whole number of at least 1, got '{v}'").format(v=count))
     if score and n != 1:
         raise InputError(where + _("--count is for votes only"))
@@ -268,10 +269,13 @@ def ranking(ctx: Context, campaign_name: str | None) -> RankResult:
 def ranking_in(s: Any, campaign: Campaign) -> RankResult:
     rules, _spec = rules_of(campaign)
     entries = _entries(ledger_repo.score_entries(s, campaign.id))  # type: ignore[arg-type]
-    offices = [sec.name for sec in repo.sections(s, campaign.id)]  # type: ignore[arg-type]
+    sections = repo.sections(s, campaign.id)  # type: ignore[arg-type]
+    offices = [sec.name for sec in sections]
     scores = [scoring.score_section(rules, o, entries.get(o, [])) for o in offices]
+    vetoed = repo.vetoes(s, campaign.id)  # type: ignore[arg-type]
+    excluded = {sec.name for sec in sections if sec.id in vetoed}
     return RankResult(
-        campaign.name, rules, scoring.rank(rules, scores),
+        campaign.name, rules, scoring.rank(rules, scores, excluded),
         group_titles(rules),
         {t.key: pick(t.titles) for t in rules.tiers},
     )

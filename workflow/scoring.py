@@ -58,9 +58,21 @@ class VotePointsSpec(_Spec):
     unsatisfied: Number = 55
 
 
-class ScoringSpec(_Spec):
-    scale: int = 100
+class CommendSpec(_Spec):
+    """Who is commended: the ``top`` N of the sections in ``tier``.
+
+    ``tier`` is a tier key, or ``any`` for "top N regardless of tier"; without
+    it, the highest tier. A tie at the cut keeps everyone tied.
+    """
+
     top: Number = 3
+    tier: str | None = None
+
+
+class ScoringSpec(_Spec):
+    scale: int = Field(default=100, ge=1, le=1_000_000)
+    top: Number = 3
+    commend: CommendSpec | None = None
     groups: tuple[GroupSpec, ...] = Field(min_length=1)
     tiers: tuple[TierSpec, ...] = Field(min_length=1)
     votes: VotePointsSpec = VotePointsSpec()
@@ -68,6 +80,8 @@ class ScoringSpec(_Spec):
     def parameter_refs(self) -> list[tuple[tuple[Any, ...], Any]]:
         """``(location, value)`` of every field that may be a ``$parameter``."""
         refs: list[tuple[tuple[Any, ...], Any]] = [(("top",), self.top)]
+        if self.commend is not None:
+            refs.append((("commend", "top"), self.commend.top))
         for i, g in enumerate(self.groups):
             refs += [(("groups", i, "weight"), g.weight),
                      (("groups", i, "drop_high_low_min"), g.drop_high_low_min)]
@@ -102,6 +116,7 @@ class Rules:
     groups: tuple[Group, ...]
     tiers: tuple[Tier, ...]  # highest first
     vote_points: Mapping[str, Fraction]
+    commend_tier: str | None = None  # None: top N regardless of tier
 
     def group(self, key: str) -> Group | None:
         return next((g for g in self.groups if g.key == key), None)
@@ -128,7 +143,9 @@ def rules_from(spec: ScoringSpec, params: Mapping[str, Any]) -> Rules:
         key=lambda t: t.min, reverse=True,
     ))
     points = {v: _num(getattr(spec.votes, v), params) for v in ("satisfied", "basic", "unsatisfied")}
-    return Rules(spec.scale, int(_num(spec.top, params)), groups, tiers, points)
+    commend = spec.commend or CommendSpec(top=spec.top)
+    tier = tiers[0].key if commend.tier is None else None if commend.tier == "any" else commend.tier
+    return Rules(spec.scale, int(_num(commend.top, params)), groups, tiers, points, tier)
 
 
 # -- computing -----------------------------------------------------------------
@@ -252,28 +269,44 @@ def tier_of(rules: Rules, total: Decimal) -> str:
     return rules.tiers[-1].key
 
 
-def rank(rules: Rules, scores: Sequence[SectionScore]) -> Ranking:
+def rank(rules: Rules, scores: Sequence[SectionScore],
+         excluded: frozenset[str] | set[str] = frozenset()) -> Ranking:
     """Competition ranking (1, 2, 2, 4) on the rounded totals; ties keep input order.
 
     Sections without a single score or vote are listed last, unranked.
 
-    Every section ranked at or above ``top`` is satisfied, so a tie across the
-    cut names all tied sections satisfied; :attr:`Ranking.tied_at_cut` lists them.
+    The commended (``satisfied``) are the top ``rules.top`` of the sections in
+    the commended tier (``rules.commend_tier``; None: any tier), ranked among
+    themselves, leaving out ``excluded`` ones (a veto): a tie across the cut
+    commends every tied section, and :attr:`Ranking.tied_at_cut` lists them.
     """
     scored = [s for s in scores if len(s.missing) < len(s.groups)]
     ordered = sorted(scored, key=lambda s: s.total, reverse=True)
-    ranks: list[int] = []
-    for i, s in enumerate(ordered):
-        ranks.append(ranks[-1] if i and s.total == ordered[i - 1].total else i + 1)
+    ranks = _competition([s.total for s in ordered])
+    tiers = [tier_of(rules, s.total) for s in ordered]
+    eligible = [i for i, s in enumerate(ordered)
+                if (rules.commend_tier is None or tiers[i] == rules.commend_tier)
+                and s.office not in excluded]
+    inner = _competition([ordered[i].total for i in eligible])
+    commended: set[int] = set()
     straddle: set[int] = set()
-    for r in set(ranks):
-        size = ranks.count(r)
-        if r <= rules.top < r + size - 1:
-            straddle.add(r)
+    for i, r in zip(eligible, inner, strict=True):
+        if r <= rules.top:
+            commended.add(i)
+            if r + inner.count(r) - 1 > rules.top:
+                straddle.add(i)
     rows = tuple(
-        Ranked(s, r, tier_of(rules, s.total), r <= rules.top, r in straddle)
-        for s, r in zip(ordered, ranks, strict=True)
+        Ranked(s, r, tiers[i], i in commended, i in straddle)
+        for i, (s, r) in enumerate(zip(ordered, ranks, strict=True))
     ) + tuple(  # not scored by anyone yet: listed last, unranked
         Ranked(s, None, None, False, False) for s in scores if len(s.missing) == len(s.groups)
     )
     return Ranking(rows, rules.top, tuple(x.office for x in rows if x.tie_at_cut))
+
+
+def _competition(totals: Sequence[Decimal]) -> list[int]:
+    """Competition ranks (1, 2, 2, 4) of totals already sorted highest first."""
+    ranks: list[int] = []
+    for i, t in enumerate(totals):
+        ranks.append(ranks[-1] if i and t == totals[i - 1] else i + 1)
+    return ranks

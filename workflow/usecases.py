@@ -72,12 +72,10 @@ def close_campaign(ctx: Context, name: str, reason: str) -> None:
 
 
 def parse_date(value: str, what: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(
-            _("bad date '{v}' for {what}: expected YYYY-MM-DD").format(v=value, what=what)
-        ) from None
+    """Exactly ``YYYY-MM-DD``, a real day within the sane years (see :mod:`workflow.values`)."""
+    from workflow.values import parse_date as strict
+
+    return strict(value, what)
 
 
 def _check_name(name: str, what: str) -> str:
@@ -184,14 +182,14 @@ def _add_entries(
     if not entries:
         return
     existing = repo.section_names(s, campaign.id)  # type: ignore[arg-type]
-    aliases = _leading_aliases(definition)
     for e in entries:
         if e.name in existing:
             raise DuplicateError("office", e.name)
-        if e.name in aliases:
+        body = definition.body_named(e.name)
+        if body is not None:
             raise InputError(
-                _("'{name}' is the leading group's name; choose another office name").format(
-                    name=e.name
+                _("'{name}' is the name of {body}, a central body; choose another office name").format(
+                    name=e.name, body=pick(body.title.as_dict())
                 )
             )
     initial = definition.states[0]
@@ -241,11 +239,6 @@ def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]
              "state_title": titles.get(r.state, r.state)}
             for r in repo.records(s, campaign.id)  # type: ignore[arg-type]
         ]
-
-
-def _leading_aliases(definition: Definition) -> set[str]:
-    lg = definition.spec.leading_group
-    return {*lg.aliases, lg.title.zh, lg.title.en}
 
 
 # -- status ------------------------------------------------------------------
@@ -298,9 +291,50 @@ class Status:
     mode: Mode | None = None  # single-user, or who is acting in which role
 
 
-def _facts(counts: repo.FilingCounts, open_items: dict[int, int], section_id: int) -> SectionFacts:
-    return SectionFacts(filings=counts.by_section.get(section_id, {}), campaign_filings=counts.campaign,
-                        open_items=open_items.get(section_id, 0))
+class FactsLoader:
+    """The facts a definition's exit conditions need, loaded in bulk for a campaign's sections.
+
+    One grouped query per kind of fact (never one per section), and only the
+    kinds the definition's conditions name in their ``needs``.
+    """
+
+    def __init__(self, s: Any, campaign: Campaign, definition: Definition, params: dict[str, Any],
+                 plan: schedule.Plan, today: date, section_ids: Sequence[int] | None = None):
+        cid: int = campaign.id  # type: ignore[assignment]
+        needs = definition.needs
+        self.counts = repo.filing_counts(s, cid, section_ids)
+        self.open_items = ledger_repo.open_item_counts(s, cid, section_ids)
+        self.by_phase: dict[int, dict[str, int]] = {}
+        if "items" in needs:
+            for sid, at in ledger_repo.open_item_dates(s, cid, section_ids):
+                phase = plan.phase_on(at.astimezone(ZoneInfo(campaign.timezone)).date())
+                self.by_phase.setdefault(sid, {}).setdefault(phase, 0)
+                self.by_phase[sid][phase] += 1
+        self.scored = ledger_repo.scored_groups(s, cid) if "scores" in needs else {}
+        self.totals: dict[int, Any] = {}
+        if "totals" in needs and definition.spec.scoring is not None:
+            from workflow import scores
+
+            ids = {sec.name: sec.id for sec in repo.sections(s, cid)}
+            for row in scores.ranking_in(s, campaign).ranking.rows:
+                if row.rank is not None:
+                    self.totals[ids[row.office]] = row.score.total
+        self.vetoes = repo.vetoes(s, cid) if "vetoes" in needs else {}
+        self.tags: dict[int, frozenset[str]] = {}
+        self.params = params
+        self.today = today
+        self.windows = {k: (w.start, w.end) for k, w in plan.windows.items()}
+
+    def of(self, section_id: int) -> SectionFacts:
+        return SectionFacts(
+            filings=self.counts.by_section.get(section_id, {}), campaign_filings=self.counts.campaign,
+            open_items=self.open_items.get(section_id, 0),
+            open_items_by_phase=self.by_phase.get(section_id, {}),
+            scored_groups=self.scored.get(section_id, frozenset()),
+            total=self.totals.get(section_id), vetoes=self.vetoes.get(section_id, ()),
+            tags=self.tags.get(section_id, frozenset()), params=self.params, today=self.today,
+            windows=self.windows,
+        )
 
 
 def status(ctx: Context, campaign_name: str | None) -> Status:
@@ -314,24 +348,27 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         plan = schedule.resolve(definition, campaign.start_date, params)
         machine = machine_for(definition)
         records = repo.phases(s, campaign.id)  # type: ignore[arg-type]
-        counts = repo.filing_counts(s, campaign.id)  # type: ignore[arg-type]
-        open_items = ledger_repo.open_item_counts(s, campaign.id)  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         from workflow import deadlines, reminders
 
-        cd = reminders.CampaignDates(campaign, definition, params, plan, deadlines.due_dates(definition, plan))
-        lights = reminders.Lights(s, cd, deadlines.local_day(ctx.now(), campaign.timezone))
+        today = deadlines.local_day(ctx.now(), campaign.timezone)
+        loader = FactsLoader(s, campaign, definition, params, plan, today)
+        counts = loader.counts
+        cd = reminders.CampaignDates(campaign, definition, params, plan,
+                                     deadlines.due_dates(definition, plan))
+        lights = reminders.Lights(s, cd, today)
         # Sections with the same phase, filings and extensions have the same row; at
         # 100,000 sections there are only a handful of distinct ones.
         seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         rows = []
         for section_id, office, state in records:
             filings = counts.by_section.get(section_id, {})
-            items = open_items.get(section_id, 0)
-            key = (state, frozenset(filings.items()), items, lights.extended(section_id))
+            facts = loader.of(section_id)
+            items = facts.open_items
+            key = (state, facts.key(), lights.extended(section_id))
             known = seen.get(key)
             if known is None:
-                unmet = machine.unmet(state, _facts(counts, open_items, section_id))
+                unmet = machine.unmet(state, facts)
                 lit = lights.of(section_id, state, filings)
                 known = seen[key] = (
                     titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
@@ -364,16 +401,19 @@ def file_document(
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         req = definition.requirement(requirement)
-        is_group = office in _leading_aliases(definition)
+        body = definition.body_named(office)
+        is_group = body is not None
         authorize(s, ctx, "file-group" if is_group else "file", None if is_group else office)
-        if is_group and req.filer != "leading-group":
-            raise InputError(_("'{r}' is filed by each office, not by the leading group").format(r=req.key))
-        if not is_group:
+        if body is not None and req.filer != body.key:
+            raise InputError(_("'{r}' is filed by {filer}, not by {body}").format(
+                r=req.key, filer=definition.filer_title(req), body=pick(body.title.as_dict())))
+        if body is None:
             repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
-            if req.filer == "leading-group":
+            if definition.is_central(req):
                 raise InputError(
-                    _("'{r}' is filed by the leading group (use '{g}' as the office)").format(
-                        r=req.key, g=definition.spec.leading_group.aliases[0]
+                    _("'{r}' is filed by {body} (use '{g}' as the office)").format(
+                        r=req.key, body=definition.filer_title(req),
+                        g=definition.body_label(definition.body_of(req)),
                     )
                 )
     blob = BlobStore(ctx.db.blob_root).put(path)
@@ -392,7 +432,7 @@ def file_document(
             from storage import reminders_repo
 
             reminders_repo.close_deadline(s, campaign.id, sid, req.key)  # type: ignore[arg-type]
-        label = section.name if section else definition.spec.leading_group.aliases[0]
+        label = section.name if section else definition.body_label(definition.body_of(req))
         repo.append_events(s, campaign, [repo.NewEvent(
             "file", section_id=sid, office=label, reason=note,
             detail={"requirement": req.key, "sha256": blob.sha256, "filename": blob.filename,
@@ -481,17 +521,20 @@ def advance(
         records = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
         if offices is None:
             records = [r for r in records if r.state != machine.final and r.record_id in seen]
-        counts = repo.filing_counts(
-            s, campaign.id, [r.section_id for r in records] if offices is not None else None  # type: ignore[arg-type]
-        )
-        open_items = ledger_repo.open_item_counts(
-            s, campaign.id, [r.section_id for r in records] if offices is not None else None  # type: ignore[arg-type]
+        from workflow import deadlines
+
+        params = json.loads(campaign.parameters)
+        loader = FactsLoader(
+            s, campaign, definition, params,
+            schedule.resolve(definition, campaign.start_date, params),
+            deadlines.local_day(now, campaign.timezone),
+            [r.section_id for r in records] if offices is not None else None,
         )
         outcomes: list[Outcome] = []
         changes: list[repo.StateChange] = []
         events: list[repo.NewEvent] = []
         # Same phase and same filings, same step: decide each distinct case once.
-        decided: dict[tuple[str, frozenset[tuple[str, int]], int], tuple[Step, tuple[Any, ...]]] = {}
+        decided: dict[tuple[Any, ...], tuple[Step, tuple[Any, ...]]] = {}
         for rec in records:
             if seen.get(rec.record_id) != rec.version:
                 raise ConflictError(rec.office, rec.updated_by, rec.updated_at, campaign.timezone)
@@ -499,13 +542,11 @@ def advance(
                 outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True,
                                         source_title=titles[rec.state]))
                 continue
-            items = open_items.get(rec.section_id, 0)
-            key = (rec.state, frozenset(counts.by_section.get(rec.section_id, {}).items()), items)
+            facts = loader.of(rec.section_id)
+            key = (rec.state, facts.key())
             known = decided.get(key)
             if known is None:
-                first: Step = machine.step(
-                    rec.state, _facts(counts, open_items, rec.section_id), force=force
-                )
+                first: Step = machine.step(rec.state, facts, force=force)
                 known = decided[key] = (first, tuple((u.key, u.title, u.detail) for u in first.unmet))
             step, unmet = known
             outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced,
@@ -533,7 +574,7 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
         authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
-        if office in _leading_aliases(definition):
+        if definition.body_named(office) is not None:
             sid = None
         else:
             sid = repo.find_section(s, campaign.id, office).id  # type: ignore[arg-type]

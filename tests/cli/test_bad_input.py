@@ -133,9 +133,9 @@ def test_missing_or_unreadable_document(started: Run, db_path: Path, tmp_path: P
 def test_filing_by_the_wrong_filer(started: Run, db_path: Path, tmp_path: Path) -> None:
     path = doc(tmp_path, "r.txt")
     assert_refused(started, db_path, ["file", "秘书科", "work-plan", path],
-                   "'work-plan' is filed by the leading group (use '领导小组' as the office)")
+                   "'work-plan' is filed by Campaign leading group (use '领导小组' as the office)")
     assert_refused(started, db_path, ["file", "领导小组", "study-plan", path],
-                   "'study-plan' is filed by each office, not by the leading group")
+                   "'study-plan' is filed by each office, not by Campaign leading group")
 
 
 def test_duplicate_office_name(started: Run, db_path: Path, tmp_path: Path) -> None:
@@ -188,17 +188,26 @@ def test_english_header_and_name_alias(run: Run, tmp_path: Path) -> None:
     assert names == ["人秘科", "督查室"]
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01", "2026/03/01", "明天", "2026-02-30"])
-def test_bad_start_date(started: Run, db_path: Path, bad: str) -> None:
+@pytest.mark.parametrize(("bad", "problem"), [
+    ("2026-13-01", "2026-13-01 is a day that does not exist"),
+    ("2027-02-30", "2027-02-30 is a day that does not exist"),
+    ("2026/03/01", "'2026/03/01' is not a date: expected YYYY-MM-DD"),
+    ("20260301", "'20260301' is not a date: expected YYYY-MM-DD"),
+    ("2026-W10-1", "'2026-W10-1' is not a date: expected YYYY-MM-DD"),
+    ("明天", "'明天' is not a date: expected YYYY-MM-DD"),
+    ("0001-01-01", "0001-01-01 is outside the years 1970..2199"),
+    ("9999-12-31", "9999-12-31 is outside the years 1970..2199"),
+])
+def test_bad_start_date(started: Run, db_path: Path, bad: str, problem: str) -> None:
     assert_refused(started, db_path,
                    ["campaign", "start", "people-satisfied-unit", "--name", "x", "--start", bad],
-                   f"bad date '{bad}' for --start: expected YYYY-MM-DD")
+                   f"--start: {problem}")
 
 
 def test_bad_set_values(started: Run, db_path: Path) -> None:
     base = ["campaign", "start", "people-satisfied-unit", "--name", "x", "--start", "2026-01-01"]
     assert_refused(started, db_path, [*base, "--set", "study-sessions=many"],
-                   "parameter 'study-sessions': 'many' is not a number")
+                   "parameter 'study-sessions': 'many' is not a whole number")
     assert_refused(started, db_path, [*base, "--set", "nonsense=1"],
                    "unknown parameter 'nonsense'; known: mobilization-length, implementation-length, "
                    "review-length, summary-length, section-plan-due, research-report-due, "
@@ -210,7 +219,7 @@ def test_bad_set_values(started: Run, db_path: Path) -> None:
     assert_refused(started, db_path, [*base, "--set", "study-sessions=0"],
                    "parameter 'study-sessions': 0 is outside 1..∞")
     assert_refused(started, db_path, [*base, "--set", "review-length=three"],
-                   "parameter 'review-length': 'three' is not a duration like P1M")
+                   "parameter 'review-length': 'three' is not a duration like P1M, P2W, P10D")
     assert_refused(started, db_path, [*base, "--set", "study-sessions"],
                    "--set expects KEY=VALUE, got 'study-sessions'")
 

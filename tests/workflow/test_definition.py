@@ -114,7 +114,8 @@ def test_exit_condition_registry() -> None:
         defs.parse(bad, "x.yaml")
     assert str(info.value) == (
         "x.yaml:22: phase 'two': unknown condition type 'moon-phase'; "
-        "known: rectification-confirmed, requirement-filed"
+        "known: all-scored, items-confirmed, not-before, rectification-confirmed, "
+        "requirement-filed, score-at-least, veto"
     )
 
 

@@ -3,7 +3,7 @@
 Seed rules: weights leading-group 0.5, party-delegates 0.15, npc-deputies 0.15,
 questionnaire 0.2; a group with at least 5 values drops its highest and
 lowest; votes are worth 100 / 75 / 55 and "don't know" is left out; tiers at
-90 and 75; the top 3 are satisfied.
+90 and 75; the top 3 *of the satisfied tier* are commended (满意科室).
 
     A  LG 95 90 85 80 100 → drop 100, 80 → 90    PD 90 80 → 85
        NPC 3×sat 1×basic → 93.75                  Q 8×sat 2×basic 5×unknown → 95
@@ -63,8 +63,8 @@ RAW = {
 EXPECTED = [
     ("A", "90.81", 1, "satisfied", True, False, ()),
     ("B", "90.00", 2, "satisfied", True, False, ()),
-    ("C", "80.75", 3, "basic", True, True, ()),
-    ("D", "80.75", 3, "basic", True, True, ()),
+    ("C", "80.75", 3, "basic", False, False, ()),
+    ("D", "80.75", 3, "basic", False, False, ()),
     ("E", "78.50", 5, "basic", False, False, ("npc-deputies",)),
     ("F", "65.25", 6, "unsatisfied", False, False, ()),
 ]
@@ -75,8 +75,53 @@ def test_ranking_matches_the_hand_computed_table() -> None:
     got = [(r.office, str(r.score.total), r.rank, r.tier, r.satisfied, r.tie_at_cut, r.score.missing)
            for r in ranking.rows]
     assert got == EXPECTED
-    assert ranking.satisfied == ("A", "B", "C", "D")
+    # Only two sections are in the satisfied tier: the top 3 of that tier are those two;
+    # C and D (basic) are third overall but never commended.
+    assert ranking.satisfied == ("A", "B")
+    assert ranking.tied_at_cut == ()
+
+
+def rules_with(commend: str) -> scoring.Rules:
+    text = SEED.text.replace("  top: $satisfied-top\n", f"  commend: {commend}\n")
+    assert text != SEED.text
+    d = defs.parse(text, "commend.yaml")
+    return scoring.rules_from(d.spec.scoring, d.parameters())  # type: ignore[arg-type]
+
+
+def test_top_n_regardless_of_tier_when_the_definition_says_so() -> None:
+    rules = rules_with("{top: $satisfied-top, tier: any}")
+    ranking = scoring.rank(rules, [scoring.score_section(rules, o, e) for o, e in RAW.items()])
+    assert ranking.satisfied == ("A", "B", "C", "D")  # the tie at the cut keeps both
     assert ranking.tied_at_cut == ("C", "D")
+
+
+def test_tie_at_the_cut_inside_the_commended_tier_keeps_everyone_tied() -> None:
+    rules = rules_with("{top: 1, tier: satisfied}")
+    same = RAW["A"]
+    secs = [scoring.score_section(rules, o, e) for o, e in
+            [("P", same), ("Q", same), ("R", RAW["B"]), ("S", RAW["C"])]]
+    ranking = scoring.rank(rules, secs)
+    assert [(r.office, r.rank, r.tier, r.satisfied, r.tie_at_cut) for r in ranking.rows] == [
+        ("P", 1, "satisfied", True, True), ("Q", 1, "satisfied", True, True),
+        ("R", 3, "satisfied", False, False), ("S", 4, "basic", False, False)]
+
+
+def test_a_vetoed_section_is_never_commended_and_the_next_moves_up() -> None:
+    secs = [scoring.score_section(RULES, o, e) for o, e in RAW.items()]
+    ranking = scoring.rank(RULES, secs, excluded={"A"})
+    assert ranking.satisfied == ("B",)
+    assert next(r for r in ranking.rows if r.office == "A").rank == 1  # still ranked, not commended
+
+
+def test_commend_names_a_known_tier() -> None:
+    import pytest
+
+    from workflow.errors import DefinitionError
+
+    with pytest.raises(DefinitionError) as info:
+        rules_with("{top: 3, tier: golden}")
+    assert "scoring.commend.tier: unknown tier 'golden'; known: any, satisfied, basic, unsatisfied" in str(
+        info.value)
 
 
 def test_group_details_keep_raw_values_and_what_was_dropped() -> None:
@@ -96,7 +141,7 @@ def test_tie_below_the_cut_is_not_flagged_and_shares_rank() -> None:
             [("P", RAW["A"]), ("Q", RAW["B"]), ("R", RAW["C"]), ("S", same), ("T", same)]]
     ranking = scoring.rank(RULES, secs)
     assert [(r.office, r.rank, r.satisfied, r.tie_at_cut) for r in ranking.rows] == [
-        ("P", 1, True, False), ("Q", 2, True, False), ("R", 3, True, False),
+        ("P", 1, True, False), ("Q", 2, True, False), ("R", 3, False, False),
         ("S", 4, False, False), ("T", 4, False, False)]
     assert ranking.tied_at_cut == ()
 
@@ -105,7 +150,7 @@ def test_unscored_section_is_listed_last_unranked() -> None:
     secs = [scoring.score_section(RULES, "X", []), scoring.score_section(RULES, "F", RAW["F"])]
     rows = scoring.rank(RULES, secs).rows
     assert [(r.office, r.rank, r.tier, r.satisfied) for r in rows] == [
-        ("F", 1, "unsatisfied", True), ("X", None, None, False)]
+        ("F", 1, "unsatisfied", False), ("X", None, None, False)]
 
 
 def test_rounding_is_half_up_on_two_decimals() -> None:
