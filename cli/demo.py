@@ -70,7 +70,9 @@ def demo(click_ctx: click.Context) -> None:
     roster.write_bytes("\r\n".join(",".join(r) for r in ROSTER).encode("gbk") + b"\r\n")
 
     now = opts.context().now()
-    start = (now + timedelta(hours=8)).date() - timedelta(days=25)
+    # The seed's first phase is a month and is not left early: start five weeks ago, so
+    # mobilization has just ended and the tour shows sections moving on.
+    start = (now + timedelta(hours=8)).date() - timedelta(days=35)
 
     from rich.rule import Rule
 
@@ -105,10 +107,12 @@ def demo(click_ctx: click.Context) -> None:
         "--set", "leading-group-email=duchashi@example.gov.cn")
     step(_("3. Where everyone stands"))
     run("status")
-    step(_("4. Nobody can leave mobilization before filing its opinion and study plan"))
+    step(_("4. Nobody can leave mobilization before the leading group's steps and its own filings"))
     run("advance", "--all")
-    step(_("5. The leading group files the work plan"))
+    step(_("5. The leading group files the work plan, the working group and the mobilization meeting"))
     run("file", "领导小组", "work-plan", doc("工作方案.txt", "关于开展创建“人民满意单位”活动的工作方案"))
+    run("file", "领导小组", "working-group", doc("工作小组.txt", "关于成立创建工作小组的通知"))
+    run("file", "领导小组", "mobilization-meeting", doc("动员大会.txt", "创建工作动员大会纪要"))
     step(_("6. Four offices file their implementation opinions and study plans"))
     for office in [r[0] for r in ROSTER[1:5]]:
         run("file", office, "implementation-opinion",
@@ -118,7 +122,7 @@ def demo(click_ctx: click.Context) -> None:
     run("advance", "--all")
     step(_("8. A leader overrides the guard for 秘书科, with a reason"))
     run("advance", "秘书科", "--force", "--reason", "经领导小组同意,学习方案后补")
-    step(_("9. 市法制办公室 files its research report and moves to review"))
+    step(_("9. 市法制办公室 files its research report; the democratic evaluation and the phase's months still hold it"))
     run("file", "市法制办公室", "research-report", doc("市法制办公室-调研报告.txt", "走访调研报告"))
     run("advance", "市法制办公室")
     step(_("10. The board now"))

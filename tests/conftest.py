@@ -22,6 +22,9 @@ from tests.backends import dump as dump  # re-exported: tests import it from her
 NOW = "2026-03-01T10:00:00+08:00"
 START = "2026-03-01"
 
+#: The seed as it was written in format 1 (kept verbatim: format-1 files run unchanged).
+FORMAT1_SEED = Path(__file__).parent / "data" / "people-satisfied-unit-format1.yaml"
+
 ATTACHED = ["市外事侨务办公室", "市支前双拥工作办公室", "市口岸与海防委员会办公室", "市法制办公室"]
 INTERNAL = ["秘书科", "信息科"]
 OFFICES = ATTACHED + INTERNAL
@@ -96,9 +99,24 @@ def roster_rows(names: list[str]) -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def started(run: Run, tmp_path: Path) -> Run:
-    """A campaign '2026' of the seed definition with the six test offices."""
+    """A campaign '2026' of the format-1 seed (the seed before format 2) with the six test offices.
+
+    Format-1 definitions keep running unchanged: most console tests are about the
+    engine, not the seed's process, and use this simpler guard set. Tests of the
+    seed's own process use :func:`seed_started`.
+    """
+    return _start(run, tmp_path, str(FORMAT1_SEED))
+
+
+@pytest.fixture
+def seed_started(run: Run, tmp_path: Path) -> Run:
+    """A campaign '2026' of the bundled seed definition with the six test offices."""
+    return _start(run, tmp_path, "people-satisfied-unit")
+
+
+def _start(run: Run, tmp_path: Path, definition: str) -> Run:
     roster = write_roster(tmp_path / "roster.csv", roster_rows(OFFICES))
-    result = run("campaign", "start", "people-satisfied-unit", "--name", "2026",
+    result = run("campaign", "start", definition, "--name", "2026",
                  "--start", START, "--offices", str(roster))
     assert result.exit_code == 0, result.output
     return run

@@ -41,10 +41,11 @@ def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-
     out = done.stdout
     assert ("Started campaign '2026' (People-Satisfied Unit campaign): 2026-03-01 to 2027-03-31, "
             "3 offices.") in out
-    assert "市法制办公室: Study & mobilization → Organization & implementation" in out
+    assert ("市法制办公室: blocked in Study & mobilization, missing not-before (not before the phase "
+            "window's last day, 2026-03-31)") in out
     assert "exit code 3: some offices are blocked, and it said why" in out
     assert ("秘书科: Study & mobilization → Organization & implementation (forced; overrode implementation-opinion, "
-            "study-plan)") in out
+            "study-plan, not-before)") in out
     assert "│ today 2026-03-26" in out
     assert '"office": "市外事侨务办公室"' in out
     assert (tmp_path / "campaign.mmd").read_text(encoding="utf-8").startswith(

@@ -27,6 +27,7 @@ from workflow.yamlsource import line_for, load_with_lines
 
 FORMAT_VERSION = 2
 KEY_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+NOTE_PARAM_RE = re.compile(r"\$([a-z][a-z0-9-]*)")
 #: The kinds a parameter can be; format 1 infers it from the default.
 PARAM_KINDS = ("integer", "number", "duration", "date", "text")
 
@@ -113,6 +114,7 @@ class RequirementSpec(_Spec):
     due: str | None = None
     exit: StrictBool = False
     only: tuple[str, ...] = ()  # format 2: roster tags of the sections it applies to
+    note: Titles | None = None  # format 2: a remark; "$name" shows the campaign's parameter
 
     _k = field_validator("key")(_check_key)
 
@@ -163,6 +165,8 @@ class BodySpec(_Spec):
     title: Titles
     aliases: tuple[str, ...] = ()
     email: str | None = None
+    leader: str | None = None  # text or $parameter (组长)
+    deputy: str | None = None  # text or $parameter (副组长)
 
     _k = field_validator("key")(_check_key)
 
@@ -340,6 +344,14 @@ class Definition:
     def applies(self, req: RequirementSpec, tags: frozenset[str] | set[str] | None) -> bool:
         """Whether ``req`` applies to a section carrying ``tags`` (central ones always do)."""
         return not req.only or self.is_central(req) or bool(set(tags or ()) & set(req.only))
+
+    def note_of(self, req: RequirementSpec, params: dict[str, Any] | None = None) -> str:
+        """The requirement's note in the user's language, its ``$name`` replaced by the value."""
+        if req.note is None:
+            return ""
+        values_ = self.parameters(params)
+        return NOTE_PARAM_RE.sub(lambda m: str(values_.get(m.group(1), m.group(0))),
+                                 pick(req.note.as_dict()))
 
     def filer_title(self, req: RequirementSpec) -> str:
         if self.is_central(req):
@@ -618,6 +630,11 @@ def _check_semantics(
                 raise fail((*rloc, "filer"), f"{where}: filer", _(
                     "unknown filer '{f}'; known: {k}").format(f=req.filer, k=", ".join(
                         ["section", *bodies])))
+            for lang in ("zh", "en"):
+                for name in NOTE_PARAM_RE.findall(getattr(req.note, lang) if req.note else ""):
+                    if name not in spec.parameters:
+                        raise fail((*rloc, "note", lang), f"{where}: note.{lang}",
+                                   _("unknown parameter '{p}'").format(p=name))
             for k, tag in enumerate(req.only):
                 if not str(tag).strip():
                     raise fail((*rloc, "only", k), f"{where}: only", _("must not be empty"))
@@ -721,7 +738,7 @@ KIND_WORDS = {"integer": N_("a whole number"), "number": N_("a number"),
               "duration": N_("a duration"), "date": N_("a date"), "text": N_("text")}
 #: Keys that only a format-2 definition may use, by where they sit.
 FORMAT_2_KEYS = {(): ("bodies", "labels", "submission"),
-                 ("requirements",): ("only", "every", "dates", "reminders"),
+                 ("requirements",): ("only", "every", "dates", "reminders", "note"),
                  ("parameters",): ("type",)}
 
 
@@ -786,5 +803,6 @@ def _check_bodies(spec: DefinitionSpec, fail: Any) -> None:
                 raise fail(loc, f"bodies.{body.key}", _("name '{n}' is also used by body '{b}'").format(
                     n=name, b=seen[name]))
             seen[name] = body.key
-        _check_param_ref(spec, body.email, (*loc, "email"), f"bodies.{body.key}.email", fail,
-                         kinds=("text",))
+        for fld in ("email", "leader", "deputy"):
+            _check_param_ref(spec, getattr(body, fld), (*loc, fld), f"bodies.{body.key}.{fld}", fail,
+                             kinds=("text",))

@@ -73,8 +73,8 @@ def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int]
     )
     keys = definition.states
     for source, dest in zip(keys, keys[1:], strict=False):
-        guards = [key for c in definition.exit_conditions[source]
-                  for key in (c.referenced_requirements() or (c.type,))]
+        # Each guard by what it asks, in the user's language (a title, not a key).
+        guards = [_text(c.label(definition, source)) for c in definition.exit_conditions[source]]
         machine.add_transition("advance", _node_id(source), _node_id(dest),
                                conditions=guards or None, label=_("advance"))
         machine.add_transition("force", _node_id(source), _node_id(dest), label=_("force + reason"))

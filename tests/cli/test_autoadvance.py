@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.backends import Target
+from tests.conftest import FORMAT1_SEED as SEED  # the format-1 seed: its guards are filings only
 from tests.conftest import OFFICES, Run, doc, dump, roster_rows, write_roster
 
-SEED = Path(__file__).resolve().parents[2] / "definitions" / "people-satisfied-unit.yaml"
 INSIDE = "2026-03-31T10:00:00+08:00"  # mobilization's last day (its window is 2026-03-01..03-31)
 AFTER = "2026-04-01T10:00:00+08:00"
 

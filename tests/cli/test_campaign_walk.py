@@ -8,8 +8,8 @@ from pathlib import Path
 from tests.conftest import ATTACHED, OFFICES, Run, doc
 
 
-def status_of(run: Run) -> dict[str, dict]:
-    result = run("status", "--json")
+def status_of(run: Run, day: str | None = None) -> dict[str, dict]:
+    result = run("status", "--json", env=on(day) if day else None)
     assert result.exit_code == 0, result.output
     return {row["office"]: row for row in json.loads(result.stdout)}
 
@@ -19,168 +19,176 @@ def file_ok(run: Run, tmp_path: Path, office: str, req: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_seed_campaign_end_to_end(started: Run, tmp_path: Path) -> None:
-    run = started
-    # Everyone starts in mobilization, blocked by the two section filings.
+MOB_END, IMPL_END, REVIEW_END, SUMMARY_END = "2026-03-31", "2026-10-31", "2027-01-31", "2027-03-31"
+LEADING = {
+    "mobilization": ("work-plan", "working-group", "mobilization-meeting"),
+    "implementation": ("evaluation-meeting", "questionnaire"),
+    "review": ("report-to-review-group", "rectification-notice", "evaluation-forms"),
+    "summary": ("report-to-standing-committee",),
+}
+OWN = ("implementation-opinion", "study-plan", "research-report", "rectification-report",
+       "summary-report")
+
+
+def on(day: str) -> dict[str, str]:
+    return {"MANYI_NOW": f"{day}T10:00:00+08:00"}
+
+
+def group_files(run: Run, tmp_path: Path, phase: str, day: str = "2026-03-01") -> None:
+    for req in LEADING[phase]:
+        result = run("file", "领导小组", req, doc(tmp_path, f"lg-{req}.txt", req), env=on(day))
+        assert result.exit_code == 0, result.output
+
+
+def score_everyone(run: Run, offices: list[str], day: str) -> None:
+    for i, office in enumerate(offices):
+        for group, score in (("leading-group", 95 - i), ("party-delegates", 90)):
+            assert run("score", "add", office, "--group", group, "--score", str(score),
+                       "--scorer", "评委甲", env=on(day)).exit_code == 0
+        for group in ("npc-deputies", "questionnaire"):
+            assert run("score", "vote", office, "--group", group, "--vote", "satisfied",
+                       env=on(day)).exit_code == 0
+
+
+def test_a_section_with_everything_filed_on_day_one_cannot_complete_that_day(
+        seed_started: Run, tmp_path: Path) -> None:
+    """Done when (issue 13): the seed's process, not only its pipeline, holds on the first day."""
+    run = seed_started
+    for req in OWN:
+        file_ok(run, tmp_path, "市法制办公室", req)
+    result = run("advance", "市法制办公室")
+    assert result.exit_code == 3
+    assert ("市法制办公室: blocked in Study & mobilization, missing work-plan (Campaign work plan, "
+            "Campaign leading group files it)") in result.stdout
+    assert "not-before (not before the phase window's last day, 2026-03-31)" in result.stdout
+    for phase in LEADING:
+        group_files(run, tmp_path, phase)
+    # Everything is filed by everyone, yet the phase window holds: four tries, no move.
+    for _ in range(4):
+        result = run("advance", "市法制办公室")
+        assert result.exit_code == 3 and "last day, 2026-03-31" in result.stdout
+    assert status_of(run)["市法制办公室"]["state"] == "mobilization"
+    assert status_of(run)["市法制办公室"]["blockers"] == ["not-before"]
+    # Only a forced advance, with its reason, moves it; one phase at a time.
+    result = run("advance", "市法制办公室", "--force", "--reason", "经领导小组同意提前进入下一阶段")
+    assert result.exit_code == 0 and "forced; overrode not-before" in result.stdout
+    result = run("advance", "市法制办公室")
+    assert result.exit_code == 3 and "last day, 2026-10-31" in result.stdout
+    assert status_of(run)["市法制办公室"]["state"] == "implementation"
+
+
+def test_seed_campaign_end_to_end(seed_started: Run, tmp_path: Path) -> None:
+    run = seed_started
+    # Everyone starts in mobilization, blocked by the leading group's three steps, the two
+    # section filings and the phase's month.
     st = status_of(run)
     assert set(st) == set(OFFICES)
     for row in st.values():
         assert row["state"] == "mobilization"
-        assert row["blockers"] == ["implementation-opinion", "study-plan"]
+        assert row["blockers"] == ["work-plan", "working-group", "mobilization-meeting",
+                                   "implementation-opinion", "study-plan", "not-before"]
         assert row["next_due"] == "2026-03-23"  # Saturday 03-21 moves to Monday
 
-    # Advancing everyone now moves nobody and exits 3, naming what is missing.
     result = run("advance", "--all")
     assert result.exit_code == 3
-    assert "市法制办公室: blocked in Study & mobilization, missing implementation-opinion (Implementation opinion); study-plan (Study plan)" in result.stdout
     assert result.stdout.strip().endswith("0 advanced, 6 blocked.")
 
-    # The leading group files its work plan (a campaign-level filing).
-    result = run("file", "领导小组", "work-plan", doc(tmp_path, "plan.txt"))
-    assert result.exit_code == 0, result.output
-    assert "Filed 'Campaign work plan' for 领导小组" in result.stdout
-
-    # The four attached offices file both; one of the two still blocks.
+    # The leading group deploys; the four attached offices file both of their documents.
+    group_files(run, tmp_path, "mobilization")
     for office in ATTACHED:
         file_ok(run, tmp_path, office, "implementation-opinion")
-    assert status_of(run)["市法制办公室"]["blockers"] == ["study-plan"]
+    assert status_of(run)["市法制办公室"]["blockers"] == ["study-plan", "not-before"]
     for office in ATTACHED:
         file_ok(run, tmp_path, office, "study-plan")
 
-    result = run("advance", *ATTACHED, "秘书科")
-    assert result.exit_code == 3  # 秘书科 is named and stays blocked
+    # At the end of the phase's month the four move on; the internal sections stay.
+    result = run("advance", "--all", env=on(MOB_END))
+    assert result.exit_code == 3 and result.stdout.strip().endswith("4 advanced, 2 blocked.")
     st = status_of(run)
     for office in ATTACHED:
         assert st[office]["state"] == "implementation"
-        assert st[office]["blockers"] == ["research-report"]
     assert st["秘书科"]["state"] == "mobilization"
 
-    # Implementation needs the research report.
-    result = run("advance", "市法制办公室")
-    assert result.exit_code == 3
-    assert "missing research-report (Research report)" in result.stdout
-    file_ok(run, tmp_path, "市法制办公室", "research-report")
-    assert run("advance", "市法制办公室").exit_code == 0
-
-    # Review needs the rectification report; summary needs the summary.
-    assert status_of(run)["市法制办公室"]["blockers"] == ["rectification-report"]
-    assert run("advance", "市法制办公室").exit_code == 3
-    file_ok(run, tmp_path, "市法制办公室", "rectification-report")
-    assert run("advance", "市法制办公室").exit_code == 0
-    assert status_of(run)["市法制办公室"]["blockers"] == ["summary-report"]
-    assert run("advance", "市法制办公室").exit_code == 3
-    file_ok(run, tmp_path, "市法制办公室", "summary-report")
-    result = run("advance", "市法制办公室", "--json")
+    # A leader forces 秘书科 on, with a reason; without one it is refused.
+    result = run("advance", "秘书科", "--force", env=on(MOB_END))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: --force needs --reason TEXT: say why the guard is overridden"
+    result = run("advance", "秘书科", "--force", "--reason", "经领导小组同意后补", actor="王组长",
+                 env=on(MOB_END))
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == [{
-        "office": "市法制办公室", "from": "summary", "to": "completed", "moved": True,
-        "forced": False, "blockers": [], "final": False,
-    }]
+    assert "forced; overrode implementation-opinion, study-plan" in result.stdout
+    hist = json.loads(run("history", "秘书科", "--json").stdout)
+    assert [(h["action"], h["from"], h["to"]) for h in hist] == [
+        ("office-add", None, "mobilization"), ("force-advance", "mobilization", "implementation")]
+    assert hist[1]["actor"] == "王组长" and hist[1]["reason"] == "经领导小组同意后补"
+    assert hist[1]["detail"] == {"overridden": ["implementation-opinion", "study-plan"]}
+
+    # Implementation: research reports, and the democratic evaluation before review.
+    for office in ATTACHED:
+        file_ok(run, tmp_path, office, "research-report")
+    result = run("advance", *ATTACHED, env=on(IMPL_END))
+    assert result.exit_code == 3
+    assert "missing evaluation-meeting" in result.stdout and "questionnaire" in result.stdout
+    group_files(run, tmp_path, "implementation", IMPL_END)
+    assert run("advance", *ATTACHED, env=on(IMPL_END)).exit_code == 0
+
+    # Review: a People's Congress opinion becomes an item that blocks 市外事侨务办公室;
+    # nobody leaves before the items are published and every evaluator group has results.
+    first = ATTACHED[0]
+    assert run("rectify", "add", first, "窗口办事指南未及时更新", "--source", "review",
+               env=on(IMPL_END)).exit_code == 0
+    for office in ATTACHED:
+        file_ok(run, tmp_path, office, "rectification-report")
+    result = run("advance", *ATTACHED, env=on(REVIEW_END))
+    assert result.exit_code == 3
+    assert "rectification-notice (Rectification items published" in result.stdout
+    assert "all-scored (every evaluator group has given its results" in result.stdout
+    group_files(run, tmp_path, "review", REVIEW_END)
+    score_everyone(run, ATTACHED, REVIEW_END)
+    assert status_of(run, REVIEW_END)[first]["blockers"] == ["rectification-items"]
+    item = json.loads(run("rectify", "list", first, "--json").stdout)[0]["id"]
+    assert run("rectify", "done", str(item), "--evidence", doc(tmp_path, "guide.txt")).exit_code == 0
+    assert status_of(run, REVIEW_END)[first]["blockers"] == ["rectification-items"]  # not confirmed
+    assert run("rectify", "confirm", str(item)).exit_code == 0
+    assert run("advance", *ATTACHED, env=on(REVIEW_END)).exit_code == 0
+
+    # Summary: 边评边改 — an item opened now still blocks completion.
+    for office in ATTACHED:
+        file_ok(run, tmp_path, office, "summary-report")
+    group_files(run, tmp_path, "summary", SUMMARY_END)
+    assert run("rectify", "add", ATTACHED[1], "总结阶段发现的问题", "--source", "inspection",
+               env=on(SUMMARY_END)).exit_code == 0
+    result = run("advance", *ATTACHED, "--json", env=on(SUMMARY_END))
+    assert result.exit_code == 3
+    moved = {o["office"]: (o["to"], o["blockers"]) for o in json.loads(result.stdout)}
+    assert moved[ATTACHED[1]] == (None, ["rectification-items"])
+    assert {moved[o][0] for o in ATTACHED if o != ATTACHED[1]} == {"completed"}
     st = status_of(run)
     assert st["市法制办公室"]["state"] == "completed"
     assert st["市法制办公室"]["blockers"] == [] and st["市法制办公室"]["next_due"] is None
 
-    # A completed section cannot move further; --all leaves it out.
-    result = run("advance", "市法制办公室")
-    assert result.exit_code == 0 and "already completed" in result.stdout
-
-    # A leader forces 秘书科 on, with a reason; without one it is refused.
-    result = run("advance", "秘书科", "--force")
-    assert result.exit_code == 1
-    assert result.stderr.strip() == "Error: --force needs --reason TEXT: say why the guard is overridden"
-    result = run("advance", "秘书科", "--force", "--reason", "经领导小组同意后补", actor="王组长")
-    assert result.exit_code == 0
-    assert "forced; overrode implementation-opinion, study-plan" in result.stdout
-
-    # The full history of 秘书科 and 市法制办公室: every transition, actor and reason.
-    hist = json.loads(run("history", "秘书科", "--json").stdout)
-    assert [(h["action"], h["from"], h["to"]) for h in hist] == [
-        ("office-add", None, "mobilization"),
-        ("force-advance", "mobilization", "implementation"),
-    ]
-    assert hist[1]["actor"] == "王组长" and hist[1]["reason"] == "经领导小组同意后补"
-    assert hist[1]["detail"] == {"overridden": ["implementation-opinion", "study-plan"]}
-    assert hist[1]["at"] == "2026-03-01T02:00:00+00:00"
-
+    # The full history of 市法制办公室: every transition, actor and filing.
     hist = json.loads(run("history", "市法制办公室", "--json").stdout)
     moves = [(h["from"], h["to"]) for h in hist if h["action"] == "advance"]
-    assert moves == [
-        ("mobilization", "implementation"), ("implementation", "review"),
-        ("review", "summary"), ("summary", "completed"),
-    ]
-    assert all(h["actor"] == "tester" for h in hist)
-    files = [h["detail"]["requirement"] for h in hist if h["action"] == "file"]
-    assert files == ["implementation-opinion", "study-plan", "research-report",
-                     "rectification-report", "summary-report"]
-
-    # The leading group's own history holds its filing.
-    group = json.loads(run("history", "领导小组", "--json").stdout)
-    assert [h["action"] for h in group] == ["campaign-start", "file"]
-
-    # The other three attached offices: research reports, then the review phase,
-    # where a People's Congress opinion becomes a rectification item that blocks
-    # 市外事侨务办公室 until the supervision office confirms it.
-    rest = ATTACHED[:3]
-    for office in rest:
-        file_ok(run, tmp_path, office, "research-report")
-    result = run("advance", "--all")
-    assert result.exit_code == 3  # 秘书科 (research report) and 信息科 (mobilization) stay
-    st = status_of(run)
-    assert {o: st[o]["state"] for o in rest} == {o: "review" for o in rest}
-    assert st["秘书科"]["blockers"] == ["research-report"]
-    assert st["信息科"]["blockers"] == ["implementation-opinion", "study-plan"]
-    result = run("rectify", "add", rest[0], "窗口办事指南未及时更新", "--source", "review")
-    assert result.exit_code == 0, result.output
-    for office in rest:
-        file_ok(run, tmp_path, office, "rectification-report")
-    assert status_of(run)[rest[0]]["blockers"] == ["rectification-items"]
-    result = run("advance", *rest)
-    assert result.exit_code == 3 and "missing rectification-items" in result.stdout
-    item = json.loads(run("rectify", "list", rest[0], "--json").stdout)[0]["id"]
-    assert run("rectify", "done", str(item), "--evidence", doc(tmp_path, "guide.txt")).exit_code == 0
-    assert status_of(run)[rest[0]]["blockers"] == ["rectification-items"]  # done is not confirmed
-    assert run("rectify", "confirm", str(item)).exit_code == 0
-    assert run("advance", rest[0]).exit_code == 0
-    st = status_of(run)
-    assert {o: (st[o]["state"], st[o]["blockers"]) for o in rest} == {
-        o: ("summary", ["summary-report"]) for o in rest}
-    for office in rest:
-        file_ok(run, tmp_path, office, "summary-report")
-    assert run("advance", *rest).exit_code == 0
-
-    # The two internal sections catch up: 信息科 from the start, 秘书科 from implementation.
-    for req in ("implementation-opinion", "study-plan", "research-report", "rectification-report"):
-        file_ok(run, tmp_path, "信息科", req)
-    for req in ("research-report", "rectification-report"):
-        file_ok(run, tmp_path, "秘书科", req)
-    steps = []
-    while (result := run("advance", "--all", "--json")).exit_code in (0, 3) and any(
-            o["moved"] for o in json.loads(result.stdout)):
-        steps.append({o["office"]: o["to"] for o in json.loads(result.stdout) if o["moved"]})
-    assert steps == [{"秘书科": "review", "信息科": "implementation"}, {"秘书科": "summary", "信息科": "review"},
-                     {"信息科": "summary"}]
-    assert result.exit_code == 3  # both wait for their summaries
-    assert {o: st["blockers"] for o, st in status_of(run).items() if st["state"] != "completed"} == {
-        "秘书科": ["summary-report"], "信息科": ["summary-report"]}
-    for office in ("秘书科", "信息科"):
-        file_ok(run, tmp_path, office, "summary-report")
-    assert run("advance", "--all").exit_code == 0
-    assert {o: r["state"] for o, r in status_of(run).items()} == {o: "completed" for o in OFFICES}
-    moves = [(h["from"], h["to"]) for h in json.loads(run("history", "信息科", "--json").stdout)
-             if h["action"] == "advance"]
     assert moves == [("mobilization", "implementation"), ("implementation", "review"),
                      ("review", "summary"), ("summary", "completed")]
+    files = [h["detail"]["requirement"] for h in hist if h["action"] == "file"]
+    assert files == list(OWN)
+    group = json.loads(run("history", "领导小组", "--json").stdout)
+    assert [h["action"] for h in group] == ["campaign-start"] + ["file"] * 9
     verify = run("audit", "verify")
     assert verify.exit_code == 0, verify.output
 
 
-def test_dry_run_changes_nothing(started: Run, tmp_path: Path, db_path: Path) -> None:
+def test_dry_run_changes_nothing(seed_started: Run, tmp_path: Path, db_path: Path) -> None:
+    started = seed_started
     from tests.conftest import dump
 
     file_ok(started, tmp_path, "信息科", "implementation-opinion")
     file_ok(started, tmp_path, "信息科", "study-plan")
+    group_files(started, tmp_path, "mobilization")
     before = dump(db_path)
-    result = started("advance", "--all", "--dry-run")
+    result = started("advance", "--all", "--dry-run", env=on(MOB_END))
     assert result.exit_code == 3
     assert "[dry run] 信息科: Study & mobilization → Organization & implementation" in result.stdout
     assert dump(db_path) == before

@@ -37,10 +37,10 @@ stateDiagram-v2
   state "Completed" as completed
   class completed s_default
 <blank>
-  mobilization --> implementation: advance [implementation-opinion & study-plan] | force + reason
-  implementation --> review: advance [research-report] | force + reason
-  review --> summary: advance [rectification-report & rectification-confirmed] | force + reason
-  summary --> completed: advance [summary-report] | force + reason
+  mobilization --> implementation: advance [Campaign work plan & Working group formed & Mobilization meeting held & Implementation opinion & Study plan & not before the phase window's last day] | force + reason
+  implementation --> review: advance [Research report & Democratic evaluation representatives' meeting & Questionnaires sent to the grassroots & not before the phase window's last day] | force + reason
+  review --> summary: advance [Report to the People's Congress review group & Rectification items published & Rectification report & Evaluation forms issued & all rectification items confirmed & every evaluator group has given its results & not before the phase window's last day] | force + reason
+  summary --> completed: advance [Campaign summary & Report to the People's Congress standing committee & all rectification items confirmed & not before the phase window's last day] | force + reason
   [*] --> mobilization
   completed --> [*]
 """.replace("<blank>", "  ")
@@ -67,7 +67,8 @@ def test_campaign_colours_phases_by_section_count(started: Run, tmp_path: Path) 
 def test_mermaid_in_chinese(run: Run) -> None:
     out = run("--lang", "zh", "definition", "graph", "people-satisfied-unit").stdout
     assert '  state "学习动员阶段" as mobilization\n' in out
-    assert ("  mobilization --> implementation: 推进 [implementation-opinion & study-plan] | "
+    assert ("  mobilization --> implementation: 推进 [《关于开展创建'人民满意单位'活动的工作方案》 & "
+            "组建创建工作小组 & 召开创建工作动员大会 & 活动实施意见 & 学习方案 & 不早于阶段窗口的最后一天] | "
             "强制推进（须说明理由）\n") in out
 
 
@@ -80,7 +81,7 @@ def test_svg_through_graphviz(run: Run, tmp_path: Path) -> None:
     svg = target.read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert "Organization &amp; implementation" in svg
-    assert "advance [research&#45;report] | force + reason" in svg
+    assert "advance [Research report &amp; Democratic evaluation" in svg
 
 
 def test_svg_without_graphviz_says_so(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

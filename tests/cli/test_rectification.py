@@ -114,9 +114,9 @@ def test_other_sections_are_not_blocked_by_someone_elses_items(started: Run, tmp
     (["rectify", "add", "无此科", "x"], "unknown office '无此科'; known: 市外事侨务办公室, "
      "市支前双拥工作办公室, 市口岸与海防委员会办公室, 市法制办公室, 秘书科, 信息科"),
     (["rectify", "add", OFFICE, "  "], "the item text is empty"),
-    (["rectify", "add", OFFICE, "x", "--due", "2026-13-01"], "bad date '2026-13-01' for --due: expected YYYY-MM-DD"),
+    (["rectify", "add", OFFICE, "x", "--due", "2026-13-01"], "--due: 2026-13-01 is a day that does not exist"),
     (["inspect", "record", OFFICE, "--kind", "announced", "--date", "tomorrow", "--finding", "x"],
-     "bad date 'tomorrow' for --date: expected YYYY-MM-DD"),
+     "--date: 'tomorrow' is not a date: expected YYYY-MM-DD"),
 ])
 def test_bad_ledger_input_changes_nothing(started: Run, db_path: Path, args: list[str], message: str) -> None:
     ok(started, "rectify", "add", OFFICE, "整改事项")
@@ -157,7 +157,7 @@ def test_import_gbk_ledger(started: Run, tmp_path: Path) -> None:
     ("无此科,内容,review,", "unknown office '无此科'"),
     (f"{OFFICE},,review,", "the item text is empty"),
     (f"{OFFICE},内容,hearsay,", "unknown source 'hearsay'; use one of review, evaluation, inspection, self"),
-    (f"{OFFICE},内容,review,下周", "bad date '下周': expected YYYY-MM-DD"),
+    (f"{OFFICE},内容,review,下周", "due: '下周' is not a date: expected YYYY-MM-DD"),
 ])
 def test_import_with_a_bad_row_stores_nothing(started: Run, db_path: Path, tmp_path: Path,
                                                row: str, problem: str) -> None:

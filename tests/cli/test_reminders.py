@@ -155,7 +155,7 @@ def test_extension_moves_the_due_date_and_keeps_the_original(campaign: Run) -> N
                               env={"MANYI_NOW": "2026-03-25T10:00"}).stdout)[0]
     assert (row["light"], row["next_due"]) == ("green", "2026-04-10")
     bad = campaign("extend", OFFICES[1], "study-plan", "--to", "10/04/2026", "--reason", "x")
-    assert (bad.exit_code, bad.stderr.strip()) == (1, "Error: bad date '10/04/2026' for --to: expected YYYY-MM-DD")
+    assert (bad.exit_code, bad.stderr.strip()) == (1, "Error: --to: '10/04/2026' is not a date: expected YYYY-MM-DD")
 
 
 def test_extension_before_the_first_sweep_is_what_the_reminders_use(campaign: Run, tmp_path: Path,

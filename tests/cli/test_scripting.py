@@ -28,8 +28,10 @@ def test_definition_check_json(run: Run) -> None:
     assert data["key"] == "people-satisfied-unit"
     assert [p["key"] for p in data["phases"]] == ["mobilization", "implementation", "review", "summary"]
     exits = [r["key"] for p in data["phases"] for r in p["requirements"] if r["exit"]]
-    assert exits == ["implementation-opinion", "study-plan", "research-report",
-                     "rectification-report", "summary-report"]
+    assert exits == ["work-plan", "working-group", "mobilization-meeting", "implementation-opinion",
+                     "study-plan", "research-report", "evaluation-meeting", "questionnaire",
+                     "report-to-review-group", "rectification-notice", "rectification-report",
+                     "evaluation-forms", "summary-report", "report-to-standing-committee"]
     assert data["parameters"]["study-sessions"]["default"] == 4
 
 

@@ -98,8 +98,12 @@ class Condition(BaseModel):
         return None
 
     def describe(self, definition: Definition, phase: str) -> str:
-        """What the condition asks, in the user's language (definition check, graph labels)."""
+        """What the condition asks, in the user's language (definition check, explanations)."""
         raise NotImplementedError
+
+    def label(self, definition: Definition, phase: str) -> str:
+        """A short guard label for diagrams, in the user's language."""
+        return self.describe(definition, phase)
 
 
 REGISTRY: dict[str, type[Condition]] = {}

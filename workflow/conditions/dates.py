@@ -66,8 +66,7 @@ class NotBefore(Condition):
         day = self.day(phase, facts)
         if day is None or facts.today is None or facts.today >= day:
             return None
-        return Unmet("not-before", self.describe(definition, phase),
-                     _("not before {day}").format(day=day.isoformat()))
+        return Unmet("not-before", self.describe(definition, phase), day.isoformat())
 
     def describe(self, definition: Definition, phase: str) -> str:
         if self.date is not None:

@@ -42,6 +42,9 @@ class RequirementFiled(Condition):
     def referenced_requirements(self) -> tuple[str, ...]:
         return (self.requirement,)
 
+    def label(self, definition: Definition, phase: str) -> str:
+        return pick(definition.requirement(self.requirement).title.as_dict())
+
     def describe(self, definition: Definition, phase: str) -> str:
         req = definition.requirement(self.requirement)
         title = pick(req.title.as_dict())
