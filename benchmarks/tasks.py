@@ -111,7 +111,9 @@ def _exit_needs() -> dict[str, list[tuple[str, int]]]:
     """Exit requirements per phase, read from the definition once (not timed)."""
     from workflow import definition as defs
 
-    d = defs.load("people-satisfied-unit")
+    from benchmarks.build import DEFINITION
+
+    d = defs.load(DEFINITION)
     return {
         p.key: [(r.key, d.count_of(r)) for r in p.requirements if r.exit]
         for p in d.spec.phases
@@ -121,7 +123,9 @@ def _exit_needs() -> dict[str, list[tuple[str, int]]]:
 def _states() -> list[str]:
     from workflow import definition as defs
 
-    return list(defs.load("people-satisfied-unit").states)
+    from benchmarks.build import DEFINITION
+
+    return list(defs.load(DEFINITION).states)
 
 
 def _canonical(**kw: Any) -> bytes:

@@ -68,38 +68,81 @@ def definition() -> None:
 def definition_check(file: str, as_json: bool) -> None:
     from workflow import definition as defs
     from workflow.i18n import pick
+    from workflow.summary import definition_summary, window_text
 
     d = defs.load(file)
+    data = definition_summary(d)
     if as_json:
-        print_json({
-            "key": d.key, "title": pick(d.spec.title.as_dict()), "source": d.source,
-            "timezone": d.spec.timezone,
-            "phases": [{"key": p.key, "title": pick(p.title.as_dict()), "requirements": [
-                {"key": r.key, "title": pick(r.title.as_dict()), "filer": r.filer, "count": r.count,
-                 "due": r.due, "exit": r.exit} for r in p.requirements]} for p in d.spec.phases],
-            "parameters": {k: {"title": pick(p.title.as_dict()), "default": p.default}
-                           for k, p in d.spec.parameters.items()},
-        })
+        print_json(data)
         return
     say(_("{source}: valid definition '{key}' ({title})").format(
         source=d.source, key=d.key, title=pick(d.spec.title.as_dict())))
+    yes = "✓"
     table = Table(_("Phase"), _("Requirement"), _("Filed by"), _("Count"), _("Due"), _("Exit condition"))
-    for phase in d.spec.phases:
-        first = True
-        for req in phase.requirements:
-            table.add_row(
-                f"{phase.key}\n{pick(phase.title.as_dict())}" if first else "",
-                f"{req.key}\n{pick(req.title.as_dict())}",
-                d.filer_title(req),
-                str(req.count), req.due or _("phase end"), "✓" if req.exit else "",
-            )
-            first = False
-        extra = [c for c in d.exit_conditions[phase.key] if c.type != "requirement-filed"]
-        for cond in extra:
-            table.add_row("", cond.type, "", "", "", cond.describe(d, phase.key))
+    for phase in data["phases"]:
+        head = f"{phase['key']}\n{phase['title']}\n{window_text(phase['window'])}"
+        if phase["auto_advance"]:
+            head += "\n" + _("auto-advance at the window's end")
+        rows = []
+        for r in phase["requirements"]:
+            title = f"{r['key']}\n{r['title']}"
+            if r["note"]:
+                title += f"\n({r['note']})"
+            if r["only"]:
+                title += "\n" + _("only for: {tags}").format(tags=_(", ").join(r["only"]))
+            rows.append([title, r["filer_title"], str(r["count"]), r["due"] or _("phase end"),
+                         yes if r["exit"] else ""])
+        for c in phase["conditions"]:
+            if c["type"] == "requirement-filed" and any(c.get("requirement") == r["key"] and r["exit"]
+                                                         for r in phase["requirements"]):
+                continue
+            text = c["text"] + ("\n" + _("only for: {tags}").format(tags=_(", ").join(c["only"]))
+                                if c["only"] else "")
+            rows.append([c["type"], "", "", "", text])
+        for i, row in enumerate(rows or [["", "", "", "", ""]]):
+            table.add_row(head if i == 0 else "", *row)
         table.add_section()
-    table.add_row(d.spec.final.key, pick(d.spec.final.title.as_dict()), "", "", "", "")
+    table.add_row(data["final"]["key"], data["final"]["title"], "", "", "", "")
     console.print(table)
+    bodies = Table(_("Central body"), _("Names"), _("E-mail"), _("Leader"), _("Deputy"))
+    for b in data["bodies"]:
+        bodies.add_row(f"{b['key']}\n{b['title']}", _(", ").join(b["aliases"]), b["email"] or "",
+                       b["leader"] or "", b["deputy"] or "")
+    console.print(bodies)
+    labels = data["labels"]
+    say(_("Participants are called: {noun}; the commended: {commended}.").format(
+        noun=labels["participant"], commended=labels["commended"]))
+    if labels["item_sources"]:
+        say(_("Rectification item sources: {v}").format(v=_(", ").join(
+            f"{c['key']} ({c['title']})" for c in labels["item_sources"])))
+    if labels["inspection_kinds"]:
+        say(_("Inspection kinds: {v}").format(v=_(", ").join(
+            f"{c['key']} ({c['title']})" for c in labels["inspection_kinds"])))
+    if data["submission"]:
+        say(_("How to submit (shown in reminder mail): {v}").format(v=data["submission"]))
+    cal, rem = data["calendar"], data["reminders"]
+    say(_("Calendar: working days of {country}; own holidays {h}; make-up working days {w}.").format(
+        country=cal["country"], h=_(", ").join(cal["holidays"]) or "—",
+        w=_(", ").join(cal["workdays"]) or "—"))
+    say(_("Reminders at {at}: {before} days before, on the due date {on_due}, every {every} days "
+          "while overdue, escalated after {esc} days; yellow {warn} days ahead.").format(
+        at=rem["send_at"], before=_(", ").join(map(str, rem["before"])) or "—",
+        on_due=yes if rem["on_due"] else "—", every=rem["overdue_every"],
+        esc=rem["escalate_after"] if rem["escalate_after"] is not None else "—",
+        warn=rem["warning_days"]))
+    sc = data["scoring"]
+    if sc is not None:
+        say(_("Scoring out of {scale}; commended: the top {top} of tier {tier}.").format(
+            scale=sc["scale"], top=sc["commend"]["top"],
+            tier=_("any") if sc["commend"]["tier"] == "any" else sc["commend"]["tier"]))
+        groups = Table(_("Evaluator group"), _("Weight"), _("Takes"), _("Drop high/low from"))
+        for g in sc["groups"]:
+            groups.add_row(f"{g['key']}\n{g['title']}", str(g["weight"]), _(", ").join(g["accepts"]),
+                           "" if g["drop_high_low_min"] is None else str(g["drop_high_low_min"]))
+        console.print(groups)
+        say(_("Tiers: {tiers}; vote points: {votes}.").format(
+            tiers=_(", ").join(f"{t['title']} ≥ {t['min']}" for t in sc["tiers"]),
+            votes=_(", ").join(f"{k} {v}" for k, v in sc["votes"].items())))
     if d.spec.parameters:
         params = Table(_("Parameter"), _("Default"), _("Meaning"))
         for key, p in d.spec.parameters.items():
@@ -289,6 +332,21 @@ def file_cmd(office: str, requirement: str, path: Path, note: str | None, campai
     say(_("Filed '{title}' for {office}{counted}: {filename} (sha256 {sha}).").format(
         title=f.requirement_title, office=f.office, counted=counted, filename=f.filename,
         sha=f.sha256[:12]))
+
+
+# -- veto --------------------------------------------------------------------
+@cli.command(help=HELP["veto"])
+@click.argument("office", shell_complete=completion.offices)
+@option("--reason", required=True, metavar="TEXT", help=N_("Why (e.g. the disciplinary case); kept in history."))
+@option("--lift", is_flag=True, help=N_("Lift the office's standing veto instead."))
+@CAMPAIGN_OPT
+def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
+    from workflow import usecases
+
+    name = usecases.veto(_ctx(), campaign, office, reason, lift=lift)
+    say((_("Lifted the veto against {office} in campaign '{campaign}'.") if lift else
+         _("Recorded a veto against {office} in campaign '{campaign}': it is blocked where the "
+           "definition says so and is not commended.")).format(office=office, campaign=name))
 
 
 # -- advance -----------------------------------------------------------------

@@ -30,11 +30,12 @@ def rectify() -> None:
 @rectify.command("add", help=N_("Publish a rectification item for an office."))
 @click.argument("office")
 @click.argument("text")
-@option("--source", type=click.Choice(["review", "evaluation", "inspection", "self"]),
-        default="review", show_default=True, help=N_("Where the item comes from."))
+@option("--source", metavar="SOURCE", help=N_(
+    "Where the item comes from: a source of the definition (key, alias or title); "
+    "without one review, evaluation, inspection or self. Default: the first."))
 @option("--due", metavar="YYYY-MM-DD", help=N_("Date by which it must be done."))
 @CAMPAIGN_OPT
-def rectify_add(office: str, text: str, source: str, due: str | None, campaign: str | None) -> None:
+def rectify_add(office: str, text: str, source: str | None, due: str | None, campaign: str | None) -> None:
     from workflow import ledger
 
     v = ledger.add_item(_ctx(), campaign, office, text, source, due)
@@ -271,7 +272,7 @@ def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...]
     if as_json:
         print_json([r.as_json() for r in rows])
         return
-    t = Table(_("Rank"), _("Office"), _("Total"), _("Tier"), _("Satisfied section"),
+    t = Table(_("Rank"), _("Office"), _("Total"), _("Tier"), result.commended,
               _("Missing groups"))
     for r in rows:
         if r.rank is None:
@@ -281,13 +282,14 @@ def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...]
                   ("✓" + (" *" if r.tie_at_cut else "")) if r.satisfied else "",
                   _(", ").join(result.group_titles[g] for g in r.score.missing))
     console.print(t)
-    say(_("Satisfied sections (top {n}): {names}").format(
-        n=result.ranking.top, names=_(", ").join(result.ranking.satisfied) or "—"))
+    say(_("{commended} (top {n}): {names}").format(
+        commended=result.commended, n=result.ranking.top,
+        names=_(", ").join(result.ranking.satisfied) or "—"))
     if result.ranking.tied_at_cut:
-        say(_("* Tied at the cut: {names} share a rank, so all of them are named satisfied "
-              "({k} sections instead of {n}).").format(
+        say(_("* Tied at the cut: {names} share a rank, so all of them are named {commended} "
+              "({k} instead of {n}).").format(
             names=_(", ").join(result.ranking.tied_at_cut), k=len(result.ranking.satisfied),
-            n=result.ranking.top))
+            n=result.ranking.top, commended=result.commended))
     flagged = [r for r in result.ranking.rows if r.score.missing and r.rank is not None]
     if flagged:
         say(_("{n} sections lack a whole evaluator group; their totals count it as 0 "

@@ -35,7 +35,7 @@ def find_campaign(s: Session, name: str | None) -> Campaign:
         return rows[0]
     if not rows:
         raise StorageError(
-            _("no active campaign; start one with `manyi campaign start people-satisfied-unit "
+            _("no active campaign; start one with `manyi campaign start DEFINITION "
               "--name NAME --start YYYY-MM-DD`")
         )
     raise StorageError(

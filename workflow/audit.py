@@ -119,7 +119,7 @@ def _check_state(s: Any, campaign: Campaign, states: dict[int, str],
     stored = chain.filing_counts(s, cid)
     for key in sorted(set(stored) | set(filed), key=lambda k: (k[0] or 0, k[1])):
         if stored.get(key, 0) != filed.get(key, 0):
-            office = names.get(key[0], "-") if key[0] is not None else _("leading group")
+            office = names.get(key[0], "-") if key[0] is not None else _("central body")
             raise AuditError(campaign.name, None, "state", _(
                 "{office} has {stored} filings of {req} but its history records {told}"
             ).format(office=office, stored=stored.get(key, 0), req=key[1], told=filed.get(key, 0)))

@@ -190,7 +190,7 @@ class LabelsSpec(_Spec):
     """The campaign's own words (format 2); generic code carries none of a campaign's wording."""
 
     participant: Titles = Titles(zh="单位", en="office")
-    commended: Titles = Titles(zh="受表彰", en="commended")
+    commended: Titles = Titles(zh="受表彰", en="Commended")
     item_sources: tuple[ChoiceSpec, ...] = ()
     inspection_kinds: tuple[ChoiceSpec, ...] = ()
 
@@ -605,7 +605,7 @@ def _check_semantics(
 
     seen_phase: dict[str, int] = {}
     seen_req: dict[str, str] = {}
-    bodies = {b.key for b in bodies_of(spec)}
+    bodies = [b.key for b in bodies_of(spec)]
     for i, phase in enumerate(spec.phases):
         if phase.key in seen_phase or phase.key == spec.final.key:
             raise fail(("phases", i, "key"), f"phase '{phase.key}'", _("duplicate phase key"))

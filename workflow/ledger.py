@@ -28,11 +28,11 @@ from workflow.errors import ConflictError, InputError
 from workflow.i18n import N_, _
 from workflow.operators import authorize
 from workflow.tabular import read_table
-from workflow.usecases import Context, parse_date
+from workflow.usecases import Context, definition_of, parse_date
 
 SOURCES = ("review", "evaluation", "inspection", "self")
 SOURCE_ALIASES = {
-    "review": "review", "评议": "review", "评议意见": "review", "人大评议": "review",
+    "review": "review", "评议": "review", "评议意见": "review",
     "evaluation": "evaluation", "民主测评": "evaluation", "测评": "evaluation",
     "inspection": "inspection", "明查暗访": "inspection", "检查": "inspection", "督查": "inspection",
     "self": "self", "自查": "self", "自查自纠": "self",
@@ -91,11 +91,20 @@ def _view(item: RectificationItem, office: str, today: date, tz: ZoneInfo) -> It
     )
 
 
-def check_source(value: str | None, where: str = "") -> str:
-    key = SOURCE_ALIASES.get((value or "review").strip().lower())
+def check_source(value: str | None, where: str = "", definition: Any = None) -> str:
+    """An item source: the definition's own ``labels.item_sources`` (key, alias or title),
+    or without them the generic review / evaluation / inspection / self."""
+    choices = definition.spec.labels.item_sources if definition is not None else ()
+    if choices:
+        aliases = {name.lower(): c.key for c in choices
+                   for name in (c.key, *c.aliases, c.title.zh, c.title.en)}
+        keys: tuple[str, ...] = tuple(c.key for c in choices)
+    else:
+        aliases, keys = SOURCE_ALIASES, SOURCES
+    key = aliases.get((value or keys[0]).strip().lower())
     if key is None:
         raise InputError(where + _("unknown source '{v}'; use one of {k}").format(
-            v=value, k=", ".join(SOURCES)))
+            v=value, k=", ".join(keys)))
     return key
 
 
@@ -127,13 +136,13 @@ def _add_event(office: str, sid: int, item_id: int, source: str, text: str,
 def add_item(ctx: Context, campaign_name: str | None, office: str, text: str,
              source: str | None = None, due: str | None = None) -> ItemView:
     clean = _check_text(text)
-    src = check_source(source)
     due_date = parse_date(due, "--due") if due else None
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
     with ctx.db.write() as s:
         authorize(s, ctx, "publish-items")
         campaign = repo.find_campaign(s, campaign_name)
+        src = check_source(source, "", definition_of(campaign))
         section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
         [item_id] = ledger_repo.add_items(s, [_item_row(campaign, section.id, src, clean, due_date,  # type: ignore[arg-type]
                                                         ctx, now)])
@@ -160,7 +169,7 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
             if office not in sections:
                 raise InputError(where + _("unknown office '{name}'").format(name=office))
             text = _check_text(row["text"], where)
-            src = check_source(row.get("source") or None, where)
+            src = check_source(row.get("source") or None, where, definition_of(campaign))
             raw_due = row.get("due") or ""
             try:
                 due = parse_date(raw_due.replace("/", "-"), _("due")) if raw_due else None

@@ -25,13 +25,13 @@ DEFAULT_BODY = (
     "{recipient_name}：\n\n"
     "{campaign_title}（{campaign}）以下事项需要办理：\n\n"
     "{items}\n"
+    "{submission}"
     "报送后提醒自动停止。如需延期，请联系{leading_group}。\n\n"
     "—— manyi 自动催办，{sent_at}\n"
 )
 DEFAULT_ITEM = (
     "{n}. {office}：{title}（{requirement}）\n"
     "   截止日期：{due}（{when}）\n"
-    "   报送命令：{command}\n"
 )
 
 
@@ -48,9 +48,12 @@ class Item:
     days_left: int
     escalated: bool
     item: int | None = None  # a rectification item's id (then ``requirement`` is "item:ID")
+    copied_to: str = ""  # who an escalation copies (the organizing body's title)
 
     @property
     def command(self) -> str:
+        """The console command a clerk at the supervision office types (custom templates only:
+        the offices that receive reminders do not run manyi)."""
         if self.item is not None:
             return "manyi rectify done {i} --evidence 证明材料路径 --campaign {c}".format(
                 i=self.item, c=_quote(self.campaign))
@@ -60,7 +63,7 @@ class Item:
     @property
     def when(self) -> str:
         if self.days_late:
-            extra = "，已抄送领导小组" if self.escalated else ""
+            extra = f"，已抄送{self.copied_to}" if self.escalated and self.copied_to else ""
             return f"已逾期{self.days_late}天{extra}"
         if self.days_left == 0:
             return "今天到期"
@@ -87,7 +90,7 @@ def render(template: str, fields: dict[str, object]) -> str:
 def compose(
     *, sender: str, recipient: str, recipient_name: str, items: Sequence[Item],
     campaign: str, campaign_title: str, leading_group: str, now: datetime,
-    templates: dict[str, str | None] | None = None,
+    templates: dict[str, str | None] | None = None, submission: str = "",
 ) -> EmailMessage:
     """One digest message to ``recipient`` listing ``items``."""
     t = templates or {}
@@ -105,6 +108,7 @@ def compose(
         "count": len(items), "late": len(late), "late_part": f"，{len(late)}项已逾期" if late else "",
         "recipient_name": recipient_name, "leading_group": leading_group,
         "items": "\n".join(lines), "sent_at": now.isoformat(timespec="minutes"),
+        "submission": submission.strip() + "\n" if submission.strip() else "",
     }
     msg = EmailMessage(policy=SMTP)
     name, addr = parse_sender(sender)
@@ -127,6 +131,7 @@ def check_templates(templates: dict[str, str | None]) -> tuple[str, str] | None:
                    "command": "x", "days_late": 0, "days_left": 0, "campaign": "x"}
     sample = {"tag": "x", "campaign": "x", "campaign_title": "x", "count": 1, "late": 0,
               "late_part": "", "recipient_name": "x", "leading_group": "x", "items": "x",
+              "submission": "x",
               "sent_at": "x"}
     for name, fields in (("subject", sample), ("body", sample), ("item", sample_item)):
         text = templates.get(name)

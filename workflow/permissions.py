@@ -33,7 +33,7 @@ POLICY: dict[str, tuple[tuple[str, ...], bool]] = {
 ACTION_TITLES = {
     "read": N_("read this"),
     "file": N_("file for {office}"),
-    "file-group": N_("file for the leading group"),
+    "file-group": N_("file for a central body"),
     "report-rectification": N_("report rectification for {office}"),
     "advance": N_("advance offices"),
     "force-advance": N_("force an advance"),

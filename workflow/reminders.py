@@ -204,8 +204,8 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
         cd = dates_of(campaign)
         req = cd.definition.requirement(requirement)
         if req.filer != "section":
-            raise InputError(_("'{r}' is filed by the leading group; only office deadlines are extended").format(
-                r=req.key))
+            raise InputError(_("'{r}' is filed by {body}; only office deadlines are extended").format(
+                r=req.key, body=cd.definition.filer_title(req)))
         section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
         original = cd.dues[req.key].due
         prev_ext = rr.extensions(s, campaign.id).get((section.id, req.key))  # type: ignore[arg-type]
@@ -414,7 +414,7 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
         # The digest says "copied to the leading group" only when it really was.
         copied = rem.kind == "escalate" and cd.leading_email() in recipients
         item = Item(cd.campaign.name, office, rem.requirement, title, rem.due, dl.days_late(rem.due, today),
-                    max(0, (rem.due - today).days), copied, item_id)
+                    max(0, (rem.due - today).days), copied, item_id, d.body_label(cd.organizer()))
         sec = info.get(rem.section_id) if rem.section_id is not None else None
         for addr in recipients:
             key = (rem.campaign_id, addr)
@@ -442,6 +442,7 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
             campaign=cd.campaign.name, campaign_title=d.spec.title.zh,
             leading_group=cd.organizer().title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
             templates={"subject": t.subject, "body": t.body, "item": t.item},
+            submission=d.spec.submission.zh if d.spec.submission else "",
         )
         result.mails.append(PlannedMail(cd.campaign.name, addr, str(msg["Subject"]), items))
         mails.append({

@@ -163,7 +163,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         groups = [g.key for g in ranked.rules.groups]
         rep.tables.append(ReportTable("ranking", _("Ranking"), (
             _("Rank"), _("Office"), _("Total"), *[ranked.group_titles[g] for g in groups],
-            _("Tier"), _("Satisfied section"), _("Missing groups")), [
+            _("Tier"), ranked.commended, _("Missing groups")), [
             (r.rank, r.office, float(r.score.total),
              *[(None if gr.mean is None else float(round2(gr.mean))) for gr in r.score.groups],
              ranked.tier_titles[r.tier], _("yes") if r.satisfied else "",
@@ -175,11 +175,13 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         rep.charts.append(Chart("ranking", _("Score ranking"), (_("Total"),), [
             Bar(r.office, (float(r.score.total),)) for r in ranked.ranking.rows if r.rank
         ], max=float(ranked.rules.scale)))
-        rep.summary.append(_("Satisfied sections (top {n}): {names}.").format(
-            n=ranked.ranking.top, names=_(", ").join(ranked.ranking.satisfied) or "—"))
+        rep.summary.append(_("{commended} (top {n}): {names}.").format(
+            commended=ranked.commended, n=ranked.ranking.top,
+            names=_(", ").join(ranked.ranking.satisfied) or "—"))
         if ranked.ranking.tied_at_cut:
             rep.summary.append(_("Tied at the cut: {names} share a rank, so all of them are named "
-                                 "satisfied.").format(names=_(", ").join(ranked.ranking.tied_at_cut)))
+                                 "{commended}.").format(names=_(", ").join(ranked.ranking.tied_at_cut),
+                                                        commended=ranked.commended))
         missing = [r.office for r in ranked.ranking.rows if r.score.missing and r.rank]
         if missing:
             rep.summary.append(_("Missing evaluator groups (counted as 0, weights not "

@@ -246,6 +246,7 @@ class RankResult:
     ranking: scoring.Ranking
     group_titles: dict[str, str]
     tier_titles: dict[str, str]
+    commended: str = ""  # the definition's title for the commended (满意科室, 群众满意单位, ...)
 
 
 def _entries(rows: list[tuple[Any, str]]) -> dict[str, list[scoring.Entry]]:
@@ -278,6 +279,7 @@ def ranking_in(s: Any, campaign: Campaign) -> RankResult:
         campaign.name, rules, scoring.rank(rules, scores, excluded),
         group_titles(rules),
         {t.key: pick(t.titles) for t in rules.tiers},
+        pick(definition_of(campaign).spec.labels.commended.as_dict()),
     )
 
 

@@ -156,7 +156,7 @@ def table_from_rows(
 
 
 ROSTER_COLUMNS = {
-    "name": ("科室", "名称", "科室名称", "office"),
+    "name": ("科室", "名称", "科室名称", "部门", "部门名称", "单位", "单位名称", "office"),
     "email": ("邮箱", "电子邮箱", "e-mail"),
     "head": ("负责人", "科室负责人"),
 }

@@ -567,6 +567,28 @@ def advance(
         return outcomes
 
 
+# -- veto ----------------------------------------------------------------------
+def veto(ctx: Context, campaign_name: str | None, office: str, reason: str, *, lift: bool = False) -> str:
+    """Record a veto (一票否决) against a section, or lift its standing veto; an event either way."""
+    if not reason.strip():
+        raise InputError(_("--reason must not be empty: say why"))
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.write() as s:
+        authorize(s, ctx, "force-advance")
+        campaign = repo.find_campaign(s, campaign_name)
+        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        standing = section.id in repo.vetoes(s, campaign.id)  # type: ignore[arg-type]
+        if lift and not standing:
+            raise InputError(_("{office} has no veto to lift").format(office=section.name))
+        if not lift and standing:
+            raise InputError(_("{office} is already vetoed; lift it first to record another").format(
+                office=section.name))
+        repo.append_events(s, campaign, [repo.NewEvent(
+            "veto-lift" if lift else "veto", section_id=section.id, office=section.name,
+            reason=reason.strip())], ctx.actor, ctx.now())
+        return campaign.name
+
+
 # -- history -----------------------------------------------------------------
 def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[str, Any]]:
     ctx.db.ensure_ready(create=False)

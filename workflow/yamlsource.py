@@ -98,7 +98,7 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], source: str,
         raise DefinitionError(source, node.start_mark.line + 1, ".".join(map(str, path)), str(exc)) from None
     except ValueError:  # a timestamp-looking scalar that is no date, e.g. 2026-02-30
         raise DefinitionError(source, node.start_mark.line + 1, ".".join(map(str, path)),
-                              _("'{v}' is not a valid date").format(v=node.value)) from None
+                              _("{v} is a day that does not exist").format(v=node.value)) from None
 
 
 def line_for(lines: dict[Path, int], loc: Path) -> int | None:

@@ -88,7 +88,7 @@ def check_tables(tables: dict[str, list[list[str]]], ranked: list[dict]) -> None
     assert ranking[0][:3] == ["Rank", "Office", "Total"]
     assert [(r[0], r[1], r[2]) for r in ranking[1:]] == [
         (str(x["rank"]), x["office"], f"{x['total']:.2f}") for x in ranked]
-    sat = ranking[0].index("Satisfied section")
+    sat = ranking[0].index("Commended")
     assert [r[1] for r in ranking[1:] if r[sat] == "yes"] == [NAMES[k] for k in "AB"]
     missing = ranking[0].index("Missing groups")
     assert ranking[5][1] == NAMES["E"] and ranking[5][missing] == "People's Congress deputies"
@@ -191,7 +191,7 @@ def test_markdown_report_to_stdout(campaign: Run) -> None:
     assert text.startswith("# People-Satisfied Unit campaign — 2026\n")
     assert "## Ranking" in text
     assert f"| 1 | {NAMES['A']} | 90.81 | 90.00 | 85.00 | 93.75 | 95.00 | Satisfied | yes |  |" in text
-    assert "- Satisfied sections (top 3): " in text
+    assert "- Commended (top 3): " in text
     assert "## Deadline extensions" in text
     assert "report generated 2026-03-01 10:00 Asia/Shanghai." in text  # the campaign's own time
     history = campaign("history", NAMES["B"], env={"COLUMNS": "200"}).stdout

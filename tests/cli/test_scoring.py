@@ -62,7 +62,7 @@ def test_rank_table_names_the_missing_group_and_commends_only_the_satisfied_tier
     result = scored("rank")
     assert result.exit_code == 0
     # C and D share third place but are basically satisfied: never commended.
-    assert f"Satisfied sections (top 3): {NAMES['A']}, {NAMES['B']}\n" in result.stdout
+    assert f"Commended (top 3): {NAMES['A']}, {NAMES['B']}\n" in result.stdout
     assert "Tied at the cut" not in result.stdout
     rows = {r["office"]: r for r in json.loads(scored("rank", "--json").stdout)}
     assert all(not r["satisfied"] for r in rows.values() if r["tier"] != "satisfied")
@@ -73,17 +73,17 @@ def test_rank_table_names_the_missing_group_and_commends_only_the_satisfied_tier
 
 def test_a_tie_at_the_cut_inside_the_satisfied_tier_names_everyone_tied(
         run: Run, tmp_path: Path) -> None:
-    from tests.conftest import roster_rows, write_roster
+    from tests.conftest import FORMAT1_SEED, roster_rows, write_roster
 
     roster = write_roster(tmp_path / "r.csv", roster_rows(OFFICES))
-    assert run("campaign", "start", "people-satisfied-unit", "--name", "low", "--start", "2026-03-01",
+    assert run("campaign", "start", str(FORMAT1_SEED), "--name", "low", "--start", "2026-03-01",
                "--offices", str(roster), "--set", "satisfied-threshold=80").exit_code == 0
     assert run("score", "import", str(write_csv(tmp_path / "s.csv", csv_rows()))).exit_code == 0
     result = run("rank")
     c, d = NAMES["C"], NAMES["D"]
-    assert (f"Satisfied sections (top 3): {NAMES['A']}, {NAMES['B']}, {c}, {d}") in result.stdout
-    assert (f"* Tied at the cut: {c}, {d} share a rank, so all of them are named satisfied "
-            "(4 sections instead of 3).") in result.stdout
+    assert (f"Commended (top 3): {NAMES['A']}, {NAMES['B']}, {c}, {d}") in result.stdout
+    assert (f"* Tied at the cut: {c}, {d} share a rank, so all of them are named Commended "
+            "(4 instead of 3).") in result.stdout
 
 
 def test_explain_shows_each_group(scored: Run) -> None:

@@ -43,11 +43,17 @@ def test_seed_definition_is_faithful() -> None:
     exits = {p: [getattr(c, "requirement", c.type) for c in conds]
              for p, conds in d.exit_conditions.items()}
     assert exits == {
-        "mobilization": ["implementation-opinion", "study-plan"],
-        "implementation": ["research-report"],
-        "review": ["rectification-report", "rectification-confirmed"],
-        "summary": ["summary-report"],
+        "mobilization": ["work-plan", "working-group", "mobilization-meeting",
+                         "implementation-opinion", "study-plan", "not-before"],
+        "implementation": ["research-report", "evaluation-meeting", "questionnaire", "not-before"],
+        "review": ["report-to-review-group", "rectification-notice", "rectification-report",
+                   "evaluation-forms", "items-confirmed", "all-scored", "not-before"],
+        "summary": ["summary-report", "report-to-standing-committee", "items-confirmed", "not-before"],
     }
+    # the plan's xx constants are parameters, not constants
+    assert {"leader", "deputy-leader", "grassroots-research-days", "vote-satisfied", "vote-basic",
+            "vote-unsatisfied"} <= set(d.spec.parameters)
+    assert d.spec.scoring.commend.tier == "satisfied"  # type: ignore[union-attr]
     assert d.requirement("research-report").title.zh == "调研报告"
     assert d.requirement("implementation-opinion").title.zh == "活动实施意见"
     group = [k for k, r in d.requirements.items() if r.filer == "leading-group"]
@@ -86,7 +92,7 @@ def test_minimal_definition_and_schedule() -> None:
         ("key: mini", "key: mini\ntimezone: Mars/Olympus", 2, "timezone: unknown time zone"),
         ("key: mini", "key: mini\nreminders:\n  templates:\n    subject: '{campaign}{nope}'", 4,
          "reminders.templates.subject: unknown field {nope}; fields: campaign campaign_title count "
-         "items late late_part leading_group recipient_name sent_at tag"),
+         "items late late_part leading_group recipient_name sent_at submission tag"),
         ("key: mini", "key: mini\nreminders:\n  templates:\n    body: 'x'\n    item: '{n} {office'", 5,
          "reminders.templates.item: not a valid template: expected '}' before end of string"),
         ("key: mini", "key: mini\nreminders:\n  templates:\n    item: '{title} {due}'\n    body: '{0}'", 5,
@@ -137,7 +143,7 @@ def test_an_impossible_date_names_its_line_and_field(raw: str) -> None:
     with pytest.raises(DefinitionError) as info:
         defs.parse(text, "c.yaml")
     line = text.splitlines().index(f"  holidays: [2026-10-01, {raw}]") + 1
-    assert str(info.value) == f"c.yaml:{line}: calendar.holidays.1: '{raw}' is not a valid date"
+    assert str(info.value) == f"c.yaml:{line}: calendar.holidays.1: {raw} is a day that does not exist"
 
 
 @pytest.fixture
@@ -160,7 +166,7 @@ def chinese() -> Iterator[None]:
         ("key: mini", "key: mini\nreminders: {overdue_every: x}", 2, "reminders.overdue_every: 必须是整数"),
         ("key: mini", "key: mini\nreminders: {overdue_every: 0}", 2, "reminders.overdue_every: 不能小于 1"),
         ("due: P3D", "due: P3D\n        filer: boss", 21,
-         "phase 'two': requirement 'b': filer: 必须是 'section'、'leading-group' 之一"),
+         "phase 'two': requirement 'b': filer: 未知的报送主体“boss”；可用：section, leading-group"),
         ("title: {zh: 小活动, en: Mini}", "title: {zh: '', en: Mini}", 2, "title.zh: 不能为空"),
         ("title: {zh: 小活动, en: Mini}", "title: {zh: 小活动}", 2, "title.en: 缺少必填字段"),
         ("key: mini", "key: mini\ncolour: red", 2, "colour: 未知字段"),

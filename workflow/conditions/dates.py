@@ -8,7 +8,7 @@ the window's first day, or a fixed ``date`` (``YYYY-MM-DD`` or a
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import field_validator
 
@@ -18,6 +18,12 @@ from workflow.i18n import _
 
 if TYPE_CHECKING:
     from workflow.definition import Definition
+
+
+def _value(text: str, params: Any) -> str:
+    if params and text.startswith("$") and text[1:] in params:
+        return str(params[text[1:]])
+    return text
 
 
 @register("not-before")
@@ -66,11 +72,13 @@ class NotBefore(Condition):
         day = self.day(phase, facts)
         if day is None or facts.today is None or facts.today >= day:
             return None
-        return Unmet("not-before", self.describe(definition, phase), day.isoformat())
+        return Unmet("not-before", self.describe(definition, phase, facts.params), day.isoformat())
 
-    def describe(self, definition: Definition, phase: str) -> str:
+    def describe(self, definition: Definition, phase: str, params: Any = None) -> str:
+        """With the campaign's ``params``, a ``$parameter`` shows its value."""
         if self.date is not None:
-            return _("not before {day}").format(day=self.date)
+            return _("not before {day}").format(day=_value(self.date, params))
         if self.offset is not None:
-            return _("not before {offset} after the phase starts").format(offset=self.offset)
+            return _("not before {offset} after the phase starts").format(
+                offset=_value(self.offset, params))
         return _("not before the phase window's last day")

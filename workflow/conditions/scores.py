@@ -65,7 +65,7 @@ class ScoreAtLeast(Condition):
         if facts.total is not None and facts.total >= need:
             return None
         have = "-" if facts.total is None else str(facts.total)
-        return Unmet("score-at-least", self.describe(definition, phase),
+        return Unmet("score-at-least", _("total score at least {min}").format(min=f"{need:f}"),
                      _("total {have}, needs {need}").format(have=have, need=f"{need:f}"))
 
     def describe(self, definition: Definition, phase: str) -> str:

@@ -1,0 +1,248 @@
+"""Format 2 through the console: the second bundled campaign walked end to end, every new
+condition type shown blocking with its explanation and then holding, and bad format-2 keys."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.backends import Target
+from tests.cli.test_bad_input import assert_refused
+from tests.conftest import Run, doc, dump
+
+KEY = "business-environment-appraisal"
+ROSTER = Path(__file__).resolve().parents[2] / "definitions" / f"{KEY}.roster.csv"
+DEPTS = ["市发展和改革委员会", "市市场监督管理局", "市行政审批服务局", "市税务局", "市住房和城乡建设局",
+         "市人力资源和社会保障局"]
+SELF_END, PUBLIC_END, RECT_START, ASSESS_START = "2026-08-31", "2026-10-31", "2026-11-01", "2027-01-01"
+
+
+def on(day: str) -> dict[str, str]:
+    return {"MANYI_NOW": f"{day}T10:00:00+08:00"}
+
+
+def ok(run: Run, *args: str, day: str = "2026-08-03") -> str:
+    result = run(*args, env=on(day))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def board(run: Run, day: str) -> dict[str, dict]:
+    return {r["office"]: r for r in json.loads(ok(run, "status", "--json", day=day))}
+
+
+def advance(run: Run, day: str, *offices: str) -> dict[str, tuple[str | None, list[str]]]:
+    result = run("advance", *(offices or ("--all",)), "--json", env=on(day))
+    assert result.exit_code in (0, 3), result.output
+    return {o["office"]: (o["to"], o["blockers"]) for o in json.loads(result.stdout)}
+
+
+@pytest.fixture
+def appraisal(run: Run) -> Run:
+    ok(run, "campaign", "start", KEY, "--name", "2026营商", "--start", "2026-08-01",
+       "--offices", str(ROSTER), "--set", "office-email=yingshang@example.gov.cn",
+       "--set", "announce-date=2027-01-15", day="2026-08-01")
+    return run
+
+
+def test_the_bundled_roster_and_definition_start_from_the_package(appraisal: Run) -> None:
+    camps = json.loads(ok(appraisal, "campaign", "list", "--json"))
+    assert [(c["definition"], c["offices"], c["end"]) for c in camps] == [(KEY, 6, "2027-01-31")]
+    result = appaisal_wide = appraisal("definition", "check", KEY, env={"COLUMNS": "220"})
+    out = appaisal_wide.stdout
+    assert result.exit_code == 0
+    for words in ("business-office", "营商办", "survey-agency", "npc-group", "Commended department",
+                  "Participants are called: department", "government service portal",
+                  "items-confirmed", "score-at-least", "veto", "not-before",
+                  "commended: the top $commend-top of tier any"):
+        assert words in out, words
+    data = json.loads(ok(appraisal, "definition", "check", KEY, "--json"))
+    assert [b["key"] for b in data["bodies"]] == ["business-office", "npc-group", "survey-agency"]
+    assert data["phases"][3]["conditions"][-1] == {"type": "not-before", "text": "not before $announce-date",
+                                                   "only": []}
+
+
+def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Target) -> None:
+    run = appraisal
+    fgw, scjg, *rest = DEPTS
+    # Self-inspection: the business-environment office's plan gates everyone.
+    assert board(run, "2026-08-03")[fgw]["blockers"] == ["appraisal-plan", "self-report",
+                                                         "service-commitment"]
+    ok(run, "file", "营商办", "appraisal-plan", doc(tmp_path, "plan.txt"))
+    for dept in DEPTS:
+        for req in ("self-report", "service-commitment"):
+            ok(run, "file", dept, req, doc(tmp_path, f"{dept}-{req}.txt", dept + req))
+    assert {to for to, _b in advance(run, SELF_END).values()} == {"public-appraisal"}
+
+    # Public appraisal: two other central bodies file, and every evaluator group must have scored.
+    moved = advance(run, PUBLIC_END, fgw)
+    assert moved[fgw] == (None, ["enterprise-survey", "deputies-appraisal", "service-report",
+                                 "all-scored"])
+    result = run("advance", fgw, env=on(PUBLIC_END))
+    assert ("enterprise-survey (Enterprise satisfaction survey results, Third-party survey agency "
+            "files it)") in result.stdout
+    assert ("all-scored (every evaluator group has given its results, no results from: Enterprises, "
+            "People's Congress deputies, Business-environment office)") in result.stdout
+    ok(run, "file", "评估机构", "enterprise-survey", doc(tmp_path, "survey.txt"), day=PUBLIC_END)
+    ok(run, "file", "人大评议组", "deputies-appraisal", doc(tmp_path, "npc.txt"), day=PUBLIC_END)
+    wrong = run("file", "人大评议组", "enterprise-survey", doc(tmp_path, "x.txt"), env=on(PUBLIC_END))
+    assert wrong.exit_code == 1 and wrong.stderr.strip() == (
+        "Error: 'enterprise-survey' is filed by Third-party survey agency, not by People's Congress "
+        "appraisal group")
+    totals = {fgw: ("satisfied", "95"), scjg: ("satisfied", "90"), rest[0]: ("basic", "85"),
+              rest[1]: ("basic", "80"), rest[2]: ("basic", "75"), rest[3]: ("unsatisfied", "20")}
+    for dept, (vote, score) in totals.items():
+        ok(run, "file", dept, "service-report", doc(tmp_path, f"{dept}-svc.txt", dept), day=PUBLIC_END)
+        ok(run, "score", "vote", dept, "--group", "enterprises", "--vote", vote, "--count", "10",
+           day=PUBLIC_END)
+        for group in ("deputies", "business-office"):
+            ok(run, "score", "add", dept, "--group", group, "--score", score, "--scorer", "甲",
+               day=PUBLIC_END)
+    assert {to for to, _b in advance(run, PUBLIC_END).values()} == {"rectification"}
+
+    # Rectification: an item raised in this phase (items-confirmed, scope phase) and the
+    # shortest rectification period (not-before, offset) both block, then hold.
+    ok(run, "rectify", "add", scjg, "企业开办材料重复提交", "--source", "投诉", day=RECT_START)
+    items = json.loads(ok(run, "rectify", "list", scjg, "--json", day=RECT_START))
+    assert [(i["source"], i["status"]) for i in items] == [("complaint", "published")]
+    for dept in DEPTS:
+        for req in ("rectification-plan", "rectification-report"):
+            ok(run, "file", dept, req, doc(tmp_path, f"{dept}-{req}.txt", dept + req), day=RECT_START)
+    early = advance(run, "2026-11-20")
+    assert early[fgw] == (None, ["not-before"])
+    assert early[scjg] == (None, ["rectification-items", "not-before"])
+    result = run("advance", fgw, env=on("2026-11-20"))
+    assert "not-before (not before P1M after the phase starts, 2026-12-01)" in result.stdout  # resolved
+    later = advance(run, "2026-12-01")
+    assert later[scjg] == (None, ["rectification-items"])
+    assert {later[d][0] for d in DEPTS if d != scjg} == {"assessment"}
+    item = str(items[0]["id"])
+    ok(run, "rectify", "done", item, "--evidence", doc(tmp_path, "fix.txt"), day="2026-12-01")
+    ok(run, "rectify", "confirm", item, day="2026-12-01")
+    assert advance(run, "2026-12-01", scjg)[scjg][0] == "assessment"
+
+    # Assessment: a veto, a pass score and a fixed announcement date.
+    bad = run("veto", fgw, "--reason", " ", env=on(ASSESS_START))
+    assert bad.exit_code == 1 and "--reason must not be empty" in bad.stderr
+    before = dump(db_path)
+    nothing = run("veto", fgw, "--lift", "--reason", "r", env=on(ASSESS_START))
+    assert nothing.exit_code == 1 and nothing.stderr.strip() == f"Error: {fgw} has no veto to lift"
+    assert dump(db_path) == before
+    ok(run, "veto", fgw, "--reason", "查实违规收费案件", day=ASSESS_START)
+    ok(run, "file", "营商办", "assessment-announcement", doc(tmp_path, "ann.txt"), day=ASSESS_START)
+    early = advance(run, ASSESS_START)
+    assert early[fgw] == (None, ["veto", "not-before"])
+    assert early[rest[3]] == (None, ["score-at-least", "not-before"])
+    assert early[scjg] == (None, ["not-before"])
+    result = run("advance", fgw, rest[3], env=on(ASSESS_START))
+    assert "veto (no veto recorded, vetoed: 查实违规收费案件)" in result.stdout
+    assert "score-at-least (total score at least 60, total 25.00, needs 60)" in result.stdout
+    assert "not-before (not before 2027-01-15, 2027-01-15)" in result.stdout
+    final = advance(run, "2027-01-15")
+    assert final[fgw] == (None, ["veto"]) and final[rest[3]] == (None, ["score-at-least"])
+    assert {final[d][0] for d in DEPTS if d not in (fgw, rest[3])} == {"appraised"}
+
+    # Commendation: top 5 regardless of tier, the vetoed department dropped though ranked first.
+    ranked = {r["office"]: r for r in json.loads(ok(run, "rank", "--json", day="2027-01-15"))}
+    assert ranked[fgw]["rank"] == 1 and not ranked[fgw]["satisfied"]
+    assert [o for o in DEPTS if ranked[o]["satisfied"]] == [scjg, *rest]
+    assert "Commended department (top 5): " in ok(run, "rank", day="2027-01-15")
+    hist = json.loads(ok(run, "history", fgw, "--json", day="2027-01-15"))
+    assert ("veto", "查实违规收费案件") in [(h["action"], h["reason"]) for h in hist]
+    ok(run, "veto", fgw, "--lift", "--reason", "复核撤销", day="2027-01-16")
+    assert advance(run, "2027-01-16", fgw)[fgw][0] == "appraised"
+    verify = run("audit", "verify")
+    assert verify.exit_code == 0, verify.output
+
+
+def test_reminder_mail_says_how_to_submit_and_names_no_command(appraisal: Run, tmp_path: Path,
+                                                                db_path: Target) -> None:
+    ok(appraisal, "remind", "send", day="2026-08-16")  # 5 days before the 08-21 filings
+    outbox = Path(f"{db_path}.outbox") if (Path(f"{db_path}.outbox")).is_dir() else (
+        Path(str(db_path)).parent / "outbox")
+    if not outbox.is_dir():
+        outbox = tmp_path / "outbox"
+    mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+             for p in sorted(outbox.glob("*.eml"))]
+    to_fgw = [m for m in mails if str(m["To"]) == "fgw@example.gov.cn"]
+    assert to_fgw, [str(m["To"]) for m in mails]
+    text = to_fgw[0].get_body().get_content()  # type: ignore[union-attr]
+    assert "部门自查自评报告" in text and "服务企业承诺书" in text
+    assert "请登录市政务服务网“营商环境评议”专栏上传材料" in text
+    assert "manyi file" not in text and "报送命令" not in text
+    assert "营商办" in text  # extensions: ask the organizing body, by its own name
+
+
+SEED = Path(__file__).resolve().parents[2] / "definitions" / f"{KEY}.yaml"
+
+
+def broken(tmp_path: Path, old: str, new: str) -> tuple[str, int]:
+    text = SEED.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / "broken.yaml"
+    fixed = text.replace(old, new, 1)
+    path.write_text(fixed, encoding="utf-8")
+    line = next(i for i, x in enumerate(fixed.splitlines(), 1) if new.strip().splitlines()[0] in x)
+    return str(path), line
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("        filer: survey-agency\n", "        filer: survey-agencies\n",
+     "phase 'public-appraisal': requirement 'enterprise-survey': filer: unknown filer 'survey-agencies'; "
+     "known: section, business-office, npc-group, survey-agency"),
+    ("    aliases: [人大评议组, npc-group]\n", "    aliases: [营商办, npc-group]\n",
+     "bodies.npc-group: name '营商办' is also used by body 'business-office'"),
+    ("  - key: survey-agency\n", "  - key: business-office\n",
+     "bodies.business-office: duplicate body key 'business-office'"),
+    ("    email: $npc-email\n", "    email: $npc-mail\n",
+     "bodies.npc-group.email: unknown parameter 'npc-mail'"),
+    ("    leader: $office-director\n", "    leader: $pass-score\n",
+     "bodies.business-office.leader: parameter 'pass-score' is a whole number, this needs text"),
+    ("        scope: phase\n", "        scope: forever\n",
+     "phase 'rectification': scope: must be campaign, phase or a phase key; got 'forever'"),
+    ("        offset: $rectify-minimum\n", "        offset: $pass-score\n",
+     "phase 'rectification': offset: parameter 'pass-score' is a whole number, this needs a duration"),
+    ("        date: $announce-date\n", "        date: 2027-02-30\n",
+     "phases.3.exit_conditions.3.date: 2027-02-30 is a day that does not exist"),
+    ("        date: $announce-date\n", "        date: $announce-date\n        offset: P1D\n",
+     "phase 'assessment': date: give either offset or date, not both"),
+    ("        min: $pass-score\n", "        min: .inf\n", "phase 'assessment': min: must be a finite number"),
+    ("      - type: veto ", "      - type: vetoo ",
+     "phase 'assessment': unknown condition type 'vetoo'; known: all-scored, items-confirmed, "
+     "not-before, rectification-confirmed, requirement-filed, score-at-least, veto"),
+    ("  commend: {top: $commend-top, tier: any}", "  commend: {top: $commend-top, tier: gold}",
+     "scoring.commend.tier: unknown tier 'gold'; known: any, satisfied, fair, unsatisfied"),
+    ("  participant: {zh: 部门, en: department}\n", "  participant: {zh: 部门}\n",
+     "labels.participant.en: required field is missing"),
+    ("format: 2\n", "format: 1\n", "bodies: needs format: 2 (this file says format: 1)"),
+    ("    type: date\n    default: \"2026-12-20\"\n", "    type: date\n    default: \"2026-12-32\"\n",
+     "parameters.announce-date.default: default: 2026-12-32 is a day that does not exist"),
+])
+def test_bad_format_2_keys_are_named_by_file_line_and_field(run: Run, db_path: Target, tmp_path: Path,
+                                                            old: str, new: str, message: str) -> None:
+    assert run("init").exit_code == 0
+    path, _line = broken(tmp_path, old, new)
+    before = dump(db_path)
+    result = run("campaign", "start", path, "--name", "x", "--start", "2026-08-01")
+    assert result.exit_code == 1, result.output
+    err = result.stderr.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert err.startswith(f"Error: {path}:") and err.endswith(f": {message}"), err
+    int(err.split(":")[2])  # a line number
+    assert dump(db_path) == before
+
+
+def test_the_seed_commends_within_its_satisfied_tier_and_names_its_label(
+        seed_started: Run, tmp_path: Path) -> None:
+    out = seed_started("rank").stdout
+    assert "Satisfied section (top 3): —" in out
+
+
+def test_veto_refuses_unknown_offices_and_empty_reasons(seed_started: Run, db_path: Target) -> None:
+    assert_refused(seed_started, db_path, ["veto", "没有这个科", "--reason", "r"],
+                   "unknown office '没有这个科'; known: 市外事侨务办公室, 市支前双拥工作办公室, "
+                   "市口岸与海防委员会办公室, 市法制办公室, 秘书科, 信息科")
