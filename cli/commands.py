@@ -337,7 +337,8 @@ def file_cmd(office: str, requirement: str, path: Path, note: str | None, campai
 # -- veto --------------------------------------------------------------------
 @cli.command(help=HELP["veto"])
 @click.argument("office", shell_complete=completion.offices)
-@option("--reason", required=True, metavar="TEXT", help=N_("Why (e.g. the disciplinary case); kept in history."))
+@option("--reason", required=True, metavar="TEXT",
+        help=N_("Why (e.g. the disciplinary case); kept in history."))
 @option("--lift", is_flag=True, help=N_("Lift the office's standing veto instead."))
 @CAMPAIGN_OPT
 def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:

@@ -186,8 +186,9 @@ def score_add(office: str, group: str, value: str, scorer: str | None, campaign:
 @score.command("vote", help=N_("Record votes (satisfied / basic / unsatisfied / unknown) for an office."))
 @click.argument("office")
 @option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key, e.g. questionnaire."))
-@option("--vote", required=True, type=click.Choice(["satisfied", "basic", "unsatisfied", "unknown"]),
-        help=N_("The vote."))
+@option("--vote", required=True, metavar="VOTE", help=N_(
+    "The vote: a level of the definition's scale (key, alias or title), e.g. satisfied, basic, "
+    "unsatisfied or unknown."))
 @option("--count", default=1, type=click.IntRange(1, MAX_INT), show_default=True,
         help=N_("How many such votes."))
 @CAMPAIGN_OPT

@@ -25,7 +25,7 @@ from workflow.errors import AuditError, InputError
 from workflow.i18n import _
 from workflow.operators import authorize
 from workflow.tabular import BOM, csv_cell, csv_writer
-from workflow.usecases import Context
+from workflow.usecases import Context, definition_of
 
 EXPORT_FORMATS = ("jsonl", "csv")
 EXPORT_VERSION = 1
@@ -106,6 +106,15 @@ class _Tally:
         self.documents += 1
 
 
+def _body_name(campaign: Campaign, requirement: str) -> str:
+    """The central body that files ``requirement``, by its own name (a generic word if unknown)."""
+    d = definition_of(campaign)
+    req = d.requirements.get(requirement)
+    if req is None or not d.is_central(req):
+        return _("central body")
+    return d.body_label(d.body_of(req))
+
+
 def _check_state(s: Any, campaign: Campaign, states: dict[int, str],
                  filed: dict[tuple[int | None, str], int]) -> None:
     cid: int = campaign.id  # type: ignore[assignment]
@@ -119,7 +128,7 @@ def _check_state(s: Any, campaign: Campaign, states: dict[int, str],
     stored = chain.filing_counts(s, cid)
     for key in sorted(set(stored) | set(filed), key=lambda k: (k[0] or 0, k[1])):
         if stored.get(key, 0) != filed.get(key, 0):
-            office = names.get(key[0], "-") if key[0] is not None else _("central body")
+            office = names.get(key[0], "-") if key[0] is not None else _body_name(campaign, key[1])
             raise AuditError(campaign.name, None, "state", _(
                 "{office} has {stored} filings of {req} but its history records {told}"
             ).format(office=office, stored=stored.get(key, 0), req=key[1], told=filed.get(key, 0)))

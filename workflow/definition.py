@@ -21,7 +21,7 @@ from workflow.conditions import REGISTRY, Condition, RequirementFiled
 from workflow.errors import DefinitionError, InputError, NotFoundError
 from workflow.i18n import N_, _, pick
 from workflow.mailtext import check_templates
-from workflow.scoring import ScoringSpec
+from workflow.scoring import ScoringSpec, VotePointsSpec
 from workflow.values import DURATION_RE, PARAM_RE
 from workflow.yamlsource import line_for, load_with_lines
 
@@ -635,9 +635,9 @@ def _check_semantics(
                     if name not in spec.parameters:
                         raise fail((*rloc, "note", lang), f"{where}: note.{lang}",
                                    _("unknown parameter '{p}'").format(p=name))
-            for k, tag in enumerate(req.only):
-                if not str(tag).strip():
-                    raise fail((*rloc, "only", k), f"{where}: only", _("must not be empty"))
+            if req.only:  # the roster carries no tags yet: refuse rather than apply to nobody
+                raise fail((*rloc, "only"), f"{where}: only", _(
+                    "applicability by roster tag is not supported by this manyi yet"))
         for fld in ("offset", "length"):
             _check_param_ref(spec, getattr(phase.window, fld), ("phases", i, "window", fld),
                              f"phase '{phase.key}': window.{fld}", fail, kinds=("duration",))
@@ -677,6 +677,9 @@ def _check_semantics(
             for fld, value in cond.referenced_parameters():
                 kinds = {"date": ("date",), "offset": ("duration",)}.get(fld, ("integer", "number"))
                 _check_param_ref(spec, value, (*loc, fld), f"{where}: {fld}", fail, kinds=kinds)
+            if cond.only:
+                raise fail((*loc, "only"), f"{where}: only", _(
+                    "applicability by roster tag is not supported by this manyi yet"))
             problem = cond.validate_in(definition, phase.key)
             if problem is not None:
                 raise fail((*loc, problem[0]), f"{where}: {problem[0]}", problem[1])
@@ -695,6 +698,16 @@ def _check_scoring(spec: DefinitionSpec, scoring: ScoringSpec, fail: Any) -> Non
         if problem:
             raise fail(("scoring", *loc), where, problem)
         _check_param_ref(spec, value, ("scoring", *loc), where, fail, kinds=("integer", "number"))
+    if not isinstance(scoring.votes, VotePointsSpec):
+        keys = [lv.key for lv in scoring.votes.levels] + [scoring.votes.unknown.key]
+        names: dict[str, str] = {}
+        for i, lv in enumerate(scoring.votes.levels):
+            for n in (lv.key, *lv.aliases, lv.title.zh, lv.title.en):
+                if names.setdefault(n.lower(), lv.key) != lv.key:
+                    raise fail(("scoring", "votes", "levels", i), f"scoring.votes.levels[{i}]",
+                               _("name '{n}' is also used by vote '{k}'").format(n=n, k=names[n.lower()]))
+        if len(set(keys)) != len(keys):
+            raise fail(("scoring", "votes"), "scoring.votes", _("duplicate vote key"))
     tiers = [t.key for t in scoring.tiers]
     if scoring.commend is not None and scoring.commend.tier not in (None, "any", *tiers):
         raise fail(("scoring", "commend", "tier"), "scoring.commend.tier", _(

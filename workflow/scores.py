@@ -111,10 +111,10 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
     else:
         if "vote" not in spec.accepts:
             raise InputError(where + _("group '{g}' takes scores, not votes").format(g=group))
-        vote_key = VOTE_ALIASES.get(str(vote).strip().lower())
+        vote_key = rules.vote_key(str(vote))
         if vote_key is None:
-            raise InputError(where + _(
-                "unknown vote '{v}'; use satisfied, basic, unsatisfied or unknown").format(v=vote))
+            raise InputError(where + _("unknown vote '{v}'; use one of {k}").format(
+                v=vote, k=", ".join([*rules.vote_points, rules.unknown_vote])))
     try:
         n = int(count) if count not in (None, "") else 1
     except ValueError:

@@ -22,7 +22,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-VOTES = ("satisfied", "basic", "unsatisfied", "unknown")
 Number = int | float | str  # a number or a "$parameter"
 
 
@@ -53,9 +52,34 @@ class TierSpec(_Spec):
 
 
 class VotePointsSpec(_Spec):
+    """Format 1: three levels, their points; "unknown" votes are left out."""
+
     satisfied: Number = 100
     basic: Number = 75
     unsatisfied: Number = 55
+
+
+class VoteLevelSpec(_Spec):
+    key: str
+    title: _Titles
+    points: Number
+    aliases: tuple[str, ...] = ()
+
+
+class UnknownVoteSpec(_Spec):
+    """The "don't know" vote: left out of the mean (no ``points``) or counted as ``points``."""
+
+    key: str = "unknown"
+    title: _Titles = _Titles(zh="不了解", en="Don't know")
+    aliases: tuple[str, ...] = ()
+    points: Number | None = None
+
+
+class VoteScaleSpec(_Spec):
+    """Format 2: a vote scale of any number of levels, each with words and points."""
+
+    levels: tuple[VoteLevelSpec, ...] = Field(min_length=2)
+    unknown: UnknownVoteSpec = UnknownVoteSpec()
 
 
 class CommendSpec(_Spec):
@@ -75,7 +99,7 @@ class ScoringSpec(_Spec):
     commend: CommendSpec | None = None
     groups: tuple[GroupSpec, ...] = Field(min_length=1)
     tiers: tuple[TierSpec, ...] = Field(min_length=1)
-    votes: VotePointsSpec = VotePointsSpec()
+    votes: VotePointsSpec | VoteScaleSpec = VotePointsSpec()
 
     def parameter_refs(self) -> list[tuple[tuple[Any, ...], Any]]:
         """``(location, value)`` of every field that may be a ``$parameter``."""
@@ -87,8 +111,13 @@ class ScoringSpec(_Spec):
                      (("groups", i, "drop_high_low_min"), g.drop_high_low_min)]
         for i, t in enumerate(self.tiers):
             refs.append((("tiers", i, "min"), t.min))
-        for v in ("satisfied", "basic", "unsatisfied"):
-            refs.append((("votes", v), getattr(self.votes, v)))
+        if isinstance(self.votes, VoteScaleSpec):
+            for i, lv in enumerate(self.votes.levels):
+                refs.append((("votes", "levels", i, "points"), lv.points))
+            refs.append((("votes", "unknown", "points"), self.votes.unknown.points))
+        else:
+            for v in ("satisfied", "basic", "unsatisfied"):
+                refs.append((("votes", v), getattr(self.votes, v)))
         return refs
 
 
@@ -117,6 +146,14 @@ class Rules:
     tiers: tuple[Tier, ...]  # highest first
     vote_points: Mapping[str, Fraction]
     commend_tier: str | None = None  # None: top N regardless of tier
+    unknown_vote: str = "unknown"
+    unknown_points: Fraction | None = None  # None: "don't know" votes are left out
+    vote_titles: Mapping[str, dict[str, str]] = field(default_factory=dict)  # key -> titles
+    vote_names: Mapping[str, str] = field(default_factory=dict)  # alias (lowercase) -> key
+
+    def vote_key(self, text: str) -> str | None:
+        """The vote a person typed (key, alias or title, any case), or None."""
+        return self.vote_names.get(text.strip().lower())
 
     def group(self, key: str) -> Group | None:
         return next((g for g in self.groups if g.key == key), None)
@@ -142,10 +179,39 @@ def rules_from(spec: ScoringSpec, params: Mapping[str, Any]) -> Rules:
         (Tier(t.key, t.title.as_dict(), _num(t.min, params)) for t in spec.tiers),
         key=lambda t: t.min, reverse=True,
     ))
-    points = {v: _num(getattr(spec.votes, v), params) for v in ("satisfied", "basic", "unsatisfied")}
     commend = spec.commend or CommendSpec(top=spec.top)
     tier = tiers[0].key if commend.tier is None else None if commend.tier == "any" else commend.tier
-    return Rules(spec.scale, int(_num(commend.top, params)), groups, tiers, points, tier)
+    votes = spec.votes
+    if isinstance(votes, VoteScaleSpec):
+        points = {lv.key: _num(lv.points, params) for lv in votes.levels}
+        titles = {lv.key: lv.title.as_dict() for lv in votes.levels}
+        titles[votes.unknown.key] = votes.unknown.title.as_dict()
+        names = {n.lower(): lv.key for lv in votes.levels
+                 for n in (lv.key, *lv.aliases, lv.title.zh, lv.title.en)}
+        names.update({n.lower(): votes.unknown.key for n in (
+            votes.unknown.key, *votes.unknown.aliases, votes.unknown.title.zh, votes.unknown.title.en)})
+        unknown, unknown_points = votes.unknown.key, (
+            None if votes.unknown.points is None else _num(votes.unknown.points, params))
+    else:
+        points = {v: _num(getattr(votes, v), params) for v in ("satisfied", "basic", "unsatisfied")}
+        titles = dict(FORMAT1_VOTE_TITLES)
+        names = dict(FORMAT1_VOTE_NAMES)
+        unknown, unknown_points = "unknown", None
+    return Rules(spec.scale, int(_num(commend.top, params)), groups, tiers, points, tier,
+                 unknown, unknown_points, titles, names)
+
+
+#: Format 1's fixed three-level scale, in both languages, and what may be typed for it.
+FORMAT1_VOTE_TITLES = {
+    "satisfied": {"zh": "满意", "en": "satisfied"}, "basic": {"zh": "基本满意", "en": "basically satisfied"},
+    "unsatisfied": {"zh": "不满意", "en": "unsatisfied"}, "unknown": {"zh": "不了解", "en": "don't know"},
+}
+FORMAT1_VOTE_NAMES = {
+    "satisfied": "satisfied", "满意": "satisfied",
+    "basic": "basic", "basically satisfied": "basic", "基本满意": "basic",
+    "unsatisfied": "unsatisfied", "不满意": "unsatisfied",
+    "unknown": "unknown", "don't know": "unknown", "不了解": "unknown", "不知道": "unknown",
+}
 
 
 # -- computing -----------------------------------------------------------------
@@ -198,8 +264,10 @@ def combine_group(rules: Rules, group: Group, entries: Sequence[Entry]) -> Group
     unknown = 0
     for e in entries:
         if e.vote is not None:
-            if e.vote == "unknown":
+            if e.vote == rules.unknown_vote:
                 unknown += e.count
+                if rules.unknown_points is not None:
+                    values += [rules.unknown_points] * e.count
             else:
                 values += [rules.vote_points[e.vote]] * e.count
         elif e.points is not None:

@@ -59,10 +59,18 @@ def definition_summary(d: Definition) -> dict[str, Any]:
                         "accepts": list(g.accepts), "drop_high_low_min": g.drop_high_low_min}
                        for g in sc.groups],
             "tiers": [{"key": t.key, "title": pick(t.title.as_dict()), "min": t.min} for t in sc.tiers],
-            "votes": {"satisfied": sc.votes.satisfied, "basic": sc.votes.basic,
-                      "unsatisfied": sc.votes.unsatisfied},
+            "votes": _votes(sc.votes),
         }
     return out
+
+
+def _votes(votes: Any) -> dict[str, Any]:
+    if hasattr(votes, "levels"):
+        out = {lv.key: lv.points for lv in votes.levels}
+        out[votes.unknown.key] = votes.unknown.points if votes.unknown.points is not None else _(
+            "left out")
+        return out
+    return {"satisfied": votes.satisfied, "basic": votes.basic, "unsatisfied": votes.unsatisfied}
 
 
 def _phase(d: Definition, key: str) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def test_deleted_last_event_is_caught_by_state(started: Run, db_path: Target, tm
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         "Error: audit: campaign '2026': history and stored state disagree; "
-        "leading group has 1 filings of work-plan but its history records 0"
+        "领导小组 has 1 filings of work-plan but its history records 0"
     )
 
 

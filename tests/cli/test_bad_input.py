@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FORMAT1_SEED as SEED  # errors of format 1, which keeps working
 from tests.conftest import OFFICES, Run, doc, dump, roster_rows, write_roster
-
-SEED = Path(__file__).resolve().parents[2] / "definitions" / "people-satisfied-unit.yaml"
 
 
 def broken_definition(tmp_path: Path, old: str, new: str) -> str:
@@ -211,7 +210,9 @@ def test_bad_set_values(started: Run, db_path: Path) -> None:
     assert_refused(started, db_path, [*base, "--set", "nonsense=1"],
                    "unknown parameter 'nonsense'; known: mobilization-length, implementation-length, "
                    "review-length, summary-length, section-plan-due, research-report-due, "
-                   "study-sessions, satisfied-threshold, basic-threshold, leading-group-email, satisfied-top, "
+                   "study-sessions, satisfied-threshold, basic-threshold, leading-group-email, leader, "
+                   "deputy-leader, grassroots-research-days, vote-satisfied, vote-basic, vote-unsatisfied, "
+                   "satisfied-top, "
                    "weight-leading-group, weight-party-delegates, weight-npc-deputies, "
                    "weight-questionnaire, drop-high-low-min")
     assert_refused(started, db_path, [*base, "--set", "satisfied-threshold=120"],
@@ -235,7 +236,7 @@ def test_duplicate_campaign_and_unknown_campaign(started: Run, db_path: Path) ->
 def test_unknown_definition_file(started: Run, db_path: Path) -> None:
     assert_refused(started, db_path,
                    ["campaign", "start", "no-such-plan", "--name", "x", "--start", "2026-01-01"],
-                   "no definition file 'no-such-plan' (bundled: people-satisfied-unit)")
+                   "no definition file 'no-such-plan' (bundled: business-environment-appraisal, people-satisfied-unit)")
 
 
 def test_advance_usage_errors(started: Run, db_path: Path) -> None:

@@ -93,6 +93,14 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
     assert wrong.exit_code == 1 and wrong.stderr.strip() == (
         "Error: 'enterprise-survey' is filed by Third-party survey agency, not by People's Congress "
         "appraisal group")
+    # Five-level votes by key, title or alias; "don't know" is left out of the mean.
+    ok(run, "score", "vote", fgw, "--group", "enterprises", "--vote", "非常满意", day=PUBLIC_END)
+    ok(run, "score", "vote", fgw, "--group", "enterprises", "--vote", "不清楚", "--count", "3",
+       day=PUBLIC_END)
+    bad = run("score", "vote", fgw, "--group", "enterprises", "--vote", "超级满意", env=on(PUBLIC_END))
+    assert bad.exit_code == 1 and bad.stderr.strip() == (
+        "Error: unknown vote '超级满意'; use one of very-satisfied, satisfied, basic, dissatisfied, "
+        "unsatisfied, unknown")
     totals = {fgw: ("satisfied", "95"), scjg: ("satisfied", "90"), rest[0]: ("basic", "85"),
               rest[1]: ("basic", "80"), rest[2]: ("basic", "75"), rest[3]: ("unsatisfied", "20")}
     for dept, (vote, score) in totals.items():
@@ -149,6 +157,8 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
     # Commendation: top 5 regardless of tier, the vetoed department dropped though ranked first.
     ranked = {r["office"]: r for r in json.loads(ok(run, "rank", "--json", day="2027-01-15"))}
     assert ranked[fgw]["rank"] == 1 and not ranked[fgw]["satisfied"]
+    # 1 × 100 and 10 × 85 from enterprises (3 "don't know" left out): mean 950 / 11
+    assert ranked[fgw]["groups"]["enterprises"] == 86.36 and ranked[fgw]["total"] == 90.68
     assert [o for o in DEPTS if ranked[o]["satisfied"]] == [scjg, *rest]
     assert "Commended department (top 5): " in ok(run, "rank", day="2027-01-15")
     hist = json.loads(ok(run, "history", fgw, "--json", day="2027-01-15"))
@@ -219,6 +229,9 @@ def broken(tmp_path: Path, old: str, new: str) -> tuple[str, int]:
     ("  participant: {zh: 部门, en: department}\n", "  participant: {zh: 部门}\n",
      "labels.participant.en: required field is missing"),
     ("format: 2\n", "format: 1\n", "bodies: needs format: 2 (this file says format: 1)"),
+    ("        due: P20D\n        exit: true\n", "        due: P20D\n        exit: true\n        only: [涉企部门]\n",
+     "phase 'self-inspection': requirement 'self-report': only: applicability by roster tag is not "
+     "supported by this manyi yet"),
     ("    type: date\n    default: \"2026-12-20\"\n", "    type: date\n    default: \"2026-12-32\"\n",
      "parameters.announce-date.default: default: 2026-12-32 is a day that does not exist"),
 ])

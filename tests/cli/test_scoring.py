@@ -153,7 +153,7 @@ def test_gb18030_and_xlsx_imports(started: Run, tmp_path: Path) -> None:
     ("市法制办公室,questionnaire,,90,,", "group 'questionnaire' takes votes, not scores"),
     ("市法制办公室,leading-group,,,satisfied,", "group 'leading-group' takes scores, not votes"),
     ("市法制办公室,npc-deputies,,,maybe,",
-     "unknown vote 'maybe'; use satisfied, basic, unsatisfied or unknown"),
+     "unknown vote 'maybe'; use one of satisfied, basic, unsatisfied, unknown"),
     ("市法制办公室,npc-deputies,,90,satisfied,", "give either a score or a vote"),
     ("市法制办公室,npc-deputies,,,satisfied,0", "count must be a whole number of at least 1, got '0'"),
 ])

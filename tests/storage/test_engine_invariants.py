@@ -22,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from storage import audit, repo
 from storage.db import Database
 from storage.models import Event
+from tests.conftest import FORMAT1_SEED
 from workflow import usecases
 from workflow.errors import InputError
 
@@ -52,7 +53,8 @@ class EngineMachine(RuleBasedStateMachine):
         self.ctx = usecases.Context(Database(str(self.path)), "hypo", self.clock)
         roster = self.tmpdir / "r.csv"
         roster.write_text("name,email,head\n" + "".join(f"{o},,\n" for o in OFFICES), "utf-8")
-        usecases.start_campaign(self.ctx, "people-satisfied-unit", "h", "2026-03-01", (), roster)
+        # The format-1 seed: its guards are the filings this model replays.
+        usecases.start_campaign(self.ctx, str(FORMAT1_SEED), "h", "2026-03-01", (), roster)
         self.doc = self.tmpdir / "doc.txt"
         self.doc.write_text("x", "utf-8")
         self.model = {o: "mobilization" for o in OFFICES}

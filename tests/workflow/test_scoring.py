@@ -25,12 +25,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 from workflow import definition as defs
 from workflow import scoring
 from workflow.scoring import Entry
 
-SEED = defs.load("people-satisfied-unit")
+# The seed as written in format 1 ("top: $satisfied-top"); the bundled one states the same rule
+# as "commend: {top: $satisfied-top, tier: satisfied}".
+SEED = defs.load(str(Path(__file__).resolve().parents[1] / "data" / "people-satisfied-unit-format1.yaml"))
 RULES = scoring.rules_from(SEED.spec.scoring, SEED.parameters())  # type: ignore[arg-type]
 
 
