@@ -115,6 +115,7 @@ class RequirementSpec(_Spec):
     exit: StrictBool = False
     only: tuple[str, ...] = ()  # format 2: roster tags of the sections it applies to
     note: Titles | None = None  # format 2: a remark; "$name" shows the campaign's parameter
+    reminders: "RemindersSpec | None" = None  # format 2: this requirement's own reminder policy
 
     _k = field_validator("key")(_check_key)
 
@@ -344,6 +345,11 @@ class Definition:
     def applies(self, req: RequirementSpec, tags: frozenset[str] | set[str] | None) -> bool:
         """Whether ``req`` applies to a section carrying ``tags`` (central ones always do)."""
         return not req.only or self.is_central(req) or bool(set(tags or ()) & set(req.only))
+
+    def policy_of(self, requirement: str) -> RemindersSpec:
+        """The reminder policy of a requirement: its own, else the definition's."""
+        req = self._requirements.get(requirement)
+        return req.reminders if req is not None and req.reminders is not None else self.spec.reminders
 
     def note_of(self, req: RequirementSpec, params: dict[str, Any] | None = None) -> str:
         """The requirement's note in the user's language, its ``$name`` replaced by the value."""
@@ -635,6 +641,9 @@ def _check_semantics(
                     if name not in spec.parameters:
                         raise fail((*rloc, "note", lang), f"{where}: note.{lang}",
                                    _("unknown parameter '{p}'").format(p=name))
+            if req.reminders is not None and req.reminders.templates != TemplatesSpec():
+                raise fail((*rloc, "reminders", "templates"), f"{where}: reminders.templates",
+                           _("mail templates are set for the whole definition, not per requirement"))
             if req.only:  # the roster carries no tags yet: refuse rather than apply to nobody
                 raise fail((*rloc, "only"), f"{where}: only", _(
                     "applicability by roster tag is not supported by this manyi yet"))

@@ -224,7 +224,7 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
             row.due = new_due
             if row.next_at is not None:
                 # Reminders of the new date start from now: none of its past slots is sent late.
-                _fired, nxt = dl.slots_between(new_due, cd.definition.spec.reminders, cd.tz, now, now)
+                _fired, nxt = dl.slots_between(new_due, cd.definition.policy_of(req.key), cd.tz, now, now)
                 row.last_at, row.next_at = now, nxt.at
         repo.append_events(s, campaign, [repo.NewEvent(
             "extend", section_id=section.id, office=section.name, reason=reason.strip(),
@@ -300,8 +300,8 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
     top = rr.max_section_id(s, cid)
     if through is not None and top <= through:
         return
-    policy = cd.definition.spec.reminders
-    first_at = {key: next(iter(dl.slots(due.due, policy, cd.tz))).at for key, due in cd.dues.items()}
+    first_at = {key: next(iter(dl.slots(due.due, cd.definition.policy_of(key), cd.tz))).at
+                for key, due in cd.dues.items()}
     rows = []
     section_reqs = [r.key for r in cd.definition.requirements.values() if r.filer == "section"]
     if through is None:
@@ -317,7 +317,7 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
             if ext is None:
                 rows.append(_deadline_row(cid, sid, key, cd.dues[key].due, first_at[key]))  # type: ignore[arg-type]
             else:
-                first = next(iter(dl.slots(ext.to_due, policy, cd.tz))).at
+                first = next(iter(dl.slots(ext.to_due, cd.definition.policy_of(key), cd.tz))).at
                 row = _deadline_row(cid, sid, key, ext.to_due, first)  # type: ignore[arg-type]
                 row["original_due"] = cd.dues[key].due
                 rows.append(row)
@@ -360,7 +360,7 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> int:
         if closed or (sec is not None and sec[3] == final):
             r.next_at = None
             continue
-        policy = cd.definition.spec.reminders
+        policy = cd.definition.policy_of(r.requirement)  # an item's key falls back to the definition's
         fired, nxt = dl.slots_between(r.due, policy, cd.tz, r.last_at, now)
         lg = cd.leading_email()
         for slot in dl.coalesce(fired):

@@ -171,20 +171,29 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
 
 def test_reminder_mail_says_how_to_submit_and_names_no_command(appraisal: Run, tmp_path: Path,
                                                                 db_path: Target) -> None:
+    # service-commitment has its own reminders (10 and 3 days before); the rest 5 and 1.
+    result = appraisal("remind", "preview", "--at", "2026-08-11T10:00",
+                       env={**on("2026-08-11"), "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "服务企业承诺书 2026-08-21（还有10天）" in result.stdout and "部门自查自评报告" not in result.stdout
+    ok(appraisal, "remind", "send", day="2026-08-11")
     ok(appraisal, "remind", "send", day="2026-08-16")  # 5 days before the 08-21 filings
-    outbox = Path(f"{db_path}.outbox") if (Path(f"{db_path}.outbox")).is_dir() else (
-        Path(str(db_path)).parent / "outbox")
-    if not outbox.is_dir():
-        outbox = tmp_path / "outbox"
+    first, second = mails_to(db_path, tmp_path, "fgw@example.gov.cn")
+    assert "服务企业承诺书" in first and "部门自查自评报告" not in first
+    assert "部门自查自评报告" in second and "服务企业承诺书" not in second  # its next is 08-18
+    for text in (first, second):
+        assert "请登录市政务服务网“营商环境评议”专栏上传材料" in text
+        assert "manyi file" not in text and "报送命令" not in text
+        assert "市优化营商环境工作领导小组办公室" in text  # extensions: ask the organizing body
+
+
+def mails_to(db_path: Target, tmp_path: Path, address: str) -> list[str]:
+    folders = [Path(f"{db_path}.outbox"), Path(str(db_path)).parent / "outbox", tmp_path / "outbox"]
+    outbox = next(f for f in folders if f.is_dir())
     mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
              for p in sorted(outbox.glob("*.eml"))]
-    to_fgw = [m for m in mails if str(m["To"]) == "fgw@example.gov.cn"]
-    assert to_fgw, [str(m["To"]) for m in mails]
-    text = to_fgw[0].get_body().get_content()  # type: ignore[union-attr]
-    assert "部门自查自评报告" in text and "服务企业承诺书" in text
-    assert "请登录市政务服务网“营商环境评议”专栏上传材料" in text
-    assert "manyi file" not in text and "报送命令" not in text
-    assert "营商办" in text  # extensions: ask the organizing body, by its own name
+    mine = sorted((m for m in mails if str(m["To"]) == address), key=lambda m: m["Date"].datetime)
+    return [m.get_body().get_content() for m in mine]  # type: ignore[union-attr]
 
 
 SEED = Path(__file__).resolve().parents[2] / "definitions" / f"{KEY}.yaml"
