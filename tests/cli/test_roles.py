@@ -67,7 +67,7 @@ def test_clerk_files_only_for_own_office(staffed: Run, db_path: Target, tmp_path
     refused(staffed, db_path, "clerk1", ["file", "信息科", "study-plan", other],
             "clerk1 may not file for 信息科: needs role supervisor / clerk of 信息科")
     refused(staffed, db_path, "clerk1", ["file", "领导小组", "work-plan", other],
-            "clerk1 may not file for the leading group: needs role supervisor / leader")
+            "clerk1 may not file for a central body: needs role supervisor / leader")
 
 
 def test_clerk_cannot_advance_or_manage(staffed: Run, db_path: Target, tmp_path: Path) -> None:
