@@ -1,14 +1,15 @@
 """Writing tables out: CSV, xlsx (openpyxl), Markdown, self-contained HTML, docx (python-docx).
 
-Spreadsheet exports escape text cells that a spreadsheet would run as a
-formula (those starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
-return) by prefixing an apostrophe (OWASP "CSV injection"). Numbers stay numbers.
+Text that a spreadsheet would run as a formula (see :mod:`workflow.tabular`) is
+kept inert: in CSV by OWASP's leading apostrophe, in xlsx by the cell's type
+(a string, shown exactly as typed). Numbers stay numbers, dates stay dates.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,23 +19,31 @@ from workflow.errors import InputError
 from workflow.i18n import _
 from workflow.report import Cell, Chart, Report, ReportTable
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BODY_FONT = "仿宋_GB2312"  # GB/T 9704 official documents: body in FangSong, title in XiaoBiaoSong
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
 
 
-def escape_cell(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+def cell_text(value: Cell) -> str:
+    """A cell as text: scores with two decimals, dates as YYYY-MM-DD, times to the minute."""
+    from datetime import date, datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def ledger_table(items: Sequence[Any]) -> ReportTable:
     return ReportTable("ledger", _("Rectification ledger"), (
         _("#"), _("Office"), _("Source"), _("Item"), _("Due"), _("Status"), _("Late"),
         _("Evidence"), _("Evidence sha256"), _("Return reason")), [
-        (v.id, v.office, _(v.source), v.text, v.due.isoformat() if v.due else "", _(v.status),
+        (v.id, v.office, _(v.source), v.text, v.due, _(v.status),
          _("yes") if v.late else "", v.evidence or "", v.evidence_sha256 or "",
          v.return_reason or "")
         for v in items
@@ -64,6 +73,11 @@ def to_csv(table: ReportTable) -> str:
 
 
 # -- xlsx ----------------------------------------------------------------------
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on screen or paper: a Han character (or any wide one) counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _sheet_name(title: str, used: set[str]) -> str:
     name = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet"
     base, i = name, 2
@@ -74,38 +88,84 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def xlsx_bytes(tables: Sequence[ReportTable]) -> bytes:
+XLSX_MAX_WIDTH = 40  # wider texts wrap inside their column
+
+
+def _xlsx_set(cell: Any, value: Cell) -> None:
+    """Store ``value`` with its real type: numbers as numbers (scores with two decimals), dates and
+    times as dates, and every text as a string, shown exactly as typed. openpyxl would store a text
+    starting with ``=`` as a formula: setting the type to string keeps it inert without changing it
+    (Excel's own "quote prefix" flag is set too, so editing the cell keeps it text)."""
+    from datetime import date, datetime
+
+    if isinstance(value, datetime):
+        cell.value = value.replace(tzinfo=None)  # already the campaign's local time
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, float):
+        cell.value = value
+        cell.number_format = "0.00"
+    elif isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+        if tabular.formula_like(value):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
+def xlsx_bytes(tables: Sequence[ReportTable], title: str | None = None) -> bytes:
+    """One sheet per table, each set up to print: A4 landscape, one page wide, the header row
+    repeated on every page and frozen on screen, columns as wide as their text."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
     used: set[str] = set()
+    thin = Side(style="thin", color="999999")
     for t in tables:
         ws = wb.create_sheet(_sheet_name(t.title, used))
-        ws.append([escape_cell(c) for c in t.columns])
-        for cell in ws[1]:
+        for j, name in enumerate(t.columns, start=1):
+            cell = ws.cell(row=1, column=j)
+            _xlsx_set(cell, name)
             cell.font = Font(bold=True)
-        for row in t.rows:
-            ws.append([escape_cell(c) for c in row])
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            cell.border = Border(bottom=thin)
+        for i, row in enumerate(t.rows, start=2):
+            for j, value in enumerate(row, start=1):
+                cell = ws.cell(row=i, column=j)
+                _xlsx_set(cell, value)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for j, name in enumerate(t.columns, start=1):
+            widest = max([display_width(name)] + [display_width(cell_text(r[j - 1])) for r in t.rows])
+            ws.column_dimensions[get_column_letter(j)].width = min(XLSX_MAX_WIDTH, max(6, widest) + 2)
         ws.freeze_panes = "A2"
-        for i, col in enumerate(t.columns, start=1):
-            width = max([len(str(col))] + [len(str(r[i - 1] or "")) for r in t.rows])
-            ws.column_dimensions[get_column_letter(i)].width = min(60, 4 + 2 * width)
+        ws.print_title_rows = "1:1"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages long as it takes
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.print_options.horizontalCentered = True
+        ws.oddHeader.center.text = f"{title} — {t.title}" if title else t.title
+        ws.oddFooter.center.text = "&P / &N"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def write_xlsx(output: Path, tables: Sequence[ReportTable]) -> None:
-    _write(output, xlsx_bytes(tables))
+def write_xlsx(output: Path, tables: Sequence[ReportTable], title: str | None = None) -> None:
+    _write(output, xlsx_bytes(tables, title))
 
 
 # -- markdown ------------------------------------------------------------------
 def _md_cell(c: Cell) -> str:
-    text = "" if c is None else (f"{c:.2f}" if isinstance(c, float) else str(c))
-    return text.replace("|", "\\|").replace("\n", " ")
+    return cell_text(c).replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(rep: Report) -> str:
@@ -196,7 +256,7 @@ def to_html(rep: Report) -> str:
                     cells.append(f'<td class="num">{c:.2f}</td>' if isinstance(c, float)
                                  else f'<td class="num">{c}</td>')
                 else:
-                    cells.append(f"<td>{e(c or '')}</td>")
+                    cells.append(f"<td>{e(cell_text(c))}</td>")
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</tbody></table>")
     out.append("</body></html>")
@@ -250,8 +310,7 @@ def docx_bytes(rep: Report) -> bytes:
         for row in t.rows:
             cells = table.add_row().cells
             for cell, value in zip(cells, row, strict=True):
-                cell.text = "" if value is None else (
-                    f"{value:.2f}" if isinstance(value, float) else str(value))
+                cell.text = cell_text(value)
         for row in table.rows:
             for cell in row.cells:
                 for p in cell.paragraphs:
@@ -269,7 +328,7 @@ def write_report(rep: Report, fmt: str, output: Path | None) -> None:
         write_text(output, to_html(rep))
     elif fmt == "xlsx":
         assert output is not None
-        write_xlsx(output, rep.tables)
+        write_xlsx(output, rep.tables, f"{rep.title} {rep.campaign}")
     else:
         assert output is not None
         _write(output, docx_bytes(rep))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from storage import ledger_repo, reminders_repo, repo
 from workflow import deadlines, schedule, scores, usecases
@@ -21,7 +21,9 @@ from workflow.ledger import list_items
 from workflow.scoring import round2
 from workflow.usecases import Context, definition_of
 
-Cell = str | int | float | None
+#: A table cell. Dates and times are real values (times already in the campaign's zone):
+#: the xlsx writer stores them as dates, the text renderers format them.
+Cell = str | int | float | date | datetime | None
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,10 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
     titles = dict(st.states)
     rep.tables.append(ReportTable("phases", _("Campaign phases"),
                                   (_("Phase"), _("Start"), _("End"), _("Sections in it")), [
-        (titles[k], plan.windows[k].start.isoformat(), plan.windows[k].end.isoformat(),
+        (titles[k], plan.windows[k].start, plan.windows[k].end,
          sum(1 for r in st.rows if r.state == k))
         for k in definition.phases
-    ] + [(titles[definition.spec.final.key], "", "",
+    ] + [(titles[definition.spec.final.key], None, None,
           sum(1 for r in st.rows if r.state == definition.spec.final.key))]))
     rep.tables.append(ReportTable("progress", _("Phase progress per section"),
                                   (_("Office"), _("Phase"), _("Blocked by"), _("Open items")), [
@@ -102,7 +104,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
                                   (_("Office"), _("Requirement"), _("Document"), _("sha256"),
                                    _("Filed at")), [
         (office, pick(definition.requirement(f.requirement).title.as_dict()), f.filename,
-         f.sha256[:16], f.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+         f.sha256[:16], _minute(f.at.astimezone(zone)))
         for f, office in filings
     ]))
 
@@ -111,8 +113,8 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
                                   (_("Office"), _("Requirement"), _("Original due"), _("From"),
                                    _("Extended to"), _("Reason"), _("Actor"), _("Date")), [
         (office, pick(definition.requirement(e.requirement).title.as_dict()),
-         dues[e.requirement].due.isoformat(), e.from_due.isoformat(), e.to_due.isoformat(), e.reason,
-         e.actor, e.at.astimezone(zone).strftime("%Y-%m-%d"))
+         dues[e.requirement].due, e.from_due, e.to_due, e.reason,
+         e.actor, e.at.astimezone(zone).date())
         for e, office in extensions
     ]))
 
@@ -134,7 +136,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
     rep.tables.append(ReportTable("ledger", _("Rectification ledger"),
                                   (_("#"), _("Office"), _("Source"), _("Item"), _("Due"),
                                    _("Status"), _("Late"), _("Evidence")), [
-        (v.id, v.office, _(v.source), v.text, v.due.isoformat() if v.due else "", _(v.status),
+        (v.id, v.office, _(v.source), v.text, v.due, _(v.status),
          _("yes") if v.late else "", v.evidence or "")
         for v in items
     ]))
@@ -148,7 +150,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
     # Inspections.
     rep.tables.append(ReportTable("inspections", _("Inspections"),
                                   (_("Date"), _("Office"), _("Kind"), _("Finding")), [
-        (i.on.isoformat(), office, _(i.kind), i.finding) for i, office in inspections
+        (i.on, office, _(i.kind), i.finding) for i, office in inspections
     ]))
 
     total = len(items)
@@ -188,6 +190,10 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
                     ranked.group_titles[g] for g in r.score.missing))
                 for r in ranked.ranking.rows if r.score.missing and r.rank)))
     return rep
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
 
 
 def _filings(s: Any, campaign_id: int, definition: Any) -> list[tuple[Any, str]]:

@@ -115,3 +115,73 @@ def test_no_csv_cell_becomes_a_formula_in_libreoffice(csv_in_calc: Sheets) -> No
     assert reason[-1] == "'" + HYPERLINK
     # Numbers stay numbers.
     assert all(isinstance(row[1][0], int) for row in audit[1:])
+
+
+# -- the report as .xlsx and .docx, printed by LibreOffice ---------------------------------
+@pytest.fixture(scope="module")
+def report_files(demo: Demo) -> dict[str, Path]:
+    out = {"docx": demo.folder / "报告-docx.docx", "xlsx": demo.folder / "报告-xlsx.xlsx"}
+    for fmt, path in out.items():
+        demo.run("report", "--format", fmt, "-o", str(path))
+    return out
+
+
+@pytest.fixture(scope="module")
+def report_pdfs(report_files: dict[str, Path], demo: Demo) -> dict[str, Path]:
+    """Both reports printed to PDF by one soffice run."""
+    pdfs = office.convert(list(report_files.values()), "pdf", demo.folder / "pdf")
+    return dict(zip(report_files, pdfs, strict=True))
+
+
+def test_xlsx_sheets_are_set_up_to_print_on_a4(report_files: dict[str, Path]) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(report_files["xlsx"])
+    assert len(wb.worksheets) == 8
+    for ws in wb.worksheets:
+        ps = ws.page_setup
+        assert (ps.paperSize, ps.orientation, ps.fitToWidth, ps.fitToHeight) == (9, "landscape", 1, 0)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1" and ws.freeze_panes == "A2"
+        assert ws["A1"].font.bold
+
+
+def test_xlsx_widths_numbers_dates_and_inert_formulas(report_files: dict[str, Path]) -> None:
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(report_files["xlsx"])
+    ranking = wb["考评排名"]
+    # Widths by display width: 市口岸与海防委员会办公室 is 12 Han characters, 24 columns (+2).
+    assert ranking.column_dimensions["B"].width == 26
+    assert wb["报送材料"].column_dimensions["D"].width == 18  # 16 hex digits of sha256
+    totals = [ranking.cell(row=i, column=3) for i in range(2, 5)]
+    assert all(isinstance(c.value, float) and c.number_format == "0.00" for c in totals)
+    ledger = wb["整改台账"]
+    head = [c.value for c in ledger[1]]
+    due = ledger.cell(row=2, column=head.index("期限") + 1)
+    assert isinstance(due.value, datetime) and due.number_format == "yyyy-mm-dd"
+    filed = wb["报送材料"].cell(row=2, column=5)
+    assert isinstance(filed.value, datetime) and filed.number_format == "yyyy-mm-dd hh:mm"
+    texts = {c.value: c for row in ledger.iter_rows() for c in row if isinstance(c.value, str)}
+    for text in FORMULAS:
+        assert texts[text].data_type == "s"  # the text unchanged, stored as a string
+
+
+def test_xlsx_prints_one_page_per_sheet_with_chinese_fonts(report_pdfs: dict[str, Path],
+                                                            report_files: dict[str, Path]) -> None:
+    from openpyxl import load_workbook
+
+    pdf = report_pdfs["xlsx"]
+    sheets = load_workbook(report_files["xlsx"]).sheetnames
+    assert office.pdf_pages(pdf) == len(sheets)  # the seed demo: one page per sheet
+    w, h = office.pdf_page_size(pdf)
+    assert (round(w), round(h)) == (842, 595)  # A4 landscape
+    for page, name in enumerate(sheets, start=1):
+        assert f"— {name}" in office.pdf_text(pdf, page, page)  # the page header names its sheet
+    text = office.pdf_text(pdf)
+    assert "市口岸与海防委员会办公室" in text and "93.41" in text
+    assert HYPERLINK in text  # printed as typed: Calc did not run it (it would print 点我)
+    assert all(office.cjk(f) or "DejaVu" in f or "Liberation" in f for f in office.pdf_fonts(pdf))
+    assert any(office.cjk(f) for f in office.pdf_fonts(pdf))

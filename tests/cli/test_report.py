@@ -163,10 +163,10 @@ def test_xlsx_report_holds_the_numbers_of_rank_json(campaign: Run, tmp_path: Pat
         (x["office"], x["total"], x["rank"]) for x in rank_json(campaign)]
     assert all(isinstance(g["Total"], (int, float)) for g in got)  # numbers, not text
     assert got[0]["Leading group"] == 90 and got[3]["Democratic-evaluation questionnaires"] == 88.13
-    # A cell that would run as a formula is escaped, and stored as text.
+    # A cell that would run as a formula is stored as a string, its text unchanged.
     ledger = wb["Rectification ledger"]
     cell = next(c for c in ledger["D"] if c.value and "公式注入" in str(c.value))
-    assert (cell.value, cell.data_type) == ("'=1+1 公式注入", "s")
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ("=1+1 公式注入", "s", True)
 
 
 def test_docx_report_sets_chinese_fonts(campaign: Run, tmp_path: Path) -> None:
