@@ -19,10 +19,6 @@ from workflow.errors import InputError
 from workflow.i18n import _
 from workflow.report import Cell, Chart, Report, ReportTable
 
-BODY_FONT = "仿宋_GB2312"  # GB/T 9704 official documents: body in FangSong, title in XiaoBiaoSong
-TITLE_FONT = "方正小标宋简体"
-HEADING_FONT = "黑体"
-
 
 def cell_text(value: Cell) -> str:
     """A cell as text: scores with two decimals, dates as YYYY-MM-DD, times to the minute."""
@@ -263,64 +259,6 @@ def to_html(rep: Report) -> str:
     return "\n".join(out)
 
 
-# -- docx ----------------------------------------------------------------------
-def _set_fonts(target: Any, latin: str, east_asian: str, size: float | None = None) -> None:
-    """Set both fonts of a style or run: python-docx's ``font.name`` sets only the Latin one."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    target.font.name = latin
-    rpr = target.element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), east_asian)
-    if size is not None:
-        target.font.size = Pt(size)
-
-
-def docx_bytes(rep: Report) -> bytes:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-
-    doc = Document()
-    sec = doc.sections[0]
-    # GB/T 9704-2012 page: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm.
-    sec.page_width, sec.page_height = Cm(21), Cm(29.7)
-    sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
-    sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
-    _set_fonts(doc.styles["Normal"], "Times New Roman", BODY_FONT, 16)  # 三号
-    for name in ("Heading 1", "Heading 2"):
-        _set_fonts(doc.styles[name], "Times New Roman", HEADING_FONT, 16)
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_fonts(title.add_run(rep.title), "Times New Roman", TITLE_FONT, 22)  # 二号
-    meta = doc.add_paragraph(_("Campaign {name}: {start} to {end}; report generated {at}.").format(
-        name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated))
-    meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for line in rep.summary:
-        doc.add_paragraph(line)
-    for t in rep.tables:
-        doc.add_heading(t.title, level=2)
-        if not t.rows:
-            doc.add_paragraph(_("(none)"))
-            continue
-        table = doc.add_table(rows=1, cols=len(t.columns))
-        table.style = "Table Grid"
-        for cell, name in zip(table.rows[0].cells, t.columns, strict=True):
-            cell.text = name
-        for row in t.rows:
-            cells = table.add_row().cells
-            for cell, value in zip(cells, row, strict=True):
-                cell.text = cell_text(value)
-        for row in table.rows:
-            for cell in row.cells:
-                for p in cell.paragraphs:
-                    for run in p.runs:
-                        _set_fonts(run, "Times New Roman", BODY_FONT, 10.5)  # 五号 in tables
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
-
-
 def write_report(rep: Report, fmt: str, output: Path | None) -> None:
     if fmt == "md":
         write_text(output, to_markdown(rep))
@@ -331,4 +269,10 @@ def write_report(rep: Report, fmt: str, output: Path | None) -> None:
         write_xlsx(output, rep.tables, f"{rep.title} {rep.campaign}")
     else:
         assert output is not None
-        _write(output, docx_bytes(rep))
+        from datetime import UTC, datetime
+
+        from cli.docxreport import docx_bytes
+
+        created = rep.created or datetime.now(UTC)
+        _write(output, docx_bytes(rep, author=rep.author, created=created.astimezone(UTC),
+                                   issuing_body=rep.issuing_body))

@@ -56,6 +56,11 @@ class Report:
     start: date
     end: date
     generated: str
+    #: Who issues it (the campaign's ``issuing-body`` parameter, else the acting user), and when.
+    author: str = ""
+    created: datetime | None = None
+    #: The issuing body for a letterhead (版头), when the campaign names one.
+    issuing_body: str | None = None
     summary: list[str] = field(default_factory=list)
     tables: list[ReportTable] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
@@ -78,8 +83,11 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
     now = ctx.now()
     zone = ZoneInfo(campaign.timezone)  # every time in the report is the campaign's local time
+    params = definition.parameters(json.loads(campaign.parameters))
+    body = str(params.get("issuing-body") or "").strip() or None
     rep = Report(st.campaign.title, name, st.campaign.start, st.campaign.end,
-                 now.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + campaign.timezone)
+                 now.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + campaign.timezone,
+                 author=body or ctx.actor, created=now, issuing_body=body)
 
     # Phases and progress.
     titles = dict(st.states)
