@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from cli.exports import cell_text, display_width
-from workflow.i18n import _, language
+from workflow.i18n import _, chinese_quotes, language
 from workflow.report import Cell, Report, ReportTable
 
 LATIN = "Times New Roman"
@@ -84,12 +84,6 @@ def heading_number(level: int, n: int) -> str:
     if language() == "zh":
         return f"{chinese_number(n)}、" if level == 1 else f"（{chinese_number(n)}）"
     return f"{n}. " if level == 1 else f"({n}) "
-
-
-def chinese_quotes(text: str) -> str:
-    """Pairs of ASCII double quotes around Chinese text become “”: 创建"人民满意单位"活动 →
-    创建“人民满意单位”活动. Other text is left as written."""
-    return re.sub(r'"([^"]*[\u3400-\u9fff][^"]*)"', "“\\1”", text)
 
 
 # -- low-level OOXML helpers ------------------------------------------------------
