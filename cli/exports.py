@@ -16,7 +16,7 @@ from typing import Any
 
 from workflow import tabular
 from workflow.errors import InputError
-from workflow.i18n import _
+from workflow.i18n import _, chinese_quotes
 from workflow.report import Cell, Chart, Report, ReportTable
 
 
@@ -160,21 +160,28 @@ def write_xlsx(output: Path, tables: Sequence[ReportTable], title: str | None = 
 
 
 # -- markdown ------------------------------------------------------------------
+def _md(text: str) -> str:
+    """Text for Markdown: HTML in a name stays text (``<b>`` is shown, never run), a ``|`` does
+    not split a table cell, a line break does not end a row."""
+    text = text.replace("<", "&lt;").replace(">", "&gt;")  # no tag can start: HTML stays text
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
 def _md_cell(c: Cell) -> str:
-    return cell_text(c).replace("|", "\\|").replace("\n", " ")
+    return _md(cell_text(c))
 
 
 def to_markdown(rep: Report) -> str:
-    out = [f"# {rep.title} — {rep.campaign}", "",
-           _("Campaign {start} to {end}; report generated {at}.").format(
-               start=rep.start, end=rep.end, at=rep.generated), ""]
-    out += [f"- {line}" for line in rep.summary] + [""]
+    out = [f"# {_md(chinese_quotes(rep.title))} — {_md(rep.campaign)}", "",
+           _md(_("Campaign {start} to {end}; report generated {at}.").format(
+               start=rep.start, end=rep.end, at=rep.generated)), ""]
+    out += [f"- {_md(line)}" for line in rep.summary] + [""]
     for t in rep.tables:
-        out += [f"## {t.title}", ""]
+        out += [f"## {_md(t.title)}", ""]
         if not t.rows:
             out += [_("(none)"), ""]
             continue
-        out.append("| " + " | ".join(t.columns) + " |")
+        out.append("| " + " | ".join(_md(c) for c in t.columns) + " |")
         out.append("|" + "---|" * len(t.columns))
         out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
         out.append("")
@@ -190,41 +197,92 @@ h1{text-align:center;font-size:1.6em}h2{border-bottom:2px solid #c62828;padding-
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}
 th,td{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.meta{text-align:center;color:#555}.charts svg{display:block;margin:1em 0}
-@media print{h2{page-break-after:avoid}table{page-break-inside:auto}}
+.meta{text-align:center;color:#555}.charts svg{display:block;margin:1em 0;max-width:100%;height:auto}
+@page{size:A4;margin:18mm 15mm}
+@media print{body{margin:0;max-width:none;font-size:10.5pt}h2{break-after:avoid}
+tr,svg{break-inside:avoid}thead{display:table-header-group}}
 """
 
 
+def _text_px(text: str, size: float) -> float:
+    """Pixels ``text`` takes at ``size`` px: a Han character one em, others about 0.6 em."""
+    wide = display_width(text) - len(text)
+    return (wide + (len(text) - wide) * 0.6) * size
+
+
+def _wrap_px(text: str, size: float, width: float) -> list[str]:
+    """``text`` cut into lines no wider than ``width`` pixels (at most three, the last one whole)."""
+    lines, line = [], ""
+    for ch in text:
+        if line and _text_px(line + ch, size) > width and len(lines) < 2:
+            lines.append(line)
+            line = ""
+        line += ch
+    return [*lines, line]
+
+
+def _ticks(top: float) -> list[float]:
+    """Round axis ticks from 0 to ``top`` (about five, whole numbers: counts are never halved)."""
+    if top <= 0:
+        return [0.0]
+    raw = top / 5
+    step = min(m * 10 ** e for e in range(0, 6) for m in (1, 2, 5) if m * 10 ** e >= raw)
+    n = int(top / step + 1e-9)
+    return [i * step for i in range(n + 1)] + ([top] if abs(n * step - top) > 1e-9 else [])
+
+
 def _svg_chart(chart: Chart, width: int = 900) -> str:
-    """A horizontal (stacked) bar chart as inline SVG: no script, no network."""
-    label_w, bar_h, gap, top = 230, 22, 8, 40
-    height = top + len(chart.bars) * (bar_h + gap) + 30
+    """A horizontal (stacked) bar chart as inline SVG, with an axis and its unit: no script, no
+    network. Labels are never cut: the label column is as wide as the longest label needs (up to
+    a third of the chart), and a longer label wraps onto more lines."""
+    size, bar_h, gap, top = 13, 22, 10, 44
+    label_w = min(width / 3, max([_text_px(b.label, size) for b in chart.bars] + [60.0]) + 12)
+    wrapped = [_wrap_px(b.label, size, label_w - 12) for b in chart.bars]
+    rows_h = [max(bar_h, len(w) * (size + 3) + 4) for w in wrapped]
+    axis_y = top + sum(rows_h) + gap * len(rows_h)
+    height = axis_y + 48
     scale_max = chart.max or max([sum(b.values) for b in chart.bars] + [1.0])
-    plot_w = width - label_w - 60
+    plot_w = width - label_w - 70
     e = html.escape
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" data-chart="{e(chart.key)}">',
-             f'<title>{e(chart.title)}</title>',
+             f'height="{height:.0f}" viewBox="0 0 {width} {height:.0f}" data-chart="{e(chart.key)}">',
+             f"<title>{e(chart.title)}</title>",
              f'<text x="0" y="18" font-size="16" font-weight="bold">{e(chart.title)}</text>']
     x = label_w
     for i, name in enumerate(chart.series if len(chart.series) > 1 else ()):
-        parts.append(f'<rect x="{x}" y="26" width="10" height="10" fill="{COLOURS[i % 4]}"/>'
-                     f'<text x="{x + 14}" y="35" font-size="12">{e(name)}</text>')
-        x += 20 + 14 * len(name)
-    for row, bar in enumerate(chart.bars):
-        y = top + row * (bar_h + gap)
-        parts.append(f'<text x="{label_w - 8}" y="{y + bar_h - 6}" font-size="13" '
-                     f'text-anchor="end">{e(bar.label)}</text>')
+        parts.append(f'<rect x="{x:.1f}" y="28" width="10" height="10" fill="{COLOURS[i % 4]}"/>'
+                     f'<text x="{x + 14:.1f}" y="37" font-size="12">{e(name)}</text>')
+        x += 30 + _text_px(name, 12)
+    for t in _ticks(scale_max):
+        tx = label_w + plot_w * t / scale_max
+        parts.append(f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{axis_y:.0f}" '
+                     f'stroke="#ddd"/><text x="{tx:.1f}" y="{axis_y + 16:.0f}" font-size="11" '
+                     f'text-anchor="middle" class="tick">{t:g}</text>')
+    parts.append(f'<line x1="{label_w:.1f}" y1="{axis_y:.0f}" x2="{label_w + plot_w:.1f}" '
+                 f'y2="{axis_y:.0f}" stroke="#333"/>')
+    if chart.unit:
+        parts.append(f'<text x="{label_w + plot_w / 2:.1f}" y="{axis_y + 36:.0f}" font-size="12" '
+                     f'text-anchor="middle" class="unit">{e(chart.unit)}</text>')
+    y = float(top)
+    for bar, lines, row_h in zip(chart.bars, wrapped, rows_h, strict=True):
+        first = y + row_h / 2 - (len(lines) - 1) * (size + 3) / 2 + size / 2 - 2
+        parts.append(f'<text x="{label_w - 8:.1f}" y="{first:.1f}" font-size="{size}" '
+                     'text-anchor="end" class="label">'
+                     + "".join(f'<tspan x="{label_w - 8:.1f}" dy="{0 if i == 0 else size + 3}">'
+                               f"{e(line)}</tspan>" for i, line in enumerate(lines))
+                     + "</text>")
         x0 = float(label_w)
+        by = y + (row_h - bar_h) / 2
         for i, v in enumerate(bar.values):
             w = plot_w * v / scale_max if scale_max else 0
             if w > 0:
-                parts.append(f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                parts.append(f'<rect x="{x0:.1f}" y="{by:.1f}" width="{w:.1f}" height="{bar_h}" '
                              f'fill="{COLOURS[i % 4]}"/>')
             x0 += w
         total = sum(bar.values)
         shown = f"{total:.2f}" if chart.key == "ranking" else f"{total:g}"
-        parts.append(f'<text x="{x0 + 4:.1f}" y="{y + bar_h - 6}" font-size="12">{shown}</text>')
+        parts.append(f'<text x="{x0 + 4:.1f}" y="{by + bar_h - 6:.1f}" font-size="12">{shown}</text>')
+        y += row_h + gap
     parts.append("</svg>")
     return "".join(parts)
 
@@ -232,8 +290,9 @@ def _svg_chart(chart: Chart, width: int = 900) -> str:
 def to_html(rep: Report) -> str:
     e = html.escape
     out = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
-           f"<title>{e(rep.title)} — {e(rep.campaign)}</title><style>{CSS}</style></head><body>",
-           f"<h1>{e(rep.title)}</h1>",
+           f"<title>{e(chinese_quotes(rep.title))} — {e(rep.campaign)}</title><style>{CSS}</style>"
+           "</head><body>",
+           f"<h1>{e(chinese_quotes(rep.title))}</h1>",
            '<p class="meta">' + e(_("Campaign {name}: {start} to {end}; report generated {at}.").format(
                name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated)) + "</p>",
            "<ul>" + "".join(f"<li>{e(s)}</li>" for s in rep.summary) + "</ul>",

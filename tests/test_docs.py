@@ -48,4 +48,4 @@ def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-
     assert "│ today 2026-03-26" in out
     assert '"office": "市外事侨务办公室"' in out
     assert (tmp_path / "campaign.mmd").read_text(encoding="utf-8").startswith(
-        "---\nPeople-Satisfied Unit campaign — 2026\n---\nstateDiagram-v2\n")
+        '---\ntitle: "People-Satisfied Unit campaign — 2026"\n---\nstateDiagram-v2\n')

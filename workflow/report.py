@@ -47,6 +47,8 @@ class Chart:
     series: tuple[str, ...]  # names of the stacked parts
     bars: list[Bar]
     max: float | None = None
+    #: What the horizontal axis counts, shown under it ("phases completed", "items", "points").
+    unit: str = ""
 
 
 @dataclass
@@ -105,7 +107,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
     order = list(definition.states)
     rep.charts.append(Chart("progress", _("Phase progress"), (_("Phases completed"),), [
         Bar(r.office, (float(order.index(r.state)),)) for r in st.rows
-    ], max=float(len(order) - 1)))
+    ], max=float(len(order) - 1), unit=_("phases completed, of {n}").format(n=len(order) - 1)))
 
     # Filings.
     rep.tables.append(ReportTable("filings", _("Filings"),
@@ -153,7 +155,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         Bar(o, (float(c.get("confirmed", 0)), float(c.get("done", 0)),
                 float(c.get("published", 0) + c.get("returned", 0))))
         for o, c in per.items()
-    ]))
+    ], unit=_("rectification items")))
 
     # Inspections.
     rep.tables.append(ReportTable("inspections", _("Inspections"),
@@ -184,7 +186,8 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ]))
         rep.charts.append(Chart("ranking", _("Score ranking"), (_("Total"),), [
             Bar(r.office, (float(r.score.total),)) for r in ranked.ranking.rows if r.rank
-        ], max=float(ranked.rules.scale)))
+        ], max=float(ranked.rules.scale),
+            unit=_("points, of {n}").format(n=f"{float(ranked.rules.scale):g}")))
         rep.summary.append(_("Satisfied sections (top {n}): {names}.").format(
             n=ranked.ranking.top, names=_(", ").join(ranked.ranking.satisfied) or "—"))
         if ranked.ranking.tied_at_cut:

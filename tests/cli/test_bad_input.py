@@ -202,7 +202,8 @@ def test_bad_set_values(started: Run, db_path: Path) -> None:
     assert_refused(started, db_path, [*base, "--set", "nonsense=1"],
                    "unknown parameter 'nonsense'; known: mobilization-length, implementation-length, "
                    "review-length, summary-length, section-plan-due, research-report-due, "
-                   "study-sessions, satisfied-threshold, basic-threshold, leading-group-email, satisfied-top, "
+                   "study-sessions, satisfied-threshold, basic-threshold, leading-group-email, issuing-body, "
+                   "satisfied-top, "
                    "weight-leading-group, weight-party-delegates, weight-npc-deputies, "
                    "weight-questionnaire, drop-high-low-min")
     assert_refused(started, db_path, [*base, "--set", "satisfied-threshold=120"],

@@ -28,6 +28,9 @@ HYPERLINK = '=HYPERLINK("http://evil.example/","点我")'
 FORMULAS = (HYPERLINK, "-2+3 接待记录不全", "+1+1 窗口", "@SUM(1+1)", "\uff1d1+1 全角等号")
 
 
+MARKUP = '<b onclick="x()">加粗</b><script>alert(1)</script> | 分栏'
+
+
 @dataclass
 class Demo:
     folder: Path
@@ -54,14 +57,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         for i, text in enumerate(FORMULAS):
             d.run("rectify", "add", ("市法制办公室", "秘书科")[i % 2], "--", text)
         d.run("advance", "信息科", "--force", "--reason", HYPERLINK)
+        d.run("rectify", "add", "信息科", MARKUP)
+        d.run("office", "add", LONG_NAME)
         yield d
 
 
 @pytest.fixture(scope="module")
 def csv_files(demo: Demo) -> dict[str, Path]:
     out = {"audit": demo.folder / "audit.csv", "ledger": demo.folder / "ledger.csv"}
-    demo.run("audit", "export", "--format", "csv", "-o", str(out["audit"]))
-    demo.run("rectify", "list", "--format", "csv", "-o", str(out["ledger"]))
+    demo.run("audit", "export", "--format", "csv", "--campaign", "2026", "-o", str(out["audit"]))
+    demo.run("rectify", "list", "--format", "csv", "--campaign", "2026", "-o", str(out["ledger"]))
     return out
 
 
@@ -90,7 +95,7 @@ def test_csv_for_people_has_a_bom_quotes_and_local_times(csv_files: dict[str, Pa
                        "detail", "prev", "hash"]
     assert all(r[2].endswith("+08:00") and len(r[2]) == len("2026-12-02 10:00:00+08:00") for r in rows[1:])
     assert rows[-1][2] == "2026-12-02 10:00:00+08:00"  # MANYI_NOW, in Asia/Shanghai
-    assert rows[-1][8] == "'" + HYPERLINK
+    assert [r[8] for r in rows if r[5] == "force-advance"][-1] == "'" + HYPERLINK
     assert "督查室" in {r[3] for r in rows[1:]}
     # Every field is quoted: a separator inside a value never starts a cell, whatever the
     # spreadsheet guesses the separator to be.
@@ -120,6 +125,7 @@ def test_no_csv_cell_becomes_a_formula_in_libreoffice(csv_in_calc: Sheets) -> No
 
 # -- the report as .xlsx and .docx, printed by LibreOffice ---------------------------------
 ISSUER = "某某市人民政府办公室"
+LONG_NAME = "市口岸与海防委员会办公室驻外联络处综合科"  # 20 characters: longer than a chart label was
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +133,7 @@ def report_files(demo: Demo) -> dict[str, Path]:
     out = {"docx": demo.folder / "报告-docx.docx", "xlsx": demo.folder / "报告-xlsx.xlsx",
            "letterhead": demo.folder / "报告-版头.docx"}
     for fmt in ("docx", "xlsx"):
-        demo.run("report", "--format", fmt, "-o", str(out[fmt]))
+        demo.run("report", "--format", fmt, "--campaign", "2026", "-o", str(out[fmt]))
     # A second campaign that names its issuing body: the report gets a letterhead (版头).
     demo.run("campaign", "start", "people-satisfied-unit", "--name", "版头", "--start", "2026-11-02",
              "--set", f"issuing-body={ISSUER}")
@@ -162,8 +168,10 @@ def test_xlsx_widths_numbers_dates_and_inert_formulas(report_files: dict[str, Pa
 
     wb = load_workbook(report_files["xlsx"])
     ranking = wb["考评排名"]
-    # Widths by display width: 市口岸与海防委员会办公室 is 12 Han characters, 24 columns (+2).
-    assert ranking.column_dimensions["B"].width == 26
+    # Widths by display width: 市口岸与海防委员会办公室 is 12 Han characters, 24 columns (+2);
+    # the 20-character name makes its column as wide as allowed (40), and wraps.
+    assert wb["报送材料"].column_dimensions["A"].width == 26
+    assert ranking.column_dimensions["B"].width == 40
     assert wb["报送材料"].column_dimensions["D"].width == 18  # 16 hex digits of sha256
     totals = [ranking.cell(row=i, column=3) for i in range(2, 5)]
     assert all(isinstance(c.value, float) and c.number_format == "0.00" for c in totals)
@@ -302,3 +310,31 @@ def test_docx_prints_in_libreoffice_with_chinese_fonts(report_pdfs: dict[str, Pa
     assert fonts and all(office.cjk(f) for f in fonts), fonts
     letterhead = office.pdf_text(report_pdfs["letterhead"], 1, 1)
     assert letterhead.lstrip().startswith(ISSUER)
+
+
+# -- HTML and Markdown ---------------------------------------------------------------
+def test_markdown_keeps_html_in_names_as_text(demo: Demo) -> None:
+    md = demo.run("report", "--format", "md", "--campaign", "2026")
+    assert md.startswith("# 创建“人民满意单位”活动 — 2026\n")
+    assert "<" not in md and "&lt;script&gt;alert(1)&lt;/script&gt; \\| 分栏 |" in md
+
+
+def test_html_report_prints_on_a4_with_whole_labels_and_axes(demo: Demo) -> None:
+    import subprocess
+
+    out = demo.folder / "报告.html"
+    demo.run("report", "--format", "html", "--campaign", "2026", "-o", str(out))
+    page = out.read_text(encoding="utf-8")
+    assert "@page{size:A4" in page and "&lt;script&gt;" in page and "<script>" not in page
+    for unit in ("已完成阶段数（共 4 个）", "整改事项数", "得分（满分 100）"):
+        assert f'class="unit">{unit}</text>' in page
+    browser = office.need("chromium")
+    pdf = demo.folder / "html.pdf"
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                           f"--user-data-dir={demo.folder / 'chromium'}", f"--print-to-pdf={pdf}",
+                           out.as_uri()], capture_output=True, timeout=180, check=False)
+    assert done.returncode == 0 and pdf.exists(), done.stderr[-2000:]
+    assert office.pdf_page_size(pdf) == pytest.approx((595, 842), abs=1)  # A4, not Letter
+    text = re.sub(r"\s+", "", office.pdf_text(pdf, 1, 1))
+    assert LONG_NAME in text  # the chart's label is printed whole (wrapped, not cut)
+    assert "创建“人民满意单位”活动" in text

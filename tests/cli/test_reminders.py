@@ -253,6 +253,8 @@ def test_demo_leaves_readable_eml_files(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 0, result.output
     files = sorted((tmp_path / "outbox").glob("*.eml"))
     assert files
+    # LF on disk, as mail programs read local files (mutt shows CRLF as ^M on every header line).
+    assert all(b"\r" not in f.read_bytes() and b"\nSubject: " in f.read_bytes() for f in files)
     msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert str(msg["Subject"]).startswith(("【催办】创建", "【提醒】创建"))
     assert "报送命令：manyi file " in body(msg)
