@@ -110,10 +110,14 @@ SHOTS = [  # (file, title, language, command): screenshots of real runs on a dem
 
 
 def _fix_wide_text(svg: str) -> str:
-    """Give each text run the width of its terminal cells (CJK characters take two).
+    """Put every character of a text run on its own terminal cell (CJK characters take two).
 
     rich (15.0) positions runs by cell width but sets ``textLength`` from the number of
-    characters, which squeezes Chinese text to half its width; recompute it.
+    characters, which squeezes Chinese text to half its width; stretching ``textLength`` to the
+    cell width instead letter-spaces it ("绿 灯") and lets the Latin text after it drift off its
+    column. Here every character is a ``tspan`` at its own cell, and a wide one is fitted to its
+    two cells (as a terminal with a CJK monospace font draws it): columns stay straight and
+    Chinese is neither squeezed nor spaced out.
     """
     import html
     import re
@@ -121,14 +125,28 @@ def _fix_wide_text(svg: str) -> str:
     from rich.cells import cell_len
 
     def fix(m: re.Match[str]) -> str:
-        prefix, length, rest, content = m.groups()
+        prefix, x0, middle, length, rest, content = m.groups()
         text = html.unescape(content)
         if not text or cell_len(text) == len(text):
             return m.group(0)
-        new = round(float(length) / len(text) * cell_len(text), 1)
-        return f'{prefix}textLength="{new:g}"{rest}{content}</text>'
+        cell = float(length) / len(text)  # rich's width of one cell
+        pieces, at = [], float(x0)
+        for run in re.findall(r"(?:[^\S\n]|.)", text):
+            wide = cell_len(run)
+            shown = html.escape(run, quote=False).replace(" ", "&#160;")
+            fit = f' textLength="{cell * wide:.1f}" lengthAdjust="spacingAndGlyphs"' if wide == 2 else ""
+            pieces.append(f'<tspan x="{at:.1f}"{fit}>{shown}</tspan>')
+            at += cell * wide
+        return f'{prefix}x="{x0}"{middle}{rest}{"".join(pieces)}</text>'
 
-    return re.sub(r'(<text [^>]*?)textLength="([\d.]+)"([^>]*>)([^<]*)</text>', fix, svg)
+    return re.sub(r'(<text [^>]*?)x="([\d.]+)"([^>]*?) textLength="([\d.]+)"([^>]*>)([^<]*)</text>',
+                  fix, svg)
+
+
+def _widest_line(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max([cell_len(line) for line in text.splitlines()] + [0])
 
 
 def screenshots(now: str = "2026-03-26T10:00") -> None:
@@ -154,7 +172,11 @@ def screenshots(now: str = "2026-03-26T10:00") -> None:
                          standalone_mode=False)
             except SystemExit:
                 pass
+            # A line longer than the terminal would be cut at the SVG's edge: widen the picture.
+            # One spare column, so a line that reaches the edge is visibly one that was cut.
+            console.width = max(WIDTH, _widest_line(console.export_text(clear=False)) + 1)
             svg = _fix_wide_text(console.export_svg(title=title))
+            console.width = WIDTH
             (ROOT / "docs" / name).write_text(svg, encoding="utf-8")
             console.record = False
             print(f"wrote docs/{name}")

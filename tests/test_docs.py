@@ -49,3 +49,44 @@ def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-
     assert '"office": "市外事侨务办公室"' in out
     assert (tmp_path / "campaign.mmd").read_text(encoding="utf-8").startswith(
         '---\ntitle: "People-Satisfied Unit campaign — 2026"\n---\nstateDiagram-v2\n')
+
+
+def svg_problems(svg: str) -> list[str]:
+    """Lines of a docs/ screenshot that reach its right edge (rich cuts a line longer than the
+    console there), and Chinese stretched by a run-wide ``textLength`` (so letter-spaced)
+    instead of fitted character by character."""
+    import html
+    import re
+
+    from rich.cells import cell_len
+
+    clip = re.search(r'clip-terminal">\s*<rect x="0" y="0" width="([\d.]+)"', svg)
+    assert clip is not None
+    edge = float(clip[1])
+    problems = []
+    for attrs, body in re.findall(r"<text ([^>]*)>(.*?)</text>", svg):
+        if "clip-path" not in attrs:
+            continue  # the window title
+        text = html.unescape(re.sub("<[^>]+>", "", body))
+        x = re.search(r'\bx="([\d.]+)"', attrs)
+        length = re.search(r'textLength="([\d.]+)"', attrs)
+        if "<tspan" in body:
+            spans = re.findall(r'<tspan x="([\d.]+)"(?: textLength="([\d.]+)")?[^>]*>([^<]*)</tspan>', body)
+            end = max(float(sx) + (float(sl) if sl else 12.2 * len(html.unescape(t))) for sx, sl, t in spans)
+        elif x is not None and length is not None:
+            if cell_len(text) != len(text):
+                problems.append(f"letter-spaced: {text}")
+            end = float(x[1]) + float(length[1])
+        else:
+            continue
+        if text.strip() and end >= edge - 6:
+            problems.append(f"reaches the right edge (cut): {text}")
+    return problems
+
+
+def test_docs_screenshots_are_neither_cut_nor_letter_spaced() -> None:
+    from cli.docgen import SHOTS
+
+    for name, *_rest in SHOTS:
+        svg = (docgen.ROOT / "docs" / name).read_text(encoding="utf-8")
+        assert svg_problems(svg) == [], name
