@@ -81,9 +81,8 @@ def audit_anchor(campaign: str | None, as_json: bool) -> None:
 @option("-o", "--output", "output", required=True, type=click.Path(path_type=Path, dir_okay=False),
         metavar="FILE", help=N_("Where to write the export."))
 def audit_export(campaign: str | None, fmt: str, output: Path) -> None:
-    from workflow import audit as use
-
     from cli.progress import working
+    from workflow import audit as use
 
     with working(_("Exporting the history…")):
         reports = use.export(_ctx(), campaign, fmt, output)

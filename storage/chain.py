@@ -87,7 +87,8 @@ def section_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
                    .where(Section.campaign_id == campaign_id).order_by(Section.id))  # type: ignore[arg-type]
 
 
-def filing_rows(s: Session, campaign_id: int, key: tuple[Any, Any] | None = None) -> Iterator[tuple[Any, ...]]:
+def filing_rows(s: Session, campaign_id: int,
+                key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
     """``(id, section_id, requirement, sha256, filename, size, note, actor, at)``."""
     q = select(Filing.id, Filing.section_id, Filing.requirement, Filing.sha256, Filing.filename,
                Filing.size, Filing.note, Filing.actor, Filing.at).where(Filing.campaign_id == campaign_id)
@@ -98,7 +99,8 @@ def filing_rows(s: Session, campaign_id: int, key: tuple[Any, Any] | None = None
     return _stream(s, q.order_by(Filing.id))  # type: ignore[arg-type]
 
 
-def score_rows(s: Session, campaign_id: int, key: tuple[Any, Any] | None = None) -> Iterator[tuple[Any, ...]]:
+def score_rows(s: Session, campaign_id: int,
+               key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
     """``(id, section_id, grp, scorer, hundredths, vote, count, actor, at)``."""
     q = select(ScoreEntry.id, ScoreEntry.section_id, ScoreEntry.grp, ScoreEntry.scorer,
                ScoreEntry.hundredths, ScoreEntry.vote, ScoreEntry.count, ScoreEntry.actor,
@@ -108,7 +110,8 @@ def score_rows(s: Session, campaign_id: int, key: tuple[Any, Any] | None = None)
     return _stream(s, q.order_by(ScoreEntry.id))  # type: ignore[arg-type]
 
 
-def extension_rows(s: Session, campaign_id: int, key: tuple[Any, Any] | None = None) -> Iterator[tuple[Any, ...]]:
+def extension_rows(s: Session, campaign_id: int,
+                   key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
     """``(id, section_id, requirement, from_due, to_due, reason, actor, at)``."""
     q = select(Extension.id, Extension.section_id, Extension.requirement, Extension.from_due,
                Extension.to_due, Extension.reason, Extension.actor, Extension.at).where(
@@ -118,7 +121,8 @@ def extension_rows(s: Session, campaign_id: int, key: tuple[Any, Any] | None = N
     return _stream(s, q.order_by(Extension.id))  # type: ignore[arg-type]
 
 
-def inspection_rows(s: Session, campaign_id: int, key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
+def inspection_rows(s: Session, campaign_id: int,
+                    key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
     """``(id, section_id, id, kind, on, finding, actor, at)`` (keyed by section)."""
     q = select(Inspection.id, Inspection.section_id, Inspection.id, Inspection.kind, Inspection.on,
                Inspection.finding, Inspection.actor, Inspection.at).where(

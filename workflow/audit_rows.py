@@ -41,6 +41,7 @@ from workflow.errors import AuditError
 from workflow.i18n import _
 
 _MOD = 1 << 128
+UNKNOWN = object()  # a fact the events did not record
 
 Key = tuple[Any, ...]
 Elem = tuple[Any, ...]
@@ -193,7 +194,8 @@ class Derived:
     campaign: str
     start: tuple[int, str, datetime, dict[str, Any]] | None = None  # seq, actor, at, detail
     closed: int | None = None  # seq of the campaign-close event
-    sections: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    #: section id -> (seq, (name, email, head)); a tuple, not a dict: there may be 100,000
+    sections: dict[int, tuple[int, tuple[Any, ...]]] = field(default_factory=dict)
     bags: dict[str, dict[Key, _Bag]] = field(default_factory=lambda: {f.table: {} for f in FAMILIES})
     items: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     #: facts the events of an older manyi did not record, so verify could not check them
@@ -217,16 +219,18 @@ class Derived:
                 self.bags[family.table].setdefault(key, _Bag()).add(elem, ev.seq)
 
     def _section(self, ev: StoredEvent, d: dict[str, Any]) -> None:
-        seq, facts = self.sections.get(ev.section_id, (0, {}))  # type: ignore[arg-type]
-        facts = dict(facts)
+        _seq, (name, email, head) = self.sections.get(ev.section_id, (0, (UNKNOWN,) * 3))  # type: ignore[arg-type]
         if ev.office is not None:
-            facts["name"] = ev.office
-        for k in ("email", "head"):
-            if k in d:
-                facts[k] = norm(d[k])
-            elif ev.action == "office-add":
-                self.unchecked[k] += 1
-        self.sections[ev.section_id] = (ev.seq, facts)  # type: ignore[index]
+            name = ev.office
+        if "email" in d:
+            email = norm(d["email"])
+        if "head" in d:
+            head = norm(d["head"])
+        if ev.action == "office-add":
+            for k in ("email", "head"):
+                if k not in d:
+                    self.unchecked[k] += 1
+        self.sections[ev.section_id] = (ev.seq, (name, email, head))  # type: ignore[index]
 
     def _item(self, ev: StoredEvent, d: dict[str, Any]) -> None:
         item = d.get("item")
@@ -337,14 +341,14 @@ def _compare_sections(s: Any, cid: int, derived: Derived, names: dict[int, str])
             raise _orphan(derived.campaign, "section", sid, show(name))
         seq, facts = known
         seen += 1
-        for fld, stored in (("name", name), ("email", email), ("head", head)):
-            if fld in facts and norm(stored) != facts[fld]:
-                raise _contradicts(derived.campaign, seq, "section", sid, show(facts.get("name")),
-                                   fld, stored, facts[fld])
+        for fld, stored, told in zip(("name", "email", "head"), (name, email, head), facts, strict=True):
+            if told is not UNKNOWN and norm(stored) != told:
+                raise _contradicts(derived.campaign, seq, "section", sid, show(facts[0]), fld, stored,
+                                   told)
     if seen != len(derived.sections):
         for sid, (seq, facts) in sorted(derived.sections.items(), key=lambda kv: kv[1][0]):
             if sid not in names:
-                raise _missing(derived.campaign, seq, "section", show(facts.get("name")))
+                raise _missing(derived.campaign, seq, "section", show(facts[0]))
 
 
 def _key_label(family: Family, key: Key, names: dict[int, str]) -> str:
@@ -389,8 +393,8 @@ def _drill_down(s: Any, cid: int, campaign: str, family: Family, key: Key, names
             waiting[elem] -= 1
             odd_events.append((seq, elem))
     if odd_rows and odd_events:
-        (rid, row), (seq, ev) = odd_rows[0], odd_events[0]
-        for fld, stored, recorded in zip(family.fields, row, ev, strict=True):
+        (rid, row), (seq, told) = odd_rows[0], odd_events[0]
+        for fld, stored, recorded in zip(family.fields, row, told, strict=True):
             if stored != recorded:
                 raise _contradicts(campaign, seq, family.table, rid, label, fld, stored, recorded)
     if odd_rows:

@@ -21,10 +21,9 @@ Hierarchy::
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from workflow.i18n import N_, _
 

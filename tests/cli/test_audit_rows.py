@@ -63,21 +63,33 @@ CONTRADICTS = "a stored row contradicts it; "
 # (the direct SQL edit, what verify says). The first six are the edits of issue 11.
 EDITS = [
     ("UPDATE score_entry SET hundredths = 10000 WHERE hundredths = 8800",
-     "event #16: " + CONTRADICTS + "score_entry #1 (秘书科 / leading-group): score is 100, the event says 88"),
+     "event #16: " + CONTRADICTS + "score_entry #1 (秘书科 / leading-group): "
+     "score is 100, the event says 88"),
     ("UPDATE campaign SET definition_text = replace(definition_text, 'exit: true', 'exit: false')",
-     "event #1: " + CONTRADICTS + "campaign #1 (2026): definition_text is sha256 {new}, the event says sha256 {old}"),
+     "event #1: " + CONTRADICTS
+      + "campaign #1 (2026): "
+      "definition_text is sha256 {new}, the event says sha256 {old}"),
     ("UPDATE campaign SET parameters = replace(parameters, '\"satisfied-threshold\": 90', "
      "'\"satisfied-threshold\": 10')",
-     "event #1: " + CONTRADICTS + "campaign #1 (2026): parameters.satisfied-threshold is 10, the event says 90"),
+     "event #1: " + CONTRADICTS
+      + "campaign #1 (2026): "
+      "parameters.satisfied-threshold is 10, the event says 90"),
     ("UPDATE rectification_item SET status = 'confirmed', confirmed_at = updated_at WHERE id = 2",
-     "event #13: " + CONTRADICTS + "rectification_item #2 (信息科): status is confirmed, the event says published"),
+     "event #13: " + CONTRADICTS
+      + "rectification_item #2 (信息科): "
+      "status is confirmed, the event says published"),
     ("UPDATE filing SET sha256 = '" + ZERO + "' WHERE requirement = 'study-plan'",
-     "event #8: " + CONTRADICTS + "filing #1 (秘书科 / study-plan): sha256 is 0000000000000000, the event says {sha}"),
+     "event #8: " + CONTRADICTS
+      + "filing #1 (秘书科 / study-plan): "
+      "sha256 is 0000000000000000, the event says {sha}"),
     ("UPDATE section SET email = 'outsider@evil.example' WHERE name = '秘书科'",
-     "event #6: " + CONTRADICTS + "section #5 (秘书科): email is outsider@evil.example, the event says office4@example.gov.cn"),
+     "event #6: " + CONTRADICTS
+      + "section #5 (秘书科): "
+      "email is outsider@evil.example, the event says office4@example.gov.cn"),
     # ... and the rest of the rows a decision or a mail rests on
     ("UPDATE score_entry SET count = 300 WHERE vote = 'satisfied'",
-     "event #18: " + CONTRADICTS + "score_entry #3 (秘书科 / questionnaire): count is 300, the event says 30"),
+     "event #18: " + CONTRADICTS + "score_entry #3 (秘书科 / questionnaire): "
+     "count is 300, the event says 30"),
     ("UPDATE section SET head = '外人' WHERE name = '信息科'",
      "event #7: " + CONTRADICTS + "section #6 (信息科): head is 外人, the event says 负责人5"),
     ("UPDATE section SET name = '信息科2' WHERE name = '信息科'",
@@ -93,7 +105,8 @@ EDITS = [
      "event #19: " + CONTRADICTS + "deadline_extension #1 (信息科 / study-plan): to_due is 2026-12-31, "
      "the event says 2026-04-30"),
     ("UPDATE inspection SET finding = '一切正常'",
-     "event #12: " + CONTRADICTS + "inspection #1 (信息科): finding is 一切正常, the event says 窗口无人值守"),
+     "event #12: " + CONTRADICTS + "inspection #1 (信息科): "
+     "finding is 一切正常, the event says 窗口无人值守"),
     ("UPDATE campaign SET status = 'closed'",
      "event #1: " + CONTRADICTS + "campaign #1 (2026): status is closed, the event says active"),
     ("UPDATE campaign SET start_date = '2026-01-01'",
@@ -168,7 +181,8 @@ def test_an_older_event_without_a_fact_is_reported_not_checked(decided: Run, db_
     assert "  Not checked (events written by an older manyi do not record them): inspection_id ×1.\n" in out
     assert json.loads(ok(decided, "audit", "verify", "--json"))[0]["unchecked"] == {"inspection_id": 1}
     execute(db_path, "UPDATE rectification_item SET text = '改过' WHERE text = '旧事项'")
-    fails(decided, "event #20: " + CONTRADICTS + "rectification_item #3 (秘书科): text is 改过, the event says 旧事项")
+    fails(decided, "event #20: " + CONTRADICTS
+          + "rectification_item #3 (秘书科): text is 改过, the event says 旧事项")
 
 
 # -- anchors ------------------------------------------------------------------------
