@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from storage.audit import StoredEvent
 from storage.ledger_models import Inspection, RectificationItem, ScoreEntry
 from storage.models import Event, Filing, Record, Section
-from storage.reminders_models import Extension
+from storage.reminders_models import Deadline, Extension
 
 BATCH = 2000
 
@@ -153,3 +153,10 @@ def section_events(s: Session, campaign_id: int, section_id: int | None,
     q = q.where(Event.section_id.is_(None) if section_id is None else Event.section_id == section_id)  # type: ignore[union-attr]
     for row in _stream(s, q.order_by(Event.seq)):  # type: ignore[arg-type]
         yield StoredEvent(*row)
+
+
+def deadline_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
+    """``(id, section_id, requirement, due, original_due)`` of every deadline of the campaign."""
+    return _stream(s, select(Deadline.id, Deadline.section_id, Deadline.requirement, Deadline.due,
+                             Deadline.original_due)
+                   .where(Deadline.campaign_id == campaign_id).order_by(Deadline.id))  # type: ignore[arg-type]

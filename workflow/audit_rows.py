@@ -15,7 +15,8 @@ What is compared (docs/audit.md has the table):
   carrying the new values under the same keys);
 - ``filing``, ``score_entry``, ``deadline_extension``, ``inspection``: the rows
   of each (section, requirement / group) key as a multiset of their facts;
-- ``rectification_item``: each item's fields as its events leave them.
+- ``rectification_item``: each item's fields as its events leave them;
+- ``deadline``: the due date reminders are mailed for (an item's, an extended one's).
 
 Memory is bounded by offices × (requirements + groups) + items: a multiset is
 kept as a count and a sum of element digests per key, and only a key whose
@@ -37,6 +38,7 @@ from typing import Any
 from storage import chain
 from storage.audit import StoredEvent, dumps, format_at
 from storage.models import Campaign
+from storage.reminders_repo import ITEM_PREFIX
 from workflow.errors import AuditError
 from workflow.i18n import _
 
@@ -198,6 +200,8 @@ class Derived:
     sections: dict[int, tuple[int, tuple[Any, ...]]] = field(default_factory=dict)
     bags: dict[str, dict[Key, _Bag]] = field(default_factory=lambda: {f.table: {} for f in FAMILIES})
     items: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    #: (section id, requirement) -> (seq, to, original) of its latest extension
+    extended: dict[Key, tuple[int, Any, Any]] = field(default_factory=dict)
     #: facts the events of an older manyi did not record, so verify could not check them
     unchecked: Counter[str] = field(default_factory=Counter)
 
@@ -211,6 +215,9 @@ class Derived:
             self._section(ev, detail)
         elif action in ITEM_ACTIONS:
             self._item(ev, detail)
+        elif action == "extend" and ev.section_id is not None and "requirement" in detail:
+            self.extended[(ev.section_id, detail["requirement"])] = (
+                ev.seq, norm(detail.get("to")), norm(detail.get("original")))
         family = _BY_ACTION.get(action)
         if family is not None:
             found = family.of_event(ev, detail)
@@ -293,6 +300,7 @@ def compare(s: Any, campaign: Campaign, derived: Derived, names: dict[int, str],
     for family in FAMILIES:
         _compare_family(s, cid, derived, family, names)
     _compare_items(s, cid, derived, names)
+    _compare_deadlines(s, cid, derived, names)
 
 
 def _compare_campaign(c: Campaign, derived: Derived, definition_timezone: Callable[[], str]) -> None:
@@ -423,6 +431,39 @@ def _compare_items(s: Any, cid: int, derived: Derived, names: dict[int, str]) ->
             if item not in stored:
                 raise _missing(derived.campaign, seq, "rectification_item",
                                f"#{item}, {show(names.get(facts['section_id'], '-'))}")
+
+
+def _compare_deadlines(s: Any, cid: int, derived: Derived, names: dict[int, str]) -> None:
+    """The due date reminders are mailed for: an item's is the item's own; an office's is its
+    latest extension's, or (never extended) the date it was laid out with. That planned date
+    comes from the definition and the working-day calendar and is not re-computed here."""
+    for rid, sid, req, due, original in chain.deadline_rows(s, cid):
+        due, original = norm(due), norm(original)
+        office = names.get(sid, str(sid)) if sid is not None else _("leading group")
+        label = f"{show(office)} / {show(req)}"
+        if req.startswith(ITEM_PREFIX):
+            number = req[len(ITEM_PREFIX):]
+            item = derived.items.get(int(number)) if number.isdigit() else None
+            if item is None:
+                continue  # an item row without its event is reported with the items
+            seq, facts = item
+            for fld, stored in (("due", due), ("original_due", original)):
+                if stored != norm(facts["due"]):
+                    raise _contradicts(derived.campaign, seq, "deadline", rid, label, fld, stored,
+                                       facts["due"])
+            continue
+        ext = derived.extended.get((sid, req))
+        if ext is not None:
+            seq, to, was = ext
+            if due != to:
+                raise _contradicts(derived.campaign, seq, "deadline", rid, label, "due", due, to)
+            if was is not None and original != was:
+                raise _contradicts(derived.campaign, seq, "deadline", rid, label, "original_due",
+                                   original, was)
+        elif due != original:
+            raise AuditError(derived.campaign, None, "row-orphan", _(
+                "deadline #{id} ({label}): due {due} but original_due {original}, and no extend event"
+            ).format(id=rid, label=label, due=due, original=original))
 
 
 def unchecked_lines(derived: Derived) -> Iterable[tuple[str, int]]:

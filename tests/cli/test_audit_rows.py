@@ -111,6 +111,15 @@ EDITS = [
      "event #1: " + CONTRADICTS + "campaign #1 (2026): status is closed, the event says active"),
     ("UPDATE campaign SET start_date = '2026-01-01'",
      "event #1: " + CONTRADICTS + "campaign #1 (2026): start_date is 2026-01-01, the event says 2026-03-01"),
+    ("UPDATE deadline SET due = '2026-12-31' WHERE requirement = 'study-plan' AND section_id = 6",
+     "event #19: " + CONTRADICTS + "deadline #{ext_deadline} (信息科 / study-plan): "
+     "due is 2026-12-31, the event says 2026-04-30"),
+    ("UPDATE deadline SET due = '2026-12-31' WHERE requirement = 'study-plan' AND section_id = 5",
+     "a stored row has no event in the history; deadline #{plain_deadline} (秘书科 / study-plan): "
+     "due 2026-12-31 but original_due {plain_due}, and no extend event"),
+    ("UPDATE deadline SET due = '2026-12-31' WHERE requirement LIKE 'item:%'",
+     "event #15: " + CONTRADICTS + "deadline #1 (信息科 / item:1): due is 2026-12-31, "
+     "the event says 2026-04-01"),
     ("DELETE FROM score_entry WHERE hundredths = 9250",
      "event #17: the row it wrote is missing; score_entry (信息科 / leading-group)"),
     ("INSERT INTO score_entry (campaign_id, section_id, grp, scorer, hundredths, count, actor, at) "
@@ -129,13 +138,20 @@ def test_direct_sql_edit_is_caught_with_row_and_event(decided: Run, db_path: Tar
     [(text,)] = execute(db_path, "SELECT definition_text FROM campaign")
     [(sha,)] = execute(db_path, "SELECT sha256 FROM filing WHERE requirement = 'study-plan'")
     [(evidence,)] = execute(db_path, "SELECT evidence_sha256 FROM rectification_item WHERE id = 1")
+    ok(decided, "remind", "preview")  # the first sweep lays out the offices' deadlines
+    ok(decided, "remind", "send")
+    [(ext_deadline,)] = execute(db_path, "SELECT id FROM deadline WHERE requirement = 'study-plan' "
+                                         "AND section_id = 6")
+    [(plain_deadline, plain_due)] = execute(db_path, "SELECT id, due FROM deadline WHERE "
+                                                     "requirement = 'study-plan' AND section_id = 5")
     if "FROM rectification_item WHERE id = 2" in sql:  # its reminder deadline refers to it
         execute(db_path, "DELETE FROM deadline WHERE key LIKE '%item%'")
     execute(db_path, sql)
     [(edited,)] = execute(db_path, "SELECT definition_text FROM campaign")
     fails(decided, message.format(
         old=hashlib.sha256(text.encode()).hexdigest()[:16],
-        new=hashlib.sha256(edited.encode()).hexdigest()[:16], sha=sha[:16], evidence=evidence[:16]))
+        new=hashlib.sha256(edited.encode()).hexdigest()[:16], sha=sha[:16], evidence=evidence[:16],
+        ext_deadline=ext_deadline, plain_deadline=plain_deadline, plain_due=str(plain_due)[:10]))
     result = decided("audit", "verify", "--json")  # the same one line, for scripts
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.count("\n") == 1 and "audit: campaign '2026'" in result.stderr
