@@ -50,6 +50,19 @@ def resolve_url(value: str | None, setting: str | None = None) -> str:
     return value
 
 
+def server_label(url: str) -> str:
+    """A file-name-safe name of a server database: ``host-port-database`` (plus ``-schema``
+    when the URL sets a ``search_path``), so each database has its own outbox folder."""
+    parsed = make_url(url)
+    parts = [parsed.host or "localhost", str(parsed.port or 5432), parsed.database or "postgres"]
+    options = parsed.query.get("options") or ""
+    options = options if isinstance(options, str) else " ".join(options)
+    for opt in options.split():
+        if "search_path=" in opt:
+            parts.append(opt.split("search_path=", 1)[1])
+    return "-".join("".join(c if c.isalnum() or c in "._" else "_" for c in p) for p in parts)
+
+
 class Database:
     """A database plus the folders that live beside it (blobs, outbox)."""
 
@@ -68,11 +81,14 @@ class Database:
                     self.setting, _("folder does not exist: {p}").format(p=self.home)
                 )
             self.blob_root = Path(str(path) + ".blobs")
+            # Per database, beside it: two databases in one folder never share their mail.
+            self.outbox = Path(str(path) + ".outbox")
         else:
             self.path = None
             self.home = Path(os.environ.get("MANYI_HOME", ".")).resolve()
             self.blob_root = Path(os.environ.get("MANYI_BLOBS", self.home / "manyi-blobs"))
-        self.outbox = self.home / "outbox"
+            label = server_label(self.url) + ".outbox"
+            self.outbox = Path(os.environ.get("MANYI_OUTBOX") or self.home / label)
         self.engine = self._make_engine()
 
     def _make_engine(self) -> Engine:

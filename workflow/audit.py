@@ -21,11 +21,12 @@ from zoneinfo import ZoneInfo
 from storage import audit, chain, repo
 from storage.blobs import BlobStore
 from storage.models import Campaign
+from workflow import audit_rows
 from workflow.errors import AuditError, InputError
 from workflow.i18n import _
 from workflow.operators import authorize
 from workflow.tabular import BOM, csv_cell, csv_writer
-from workflow.usecases import Context
+from workflow.usecases import Context, definition_of
 
 EXPORT_FORMATS = ("jsonl", "csv")
 EXPORT_VERSION = 1
@@ -40,6 +41,24 @@ class ChainReport:
     events: int
     head: str
     documents: int
+    #: facts that events written by an older manyi do not record, so could not be checked
+    unchecked: dict[str, int] = field(default_factory=dict)
+    head_at: str | None = None  # the head event's time (canonical UTC text)
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def parse_anchor(value: str) -> str:
+    """An anchor as ``manyi audit anchor`` prints it: the 64 hex digits of a head hash
+    (``#SEQ`` before it and spaces around it are allowed)."""
+    text = value.strip().lower()
+    if text.startswith("#") and " " in text:
+        text = text.split(None, 1)[1].strip()
+    if len(text) != 64 or not set(text) <= _HEX:
+        raise InputError(_("--anchor {v}: expected the 64 hex digits of a head hash, as "
+                           "`manyi audit anchor` prints it").format(v=audit_rows.show(value, 80)))
+    return text
 
 
 def _campaigns(s: Any, name: str | None) -> list[Campaign]:
@@ -48,37 +67,79 @@ def _campaigns(s: Any, name: str | None) -> list[Campaign]:
     return repo.list_campaigns(s)
 
 
-def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = True) -> list[ChainReport]:
-    """Check every chain (or one); raise :class:`AuditError` at the first broken link."""
+def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = True,
+           anchors: list[str] | None = None) -> list[ChainReport]:
+    """Check every chain (or one); raise :class:`AuditError` at the first broken link.
+
+    ``anchors``: head hashes printed earlier by ``audit anchor``; each must still be in
+    a verified chain (at the position its hash binds it to), else the tail was cut.
+    """
+    wanted = {parse_anchor(a) for a in anchors or ()}
     ctx.db.ensure_ready(create=False)
     blobs = BlobStore(ctx.db.blob_root)
     reports = []
+    found: set[str] = set()
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
         for campaign in _campaigns(s, campaign_name):
-            reports.append(_verify_one(s, campaign, blobs if documents else None))
+            reports.append(_verify_one(s, campaign, blobs if documents else None, wanted, found))
+    for anchor in sorted(wanted - found):
+        if len(reports) == 1:
+            r = reports[0]
+            raise AuditError(r.campaign, None, "anchor", _(
+                "anchor {anchor} is not in it; the chain now ends at #{n} {head}").format(
+                anchor=anchor, n=r.events, head=r.head))
+        raise AuditError("*", None, "anchor", _("anchor {anchor} is in none of the {n} chains").format(
+            anchor=anchor, n=len(reports)))
     return reports
 
 
-def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None) -> ChainReport:
+def anchors(ctx: Context, campaign_name: str | None = None) -> list[ChainReport]:
+    """Each campaign's head (position, hash, time), to keep outside the database."""
+    ctx.db.ensure_ready(create=False)
+    out = []
+    with ctx.db.read() as s:
+        authorize(s, ctx, "read")
+        for campaign in _campaigns(s, campaign_name):
+            head = chain.head(s, campaign.id)  # type: ignore[arg-type]
+            if head is None:
+                out.append(ChainReport(campaign.name, 0, audit.GENESIS, 0))
+            else:
+                out.append(ChainReport(campaign.name, head.seq, head.hash, 0,
+                                       head_at=audit.format_at(head.at)))
+    return out
+
+
+def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None,
+                wanted: set[str] | None = None, found: set[str] | None = None) -> ChainReport:
     cid: int = campaign.id  # type: ignore[assignment]
     walker = audit.ChainWalker(campaign.name, lambda h: chain.event_by_hash(s, cid, h))
-    tally = _Tally()
+    tally = _Tally(derived=audit_rows.Derived(campaign.name))
+    last_at = None
     with closing(chain.iter_events(s, cid)) as events:
         for ev in events:
             brk = walker.feed(ev)
             if brk is not None:
                 brk = walker.refine(brk, next(events, None))
                 raise AuditError(brk.campaign, brk.position, brk.kind, brk.detail)
+            if wanted and ev.hash in wanted and found is not None:
+                found.add(ev.hash)
             tally.add(campaign.name, ev, blobs)
+            last_at = ev.at
     _check_state(s, campaign, tally.states, tally.filed)
-    return ChainReport(campaign.name, walker.position, walker.head, tally.documents)
+    names = {sec.id: sec.name for sec in repo.sections(s, cid)}
+    audit_rows.compare(s, campaign, tally.derived, names,  # type: ignore[arg-type]
+                       lambda: definition_of(campaign).spec.timezone)
+    return ChainReport(campaign.name, walker.position, walker.head, tally.documents,
+                       dict(tally.derived.unchecked),
+                       audit.format_at(last_at) if last_at is not None else None)
 
 
 @dataclass
 class _Tally:
     """What the history says about the stored state (bounded by offices x requirements)."""
 
+    derived: audit_rows.Derived
     states: dict[int, str] = field(default_factory=dict)
     filed: dict[tuple[int | None, str], int] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)
@@ -88,10 +149,13 @@ class _Tally:
         if ev.section_id is not None and ev.to_state is not None:
             self.states[ev.section_id] = ev.to_state
         detail = json.loads(ev.detail) if ev.detail else {}
-        sha = detail.get("sha256") if isinstance(detail, dict) else None
+        if not isinstance(detail, dict):
+            detail = {}
+        self.derived.add(ev, detail)
+        sha = detail.get("sha256")
         if not sha:
             return
-        if "requirement" in detail:
+        if "requirement" in detail and ev.action == "file":
             key = (ev.section_id, detail["requirement"])
             self.filed[key] = self.filed.get(key, 0) + 1
         if blobs is None or sha in self.checked:

@@ -21,10 +21,9 @@ Hierarchy::
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from workflow.i18n import N_, _
 
@@ -129,6 +128,10 @@ class AuditError(CampaignError):
         "document-missing": N_("its document is missing from the blob store"),
         "document-altered": N_("its document was altered in the blob store"),
         "state": N_("history and stored state disagree"),
+        "row": N_("a stored row contradicts it"),
+        "row-orphan": N_("a stored row has no event in the history"),
+        "row-missing": N_("the row it wrote is missing"),
+        "anchor": N_("the anchored event is not in the chain (events were cut or rewritten)"),
     }
 
     def __init__(self, campaign: str, position: int | None, kind: str, detail: str = ""):
@@ -140,8 +143,9 @@ class AuditError(CampaignError):
             _("campaign '{c}', event #{n}").format(c=campaign, n=position)
             if position is not None else _("campaign '{c}'").format(c=campaign)
         )
-        extra = f"; {detail}" if detail else ""
-        super().__init__(_("audit: {where}: {what}{extra}").format(where=where, what=what, extra=extra))
+        if detail:
+            what = _("{what}; {detail}").format(what=what, detail=detail)
+        super().__init__(_("audit: {where}: {what}{extra}").format(where=where, what=what, extra=""))
 
 
 class ConfigError(CampaignError):

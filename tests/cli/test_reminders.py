@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import execute
+from tests.backends import execute, outbox_in
 from tests.conftest import OFFICES, Run, doc, write_roster
 from tests.smtpd import SmtpServer, body, free_port
 
@@ -88,7 +88,7 @@ def test_catch_up_sends_each_missed_reminder_once_with_escalations(campaign: Run
     assert result.exit_code == 0, result.output
     (stored,) = execute(db_path, "SELECT count(*) FROM reminder")  # type: ignore[arg-type]
     assert stored[0] > 0 and f": {stored[0]} new reminders, " in result.stdout  # counted right on both backends
-    mails = eml(tmp_path / "outbox")
+    mails = eml(outbox_in(tmp_path))
     for i, office in enumerate(OFFICES):
         (msg,) = mails[f"office{i}@example.gov.cn"]
         text = body(msg)
@@ -109,7 +109,7 @@ def test_catch_up_sends_each_missed_reminder_once_with_escalations(campaign: Run
     # a second sweep at the same moment finds nothing new
     again = campaign("remind", "send", env=at(LATE))
     assert "0 new reminders, 0 messages, 0 sent" in again.stdout
-    assert len(list((tmp_path / "outbox").glob("*.eml"))) == sum(len(v) for v in mails.values())
+    assert len(list((outbox_in(tmp_path)).glob("*.eml"))) == sum(len(v) for v in mails.values())
 
 
 def test_filing_stops_reminders(campaign: Run, tmp_path: Path) -> None:
@@ -117,13 +117,13 @@ def test_filing_stops_reminders(campaign: Run, tmp_path: Path) -> None:
     assert campaign("remind", "send", env=at("2026-03-16T10:00")).exit_code == 0
     assert campaign("file", office, "study-plan", doc(tmp_path, "p.txt")).exit_code == 0
     assert campaign("remind", "send", env=at("2026-03-22T10:00")).exit_code == 0
-    mine = eml(tmp_path / "outbox")["office0@example.gov.cn"]
+    mine = eml(outbox_in(tmp_path))["office0@example.gov.cn"]
     assert len(mine) == 2 and "study-plan" in body(mine[0]) and "study-plan" not in body(mine[1])
     assert campaign("file", office, "implementation-opinion", doc(tmp_path, "o.txt")).exit_code == 0
     assert campaign("remind", "send", env=at(LATE)).exit_code == 0
-    mine = eml(tmp_path / "outbox")["office0@example.gov.cn"]
+    mine = eml(outbox_in(tmp_path))["office0@example.gov.cn"]
     assert len(mine) == 2  # nothing more for office0
-    lg = body(eml(tmp_path / "outbox")[LG][-1])
+    lg = body(eml(outbox_in(tmp_path))[LG][-1])
     assert f"{office}：" not in lg and f"{OFFICES[1]}：活动实施意见" in lg
 
 
@@ -164,13 +164,13 @@ def test_extension_before_the_first_sweep_is_what_the_reminders_use(campaign: Ru
     assert campaign("extend", OFFICES[1], "study-plan", "--to", "2026-04-10",
                     "--reason", "领导批准延期").exit_code == 0
     assert campaign("remind", "send", env=at(LATE)).exit_code == 0
-    text = body(eml(tmp_path / "outbox")["office1@example.gov.cn"][0])
+    text = body(eml(outbox_in(tmp_path))["office1@example.gov.cn"][0])
     assert "（study-plan）" not in text, text  # due 2026-04-10: its first reminder is 7 days before
     assert "截止日期：2026-03-23（已逾期10天" in text  # implementation-opinion was not extended
-    other = body(eml(tmp_path / "outbox")["office0@example.gov.cn"][0])
+    other = body(eml(outbox_in(tmp_path))["office0@example.gov.cn"][0])
     assert other.count("已逾期10天") == 2
     assert campaign("remind", "send", env=at("2026-04-03T10:00:00+08:00")).exit_code == 0
-    later = [body(m) for m in eml(tmp_path / "outbox")["office1@example.gov.cn"]]
+    later = [body(m) for m in eml(outbox_in(tmp_path))["office1@example.gov.cn"]]
     assert any("（study-plan）" in t and "截止日期：2026-04-10（还有7天）" in t for t in later), later
 
 
@@ -179,7 +179,7 @@ def test_escalation_without_a_leading_group_address_does_not_claim_a_copy(run: R
     assert run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
                "--offices", str(roster)).exit_code == 0
     assert run("remind", "send", env=at(LATE)).exit_code == 0
-    mails = eml(tmp_path / "outbox")
+    mails = eml(outbox_in(tmp_path))
     text = body(mails["mishu@example.gov.cn"][0])
     assert "已逾期10天" in text and "已抄送领导小组" not in text
     assert len(mails["chen@example.gov.cn"]) == 1  # the head is still copied on the escalation
@@ -236,7 +236,7 @@ def test_preview_sends_nothing(campaign: Run, tmp_path: Path, db_path: object) -
     plan = json.loads(result.stdout)
     assert {m["to"] for m in plan} >= {LG, "office0@example.gov.cn", "head0@example.gov.cn"}
     assert dump(db_path) == before  # type: ignore[arg-type]
-    assert not (tmp_path / "outbox").exists()
+    assert not list(tmp_path.glob("*outbox"))
     assert campaign("remind", "preview", "--at", "soon").stderr.strip() == (
         "Error: --at: 'soon' is not an ISO 8601 date or time")
 
@@ -251,7 +251,7 @@ def test_demo_leaves_readable_eml_files(tmp_path: Path, monkeypatch: pytest.Monk
         monkeypatch.delenv(var, raising=False)
     result = CliRunner().invoke(cli, ["--lang", "en", "--as", "tester", "demo"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    files = sorted((tmp_path / "manyi-demo.db.outbox").glob("*.eml"))
     assert files
     # LF on disk, as mail programs read local files (mutt shows CRLF as ^M on every header line).
     assert all(b"\r" not in f.read_bytes() and b"\nSubject: " in f.read_bytes() for f in files)
