@@ -41,11 +41,13 @@ def _ctx():  # type: ignore[no-untyped-def]
 
 # -- init --------------------------------------------------------------------
 @cli.command(help=HELP["init"])
-def init() -> None:
+@option("--rehearsal", is_flag=True,
+        help=N_("Make a new database a rehearsal: writes at a pretended time (MANYI_NOW) are allowed."))
+def init(rehearsal: bool) -> None:
     from workflow import usecases
 
     ctx = _ctx()
-    before, after = usecases.init(ctx)
+    before, after = usecases.init(ctx, rehearsal=rehearsal)
     where = ctx.db.path or ctx.db.url
     if before is None:
         say(_("Created database {where} (schema {rev}).").format(where=where, rev=after))
@@ -119,11 +121,14 @@ def campaign() -> None:
 @option("--start", "start", required=True, metavar="YYYY-MM-DD", help=N_("First day of the campaign."))
 @option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=N_("Override a definition parameter; repeatable."))
 @option("--offices", type=FILE_PATH, metavar="ROSTER.csv", help=N_("Import the offices from a roster CSV."))
-def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None) -> None:
+@option("--rehearsal", is_flag=True,
+        help=N_("A rehearsal in a new database: MANYI_NOW may set the time; every board says so."))
+def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None,
+                   rehearsal: bool) -> None:
     from workflow import usecases
 
     with working(_("Starting the campaign…")):
-        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices)
+        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices, rehearsal=rehearsal)
     say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
         name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
 
@@ -270,6 +275,8 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
     elif st.mode is not None:
         say(_("Operator {actor}: {role}").format(
             actor=st.mode.actor, role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else "")))
+    if st.rehearsal:
+        say(_("REHEARSAL: a rehearsal database; its times may be pretended (MANYI_NOW)."))
     console.print(board(st, rows))
     console.print(legend(st, rows), markup=False)
 

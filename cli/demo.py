@@ -175,7 +175,7 @@ def _tour(opts: Any, db_path: Path) -> None:
     step(_("2. Start the campaign with its roster (a GBK CSV saved by Excel)"))
     run("campaign", "start", "people-satisfied-unit", "--name", DEMO_CAMPAIGN,
         "--start", start.isoformat(), "--offices", str(roster),
-        "--set", "leading-group-email=duchashi@example.gov.cn")
+        "--set", "leading-group-email=duchashi@example.gov.cn", "--rehearsal")  # not real data
     step(_("3. Where everyone stands"))
     run("status")
     step(_("4. Nobody can leave mobilization before filing its opinion and study plan"))

@@ -109,7 +109,9 @@ class Settings:
                 clock = lambda: fixed  # noqa: E731
             else:
                 clock = lambda: datetime.now(UTC)  # noqa: E731
-            self._context = Context(Database(self.db), self.actor, clock)
+            db = Database(self.db)
+            db.simulated_clock = bool(raw_now)
+            self._context = Context(db, self.actor, clock)
         return self._context
 
 

@@ -25,7 +25,7 @@ from workflow.errors import ConfigError, StorageError
 from workflow.i18n import _
 
 DEFAULT_DB = "manyi.db"
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 BUSY_TIMEOUT_MS = 15000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -89,6 +89,8 @@ class Database:
             self.blob_root = Path(os.environ.get("MANYI_BLOBS", self.home / "manyi-blobs"))
             label = server_label(self.url) + ".outbox"
             self.outbox = Path(os.environ.get("MANYI_OUTBOX") or self.home / label)
+        #: Set when MANYI_NOW pretends the time: writes then need a rehearsal database.
+        self.simulated_clock = False
         self.engine = self._make_engine()
 
     def _make_engine(self) -> Engine:
@@ -146,8 +148,15 @@ class Database:
             command.upgrade(cfg, SCHEMA_HEAD)
         return before, SCHEMA_HEAD
 
-    def ensure_ready(self, *, create: bool) -> None:
-        """Check the schema before a command; create it on first use when ``create``."""
+    def ensure_ready(self, *, create: bool, rehearsal: bool = False) -> None:
+        """Check the schema before a command; create it on first use when ``create``.
+
+        ``rehearsal``: the command creates a rehearsal database (``--rehearsal``),
+        which may be written at a pretended time (MANYI_NOW); any other new
+        database is not created under a pretended time.
+        """
+        if self.simulated_clock and create and not rehearsal and self._is_new():
+            raise _pretended_time_refused()
         if self.path is not None and not create and not self.path.exists():
             raise StorageError(
                 _("no manyi database at {where}; run `manyi init` or `manyi campaign start`").format(
@@ -174,6 +183,11 @@ class Database:
             )
         )
 
+    def _is_new(self) -> bool:
+        if self.path is not None and not self.path.exists():
+            return True
+        return self.schema_revision() is None
+
     def _refuse_newer(self, rev: str | None) -> None:
         # "Newer" = a revision this code has no migration for (written by a later manyi).
         if rev is not None and rev not in known_revisions():
@@ -185,11 +199,20 @@ class Database:
 
     # -- sessions ----------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction: committed on success, rolled back on any error."""
+    def write(self, *, pretended_ok: bool = False) -> Iterator[Session]:
+        """One write transaction: committed on success, rolled back on any error.
+
+        Under a pretended time (MANYI_NOW) it is refused unless the database is a
+        rehearsal (``pretended_ok``: the caller is making it one).
+        """
         with self._translate():
             with Session(self.engine.execution_options(manyi_write=True), expire_on_commit=False) as session:
                 with session.begin():
+                    if self.simulated_clock and not pretended_ok:
+                        from storage import clock
+
+                        if not clock.is_rehearsal(session):
+                            raise _pretended_time_refused()
                     yield session
 
     @contextmanager
@@ -218,6 +241,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _pretended_time_refused() -> ConfigError:
+    return ConfigError("MANYI_NOW", _(
+        "this database is not a rehearsal, so nothing is written at a pretended time; "
+        "unset MANYI_NOW (to rehearse: a new database with `campaign start --rehearsal`)"))
 
 
 @lru_cache(maxsize=1)

@@ -13,12 +13,12 @@ import json
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from storage import audit, chain, repo
+from storage import audit, chain, clock, repo
 from storage.blobs import BlobStore
 from storage.models import Campaign
 from workflow import audit_rows
@@ -81,8 +81,9 @@ def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = 
     found: set[str] = set()
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
+        times = _Times(clock.last_recorded(s), clock.is_rehearsal(s))
         for campaign in _campaigns(s, campaign_name):
-            reports.append(_verify_one(s, campaign, blobs if documents else None, wanted, found))
+            reports.append(_verify_one(s, campaign, blobs if documents else None, times, wanted, found))
     for anchor in sorted(wanted - found):
         if len(reports) == 1:
             r = reports[0]
@@ -110,11 +111,22 @@ def anchors(ctx: Context, campaign_name: str | None = None) -> list[ChainReport]
     return out
 
 
-def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None,
+#: How far an event's effective time (``at``) may be from the real time it was recorded,
+#: outside a rehearsal: a command takes its time once and writes when its work is done.
+MAX_SKEW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class _Times:
+    last: datetime | None  # the database's last recorded time (its high-water mark)
+    rehearsal: bool
+
+
+def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None, times: _Times | None = None,
                 wanted: set[str] | None = None, found: set[str] | None = None) -> ChainReport:
     cid: int = campaign.id  # type: ignore[assignment]
     walker = audit.ChainWalker(campaign.name, lambda h: chain.event_by_hash(s, cid, h))
-    tally = _Tally(derived=audit_rows.Derived(campaign.name))
+    tally = _Tally(derived=audit_rows.Derived(campaign.name), times=times or _Times(None, True))
     last_at = None
     with closing(chain.iter_events(s, cid)) as events:
         for ev in events:
@@ -144,6 +156,8 @@ class _Tally:
     filed: dict[tuple[int | None, str], int] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)
     documents: int = 0
+    times: _Times = field(default_factory=lambda: _Times(None, True))
+    recorded: tuple[datetime, int] | None = None  # the previous event's real time and seq
 
     def add(self, campaign: str, ev: audit.StoredEvent, blobs: BlobStore | None) -> None:
         if ev.section_id is not None and ev.to_state is not None:
@@ -151,6 +165,8 @@ class _Tally:
         detail = json.loads(ev.detail) if ev.detail else {}
         if not isinstance(detail, dict):
             detail = {}
+        if "recorded_at" in detail:
+            self._check_time(campaign, ev, detail["recorded_at"])
         self.derived.add(ev, detail)
         sha = detail.get("sha256")
         if not sha:
@@ -168,6 +184,30 @@ class _Tally:
             self.checked.clear()
         self.checked.add(sha)
         self.documents += 1
+
+
+    def _check_time(self, campaign: str, ev: audit.StoredEvent, raw: Any) -> None:
+        """Real recorded times never go back, nor past the database's last one; outside a
+        rehearsal the effective time is the recorded one (give or take MAX_SKEW)."""
+        try:
+            recorded = datetime.strptime(str(raw), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        except ValueError:
+            raise AuditError(campaign, ev.seq, "clock", _("recorded_at '{v}' is not a time").format(
+                v=raw)) from None
+        shown = audit.format_at(recorded)
+        if self.recorded is not None and recorded < self.recorded[0]:
+            raise AuditError(campaign, ev.seq, "clock", _(
+                "recorded {at}, before event #{seq} ({before})").format(
+                    at=shown, seq=self.recorded[1], before=audit.format_at(self.recorded[0])))
+        if self.times.last is not None and recorded > self.times.last:
+            raise AuditError(campaign, ev.seq, "clock", _(
+                "recorded {at}, after the database's last recorded time {last}").format(
+                    at=shown, last=audit.format_at(self.times.last)))
+        if not self.times.rehearsal and abs(ev.at - recorded) > MAX_SKEW:
+            raise AuditError(campaign, ev.seq, "clock", _(
+                "dated {at} but recorded {rec}, in a database that is not a rehearsal").format(
+                    at=audit.format_at(ev.at), rec=shown))
+        self.recorded = (recorded, ev.seq)
 
 
 def _check_state(s: Any, campaign: Campaign, states: dict[int, str],

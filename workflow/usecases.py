@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from storage import ledger_repo, repo
+from storage import clock, ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import Campaign, Filing
@@ -88,8 +88,14 @@ def _check_name(name: str, what: str) -> str:
 
 
 # -- setup -------------------------------------------------------------------
-def init(ctx: Context) -> tuple[str | None, str]:
-    return ctx.db.upgrade()
+def init(ctx: Context, *, rehearsal: bool = False) -> tuple[str | None, str]:
+    """Create or upgrade the schema; ``rehearsal`` marks a database without campaigns as one."""
+    revisions = ctx.db.upgrade()
+    if rehearsal:
+        with ctx.db.write(pretended_ok=True) as s:
+            authorize(s, ctx, "manage")
+            clock.mark_rehearsal(s)
+    return revisions
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,8 @@ def start_campaign(
     start: str,
     sets: Sequence[str] = (),
     roster: Path | None = None,
+    *,
+    rehearsal: bool = False,
 ) -> CampaignInfo:
     """Create a campaign from a definition, optionally with its roster of offices."""
     definition = defs.load(source)
@@ -126,10 +134,12 @@ def start_campaign(
     params = definition.parameters(overrides)
     plan = schedule.resolve(definition, start_date, params)
     entries = read_roster(roster) if roster is not None else []
-    ctx.db.ensure_ready(create=True)
+    ctx.db.ensure_ready(create=True, rehearsal=rehearsal)
     now = ctx.now()
-    with ctx.db.write() as s:
+    with ctx.db.write(pretended_ok=rehearsal) as s:
         authorize(s, ctx, "manage")
+        if rehearsal:
+            clock.mark_rehearsal(s)
         if name in {c.name for c in repo.list_campaigns(s)}:
             raise DuplicateError("campaign", name)
         campaign = Campaign(
@@ -296,6 +306,7 @@ class Status:
     states: tuple[tuple[str, str], ...]  # (key, title) in order
     rows: list[StatusRow] = field(default_factory=list)
     mode: Mode | None = None  # single-user, or who is acting in which role
+    rehearsal: bool = False  # a rehearsal database: every board says so
 
 
 def _facts(counts: repo.FilingCounts, open_items: dict[int, int], section_id: int) -> SectionFacts:
@@ -339,7 +350,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
                 )
             rows.append(StatusRow(office, state, *known))
         info = _info(campaign, definition, plan, len(records))
-        return Status(info, tuple(titles.items()), rows, who)
+        return Status(info, tuple(titles.items()), rows, who, clock.is_rehearsal(s))
 
 
 # -- filing ------------------------------------------------------------------
@@ -564,6 +575,10 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
                 "from_title": titles.get(e.from_state or "", e.from_state),
                 "to_title": titles.get(e.to_state or "", e.to_state),
                 # PostgreSQL: the database login that wrote the event, beside the --as name.
-                "db_user": detail.pop("db_user", None), "detail": detail, "detail_titles": words,
+                "db_user": detail.pop("db_user", None),
+                # The real clock when it was written (``at`` is the effective time: MANYI_NOW
+                # in a rehearsal); None for events written before manyi recorded it.
+                "recorded_at": detail.pop("recorded_at", None),
+                "detail": detail, "detail_titles": words,
             })
         return out

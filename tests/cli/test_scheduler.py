@@ -34,7 +34,7 @@ def setup(tmp_path: Path) -> tuple[Path, dict[str, str]]:
                MANYI_MAIL_FROM='"督查室" <dcs@example.gov.cn>')
     roster = write_roster(tmp_path / "r.csv", [(n, f"o{i}@example.gov.cn", "科长") for i, n in enumerate(OFFICES)])
     result = manyi(db, "campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-                   "--offices", str(roster), "--set", "leading-group-email=lg@example.gov.cn", env=env)
+                   "--offices", str(roster), "--rehearsal", "--set", "leading-group-email=lg@example.gov.cn", env=env)
     assert result.returncode == 0, result.stderr
     return db, env
 

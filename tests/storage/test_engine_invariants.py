@@ -52,7 +52,7 @@ class EngineMachine(RuleBasedStateMachine):
         self.ctx = usecases.Context(Database(str(self.path)), "hypo", self.clock)
         roster = self.tmpdir / "r.csv"
         roster.write_text("name,email,head\n" + "".join(f"{o},,\n" for o in OFFICES), "utf-8")
-        usecases.start_campaign(self.ctx, "people-satisfied-unit", "h", "2026-03-01", (), roster)
+        usecases.start_campaign(self.ctx, "people-satisfied-unit", "h", "2026-03-01", (), roster, rehearsal=True)
         self.doc = self.tmpdir / "doc.txt"
         self.doc.write_text("x", "utf-8")
         self.model = {o: "mobilization" for o in OFFICES}
