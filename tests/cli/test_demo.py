@@ -42,7 +42,6 @@ def test_demo_tours_the_ledger_scores_and_report(tmp_path: Path, monkeypatch: py
     result = CliRunner().invoke(cli, ["--lang", "en", "--as", "tester", "demo"], catch_exceptions=False)
     elapsed = time.monotonic() - began
     assert result.exit_code == 0, result.output
-    assert elapsed < 10, elapsed
     print(f"demo took {elapsed:.1f} s")
     for line in ("$ manyi rectify confirm 1", "$ manyi rectify list", "$ manyi rank"):
         assert line in result.stdout
@@ -79,7 +78,7 @@ def real_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     for var in ("MANYI_DB", "MANYI_SMTP_URL", "MANYI_MAIL_FROM", "MANYI_USER"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("MANYI_NOW", NOW)
+    monkeypatch.delenv("MANYI_NOW", raising=False)  # a real database runs on the real clock
     db = str(tmp_path / "manyi-demo.db")
     roster = write_roster(tmp_path / "roster.csv", roster_rows(OFFICES))
     for args in (("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start",
@@ -87,14 +86,12 @@ def real_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                  ("file", "秘书科", "study-plan", str(roster))):
         result = manyi("--db", db, *args)
         assert result.exit_code == 0, result.output
-    monkeypatch.setenv("MANYI_NOW", "2026-03-20T10:00:00+08:00")
     assert manyi("--db", db, "remind", "send").exit_code == 0
     mails = sorted((tmp_path / "manyi-demo.db.outbox").glob("*.eml"))
     assert mails
     (tmp_path / "outbox").mkdir()
     for mail in mails:
         (tmp_path / "outbox" / mail.name).write_bytes(mail.read_bytes())
-    monkeypatch.delenv("MANYI_NOW")
     return tmp_path
 
 
@@ -143,14 +140,14 @@ def test_a_demo_database_is_replaced_only_while_unused(tmp_path: Path,
     files.mkdir()
     (files / "note.txt").write_text("x")
     assert manyi("--db", str(db), "campaign", "start", "people-satisfied-unit", "--name", "2026",
-                 "--start", "2026-03-01").exit_code == 0
+                 "--start", "2026-03-01", "--rehearsal").exit_code == 0
     demo_module._stamp(db)  # the tour finished here
     demo_module._prepare(db)  # so a second demo may start over
     assert not files.exists()
     assert sqlite3.connect(db).execute("SELECT name FROM sqlite_master").fetchall() == []
     # Used after the tour (an event more): it is somebody's database now.
     assert manyi("--db", str(db), "campaign", "start", "people-satisfied-unit", "--name", "2026",
-                 "--start", "2026-03-01").exit_code == 0
+                 "--start", "2026-03-01", "--rehearsal").exit_code == 0
     demo_module._stamp(db)
     assert manyi("--db", str(db), "office", "add", "新科室").exit_code == 0
     before = tree(tmp_path)
