@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli import completion
-from cli.console import Table, console, print_json, print_json_lines, say
+from cli.console import console, print_json, print_json_lines, say
 from cli.progress import working
 from cli.main import EXIT_BLOCKED, HELP, cli, option, settings
 from workflow.i18n import N_, _
@@ -66,8 +66,10 @@ def definition() -> None:
 
 @definition.command("check", help=N_("Validate a definition file; print its phases and requirements."))
 @click.argument("file")
+@option("--verbose", "-v", "verbose", is_flag=True,
+        help=N_("Every requirement with its filer, count and due date, and the parameters' meanings."))
 @JSON_OPT
-def definition_check(file: str, as_json: bool) -> None:
+def definition_check(file: str, verbose: bool, as_json: bool) -> None:
     from workflow import definition as defs
     from workflow.i18n import pick
 
@@ -83,30 +85,42 @@ def definition_check(file: str, as_json: bool) -> None:
                            for k, p in d.spec.parameters.items()},
         })
         return
-    say(_("{source}: valid definition '{key}' ({title})").format(
+    from cli.tables import KEEP, TEXT, WRAP, Col, paragraph, show
+
+    paragraph(_("{source}: valid definition '{key}' ({title})").format(
         source=d.source, key=d.key, title=pick(d.spec.title.as_dict())))
-    table = Table(_("Phase"), _("Requirement"), _("Filed by"), _("Count"), _("Due"), _("Exit condition"))
-    for phase in d.spec.phases:
-        first = True
-        for req in phase.requirements:
-            table.add_row(
-                f"{phase.key}\n{pick(phase.title.as_dict())}" if first else "",
-                f"{req.key}\n{pick(req.title.as_dict())}",
-                _("leading group") if req.filer == "leading-group" else _("each office"),
-                str(req.count), req.due or _("phase end"), "✓" if req.exit else "",
-            )
-            first = False
-        extra = [c for c in d.exit_conditions[phase.key] if c.type != "requirement-filed"]
-        for cond in extra:
-            table.add_row("", cond.type, "", "", "", cond.describe(d))
-        table.add_section()
-    table.add_row(d.spec.final.key, pick(d.spec.final.title.as_dict()), "", "", "", "")
-    console.print(table)
+
+    if not verbose:  # one line a phase: what an office must file to leave it
+        for i, phase in enumerate(d.spec.phases, start=1):
+            exits = [r.key for r in phase.requirements if r.exit]
+            extra = [c.describe(d) for c in d.exit_conditions[phase.key] if c.type != "requirement-filed"]
+            paragraph(_("{i} {title} ({key}): {n} requirements; to leave it: {exits}").format(
+                i=i, title=pick(phase.title.as_dict()), key=phase.key, n=len(phase.requirements),
+                exits=_(", ").join(exits + extra) or "—"))
+        paragraph(_("{i} {title} ({key})").format(i=len(d.spec.phases) + 1, key=d.spec.final.key,
+                                                  title=pick(d.spec.final.title.as_dict())))
+        if d.spec.parameters:
+            paragraph(_("Parameters: {params}").format(params=_(", ").join(
+                f"{k}={p.default}" for k, p in d.spec.parameters.items())))
+        paragraph(_("Every requirement, its due date and what the parameters mean: add --verbose."))
+        return
+    columns = [Col(_("Requirement"), title=True), Col(_("Filed by"), WRAP), Col(_("Count")),
+               Col(_("Due")), Col(_("Exit condition"), justify="center"), Col(_("Title"), TEXT, title=True)]
+    for i, phase in enumerate(d.spec.phases, start=1):
+        say("")
+        paragraph(f"{i} {pick(phase.title.as_dict())} ({phase.key})")
+        rows = [[req.key, _("leading group") if req.filer == "leading-group" else _("each office"),
+                 str(req.count), req.due or _("phase end"), "✓" if req.exit else "",
+                 pick(req.title.as_dict())] for req in phase.requirements]
+        rows += [[c.type, "", "", "", "✓", c.describe(d)]
+                 for c in d.exit_conditions[phase.key] if c.type != "requirement-filed"]
+        show(columns, rows)
+    say("")
+    say(f"{len(d.spec.phases) + 1} {pick(d.spec.final.title.as_dict())} ({d.spec.final.key})")
     if d.spec.parameters:
-        params = Table(_("Parameter"), _("Default"), _("Meaning"))
-        for key, p in d.spec.parameters.items():
-            params.add_row(key, str(p.default), pick(p.title.as_dict()))
-        console.print(params)
+        say("")
+        show([Col(_("Parameter"), KEEP, title=True), Col(_("Default")), Col(_("Meaning"), TEXT)],
+             [[key, str(p.default), pick(p.title.as_dict())] for key, p in d.spec.parameters.items()])
 
 
 # -- campaign ----------------------------------------------------------------
@@ -159,11 +173,12 @@ def campaign_list(as_json: bool) -> None:
             for c in rows
         ])
         return
-    table = Table(_("Campaign"), _("Definition"), _("Start"), _("End"), _("Offices"), _("Status"))
-    for c in rows:
-        table.add_row(c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end),
-                      str(c.sections), word(c.status))
-    console.print(table)
+    from cli.tables import Col, show
+
+    show([Col(_("Campaign"), title=True), Col(_("Definition")), Col(_("Start")), Col(_("End")),
+          Col(_("Offices"), justify="right"), Col(_("Status"))],
+         [[c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end), str(c.sections), word(c.status)]
+          for c in rows])
 
 
 # -- offices -----------------------------------------------------------------
@@ -244,10 +259,11 @@ def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[st
     if as_json:
         print_json(rows)
         return
-    table = Table(_("Office"), _("E-mail"), _("Head"), _("Phase"))
-    for r in rows:
-        table.add_row(r["office"], r["email"] or "", r["head"] or "", r["state_title"])
-    console.print(table)
+    from cli.tables import Col, show
+
+    # The address and the head are what this list is for: narrow consoles stack it rather than drop them.
+    show([Col(_("Office"), title=True), Col(_("Phase")), Col(_("E-mail")), Col(_("Head"))],
+         [[r["office"], r["state_title"], r["email"] or "", r["head"] or ""] for r in rows])
 
 
 @cli.command(help=HELP["status"])
@@ -260,6 +276,7 @@ def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[st
 def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
            lights: tuple[str, ...], overdue: bool, as_json: bool) -> None:
     from cli.board import board, legend
+    from cli.tables import paragraph
     from workflow import usecases
 
     st = usecases.status(_ctx(), campaign)
@@ -278,7 +295,7 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
     if st.rehearsal:
         say(_("REHEARSAL: a rehearsal database; its times may be pretended (MANYI_NOW)."))
     console.print(board(st, rows))
-    console.print(legend(st, rows), markup=False)
+    paragraph(legend(st, rows))
 
 
 # -- file --------------------------------------------------------------------
@@ -358,13 +375,9 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table()
-    table.add_column(_("#"), justify="right")
-    table.add_column(_("Time"), no_wrap=True)
-    table.add_column(_("Actor"))
-    table.add_column(_("Action"), no_wrap=True)
-    table.add_column(_("Phase"))
-    table.add_column(_("Reason / detail"), ratio=1, overflow="fold")
+    from cli.tables import TEXT, Col, show
+
+    cells = []
     for r in rows:
         detail = r["detail"]
         words = r.get("detail_titles", {})
@@ -384,11 +397,14 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         text = " · ".join(x for x in (r["reason"], extra) if x)
         if r["from"] and r["to"]:
-            phase = f"{r['from_title']} → {r['to_title']}"
+            phase = f"{r['from_title']} →\n{r['to_title']}"
         else:
             phase = r["to_title"] or ""
-        table.add_row(str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), phase, text)
-    console.print(table)
+        cells.append([str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), phase, text])
+    # The detail (requirement titles, file names, keys, reasons) is last: it may fold there
+    # without a key being split, and its continuation lines hold nothing else.
+    show([Col(_("#"), justify="right", title=True), Col(_("Time"), title=True), Col(_("Actor"), drop=1),
+          Col(_("Action")), Col(_("Phase")), Col(_("Reason / detail"), TEXT)], cells)
 
 
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)

@@ -476,7 +476,7 @@ def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = F
     result = SweepResult(now)
     result.advanced = autoadvance.run(ctx, now, preview=preview)
     try:
-        with ctx.db.write() as s:
+        with ctx.db.write("reminders-queued") as s:
             cds = _active(s)
             for cd in cds.values():
                 _plan_new_sections(s, cd)
@@ -543,7 +543,7 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
     _release_abandoned(ctx, now, owner)
     try:
         while True:
-            with ctx.db.write() as s:
+            with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
                 batch = rr.mails_to_send(s, now, MAIL_BATCH)
                 claimed = []
                 for m in batch:
@@ -570,7 +570,7 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
                             result.failed += 1
                         return result
                     continue
-                with ctx.db.write() as s:
+                with ctx.db.write("mail-sent") as s:
                     s.execute(update(Mail).where(Mail.id == mid, Mail.claimed_by == owner).values(
                         status="sent", sent_at=now, sent_via=where, attempts=Mail.attempts + 1,
                         last_error=None))
