@@ -17,6 +17,21 @@ FILE_PATH = click.Path(path_type=Path, dir_okay=False)
 CAMPAIGN_OPT = option("--campaign", metavar="NAME", shell_complete=completion.campaigns,
                             help=N_("Campaign name (may be left out when only one is active)."))
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
+STRICT_OPT = option("--strict", is_flag=True,
+                    help=N_("Refuse a roster with a row of missing or extra fields (default: warn and go on)."))
+
+
+def warn_all(warnings: list[str]) -> None:
+    """Each warning as its own line on stderr (after any progress display is gone)."""
+    for message in warnings:
+        click.echo(_("Warning: {message}").format(message=message), err=True)
+
+
+def off_day(day: object, next_working: object) -> None:
+    """A notice on stderr when a date someone gave falls on a weekend or holiday."""
+    if next_working is not None:
+        click.echo(_("Notice: {day} is not a working day; the next working day is {next}. "
+                     "The date is kept as given.").format(day=day, next=next_working), err=True)
 
 
 #: Event actions and campaign states as shown in tables (JSON keeps the keys).
@@ -137,14 +152,19 @@ def campaign() -> None:
 @option("--offices", type=FILE_PATH, metavar="ROSTER.csv", help=N_("Import the offices from a roster CSV."))
 @option("--rehearsal", is_flag=True,
         help=N_("A rehearsal in a new database: MANYI_NOW may set the time; every board says so."))
+@STRICT_OPT
 def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None,
-                   rehearsal: bool) -> None:
+                   rehearsal: bool, strict: bool) -> None:
     from workflow import usecases
 
+    warnings: list[str] = []
     with working(_("Starting the campaign…")):
-        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices, rehearsal=rehearsal)
+        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices, rehearsal=rehearsal,
+                                       strict=strict, warnings=warnings)
+    warn_all(warnings)
     say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
         name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
+    off_day(info.start, info.next_working_day)
 
 
 @campaign.command("close", help=N_(
@@ -202,11 +222,14 @@ def office_add(name: str, email: str | None, head: str | None, campaign: str | N
 @office.command("import", help=N_("Import offices from a roster CSV (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK)."))
 @click.argument("roster", type=FILE_PATH)
 @CAMPAIGN_OPT
-def office_import(roster: Path, campaign: str | None) -> None:
+@STRICT_OPT
+def office_import(roster: Path, campaign: str | None, strict: bool) -> None:
     from workflow import usecases
 
+    warnings: list[str] = []
     with working(_("Importing offices…")):
-        cname, n = usecases.import_offices(_ctx(), campaign, roster)
+        cname, n = usecases.import_offices(_ctx(), campaign, roster, strict=strict, warnings=warnings)
+    warn_all(warnings)
     say(_("Imported {n} offices into campaign '{campaign}'.").format(n=n, campaign=cname))
 
 

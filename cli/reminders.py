@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
+from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx, off_day
 from cli.console import print_json, say
 from cli.main import HELP, cli, option
 from workflow.i18n import N_, _
@@ -65,6 +65,7 @@ def extend(office: str, requirement: str, to: str, reason: str, campaign: str | 
     e = reminders.extend(_ctx(), campaign, office, requirement, to, reason)
     say(_("Extended {office} '{r}' from {prev} to {due} (originally {orig}).").format(
         office=e.office, r=e.requirement, prev=e.previous, due=e.due, orig=e.original))
+    off_day(e.due, e.next_working_day)
 
 
 # -- remind ------------------------------------------------------------------

@@ -180,6 +180,8 @@ class Extended:
     original: date
     previous: date
     due: date
+    #: When the new date is not a working day: the first working day after it.
+    next_working_day: date | None = None
 
 
 def extend(ctx: Context, campaign_name: str | None, office: str, requirement: str, to: str,
@@ -223,7 +225,8 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
             detail={"requirement": req.key, "from": previous.isoformat(), "to": new_due.isoformat(),
                     "original": original.isoformat()},
         )], ctx.actor, now)
-        return Extended(campaign.name, section.name, req.key, original, previous, new_due)
+        return Extended(campaign.name, section.name, req.key, original, previous, new_due,
+                        dl.calendar_of(cd.definition).next_if_off(new_due))
 
 
 # -- rectification items --------------------------------------------------------
