@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from cli.tables import Col, Grid
+from cli.tables import PHRASE, Col, Grid
 from workflow.i18n import N_, _
 
 DONE, HERE, TODO = "✓", "●", "·"
@@ -54,7 +54,7 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Grid:
     if with_light:
         columns.append(Col(_("Light"), justify="center"))
     done = _("{title} {n}").format(title=titles[final], n=counts.get(final, 0))
-    columns.append(Col(_("Blocked by"), footer=done, min_width=8))
+    columns.append(Col(_("Blocked by"), PHRASE, footer=done, min_width=8))
     if with_items:  # the first to give way: the total stays in the footer of the wide layout
         total = str(sum(r.open_items for r in rows))
         columns.append(Col(_("Open items"), justify="right", footer=total, drop=1))

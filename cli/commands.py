@@ -193,9 +193,9 @@ def campaign_list(as_json: bool) -> None:
             for c in rows
         ])
         return
-    from cli.tables import Col, show
+    from cli.tables import WRAP, Col, show
 
-    show([Col(_("Campaign"), title=True), Col(_("Definition")), Col(_("Start")), Col(_("End")),
+    show([Col(_("Campaign"), title=True), Col(_("Definition"), WRAP), Col(_("Start")), Col(_("End")),
           Col(_("Offices"), justify="right"), Col(_("Status"))],
          [[c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end), str(c.sections), word(c.status)]
           for c in rows])
@@ -418,16 +418,16 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
             extra = f"{words.get('group', detail['group'])}: {value}"
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
-        text = " · ".join(x for x in (r["reason"], extra) if x)
         if r["from"] and r["to"]:
-            phase = f"{r['from_title']} →\n{r['to_title']}"
+            phase = f"{r['from_title']} → {r['to_title']}"
         else:
             phase = r["to_title"] or ""
-        cells.append([str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), phase, text])
-    # The detail (requirement titles, file names, keys, reasons) is last: it may fold there
-    # without a key being split, and its continuation lines hold nothing else.
-    show([Col(_("#"), justify="right", title=True), Col(_("Time"), title=True), Col(_("Actor"), drop=1),
-          Col(_("Action")), Col(_("Phase")), Col(_("Reason / detail"), TEXT)], cells)
+        # The phase change sits in the detail, the one column that folds: a long phase name
+        # never makes the table drop who acted.
+        text = " · ".join(x for x in (phase, r["reason"], extra) if x)
+        cells.append([str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), text])
+    show([Col(_("#"), justify="right", title=True), Col(_("Time"), title=True), Col(_("Actor")),
+          Col(_("Action")), Col(_("Reason / detail"), TEXT)], cells)
 
 
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)

@@ -41,8 +41,8 @@ def calendar(campaign: str | None, as_json: bool) -> None:
     cells = []
     for r in rows:
         note = [_("moved")] if r.due != r.planned else []
-        what = ((f"{r.requirement}\n{r.title}", "") if r.requirement
-                else (f"{r.phase_title}\n{_('(phase ends)')}", "bold"))
+        ends = _("(phase ends)")
+        what = (f"{r.requirement}\n{r.title}", "") if r.requirement else (f"{r.phase_title}\n{ends}", "bold")
         cells.append([r.planned.isoformat(), r.due.isoformat() + (" *" if r.estimate else ""),
                       _("; ").join(note), what])
     # What is due is last: a long title folds there instead of being cut; a phase's own row
@@ -110,7 +110,8 @@ def remind_preview(at: str | None, as_json: bool) -> None:
         return
     from cli.tables import TEXT, WRAP, Col, show
 
-    show([Col(_("Recipient"), title=True), Col(_("Subject"), WRAP, drop=1), Col(_("Due or late"), TEXT)],
+    show([Col(_("Recipient"), title=True), Col(_("Subject"), WRAP, drop=1),
+          Col(_("Due or late"), TEXT, least=40)],
          [[m.recipient, m.subject, "\n".join(f"{i.office} {i.title} {i.due}（{i.when}）" for i in m.items)]
           for m in result.mails])
 

@@ -6,6 +6,8 @@ Each column says what it may do when the console is narrow:
   never folded; only its own newlines start a new line.
 - ``WRAP``: secondary text. Folds at spaces and between Chinese characters, never
   inside a Latin word, key or date (so ``implementation-opinion`` is never split).
+- ``PHRASE``: titles (requirement titles, phase names), one a line: folded only at spaces,
+  so an English title may take two lines but no word, and no Chinese title, is split.
 - ``TEXT``: identifying long text (a rectification item). Whole on one line, or, when it
   is the last column shown, folded there: its continuation lines then hold nothing
   else, so the text still reads in one piece.
@@ -32,7 +34,7 @@ from rich.cells import cell_len
 
 from workflow.i18n import _
 
-KEEP, WRAP, TEXT = "keep", "wrap", "text"
+KEEP, WRAP, TEXT, PHRASE = "keep", "wrap", "text", "phrase"
 
 #: Chinese punctuation that never starts a line, and that never ends one.
 _CLOSE = set("，。、；：！？）】》」』”’…%")
@@ -54,9 +56,9 @@ class Col:
             table is compact and share one line, under that label, when stacked.
         title: part of a row's heading in the stacked layout.
         min_width: the least width the column is given.
-        least: for ``WRAP``/``TEXT``: the narrowest it is worth folding to before columns are
-            left out or the table is stacked (default 10 cells, 16 for ``TEXT``, 20 for a
-            column that may be dropped).
+        least: for ``WRAP``/``PHRASE``/``TEXT``: the narrowest it is worth folding to before
+            columns are left out or the table is stacked (default 10 cells, 16 for ``TEXT``,
+            20 for ``PHRASE`` and for a column that may be dropped).
     """
 
     header: str
@@ -77,10 +79,10 @@ def _cell(value: Cell) -> tuple[str, str]:
     return (value, "") if isinstance(value, str) else value
 
 
-def tokens(text: str) -> list[tuple[str, str]]:
+def tokens(text: str, cjk: bool = True) -> list[tuple[str, str]]:
     """``text`` as (separator, piece) pairs that a line may break between.
 
-    A break may fall at a space or next to a wide (Chinese) character, except
+    A break may fall at a space or (``cjk``) next to a wide (Chinese) character, except
     before closing and after opening punctuation; runs of narrow characters
     (words, keys, dates, file names, addresses) are never broken.
     """
@@ -93,7 +95,7 @@ def tokens(text: str) -> list[tuple[str, str]]:
                 cur, sep = "", ""
             sep += " "  # kept as written: a legend spaces its entries with three
             continue
-        if cur:
+        if cur and cjk:
             wide, prev_wide = cell_len(ch) == 2, cell_len(cur[-1]) == 2
             if (wide or prev_wide) and ch not in _CLOSE and cur[-1] not in _OPEN:
                 out.append((sep, cur))
@@ -104,9 +106,10 @@ def tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def longest_word(text: str) -> int:
+def longest_word(text: str, cjk: bool = True) -> int:
     """Width of the widest piece of ``text`` that :func:`fold` will not break."""
-    return max((cell_len(piece) for line in text.split("\n") for _s, piece in tokens(line)), default=0)
+    return max((cell_len(piece) for line in text.split("\n") for _s, piece in tokens(line, cjk)),
+               default=0)
 
 
 def _hard(piece: str, width: int) -> list[str]:
@@ -127,7 +130,7 @@ def _hard(piece: str, width: int) -> list[str]:
 ENTRY_GAP = "   "
 
 
-def fold(text: str, width: int) -> list[str]:
+def fold(text: str, width: int, cjk: bool = True) -> list[str]:
     """``text`` folded to lines of at most ``width`` cells at allowed breaks.
 
     A piece wider than ``width`` (only where a layout has no other choice) is cut by cells.
@@ -149,7 +152,7 @@ def fold(text: str, width: int) -> list[str]:
             lines.append(current)
             continue
         current = ""
-        for k, (sep, piece) in enumerate(tokens(raw)):
+        for k, (sep, piece) in enumerate(tokens(raw, cjk)):
             candidate = current + sep + piece if current or k == 0 else piece
             if cell_len(candidate) <= width:
                 current = candidate
@@ -207,6 +210,10 @@ class Grid:
         """The least width column ``i`` can take (``content``: its cells' natural width)."""
         c = self.columns[i]
         head = _header_floor(c.header)
+        if c.kind == PHRASE:
+            words = max([longest_word(row[i][0], cjk=False) for row in self.rows], default=0)
+            # Titles fold to two lines before a column is left out, not to a word a line.
+            return max(min(max(words, c.least or 20), content[i]), head, cell_len(c.footer), c.min_width)
         if c.kind == WRAP or (c.kind == TEXT and last):
             # Folded text narrower than five Chinese characters (eight for long text) reads as a
             # column of single characters; the layout leaves columns out or stacks before that.
@@ -259,7 +266,7 @@ class Grid:
         """Narrow columns to remove ``excess`` cells: secondary text first, then long text, then headers."""
         def rank(j: int) -> int:
             kind = self.columns[shown[j]].kind
-            return 0 if kind == WRAP else 1 if kind == TEXT else 2
+            return 0 if kind in (WRAP, PHRASE) else 1 if kind == TEXT else 2
 
         for stage in (0, 1, 2):
             while excess > 0:
@@ -305,6 +312,8 @@ class Grid:
                 return [text]
             if header or col.kind == WRAP or (col.kind == TEXT and j == last):
                 return fold(text, w)
+            if col.kind == PHRASE:
+                return fold(text, w, cjk=False)
             return text.split("\n")
 
         def lines_of(cells: list[tuple[str, str]], base: Style | None, header: bool = False) -> Iterator[Any]:
