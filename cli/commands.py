@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli import completion
-from cli.console import Table, console, print_json, print_json_lines, say
+from cli.console import console, print_json, print_json_lines, say
 from cli.progress import working
 from cli.main import EXIT_BLOCKED, HELP, cli, option, settings
 from workflow.i18n import N_, _
@@ -17,6 +17,21 @@ FILE_PATH = click.Path(path_type=Path, dir_okay=False)
 CAMPAIGN_OPT = option("--campaign", metavar="NAME", shell_complete=completion.campaigns,
                             help=N_("Campaign name (may be left out when only one is active)."))
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
+STRICT_OPT = option("--strict", is_flag=True,
+                    help=N_("Refuse a roster with a row of missing or extra fields (default: warn and go on)."))
+
+
+def warn_all(warnings: list[str]) -> None:
+    """Each warning as its own line on stderr (after any progress display is gone)."""
+    for message in warnings:
+        click.echo(_("Warning: {message}").format(message=message), err=True)
+
+
+def off_day(day: object, next_working: object) -> None:
+    """A notice on stderr when a date someone gave falls on a weekend or holiday."""
+    if next_working is not None:
+        click.echo(_("Notice: {day} is not a working day; the next working day is {next}. "
+                     "The date is kept as given.").format(day=day, next=next_working), err=True)
 
 
 #: Event actions and campaign states as shown in tables (JSON keeps the keys).
@@ -66,8 +81,10 @@ def definition() -> None:
 
 @definition.command("check", help=N_("Validate a definition file; print its phases and requirements."))
 @click.argument("file")
+@option("--verbose", "-v", "verbose", is_flag=True,
+        help=N_("Every requirement with its filer, count and due date, and the parameters' meanings."))
 @JSON_OPT
-def definition_check(file: str, as_json: bool) -> None:
+def definition_check(file: str, verbose: bool, as_json: bool) -> None:
     from workflow import definition as defs
     from workflow.i18n import pick
 
@@ -83,30 +100,42 @@ def definition_check(file: str, as_json: bool) -> None:
                            for k, p in d.spec.parameters.items()},
         })
         return
-    say(_("{source}: valid definition '{key}' ({title})").format(
+    from cli.tables import KEEP, TEXT, WRAP, Col, paragraph, show
+
+    paragraph(_("{source}: valid definition '{key}' ({title})").format(
         source=d.source, key=d.key, title=pick(d.spec.title.as_dict())))
-    table = Table(_("Phase"), _("Requirement"), _("Filed by"), _("Count"), _("Due"), _("Exit condition"))
-    for phase in d.spec.phases:
-        first = True
-        for req in phase.requirements:
-            table.add_row(
-                f"{phase.key}\n{pick(phase.title.as_dict())}" if first else "",
-                f"{req.key}\n{pick(req.title.as_dict())}",
-                _("leading group") if req.filer == "leading-group" else _("each office"),
-                str(req.count), req.due or _("phase end"), "✓" if req.exit else "",
-            )
-            first = False
-        extra = [c for c in d.exit_conditions[phase.key] if c.type != "requirement-filed"]
-        for cond in extra:
-            table.add_row("", cond.type, "", "", "", cond.describe(d))
-        table.add_section()
-    table.add_row(d.spec.final.key, pick(d.spec.final.title.as_dict()), "", "", "", "")
-    console.print(table)
+
+    if not verbose:  # one line a phase: what an office must file to leave it
+        for i, phase in enumerate(d.spec.phases, start=1):
+            exits = [r.key for r in phase.requirements if r.exit]
+            extra = [c.describe(d) for c in d.exit_conditions[phase.key] if c.type != "requirement-filed"]
+            paragraph(_("{i} {title} ({key}): {n} requirements; to leave it: {exits}").format(
+                i=i, title=pick(phase.title.as_dict()), key=phase.key, n=len(phase.requirements),
+                exits=_(", ").join(exits + extra) or "—"))
+        paragraph(_("{i} {title} ({key})").format(i=len(d.spec.phases) + 1, key=d.spec.final.key,
+                                                  title=pick(d.spec.final.title.as_dict())))
+        if d.spec.parameters:
+            paragraph(_("Parameters: {params}").format(params=_(", ").join(
+                f"{k}={p.default}" for k, p in d.spec.parameters.items())))
+        paragraph(_("Every requirement, its due date and what the parameters mean: add --verbose."))
+        return
+    columns = [Col(_("Requirement"), title=True), Col(_("Filed by"), WRAP), Col(_("Count")),
+               Col(_("Due")), Col(_("Exit condition"), justify="center"), Col(_("Title"), TEXT, title=True)]
+    for i, phase in enumerate(d.spec.phases, start=1):
+        say("")
+        paragraph(f"{i} {pick(phase.title.as_dict())} ({phase.key})")
+        rows = [[req.key, _("leading group") if req.filer == "leading-group" else _("each office"),
+                 str(req.count), req.due or _("phase end"), "✓" if req.exit else "",
+                 pick(req.title.as_dict())] for req in phase.requirements]
+        rows += [[c.type, "", "", "", "✓", c.describe(d)]
+                 for c in d.exit_conditions[phase.key] if c.type != "requirement-filed"]
+        show(columns, rows)
+    say("")
+    say(f"{len(d.spec.phases) + 1} {pick(d.spec.final.title.as_dict())} ({d.spec.final.key})")
     if d.spec.parameters:
-        params = Table(_("Parameter"), _("Default"), _("Meaning"))
-        for key, p in d.spec.parameters.items():
-            params.add_row(key, str(p.default), pick(p.title.as_dict()))
-        console.print(params)
+        say("")
+        show([Col(_("Parameter"), KEEP, title=True), Col(_("Default")), Col(_("Meaning"), TEXT)],
+             [[key, str(p.default), pick(p.title.as_dict())] for key, p in d.spec.parameters.items()])
 
 
 # -- campaign ----------------------------------------------------------------
@@ -123,14 +152,19 @@ def campaign() -> None:
 @option("--offices", type=FILE_PATH, metavar="ROSTER.csv", help=N_("Import the offices from a roster CSV."))
 @option("--rehearsal", is_flag=True,
         help=N_("A rehearsal in a new database: MANYI_NOW may set the time; every board says so."))
+@STRICT_OPT
 def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None,
-                   rehearsal: bool) -> None:
+                   rehearsal: bool, strict: bool) -> None:
     from workflow import usecases
 
+    warnings: list[str] = []
     with working(_("Starting the campaign…")):
-        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices, rehearsal=rehearsal)
+        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices, rehearsal=rehearsal,
+                                       strict=strict, warnings=warnings)
+    warn_all(warnings)
     say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
         name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
+    off_day(info.start, info.next_working_day)
 
 
 @campaign.command("close", help=N_(
@@ -159,11 +193,12 @@ def campaign_list(as_json: bool) -> None:
             for c in rows
         ])
         return
-    table = Table(_("Campaign"), _("Definition"), _("Start"), _("End"), _("Offices"), _("Status"))
-    for c in rows:
-        table.add_row(c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end),
-                      str(c.sections), word(c.status))
-    console.print(table)
+    from cli.tables import WRAP, Col, show
+
+    show([Col(_("Campaign"), title=True), Col(_("Definition"), WRAP), Col(_("Start")), Col(_("End")),
+          Col(_("Offices"), justify="right"), Col(_("Status"))],
+         [[c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end), str(c.sections), word(c.status)]
+          for c in rows])
 
 
 # -- offices -----------------------------------------------------------------
@@ -187,11 +222,14 @@ def office_add(name: str, email: str | None, head: str | None, campaign: str | N
 @office.command("import", help=N_("Import offices from a roster CSV (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK)."))
 @click.argument("roster", type=FILE_PATH)
 @CAMPAIGN_OPT
-def office_import(roster: Path, campaign: str | None) -> None:
+@STRICT_OPT
+def office_import(roster: Path, campaign: str | None, strict: bool) -> None:
     from workflow import usecases
 
+    warnings: list[str] = []
     with working(_("Importing offices…")):
-        cname, n = usecases.import_offices(_ctx(), campaign, roster)
+        cname, n = usecases.import_offices(_ctx(), campaign, roster, strict=strict, warnings=warnings)
+    warn_all(warnings)
     say(_("Imported {n} offices into campaign '{campaign}'.").format(n=n, campaign=cname))
 
 
@@ -244,10 +282,11 @@ def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[st
     if as_json:
         print_json(rows)
         return
-    table = Table(_("Office"), _("E-mail"), _("Head"), _("Phase"))
-    for r in rows:
-        table.add_row(r["office"], r["email"] or "", r["head"] or "", r["state_title"])
-    console.print(table)
+    from cli.tables import Col, show
+
+    # The address and the head are what this list is for: narrow consoles stack it rather than drop them.
+    show([Col(_("Office"), title=True), Col(_("Phase")), Col(_("E-mail")), Col(_("Head"))],
+         [[r["office"], r["state_title"], r["email"] or "", r["head"] or ""] for r in rows])
 
 
 @cli.command(help=HELP["status"])
@@ -260,6 +299,7 @@ def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[st
 def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
            lights: tuple[str, ...], overdue: bool, as_json: bool) -> None:
     from cli.board import board, legend
+    from cli.tables import paragraph
     from workflow import usecases
 
     st = usecases.status(_ctx(), campaign)
@@ -278,7 +318,7 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
     if st.rehearsal:
         say(_("REHEARSAL: a rehearsal database; its times may be pretended (MANYI_NOW)."))
     console.print(board(st, rows))
-    console.print(legend(st, rows), markup=False)
+    paragraph(legend(st, rows))
 
 
 # -- file --------------------------------------------------------------------
@@ -358,13 +398,9 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table()
-    table.add_column(_("#"), justify="right")
-    table.add_column(_("Time"), no_wrap=True)
-    table.add_column(_("Actor"))
-    table.add_column(_("Action"), no_wrap=True)
-    table.add_column(_("Phase"))
-    table.add_column(_("Reason / detail"), ratio=1, overflow="fold")
+    from cli.tables import TEXT, Col, show
+
+    cells = []
     for r in rows:
         detail = r["detail"]
         words = r.get("detail_titles", {})
@@ -382,13 +418,16 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
             extra = f"{words.get('group', detail['group'])}: {value}"
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
-        text = " · ".join(x for x in (r["reason"], extra) if x)
         if r["from"] and r["to"]:
             phase = f"{r['from_title']} → {r['to_title']}"
         else:
             phase = r["to_title"] or ""
-        table.add_row(str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), phase, text)
-    console.print(table)
+        # The phase change sits in the detail, the one column that folds: a long phase name
+        # never makes the table drop who acted.
+        text = " · ".join(x for x in (phase, r["reason"], extra) if x)
+        cells.append([str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), text])
+    show([Col(_("#"), justify="right", title=True), Col(_("Time"), title=True), Col(_("Actor")),
+          Col(_("Action")), Col(_("Reason / detail"), TEXT)], cells)
 
 
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)

@@ -101,6 +101,82 @@ def render(lang: str) -> str:
     return "".join(parts)
 
 
+README = ROOT / "README.md"
+COMMANDS_BEGIN, COMMANDS_END = "<!-- commands:start -->", "<!-- commands:end -->"
+
+
+def _token(param: click.Parameter) -> str | None:
+    """How one parameter reads in a synopsis: ``--to YYYY-MM-DD``, ``[--json]``, ``[OFFICES]...``."""
+    if isinstance(param, click.Argument):
+        name = param.metavar or (param.name or "").upper()
+        if param.nargs == -1:
+            return f"{name}..." if param.required else f"[{name}]..."
+        return name if param.required else f"[{name}]"
+    if not isinstance(param, click.Option) or param.hidden or param.name == "help":
+        return None
+    opt = max(param.opts, key=len)
+    if param.is_flag:
+        text = opt
+    else:
+        if param.metavar:
+            metavar = param.metavar
+        elif isinstance(param.type, click.Choice):
+            metavar = "|".join(str(c) for c in param.type.choices)
+        elif isinstance(param.type, (click.IntRange, click.FloatRange)):
+            metavar = "N"
+        else:
+            metavar = param.type.name.upper()
+        text = f"{opt} {metavar}"
+    if param.required:
+        return text + ("..." if param.multiple else "")
+    return f"[{text}]" + ("..." if param.multiple else "")
+
+
+def command_list() -> str:
+    """Every command a person can run, with its arguments, options and one line of help.
+
+    The README's command list is this text (``python -m cli.docgen`` writes it;
+    ``tests/test_docs.py`` fails when it is stale).
+    """
+    import textwrap
+
+    from cli.main import cli
+    from workflow.i18n import set_language
+
+    set_language("en")
+    globals_ = " ".join(t for p in cli.params if (t := _token(p)))
+    lines = [f"manyi {globals_} COMMAND ...", ""]
+    for path in commands(cli):
+        if len(path) == 1:
+            continue
+        cmd: click.Command = cli
+        for name in path[1:]:
+            cmd = cmd.commands[name]  # type: ignore[attr-defined]
+        if isinstance(cmd, click.Group) and not cmd.invoke_without_command:
+            continue
+        tokens = [t for p in cmd.params if (t := _token(p))]
+        if isinstance(cmd, click.Group):
+            tokens.append("| " + " | ".join(sorted(cmd.commands)))
+        line = " ".join(path)
+        for token in tokens:  # each token whole: "[--campaign NAME]" is never split
+            if len(line) + 1 + len(token) > WIDTH:
+                lines.append(line)
+                line = "      " + token
+            else:
+                line += " " + token
+        lines.append(line)
+        lines.extend(textwrap.wrap(cmd.get_short_help_str(limit=1000), WIDTH, initial_indent="    ",
+                                   subsequent_indent="    ", break_on_hyphens=False))
+    return "\n".join(lines)
+
+
+def readme(text: str) -> str:
+    """``text`` (the README) with its command list regenerated."""
+    head, rest = text.split(COMMANDS_BEGIN, 1)
+    _old, tail = rest.split(COMMANDS_END, 1)
+    return f"{head}{COMMANDS_BEGIN}\n```\n{command_list()}\n```\n{COMMANDS_END}{tail}"
+
+
 SHOTS = [  # (file, title, language, command): screenshots of real runs on a demo database
     ("status.svg", "manyi status", "en", ["status"]),
     ("status.zh.svg", "manyi status", "zh", ["status"]),
@@ -190,6 +266,8 @@ def main(argv: list[str]) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render(lang), encoding="utf-8")
         print(f"wrote {target.relative_to(ROOT)}")
+    README.write_text(readme(README.read_text(encoding="utf-8")), encoding="utf-8")
+    print("wrote README.md (command list)")
     return 0
 
 

@@ -11,6 +11,7 @@ instead of failing half-way. Read transactions use a plain deferred BEGIN.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -61,6 +62,12 @@ def server_label(url: str) -> str:
         if "search_path=" in opt:
             parts.append(opt.split("search_path=", 1)[1])
     return "-".join("".join(c if c.isalnum() or c in "._" else "_" for c in p) for p in parts)
+
+
+#: What this process has committed, by kind (see :meth:`Database.write`), over every
+#: database it opened (the demo runs many commands): an interrupted command says from it
+#: whether anything was saved.
+COMMITTED: Counter[str] = Counter()
 
 
 class Database:
@@ -199,11 +206,15 @@ class Database:
 
     # -- sessions ----------------------------------------------------------
     @contextmanager
-    def write(self, *, pretended_ok: bool = False) -> Iterator[Session]:
+    def write(self, kind: str = "change", *, pretended_ok: bool = False) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any error.
 
         Under a pretended time (MANYI_NOW) it is refused unless the database is a
         rehearsal (``pretended_ok``: the caller is making it one).
+
+        Args:
+            kind: what a commit saves, counted in :data:`COMMITTED` (``mail-sent`` for a
+                reminder mail marked sent; ``change`` for anything else).
         """
         with self._translate():
             with Session(self.engine.execution_options(manyi_write=True), expire_on_commit=False) as session:
@@ -214,6 +225,7 @@ class Database:
                         if not clock.is_rehearsal(session):
                             raise _pretended_time_refused()
                     yield session
+                COMMITTED[kind] += 1
 
     @contextmanager
     def read(self) -> Iterator[Session]:

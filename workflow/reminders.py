@@ -180,6 +180,8 @@ class Extended:
     original: date
     previous: date
     due: date
+    #: When the new date is not a working day: the first working day after it.
+    next_working_day: date | None = None
 
 
 def extend(ctx: Context, campaign_name: str | None, office: str, requirement: str, to: str,
@@ -223,7 +225,8 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
             detail={"requirement": req.key, "from": previous.isoformat(), "to": new_due.isoformat(),
                     "original": original.isoformat()},
         )], ctx.actor, now)
-        return Extended(campaign.name, section.name, req.key, original, previous, new_due)
+        return Extended(campaign.name, section.name, req.key, original, previous, new_due,
+                        dl.calendar_of(cd.definition).next_if_off(new_due))
 
 
 # -- rectification items --------------------------------------------------------
@@ -476,7 +479,7 @@ def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = F
     result = SweepResult(now)
     result.advanced = autoadvance.run(ctx, now, preview=preview)
     try:
-        with ctx.db.write() as s:
+        with ctx.db.write("reminders-queued") as s:
             cds = _active(s)
             for cd in cds.values():
                 _plan_new_sections(s, cd)
@@ -543,7 +546,7 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
     _release_abandoned(ctx, now, owner)
     try:
         while True:
-            with ctx.db.write() as s:
+            with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
                 batch = rr.mails_to_send(s, now, MAIL_BATCH)
                 claimed = []
                 for m in batch:
@@ -570,7 +573,7 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
                             result.failed += 1
                         return result
                     continue
-                with ctx.db.write() as s:
+                with ctx.db.write("mail-sent") as s:
                     s.execute(update(Mail).where(Mail.id == mid, Mail.claimed_by == owner).values(
                         status="sent", sent_at=now, sent_via=where, attempts=Mail.attempts + 1,
                         last_error=None))

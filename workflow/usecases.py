@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +23,7 @@ from storage.models import Campaign, Filing
 from workflow import definition as defs
 from workflow import schedule
 from workflow.conditions import SectionFacts
+from workflow.deadlines import calendar_of
 from workflow.definition import Definition
 from workflow.errors import ConflictError, DuplicateError, InputError
 from workflow.i18n import _, pick
@@ -109,6 +110,8 @@ class CampaignInfo:
     status: str
     sections: int
     parameters: dict[str, Any]
+    #: When the start date is not a working day: the first working day after it.
+    next_working_day: date | None = None
 
 
 def start_campaign(
@@ -120,8 +123,13 @@ def start_campaign(
     roster: Path | None = None,
     *,
     rehearsal: bool = False,
+    strict: bool = False,
+    warnings: list[str] | None = None,
 ) -> CampaignInfo:
-    """Create a campaign from a definition, optionally with its roster of offices."""
+    """Create a campaign from a definition, optionally with its roster of offices.
+
+    ``strict`` and ``warnings``: see :func:`workflow.tabular.read_roster`.
+    """
     definition = defs.load(source)
     name = _check_name(name, "--name")
     start_date = parse_date(start, "--start")
@@ -133,7 +141,7 @@ def start_campaign(
         overrides[key.strip()] = definition.coerce_parameter(key.strip(), raw.strip())
     params = definition.parameters(overrides)
     plan = schedule.resolve(definition, start_date, params)
-    entries = read_roster(roster) if roster is not None else []
+    entries = read_roster(roster, strict=strict, warnings=warnings) if roster is not None else []
     ctx.db.ensure_ready(create=True, rehearsal=rehearsal)
     now = ctx.now()
     with ctx.db.write(pretended_ok=rehearsal) as s:
@@ -156,7 +164,8 @@ def start_campaign(
                     "parameters": params, "definition_sha256": _sha(definition.text)},
         )], ctx.actor, now)
         _add_entries(s, campaign, definition, entries, now, ctx.actor)
-        return _info(campaign, definition, plan, len(entries))
+        info = _info(campaign, definition, plan, len(entries))
+    return replace(info, next_working_day=calendar_of(definition).next_if_off(start_date))
 
 
 def _sha(text: str) -> str:
@@ -229,8 +238,10 @@ def add_office(
         return campaign.name
 
 
-def import_offices(ctx: Context, campaign_name: str | None, path: Path) -> tuple[str, int]:
-    entries = read_roster(path)
+def import_offices(ctx: Context, campaign_name: str | None, path: Path, *, strict: bool = False,
+                   warnings: list[str] | None = None) -> tuple[str, int]:
+    """Add the offices of a roster; rows with missing or extra fields are warned about (see read_roster)."""
+    entries = read_roster(path, strict=strict, warnings=warnings)
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
         authorize(s, ctx, "manage")
