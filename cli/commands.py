@@ -279,6 +279,9 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
         say(_("REHEARSAL: a rehearsal database; its times may be pretended (MANYI_NOW)."))
     console.print(board(st, rows))
     console.print(legend(st, rows), markup=False)
+    if st.waiting:
+        say(_("Received by mail, waiting to be accepted (manyi inbox list): {offices}").format(
+            offices=_(", ").join(f"{o} {n}" for o, n in sorted(st.waiting.items()))))
 
 
 # -- file --------------------------------------------------------------------

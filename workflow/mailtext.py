@@ -208,3 +208,26 @@ def check_templates(templates: dict[str, str | None]) -> tuple[str, str] | None:
         except (IndexError, ValueError) as exc:
             return name, _("not a valid template: {e}").format(e=exc)
     return None
+
+
+def compose_notice(
+    *, sender: str, recipient: str, subject: str, text: str, now: datetime, in_reply_to: str | None,
+    ref: str, campaign_id: int, section_id: int | None,
+) -> EmailMessage:
+    """A reply to an office's mail (refused or rejected), threaded under it, carrying its reference."""
+    msg = EmailMessage(policy=SMTP)
+    name, addr = parse_sender(sender)
+    user, _at, domain = addr.partition("@")
+    msg["From"] = Address(display_name=name, username=user, domain=domain)
+    msg["To"] = recipient
+    base = subject if subject.startswith(("回复：", "Re:", "RE:", "答复：")) else f"回复：{subject}"
+    msg["Subject"] = base if ref in base else f"{base} {ref}"
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(idstring="manyi.{c}.{s}.-".format(
+        c=campaign_id, s=section_id if section_id is not None else "-"), domain=domain or "localhost")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    msg["Auto-Submitted"] = "auto-replied"
+    msg.set_content(text, charset="utf-8", cte="base64")
+    return msg
