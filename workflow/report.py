@@ -158,12 +158,13 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         for o, c in per.items()
     ], unit=_("rectification items")))
 
-    # Submissions by mail not yet accepted (they count for nothing until they are).
-    rep.tables.append(ReportTable("submissions", _("Received by mail, not yet accepted"),
-                                  (_("Office"), _("Requirement"), _("Document"), _("From"), _("Received")), [
-        (office, pick(definition.requirement(req).title.as_dict()) if req else "", fname, sender, at)
-        for office, req, fname, sender, at in pending
-    ]))
+    # Submissions by mail not yet accepted (they count for nothing until they are); only when there are.
+    if pending:
+        rep.tables.append(ReportTable("submissions", _("Mail submissions waiting"),
+                                      (_("Office"), _("Requirement"), _("Document"), _("From"), _("Received")), [
+            (office, pick(definition.requirement(req).title.as_dict()) if req else "", fname, sender, at)
+            for office, req, fname, sender, at in pending
+        ]))
 
     # Inspections.
     rep.tables.append(ReportTable("inspections", _("Inspections"),
