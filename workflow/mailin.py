@@ -152,10 +152,11 @@ class ImapSource:
 
     def _connect(self) -> imaplib.IMAP4:
         c = self.config
+        conn: imaplib.IMAP4 | None = None
         try:
             if c.tls:
-                conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(c.host, c.port, ssl_context=ssl.create_default_context(),
-                                                        timeout=TIMEOUT_S)
+                conn = imaplib.IMAP4_SSL(c.host, c.port, ssl_context=ssl.create_default_context(),
+                                         timeout=TIMEOUT_S)
             else:
                 conn = imaplib.IMAP4(c.host, c.port, timeout=TIMEOUT_S)
                 if c.starttls:
@@ -165,6 +166,11 @@ class ImapSource:
             if typ != "OK":
                 raise imaplib.IMAP4.error(_("no folder {f}").format(f=c.folder))
         except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
+            if conn is not None:
+                try:
+                    conn.shutdown()
+                except (OSError, imaplib.IMAP4.error):
+                    pass
             raise DeliveryError("MANYI_IMAP_URL", c.where, _describe(exc), unreachable=True) from None
         flags = conn.response("PERMANENTFLAGS")[1]
         self.keywords = bool(flags and flags[-1] and b"\\*" in flags[-1])

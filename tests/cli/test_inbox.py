@@ -249,3 +249,90 @@ def test_a_fetch_killed_between_fetch_and_commit_neither_loses_nor_duplicates(
     assert execute(db_path, "SELECT count(*) FROM submission") == [(1,)]
     assert execute(db_path, "SELECT count(*) FROM inbound_message") == [(1,)]
     assert office("inbox", "accept", "1").exit_code == 0
+
+
+# -- IMAP: a private Dovecot on loopback ---------------------------------------------
+@pytest.fixture(scope="module")
+def dovecot() -> object:
+    from tests.imapd import Dovecot, available
+
+    if not available():
+        if os.environ.get("CI"):
+            pytest.fail("dovecot is not installed (.ci/run installs dovecot-imapd)")
+        pytest.skip("dovecot is not installed")
+    with Dovecot() as server:
+        yield server
+
+
+@pytest.fixture
+def imap(dovecot: object) -> object:
+    """The module's Dovecot with an empty INBOX."""
+    with dovecot.client() as c:  # type: ignore[attr-defined]
+        typ, data = c.search(None, "ALL")
+        if data and data[0]:
+            c.store("1:*", "+FLAGS.SILENT", "(\\Deleted)")
+            c.expunge()
+    return dovecot
+
+
+def imap_flags(server: object) -> list[bytes]:
+    with server.client() as c:  # type: ignore[attr-defined]
+        typ, data = c.fetch("1:*", "(FLAGS)")
+    return [row for row in data if row]
+
+
+def test_imap_reply_is_fetched_once_marked_not_read_and_accepted(
+        office: Run, tmp_path: Path, db_path: Target, imap: object) -> None:
+    imap.append(reply(sent_to(tmp_path, MISHU), MISHU, "秘书科", [(DOCX, CONTENT)], style="2047"))  # type: ignore[attr-defined]
+    settings = {"MANYI_NOW": "2026-03-16T15:10", "MANYI_MAIL_FROM": FROM, "MANYI_IMAP_URL": imap.url()}  # type: ignore[attr-defined]
+    first = office("inbox", "fetch", env=settings)
+    assert first.exit_code == 0, first.output
+    assert "1 messages, 1 new (1 matched" in first.stdout
+    (flags,) = imap_flags(imap)
+    assert b"$manyi" in flags and b"\\Seen" not in flags  # marked for manyi, still unread for people
+    again = office("inbox", "fetch", env=settings)
+    assert "0 messages, 0 new" in again.stdout  # nothing unmarked left to read
+    (row,) = listing(office, tmp_path)
+    assert (row["filename"], row["requirement"], row["status"]) == (DOCX, "study-plan", "received")
+    assert office("inbox", "accept", "1").exit_code == 0
+    assert office("advance", "秘书科").exit_code == 0
+    assert execute(db_path, "SELECT count(*) FROM submission") == [(1,)]
+
+
+@pytest.mark.parametrize("scheme", ["imaps", "starttls"])
+def test_imap_over_tls(office: Run, tmp_path: Path, imap: object, scheme: str) -> None:
+    imap.append(reply(None, MISHU, "秘书科", [(DOCX, CONTENT)],  # type: ignore[attr-defined]
+                      subject="回复：学习计划 [manyi:2026/秘书科/study-plan]"))
+    url = imap.url("imaps") if scheme == "imaps" else imap.url("imap", starttls=True)  # type: ignore[attr-defined]
+    untrusted = office("inbox", "fetch", env={"MANYI_IMAP_URL": url, "MANYI_MAIL_FROM": FROM})
+    assert untrusted.exit_code == 1 and "certificate verify failed" in untrusted.stderr
+    trusted = office("inbox", "fetch", env={"MANYI_IMAP_URL": url, "MANYI_MAIL_FROM": FROM,
+                                            "SSL_CERT_FILE": imap.cafile})  # type: ignore[attr-defined]
+    assert trusted.exit_code == 0, trusted.output
+    assert "1 matched" in trusted.stdout
+
+
+def test_imap_wrong_password_is_one_line(office: Run, imap: object) -> None:
+    url = imap.url().replace(":s3cret@", ":wrong@")  # type: ignore[attr-defined]
+    result = office("inbox", "fetch", env={"MANYI_IMAP_URL": url})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: MANYI_IMAP_URL: cannot reach the mail server 127.0.0.1:")
+    assert "Authentication failed" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_imap_fetch_killed_after_commit_takes_the_message_in_once(
+        office: Run, tmp_path: Path, db_path: Target, imap: object) -> None:
+    imap.append(reply(sent_to(tmp_path, MISHU), MISHU, "秘书科", [(DOCX, CONTENT)]))  # type: ignore[attr-defined]
+    environ = {**os.environ, "MANYI_NOW": "2026-03-16T15:10", "MANYI_MAIL_FROM": FROM, "MANYI_LANG": "en",
+               "MANYI_IMAP_URL": imap.url(), "MANYI_INBOX_CRASH": "after-commit"}  # type: ignore[attr-defined]
+    killed = subprocess.run([sys.executable, "-c", CRASHER, "--db", str(db_path), "inbox", "fetch"],
+                            env=environ, capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert killed.returncode == -9, killed.stderr
+    (flags,) = imap_flags(imap)
+    assert b"$manyi" not in flags  # killed before marking it
+    result = office("inbox", "fetch", env={"MANYI_NOW": "2026-03-16T15:20", "MANYI_MAIL_FROM": FROM,
+                                           "MANYI_IMAP_URL": imap.url()})  # type: ignore[attr-defined]
+    assert "1 messages, 0 new" in result.stdout
+    assert execute(db_path, "SELECT count(*) FROM submission") == [(1,)]
+    (flags,) = imap_flags(imap)
+    assert b"$manyi" in flags
