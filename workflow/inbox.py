@@ -142,7 +142,9 @@ def match(s: Any, p: mailparse.Parsed) -> Match:
     allowed = _senders(s, campaigns).get(p.sender, [])
     target: tuple[Campaign, Section, str | None] | None = None
     named = None
-    for cname, office, req in parse_references(p.subject):
+    # The most specific reference first: a reply keeps the digest's office reference and the
+    # office adds the item's own ("[manyi:2026/秘书科] … [manyi:2026/秘书科/study-plan]").
+    for cname, office, req in sorted(parse_references(p.subject), key=lambda r: r[2] is None):
         c = by_name.get(cname)
         sec = s.scalars(select(Section).where(Section.campaign_id == c.id, Section.name == office)).first() if c else None
         if c is not None and sec is not None:

@@ -133,6 +133,20 @@ def test_a_stranger_is_quarantined_and_nothing_is_filed(office: Run, tmp_path: P
     assert "1 matched" in office("inbox", "fetch", env=env("2026-03-16T16:00", maildir)).stdout
 
 
+def test_the_item_reference_added_to_a_digest_reply_names_the_requirement(office: Run, tmp_path: Path) -> None:
+    maildir = tmp_path / "Maildir"
+    digest = sent_to(tmp_path, "fazhi@example.gov.cn")  # two requirements: the subject names the office only
+    subject = email.message_from_bytes(digest, policy=email.policy.default)["Subject"]
+    assert str(subject).endswith(" [manyi:2026/市法制办公室]")
+    deliver_maildir(maildir, reply(digest, "fazhi@example.gov.cn", "市法制办公室", [(DOCX, CONTENT)],
+                                   subject=f"回复：{subject} [manyi:2026/市法制办公室/study-plan]"))
+    deliver_maildir(maildir, reply(digest, "fazhi@example.gov.cn", "市法制办公室", [(DOCX, CONTENT)],
+                                   message_id="<plain-reply@x>"))
+    assert office("inbox", "fetch", env=env("2026-03-16T15:10", maildir)).exit_code == 0
+    assert [(r["office"], r["requirement"], r["status"]) for r in listing(office, tmp_path)] == [
+        ("市法制办公室", "study-plan", "received"), ("市法制办公室", None, "received")]
+
+
 def test_unmatched_mail_stays_listed_and_is_accepted_with_the_requirement(office: Run, tmp_path: Path) -> None:
     maildir = tmp_path / "Maildir"
     deliver_maildir(maildir, reply(None, MISHU, "秘书科", [("材料.docx", CONTENT)], subject="材料"))
