@@ -27,6 +27,7 @@ WORDS = {
     "extend": N_("extend"), "inspect": N_("inspect"), "rectify-add": N_("rectify-add"),
     "rectify-done": N_("rectify-done"), "rectify-confirm": N_("rectify-confirm"),
     "rectify-return": N_("rectify-return"), "score": N_("score"), "vote": N_("vote"),
+    "sender-add": N_("sender-add"),
 }
 
 
@@ -376,6 +377,10 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
             extra = f"{words.get('requirement', detail['requirement'])}: {detail['from']} → {detail['to']}"
         elif "requirement" in detail:
             extra = f"{words.get('requirement', detail['requirement'])}: {detail.get('filename', '')}"
+            if "mail" in detail:
+                extra += " " + _("(by mail from {sender})").format(sender=detail.get("from", "?"))
+        elif "address" in detail:
+            extra = detail["address"]
         elif "item" in detail:
             extra = f"#{detail['item']}: {detail.get('text') or detail.get('filename') or ''}"
         elif "inspection" in detail:
