@@ -35,7 +35,7 @@ from storage import reminders_repo as rr
 from storage import repo
 from storage.blobs import BlobStore, StoredBlob
 from storage.inbox_models import InboundMessage, OfficeSender, Submission
-from storage.models import Campaign, Filing, Section
+from storage.models import Campaign, Section
 from storage.reminders_models import Mail
 from workflow import mailparse
 from workflow.errors import ConfigError, ConflictError, InputError, NotFoundError
@@ -440,9 +440,7 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
         filed = record_filing(
             s, ctx, campaign, d, req, section, StoredBlob(sub.sha256, sub.size, sub.filename),  # type: ignore[arg-type]
             None, now, {"mail": msg.message_id, "from": sub.sender, "submission": sub_id})  # type: ignore[union-attr]
-        fid = s.scalars(select(Filing.id).where(Filing.campaign_id == campaign.id)  # type: ignore[union-attr]
-                        .order_by(Filing.id.desc())).first()  # type: ignore[union-attr]
-        s.execute(update(Submission).where(Submission.id == sub_id).values(filing_id=fid))
+        s.execute(update(Submission).where(Submission.id == sub_id).values(filing_id=filed.filing_id))
         return Accepted(filed, sub_id, msg.message_id)  # type: ignore[union-attr]
 
 

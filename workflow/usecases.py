@@ -366,6 +366,7 @@ class Filed:
     filename: str
     count: int
     needed: int
+    filing_id: int | None = None
 
 
 def file_document(
@@ -402,10 +403,11 @@ def record_filing(s: Any, ctx: Context, campaign: Campaign, definition: Definiti
                   detail: dict[str, Any] | None = None) -> Filed:
     """The filing row, its deadline closed when enough, and the ``file`` event (``detail`` added to it)."""
     sid = section.id if section else None
-    repo.add_filing(s, Filing(
+    filing = Filing(
         campaign_id=campaign.id, section_id=sid, requirement=req.key, sha256=blob.sha256,  # type: ignore[arg-type]
         filename=blob.filename, size=blob.size, note=note, actor=ctx.actor, at=now,
-    ))
+    )
+    repo.add_filing(s, filing)
     counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
     have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
     if have >= definition.count_of(req, json.loads(campaign.parameters)):
@@ -419,7 +421,7 @@ def record_filing(s: Any, ctx: Context, campaign: Campaign, definition: Definiti
                 "size": blob.size, **(detail or {})},
     )], ctx.actor, now)
     return Filed(campaign.name, label, req.key, pick(req.title.as_dict()), blob.sha256,
-                 blob.filename, have, definition.count_of(req, json.loads(campaign.parameters)))
+                 blob.filename, have, definition.count_of(req, json.loads(campaign.parameters)), filing.id)
 
 
 # -- advancing ---------------------------------------------------------------
