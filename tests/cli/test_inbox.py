@@ -94,6 +94,8 @@ def test_reply_to_a_real_reminder_is_taken_in_once_listed_accepted_and_the_guard
     blob = Path(str(db_path) + ".blobs") if isinstance(db_path, Path) else tmp_path / "manyi-blobs"
     sha = filed["detail"]["sha256"]
     assert (blob / sha[:2] / sha).read_bytes() == CONTENT
+    linked = "SELECT count(*) FROM submission s JOIN filing f ON f.id = s.filing_id AND f.sha256 = s.sha256"
+    assert execute(db_path, linked) == [(1,)]
     twice = office("inbox", "accept", "1")
     assert twice.exit_code == 1 and "submission 1 is already accepted" in twice.stderr
     assert office("audit", "verify").exit_code == 0
