@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import Target, execute
+from tests.backends import Target, execute, outbox_in
 from tests.conftest import Run, write_roster
 from tests.mailmaker import deliver_maildir, reply
 from tests.smtpd import SmtpServer, body
@@ -47,7 +47,7 @@ def office(run: Run, tmp_path: Path) -> Run:
 
 
 def sent_to(tmp_path: Path, address: str) -> bytes:
-    (path,) = [p for p in sorted((tmp_path / "outbox").glob("*.eml")) if address in p.name]
+    (path,) = [p for p in sorted(outbox_in(tmp_path).glob("*.eml")) if address in p.name]
     return path.read_bytes()
 
 

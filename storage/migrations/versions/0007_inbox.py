@@ -1,7 +1,7 @@
 """inbox: inbound messages, submissions, extra senders
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 14:23:33.950582
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 import storage.models
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
