@@ -42,6 +42,7 @@ WORDS = {
     "extend": N_("extend"), "inspect": N_("inspect"), "rectify-add": N_("rectify-add"),
     "rectify-done": N_("rectify-done"), "rectify-confirm": N_("rectify-confirm"),
     "rectify-return": N_("rectify-return"), "score": N_("score"), "vote": N_("vote"),
+    "sender-add": N_("sender-add"),
 }
 
 
@@ -319,6 +320,9 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
         say(_("REHEARSAL: a rehearsal database; its times may be pretended (MANYI_NOW)."))
     console.print(board(st, rows))
     paragraph(legend(st, rows))
+    if st.waiting:
+        say(_("Received by mail, waiting to be accepted (manyi inbox list): {offices}").format(
+            offices=_(", ").join(f"{o} {n}" for o, n in sorted(st.waiting.items()))))
 
 
 # -- file --------------------------------------------------------------------
@@ -409,6 +413,10 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
             extra = f"{words.get('requirement', detail['requirement'])}: {detail['from']} → {detail['to']}"
         elif "requirement" in detail:
             extra = f"{words.get('requirement', detail['requirement'])}: {detail.get('filename', '')}"
+            if "mail" in detail:
+                extra += " " + _("(by mail from {sender})").format(sender=detail.get("from", "?"))
+        elif "address" in detail:
+            extra = detail["address"]
         elif "item" in detail:
             extra = f"#{detail['item']}: {detail.get('text') or detail.get('filename') or ''}"
         elif "inspection" in detail:

@@ -113,13 +113,14 @@ def _stamp(db_path: Path) -> None:
 
 @contextmanager
 def _offline() -> Iterator[None]:
-    """The tour's mail goes to its own outbox, never to a configured SMTP server."""
-    saved = os.environ.pop("MANYI_SMTP_URL", None)
+    """The tour's mail goes to its own outbox, never to a configured SMTP server, and it reads
+    only its own Maildir, never a configured mailbox."""
+    names = ("MANYI_SMTP_URL", "MANYI_IMAP_URL", "MANYI_INBOX")
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
     try:
         yield
     finally:
-        if saved is not None:
-            os.environ["MANYI_SMTP_URL"] = saved
+        os.environ.update(saved)
 
 
 @cli.command(help=HELP["demo"])
@@ -204,6 +205,7 @@ def _tour(opts: Any, db_path: Path) -> None:
     step(_("13. What went out"))
     run("outbox")
     _ledger_and_scoring_tour(step, run, doc, files, today=(now + timedelta(hours=8)).date())
+    _mail_round_trip(step, run, opts.context().db.outbox, files)
     console.print(Rule(style="cyan"))
     outbox = Path(str(db_path) + ".outbox")
     say(_("Reminder mail was written as .eml files into {folder}.").format(folder=outbox))
@@ -244,3 +246,48 @@ def _ledger_and_scoring_tour(step: Callable[[str], None], run: Callable[..., Non
     run("rank")
     step(_("21. The report for the standing committee, one HTML file to open offline"))
     run("report", "--format", "html", "-o", str(files / REPORT))
+
+
+def _mail_round_trip(step: Callable[[str], None], run: Callable[..., None], outbox: Path, files: Path) -> None:
+    """信息科 answers its reminder by mail (into a local Maildir); the supervision office accepts it."""
+    office, address = "信息科", "xinxi@example.gov.cn"
+    maildir = files / "Maildir"
+    step(_("22. {office} answers its reminder by mail, the study plan attached "
+           "(the reply lands in a local Maildir)").format(office=office))
+    _office_reply(outbox, maildir, office, address)
+    os.environ["MANYI_INBOX"] = str(maildir)  # inside _offline(): the user's own settings are put back
+    try:
+        run("inbox", "fetch")
+    finally:
+        os.environ.pop("MANYI_INBOX", None)
+    run("inbox", "list")
+    step(_("23. Received is not filed: the supervision office accepts it, and it counts"))
+    run("inbox", "accept", "1")
+    run("history", office)
+
+
+def _office_reply(outbox: Path, maildir: Path, office: str, address: str) -> None:
+    """What the office's mail client sends: a reply to manyi's reminder with a .docx attached."""
+    import email
+    import email.policy
+    import mailbox
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    from workflow.mailtext import reference
+
+    sent = next(p for p in sorted(outbox.glob("*.eml")) if address in p.name)
+    original = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
+    msg = EmailMessage()
+    msg["From"] = f"{office} <{address}>"
+    msg["To"] = str(original["From"])
+    # As the reminder asks: reply, keeping (or adding) the item's reference in the subject.
+    msg["Subject"] = f"回复：{original['Subject']} {reference(DEMO_CAMPAIGN, office, 'study-plan')}"
+    msg["In-Reply-To"] = str(original["Message-ID"])
+    msg["References"] = f"{original.get('References', '')} {original['Message-ID']}".strip()
+    msg["Message-ID"] = make_msgid(domain=address.split("@")[1])
+    msg.set_content("学习方案已附上，请查收。\n信息科")
+    msg.add_attachment("信息科创建“人民满意科室”学习方案".encode(), maintype="application",
+                       subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+                       filename=f"{office}学习方案.docx")
+    mailbox.Maildir(str(maildir), create=True).add(msg.as_bytes())

@@ -62,6 +62,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "remind": ("cli.reminders", N_("Reminder sweeps by hand (for cron, or to rehearse with MANYI_NOW).")),
     "outbox": ("cli.reminders", N_("Outgoing reminder mail: pending, sent, failed.")),
     "scheduler": ("cli.reminders", N_("The long-running reminder scheduler.")),
+    "inbox": ("cli.inbox",
+        N_("Offices' replies by mail: fetch them, list, accept (files them) or reject.")),
     "user": ("cli.operators", N_("Operators and their roles (none configured: single-user mode).")),
     "backup": ("cli.backup",
         N_("Copy a SQLite database and its documents (to FILE.blobs) while others keep working.")),

@@ -195,6 +195,10 @@ def scheduler_run(interval: float) -> None:
     ctx = _ctx()
     check_role(ctx, "manage")  # it sends mail and advances offices for the whole campaign
     transport_from_env(ctx.db.outbox)  # a bad MANYI_SMTP_URL stops it before it starts
+    from workflow import mailin
+
+    if mailin.configured():  # so does a bad MANYI_IMAP_URL or MANYI_INBOX
+        mailin.source_from_env().close()
 
     def log(line: str) -> None:
         say(line)
@@ -208,5 +212,12 @@ def scheduler_run(interval: float) -> None:
 
     say(_("Scheduler started: sweeping every {n} s; stop with Ctrl-C or SIGTERM.").format(n=interval))
     sys.stdout.flush()
-    apscheduler_runner.run(ctx, interval, log, report)
+    def fetched(result) -> None:  # type: ignore[no-untyped-def]
+        from cli.inbox import fetch_summary
+
+        if result.new:
+            say(fetch_summary(result))
+            sys.stdout.flush()
+
+    apscheduler_runner.run(ctx, interval, log, report, fetched)
     say(_("Scheduler stopped."))

@@ -26,7 +26,7 @@ from workflow.errors import ConfigError, StorageError
 from workflow.i18n import _
 
 DEFAULT_DB = "manyi.db"
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 BUSY_TIMEOUT_MS = 15000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -430,11 +430,14 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
             merged[k] = item if k not in merged or item.escalated else merged[k]
         items = sorted(merged.values(), key=lambda i: (i.due, i.office, i.requirement))
         t = d.spec.reminders.templates
+        sids = {rem.section_id for rem, _i in pairs}
         msg = compose(
             sender=sender, recipient=addr, recipient_name=names.get((cid, addr), addr), items=items,
             campaign=cd.campaign.name, campaign_title=d.spec.title.zh,
             leading_group=d.spec.leading_group.title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
             templates={"subject": t.subject, "body": t.body, "item": t.item},
+            submission=submission_text(d), campaign_id=cid,
+            section_id=next(iter(sids)) if len(sids) == 1 else None,
         )
         result.mails.append(PlannedMail(cd.campaign.name, addr, str(msg["Subject"]), items))
         mails.append({
@@ -445,6 +448,14 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
         })
     s.flush()
     return mails
+
+
+def submission_text(d: Definition) -> str | None:
+    """The definition's own words on how to submit by mail (format 2 ``submission``), if any."""
+    text = getattr(d.spec, "submission", None)
+    if text is None:
+        return None
+    return getattr(text, "zh", None) or str(text)
 
 
 def _active(s: Any) -> dict[int, CampaignDates]:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storage import ledger_repo, reminders_repo, repo
+from storage import inbox_repo, ledger_repo, reminders_repo, repo
 from workflow import deadlines, schedule, scores, usecases
 from workflow.errors import InputError
 from workflow.i18n import _, pick
@@ -83,6 +83,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         extensions = reminders_repo.extension_log(s, campaign.id)  # type: ignore[arg-type]
         dues = deadlines.due_dates(definition, plan)
         ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
+        pending = inbox_repo.pending(s, campaign.id, campaign.timezone)  # type: ignore[arg-type]
     now = ctx.now()
     zone = ZoneInfo(campaign.timezone)  # every time in the report is the campaign's local time
     params = definition.parameters(json.loads(campaign.parameters))
@@ -156,6 +157,14 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
                 float(c.get("published", 0) + c.get("returned", 0))))
         for o, c in per.items()
     ], unit=_("rectification items")))
+
+    # Submissions by mail not yet accepted (they count for nothing until they are); only when there are.
+    if pending:
+        rep.tables.append(ReportTable("submissions", _("Mail submissions waiting"),
+                                      (_("Office"), _("Requirement"), _("Document"), _("From"), _("Received")), [
+            (office, pick(definition.requirement(req).title.as_dict()) if req else "", fname, sender, at)
+            for office, req, fname, sender, at in pending
+        ]))
 
     # Inspections.
     rep.tables.append(ReportTable("inspections", _("Inspections"),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from storage import clock, ledger_repo, repo
+from storage import clock, inbox_repo, ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import Campaign, Filing
@@ -318,6 +318,7 @@ class Status:
     rows: list[StatusRow] = field(default_factory=list)
     mode: Mode | None = None  # single-user, or who is acting in which role
     rehearsal: bool = False  # a rehearsal database: every board says so
+    waiting: dict[str, int] = field(default_factory=dict)  # office -> submissions by mail not yet accepted
 
 
 def _facts(counts: repo.FilingCounts, open_items: dict[int, int], section_id: int) -> SectionFacts:
@@ -361,7 +362,8 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
                 )
             rows.append(StatusRow(office, state, *known))
         info = _info(campaign, definition, plan, len(records))
-        return Status(info, tuple(titles.items()), rows, who, clock.is_rehearsal(s))
+        return Status(info, tuple(titles.items()), rows, who, clock.is_rehearsal(s),
+                      inbox_repo.waiting(s, campaign.id))  # type: ignore[arg-type]
 
 
 # -- filing ------------------------------------------------------------------
@@ -375,6 +377,7 @@ class Filed:
     filename: str
     count: int
     needed: int
+    filing_id: int | None = None
 
 
 def file_document(
@@ -403,25 +406,33 @@ def file_document(
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
         section = None if is_group else repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
-        sid = section.id if section else None
-        repo.add_filing(s, Filing(
-            campaign_id=campaign.id, section_id=sid, requirement=req.key, sha256=blob.sha256,  # type: ignore[arg-type]
-            filename=blob.filename, size=blob.size, note=note, actor=ctx.actor, at=now,
-        ))
-        counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
-        have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
-        if have >= definition.count_of(req, json.loads(campaign.parameters)):
-            from storage import reminders_repo
+        return record_filing(s, ctx, campaign, definition, req, section, blob, note, now)
 
-            reminders_repo.close_deadline(s, campaign.id, sid, req.key)  # type: ignore[arg-type]
-        label = section.name if section else definition.spec.leading_group.aliases[0]
-        repo.append_events(s, campaign, [repo.NewEvent(
-            "file", section_id=sid, office=label, reason=note,
-            detail={"requirement": req.key, "sha256": blob.sha256, "filename": blob.filename,
-                    "size": blob.size},
-        )], ctx.actor, now)
-        return Filed(campaign.name, label, req.key, pick(req.title.as_dict()), blob.sha256,
-                     blob.filename, have, definition.count_of(req, json.loads(campaign.parameters)))
+
+def record_filing(s: Any, ctx: Context, campaign: Campaign, definition: Definition, req: Any,
+                  section: Any, blob: Any, note: str | None, now: datetime,
+                  detail: dict[str, Any] | None = None) -> Filed:
+    """The filing row, its deadline closed when enough, and the ``file`` event (``detail`` added to it)."""
+    sid = section.id if section else None
+    filing = Filing(
+        campaign_id=campaign.id, section_id=sid, requirement=req.key, sha256=blob.sha256,  # type: ignore[arg-type]
+        filename=blob.filename, size=blob.size, note=note, actor=ctx.actor, at=now,
+    )
+    repo.add_filing(s, filing)
+    counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
+    have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
+    if have >= definition.count_of(req, json.loads(campaign.parameters)):
+        from storage import reminders_repo
+
+        reminders_repo.close_deadline(s, campaign.id, sid, req.key)  # type: ignore[arg-type]
+    label = section.name if section else definition.spec.leading_group.aliases[0]
+    repo.append_events(s, campaign, [repo.NewEvent(
+        "file", section_id=sid, office=label, reason=note,
+        detail={"requirement": req.key, "sha256": blob.sha256, "filename": blob.filename,
+                "size": blob.size, **(detail or {})},
+    )], ctx.actor, now)
+    return Filed(campaign.name, label, req.key, pick(req.title.as_dict()), blob.sha256,
+                 blob.filename, have, definition.count_of(req, json.loads(campaign.parameters)), filing.id)
 
 
 # -- advancing ---------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_bad_reminder_template_field(started: Run, db_path: Path, tmp_path: Path
                             "  warning_days: 3\n  templates:\n    item: \"{n}. {office} {deadline}\"\n")
     line = line_of(bad, "{deadline}")
     message = (f"{bad}:{line}: reminders.templates.item: unknown field {{deadline}}; fields: campaign command "
-               "days_late days_left due n office requirement title when")
+               "days_late days_left due n office reference requirement submit title when")
     assert_refused(started, db_path, ["definition", "check", bad], message)
     assert_refused(started, db_path, ["campaign", "start", bad, "--name", "x", "--start", "2026-01-01"],
                    message)

@@ -47,7 +47,7 @@ def test_demo_tours_the_ledger_scores_and_report(tmp_path: Path, monkeypatch: py
         assert line in result.stdout
     # One heading per step, numbered 1, 2, 3, ... (several commands may follow one heading).
     numbers = [int(m) for m in re.findall(r"^─+ (\d+)\. ", result.stdout, flags=re.MULTILINE)]
-    assert numbers == list(range(1, 22)), numbers
+    assert numbers == list(range(1, 24)), numbers
     # Every command of the tour speaks the tour's language, not the locale's.
     assert "valid definition 'people-satisfied-unit'" in result.stdout
     assert "Recorded 6 'satisfied' votes for 市法制办公室 from People's Congress deputies." in result.stdout
@@ -69,6 +69,11 @@ def test_demo_tours_the_ledger_scores_and_report(tmp_path: Path, monkeypatch: py
     report = (tmp_path / "manyi-demo.db.files" / "报告.html").read_text("utf-8")
     assert report.startswith("<!DOCTYPE html>") or report.lower().startswith("<!doctype html>")
     assert "窗口工作人员未佩戴工作牌" in report and "行政执法案卷归档不及时" in report
+    # the round trip by mail: 信息科's reply from its roster address, taken in and accepted
+    assert "1 new (1 matched, 0 unmatched, 0 quarantined, 0 refused), 1 submissions received" in result.stdout
+    assert "Accepted submission 1: filed 'Study plan' for 信息科: 信息科学习方案.docx" in result.stdout
+    (row,) = manyi("inbox", "list", "--json")  # type: ignore[misc]
+    assert (row["status"], row["from"], row["requirement"]) == ("accepted", "xinxi@example.gov.cn", "study-plan")
 
 
 @pytest.fixture

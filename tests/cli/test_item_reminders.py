@@ -52,7 +52,7 @@ def test_item_is_listed_beside_requirements_with_the_command_that_clears_it(
     result = ledger("remind", "send", env=at("2026-03-16T10:00:00+08:00"))  # 7 days before
     assert result.exit_code == 0, result.output
     (msg,) = mails_to(outbox_in(tmp_path), "office0@example.gov.cn")
-    assert msg["Subject"] == "【提醒】创建\"人民满意单位\"活动（2026）：3项待办"
+    assert str(msg["Subject"]).startswith("【提醒】创建\"人民满意单位\"活动（2026）：3项待办 [manyi:2026/")
     text = body(msg)
     assert f"{OFFICE}：整改事项#1：档案管理不规范（item:1）" in text
     assert "报送命令：" + DONE.format(i=1) in text

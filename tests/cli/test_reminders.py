@@ -53,7 +53,8 @@ def test_smtp_delivers_decodable_chinese_headers_and_body(campaign: Run) -> None
     # 7 days before 2026-03-23: one digest per office, nothing escalated yet
     assert set(got) == {(f"office{i}@example.gov.cn",) for i in range(6)} | {(LG,)}
     msg = got[("office3@example.gov.cn",)]
-    assert msg["Subject"] == "【提醒】创建\"人民满意单位\"活动（2026）：2项待办"
+    # the subject carries the reply reference of the office (two requirements: no single one)
+    assert msg["Subject"] == "【提醒】创建\"人民满意单位\"活动（2026）：2项待办 [manyi:2026/市法制办公室]"
     assert msg["From"].addresses[0].display_name == "市政府办公室督查室"
     assert msg["From"].addresses[0].addr_spec == "duchashi@example.gov.cn"
     assert msg["Message-ID"] and msg["Date"]
@@ -61,6 +62,12 @@ def test_smtp_delivers_decodable_chinese_headers_and_body(campaign: Run) -> None
     assert "市法制办公室：活动实施意见（implementation-opinion）" in text
     assert "截止日期：2026-03-23（还有7天）" in text
     assert "manyi file 市法制办公室 study-plan 文件路径 --campaign 2026" in text
+    # every item says how to submit by mail, with its own reference
+    assert "   邮件报送：直接回复本邮件并附上文件，主题中须含 [manyi:2026/市法制办公室/study-plan]\r\n" in text
+    assert "[manyi:2026/市法制办公室/implementation-opinion]" in text
+    section_id = str(msg["Message-ID"]).split(".manyi.")[1].split(".")[1]
+    assert ".manyi.1." in str(msg["Message-ID"]) and section_id.isdigit()
+    assert str(msg["References"]) == f"<thread.manyi.1.{section_id}.-@example.gov.cn>"
     rows = json.loads(campaign("outbox", "--json").stdout)
     assert {r["status"] for r in rows} == {"sent"} and len(rows) == 7
 
@@ -79,7 +86,8 @@ def test_long_mixed_subject_round_trips(run: Run, tmp_path: Path) -> None:
         assert run("remind", "send", env=at("2026-03-22T10:00", MANYI_SMTP_URL=server.url)).exit_code == 0
         (msg,) = server.inbox.messages
     assert msg["Subject"] == ("提醒: 创建\"人民满意单位\"活动 / People-Satisfied Unit campaign round 3 "
-                              "第三批创建活动 — 2 item(s) pending for 各科室 and attached offices (附属单位)")
+                              "第三批创建活动 — 2 item(s) pending for 各科室 and attached offices (附属单位)"
+                              " [manyi:2026/秘书科]")
 
 
 def test_catch_up_sends_each_missed_reminder_once_with_escalations(campaign: Run, tmp_path: Path,
@@ -94,7 +102,7 @@ def test_catch_up_sends_each_missed_reminder_once_with_escalations(campaign: Run
         text = body(msg)
         assert text.count("（implementation-opinion）") == 1 and text.count("（study-plan）") == 1
         assert "已逾期10天，已抄送领导小组" in text
-        assert msg["Subject"] == "【催办】创建\"人民满意单位\"活动（2026）：2项待办，2项已逾期"
+        assert msg["Subject"] == f"【催办】创建\"人民满意单位\"活动（2026）：2项待办，2项已逾期 [manyi:2026/{office}]"
         if i % 2 == 0:  # the head with an address is copied on the escalation
             assert len(mails[f"head{i}@example.gov.cn"]) == 1
     (lg,) = mails[LG]
