@@ -205,7 +205,7 @@ def _tour(opts: Any, db_path: Path) -> None:
     step(_("13. What went out"))
     run("outbox")
     _ledger_and_scoring_tour(step, run, doc, files, today=(now + timedelta(hours=8)).date())
-    _mail_round_trip(step, run, opts.context().db.outbox, files)
+    _mail_round_trip(step, run, Path(str(db_path) + ".outbox"), files)
     console.print(Rule(style="cyan"))
     outbox = Path(str(db_path) + ".outbox")
     say(_("Reminder mail was written as .eml files into {folder}.").format(folder=outbox))
