@@ -75,7 +75,7 @@ def build(url: str, n: int) -> Built:
     db = Database(url)
     clock = [T0]
     ctx = usecases.Context(db, ACTOR, lambda: clock[0])
-    usecases.start_campaign(ctx, DEFINITION, CAMPAIGN, START)
+    usecases.start_campaign(ctx, DEFINITION, CAMPAIGN, START, rehearsal=True)  # a pretended clock
     with db.read() as s:
         campaign = repo.find_campaign(s, CAMPAIGN)
         definition = usecases.definition_of(campaign)

@@ -235,6 +235,11 @@ def baseline_advance(url: str) -> dict[str, Any]:
         "WHERE id = ? AND version = ?",
         [(nxt[state], db.record_stamp(NOW), ACTOR, rid, version) for rid, _s, _o, state, version in moves],
     )
+    # The database's real clock for the events (storage.clock), as the engine records it.
+    recorded = datetime.now(UTC)
+    db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
+    detail = {"recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+    detail_text = json.dumps(detail, separators=(",", ":"))
     head = db.q("SELECT seq, hash FROM event WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1", (cid,))
     seq, prev = head[0] if head else (0, "0" * 64)
     at = NOW.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -242,11 +247,11 @@ def baseline_advance(url: str) -> dict[str, Any]:
     for _rid, sid, office, state, _v in moves:
         seq += 1
         digest = hashlib.sha256(_canonical(
-            action="advance", actor=ACTOR, at=at, campaign=cname, detail={}, office=office,
+            action="advance", actor=ACTOR, at=at, campaign=cname, detail=detail, office=office,
             prev=prev, reason=None, seq=seq, to=nxt[state], **{"from": state},
         )).hexdigest()
         events.append((cid, seq, stamp, ACTOR, sid, office, "advance", state, nxt[state], None,
-                       "{}", prev, digest))
+                       detail_text, prev, digest))
         prev = digest
     db.many(
         "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "

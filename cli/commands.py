@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli import completion
-from cli.console import Table, console, print_json, print_json_lines, say
+from cli.console import console, print_json, print_json_lines, say
 from cli.progress import working
 from cli.main import EXIT_BLOCKED, HELP, cli, option, settings
 from workflow.i18n import N_, _
@@ -17,6 +17,21 @@ FILE_PATH = click.Path(path_type=Path, dir_okay=False)
 CAMPAIGN_OPT = option("--campaign", metavar="NAME", shell_complete=completion.campaigns,
                             help=N_("Campaign name (may be left out when only one is active)."))
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
+STRICT_OPT = option("--strict", is_flag=True,
+                    help=N_("Refuse a roster with a row of missing or extra fields (default: warn and go on)."))
+
+
+def warn_all(warnings: list[str]) -> None:
+    """Each warning as its own line on stderr (after any progress display is gone)."""
+    for message in warnings:
+        click.echo(_("Warning: {message}").format(message=message), err=True)
+
+
+def off_day(day: object, next_working: object) -> None:
+    """A notice on stderr when a date someone gave falls on a weekend or holiday."""
+    if next_working is not None:
+        click.echo(_("Notice: {day} is not a working day; the next working day is {next}. "
+                     "The date is kept as given.").format(day=day, next=next_working), err=True)
 
 
 #: Event actions and campaign states as shown in tables (JSON keeps the keys).
@@ -27,6 +42,7 @@ WORDS = {
     "extend": N_("extend"), "inspect": N_("inspect"), "rectify-add": N_("rectify-add"),
     "rectify-done": N_("rectify-done"), "rectify-confirm": N_("rectify-confirm"),
     "rectify-return": N_("rectify-return"), "score": N_("score"), "vote": N_("vote"),
+    "sender-add": N_("sender-add"),
 }
 
 
@@ -41,11 +57,13 @@ def _ctx():  # type: ignore[no-untyped-def]
 
 # -- init --------------------------------------------------------------------
 @cli.command(help=HELP["init"])
-def init() -> None:
+@option("--rehearsal", is_flag=True,
+        help=N_("Make a new database a rehearsal: writes at a pretended time (MANYI_NOW) are allowed."))
+def init(rehearsal: bool) -> None:
     from workflow import usecases
 
     ctx = _ctx()
-    before, after = usecases.init(ctx)
+    before, after = usecases.init(ctx, rehearsal=rehearsal)
     where = ctx.db.path or ctx.db.url
     if before is None:
         say(_("Created database {where} (schema {rev}).").format(where=where, rev=after))
@@ -64,8 +82,10 @@ def definition() -> None:
 
 @definition.command("check", help=N_("Validate a definition file; print its phases and requirements."))
 @click.argument("file")
+@option("--verbose", "-v", "verbose", is_flag=True,
+        help=N_("Every requirement with its filer, count and due date, and the parameters' meanings."))
 @JSON_OPT
-def definition_check(file: str, as_json: bool) -> None:
+def definition_check(file: str, verbose: bool, as_json: bool) -> None:
     from workflow import definition as defs
     from workflow.i18n import pick
     from workflow.summary import definition_summary, window_text
@@ -75,79 +95,89 @@ def definition_check(file: str, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
-    say(_("{source}: valid definition '{key}' ({title})").format(
+    from cli.tables import KEEP, TEXT, WRAP, Col, paragraph, show
+
+    paragraph(_("{source}: valid definition '{key}' ({title})").format(
         source=d.source, key=d.key, title=pick(d.spec.title.as_dict())))
+    if not verbose:  # one line a phase: what must happen to leave it
+        for i, phase in enumerate(data["phases"], start=1):
+            exits = [c.get("requirement") or c["text"] for c in phase["conditions"]]
+            paragraph(_("{i} {title} ({key}): {n} requirements; to leave it: {exits}").format(
+                i=i, title=phase["title"], key=phase["key"], n=len(phase["requirements"]),
+                exits=_(", ").join(exits) or "—"))
+        paragraph(_("{i} {title} ({key})").format(i=len(data["phases"]) + 1, key=data["final"]["key"],
+                                                  title=data["final"]["title"]))
+        if d.spec.parameters:
+            paragraph(_("Parameters: {params}").format(params=_(", ").join(
+                f"{k}={p.default}" for k, p in d.spec.parameters.items())))
+        paragraph(_("Every requirement, its due date and what the parameters mean: add --verbose."))
+        return
     yes = "✓"
-    table = Table(_("Phase"), _("Requirement"), _("Filed by"), _("Count"), _("Due"), _("Exit condition"))
-    for phase in data["phases"]:
-        head = f"{phase['key']}\n{phase['title']}\n{window_text(phase['window'])}"
+    columns = [Col(_("Requirement"), title=True), Col(_("Filed by"), WRAP), Col(_("Count")),
+               Col(_("Due")), Col(_("Exit condition"), justify="center"), Col(_("Title"), TEXT, title=True)]
+    for i, phase in enumerate(data["phases"], start=1):
+        say("")
+        head = f"{i} {phase['title']} ({phase['key']}): {window_text(phase['window'])}"
         if phase["auto_advance"]:
-            head += "\n" + _("auto-advance at the window's end")
+            head += _("; ") + _("auto-advance at the window's end")
+        paragraph(head)
         rows = []
         for r in phase["requirements"]:
-            title = f"{r['key']}\n{r['title']}"
-            if r["note"]:
-                title += f"\n({r['note']})"
+            title = r["title"] + (f" ({r['note']})" if r["note"] else "")
             if r["only"]:
-                title += "\n" + _("only for: {tags}").format(tags=_(", ").join(r["only"]))
-            rows.append([title, r["filer_title"], str(r["count"]), r["due"] or _("phase end"),
-                         yes if r["exit"] else ""])
+                title += " " + _("only for: {tags}").format(tags=_(", ").join(r["only"]))
+            rows.append([r["key"], r["filer_title"], str(r["count"]), r["due"] or _("phase end"),
+                         yes if r["exit"] else "", title])
         for c in phase["conditions"]:
-            if c["type"] == "requirement-filed" and any(c.get("requirement") == r["key"] and r["exit"]
-                                                         for r in phase["requirements"]):
+            if c["type"] == "requirement-filed" and any(
+                    c.get("requirement") == r["key"] and r["exit"] for r in phase["requirements"]):
                 continue
-            text = c["text"] + ("\n" + _("only for: {tags}").format(tags=_(", ").join(c["only"]))
-                                if c["only"] else "")
-            rows.append([c["type"], "", "", "", text])
-        for i, row in enumerate(rows or [["", "", "", "", ""]]):
-            table.add_row(head if i == 0 else "", *row)
-        table.add_section()
-    table.add_row(data["final"]["key"], data["final"]["title"], "", "", "", "")
-    console.print(table)
-    bodies = Table(_("Central body"), _("Names"), _("E-mail"), _("Leader"), _("Deputy"))
-    for b in data["bodies"]:
-        bodies.add_row(f"{b['key']}\n{b['title']}", _(", ").join(b["aliases"]), b["email"] or "",
-                       b["leader"] or "", b["deputy"] or "")
-    console.print(bodies)
+            rows.append([c["type"], "", "", "", yes, c["text"]])
+        show(columns, rows)
+    say("")
+    say(f"{len(data['phases']) + 1} {data['final']['title']} ({data['final']['key']})")
+    say("")
+    show([Col(_("Central body"), title=True), Col(_("Names"), WRAP), Col(_("E-mail"), WRAP),
+          Col(_("Leader"), WRAP), Col(_("Deputy"), WRAP)],
+         [[f"{b['key']} {b['title']}", _(", ").join(b["aliases"]), b["email"] or "", b["leader"] or "",
+           b["deputy"] or ""] for b in data["bodies"]])
     labels = data["labels"]
-    say(_("Participants are called: {noun}; the commended: {commended}.").format(
+    paragraph(_("Participants are called: {noun}; the commended: {commended}.").format(
         noun=labels["participant"], commended=labels["commended"]))
     if labels["item_sources"]:
-        say(_("Rectification item sources: {v}").format(v=_(", ").join(
+        paragraph(_("Rectification item sources: {v}").format(v=_(", ").join(
             f"{c['key']} ({c['title']})" for c in labels["item_sources"])))
     if labels["inspection_kinds"]:
-        say(_("Inspection kinds: {v}").format(v=_(", ").join(
+        paragraph(_("Inspection kinds: {v}").format(v=_(", ").join(
             f"{c['key']} ({c['title']})" for c in labels["inspection_kinds"])))
     if data["submission"]:
-        say(_("How to submit (shown in reminder mail): {v}").format(v=data["submission"]))
+        paragraph(_("How to submit (shown in reminder mail): {v}").format(v=data["submission"]))
     cal, rem = data["calendar"], data["reminders"]
-    say(_("Calendar: working days of {country}; own holidays {h}; make-up working days {w}.").format(
+    paragraph(_("Calendar: working days of {country}; own holidays {h}; make-up working days {w}.").format(
         country=cal["country"], h=_(", ").join(cal["holidays"]) or "—",
         w=_(", ").join(cal["workdays"]) or "—"))
-    say(_("Reminders at {at}: {before} days before, on the due date {on_due}, every {every} days "
-          "while overdue, escalated after {esc} days; yellow {warn} days ahead.").format(
+    paragraph(_("Reminders at {at}: {before} days before, on the due date {on_due}, every {every} days "
+                "while overdue, escalated after {esc} days; yellow {warn} days ahead.").format(
         at=rem["send_at"], before=_(", ").join(map(str, rem["before"])) or "—",
         on_due=yes if rem["on_due"] else "—", every=rem["overdue_every"],
         esc=rem["escalate_after"] if rem["escalate_after"] is not None else "—",
         warn=rem["warning_days"]))
     sc = data["scoring"]
     if sc is not None:
-        say(_("Scoring out of {scale}; commended: the top {top} of tier {tier}.").format(
+        paragraph(_("Scoring out of {scale}; commended: the top {top} of tier {tier}.").format(
             scale=sc["scale"], top=sc["commend"]["top"],
             tier=_("any") if sc["commend"]["tier"] == "any" else sc["commend"]["tier"]))
-        groups = Table(_("Evaluator group"), _("Weight"), _("Takes"), _("Drop high/low from"))
-        for g in sc["groups"]:
-            groups.add_row(f"{g['key']}\n{g['title']}", str(g["weight"]), _(", ").join(g["accepts"]),
-                           "" if g["drop_high_low_min"] is None else str(g["drop_high_low_min"]))
-        console.print(groups)
-        say(_("Tiers: {tiers}; vote points: {votes}.").format(
+        show([Col(_("Evaluator group"), title=True), Col(_("Weight")), Col(_("Takes"), WRAP),
+              Col(_("Drop high/low from"))],
+             [[f"{g['key']} {g['title']}", str(g["weight"]), _(", ").join(g["accepts"]),
+               "" if g["drop_high_low_min"] is None else str(g["drop_high_low_min"])] for g in sc["groups"]])
+        paragraph(_("Tiers: {tiers}; vote points: {votes}.").format(
             tiers=_(", ").join(f"{t['title']} ≥ {t['min']}" for t in sc["tiers"]),
             votes=_(", ").join(f"{k} {v}" for k, v in sc["votes"].items())))
     if d.spec.parameters:
-        params = Table(_("Parameter"), _("Default"), _("Meaning"))
-        for key, p in d.spec.parameters.items():
-            params.add_row(key, str(p.default), pick(p.title.as_dict()))
-        console.print(params)
+        say("")
+        show([Col(_("Parameter"), KEEP, title=True), Col(_("Default")), Col(_("Meaning"), TEXT)],
+             [[key, str(p.default), pick(p.title.as_dict())] for key, p in d.spec.parameters.items()])
 
 
 # -- campaign ----------------------------------------------------------------
@@ -162,13 +192,21 @@ def campaign() -> None:
 @option("--start", "start", required=True, metavar="YYYY-MM-DD", help=N_("First day of the campaign."))
 @option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=N_("Override a definition parameter; repeatable."))
 @option("--offices", type=FILE_PATH, metavar="ROSTER.csv", help=N_("Import the offices from a roster CSV."))
-def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None) -> None:
+@option("--rehearsal", is_flag=True,
+        help=N_("A rehearsal in a new database: MANYI_NOW may set the time; every board says so."))
+@STRICT_OPT
+def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None,
+                   rehearsal: bool, strict: bool) -> None:
     from workflow import usecases
 
+    warnings: list[str] = []
     with working(_("Starting the campaign…")):
-        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices)
+        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices, rehearsal=rehearsal,
+                                       strict=strict, warnings=warnings)
+    warn_all(warnings)
     say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
         name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
+    off_day(info.start, info.next_working_day)
 
 
 @campaign.command("close", help=N_(
@@ -197,11 +235,12 @@ def campaign_list(as_json: bool) -> None:
             for c in rows
         ])
         return
-    table = Table(_("Campaign"), _("Definition"), _("Start"), _("End"), _("Offices"), _("Status"))
-    for c in rows:
-        table.add_row(c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end),
-                      str(c.sections), word(c.status))
-    console.print(table)
+    from cli.tables import WRAP, Col, show
+
+    show([Col(_("Campaign"), title=True), Col(_("Definition"), WRAP), Col(_("Start")), Col(_("End")),
+          Col(_("Offices"), justify="right"), Col(_("Status"))],
+         [[c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end), str(c.sections), word(c.status)]
+          for c in rows])
 
 
 # -- offices -----------------------------------------------------------------
@@ -225,11 +264,14 @@ def office_add(name: str, email: str | None, head: str | None, campaign: str | N
 @office.command("import", help=N_("Import offices from a roster CSV (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK)."))
 @click.argument("roster", type=FILE_PATH)
 @CAMPAIGN_OPT
-def office_import(roster: Path, campaign: str | None) -> None:
+@STRICT_OPT
+def office_import(roster: Path, campaign: str | None, strict: bool) -> None:
     from workflow import usecases
 
+    warnings: list[str] = []
     with working(_("Importing offices…")):
-        cname, n = usecases.import_offices(_ctx(), campaign, roster)
+        cname, n = usecases.import_offices(_ctx(), campaign, roster, strict=strict, warnings=warnings)
+    warn_all(warnings)
     say(_("Imported {n} offices into campaign '{campaign}'.").format(n=n, campaign=cname))
 
 
@@ -282,10 +324,11 @@ def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[st
     if as_json:
         print_json(rows)
         return
-    table = Table(_("Office"), _("E-mail"), _("Head"), _("Phase"))
-    for r in rows:
-        table.add_row(r["office"], r["email"] or "", r["head"] or "", r["state_title"])
-    console.print(table)
+    from cli.tables import Col, show
+
+    # The address and the head are what this list is for: narrow consoles stack it rather than drop them.
+    show([Col(_("Office"), title=True), Col(_("Phase")), Col(_("E-mail")), Col(_("Head"))],
+         [[r["office"], r["state_title"], r["email"] or "", r["head"] or ""] for r in rows])
 
 
 @cli.command(help=HELP["status"])
@@ -298,6 +341,7 @@ def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[st
 def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
            lights: tuple[str, ...], overdue: bool, as_json: bool) -> None:
     from cli.board import board, legend
+    from cli.tables import paragraph
     from workflow import usecases
 
     st = usecases.status(_ctx(), campaign)
@@ -313,8 +357,13 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
     elif st.mode is not None:
         say(_("Operator {actor}: {role}").format(
             actor=st.mode.actor, role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else "")))
+    if st.rehearsal:
+        say(_("REHEARSAL: a rehearsal database; its times may be pretended (MANYI_NOW)."))
     console.print(board(st, rows))
-    console.print(legend(st, rows), markup=False)
+    paragraph(legend(st, rows))
+    if st.waiting:
+        say(_("Received by mail, waiting to be accepted (manyi inbox list): {offices}").format(
+            offices=_(", ").join(f"{o} {n}" for o, n in sorted(st.waiting.items()))))
 
 
 # -- file --------------------------------------------------------------------
@@ -410,13 +459,9 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table()
-    table.add_column(_("#"), justify="right")
-    table.add_column(_("Time"), no_wrap=True)
-    table.add_column(_("Actor"))
-    table.add_column(_("Action"), no_wrap=True)
-    table.add_column(_("Phase"))
-    table.add_column(_("Reason / detail"), ratio=1, overflow="fold")
+    from cli.tables import TEXT, Col, show
+
+    cells = []
     for r in rows:
         detail = r["detail"]
         words = r.get("detail_titles", {})
@@ -425,6 +470,10 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
             extra = f"{words.get('requirement', detail['requirement'])}: {detail['from']} → {detail['to']}"
         elif "requirement" in detail:
             extra = f"{words.get('requirement', detail['requirement'])}: {detail.get('filename', '')}"
+            if "mail" in detail:
+                extra += " " + _("(by mail from {sender})").format(sender=detail.get("from", "?"))
+        elif "address" in detail:
+            extra = detail["address"]
         elif "item" in detail:
             extra = f"#{detail['item']}: {detail.get('text') or detail.get('filename') or ''}"
         elif "inspection" in detail:
@@ -434,13 +483,16 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
             extra = f"{words.get('group', detail['group'])}: {value}"
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
-        text = " · ".join(x for x in (r["reason"], extra) if x)
         if r["from"] and r["to"]:
             phase = f"{r['from_title']} → {r['to_title']}"
         else:
             phase = r["to_title"] or ""
-        table.add_row(str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), phase, text)
-    console.print(table)
+        # The phase change sits in the detail, the one column that folds: a long phase name
+        # never makes the table drop who acted.
+        text = " · ".join(x for x in (phase, r["reason"], extra) if x)
+        cells.append([str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), text])
+    show([Col(_("#"), justify="right", title=True), Col(_("Time"), title=True), Col(_("Actor")),
+          Col(_("Action")), Col(_("Reason / detail"), TEXT)], cells)
 
 
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)

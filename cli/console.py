@@ -40,13 +40,6 @@ def rich_console() -> Console:
     return console._get()  # type: ignore[attr-defined]
 
 
-def Table(*args: Any, **kwargs: Any) -> Any:  # noqa: N802  (stands in for the class)
-    """``rich.table.Table``, imported when the first table is built."""
-    from rich.table import Table as RichTable
-
-    return RichTable(*args, **kwargs)
-
-
 def print_json(value: Any) -> None:
     """Stable, UTF-8 JSON on stdout (no colour, no rich markup).
 
@@ -68,4 +61,11 @@ def print_json_lines(lines: list[str]) -> None:
 
 
 def say(message: str) -> None:
+    """One message. A terminal gets it folded at word breaks (the terminal itself would
+    split a key or a date at the edge); a pipe or file gets whole lines, for grep."""
+    if console.is_terminal:
+        from cli.tables import paragraph
+
+        paragraph(message)
+        return
     console.print(message, markup=False, soft_wrap=True)

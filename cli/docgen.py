@@ -101,6 +101,82 @@ def render(lang: str) -> str:
     return "".join(parts)
 
 
+README = ROOT / "README.md"
+COMMANDS_BEGIN, COMMANDS_END = "<!-- commands:start -->", "<!-- commands:end -->"
+
+
+def _token(param: click.Parameter) -> str | None:
+    """How one parameter reads in a synopsis: ``--to YYYY-MM-DD``, ``[--json]``, ``[OFFICES]...``."""
+    if isinstance(param, click.Argument):
+        name = param.metavar or (param.name or "").upper()
+        if param.nargs == -1:
+            return f"{name}..." if param.required else f"[{name}]..."
+        return name if param.required else f"[{name}]"
+    if not isinstance(param, click.Option) or param.hidden or param.name == "help":
+        return None
+    opt = max(param.opts, key=len)
+    if param.is_flag:
+        text = opt
+    else:
+        if param.metavar:
+            metavar = param.metavar
+        elif isinstance(param.type, click.Choice):
+            metavar = "|".join(str(c) for c in param.type.choices)
+        elif isinstance(param.type, (click.IntRange, click.FloatRange)):
+            metavar = "N"
+        else:
+            metavar = param.type.name.upper()
+        text = f"{opt} {metavar}"
+    if param.required:
+        return text + ("..." if param.multiple else "")
+    return f"[{text}]" + ("..." if param.multiple else "")
+
+
+def command_list() -> str:
+    """Every command a person can run, with its arguments, options and one line of help.
+
+    The README's command list is this text (``python -m cli.docgen`` writes it;
+    ``tests/test_docs.py`` fails when it is stale).
+    """
+    import textwrap
+
+    from cli.main import cli
+    from workflow.i18n import set_language
+
+    set_language("en")
+    globals_ = " ".join(t for p in cli.params if (t := _token(p)))
+    lines = [f"manyi {globals_} COMMAND ...", ""]
+    for path in commands(cli):
+        if len(path) == 1:
+            continue
+        cmd: click.Command = cli
+        for name in path[1:]:
+            cmd = cmd.commands[name]  # type: ignore[attr-defined]
+        if isinstance(cmd, click.Group) and not cmd.invoke_without_command:
+            continue
+        tokens = [t for p in cmd.params if (t := _token(p))]
+        if isinstance(cmd, click.Group):
+            tokens.append("| " + " | ".join(sorted(cmd.commands)))
+        line = " ".join(path)
+        for token in tokens:  # each token whole: "[--campaign NAME]" is never split
+            if len(line) + 1 + len(token) > WIDTH:
+                lines.append(line)
+                line = "      " + token
+            else:
+                line += " " + token
+        lines.append(line)
+        lines.extend(textwrap.wrap(cmd.get_short_help_str(limit=1000), WIDTH, initial_indent="    ",
+                                   subsequent_indent="    ", break_on_hyphens=False))
+    return "\n".join(lines)
+
+
+def readme(text: str) -> str:
+    """``text`` (the README) with its command list regenerated."""
+    head, rest = text.split(COMMANDS_BEGIN, 1)
+    _old, tail = rest.split(COMMANDS_END, 1)
+    return f"{head}{COMMANDS_BEGIN}\n```\n{command_list()}\n```\n{COMMANDS_END}{tail}"
+
+
 SHOTS = [  # (file, title, language, command): screenshots of real runs on a demo database
     ("status.svg", "manyi status", "en", ["status"]),
     ("status.zh.svg", "manyi status", "zh", ["status"]),
@@ -110,10 +186,14 @@ SHOTS = [  # (file, title, language, command): screenshots of real runs on a dem
 
 
 def _fix_wide_text(svg: str) -> str:
-    """Give each text run the width of its terminal cells (CJK characters take two).
+    """Put every character of a text run on its own terminal cell (CJK characters take two).
 
     rich (15.0) positions runs by cell width but sets ``textLength`` from the number of
-    characters, which squeezes Chinese text to half its width; recompute it.
+    characters, which squeezes Chinese text to half its width; stretching ``textLength`` to the
+    cell width instead letter-spaces it ("绿 灯") and lets the Latin text after it drift off its
+    column. Here every character is a ``tspan`` at its own cell, and a wide one is fitted to its
+    two cells (as a terminal with a CJK monospace font draws it): columns stay straight and
+    Chinese is neither squeezed nor spaced out.
     """
     import html
     import re
@@ -121,14 +201,28 @@ def _fix_wide_text(svg: str) -> str:
     from rich.cells import cell_len
 
     def fix(m: re.Match[str]) -> str:
-        prefix, length, rest, content = m.groups()
+        prefix, x0, middle, length, rest, content = m.groups()
         text = html.unescape(content)
         if not text or cell_len(text) == len(text):
             return m.group(0)
-        new = round(float(length) / len(text) * cell_len(text), 1)
-        return f'{prefix}textLength="{new:g}"{rest}{content}</text>'
+        cell = float(length) / len(text)  # rich's width of one cell
+        pieces, at = [], float(x0)
+        for run in re.findall(r"(?:[^\S\n]|.)", text):
+            wide = cell_len(run)
+            shown = html.escape(run, quote=False).replace(" ", "&#160;")
+            fit = f' textLength="{cell * wide:.1f}" lengthAdjust="spacingAndGlyphs"' if wide == 2 else ""
+            pieces.append(f'<tspan x="{at:.1f}"{fit}>{shown}</tspan>')
+            at += cell * wide
+        return f'{prefix}x="{x0}"{middle}{rest}{"".join(pieces)}</text>'
 
-    return re.sub(r'(<text [^>]*?)textLength="([\d.]+)"([^>]*>)([^<]*)</text>', fix, svg)
+    return re.sub(r'(<text [^>]*?)x="([\d.]+)"([^>]*?) textLength="([\d.]+)"([^>]*>)([^<]*)</text>',
+                  fix, svg)
+
+
+def _widest_line(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max([cell_len(line) for line in text.splitlines()] + [0])
 
 
 def screenshots(now: str = "2026-03-26T10:00") -> None:
@@ -154,7 +248,11 @@ def screenshots(now: str = "2026-03-26T10:00") -> None:
                          standalone_mode=False)
             except SystemExit:
                 pass
+            # A line longer than the terminal would be cut at the SVG's edge: widen the picture.
+            # One spare column, so a line that reaches the edge is visibly one that was cut.
+            console.width = max(WIDTH, _widest_line(console.export_text(clear=False)) + 1)
             svg = _fix_wide_text(console.export_svg(title=title))
+            console.width = WIDTH
             (ROOT / "docs" / name).write_text(svg, encoding="utf-8")
             console.record = False
             print(f"wrote docs/{name}")
@@ -168,6 +266,8 @@ def main(argv: list[str]) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render(lang), encoding="utf-8")
         print(f"wrote {target.relative_to(ROOT)}")
+    README.write_text(readme(README.read_text(encoding="utf-8")), encoding="utf-8")
+    print("wrote README.md (command list)")
     return 0
 
 

@@ -1,40 +1,45 @@
 """Writing tables out: CSV, xlsx (openpyxl), Markdown, self-contained HTML, docx (python-docx).
 
-Spreadsheet exports escape text cells that a spreadsheet would run as a
-formula (those starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
-return) by prefixing an apostrophe (OWASP "CSV injection"). Numbers stay numbers.
+Text that a spreadsheet would run as a formula (see :mod:`workflow.tabular`) is
+kept inert: in CSV by OWASP's leading apostrophe, in xlsx by the cell's type
+(a string, shown exactly as typed). Numbers stay numbers, dates stay dates.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from workflow import tabular
 from workflow.errors import InputError
-from workflow.i18n import _
+from workflow.i18n import _, chinese_quotes
 from workflow.report import Cell, Chart, Report, ReportTable
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-BODY_FONT = "仿宋_GB2312"  # GB/T 9704 official documents: body in FangSong, title in XiaoBiaoSong
-TITLE_FONT = "方正小标宋简体"
-HEADING_FONT = "黑体"
 
+def cell_text(value: Cell) -> str:
+    """A cell as text: scores with two decimals, dates as YYYY-MM-DD, times to the minute."""
+    from datetime import date, datetime
 
-def escape_cell(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def ledger_table(items: Sequence[Any]) -> ReportTable:
     return ReportTable("ledger", _("Rectification ledger"), (
         _("#"), _("Office"), _("Source"), _("Item"), _("Due"), _("Status"), _("Late"),
         _("Evidence"), _("Evidence sha256"), _("Return reason")), [
-        (v.id, v.office, _(v.source), v.text, v.due.isoformat() if v.due else "", _(v.status),
+        (v.id, v.office, _(v.source), v.text, v.due, _(v.status),
          _("yes") if v.late else "", v.evidence or "", v.evidence_sha256 or "",
          v.return_reason or "")
         for v in items
@@ -64,6 +69,11 @@ def to_csv(table: ReportTable) -> str:
 
 
 # -- xlsx ----------------------------------------------------------------------
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on screen or paper: a Han character (or any wide one) counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _sheet_name(title: str, used: set[str]) -> str:
     name = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet"
     base, i = name, 2
@@ -74,51 +84,104 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def xlsx_bytes(tables: Sequence[ReportTable]) -> bytes:
+XLSX_MAX_WIDTH = 40  # wider texts wrap inside their column
+
+
+def _xlsx_set(cell: Any, value: Cell) -> None:
+    """Store ``value`` with its real type: numbers as numbers (scores with two decimals), dates and
+    times as dates, and every text as a string, shown exactly as typed. openpyxl would store a text
+    starting with ``=`` as a formula: setting the type to string keeps it inert without changing it
+    (Excel's own "quote prefix" flag is set too, so editing the cell keeps it text)."""
+    from datetime import date, datetime
+
+    if isinstance(value, datetime):
+        cell.value = value.replace(tzinfo=None)  # already the campaign's local time
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, float):
+        cell.value = value
+        cell.number_format = "0.00"
+    elif isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+        if tabular.formula_like(value):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
+def xlsx_bytes(tables: Sequence[ReportTable], title: str | None = None) -> bytes:
+    """One sheet per table, each set up to print: A4 landscape, one page wide, the header row
+    repeated on every page and frozen on screen, columns as wide as their text."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
     used: set[str] = set()
+    thin = Side(style="thin", color="999999")
     for t in tables:
         ws = wb.create_sheet(_sheet_name(t.title, used))
-        ws.append([escape_cell(c) for c in t.columns])
-        for cell in ws[1]:
+        for j, name in enumerate(t.columns, start=1):
+            cell = ws.cell(row=1, column=j)
+            _xlsx_set(cell, name)
             cell.font = Font(bold=True)
-        for row in t.rows:
-            ws.append([escape_cell(c) for c in row])
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            cell.border = Border(bottom=thin)
+        for i, row in enumerate(t.rows, start=2):
+            for j, value in enumerate(row, start=1):
+                cell = ws.cell(row=i, column=j)
+                _xlsx_set(cell, value)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for j, name in enumerate(t.columns, start=1):
+            widest = max([display_width(name)] + [display_width(cell_text(r[j - 1])) for r in t.rows])
+            ws.column_dimensions[get_column_letter(j)].width = min(XLSX_MAX_WIDTH, max(6, widest) + 2)
         ws.freeze_panes = "A2"
-        for i, col in enumerate(t.columns, start=1):
-            width = max([len(str(col))] + [len(str(r[i - 1] or "")) for r in t.rows])
-            ws.column_dimensions[get_column_letter(i)].width = min(60, 4 + 2 * width)
+        ws.print_title_rows = "1:1"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages long as it takes
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.print_options.horizontalCentered = True
+        ws.oddHeader.center.text = f"{title} — {t.title}" if title else t.title
+        ws.oddFooter.center.text = "&P / &N"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def write_xlsx(output: Path, tables: Sequence[ReportTable]) -> None:
-    _write(output, xlsx_bytes(tables))
+def write_xlsx(output: Path, tables: Sequence[ReportTable], title: str | None = None) -> None:
+    _write(output, xlsx_bytes(tables, title))
 
 
 # -- markdown ------------------------------------------------------------------
+def _md(text: str) -> str:
+    """Text for Markdown: HTML in a name stays text (``<b>`` is shown, never run), a ``|`` does
+    not split a table cell, a line break does not end a row."""
+    text = text.replace("<", "&lt;").replace(">", "&gt;")  # no tag can start: HTML stays text
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
 def _md_cell(c: Cell) -> str:
-    text = "" if c is None else (f"{c:.2f}" if isinstance(c, float) else str(c))
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _md(cell_text(c))
 
 
 def to_markdown(rep: Report) -> str:
-    out = [f"# {rep.title} — {rep.campaign}", "",
-           _("Campaign {start} to {end}; report generated {at}.").format(
-               start=rep.start, end=rep.end, at=rep.generated), ""]
-    out += [f"- {line}" for line in rep.summary] + [""]
+    out = [f"# {_md(chinese_quotes(rep.title))} — {_md(rep.campaign)}", "",
+           _md(_("Campaign {start} to {end}; report generated {at}.").format(
+               start=rep.start, end=rep.end, at=rep.generated)), ""]
+    out += [f"- {_md(line)}" for line in rep.summary] + [""]
     for t in rep.tables:
-        out += [f"## {t.title}", ""]
+        out += [f"## {_md(t.title)}", ""]
         if not t.rows:
             out += [_("(none)"), ""]
             continue
-        out.append("| " + " | ".join(t.columns) + " |")
+        out.append("| " + " | ".join(_md(c) for c in t.columns) + " |")
         out.append("|" + "---|" * len(t.columns))
         out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
         out.append("")
@@ -134,41 +197,92 @@ h1{text-align:center;font-size:1.6em}h2{border-bottom:2px solid #c62828;padding-
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}
 th,td{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.meta{text-align:center;color:#555}.charts svg{display:block;margin:1em 0}
-@media print{h2{page-break-after:avoid}table{page-break-inside:auto}}
+.meta{text-align:center;color:#555}.charts svg{display:block;margin:1em 0;max-width:100%;height:auto}
+@page{size:A4;margin:18mm 15mm}
+@media print{body{margin:0;max-width:none;font-size:10.5pt}h2{break-after:avoid}
+tr,svg{break-inside:avoid}thead{display:table-header-group}}
 """
 
 
+def _text_px(text: str, size: float) -> float:
+    """Pixels ``text`` takes at ``size`` px: a Han character one em, others about 0.6 em."""
+    wide = display_width(text) - len(text)
+    return (wide + (len(text) - wide) * 0.6) * size
+
+
+def _wrap_px(text: str, size: float, width: float) -> list[str]:
+    """``text`` cut into lines no wider than ``width`` pixels (at most three, the last one whole)."""
+    lines, line = [], ""
+    for ch in text:
+        if line and _text_px(line + ch, size) > width and len(lines) < 2:
+            lines.append(line)
+            line = ""
+        line += ch
+    return [*lines, line]
+
+
+def _ticks(top: float) -> list[float]:
+    """Round axis ticks from 0 to ``top`` (about five, whole numbers: counts are never halved)."""
+    if top <= 0:
+        return [0.0]
+    raw = top / 5
+    step = min(m * 10 ** e for e in range(0, 6) for m in (1, 2, 5) if m * 10 ** e >= raw)
+    n = int(top / step + 1e-9)
+    return [i * step for i in range(n + 1)] + ([top] if abs(n * step - top) > 1e-9 else [])
+
+
 def _svg_chart(chart: Chart, width: int = 900) -> str:
-    """A horizontal (stacked) bar chart as inline SVG: no script, no network."""
-    label_w, bar_h, gap, top = 230, 22, 8, 40
-    height = top + len(chart.bars) * (bar_h + gap) + 30
+    """A horizontal (stacked) bar chart as inline SVG, with an axis and its unit: no script, no
+    network. Labels are never cut: the label column is as wide as the longest label needs (up to
+    a third of the chart), and a longer label wraps onto more lines."""
+    size, bar_h, gap, top = 13, 22, 10, 44
+    label_w = min(width / 3, max([_text_px(b.label, size) for b in chart.bars] + [60.0]) + 12)
+    wrapped = [_wrap_px(b.label, size, label_w - 12) for b in chart.bars]
+    rows_h = [max(bar_h, len(w) * (size + 3) + 4) for w in wrapped]
+    axis_y = top + sum(rows_h) + gap * len(rows_h)
+    height = axis_y + 48
     scale_max = chart.max or max([sum(b.values) for b in chart.bars] + [1.0])
-    plot_w = width - label_w - 60
+    plot_w = width - label_w - 70
     e = html.escape
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" data-chart="{e(chart.key)}">',
-             f'<title>{e(chart.title)}</title>',
+             f'height="{height:.0f}" viewBox="0 0 {width} {height:.0f}" data-chart="{e(chart.key)}">',
+             f"<title>{e(chart.title)}</title>",
              f'<text x="0" y="18" font-size="16" font-weight="bold">{e(chart.title)}</text>']
     x = label_w
     for i, name in enumerate(chart.series if len(chart.series) > 1 else ()):
-        parts.append(f'<rect x="{x}" y="26" width="10" height="10" fill="{COLOURS[i % 4]}"/>'
-                     f'<text x="{x + 14}" y="35" font-size="12">{e(name)}</text>')
-        x += 20 + 14 * len(name)
-    for row, bar in enumerate(chart.bars):
-        y = top + row * (bar_h + gap)
-        parts.append(f'<text x="{label_w - 8}" y="{y + bar_h - 6}" font-size="13" '
-                     f'text-anchor="end">{e(bar.label)}</text>')
+        parts.append(f'<rect x="{x:.1f}" y="28" width="10" height="10" fill="{COLOURS[i % 4]}"/>'
+                     f'<text x="{x + 14:.1f}" y="37" font-size="12">{e(name)}</text>')
+        x += 30 + _text_px(name, 12)
+    for t in _ticks(scale_max):
+        tx = label_w + plot_w * t / scale_max
+        parts.append(f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{axis_y:.0f}" '
+                     f'stroke="#ddd"/><text x="{tx:.1f}" y="{axis_y + 16:.0f}" font-size="11" '
+                     f'text-anchor="middle" class="tick">{t:g}</text>')
+    parts.append(f'<line x1="{label_w:.1f}" y1="{axis_y:.0f}" x2="{label_w + plot_w:.1f}" '
+                 f'y2="{axis_y:.0f}" stroke="#333"/>')
+    if chart.unit:
+        parts.append(f'<text x="{label_w + plot_w / 2:.1f}" y="{axis_y + 36:.0f}" font-size="12" '
+                     f'text-anchor="middle" class="unit">{e(chart.unit)}</text>')
+    y = float(top)
+    for bar, lines, row_h in zip(chart.bars, wrapped, rows_h, strict=True):
+        first = y + row_h / 2 - (len(lines) - 1) * (size + 3) / 2 + size / 2 - 2
+        parts.append(f'<text x="{label_w - 8:.1f}" y="{first:.1f}" font-size="{size}" '
+                     'text-anchor="end" class="label">'
+                     + "".join(f'<tspan x="{label_w - 8:.1f}" dy="{0 if i == 0 else size + 3}">'
+                               f"{e(line)}</tspan>" for i, line in enumerate(lines))
+                     + "</text>")
         x0 = float(label_w)
+        by = y + (row_h - bar_h) / 2
         for i, v in enumerate(bar.values):
             w = plot_w * v / scale_max if scale_max else 0
             if w > 0:
-                parts.append(f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                parts.append(f'<rect x="{x0:.1f}" y="{by:.1f}" width="{w:.1f}" height="{bar_h}" '
                              f'fill="{COLOURS[i % 4]}"/>')
             x0 += w
         total = sum(bar.values)
         shown = f"{total:.2f}" if chart.key == "ranking" else f"{total:g}"
-        parts.append(f'<text x="{x0 + 4:.1f}" y="{y + bar_h - 6}" font-size="12">{shown}</text>')
+        parts.append(f'<text x="{x0 + 4:.1f}" y="{by + bar_h - 6:.1f}" font-size="12">{shown}</text>')
+        y += row_h + gap
     parts.append("</svg>")
     return "".join(parts)
 
@@ -176,8 +290,9 @@ def _svg_chart(chart: Chart, width: int = 900) -> str:
 def to_html(rep: Report) -> str:
     e = html.escape
     out = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
-           f"<title>{e(rep.title)} — {e(rep.campaign)}</title><style>{CSS}</style></head><body>",
-           f"<h1>{e(rep.title)}</h1>",
+           f"<title>{e(chinese_quotes(rep.title))} — {e(rep.campaign)}</title><style>{CSS}</style>"
+           "</head><body>",
+           f"<h1>{e(chinese_quotes(rep.title))}</h1>",
            '<p class="meta">' + e(_("Campaign {name}: {start} to {end}; report generated {at}.").format(
                name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated)) + "</p>",
            "<ul>" + "".join(f"<li>{e(s)}</li>" for s in rep.summary) + "</ul>",
@@ -196,70 +311,11 @@ def to_html(rep: Report) -> str:
                     cells.append(f'<td class="num">{c:.2f}</td>' if isinstance(c, float)
                                  else f'<td class="num">{c}</td>')
                 else:
-                    cells.append(f"<td>{e(c or '')}</td>")
+                    cells.append(f"<td>{e(cell_text(c))}</td>")
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</tbody></table>")
     out.append("</body></html>")
     return "\n".join(out)
-
-
-# -- docx ----------------------------------------------------------------------
-def _set_fonts(target: Any, latin: str, east_asian: str, size: float | None = None) -> None:
-    """Set both fonts of a style or run: python-docx's ``font.name`` sets only the Latin one."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    target.font.name = latin
-    rpr = target.element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), east_asian)
-    if size is not None:
-        target.font.size = Pt(size)
-
-
-def docx_bytes(rep: Report) -> bytes:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-
-    doc = Document()
-    sec = doc.sections[0]
-    # GB/T 9704-2012 page: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm.
-    sec.page_width, sec.page_height = Cm(21), Cm(29.7)
-    sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
-    sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
-    _set_fonts(doc.styles["Normal"], "Times New Roman", BODY_FONT, 16)  # 三号
-    for name in ("Heading 1", "Heading 2"):
-        _set_fonts(doc.styles[name], "Times New Roman", HEADING_FONT, 16)
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_fonts(title.add_run(rep.title), "Times New Roman", TITLE_FONT, 22)  # 二号
-    meta = doc.add_paragraph(_("Campaign {name}: {start} to {end}; report generated {at}.").format(
-        name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated))
-    meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for line in rep.summary:
-        doc.add_paragraph(line)
-    for t in rep.tables:
-        doc.add_heading(t.title, level=2)
-        if not t.rows:
-            doc.add_paragraph(_("(none)"))
-            continue
-        table = doc.add_table(rows=1, cols=len(t.columns))
-        table.style = "Table Grid"
-        for cell, name in zip(table.rows[0].cells, t.columns, strict=True):
-            cell.text = name
-        for row in t.rows:
-            cells = table.add_row().cells
-            for cell, value in zip(cells, row, strict=True):
-                cell.text = "" if value is None else (
-                    f"{value:.2f}" if isinstance(value, float) else str(value))
-        for row in table.rows:
-            for cell in row.cells:
-                for p in cell.paragraphs:
-                    for run in p.runs:
-                        _set_fonts(run, "Times New Roman", BODY_FONT, 10.5)  # 五号 in tables
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
 
 
 def write_report(rep: Report, fmt: str, output: Path | None) -> None:
@@ -269,7 +325,13 @@ def write_report(rep: Report, fmt: str, output: Path | None) -> None:
         write_text(output, to_html(rep))
     elif fmt == "xlsx":
         assert output is not None
-        write_xlsx(output, rep.tables)
+        write_xlsx(output, rep.tables, f"{rep.title} {rep.campaign}")
     else:
         assert output is not None
-        _write(output, docx_bytes(rep))
+        from datetime import UTC, datetime
+
+        from cli.docxreport import docx_bytes
+
+        created = rep.created or datetime.now(UTC)
+        _write(output, docx_bytes(rep, author=rep.author, created=created.astimezone(UTC),
+                                   issuing_body=rep.issuing_body))

@@ -1,11 +1,14 @@
 """``manyi definition graph``: the phase machine as Mermaid text, SVG or PNG.
 
 SVG and PNG are drawn by Graphviz: this module is the one place that runs ``dot``.
+Graphviz finds its fonts through fontconfig; with no Chinese font installed it draws
+every Chinese character as a box, so we ask fontconfig first and warn.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -29,10 +32,30 @@ def render_graphviz(machine: object, fmt: str) -> bytes:
             "{fmt} needs Graphviz's dot program (Debian: apt-get install graphviz); "
             "or use --format mermaid").format(fmt=fmt))
     digraph = machine.get_graph()  # type: ignore[attr-defined]
-    digraph.graph_attr.update(fontname=CJK_FONTS)
+    if not chinese_font_installed():
+        click.echo(_("Warning: no Chinese font is installed (fc-list :lang=zh finds none), so "
+                     "Chinese text in the {fmt} shows as boxes; install one (Debian: apt-get "
+                     "install fonts-noto-cjk).").format(fmt=fmt.upper()), err=True)
+    digraph.graph_attr.update(fontname=CJK_FONTS, labelloc="t", fontsize="16")
+    # One line per alternative and per guard, so labels stay narrow on a portrait page.
+    digraph.body[:] = [line.replace(" | ", "\\n").replace(" & ", " &\\n") if " -> " in line else line
+                       for line in digraph.body]
     digraph.node_attr.update(fontname=CJK_FONTS)
     digraph.edge_attr.update(fontname=CJK_FONTS, fontsize="10")
     return bytes(digraph.pipe(format=fmt))
+
+
+def chinese_font_installed() -> bool:
+    """Whether fontconfig (which Graphviz draws with) knows a font with Chinese glyphs."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    try:
+        found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True,
+                               timeout=60, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(found.strip())
 
 
 @definition.command("graph", help=N_(

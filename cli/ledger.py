@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.commands import CAMPAIGN_OPT, FILE_PATH, JSON_OPT, _ctx, offices_matching, row_filters
-from cli.console import Table, console, print_json, say
+from cli.console import print_json, say
 from cli.main import HELP, cli, option
 from workflow.errors import InputError
 from workflow.i18n import N_, _
@@ -125,12 +125,17 @@ def rectify_list(office: str | None, open_only: bool, fmt: str, output: Path | N
         if output is not None:
             say(_("Wrote {n} items to {path}.").format(n=len(items), path=output))
         return
-    t = Table(_("#"), _("Office"), _("Source"), _("Item"), _("Due"), _("Status"), _("Evidence"))
+    from cli.tables import TEXT, WRAP, Col, show
+
+    rows = []
     for v in items:
         due = f"{v.due}" + (" ⚠" if v.late else "") if v.due else "—"
         status = _(v.status) + (f"\n{v.return_reason}" if v.status == "returned" else "")
-        t.add_row(str(v.id), v.office, _(v.source), v.text, due, status, v.evidence or "")
-    console.print(t)
+        rows.append([str(v.id), v.office, due, status, _(v.source), v.evidence or "", v.text])
+    # The item's text says what must be fixed: last, so it can fold without being cut.
+    show([Col(_("#"), justify="right", title=True), Col(_("Office"), title=True), Col(_("Due")),
+          Col(_("Status"), WRAP), Col(_("Source"), WRAP, drop=2), Col(_("Evidence"), WRAP, drop=1),
+          Col(_("Item"), TEXT, least=30)], rows)
     closed = sum(1 for v in items if v.status == "confirmed")
     say(_("{n} items: {open} open, {closed} confirmed.").format(
         n=len(items), open=len(items) - closed, closed=closed))
@@ -241,16 +246,19 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
     say(_("{office}: total {total}, rank {rank}, tier {tier}").format(
         office=row.office, total=row.score.total, rank=row.rank,
         tier=result.tier_titles[row.tier]))
-    t = Table(_("Group"), _("Weight"), _("Counted"), _("Dropped (high, low)"), _("Mean"),
-              _("Weighted"))
+    from cli.tables import WRAP, Col, show
+
+    cells = []
     for g in row.score.groups:
         counted = _("{n} values").format(n=len(g.values))
         if g.unknown_votes:
             counted += _(", {n} don't know left out").format(n=g.unknown_votes)
-        t.add_row(f"{g.key}\n{result.group_titles[g.key]}", f"{float(g.weight):g}", counted,
-                  ", ".join(_num(v) for v in g.dropped) or "—", _num(g.mean),
-                  _num(g.contribution / rules.weight_sum))
-    console.print(t)
+        cells.append([f"{g.key}\n{result.group_titles[g.key]}", f"{float(g.weight):g}", counted,
+                      ", ".join(_num(v) for v in g.dropped) or "—", _num(g.mean),
+                      _num(g.contribution / rules.weight_sum)])
+    show([Col(_("Group"), title=True), Col(_("Weight"), justify="right"), Col(_("Counted"), WRAP),
+          Col(_("Dropped (high, low)"), WRAP), Col(_("Mean"), justify="right"),
+          Col(_("Weighted"), justify="right")], cells)
     say(_("total = Σ weight × mean ÷ Σ weights ({w}) = {total}").format(
         w=f"{float(rules.weight_sum):g}", total=row.score.total))
     if row.score.missing:
@@ -273,16 +281,21 @@ def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...]
     if as_json:
         print_json([r.as_json() for r in rows])
         return
-    t = Table(_("Rank"), _("Office"), _("Total"), _("Tier"), result.commended,
-              _("Missing groups"))
+    from cli.tables import WRAP, Col, show
+
+    cells = []
     for r in rows:
         if r.rank is None:
-            t.add_row("—", r.office, "—", "—", "", _("not scored"))
+            cells.append(["—", r.office, "—", "—", "", _("not scored")])
             continue
-        t.add_row(str(r.rank), r.office, f"{r.score.total:.2f}", result.tier_titles[r.tier],
-                  ("✓" + (" *" if r.tie_at_cut else "")) if r.satisfied else "",
-                  _(", ").join(result.group_titles[g] for g in r.score.missing))
-    console.print(t)
+        cells.append([str(r.rank), r.office, f"{r.score.total:.2f}", result.tier_titles[r.tier],
+                      ("✓" + (" *" if r.tie_at_cut else "")) if r.satisfied else "",
+                      _(", ").join(result.group_titles[g] for g in r.score.missing)])
+    show([Col(_("Rank"), justify="right", title=True), Col(_("Office"), title=True),
+          Col(_("Total"), justify="right"), Col(_("Tier")),
+          # The line under the table names the commended too: this column goes first.
+          Col(result.commended, justify="center", drop=1),
+          Col(_("Missing groups"), WRAP)], cells)
     say(_("{commended} (top {n}): {names}").format(
         commended=result.commended, n=result.ranking.top,
         names=_(", ").join(result.ranking.satisfied) or "—"))

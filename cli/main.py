@@ -65,6 +65,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "remind": ("cli.reminders", N_("Reminder sweeps by hand (for cron, or to rehearse with MANYI_NOW).")),
     "outbox": ("cli.reminders", N_("Outgoing reminder mail: pending, sent, failed.")),
     "scheduler": ("cli.reminders", N_("The long-running reminder scheduler.")),
+    "inbox": ("cli.inbox",
+        N_("Offices' replies by mail: fetch them, list, accept (files them) or reject.")),
     "user": ("cli.operators", N_("Operators and their roles (none configured: single-user mode).")),
     "backup": ("cli.backup",
         N_("Copy a SQLite database and its documents (to FILE.blobs) while others keep working.")),
@@ -74,6 +76,7 @@ HELP = {name: text for name, (_module, text) in COMMANDS.items()}
 
 EXIT_ERROR = 1
 EXIT_BLOCKED = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 DEFAULT_TZ = "Asia/Shanghai"
 
 
@@ -106,7 +109,9 @@ class Settings:
                 clock = lambda: fixed  # noqa: E731
             else:
                 clock = lambda: datetime.now(UTC)  # noqa: E731
-            self._context = Context(Database(self.db), self.actor, clock)
+            db = Database(self.db)
+            db.simulated_clock = bool(raw_now)
+            self._context = Context(db, self.actor, clock)
         return self._context
 
 
@@ -221,6 +226,8 @@ class ManyiGroup(_TranslatedCommand, click.Group):
             return super().invoke(ctx)
         except CampaignError as exc:
             fail(str(exc))
+        except KeyboardInterrupt:
+            interrupted()
         finally:
             # A console command is one process doing one thing: give its
             # connections back now (a server has a connection limit).
@@ -230,6 +237,36 @@ class ManyiGroup(_TranslatedCommand, click.Group):
 
 
 ManyiGroup.group_class = ManyiGroup
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line saying what, if anything, had been saved; exit 130.
+
+    A command is one transaction, so an interrupt before its commit saved nothing. The
+    exceptions commit step by step on purpose (a sweep marks each mail sent as it goes);
+    ``storage.db.COMMITTED`` counts what this process committed, by kind.
+    """
+    committed: dict[str, int] = {}
+    if "storage.db" in sys.modules:  # nothing imported the database yet: nothing was written
+        from storage.db import COMMITTED as committed
+    if not any(n for kind, n in committed.items() if kind != "mail-claimed"):
+        message = _("Interrupted: nothing was saved.")
+    else:
+        parts = []
+        if committed.get("mail-sent"):
+            parts.append(_("{n} reminder mails sent and marked so (the rest wait in the outbox "
+                           "for the next sweep)").format(n=committed["mail-sent"]))
+        if committed.get("reminders-queued"):
+            parts.append(_("the due reminders, queued in the outbox"))
+        if committed.get("change"):
+            parts.append(_("{n} earlier steps of this command (see manyi history and manyi outbox)").format(
+                n=committed["change"]))
+        message = _("Interrupted: already saved: {what}; nothing after that.").format(
+            what=_("; ").join(parts))
+    try:
+        click.echo(message, err=True)
+    finally:
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -287,6 +324,15 @@ def settings(ctx: click.Context) -> Settings:
 
 
 def main() -> None:
-    set_language(detect_language())
-    cli.main(prog_name="manyi")
+    try:
+        set_language(detect_language())
+        # Not standalone: click would turn Ctrl-C into "Aborted!" and exit 1. Commands stopped
+        # by Ctrl-C are caught in ManyiGroup.invoke; this catches the moments around them.
+        code = cli.main(prog_name="manyi", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        interrupted()
+    sys.exit(code if isinstance(code, int) else 0)
 

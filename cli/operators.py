@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from cli.commands import JSON_OPT, _ctx
-from cli.console import Table, console, print_json, say
+from cli.console import print_json, say
 from cli.main import DEFAULT_TZ, HELP, cli, option
 from workflow.i18n import N_, _
 from workflow.permissions import ROLES
@@ -47,8 +47,11 @@ def user_list(as_json: bool) -> None:
     if not rows:
         say(_("No operators configured: single-user mode (everyone may do everything)."))
         return
-    table = Table(_("Operator"), _("Role"), _("Office"), _("Added"), _("By"))
+    from cli.tables import Col, show
+
+    cells = []
     for r in rows:
         added = datetime.fromisoformat(r["added"]).astimezone(ZoneInfo(DEFAULT_TZ)).strftime("%Y-%m-%d %H:%M")
-        table.add_row(r["name"], r["role"], r["office"] or "", added, r["added_by"])
-    console.print(table)
+        cells.append([r["name"], r["role"], r["office"] or "", added, r["added_by"]])
+    show([Col(_("Operator"), title=True), Col(_("Role")), Col(_("Office")), Col(_("Added"), drop=2),
+          Col(_("By"), drop=1)], cells)

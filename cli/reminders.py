@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
-from cli.console import Table, console, print_json, say
+from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx, off_day
+from cli.console import print_json, say
 from cli.main import HELP, cli, option
 from workflow.i18n import N_, _
 
@@ -36,17 +36,21 @@ def calendar(campaign: str | None, as_json: bool) -> None:
         return
     say(_("Campaign '{name}': due dates move off weekends and holidays to the next working day.").format(
         name=name))
-    table = Table(_("Phase"), _("Requirement"), _("Planned"), _("Due"), _("Note"))
+    from cli.tables import TEXT, WRAP, Col, paragraph, show
+
+    cells = []
     for r in rows:
-        note = []
-        if r.due != r.planned:
-            note.append(_("moved"))
-        if r.estimate:
-            note.append(_("estimate: no official holiday notice for that year yet"))
-        what = f"{r.requirement}\n{r.title}" if r.requirement else _("(phase ends)")
-        table.add_row(r.phase_title if r.requirement is None else "", what, r.planned.isoformat(),
-                      r.due.isoformat() + (" *" if r.estimate else ""), "; ".join(note))
-    console.print(table)
+        note = [_("moved")] if r.due != r.planned else []
+        ends = _("(phase ends)")
+        what = (f"{r.requirement}\n{r.title}", "") if r.requirement else (f"{r.phase_title}\n{ends}", "bold")
+        cells.append([r.planned.isoformat(), r.due.isoformat() + (" *" if r.estimate else ""),
+                      _("; ").join(note), what])
+    # What is due is last: a long title folds there instead of being cut; a phase's own row
+    # (its end) heads the requirements that follow it.
+    show([Col(_("Planned"), drop=1), Col(_("Due"), title=True), Col(_("Note"), WRAP),
+          Col(_("Requirement"), TEXT, title=True)], cells)
+    if any(r.estimate for r in rows):
+        paragraph(_("* estimate: no official holiday notice for that year yet"))
 
 
 @cli.command(help=HELP["extend"])
@@ -61,6 +65,7 @@ def extend(office: str, requirement: str, to: str, reason: str, campaign: str | 
     e = reminders.extend(_ctx(), campaign, office, requirement, to, reason)
     say(_("Extended {office} '{r}' from {prev} to {due} (originally {orig}).").format(
         office=e.office, r=e.requirement, prev=e.previous, due=e.due, orig=e.original))
+    off_day(e.due, e.next_working_day)
 
 
 # -- remind ------------------------------------------------------------------
@@ -103,11 +108,12 @@ def remind_preview(at: str | None, as_json: bool) -> None:
     if not result.mails:
         say(_("Nothing due at {at}.").format(at=_local(result.at)))
         return
-    table = Table(_("Recipient"), _("Subject"), _("Due or late"))
-    for m in result.mails:
-        table.add_row(m.recipient, m.subject, "\n".join(
-            f"{i.office} {i.title} {i.due}（{i.when}）" for i in m.items))
-    console.print(table)
+    from cli.tables import TEXT, WRAP, Col, show
+
+    show([Col(_("Recipient"), title=True), Col(_("Subject"), WRAP, drop=1),
+          Col(_("Due or late"), TEXT, least=40)],
+         [[m.recipient, m.subject, "\n".join(f"{i.office} {i.title} {i.due}（{i.when}）" for i in m.items)]
+          for m in result.mails])
 
 
 def _advanced(result) -> None:  # type: ignore[no-untyped-def]
@@ -151,11 +157,12 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
     if as_json:
         print_json(rows)
         return
-    table = Table(_("#"), _("Status"), _("Recipient"), _("Subject"), _("Tries"), _("Last error"))
-    for r in rows:
-        table.add_row(str(r["id"]), r["status"], r["to"], r["subject"], str(r["attempts"]),
-                      r["last_error"] or "")
-    console.print(table)
+    from cli.tables import WRAP, Col, show
+
+    show([Col(_("#"), justify="right", title=True), Col(_("Status")), Col(_("Recipient"), title=True),
+          Col(_("Tries"), justify="right", drop=1), Col(_("Subject"), WRAP), Col(_("Last error"), WRAP)],
+         [[str(r["id"]), r["status"], r["to"], str(r["attempts"]), r["subject"], r["last_error"] or ""]
+          for r in rows])
 
 
 @outbox.command("retry", help=N_("Retry every failed message now."))
@@ -188,6 +195,10 @@ def scheduler_run(interval: float) -> None:
     ctx = _ctx()
     check_role(ctx, "manage")  # it sends mail and advances offices for the whole campaign
     transport_from_env(ctx.db.outbox)  # a bad MANYI_SMTP_URL stops it before it starts
+    from workflow import mailin
+
+    if mailin.configured():  # so does a bad MANYI_IMAP_URL or MANYI_INBOX
+        mailin.source_from_env().close()
 
     def log(line: str) -> None:
         say(line)
@@ -201,5 +212,12 @@ def scheduler_run(interval: float) -> None:
 
     say(_("Scheduler started: sweeping every {n} s; stop with Ctrl-C or SIGTERM.").format(n=interval))
     sys.stdout.flush()
-    apscheduler_runner.run(ctx, interval, log, report)
+    def fetched(result) -> None:  # type: ignore[no-untyped-def]
+        from cli.inbox import fetch_summary
+
+        if result.new:
+            say(fetch_summary(result))
+            sys.stdout.flush()
+
+    apscheduler_runner.run(ctx, interval, log, report, fetched)
     say(_("Scheduler stopped."))

@@ -71,6 +71,22 @@ class BlobStore:
             ) from None
         return StoredBlob(sha, size, source.name)
 
+    def put_bytes(self, data: bytes, filename: str) -> StoredBlob:
+        """Store ``data`` (an attachment, a message) under its sha256; same atomic rename as :meth:`put`."""
+        sha = hashlib.sha256(data).hexdigest()
+        final = self.path_of(sha)
+        if not final.exists():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.replace(tmp, final)
+            except OSError:
+                _silent_unlink(tmp)
+                raise
+        return StoredBlob(sha, len(data), filename)
+
     def check(self, sha256: str) -> str | None:
         """None when the blob is present and intact, else what is wrong ("missing"/"altered")."""
         path = self.path_of(sha256)

@@ -8,12 +8,15 @@ chain of millions of events holds only one batch in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.audit import StoredEvent
-from storage.models import Event, Filing, Record
+from storage.ledger_models import Inspection, RectificationItem, ScoreEntry
+from storage.models import Event, Filing, Record, Section
+from storage.reminders_models import Deadline, Extension
 
 BATCH = 2000
 
@@ -45,6 +48,14 @@ def event_by_hash(s: Session, campaign_id: int, digest: str) -> StoredEvent | No
     return StoredEvent(*row) if row else None
 
 
+def head(s: Session, campaign_id: int) -> StoredEvent | None:
+    """The campaign's last event (highest seq), or None for an empty chain."""
+    q = select(*_COLUMNS).where(Event.campaign_id == campaign_id).order_by(
+        Event.seq.desc()).limit(1)  # type: ignore[attr-defined]
+    row = s.execute(q).first()
+    return StoredEvent(*row) if row else None
+
+
 def record_states(s: Session, campaign_id: int) -> dict[int, str]:
     """``{section_id: state}`` as the record table has it."""
     q = select(Record.section_id, Record.state).where(Record.campaign_id == campaign_id)
@@ -58,3 +69,94 @@ def filing_counts(s: Session, campaign_id: int) -> dict[tuple[int | None, str], 
         .group_by(Filing.section_id, Filing.requirement)
     )
     return {(sid, req): n for sid, req, n in s.execute(q)}
+
+
+# -- the rows decisions rest on, as stored (for audit verify's re-derivation) ----------
+def _stream(s: Session, q: Any) -> Iterator[tuple[Any, ...]]:
+    result = s.execute(q.execution_options(yield_per=BATCH))
+    try:
+        for row in result:
+            yield tuple(row)
+    finally:
+        result.close()
+
+
+def section_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
+    """``(id, name, email, head)`` of every section of the campaign."""
+    return _stream(s, select(Section.id, Section.name, Section.email, Section.head)
+                   .where(Section.campaign_id == campaign_id).order_by(Section.id))  # type: ignore[arg-type]
+
+
+def filing_rows(s: Session, campaign_id: int,
+                key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
+    """``(id, section_id, requirement, sha256, filename, size, note, actor, at)``."""
+    q = select(Filing.id, Filing.section_id, Filing.requirement, Filing.sha256, Filing.filename,
+               Filing.size, Filing.note, Filing.actor, Filing.at).where(Filing.campaign_id == campaign_id)
+    if key is not None:
+        sid, req = key
+        q = q.where(Filing.section_id.is_(None) if sid is None else Filing.section_id == sid,  # type: ignore[union-attr]
+                    Filing.requirement == req)
+    return _stream(s, q.order_by(Filing.id))  # type: ignore[arg-type]
+
+
+def score_rows(s: Session, campaign_id: int,
+               key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
+    """``(id, section_id, grp, scorer, hundredths, vote, count, actor, at)``."""
+    q = select(ScoreEntry.id, ScoreEntry.section_id, ScoreEntry.grp, ScoreEntry.scorer,
+               ScoreEntry.hundredths, ScoreEntry.vote, ScoreEntry.count, ScoreEntry.actor,
+               ScoreEntry.at).where(ScoreEntry.campaign_id == campaign_id)
+    if key is not None:
+        q = q.where(ScoreEntry.section_id == key[0], ScoreEntry.grp == key[1])
+    return _stream(s, q.order_by(ScoreEntry.id))  # type: ignore[arg-type]
+
+
+def extension_rows(s: Session, campaign_id: int,
+                   key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
+    """``(id, section_id, requirement, from_due, to_due, reason, actor, at)``."""
+    q = select(Extension.id, Extension.section_id, Extension.requirement, Extension.from_due,
+               Extension.to_due, Extension.reason, Extension.actor, Extension.at).where(
+        Extension.campaign_id == campaign_id)
+    if key is not None:
+        q = q.where(Extension.section_id == key[0], Extension.requirement == key[1])
+    return _stream(s, q.order_by(Extension.id))  # type: ignore[arg-type]
+
+
+def inspection_rows(s: Session, campaign_id: int,
+                    key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
+    """``(id, section_id, id, kind, on, finding, actor, at)`` (keyed by section)."""
+    q = select(Inspection.id, Inspection.section_id, Inspection.id, Inspection.kind, Inspection.on,
+               Inspection.finding, Inspection.actor, Inspection.at).where(
+        Inspection.campaign_id == campaign_id)
+    if key is not None:
+        q = q.where(Inspection.section_id == key[0])
+    return _stream(s, q.order_by(Inspection.id))  # type: ignore[arg-type]
+
+
+ITEM_FIELDS = ("section_id", "source", "text", "due", "status", "inspection_id", "evidence_sha256",
+               "evidence_filename", "note", "return_reason", "created_by", "created_at",
+               "updated_by", "updated_at", "done_at", "confirmed_at")
+
+
+def item_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
+    """``(id, *ITEM_FIELDS)`` of every rectification item of the campaign."""
+    cols = [getattr(RectificationItem, f) for f in ITEM_FIELDS]
+    return _stream(s, select(RectificationItem.id, *cols)
+                   .where(RectificationItem.campaign_id == campaign_id)
+                   .order_by(RectificationItem.id))  # type: ignore[arg-type]
+
+
+def section_events(s: Session, campaign_id: int, section_id: int | None,
+                   actions: tuple[str, ...]) -> Iterator[StoredEvent]:
+    """One section's events of the given kinds (the leading group's when ``section_id`` is None)."""
+    q = select(*_COLUMNS).where(Event.campaign_id == campaign_id,
+                                Event.action.in_(actions))  # type: ignore[attr-defined]
+    q = q.where(Event.section_id.is_(None) if section_id is None else Event.section_id == section_id)  # type: ignore[union-attr]
+    for row in _stream(s, q.order_by(Event.seq)):  # type: ignore[arg-type]
+        yield StoredEvent(*row)
+
+
+def deadline_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
+    """``(id, section_id, requirement, due, original_due)`` of every deadline of the campaign."""
+    return _stream(s, select(Deadline.id, Deadline.section_id, Deadline.requirement, Deadline.due,
+                             Deadline.original_due)
+                   .where(Deadline.campaign_id == campaign_id).order_by(Deadline.id))  # type: ignore[arg-type]

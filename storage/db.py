@@ -11,6 +11,7 @@ instead of failing half-way. Read transactions use a plain deferred BEGIN.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -25,7 +26,7 @@ from workflow.errors import ConfigError, StorageError
 from workflow.i18n import _
 
 DEFAULT_DB = "manyi.db"
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0007"
 BUSY_TIMEOUT_MS = 15000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -50,6 +51,25 @@ def resolve_url(value: str | None, setting: str | None = None) -> str:
     return value
 
 
+def server_label(url: str) -> str:
+    """A file-name-safe name of a server database: ``host-port-database`` (plus ``-schema``
+    when the URL sets a ``search_path``), so each database has its own outbox folder."""
+    parsed = make_url(url)
+    parts = [parsed.host or "localhost", str(parsed.port or 5432), parsed.database or "postgres"]
+    options = parsed.query.get("options") or ""
+    options = options if isinstance(options, str) else " ".join(options)
+    for opt in options.split():
+        if "search_path=" in opt:
+            parts.append(opt.split("search_path=", 1)[1])
+    return "-".join("".join(c if c.isalnum() or c in "._" else "_" for c in p) for p in parts)
+
+
+#: What this process has committed, by kind (see :meth:`Database.write`), over every
+#: database it opened (the demo runs many commands): an interrupted command says from it
+#: whether anything was saved.
+COMMITTED: Counter[str] = Counter()
+
+
 class Database:
     """A database plus the folders that live beside it (blobs, outbox)."""
 
@@ -68,11 +88,16 @@ class Database:
                     self.setting, _("folder does not exist: {p}").format(p=self.home)
                 )
             self.blob_root = Path(str(path) + ".blobs")
+            # Per database, beside it: two databases in one folder never share their mail.
+            self.outbox = Path(str(path) + ".outbox")
         else:
             self.path = None
             self.home = Path(os.environ.get("MANYI_HOME", ".")).resolve()
             self.blob_root = Path(os.environ.get("MANYI_BLOBS", self.home / "manyi-blobs"))
-        self.outbox = self.home / "outbox"
+            label = server_label(self.url) + ".outbox"
+            self.outbox = Path(os.environ.get("MANYI_OUTBOX") or self.home / label)
+        #: Set when MANYI_NOW pretends the time: writes then need a rehearsal database.
+        self.simulated_clock = False
         self.engine = self._make_engine()
 
     def _make_engine(self) -> Engine:
@@ -130,8 +155,15 @@ class Database:
             command.upgrade(cfg, SCHEMA_HEAD)
         return before, SCHEMA_HEAD
 
-    def ensure_ready(self, *, create: bool) -> None:
-        """Check the schema before a command; create it on first use when ``create``."""
+    def ensure_ready(self, *, create: bool, rehearsal: bool = False) -> None:
+        """Check the schema before a command; create it on first use when ``create``.
+
+        ``rehearsal``: the command creates a rehearsal database (``--rehearsal``),
+        which may be written at a pretended time (MANYI_NOW); any other new
+        database is not created under a pretended time.
+        """
+        if self.simulated_clock and create and not rehearsal and self._is_new():
+            raise _pretended_time_refused()
         if self.path is not None and not create and not self.path.exists():
             raise StorageError(
                 _("no manyi database at {where}; run `manyi init` or `manyi campaign start`").format(
@@ -158,6 +190,11 @@ class Database:
             )
         )
 
+    def _is_new(self) -> bool:
+        if self.path is not None and not self.path.exists():
+            return True
+        return self.schema_revision() is None
+
     def _refuse_newer(self, rev: str | None) -> None:
         # "Newer" = a revision this code has no migration for (written by a later manyi).
         if rev is not None and rev not in known_revisions():
@@ -169,12 +206,26 @@ class Database:
 
     # -- sessions ----------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction: committed on success, rolled back on any error."""
+    def write(self, kind: str = "change", *, pretended_ok: bool = False) -> Iterator[Session]:
+        """One write transaction: committed on success, rolled back on any error.
+
+        Under a pretended time (MANYI_NOW) it is refused unless the database is a
+        rehearsal (``pretended_ok``: the caller is making it one).
+
+        Args:
+            kind: what a commit saves, counted in :data:`COMMITTED` (``mail-sent`` for a
+                reminder mail marked sent; ``change`` for anything else).
+        """
         with self._translate():
             with Session(self.engine.execution_options(manyi_write=True), expire_on_commit=False) as session:
                 with session.begin():
+                    if self.simulated_clock and not pretended_ok:
+                        from storage import clock
+
+                        if not clock.is_rehearsal(session):
+                            raise _pretended_time_refused()
                     yield session
+                COMMITTED[kind] += 1
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -202,6 +253,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _pretended_time_refused() -> ConfigError:
+    return ConfigError("MANYI_NOW", _(
+        "this database is not a rehearsal, so nothing is written at a pretended time; "
+        "unset MANYI_NOW (to rehearse: a new database with `campaign start --rehearsal`)"))
 
 
 @lru_cache(maxsize=1)

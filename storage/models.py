@@ -125,3 +125,5 @@ class Event(SQLModel, table=True):
 from storage import ledger_models  # noqa: E402,F401  (rectification ledger, inspections, scores)
 from storage import reminders_models  # noqa: E402,F401  (deadline, reminder, mail tables)
 from storage import operator_models  # noqa: E402,F401  (registers the operator table)
+from storage import clock  # noqa: E402,F401  (registers the database_info table)
+from storage import inbox_models  # noqa: E402,F401  (inbound mail, submissions, extra senders)

@@ -295,12 +295,20 @@ def append_events(
 ) -> None:
     """Append events to the campaign's hash chain, in order, in bulk.
 
+    ``at`` is the effective time (MANYI_NOW in a rehearsal); each event's
+    ``detail.recorded_at`` is the real clock, monotonic per database
+    (:mod:`storage.clock`).
+
     The chain head is read under the write lock (SQLite's immediate
     transaction, PostgreSQL's row lock on the campaign), and ``(campaign_id,
     seq)`` is unique, so concurrent writers can never fork the chain.
     """
     if not events:
         return
+    from storage import clock
+
+    clock.lock(s)  # first: every writer takes the database's clock lock, then a campaign's
+    stamp = {"recorded_at": audit.format_at(clock.record(s))}
     db_user = None
     if s.get_bind().dialect.name != "sqlite":
         # FOR NO KEY UPDATE: does not conflict with the KEY SHARE locks that inserting
@@ -321,7 +329,7 @@ def append_events(
     rows = []
     for ev in events:
         seq += 1
-        detail = audit.with_db_user(ev.detail, db_user)
+        detail = {**audit.with_db_user(ev.detail, db_user), **stamp}
         reason = ev.reason or None  # an empty reason is no reason (keeps CSV exports unambiguous)
         body = audit.canonical(
             campaign=campaign.name, seq=seq, at=at, actor=actor, office=ev.office,

@@ -160,3 +160,11 @@ def blob_root(target: Target) -> Path:
         return db.blob_root
     finally:
         db.dispose()
+
+
+def outbox_in(folder: Path) -> Path:
+    """The one database outbox (``<db>.outbox``) in ``folder``: beside the test's SQLite file,
+    or, for PostgreSQL, in MANYI_HOME (the test's tmp_path)."""
+    found = sorted(folder.glob("*.outbox"))
+    assert len(found) == 1, found
+    return found[0]

@@ -76,14 +76,31 @@ def run(db_path: Target, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.delenv("MANYI_DB", raising=False)
     monkeypatch.delenv("MANYI_USER", raising=False)
 
-    def _run(*args: str, actor: str = "tester", env: dict[str, str] | None = None) -> Result:
+    def _run(*args: str, actor: str = "tester", env: dict[str, str | None] | None = None) -> Result:
         runner = CliRunner()
         return runner.invoke(
-            cli, ["--db", str(db_path), "--lang", "en", "--as", actor, *args], env=env,
-            catch_exceptions=False,
+            cli, ["--db", str(db_path), "--lang", "en", "--as", actor, *rehearsing(args, env)],
+            env=env, catch_exceptions=False,
         )
 
     return _run
+
+
+def rehearsing(args: tuple[str, ...] | list[str], env: dict[str, str | None] | None = None) -> list[str]:
+    """``args``, with ``--rehearsal`` added to a ``campaign start`` run under MANYI_NOW.
+
+    The suite pretends the time (MANYI_NOW) to walk a campaign through its phases;
+    only a rehearsal database accepts writes at a pretended time, so the campaigns
+    the tests start are rehearsals (as a supervisor's dry run would be).
+    """
+    import os
+
+    args = list(args)
+    env = env or {}
+    pretended = env["MANYI_NOW"] if "MANYI_NOW" in env else os.environ.get("MANYI_NOW")
+    if pretended and args[:2] == ["campaign", "start"] and "--rehearsal" not in args:
+        args.append("--rehearsal")
+    return args
 
 
 def write_roster(path: Path, rows: list[tuple[str, str, str]], *, encoding: str = "utf-8",

@@ -22,10 +22,29 @@ def test_cli_reference_documents_every_command() -> None:
         assert f"`{' '.join(path)}`" in text
 
 
+def test_readme_command_list_is_current() -> None:
+    readme = (docgen.ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme == docgen.readme(readme), "README.md's command list is stale: run `python -m cli.docgen`"
+    listed = readme.split(docgen.COMMANDS_BEGIN)[1].split(docgen.COMMANDS_END)[0]
+    import click
+
+    from cli.main import cli
+
+    for path in docgen.commands(cli):
+        cmd: click.Command = cli
+        for name in path[1:]:
+            cmd = cmd.commands[name]  # type: ignore[attr-defined]
+        if len(path) > 1 and not (isinstance(cmd, click.Group) and not cmd.invoke_without_command):
+            assert f"\n{' '.join(path)}" in listed, path  # every command a person can run
+
+
 def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The walkthrough block, run as it stands on today's real clock: its board shows more than red."""
     import os
+    import re
     import subprocess
     import sys
+    from datetime import date, timedelta
     from pathlib import Path
 
     readme = (docgen.ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,20 +52,65 @@ def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-
     script = block.split("```bash\n", 1)[1].rsplit("```", 1)[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANYI_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["MANYI_NOW"] = "2026-03-26T09:00"
+    env["MANYI_CACHE_DIR"] = os.environ.get("MANYI_CACHE_DIR", "")
     env["COLUMNS"] = "100"
     done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert ("Started campaign '2026' (People-Satisfied Unit campaign): 2026-03-01 to 2027-03-31, "
-            "3 offices.") in out
-    assert ("市法制办公室: blocked in Study & mobilization, missing not-before (not before the phase "
-            "window's last day, 2026-03-31)") in out
+    start = date.today() - timedelta(days=40)
+    assert f"Started campaign 'round3' (People-Satisfied Unit campaign): {start.isoformat()} to " in out
+    assert "市法制办公室: Study & mobilization → Organization & implementation" in out
     assert "exit code 3: some offices are blocked, and it said why" in out
-    assert ("秘书科: Study & mobilization → Organization & implementation (forced; overrode implementation-opinion, "
-            "study-plan, not-before)") in out
-    assert "│ today 2026-03-26" in out
+    assert ("秘书科: Study & mobilization → Organization & implementation (forced; overrode "
+            "implementation-opinion, study-plan)") in out
+    assert f"│ today {date.today().isoformat()}" in out
     assert '"office": "市外事侨务办公室"' in out
+    # The second board (after the filings, the forced move and the extension): a mix of lights.
+    board = out.split("Campaign 'round3'")[2]
+    lights = {name: re.search(rf"^ {name} .*?(green|yellow|red)", board, re.M).group(1)  # type: ignore[union-attr]
+              for name in ("市外事侨务办公室", "市法制办公室", "秘书科")}
+    assert lights == {"市外事侨务办公室": "yellow", "市法制办公室": "green", "秘书科": "red"}
     assert (tmp_path / "campaign.mmd").read_text(encoding="utf-8").startswith(
-        "---\nPeople-Satisfied Unit campaign — 2026\n---\nstateDiagram-v2\n")
+        '---\ntitle: "People-Satisfied Unit campaign — round3"\n---\nstateDiagram-v2\n')
+
+
+def svg_problems(svg: str) -> list[str]:
+    """Lines of a docs/ screenshot that reach its right edge (rich cuts a line longer than the
+    console there), and Chinese stretched by a run-wide ``textLength`` (so letter-spaced)
+    instead of fitted character by character."""
+    import html
+    import re
+
+    from rich.cells import cell_len
+
+    clip = re.search(r'clip-terminal">\s*<rect x="0" y="0" width="([\d.]+)"', svg)
+    assert clip is not None
+    edge = float(clip[1])
+    problems = []
+    for attrs, body in re.findall(r"<text ([^>]*)>(.*?)</text>", svg):
+        if "clip-path" not in attrs:
+            continue  # the window title
+        text = html.unescape(re.sub("<[^>]+>", "", body))
+        x = re.search(r'\bx="([\d.]+)"', attrs)
+        length = re.search(r'textLength="([\d.]+)"', attrs)
+        if "<tspan" in body:
+            spans = re.findall(r'<tspan x="([\d.]+)"(?: textLength="([\d.]+)")?[^>]*>([^<]*)</tspan>', body)
+            end = max(float(sx) + (float(sl) if sl else 12.2 * len(html.unescape(t))) for sx, sl, t in spans)
+        elif x is not None and length is not None:
+            if cell_len(text) != len(text):
+                problems.append(f"letter-spaced: {text}")
+            end = float(x[1]) + float(length[1])
+        else:
+            continue
+        if text.strip() and end >= edge - 6:
+            problems.append(f"reaches the right edge (cut): {text}")
+    return problems
+
+
+def test_docs_screenshots_are_neither_cut_nor_letter_spaced() -> None:
+    from cli.docgen import SHOTS
+
+    for name, *_rest in SHOTS:
+        svg = (docgen.ROOT / "docs" / name).read_text(encoding="utf-8")
+        assert svg_problems(svg) == [], name

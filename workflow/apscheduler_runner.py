@@ -25,6 +25,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from storage.lease import Lease
+from workflow import inbox, mailin
 from workflow.errors import CampaignError
 from workflow.i18n import _
 from workflow.reminders import SweepResult, owner_id, phase_ends, sweep
@@ -32,8 +33,9 @@ from workflow.usecases import Context
 
 
 def run(ctx: Context, interval: float, log: Callable[[str], None],
-        report: Callable[[SweepResult], None]) -> None:
-    """Sweep until SIGTERM or SIGINT."""
+        report: Callable[[SweepResult], None],
+        fetched: Callable[[inbox.FetchResult], None] | None = None) -> None:
+    """Sweep until SIGTERM or SIGINT; with a mailbox configured, read it before each sweep."""
     owner = owner_id()
     scheduler = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)},
                                   job_defaults={"coalesce": True, "max_instances": 1,
@@ -51,6 +53,11 @@ def run(ctx: Context, interval: float, log: Callable[[str], None],
         if active[0] is not True:
             log(_("active: this scheduler holds the lease and sweeps"))
             active[0] = True
+        if fetched is not None and mailin.configured():
+            try:  # replies first, so a sweep does not remind of what was just mailed in
+                fetched(inbox.fetch(ctx, require=None))
+            except CampaignError as exc:  # logged; the mailbox is read again next time
+                log(str(exc))
         try:
             report(sweep(ctx, owner=owner))
         except CampaignError as exc:  # logged, and the next run tries again

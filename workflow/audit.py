@@ -13,14 +13,15 @@ import json
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from storage import audit, chain, repo
+from storage import audit, chain, clock, repo
 from storage.blobs import BlobStore
 from storage.models import Campaign
+from workflow import audit_rows
 from workflow.errors import AuditError, InputError
 from workflow.i18n import _
 from workflow.operators import authorize
@@ -40,6 +41,24 @@ class ChainReport:
     events: int
     head: str
     documents: int
+    #: facts that events written by an older manyi do not record, so could not be checked
+    unchecked: dict[str, int] = field(default_factory=dict)
+    head_at: str | None = None  # the head event's time (canonical UTC text)
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def parse_anchor(value: str) -> str:
+    """An anchor as ``manyi audit anchor`` prints it: the 64 hex digits of a head hash
+    (``#SEQ`` before it and spaces around it are allowed)."""
+    text = value.strip().lower()
+    if text.startswith("#") and " " in text:
+        text = text.split(None, 1)[1].strip()
+    if len(text) != 64 or not set(text) <= _HEX:
+        raise InputError(_("--anchor {v}: expected the 64 hex digits of a head hash, as "
+                           "`manyi audit anchor` prints it").format(v=audit_rows.show(value, 80)))
+    return text
 
 
 def _campaigns(s: Any, name: str | None) -> list[Campaign]:
@@ -48,50 +67,111 @@ def _campaigns(s: Any, name: str | None) -> list[Campaign]:
     return repo.list_campaigns(s)
 
 
-def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = True) -> list[ChainReport]:
-    """Check every chain (or one); raise :class:`AuditError` at the first broken link."""
+def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = True,
+           anchors: list[str] | None = None) -> list[ChainReport]:
+    """Check every chain (or one); raise :class:`AuditError` at the first broken link.
+
+    ``anchors``: head hashes printed earlier by ``audit anchor``; each must still be in
+    a verified chain (at the position its hash binds it to), else the tail was cut.
+    """
+    wanted = {parse_anchor(a) for a in anchors or ()}
     ctx.db.ensure_ready(create=False)
     blobs = BlobStore(ctx.db.blob_root)
     reports = []
+    found: set[str] = set()
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
+        times = _Times(clock.last_recorded(s), clock.is_rehearsal(s))
         for campaign in _campaigns(s, campaign_name):
-            reports.append(_verify_one(s, campaign, blobs if documents else None))
+            reports.append(_verify_one(s, campaign, blobs if documents else None, times, wanted, found))
+    for anchor in sorted(wanted - found):
+        if len(reports) == 1:
+            r = reports[0]
+            raise AuditError(r.campaign, None, "anchor", _(
+                "anchor {anchor} is not in it; the chain now ends at #{n} {head}").format(
+                anchor=anchor, n=r.events, head=r.head))
+        raise AuditError("*", None, "anchor", _("anchor {anchor} is in none of the {n} chains").format(
+            anchor=anchor, n=len(reports)))
     return reports
 
 
-def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None) -> ChainReport:
+def anchors(ctx: Context, campaign_name: str | None = None) -> list[ChainReport]:
+    """Each campaign's head (position, hash, time), to keep outside the database."""
+    ctx.db.ensure_ready(create=False)
+    out = []
+    with ctx.db.read() as s:
+        authorize(s, ctx, "read")
+        for campaign in _campaigns(s, campaign_name):
+            head = chain.head(s, campaign.id)  # type: ignore[arg-type]
+            if head is None:
+                out.append(ChainReport(campaign.name, 0, audit.GENESIS, 0))
+            else:
+                out.append(ChainReport(campaign.name, head.seq, head.hash, 0,
+                                       head_at=audit.format_at(head.at)))
+    return out
+
+
+#: How far an event's effective time (``at``) may be from the real time it was recorded,
+#: outside a rehearsal: a command takes its time once and writes when its work is done.
+MAX_SKEW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class _Times:
+    last: datetime | None  # the database's last recorded time (its high-water mark)
+    rehearsal: bool
+
+
+def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None, times: _Times | None = None,
+                wanted: set[str] | None = None, found: set[str] | None = None) -> ChainReport:
     cid: int = campaign.id  # type: ignore[assignment]
     walker = audit.ChainWalker(campaign.name, lambda h: chain.event_by_hash(s, cid, h))
-    tally = _Tally()
+    tally = _Tally(derived=audit_rows.Derived(campaign.name), times=times or _Times(None, True))
+    last_at = None
     with closing(chain.iter_events(s, cid)) as events:
         for ev in events:
             brk = walker.feed(ev)
             if brk is not None:
                 brk = walker.refine(brk, next(events, None))
                 raise AuditError(brk.campaign, brk.position, brk.kind, brk.detail)
+            if wanted and ev.hash in wanted and found is not None:
+                found.add(ev.hash)
             tally.add(campaign.name, ev, blobs)
+            last_at = ev.at
     _check_state(s, campaign, tally.states, tally.filed)
-    return ChainReport(campaign.name, walker.position, walker.head, tally.documents)
+    names = {sec.id: sec.name for sec in repo.sections(s, cid)}
+    audit_rows.compare(s, campaign, tally.derived, names,  # type: ignore[arg-type]
+                       lambda: definition_of(campaign).spec.timezone)
+    return ChainReport(campaign.name, walker.position, walker.head, tally.documents,
+                       dict(tally.derived.unchecked),
+                       audit.format_at(last_at) if last_at is not None else None)
 
 
 @dataclass
 class _Tally:
     """What the history says about the stored state (bounded by offices x requirements)."""
 
+    derived: audit_rows.Derived
     states: dict[int, str] = field(default_factory=dict)
     filed: dict[tuple[int | None, str], int] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)
     documents: int = 0
+    times: _Times = field(default_factory=lambda: _Times(None, True))
+    recorded: tuple[datetime, int] | None = None  # the previous event's real time and seq
 
     def add(self, campaign: str, ev: audit.StoredEvent, blobs: BlobStore | None) -> None:
         if ev.section_id is not None and ev.to_state is not None:
             self.states[ev.section_id] = ev.to_state
         detail = json.loads(ev.detail) if ev.detail else {}
-        sha = detail.get("sha256") if isinstance(detail, dict) else None
+        if not isinstance(detail, dict):
+            detail = {}
+        if "recorded_at" in detail:
+            self._check_time(campaign, ev, detail["recorded_at"])
+        self.derived.add(ev, detail)
+        sha = detail.get("sha256")
         if not sha:
             return
-        if "requirement" in detail:
+        if "requirement" in detail and ev.action == "file":
             key = (ev.section_id, detail["requirement"])
             self.filed[key] = self.filed.get(key, 0) + 1
         if blobs is None or sha in self.checked:
@@ -104,6 +184,30 @@ class _Tally:
             self.checked.clear()
         self.checked.add(sha)
         self.documents += 1
+
+
+    def _check_time(self, campaign: str, ev: audit.StoredEvent, raw: Any) -> None:
+        """Real recorded times never go back, nor past the database's last one; outside a
+        rehearsal the effective time is the recorded one (give or take MAX_SKEW)."""
+        try:
+            recorded = datetime.strptime(str(raw), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        except ValueError:
+            raise AuditError(campaign, ev.seq, "clock", _("recorded_at '{v}' is not a time").format(
+                v=raw)) from None
+        shown = audit.format_at(recorded)
+        if self.recorded is not None and recorded < self.recorded[0]:
+            raise AuditError(campaign, ev.seq, "clock", _(
+                "recorded {at}, before event #{seq} ({before})").format(
+                    at=shown, seq=self.recorded[1], before=audit.format_at(self.recorded[0])))
+        if self.times.last is not None and recorded > self.times.last:
+            raise AuditError(campaign, ev.seq, "clock", _(
+                "recorded {at}, after the database's last recorded time {last}").format(
+                    at=shown, last=audit.format_at(self.times.last)))
+        if not self.times.rehearsal and abs(ev.at - recorded) > MAX_SKEW:
+            raise AuditError(campaign, ev.seq, "clock", _(
+                "dated {at} but recorded {rec}, in a database that is not a rehearsal").format(
+                    at=audit.format_at(ev.at), rec=shown))
+        self.recorded = (recorded, ev.seq)
 
 
 def _body_name(campaign: Campaign, requirement: str) -> str:

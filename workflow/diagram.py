@@ -2,9 +2,12 @@
 
 A separate, drawing-only ``GraphMachine`` is built from the definition (the
 runtime machine in :mod:`workflow.machine` stays lean). Each ``advance`` edge is
-labelled with its guard: the exit conditions of the phase it leaves, by key;
-``force`` edges show that a reasoned override exists. With ``counts`` (sections
-per state) every phase is labelled with its count and shaded by its share.
+labelled with its guard: the exit conditions of the phase it leaves, by their
+titles in the user's language; ``force`` edges show that a reasoned override
+exists. With ``counts`` (sections per state) every phase is labelled with its
+count and shaded by its share. Phases are laid out top to bottom, so a picture
+of a long campaign fits a portrait page. Titles are kept as written (Chinese
+quotation marks “” included); Mermaid gets its title as front-matter ``title:``.
 
 Pure: this builds the machine and Mermaid text; turning a Graphviz graph into
 SVG or PNG runs the ``dot`` program and lives in :mod:`cli.graph`.
@@ -12,6 +15,7 @@ SVG or PNG runs the ``dot`` program and lives in :mod:`cli.graph`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +23,7 @@ from typing import Any
 from transitions import State
 
 from workflow.definition import Definition
-from workflow.i18n import _, pick
+from workflow.i18n import _, chinese_quotes, pick
 
 #: Fill colours from "no section here" to "most sections here" (light to strong blue).
 SHADES = ("#ffffff", "#eff3ff", "#c6dbef", "#9ecae1", "#6baed6")
@@ -34,8 +38,19 @@ class _LabelledState(State):
 
 
 def _text(value: str) -> str:
-    # Mermaid and dot labels are quoted by transitions: keep quotes and colons out.
-    return value.replace('"', "'").replace(":", " ")
+    """A title as a label: transitions writes labels inside "...", so an ASCII double quote
+    cannot stay; quoted Chinese gets its “” (as Chinese is typeset), any other becomes ″."""
+    return chinese_quotes(value).replace('"', "\u2033")
+
+
+def guard_titles(definition: Definition, phase: str) -> list[str]:
+    """What a phase's exit needs, in the user's language: requirement titles, then the
+    description of any other condition (all rectification items confirmed, ...)."""
+    out: list[str] = []
+    for c in definition.exit_conditions[phase]:
+        titles = [c.label(definition, phase)]
+        out += [_text(t) for t in titles if _text(t) not in out]
+    return out
 
 
 def _shade(n: int, total: int) -> int:
@@ -52,6 +67,7 @@ def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int]
     class _Machine(GraphMachine):  # type: ignore[misc]
         state_cls = _LabelledState
         # Our shades, on a copy: transitions keeps style_attributes on the class.
+        machine_attributes = {**GraphMachine.machine_attributes, "rankdir": "TB"}  # portrait
         style_attributes = {
             **GraphMachine.style_attributes,
             "node": {**GraphMachine.style_attributes["node"],
@@ -73,8 +89,7 @@ def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int]
     )
     keys = definition.states
     for source, dest in zip(keys, keys[1:], strict=False):
-        # Each guard by what it asks, in the user's language (a title, not a key).
-        guards = [_text(c.label(definition, source)) for c in definition.exit_conditions[source]]
+        guards = guard_titles(definition, source)
         machine.add_transition("advance", _node_id(source), _node_id(dest),
                                conditions=guards or None, label=_("advance"))
         machine.add_transition("force", _node_id(source), _node_id(dest), label=_("force + reason"))
@@ -96,6 +111,11 @@ def mermaid(definition: Definition, counts: Mapping[str, int] | None = None,
     """The phase machine as a Mermaid ``stateDiagram-v2``."""
     machine = graph_machine(definition, "mermaid", counts, title)
     lines = str(machine.get_graph().draw(None)).rstrip("\n").splitlines()
+    # transitions writes the title as a bare line between the "---" markers, which Mermaid
+    # drops: front-matter is YAML, and a JSON string is a YAML string with every character kept.
+    assert lines[0] == lines[2] == "---"
+    shown = chinese_quotes(title or pick(definition.spec.title.as_dict()))
+    lines[1] = "title: " + json.dumps(shown, ensure_ascii=False)
     # transitions writes "Class"; Mermaid's keyword is "class".
     lines = [re.sub(r"^(\s*)Class ", r"\1class ", line) for line in lines]
     lines.append(f"  {_node_id(definition.states[-1])} --> [*]")

@@ -14,6 +14,7 @@ Hierarchy::
     ├── ConflictError                 someone else changed the record first
     ├── PermissionDenied              the operator's role does not allow the action
     ├── AuditError                    the audit chain or a filed document was tampered with
+    ├── ClockError                    the real clock reads earlier than the last recorded event
     ├── ConfigError                   a bad setting (MANYI_DB, MANYI_SMTP_URL, MANYI_NOW, ...)
     │   └── DeliveryError             the mail server named by MANYI_SMTP_URL refused or is unreachable
     └── StorageError                  the database refused (schema too new, unreachable, ...)
@@ -21,10 +22,9 @@ Hierarchy::
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from workflow.i18n import N_, _
 
@@ -129,6 +129,11 @@ class AuditError(CampaignError):
         "document-missing": N_("its document is missing from the blob store"),
         "document-altered": N_("its document was altered in the blob store"),
         "state": N_("history and stored state disagree"),
+        "row": N_("a stored row contradicts it"),
+        "row-orphan": N_("a stored row has no event in the history"),
+        "row-missing": N_("the row it wrote is missing"),
+        "anchor": N_("the anchored event is not in the chain (events were cut or rewritten)"),
+        "clock": N_("recorded out of time order (a clock set back, or a time edited)"),
     }
 
     def __init__(self, campaign: str, position: int | None, kind: str, detail: str = ""):
@@ -140,8 +145,9 @@ class AuditError(CampaignError):
             _("campaign '{c}', event #{n}").format(c=campaign, n=position)
             if position is not None else _("campaign '{c}'").format(c=campaign)
         )
-        extra = f"; {detail}" if detail else ""
-        super().__init__(_("audit: {where}: {what}{extra}").format(where=where, what=what, extra=extra))
+        if detail:
+            what = _("{what}; {detail}").format(what=what, detail=detail)
+        super().__init__(_("audit: {where}: {what}{extra}").format(where=where, what=what, extra=""))
 
 
 class ConfigError(CampaignError):
@@ -164,3 +170,16 @@ class DeliveryError(ConfigError):
 
 class StorageError(CampaignError):
     """The database could not do what was asked; the message says why."""
+
+
+class ClockError(CampaignError):
+    """The real clock reads earlier than the database's last recorded event: it was set back."""
+
+    def __init__(self, now: datetime, last: datetime):
+        self.now = now
+        self.last = last
+        fmt = "%Y-%m-%d %H:%M:%S UTC"
+        super().__init__(_(
+            "the clock reads {now}, earlier than the last recorded event ({last}): "
+            "the clock was set back; correct it and retry").format(
+                now=now.strftime(fmt), last=last.strftime(fmt)))

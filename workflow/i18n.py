@@ -93,3 +93,15 @@ def N_(message: str) -> str:
 def pick(titles: dict[str, str]) -> str:
     """Choose a definition title ({"zh": ..., "en": ...}) for the current language."""
     return titles.get(_language) or titles.get("zh") or titles.get("en") or ""
+
+
+def chinese_quotes(text: str) -> str:
+    """Pairs of ASCII double quotes around Chinese text become “”, as Chinese typesetting
+    writes them: 创建"人民满意单位"活动 → 创建“人民满意单位”活动. Other text is left as written."""
+    import re
+
+    def pair(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        return f"“{inner}”" if re.search(r"[\u3400-\u9fff]", inner) else m.group(0)
+
+    return re.sub(r'"([^"]*)"', pair, text)  # quotes pair up left to right

@@ -125,11 +125,12 @@ def _item_row(campaign: Campaign, sid: int, source: str, text: str, due: date | 
 
 
 def _add_event(office: str, sid: int, item_id: int, source: str, text: str,
-               due: date | None) -> repo.NewEvent:
+               due: date | None, inspection_id: int | None = None) -> repo.NewEvent:
+    # "inspection": the item's inspection link, so audit verify can re-derive every column.
     return repo.NewEvent(
         "rectify-add", section_id=sid, office=office,
         detail={"item": item_id, "source": source, "text": text,
-                "due": due.isoformat() if due else None},
+                "due": due.isoformat() if due else None, "inspection": inspection_id},
     )
 
 
@@ -350,7 +351,7 @@ def record_inspection(
                     campaign, section.id, "inspection", text, due_date, ctx, now, ins)])  # type: ignore[arg-type]
                 item_ids.append(item)
                 events.append(_add_event(section.name, section.id, item, "inspection", text,  # type: ignore[arg-type]
-                                         due_date))
+                                         due_date, ins))
         repo.append_events(s, campaign, events, ctx.actor, now)
         reminders.plan_items(s, campaign, [(i, section.id, due_date) for i in item_ids])  # type: ignore[misc]
         return Inspected(campaign.name, section.name, kind, day, tuple(ins_ids), tuple(item_ids))

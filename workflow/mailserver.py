@@ -1,9 +1,9 @@
-"""Mail delivery: the SMTP server named by ``MANYI_SMTP_URL``, or the ``outbox/`` folder.
+"""Mail delivery: the SMTP server named by ``MANYI_SMTP_URL``, or the database's outbox folder.
 
 The one module that talks to a mail server. ``smtp://user:pass@host:port``
 (plain, port 25 by default), ``?starttls=1`` to upgrade, ``smtps://`` for
 implicit TLS (port 465). With no URL the embedded default writes each message
-as an ``.eml`` file into the outbox folder beside the database, so nothing is
+as an ``.eml`` file into the database's own outbox folder (``<db>.outbox/``), so nothing is
 lost and the demo works offline. smtplib's and the socket layer's errors
 become :class:`DeliveryError` here, and only here.
 """
@@ -79,7 +79,13 @@ def sender_from_env() -> str:
 
 
 class OutboxTransport:
-    """Writes each message as ``outbox/<n>-<recipient>.eml``."""
+    """Writes each message as ``<outbox>/<n>-<recipient>.eml``.
+
+    SMTP needs CRLF line ends; a file on disk uses the platform's LF, as mbox and Maildir
+    do, so mutt, Thunderbird, ``mail -f`` and ``git am``-style tools read it as-is (with
+    CRLF mutt shows ``^M`` at the end of every header line). Sending the file later through
+    SMTP is the mailer's job: it converts line ends again.
+    """
 
     name = "outbox"
 
@@ -91,7 +97,7 @@ class OutboxTransport:
         safe = "".join(c if c.isalnum() or c in "@.-_" else "_" for c in recipient)
         path = self.folder / f"{mail_id:06d}-{safe}.eml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(raw)
+        tmp.write_bytes(raw.replace(b"\r\n", b"\n"))
         tmp.replace(path)  # a crash never leaves half a message behind
         return str(path)
 

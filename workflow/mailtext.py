@@ -25,14 +25,16 @@ DEFAULT_BODY = (
     "{recipient_name}：\n\n"
     "{campaign_title}（{campaign}）以下事项需要办理：\n\n"
     "{items}\n"
-    "{submission}"
     "报送后提醒自动停止。如需延期，请联系{leading_group}。\n\n"
     "—— manyi 自动催办，{sent_at}\n"
 )
 DEFAULT_ITEM = (
     "{n}. {office}：{title}（{requirement}）\n"
     "   截止日期：{due}（{when}）\n"
+    "   报送方式：{submit}\n"
 )
+#: How an office submits by mail (a definition's ``submission`` text replaces it).
+DEFAULT_SUBMIT = "直接回复本邮件并附上文件，主题中须含 {reference}"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Item:
     days_left: int
     escalated: bool
     item: int | None = None  # a rectification item's id (then ``requirement`` is "item:ID")
-    copied_to: str = ""  # who an escalation copies (the organizing body's title)
+    copied_to: str = ""  # who an escalation copies (the organizing body, by its own name)
 
     @property
     def command(self) -> str:
@@ -59,6 +61,10 @@ class Item:
                 i=self.item, c=_quote(self.campaign))
         return "manyi file {o} {r} 文件路径 --campaign {c}".format(
             o=_quote(self.office), r=self.requirement, c=_quote(self.campaign))
+
+    @property
+    def reference(self) -> str:
+        return reference(self.campaign, self.office, self.requirement)
 
     @property
     def when(self) -> str:
@@ -73,6 +79,37 @@ class Item:
 def _quote(word: str) -> str:
     """Shell-quote only what needs it (Chinese names stay readable)."""
     return word if re.fullmatch(r"[\w@%+=:,./-]+", word) else shlex.quote(word)
+
+
+# -- reply references -----------------------------------------------------------
+#: ``[manyi:CAMPAIGN/OFFICE/REQUIREMENT]`` (requirement optional) in a subject or body.
+REFERENCE_RE = re.compile(r"\[manyi:([^\]\s/]+)/([^\]\s/]+)(?:/([^\]\s/]+))?\]")
+#: ``manyi.CAMPAIGN_ID.SECTION_ID.REQUIREMENT`` inside a Message-ID or References id.
+MSGID_RE = re.compile(r"\.manyi\.(\d+)\.(\d+|-)\.([a-z][a-z0-9-]*|-)@")
+
+
+def _part(word: str) -> str:
+    """A name inside a reference: ``%``, ``/``, ``]``, ``[`` and white space percent-encoded."""
+    return "".join(f"%{ord(c):02X}" if c in "%/[]" or c.isspace() or ord(c) < 32 else c for c in word)
+
+
+def reference(campaign: str, office: str, requirement: str | None = None) -> str:
+    """The reply reference a reminder carries, e.g. ``[manyi:2026/秘书科/study-plan]``."""
+    tail = f"/{_part(requirement)}" if requirement else ""
+    return f"[manyi:{_part(campaign)}/{_part(office)}{tail}]"
+
+
+def parse_references(text: str) -> list[tuple[str, str, str | None]]:
+    """Every reply reference in ``text`` as (campaign, office, requirement or None)."""
+    from urllib.parse import unquote
+
+    return [(unquote(c), unquote(o), unquote(r) if r else None) for c, o, r in REFERENCE_RE.findall(text)]
+
+
+def parse_msgids(text: str) -> list[tuple[int, int | None, str | None]]:
+    """(campaign id, section id, requirement) of every manyi Message-ID in a References header."""
+    return [(int(c), None if s == "-" else int(s), None if r == "-" else r)
+            for c, s, r in MSGID_RE.findall(text)]
 
 
 def parse_sender(value: str) -> tuple[str, str]:
@@ -90,34 +127,62 @@ def render(template: str, fields: dict[str, object]) -> str:
 def compose(
     *, sender: str, recipient: str, recipient_name: str, items: Sequence[Item],
     campaign: str, campaign_title: str, leading_group: str, now: datetime,
-    templates: dict[str, str | None] | None = None, submission: str = "",
+    templates: dict[str, str | None] | None = None, submission: str | None = None,
+    campaign_id: int | None = None, section_id: int | None = None,
 ) -> EmailMessage:
-    """One digest message to ``recipient`` listing ``items``."""
+    """One digest message to ``recipient`` listing ``items``.
+
+    Every item carries its reply reference and a line saying how to submit by
+    mail (``submission``, with ``{reference}`` in it, or the default); the
+    subject carries the reference of what all items share (the office, and
+    the requirement when there is one), and so does the Message-ID
+    (``…manyi.CAMPAIGN_ID.SECTION_ID.REQUIREMENT@…``), which a reply quotes
+    in In-Reply-To and References.
+    """
     t = templates or {}
     late = [i for i in items if i.days_late]
-    lines = [
-        render(t.get("item") or DEFAULT_ITEM, {
+    lines = []
+    for n, i in enumerate(items, start=1):
+        submit = (submission or DEFAULT_SUBMIT).replace("{reference}", i.reference)
+        if i.reference not in submit:
+            submit = f"{submit} {i.reference}"
+        line = render(t.get("item") or DEFAULT_ITEM, {
             "n": n, "office": i.office, "title": i.title, "requirement": i.requirement,
             "due": i.due.isoformat(), "when": i.when, "command": i.command,
             "days_late": i.days_late, "days_left": i.days_left, "campaign": i.campaign,
+            "reference": i.reference, "submit": submit,
         })
-        for n, i in enumerate(items, start=1)
-    ]
+        if i.reference not in line:  # a campaign's own item template still carries the reference
+            line = line.rstrip("\n") + f"\n   {submit}\n"
+        lines.append(line)
+    offices = {i.office for i in items}
+    reqs = {i.requirement for i in items}
+    common = ""
+    if len(offices) == 1 and items:
+        common = reference(campaign, items[0].office, items[0].requirement if len(reqs) == 1 else None)
     fields: dict[str, object] = {
         "tag": "催办" if late else "提醒", "campaign": campaign, "campaign_title": campaign_title,
         "count": len(items), "late": len(late), "late_part": f"，{len(late)}项已逾期" if late else "",
         "recipient_name": recipient_name, "leading_group": leading_group,
         "items": "\n".join(lines), "sent_at": now.isoformat(timespec="minutes"),
-        "submission": submission.strip() + "\n" if submission.strip() else "",
     }
     msg = EmailMessage(policy=SMTP)
     name, addr = parse_sender(sender)
     user, _at, domain = addr.partition("@")
     msg["From"] = Address(display_name=name, username=user, domain=domain)
     msg["To"] = recipient
-    msg["Subject"] = render(t.get("subject") or DEFAULT_SUBJECT, fields)
+    subject = render(t.get("subject") or DEFAULT_SUBJECT, fields)
+    msg["Subject"] = f"{subject} {common}" if common else subject
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid(idstring="manyi", domain=domain or "localhost")
+    one_req = next(iter(reqs)) if len(reqs) == 1 and len(offices) == 1 else None
+    tag = "manyi.{c}.{s}.{r}".format(
+        c=campaign_id if campaign_id is not None else 0,
+        s=section_id if section_id is not None and len(offices) == 1 else "-",
+        r=one_req if one_req and re.fullmatch(r"[a-z][a-z0-9-]*", one_req) else "-")
+    msg["Message-ID"] = make_msgid(idstring=tag, domain=domain or "localhost")
+    if len(offices) == 1 and section_id is not None and campaign_id is not None:
+        # one thread per office: mail clients group its reminders, and a reply names it
+        msg["References"] = f"<thread.manyi.{campaign_id}.{section_id}.-@{domain or 'localhost'}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(render(t.get("body") or DEFAULT_BODY, fields), charset="utf-8", cte="base64")
     return msg
@@ -128,10 +193,10 @@ def check_templates(templates: dict[str, str | None]) -> tuple[str, str] | None:
     from workflow.i18n import _
 
     sample_item = {"n": 1, "office": "x", "title": "x", "requirement": "x", "due": "x", "when": "x",
-                   "command": "x", "days_late": 0, "days_left": 0, "campaign": "x"}
+                   "command": "x", "days_late": 0, "days_left": 0, "campaign": "x",
+                   "reference": "x", "submit": "x"}
     sample = {"tag": "x", "campaign": "x", "campaign_title": "x", "count": 1, "late": 0,
               "late_part": "", "recipient_name": "x", "leading_group": "x", "items": "x",
-              "submission": "x",
               "sent_at": "x"}
     for name, fields in (("subject", sample), ("body", sample), ("item", sample_item)):
         text = templates.get(name)
@@ -145,3 +210,26 @@ def check_templates(templates: dict[str, str | None]) -> tuple[str, str] | None:
         except (IndexError, ValueError) as exc:
             return name, _("not a valid template: {e}").format(e=exc)
     return None
+
+
+def compose_notice(
+    *, sender: str, recipient: str, subject: str, text: str, now: datetime, in_reply_to: str | None,
+    ref: str, campaign_id: int, section_id: int | None,
+) -> EmailMessage:
+    """A reply to an office's mail (refused or rejected), threaded under it, carrying its reference."""
+    msg = EmailMessage(policy=SMTP)
+    name, addr = parse_sender(sender)
+    user, _at, domain = addr.partition("@")
+    msg["From"] = Address(display_name=name, username=user, domain=domain)
+    msg["To"] = recipient
+    base = subject if subject.startswith(("回复：", "Re:", "RE:", "答复：")) else f"回复：{subject}"
+    msg["Subject"] = base if ref in base else f"{base} {ref}"
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(idstring="manyi.{c}.{s}.-".format(
+        c=campaign_id, s=section_id if section_id is not None else "-"), domain=domain or "localhost")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    msg["Auto-Submitted"] = "auto-replied"
+    msg.set_content(text, charset="utf-8", cte="base64")
+    return msg

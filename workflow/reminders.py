@@ -188,6 +188,8 @@ class Extended:
     original: date
     previous: date
     due: date
+    #: When the new date is not a working day: the first working day after it.
+    next_working_day: date | None = None
 
 
 def extend(ctx: Context, campaign_name: str | None, office: str, requirement: str, to: str,
@@ -231,7 +233,8 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
             detail={"requirement": req.key, "from": previous.isoformat(), "to": new_due.isoformat(),
                     "original": original.isoformat()},
         )], ctx.actor, now)
-        return Extended(campaign.name, section.name, req.key, original, previous, new_due)
+        return Extended(campaign.name, section.name, req.key, original, previous, new_due,
+                        dl.calendar_of(cd.definition).next_if_off(new_due))
 
 
 # -- rectification items --------------------------------------------------------
@@ -437,12 +440,14 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
             merged[k] = item if k not in merged or item.escalated else merged[k]
         items = sorted(merged.values(), key=lambda i: (i.due, i.office, i.requirement))
         t = d.spec.reminders.templates
+        sids = {rem.section_id for rem, _i in pairs}
         msg = compose(
             sender=sender, recipient=addr, recipient_name=names.get((cid, addr), addr), items=items,
             campaign=cd.campaign.name, campaign_title=d.spec.title.zh,
             leading_group=cd.organizer().title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
             templates={"subject": t.subject, "body": t.body, "item": t.item},
-            submission=d.spec.submission.zh if d.spec.submission else "",
+            submission=submission_text(d), campaign_id=cid,
+            section_id=next(iter(sids)) if len(sids) == 1 else None,
         )
         result.mails.append(PlannedMail(cd.campaign.name, addr, str(msg["Subject"]), items))
         mails.append({
@@ -453,6 +458,14 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
         })
     s.flush()
     return mails
+
+
+def submission_text(d: Definition) -> str | None:
+    """The definition's own words on how to submit by mail (format 2 ``submission``), if any."""
+    text = getattr(d.spec, "submission", None)
+    if text is None:
+        return None
+    return getattr(text, "zh", None) or str(text)
 
 
 def _active(s: Any) -> dict[int, CampaignDates]:
@@ -487,7 +500,7 @@ def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = F
     result = SweepResult(now)
     result.advanced = autoadvance.run(ctx, now, preview=preview)
     try:
-        with ctx.db.write() as s:
+        with ctx.db.write("reminders-queued") as s:
             cds = _active(s)
             for cd in cds.values():
                 _plan_new_sections(s, cd)
@@ -554,7 +567,7 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
     _release_abandoned(ctx, now, owner)
     try:
         while True:
-            with ctx.db.write() as s:
+            with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
                 batch = rr.mails_to_send(s, now, MAIL_BATCH)
                 claimed = []
                 for m in batch:
@@ -581,7 +594,7 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
                             result.failed += 1
                         return result
                     continue
-                with ctx.db.write() as s:
+                with ctx.db.write("mail-sent") as s:
                     s.execute(update(Mail).where(Mail.id == mid, Mail.claimed_by == owner).values(
                         status="sent", sent_at=now, sent_via=where, attempts=Mail.attempts + 1,
                         last_error=None))

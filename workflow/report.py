@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from storage import ledger_repo, reminders_repo, repo
+from storage import inbox_repo, ledger_repo, reminders_repo, repo
 from workflow import deadlines, schedule, scores, usecases
 from workflow.errors import InputError
 from workflow.i18n import _, pick
@@ -21,7 +21,9 @@ from workflow.ledger import list_items
 from workflow.scoring import round2
 from workflow.usecases import Context, definition_of
 
-Cell = str | int | float | None
+#: A table cell. Dates and times are real values (times already in the campaign's zone):
+#: the xlsx writer stores them as dates, the text renderers format them.
+Cell = str | int | float | date | datetime | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Chart:
     series: tuple[str, ...]  # names of the stacked parts
     bars: list[Bar]
     max: float | None = None
+    #: What the horizontal axis counts, shown under it ("phases completed", "items", "points").
+    unit: str = ""
 
 
 @dataclass
@@ -54,6 +58,11 @@ class Report:
     start: date
     end: date
     generated: str
+    #: Who issues it (the campaign's ``issuing-body`` parameter, else the acting user), and when.
+    author: str = ""
+    created: datetime | None = None
+    #: The issuing body for a letterhead (版头), when the campaign names one.
+    issuing_body: str | None = None
     summary: list[str] = field(default_factory=list)
     tables: list[ReportTable] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
@@ -74,19 +83,23 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         extensions = reminders_repo.extension_log(s, campaign.id)  # type: ignore[arg-type]
         dues = deadlines.due_dates(definition, plan)
         ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
+        pending = inbox_repo.pending(s, campaign.id, campaign.timezone)  # type: ignore[arg-type]
     now = ctx.now()
     zone = ZoneInfo(campaign.timezone)  # every time in the report is the campaign's local time
+    params = definition.parameters(json.loads(campaign.parameters))
+    body = str(params.get("issuing-body") or "").strip() or None
     rep = Report(st.campaign.title, name, st.campaign.start, st.campaign.end,
-                 now.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + campaign.timezone)
+                 now.astimezone(zone).strftime("%Y-%m-%d %H:%M ") + campaign.timezone,
+                 author=body or ctx.actor, created=now, issuing_body=body)
 
     # Phases and progress.
     titles = dict(st.states)
     rep.tables.append(ReportTable("phases", _("Campaign phases"),
                                   (_("Phase"), _("Start"), _("End"), _("Sections in it")), [
-        (titles[k], plan.windows[k].start.isoformat(), plan.windows[k].end.isoformat(),
+        (titles[k], plan.windows[k].start, plan.windows[k].end,
          sum(1 for r in st.rows if r.state == k))
         for k in definition.phases
-    ] + [(titles[definition.spec.final.key], "", "",
+    ] + [(titles[definition.spec.final.key], None, None,
           sum(1 for r in st.rows if r.state == definition.spec.final.key))]))
     rep.tables.append(ReportTable("progress", _("Phase progress per section"),
                                   (_("Office"), _("Phase"), _("Blocked by"), _("Open items")), [
@@ -95,14 +108,14 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
     order = list(definition.states)
     rep.charts.append(Chart("progress", _("Phase progress"), (_("Phases completed"),), [
         Bar(r.office, (float(order.index(r.state)),)) for r in st.rows
-    ], max=float(len(order) - 1)))
+    ], max=float(len(order) - 1), unit=_("phases completed, of {n}").format(n=len(order) - 1)))
 
     # Filings.
     rep.tables.append(ReportTable("filings", _("Filings"),
                                   (_("Office"), _("Requirement"), _("Document"), _("sha256"),
                                    _("Filed at")), [
         (office, pick(definition.requirement(f.requirement).title.as_dict()), f.filename,
-         f.sha256[:16], f.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+         f.sha256[:16], _minute(f.at.astimezone(zone)))
         for f, office in filings
     ]))
 
@@ -111,8 +124,8 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
                                   (_("Office"), _("Requirement"), _("Original due"), _("From"),
                                    _("Extended to"), _("Reason"), _("Actor"), _("Date")), [
         (office, pick(definition.requirement(e.requirement).title.as_dict()),
-         dues[e.requirement].due.isoformat(), e.from_due.isoformat(), e.to_due.isoformat(), e.reason,
-         e.actor, e.at.astimezone(zone).strftime("%Y-%m-%d"))
+         dues[e.requirement].due, e.from_due, e.to_due, e.reason,
+         e.actor, e.at.astimezone(zone).date())
         for e, office in extensions
     ]))
 
@@ -134,7 +147,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
     rep.tables.append(ReportTable("ledger", _("Rectification ledger"),
                                   (_("#"), _("Office"), _("Source"), _("Item"), _("Due"),
                                    _("Status"), _("Late"), _("Evidence")), [
-        (v.id, v.office, _(v.source), v.text, v.due.isoformat() if v.due else "", _(v.status),
+        (v.id, v.office, _(v.source), v.text, v.due, _(v.status),
          _("yes") if v.late else "", v.evidence or "")
         for v in items
     ]))
@@ -143,12 +156,20 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         Bar(o, (float(c.get("confirmed", 0)), float(c.get("done", 0)),
                 float(c.get("published", 0) + c.get("returned", 0))))
         for o, c in per.items()
-    ]))
+    ], unit=_("rectification items")))
+
+    # Submissions by mail not yet accepted (they count for nothing until they are); only when there are.
+    if pending:
+        rep.tables.append(ReportTable("submissions", _("Mail submissions waiting"),
+                                      (_("Office"), _("Requirement"), _("Document"), _("From"), _("Received")), [
+            (office, pick(definition.requirement(req).title.as_dict()) if req else "", fname, sender, at)
+            for office, req, fname, sender, at in pending
+        ]))
 
     # Inspections.
     rep.tables.append(ReportTable("inspections", _("Inspections"),
                                   (_("Date"), _("Office"), _("Kind"), _("Finding")), [
-        (i.on.isoformat(), office, _(i.kind), i.finding) for i, office in inspections
+        (i.on, office, _(i.kind), i.finding) for i, office in inspections
     ]))
 
     total = len(items)
@@ -174,7 +195,8 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ]))
         rep.charts.append(Chart("ranking", _("Score ranking"), (_("Total"),), [
             Bar(r.office, (float(r.score.total),)) for r in ranked.ranking.rows if r.rank
-        ], max=float(ranked.rules.scale)))
+        ], max=float(ranked.rules.scale),
+            unit=_("points, of {n}").format(n=f"{float(ranked.rules.scale):g}")))
         rep.summary.append(_("{commended} (top {n}): {names}.").format(
             commended=ranked.commended, n=ranked.ranking.top,
             names=_(", ").join(ranked.ranking.satisfied) or "—"))
@@ -190,6 +212,10 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
                     ranked.group_titles[g] for g in r.score.missing))
                 for r in ranked.ranking.rows if r.score.missing and r.rank)))
     return rep
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
 
 
 def _filings(s: Any, campaign_id: int, definition: Any) -> list[tuple[Any, str]]:

@@ -90,6 +90,9 @@ class Table:
 
     source: str
     rows: list[tuple[int, dict[str, str]]]
+    #: Rows whose number of fields is not the header's: (line, fields, header's fields).
+    #: Extra fields count only when they hold something (Excel pads rows with commas).
+    ragged: tuple[tuple[int, int, int], ...] = ()
 
 
 def read_table(
@@ -144,15 +147,20 @@ def table_from_rows(
                 )
             )
     rows: list[tuple[int, dict[str, str]]] = []
+    ragged: list[tuple[int, int, int]] = []
+    width = len(header)
     for line_no, raw in enumerate(reader, start=2):
         if not any(cell.strip() for cell in raw):
             continue
+        used = max((i + 1 for i, cell in enumerate(raw) if cell.strip()), default=0)
+        if len(raw) < width or used > width:
+            ragged.append((line_no, len(raw) if len(raw) < width else used, width))
         rows.append(
             (line_no, {c: (raw[i].strip() if i < len(raw) else "") for c, i in index.items()})
         )
     if not rows:
         raise InputError(_("{src}: no data rows under the header").format(src=source))
-    return Table(source, rows)
+    return Table(source, rows, tuple(ragged))
 
 
 ROSTER_COLUMNS = {
@@ -169,9 +177,25 @@ class RosterEntry:
     head: str | None
 
 
-def read_roster(path: Path) -> list[RosterEntry]:
-    """Validate a whole roster; the first bad row stops it with its row number."""
+def read_roster(path: Path, *, strict: bool = False, warnings: list[str] | None = None) -> list[RosterEntry]:
+    """Validate a whole roster; the first bad row stops it with its row number.
+
+    A row with fewer or more fields than the header (a lost comma, a name with a comma
+    in it) is read as far as it goes, and a sentence naming its line is added to
+    ``warnings``; with ``strict`` it is an error instead.
+    """
     table = read_table(path, ROSTER_COLUMNS, required=("name", "email", "head"))
+    for line, got, want in table.ragged:
+        if got < want:
+            message = _("{src} row {n}: {got} fields where the header has {want}; the missing ones "
+                        "are left empty").format(src=table.source, n=line, got=got, want=want)
+        else:
+            message = _("{src} row {n}: {got} fields where the header has {want}; the extra ones "
+                        "are ignored").format(src=table.source, n=line, got=got, want=want)
+        if strict:
+            raise InputError(message)
+        if warnings is not None:
+            warnings.append(message)
     seen: dict[str, int] = {}
     out: list[RosterEntry] = []
     for line, row in table.rows:

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from storage import ledger_repo, repo
+from storage import clock, inbox_repo, ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import Campaign, Filing
 from workflow import definition as defs
 from workflow import schedule
 from workflow.conditions import SectionFacts
+from workflow.deadlines import calendar_of
 from workflow.definition import Definition
 from workflow.errors import ConflictError, DuplicateError, InputError
 from workflow.i18n import _, pick
@@ -86,8 +87,14 @@ def _check_name(name: str, what: str) -> str:
 
 
 # -- setup -------------------------------------------------------------------
-def init(ctx: Context) -> tuple[str | None, str]:
-    return ctx.db.upgrade()
+def init(ctx: Context, *, rehearsal: bool = False) -> tuple[str | None, str]:
+    """Create or upgrade the schema; ``rehearsal`` marks a database without campaigns as one."""
+    revisions = ctx.db.upgrade()
+    if rehearsal:
+        with ctx.db.write(pretended_ok=True) as s:
+            authorize(s, ctx, "manage")
+            clock.mark_rehearsal(s)
+    return revisions
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ class CampaignInfo:
     status: str
     sections: int
     parameters: dict[str, Any]
+    #: When the start date is not a working day: the first working day after it.
+    next_working_day: date | None = None
 
 
 def start_campaign(
@@ -110,8 +119,15 @@ def start_campaign(
     start: str,
     sets: Sequence[str] = (),
     roster: Path | None = None,
+    *,
+    rehearsal: bool = False,
+    strict: bool = False,
+    warnings: list[str] | None = None,
 ) -> CampaignInfo:
-    """Create a campaign from a definition, optionally with its roster of offices."""
+    """Create a campaign from a definition, optionally with its roster of offices.
+
+    ``strict`` and ``warnings``: see :func:`workflow.tabular.read_roster`.
+    """
     definition = defs.load(source)
     name = _check_name(name, "--name")
     start_date = parse_date(start, "--start")
@@ -123,11 +139,13 @@ def start_campaign(
         overrides[key.strip()] = definition.coerce_parameter(key.strip(), raw.strip())
     params = definition.parameters(overrides)
     plan = schedule.resolve(definition, start_date, params)
-    entries = read_roster(roster) if roster is not None else []
-    ctx.db.ensure_ready(create=True)
+    entries = read_roster(roster, strict=strict, warnings=warnings) if roster is not None else []
+    ctx.db.ensure_ready(create=True, rehearsal=rehearsal)
     now = ctx.now()
-    with ctx.db.write() as s:
+    with ctx.db.write(pretended_ok=rehearsal) as s:
         authorize(s, ctx, "manage")
+        if rehearsal:
+            clock.mark_rehearsal(s)
         if name in {c.name for c in repo.list_campaigns(s)}:
             raise DuplicateError("campaign", name)
         campaign = Campaign(
@@ -144,7 +162,8 @@ def start_campaign(
                     "parameters": params, "definition_sha256": _sha(definition.text)},
         )], ctx.actor, now)
         _add_entries(s, campaign, definition, entries, now, ctx.actor)
-        return _info(campaign, definition, plan, len(entries))
+        info = _info(campaign, definition, plan, len(entries))
+    return replace(info, next_working_day=calendar_of(definition).next_if_off(start_date))
 
 
 def _sha(text: str) -> str:
@@ -217,8 +236,10 @@ def add_office(
         return campaign.name
 
 
-def import_offices(ctx: Context, campaign_name: str | None, path: Path) -> tuple[str, int]:
-    entries = read_roster(path)
+def import_offices(ctx: Context, campaign_name: str | None, path: Path, *, strict: bool = False,
+                   warnings: list[str] | None = None) -> tuple[str, int]:
+    """Add the offices of a roster; rows with missing or extra fields are warned about (see read_roster)."""
+    entries = read_roster(path, strict=strict, warnings=warnings)
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
         authorize(s, ctx, "manage")
@@ -289,6 +310,8 @@ class Status:
     states: tuple[tuple[str, str], ...]  # (key, title) in order
     rows: list[StatusRow] = field(default_factory=list)
     mode: Mode | None = None  # single-user, or who is acting in which role
+    rehearsal: bool = False  # a rehearsal database: every board says so
+    waiting: dict[str, int] = field(default_factory=dict)  # office -> submissions by mail not yet accepted
 
 
 class FactsLoader:
@@ -376,7 +399,8 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
                 )
             rows.append(StatusRow(office, state, *known))
         info = _info(campaign, definition, plan, len(records))
-        return Status(info, tuple(titles.items()), rows, who)
+        return Status(info, tuple(titles.items()), rows, who, clock.is_rehearsal(s),
+                      inbox_repo.waiting(s, campaign.id))  # type: ignore[arg-type]
 
 
 # -- filing ------------------------------------------------------------------
@@ -390,6 +414,7 @@ class Filed:
     filename: str
     count: int
     needed: int
+    filing_id: int | None = None
 
 
 def file_document(
@@ -421,25 +446,33 @@ def file_document(
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
         section = None if is_group else repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
-        sid = section.id if section else None
-        repo.add_filing(s, Filing(
-            campaign_id=campaign.id, section_id=sid, requirement=req.key, sha256=blob.sha256,  # type: ignore[arg-type]
-            filename=blob.filename, size=blob.size, note=note, actor=ctx.actor, at=now,
-        ))
-        counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
-        have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
-        if have >= definition.count_of(req, json.loads(campaign.parameters)):
-            from storage import reminders_repo
+        return record_filing(s, ctx, campaign, definition, req, section, blob, note, now)
 
-            reminders_repo.close_deadline(s, campaign.id, sid, req.key)  # type: ignore[arg-type]
-        label = section.name if section else definition.body_label(definition.body_of(req))
-        repo.append_events(s, campaign, [repo.NewEvent(
-            "file", section_id=sid, office=label, reason=note,
-            detail={"requirement": req.key, "sha256": blob.sha256, "filename": blob.filename,
-                    "size": blob.size},
-        )], ctx.actor, now)
-        return Filed(campaign.name, label, req.key, pick(req.title.as_dict()), blob.sha256,
-                     blob.filename, have, definition.count_of(req, json.loads(campaign.parameters)))
+
+def record_filing(s: Any, ctx: Context, campaign: Campaign, definition: Definition, req: Any,
+                  section: Any, blob: Any, note: str | None, now: datetime,
+                  detail: dict[str, Any] | None = None) -> Filed:
+    """The filing row, its deadline closed when enough, and the ``file`` event (``detail`` added to it)."""
+    sid = section.id if section else None
+    filing = Filing(
+        campaign_id=campaign.id, section_id=sid, requirement=req.key, sha256=blob.sha256,  # type: ignore[arg-type]
+        filename=blob.filename, size=blob.size, note=note, actor=ctx.actor, at=now,
+    )
+    repo.add_filing(s, filing)
+    counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
+    have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
+    if have >= definition.count_of(req, json.loads(campaign.parameters)):
+        from storage import reminders_repo
+
+        reminders_repo.close_deadline(s, campaign.id, sid, req.key)  # type: ignore[arg-type]
+    label = section.name if section else definition.body_label(definition.body_of(req))
+    repo.append_events(s, campaign, [repo.NewEvent(
+        "file", section_id=sid, office=label, reason=note,
+        detail={"requirement": req.key, "sha256": blob.sha256, "filename": blob.filename,
+                "size": blob.size, **(detail or {})},
+    )], ctx.actor, now)
+    return Filed(campaign.name, label, req.key, pick(req.title.as_dict()), blob.sha256,
+                 blob.filename, have, definition.count_of(req, json.loads(campaign.parameters)), filing.id)
 
 
 # -- advancing ---------------------------------------------------------------
@@ -627,6 +660,10 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
                 "from_title": titles.get(e.from_state or "", e.from_state),
                 "to_title": titles.get(e.to_state or "", e.to_state),
                 # PostgreSQL: the database login that wrote the event, beside the --as name.
-                "db_user": detail.pop("db_user", None), "detail": detail, "detail_titles": words,
+                "db_user": detail.pop("db_user", None),
+                # The real clock when it was written (``at`` is the effective time: MANYI_NOW
+                # in a rehearsal); None for events written before manyi recorded it.
+                "recorded_at": detail.pop("recorded_at", None),
+                "detail": detail, "detail_titles": words,
             })
         return out

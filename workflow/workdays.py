@@ -171,6 +171,10 @@ class WorkCalendar:
             day += timedelta(days=1)
         return day  # pragma: no cover - no 60-day holiday exists
 
+    def next_if_off(self, day: date) -> date | None:
+        """None when ``day`` is a working day, else the first working day after it."""
+        return None if self.is_working_day(day) else self.next_working_day(day)
+
     def is_estimate(self, day: date) -> bool:
         """Whether ``day``'s status rests on the package's estimate, not an official notice."""
         if day.year <= official_through(self.country):

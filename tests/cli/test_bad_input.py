@@ -70,7 +70,7 @@ def test_bad_reminder_template_field(started: Run, db_path: Path, tmp_path: Path
                             "  warning_days: 3\n  templates:\n    item: \"{n}. {office} {deadline}\"\n")
     line = line_of(bad, "{deadline}")
     message = (f"{bad}:{line}: reminders.templates.item: unknown field {{deadline}}; fields: campaign command "
-               "days_late days_left due n office requirement title when")
+               "days_late days_left due n office reference requirement submit title when")
     assert_refused(started, db_path, ["definition", "check", bad], message)
     assert_refused(started, db_path, ["campaign", "start", bad, "--name", "x", "--start", "2026-01-01"],
                    message)
@@ -210,8 +210,9 @@ def test_bad_set_values(started: Run, db_path: Path) -> None:
     assert_refused(started, db_path, [*base, "--set", "nonsense=1"],
                    "unknown parameter 'nonsense'; known: mobilization-length, implementation-length, "
                    "review-length, summary-length, section-plan-due, research-report-due, "
-                   "study-sessions, satisfied-threshold, basic-threshold, leading-group-email, leader, "
-                   "deputy-leader, grassroots-research-days, vote-satisfied, vote-basic, vote-unsatisfied, "
+                   "study-sessions, satisfied-threshold, basic-threshold, leading-group-email, issuing-body, "
+                   "leader, deputy-leader, grassroots-research-days, vote-satisfied, vote-basic, "
+                   "vote-unsatisfied, "
                    "satisfied-top, "
                    "weight-leading-group, weight-party-delegates, weight-npc-deputies, "
                    "weight-questionnaire, drop-high-low-min")

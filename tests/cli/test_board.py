@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 from cli.board import board, legend
+from cli.tables import paragraph
 from storage.db import Database
 from tests.conftest import Run, doc
 from workflow import usecases
@@ -40,7 +41,7 @@ def render(db_path: Path, width: int, lang: str) -> str:
         out = io.StringIO()
         con = Console(width=width, file=out, color_system=None, legacy_windows=False)
         con.print(board(st))
-        con.print(legend(st), markup=False)
+        paragraph(legend(st), con)
         return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
     finally:
         db.dispose()
@@ -64,28 +65,70 @@ ZH = """\
 * 为前一阶段尚未报送材料的期限（该科室已被强制推进，材料仍需补报）；详见 history"""
 
 EN_80 = """\
- Office                    1   2   3   4   Light   Blocked by       Next due
-────────────────────────────────────────────────────────────────────────────────
- 市外事侨务办公室          ✓   ●   ·   ·   green   Research         2026-10-08
-                                                   report
- 市支前双拥工作办公室      ✓   ●   ·   ·   green   Research         2026-10-08
-                                                   report
- 市口岸与海防委员会办公…   ✓   ●   ·   ·   green   Research         2026-10-08
-                                                   report
- 市法制办公室              ✓   ✓   ●   ·   green   Rectification    2027-02-01
-                                                   report
- 秘书科                    ✓   ●   ·   ·   green   Research         2026-03-23*
-                                                   report
- 信息科                    ●   ·   ·   ·   green   Implementation   2026-03-23
-                                                   opinion
-                                                   Study plan
+ Office                    1 2 3 4  Light  Blocked by              Next due
+──────────────────────────────────────────────────────────────────────────────
+ 市外事侨务办公室          ✓ ● · ·  green  Research report         2026-10-08
+ 市支前双拥工作办公室      ✓ ● · ·  green  Research report         2026-10-08
+ 市口岸与海防委员会办公室  ✓ ● · ·  green  Research report         2026-10-08
+ 市法制办公室              ✓ ✓ ● ·  green  Rectification report    2027-02-01
+ 秘书科                    ✓ ● · ·  green  Research report         2026-03-23*
+ 信息科                    ● · · ·  green  Implementation opinion  2026-03-23
+                                           Study plan
 
- Total 6                   1   4   1   0           Completed 0
-1 Study & mobilization   2 Organization & implementation   3 Review &
-rectification   4 Summary & improvement
+ Total 6                   1 4 1 0         Completed 0
+1 Study & mobilization   2 Organization & implementation
+3 Review & rectification   4 Summary & improvement
 ✓ done   ● current phase   · ahead
 * due date of an earlier phase's document still not filed (the office was moved
 on without it); see history"""
+
+# Below the width where the board's columns fit with every name whole: one block per office.
+ZH_60 = """\
+市外事侨务办公室
+  阶段      ✓ ● · ·
+  亮灯      绿灯
+  尚缺事项  调研报告
+  下一期限  2026-10-08
+
+市支前双拥工作办公室
+  阶段      ✓ ● · ·
+  亮灯      绿灯
+  尚缺事项  调研报告
+  下一期限  2026-10-08
+
+市口岸与海防委员会办公室
+  阶段      ✓ ● · ·
+  亮灯      绿灯
+  尚缺事项  调研报告
+  下一期限  2026-10-08
+
+市法制办公室
+  阶段      ✓ ✓ ● ·
+  亮灯      绿灯
+  尚缺事项  整改情况报告
+  下一期限  2027-02-01
+
+秘书科
+  阶段      ✓ ● · ·
+  亮灯      绿灯
+  尚缺事项  调研报告
+  下一期限  2026-03-23*
+
+信息科
+  阶段      ● · · ·
+  亮灯      绿灯
+  尚缺事项  活动实施意见
+            学习方案
+  下一期限  2026-03-23
+
+合计 6
+  阶段      1 4 1 0
+            已完成 0
+1 学习动员阶段   2 组织实施阶段   3 评议整改阶段
+4 总结提升阶段
+✓ 已完成   ● 当前阶段   · 未开始
+* 为前一阶段尚未报送材料的期限（该科室已被强制推进，材料仍需
+补报）；详见 history"""
 
 EN_120 = """\
  Office                     1   2   3   4   Light   Blocked by               Next due
@@ -112,6 +155,10 @@ def test_board_in_chinese_aligns_names(moved: Run, db_path: Path, width: int) ->
 def test_board_in_english_at_80_and_120(moved: Run, db_path: Path) -> None:
     assert render(db_path, 80, "en") == EN_80
     assert render(db_path, 120, "en") == EN_120
+
+
+def test_board_at_60_columns_is_stacked_with_names_whole(moved: Run, db_path: Path) -> None:
+    assert render(db_path, 60, "zh") == ZH_60
 
 
 def test_board_is_never_wider_than_the_console(moved: Run, db_path: Path) -> None:
@@ -178,7 +225,7 @@ def test_lists_filter_by_office_phase_and_light(moved: Run) -> None:
     assert ranked == ["信息科"]
 
 
-def test_open_items_column_at_80_columns_crops_names_not_dates(moved: Run, db_path: Path) -> None:
+def test_open_items_column_at_80_columns_keeps_names_and_dates_whole(moved: Run, db_path: Path) -> None:
     from rich.cells import cell_len
 
     assert moved("rectify", "add", "信息科", "窗口服务不规范").exit_code == 0
@@ -188,4 +235,5 @@ def test_open_items_column_at_80_columns_crops_names_not_dates(moved: Run, db_pa
     assert lines[0].split() == ["科室", "1", "2", "3", "4", "亮灯", "尚缺事项", "未销号整改", "下一期限"]
     row = next(line for line in lines if line.startswith(" 信息科"))
     assert row.split()[-2:] == ["1", "2026-03-23"]  # the open item and the whole date
-    assert any("…" in line for line in lines if "市口岸" in line)  # the longest name is cut instead
+    assert any(line.startswith(" 市口岸与海防委员会办公室 ") for line in lines)  # the longest name whole
+    assert "…" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,9 +37,17 @@ def mailed(run: Run, tmp_path: Path) -> Run:
 
 
 def header(text: str) -> list[str]:
-    """The column titles of the first rich table in ``text``."""
-    line = next(x for x in text.splitlines() if x.startswith("┃"))
-    return [cell.strip() for cell in line.strip("┃").split("┃")]
+    """The column titles of the first table in ``text`` (the line above its rule)."""
+    lines = text.splitlines()
+    rule = next(i for i, x in enumerate(lines) if x.startswith("─"))
+    return re.split(r"\s{2,}", lines[rule - 1].strip())
+
+
+def body(text: str) -> list[str]:
+    """The lines of the first table in ``text`` under its rule."""
+    lines = text.splitlines()
+    rule = next(i for i, x in enumerate(lines) if x.startswith("─"))
+    return [x for x in lines[rule + 1:] if x.startswith(" ")]
 
 
 def test_outbox_names_the_recipient_column(mailed: Run) -> None:
@@ -62,8 +71,9 @@ def test_office_list_and_calendar_show_phase_titles(started: Run) -> None:
     assert {(r["state"], r["state_title"]) for r in rows} == {("mobilization", "Study & mobilization")}
 
     calendar = started("--lang", "zh", "calendar", env=wide).stdout
-    phase_column = [line.split("│")[1].strip() for line in calendar.splitlines()
-                    if line.startswith("│") and line.split("│")[1].strip()]
+    lines = body(calendar)
+    phase_column = [line.split()[-1] for line, below in zip(lines, lines[1:], strict=False)
+                    if below.strip() == "（阶段结束）"]
     assert phase_column == ["学习动员阶段", "组织实施阶段", "评议整改阶段", "总结提升阶段"]
     entries = json.loads(started("--lang", "zh", "calendar", "--json").stdout)
     assert (entries[0]["phase"], entries[0]["phase_title"], entries[0]["requirement"]) == (
@@ -104,7 +114,7 @@ def test_scores_votes_and_rank_show_group_titles_and_vote_words(started: Run) ->
     assert started("score", "vote", "信息科", "--group", "npc-deputies", "--vote", "basic").stdout == (
         "Recorded 1 'basically satisfied' votes for 信息科 from People's Congress deputies.\n")
     row = next(x for x in zh("rank").splitlines() if "秘书科" in x)
-    assert row.split("│")[-2].strip() == "党代表、人大代表"
+    assert re.split(r"\s{2,}", row.strip())[-1] == "党代表、人大代表"
     assert zh("score", "explain", "秘书科").splitlines()[-1] == (
         "缺少评价主体（按 0 分计，权重不重新归一）：党代表、人大代表")
     ranked = json.loads(started("rank", "--json").stdout)

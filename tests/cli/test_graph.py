@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,10 +12,10 @@ from tests.conftest import Run, doc
 
 SEED_MERMAID = """\
 ---
-People-Satisfied Unit campaign
+title: "People-Satisfied Unit campaign"
 ---
 stateDiagram-v2
-  direction LR
+  direction TB
   classDef s_default fill:white,color:black
   classDef s_inactive fill:white,color:black
   classDef s_parallel color:black,fill:white
@@ -57,7 +58,7 @@ def test_campaign_colours_phases_by_section_count(started: Run, tmp_path: Path) 
         started("file", "市法制办公室", req, doc(tmp_path, f"{req}.txt"))
     started("advance", "市法制办公室")
     out = started("definition", "graph", "people-satisfied-unit", "--campaign", "2026").stdout
-    assert out.startswith("---\nPeople-Satisfied Unit campaign — 2026\n---\n")
+    assert out.startswith('---\ntitle: "People-Satisfied Unit campaign — 2026"\n---\n')
     assert '  state "Study & mobilization (5)" as mobilization\n  class mobilization s_shade3\n' in out
     assert ('  state "Organization & implementation (1)" as implementation\n'
             "  class implementation s_shade1\n") in out
@@ -66,10 +67,30 @@ def test_campaign_colours_phases_by_section_count(started: Run, tmp_path: Path) 
 
 def test_mermaid_in_chinese(run: Run) -> None:
     out = run("--lang", "zh", "definition", "graph", "people-satisfied-unit").stdout
+    # The title as written, with its Chinese quotation marks, as Mermaid's front-matter title.
+    assert out.startswith('---\ntitle: "创建“人民满意单位”活动"\n---\nstateDiagram-v2\n  direction TB\n')
     assert '  state "学习动员阶段" as mobilization\n' in out
     assert ("  mobilization --> implementation: 推进 [《关于开展创建'人民满意单位'活动的工作方案》 & "
             "组建创建工作小组 & 召开创建工作动员大会 & 活动实施意见 & 学习方案 & 不早于阶段窗口的最后一天] | "
             "强制推进（须说明理由）\n") in out
+    assert "  review --> summary: 推进 [整改情况报告 & 整改事项全部确认] | 强制推进（须说明理由）\n" in out
+
+
+def test_mermaid_front_matter_and_labels_survive_hostile_titles(run: Run, tmp_path: Path) -> None:
+    """Front-matter is YAML: the title is a quoted string whatever it holds; a label never holds
+    an ASCII double quote (it would end the label)."""
+    import json
+
+    from workflow import definition, diagram
+
+    seed = definition.load("people-satisfied-unit")
+    out = diagram.mermaid(seed, title='a: "b" # c\'d — 创建"满意"活动')
+    lines = out.splitlines()
+    assert lines[0] == lines[2] == "---" and lines[1].startswith("title: ")
+    assert json.loads(lines[1][len("title: "):]) == 'a: "b" # c\'d — 创建“满意”活动'
+    for line in lines[3:]:
+        if line.lstrip().startswith("state "):
+            assert line.count('"') == 2, line
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) is not installed")
@@ -81,7 +102,29 @@ def test_svg_through_graphviz(run: Run, tmp_path: Path) -> None:
     svg = target.read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert "Organization &amp; implementation" in svg
-    assert "advance [Research report &amp; Democratic evaluation" in svg
+    assert "advance [Research report &amp; Democratic evaluation" in svg and ">force + reason</text>" in svg
+    # Top to bottom: taller than wide, and narrow enough for a portrait page (A4: 595 x 842 pt).
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert size is not None
+    width, height = float(size[1]), float(size[2])
+    assert width < height and width <= 595
+    assert result.stderr == ""  # a Chinese font is installed (fonts-noto-cjk): no warning
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) is not installed")
+def test_png_without_a_chinese_font_warns(run: Run, tmp_path: Path) -> None:
+    """fontconfig pointed at an empty font folder: Graphviz would draw boxes, and we say so."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?>\n<fontconfig><dir>{tmp_path / "no-fonts"}</dir>'
+                    f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n", encoding="utf-8")
+    target = tmp_path / "seed.png"
+    result = run("definition", "graph", "people-satisfied-unit", "--format", "png", "-o", str(target),
+                 env={"FONTCONFIG_FILE": str(conf)})
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("Warning: no Chinese font is installed (fc-list :lang=zh finds none), so "
+                             "Chinese text in the PNG shows as boxes; install one (Debian: apt-get "
+                             "install fonts-noto-cjk).\n")
+    assert target.read_bytes().startswith(b"\x89PNG")
 
 
 def test_svg_without_graphviz_says_so(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

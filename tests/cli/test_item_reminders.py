@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import Target, execute
+from tests.backends import Target, execute, outbox_in
 from tests.conftest import OFFICES, Run, doc, write_roster
 from tests.smtpd import body
 
@@ -50,8 +50,8 @@ def test_item_is_listed_beside_requirements_with_the_command_that_clears_it(
         ledger: Run, tmp_path: Path, db_path: Target) -> None:
     result = ledger("remind", "send", env=at("2026-03-16T10:00:00+08:00"))  # 7 days before
     assert result.exit_code == 0, result.output
-    (msg,) = mails_to(tmp_path / "outbox", "office0@example.gov.cn")
-    assert msg["Subject"] == "【提醒】创建\"人民满意单位\"活动（2026）：3项待办"
+    (msg,) = mails_to(outbox_in(tmp_path), "office0@example.gov.cn")
+    assert str(msg["Subject"]).startswith("【提醒】创建\"人民满意单位\"活动（2026）：3项待办 [manyi:2026/")
     text = body(msg)
     assert f"{OFFICE}：整改事项#1：档案管理不规范（item:1）" in text
     assert "报送命令" not in text and "manyi rectify" not in text  # offices do not run manyi
@@ -67,9 +67,9 @@ def test_item_is_listed_beside_requirements_with_the_command_that_clears_it(
 
 def test_overdue_item_escalates_to_the_head_and_leading_group(ledger: Run, tmp_path: Path) -> None:
     assert ledger("remind", "send", env=at("2026-03-27T10:00:00+08:00")).exit_code == 0  # 4 days late
-    (head,) = mails_to(tmp_path / "outbox", "head0@example.gov.cn")
+    (head,) = mails_to(outbox_in(tmp_path), "head0@example.gov.cn")
     assert "整改事项#1：档案管理不规范" in body(head) and "已逾期4天，已抄送领导小组" in body(head)
-    (lg,) = mails_to(tmp_path / "outbox", LG)
+    (lg,) = mails_to(outbox_in(tmp_path), LG)
     assert f"{OFFICE}：整改事项#1：档案管理不规范" in body(lg)
 
 
@@ -80,14 +80,14 @@ def test_reporting_done_stops_reminders_and_returning_resumes_them(
                   env=at("2026-03-17T10:00:00+08:00"))
     assert done.exit_code == 0, done.output
     assert ledger("remind", "send", env=at("2026-03-30T10:00:00+08:00")).exit_code == 0
-    late = mails_to(tmp_path / "outbox", "office0@example.gov.cn")[-1]
+    late = mails_to(outbox_in(tmp_path), "office0@example.gov.cn")[-1]
     assert "study-plan" in body(late) and "整改事项" not in body(late)
     assert len(item_keys(db_path)) == 1  # only the one sent before it was done
 
     back = ledger("rectify", "return", "1", "--reason", "材料不全", env=at("2026-03-30T11:00:00+08:00"))
     assert back.exit_code == 0, back.output
     assert ledger("remind", "send", env=at("2026-04-01T10:00:00+08:00")).exit_code == 0
-    again = mails_to(tmp_path / "outbox", "office0@example.gov.cn")[-1]
+    again = mails_to(outbox_in(tmp_path), "office0@example.gov.cn")[-1]
     assert "整改事项#1：档案管理不规范" in body(again) and "已逾期9天" in body(again)
 
     assert ledger("rectify", "done", "1", "--evidence", doc(tmp_path, "e2.txt"),
@@ -96,7 +96,7 @@ def test_reporting_done_stops_reminders_and_returning_resumes_them(
     before = item_keys(db_path)
     assert ledger("remind", "send", env=at("2026-04-10T10:00:00+08:00")).exit_code == 0
     assert item_keys(db_path) == before
-    assert "整改事项" not in body(mails_to(tmp_path / "outbox", "office0@example.gov.cn")[-1])
+    assert "整改事项" not in body(mails_to(outbox_in(tmp_path), "office0@example.gov.cn")[-1])
 
 
 def test_inspection_items_and_imported_items_are_reminded(ledger: Run, tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_inspection_items_and_imported_items_are_reminded(ledger: Run, tmp_path:
     csv.write_text(f"office,text,source,due\n{OFFICES[2]},制度未上墙,self,2026-03-20\n", encoding="utf-8")
     assert ledger("rectify", "import", str(csv)).exit_code == 0
     assert ledger("remind", "send", env=at("2026-03-19T10:00:00+08:00")).exit_code == 0  # 1 day before
-    (one,) = mails_to(tmp_path / "outbox", "office1@example.gov.cn")
+    (one,) = mails_to(outbox_in(tmp_path), "office1@example.gov.cn")
     assert "整改事项#3：窗口无人值守" in body(one) and "截止日期：2026-03-20" in body(one)
-    (two,) = mails_to(tmp_path / "outbox", "office2@example.gov.cn")
+    (two,) = mails_to(outbox_in(tmp_path), "office2@example.gov.cn")
     assert "整改事项#4：制度未上墙" in body(two) and "还有1天" in body(two)

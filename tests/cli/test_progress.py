@@ -45,7 +45,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     roster = write_roster(tmp_path / "r.csv", [("秘书科", "mishu@example.gov.cn", "陈科长")])
     subprocess.run([sys.executable, "-c", "from cli.main import main; main()", "campaign", "start",
                     "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-                    "--offices", str(roster)], env={**base, "MANYI_NOW": NOW}, check=True,
+                    "--offices", str(roster), "--rehearsal"], env={**base, "MANYI_NOW": NOW}, check=True,
                    capture_output=True)
     return base
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import execute
+from tests.backends import execute, outbox_in
 from tests.conftest import OFFICES, Run, doc, write_roster
 from tests.smtpd import SmtpServer, body, free_port
 
@@ -53,14 +53,22 @@ def test_smtp_delivers_decodable_chinese_headers_and_body(campaign: Run) -> None
     # 7 days before 2026-03-23: one digest per office, nothing escalated yet
     assert set(got) == {(f"office{i}@example.gov.cn",) for i in range(6)} | {(LG,)}
     msg = got[("office3@example.gov.cn",)]
-    assert msg["Subject"] == "【提醒】创建\"人民满意单位\"活动（2026）：2项待办"
+    # the subject carries the reply reference of the office (two requirements: no single one)
+    assert msg["Subject"] == "【提醒】创建\"人民满意单位\"活动（2026）：2项待办 [manyi:2026/市法制办公室]"
     assert msg["From"].addresses[0].display_name == "市政府办公室督查室"
     assert msg["From"].addresses[0].addr_spec == "duchashi@example.gov.cn"
     assert msg["Message-ID"] and msg["Date"]
     text = body(msg)
     assert "市法制办公室：活动实施意见（implementation-opinion）" in text
     assert "截止日期：2026-03-23（还有7天）" in text
-    assert "manyi" not in text.replace("manyi 自动催办", "")  # offices do not run manyi
+    assert "manyi file" not in text and "报送命令" not in text  # offices do not run manyi
+    # every item says how to submit (the definition's words), with its own reply reference
+    assert ("   报送方式：直接回复本邮件并附上文件，主题中须含 [manyi:2026/市法制办公室/study-plan]；"
+            "纸质材料报送领导小组办公室（设在督查室）备案\r\n") in text
+    assert "[manyi:2026/市法制办公室/implementation-opinion]" in text
+    section_id = str(msg["Message-ID"]).split(".manyi.")[1].split(".")[1]
+    assert ".manyi.1." in str(msg["Message-ID"]) and section_id.isdigit()
+    assert str(msg["References"]) == f"<thread.manyi.1.{section_id}.-@example.gov.cn>"
     rows = json.loads(campaign("outbox", "--json").stdout)
     assert {r["status"] for r in rows} == {"sent"} and len(rows) == 7
 
@@ -79,7 +87,8 @@ def test_long_mixed_subject_round_trips(run: Run, tmp_path: Path) -> None:
         assert run("remind", "send", env=at("2026-03-22T10:00", MANYI_SMTP_URL=server.url)).exit_code == 0
         (msg,) = server.inbox.messages
     assert msg["Subject"] == ("提醒: 创建\"人民满意单位\"活动 / People-Satisfied Unit campaign round 3 "
-                              "第三批创建活动 — 2 item(s) pending for 各科室 and attached offices (附属单位)")
+                              "第三批创建活动 — 2 item(s) pending for 各科室 and attached offices (附属单位)"
+                              " [manyi:2026/秘书科]")
 
 
 def test_catch_up_sends_each_missed_reminder_once_with_escalations(campaign: Run, tmp_path: Path,
@@ -88,13 +97,13 @@ def test_catch_up_sends_each_missed_reminder_once_with_escalations(campaign: Run
     assert result.exit_code == 0, result.output
     (stored,) = execute(db_path, "SELECT count(*) FROM reminder")  # type: ignore[arg-type]
     assert stored[0] > 0 and f": {stored[0]} new reminders, " in result.stdout  # counted right on both backends
-    mails = eml(tmp_path / "outbox")
+    mails = eml(outbox_in(tmp_path))
     for i, office in enumerate(OFFICES):
         (msg,) = mails[f"office{i}@example.gov.cn"]
         text = body(msg)
         assert text.count("（implementation-opinion）") == 1 and text.count("（study-plan）") == 1
         assert "已逾期10天，已抄送领导小组" in text
-        assert msg["Subject"] == "【催办】创建\"人民满意单位\"活动（2026）：2项待办，2项已逾期"
+        assert msg["Subject"] == f"【催办】创建\"人民满意单位\"活动（2026）：2项待办，2项已逾期 [manyi:2026/{office}]"
         if i % 2 == 0:  # the head with an address is copied on the escalation
             assert len(mails[f"head{i}@example.gov.cn"]) == 1
     (lg,) = mails[LG]
@@ -109,7 +118,7 @@ def test_catch_up_sends_each_missed_reminder_once_with_escalations(campaign: Run
     # a second sweep at the same moment finds nothing new
     again = campaign("remind", "send", env=at(LATE))
     assert "0 new reminders, 0 messages, 0 sent" in again.stdout
-    assert len(list((tmp_path / "outbox").glob("*.eml"))) == sum(len(v) for v in mails.values())
+    assert len(list((outbox_in(tmp_path)).glob("*.eml"))) == sum(len(v) for v in mails.values())
 
 
 def test_filing_stops_reminders(campaign: Run, tmp_path: Path) -> None:
@@ -117,13 +126,13 @@ def test_filing_stops_reminders(campaign: Run, tmp_path: Path) -> None:
     assert campaign("remind", "send", env=at("2026-03-16T10:00")).exit_code == 0
     assert campaign("file", office, "study-plan", doc(tmp_path, "p.txt")).exit_code == 0
     assert campaign("remind", "send", env=at("2026-03-22T10:00")).exit_code == 0
-    mine = eml(tmp_path / "outbox")["office0@example.gov.cn"]
+    mine = eml(outbox_in(tmp_path))["office0@example.gov.cn"]
     assert len(mine) == 2 and "study-plan" in body(mine[0]) and "study-plan" not in body(mine[1])
     assert campaign("file", office, "implementation-opinion", doc(tmp_path, "o.txt")).exit_code == 0
     assert campaign("remind", "send", env=at(LATE)).exit_code == 0
-    mine = eml(tmp_path / "outbox")["office0@example.gov.cn"]
+    mine = eml(outbox_in(tmp_path))["office0@example.gov.cn"]
     assert len(mine) == 2  # nothing more for office0
-    lg = body(eml(tmp_path / "outbox")[LG][-1])
+    lg = body(eml(outbox_in(tmp_path))[LG][-1])
     assert f"{office}：" not in lg and f"{OFFICES[1]}：活动实施意见" in lg
 
 
@@ -164,13 +173,13 @@ def test_extension_before_the_first_sweep_is_what_the_reminders_use(campaign: Ru
     assert campaign("extend", OFFICES[1], "study-plan", "--to", "2026-04-10",
                     "--reason", "领导批准延期").exit_code == 0
     assert campaign("remind", "send", env=at(LATE)).exit_code == 0
-    text = body(eml(tmp_path / "outbox")["office1@example.gov.cn"][0])
+    text = body(eml(outbox_in(tmp_path))["office1@example.gov.cn"][0])
     assert "（study-plan）" not in text, text  # due 2026-04-10: its first reminder is 7 days before
     assert "截止日期：2026-03-23（已逾期10天" in text  # implementation-opinion was not extended
-    other = body(eml(tmp_path / "outbox")["office0@example.gov.cn"][0])
+    other = body(eml(outbox_in(tmp_path))["office0@example.gov.cn"][0])
     assert other.count("已逾期10天") == 2
     assert campaign("remind", "send", env=at("2026-04-03T10:00:00+08:00")).exit_code == 0
-    later = [body(m) for m in eml(tmp_path / "outbox")["office1@example.gov.cn"]]
+    later = [body(m) for m in eml(outbox_in(tmp_path))["office1@example.gov.cn"]]
     assert any("（study-plan）" in t and "截止日期：2026-04-10（还有7天）" in t for t in later), later
 
 
@@ -179,7 +188,7 @@ def test_escalation_without_a_leading_group_address_does_not_claim_a_copy(run: R
     assert run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
                "--offices", str(roster)).exit_code == 0
     assert run("remind", "send", env=at(LATE)).exit_code == 0
-    mails = eml(tmp_path / "outbox")
+    mails = eml(outbox_in(tmp_path))
     text = body(mails["mishu@example.gov.cn"][0])
     assert "已逾期10天" in text and "已抄送领导小组" not in text
     assert len(mails["chen@example.gov.cn"]) == 1  # the head is still copied on the escalation
@@ -236,7 +245,7 @@ def test_preview_sends_nothing(campaign: Run, tmp_path: Path, db_path: object) -
     plan = json.loads(result.stdout)
     assert {m["to"] for m in plan} >= {LG, "office0@example.gov.cn", "head0@example.gov.cn"}
     assert dump(db_path) == before  # type: ignore[arg-type]
-    assert not (tmp_path / "outbox").exists()
+    assert not list(tmp_path.glob("*outbox"))
     assert campaign("remind", "preview", "--at", "soon").stderr.strip() == (
         "Error: --at: 'soon' is not an ISO 8601 date or time")
 
@@ -251,8 +260,10 @@ def test_demo_leaves_readable_eml_files(tmp_path: Path, monkeypatch: pytest.Monk
         monkeypatch.delenv(var, raising=False)
     result = CliRunner().invoke(cli, ["--lang", "en", "--as", "tester", "demo"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    files = sorted((tmp_path / "manyi-demo.db.outbox").glob("*.eml"))
     assert files
+    # LF on disk, as mail programs read local files (mutt shows CRLF as ^M on every header line).
+    assert all(b"\r" not in f.read_bytes() and b"\nSubject: " in f.read_bytes() for f in files)
     msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert str(msg["Subject"]).startswith(("【催办】创建", "【提醒】创建"))
     # How to submit is the definition's own text; no console command is mailed to an office.

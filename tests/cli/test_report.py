@@ -163,10 +163,10 @@ def test_xlsx_report_holds_the_numbers_of_rank_json(campaign: Run, tmp_path: Pat
         (x["office"], x["total"], x["rank"]) for x in rank_json(campaign)]
     assert all(isinstance(g["Total"], (int, float)) for g in got)  # numbers, not text
     assert got[0]["Leading group"] == 90 and got[3]["Democratic-evaluation questionnaires"] == 88.13
-    # A cell that would run as a formula is escaped, and stored as text.
+    # A cell that would run as a formula is stored as a string, its text unchanged.
     ledger = wb["Rectification ledger"]
     cell = next(c for c in ledger["D"] if c.value and "公式注入" in str(c.value))
-    assert (cell.value, cell.data_type) == ("'=1+1 公式注入", "s")
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ("=1+1 公式注入", "s", True)
 
 
 def test_docx_report_sets_chinese_fonts(campaign: Run, tmp_path: Path) -> None:
@@ -178,9 +178,12 @@ def test_docx_report_sets_chinese_fonts(campaign: Run, tmp_path: Path) -> None:
     d = Document(str(out))
     normal = d.styles["Normal"].element.rPr.rFonts
     assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
-    title = d.paragraphs[0].runs[0]
-    assert title.text == "创建\"人民满意单位\"活动" or title.text == "People-Satisfied Unit campaign"
-    assert title._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    title = d.paragraphs[0]
+    assert title.text == "People-Satisfied Unit campaign"
+    assert title.style.element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    # In English the headings are numbered 1. and (1) (the Chinese report: tests/cli/test_documents.py).
+    headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:3] == ["1. Overview", "2. Progress of the work", "(1) Campaign phases"]
     ranking = d.tables[-1]
     assert [c.text for c in ranking.rows[1].cells[:3]] == ["1", NAMES["A"], "90.81"]
     assert d.sections[0].top_margin.cm == pytest.approx(3.7, abs=0.01)

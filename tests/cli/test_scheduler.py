@@ -34,7 +34,7 @@ def setup(tmp_path: Path) -> tuple[Path, dict[str, str]]:
                MANYI_MAIL_FROM='"督查室" <dcs@example.gov.cn>')
     roster = write_roster(tmp_path / "r.csv", [(n, f"o{i}@example.gov.cn", "科长") for i, n in enumerate(OFFICES)])
     result = manyi(db, "campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-                   "--offices", str(roster), "--set", "leading-group-email=lg@example.gov.cn", env=env)
+                   "--offices", str(roster), "--rehearsal", "--set", "leading-group-email=lg@example.gov.cn", env=env)
     assert result.returncode == 0, result.stderr
     return db, env
 
@@ -110,3 +110,32 @@ def test_two_schedulers_on_one_sqlite_database(setup, tmp_path: Path) -> None:  
             codes = [p.wait(timeout=30) for p in procs]
         assert codes == [0, 0]
         check_exactly_once(server, db, env)
+
+
+def test_the_scheduler_reads_the_mailbox_on_its_interval(setup: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    from tests.mailmaker import deliver_maildir, reply
+
+    db, env = setup
+    maildir = tmp_path / "Maildir"
+    deliver_maildir(maildir, reply(None, "o0@example.gov.cn", "第1科", [("学习计划.docx", b"PK")],
+                                   subject="回复：学习计划 [manyi:2026/第1科/study-plan]"))
+    env = {**env, "MANYI_INBOX": str(maildir)}
+    proc = start(db, env, tmp_path / "scheduler.log")
+    try:
+        def listed() -> list[dict]:
+            result = manyi(db, "inbox", "list", "--json", env=env)
+            return json.loads(result.stdout) if result.returncode == 0 else []
+
+        wait_for(lambda: bool(listed()))
+        (row,) = listed()
+        assert (row["office"], row["requirement"], row["status"]) == ("第1科", "study-plan", "received")
+        deliver_maildir(maildir, reply(None, "o1@example.gov.cn", "第2科", [("计划.docx", b"PK2")],
+                                       subject="回复：学习计划 [manyi:2026/第2科/study-plan]",
+                                       message_id="<second@x>"))
+        wait_for(lambda: len(listed()) == 2)  # the next interval takes the new one in, and only it
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    log = (tmp_path / "scheduler.log").read_text("utf-8")
+    assert "1 new (1 matched" in log and "Scheduler stopped." in log
+    assert [r["status"] for r in listed()] == ["received", "received"]  # nothing accepted by itself

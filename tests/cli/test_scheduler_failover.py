@@ -27,7 +27,7 @@ def test_standby_takes_over_when_the_active_scheduler_is_killed(db_path: Target,
     roster = write_roster(tmp_path / "r.csv",
                           [(n, f"o{i}@example.gov.cn", "科长") for i, n in enumerate(OFFICES)])
     made = manyi(db_path, "campaign", "start", "people-satisfied-unit", "--name", "2026",  # type: ignore[arg-type]
-                 "--start", "2026-03-01", "--offices", str(roster),
+                 "--start", "2026-03-01", "--offices", str(roster), "--rehearsal",
                  "--set", "leading-group-email=lg@example.gov.cn", env=env)
     assert made.returncode == 0, made.stderr
 

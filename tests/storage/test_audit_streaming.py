@@ -33,7 +33,7 @@ def peak_of_verify(ctx: usecases.Context) -> int:
 def test_verify_memory_does_not_grow_with_the_chain(db_path: Target) -> None:
     ctx = usecases.Context(Database(str(db_path)), "gen", lambda: START)
     try:
-        usecases.start_campaign(ctx, "people-satisfied-unit", "big", "2026-03-01")
+        usecases.start_campaign(ctx, "people-satisfied-unit", "big", "2026-03-01", rehearsal=True)
         with ctx.db.read() as s:
             head = s.execute(select(Event.hash).where(Event.seq == 1)).scalar_one()
         _grow(ctx, 2_000, head)

@@ -54,7 +54,7 @@ class EngineMachine(RuleBasedStateMachine):
         roster = self.tmpdir / "r.csv"
         roster.write_text("name,email,head\n" + "".join(f"{o},,\n" for o in OFFICES), "utf-8")
         # The format-1 seed: its guards are the filings this model replays.
-        usecases.start_campaign(self.ctx, str(FORMAT1_SEED), "h", "2026-03-01", (), roster)
+        usecases.start_campaign(self.ctx, str(FORMAT1_SEED), "h", "2026-03-01", (), roster, rehearsal=True)
         self.doc = self.tmpdir / "doc.txt"
         self.doc.write_text("x", "utf-8")
         self.model = {o: "mobilization" for o in OFFICES}

@@ -110,10 +110,16 @@ def test_old_database_upgrades_with_nothing_lost(run: Run, db_path: Target, tmp_
         ("office-add", "人秘科", None), ("force-advance", "督查室", "已口头汇报")]
 
     # The upgraded database keeps working, and its chain keeps growing from the old head.
+    # It is a real database, not a rehearsal: a pretended time (MANYI_NOW) no longer writes.
     doc = tmp_path / "r.txt"
     doc.write_text("调研报告", encoding="utf-8")
-    assert run("file", "秘书科", "research-report", str(doc)).exit_code == 0
-    assert run("advance", "秘书科", "--from", "implementation").exit_code == 0
+    pretended = run("file", "秘书科", "research-report", str(doc))
+    assert pretended.exit_code == 1
+    assert pretended.stderr.startswith("Error: MANYI_NOW: this database is not a rehearsal")
+    assert rows_of(db_path) == before
+    real = {"MANYI_NOW": None}
+    assert run("file", "秘书科", "research-report", str(doc), env=real).exit_code == 0
+    assert run("advance", "秘书科", "--from", "implementation", env=real).exit_code == 0
     verified = run("audit", "verify")
     assert verified.exit_code == 0 and "13 events, chain intact" in verified.stdout
     assert run("init").stdout.endswith(f"is up to date (schema {SCHEMA_HEAD}).\n")
