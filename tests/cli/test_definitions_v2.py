@@ -175,7 +175,8 @@ def test_reminder_mail_says_how_to_submit_and_names_no_command(appraisal: Run, t
     result = appraisal("remind", "preview", "--at", "2026-08-11T10:00",
                        env={**on("2026-08-11"), "COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "服务企业承诺书 2026-08-21（还有10天）" in result.stdout and "部门自查自评报告" not in result.stdout
+    assert "服务企业承诺书 2026-08-21（还有10天）" in result.stdout
+    assert "部门自查自评报告" not in result.stdout
     ok(appraisal, "remind", "send", day="2026-08-11")
     ok(appraisal, "remind", "send", day="2026-08-16")  # 5 days before the 08-21 filings
     first, second = mails_to(tmp_path, "fgw@example.gov.cn")
@@ -237,7 +238,8 @@ def broken(tmp_path: Path, old: str, new: str) -> tuple[str, int]:
     ("  participant: {zh: 部门, en: department}\n", "  participant: {zh: 部门}\n",
      "labels.participant.en: required field is missing"),
     ("format: 2\n", "format: 1\n", "bodies: needs format: 2 (this file says format: 1)"),
-    ("        due: P20D\n        exit: true\n", "        due: P20D\n        exit: true\n        only: [涉企部门]\n",
+    ("        due: P20D\n        exit: true\n",
+     "        due: P20D\n        exit: true\n        only: [涉企部门]\n",
      "phase 'self-inspection': requirement 'self-report': only: applicability by roster tag is not "
      "supported by this manyi yet"),
     ("    type: date\n    default: \"2026-12-20\"\n", "    type: date\n    default: \"2026-12-32\"\n",
