@@ -176,7 +176,7 @@ def score() -> None:
 
 @score.command("add", help=N_("Record one scorer's score (0–100) for an office."))
 @click.argument("office")
-@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key, e.g. leading-group."))
+@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key (manyi definition check --verbose lists them)."))
 @option("--score", "value", required=True, metavar="N", help=N_("The score, 0–100."))
 @option("--scorer", metavar="NAME", help=N_("Who gave it (one score per scorer)."))
 @CAMPAIGN_OPT
@@ -190,7 +190,7 @@ def score_add(office: str, group: str, value: str, scorer: str | None, campaign:
 
 @score.command("vote", help=N_("Record votes (satisfied / basic / unsatisfied / unknown) for an office."))
 @click.argument("office")
-@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key, e.g. questionnaire."))
+@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key (manyi definition check --verbose lists them)."))
 @option("--vote", required=True, metavar="VOTE", help=N_(
     "The vote: a level of the definition's scale (key, alias or title), e.g. satisfied, basic, "
     "unsatisfied or unknown."))
