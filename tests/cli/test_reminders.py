@@ -267,5 +267,5 @@ def test_demo_leaves_readable_eml_files(tmp_path: Path, monkeypatch: pytest.Monk
     msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert str(msg["Subject"]).startswith(("【催办】创建", "【提醒】创建"))
     # How to submit is the definition's own text; no console command is mailed to an office.
-    assert "请将材料报送创建活动领导小组办公室（设在督查室）" in body(msg)
+    assert "纸质材料报送领导小组办公室（设在督查室）备案" in body(msg)
     assert "manyi file" not in body(msg)
