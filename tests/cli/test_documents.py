@@ -270,7 +270,7 @@ def test_docx_follows_gbt_9704(report_files: dict[str, Path]) -> None:
         assert sum(grid) <= area + 1
         assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     phases = d.tables[0]
-    assert [c.text for c in phases.rows[1].cells][1:3] == ["2026-11-07", "2026-12-06"]
+    assert [c.text for c in phases.rows[1].cells][1:3] == ["2026-10-28", "2026-11-27"]  # the demo starts five weeks back
     assert phases.rows[1].cells[3].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
     assert phases.rows[1].cells[1].paragraphs[0].alignment is None  # text stays left
 
@@ -302,7 +302,7 @@ def test_docx_prints_in_libreoffice_with_chinese_fonts(report_pdfs: dict[str, Pa
     for n in range(1, pages + 1):
         assert re.search(rf"—\s*{n}\s*—\s*\f?$", office.pdf_text(pdf, n, n))
     # Sized to content: no date or office name is broken over two lines.
-    for piece in ("2026-11-07", "2026-12-06", "2027-07-06", "2026-12-02 10:00", "市法制办公室",
+    for piece in ("2026-10-28", "2026-11-27", "2027-06-27", "2026-12-02 10:00", "市法制办公室",
                   "报告生成于 2026-12-02 10:00 Asia/Shanghai"):
         assert piece in text, piece
     assert "整改台账" in office.pdf_text(pdf, 2, pages)  # the table headers repeat past page 1

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.backends import Target, execute, outbox_in
-from tests.conftest import Run, write_roster
+from tests.conftest import FORMAT1_SEED, Run, write_roster
 from tests.mailmaker import deliver_maildir, reply
 from tests.smtpd import SmtpServer, body
 
@@ -37,7 +37,8 @@ def office(run: Run, tmp_path: Path) -> Run:
     """Two offices; 秘书科 has filed its implementation opinion, so its reminder names the study plan only."""
     roster = write_roster(tmp_path / "roster.csv", [("秘书科", MISHU, "陈科长"),
                                                      ("市法制办公室", "fazhi@example.gov.cn", "赵主任")])
-    assert run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
+    # The format-1 seed: its guards are the filings, so an accepted reply is what moves an office on.
+    assert run("campaign", "start", str(FORMAT1_SEED), "--name", "2026", "--start", "2026-03-01",
                "--offices", str(roster)).exit_code == 0
     (tmp_path / "o.txt").write_text("实施意见", "utf-8")
     assert run("file", "秘书科", "implementation-opinion", str(tmp_path / "o.txt")).exit_code == 0
