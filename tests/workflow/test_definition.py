@@ -92,7 +92,7 @@ def test_minimal_definition_and_schedule() -> None:
         ("key: mini", "key: mini\ntimezone: Mars/Olympus", 2, "timezone: unknown time zone"),
         ("key: mini", "key: mini\nreminders:\n  templates:\n    subject: '{campaign}{nope}'", 4,
          "reminders.templates.subject: unknown field {nope}; fields: campaign campaign_title count "
-         "items late late_part leading_group recipient_name sent_at submission tag"),
+         "items late late_part leading_group recipient_name sent_at tag"),
         ("key: mini", "key: mini\nreminders:\n  templates:\n    body: 'x'\n    item: '{n} {office'", 5,
          "reminders.templates.item: not a valid template: expected '}' before end of string"),
         ("key: mini", "key: mini\nreminders:\n  templates:\n    item: '{title} {due}'\n    body: '{0}'", 5,
