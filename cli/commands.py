@@ -27,6 +27,22 @@ def warn_all(warnings: list[str]) -> None:
         click.echo(_("Warning: {message}").format(message=message), err=True)
 
 
+def moved_dates(campaign: str) -> None:
+    """A notice on stderr for each date the definition lays on a weekend or holiday (one line
+    per date, naming what falls on it)."""
+    from workflow import reminders
+
+    _name, rows = reminders.calendar(_ctx(), campaign)
+    moved: dict[tuple[object, object], list[str]] = {}
+    for r in rows:
+        if r.due != r.planned:
+            what = r.title if r.requirement else _("{phase} (phase ends)").format(phase=r.phase_title)
+            moved.setdefault((r.planned, r.due), []).append(what)
+    for (day, nxt), names in sorted(moved.items(), key=lambda kv: str(kv[0][0])):
+        click.echo(_("Notice: {day} is not a working day; due on the next working day, {next}: {what}.").format(
+            day=day, next=nxt, what=_(", ").join(names)), err=True)
+
+
 def off_day(day: object, next_working: object) -> None:
     """A notice on stderr when a date someone gave falls on a weekend or holiday."""
     if next_working is not None:
@@ -207,6 +223,7 @@ def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offi
     say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
         name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
     off_day(info.start, info.next_working_day)
+    moved_dates(info.name)
 
 
 @campaign.command("close", help=N_(

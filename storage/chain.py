@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.audit import StoredEvent
+from storage.inbox_models import OfficeSender
 from storage.ledger_models import Inspection, RectificationItem, ScoreEntry
 from storage.models import Event, Filing, Record, Section
 from storage.reminders_models import Deadline, Extension
@@ -160,3 +161,13 @@ def deadline_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
     return _stream(s, select(Deadline.id, Deadline.section_id, Deadline.requirement, Deadline.due,
                              Deadline.original_due)
                    .where(Deadline.campaign_id == campaign_id).order_by(Deadline.id))  # type: ignore[arg-type]
+
+
+def sender_rows(s: Session, campaign_id: int,
+                key: tuple[Any, ...] | None = None) -> Iterator[tuple[Any, ...]]:
+    """``(id, section_id, address, actor, at)``: the addresses an office's mail is also taken from."""
+    q = select(OfficeSender.id, OfficeSender.section_id, OfficeSender.address, OfficeSender.actor,
+               OfficeSender.at).where(OfficeSender.campaign_id == campaign_id)
+    if key is not None:
+        q = q.where(OfficeSender.section_id == key[0])
+    return _stream(s, q.order_by(OfficeSender.id))  # type: ignore[arg-type]

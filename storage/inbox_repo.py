@@ -28,4 +28,5 @@ def pending(s: Session, campaign_id: int, tz: str) -> list[tuple[str, str | None
          .join(Section, Section.id == Submission.section_id)  # type: ignore[arg-type]
          .where(Submission.campaign_id == campaign_id, Submission.status == "received")
          .order_by(Submission.id))
-    return [(o, r, f, snd, at.astimezone(zone).strftime("%Y-%m-%d %H:%M")) for o, r, f, snd, at in s.execute(q)]
+    return [(o, r, f, snd, at.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+            for o, r, f, snd, at in s.execute(q)]

@@ -113,7 +113,8 @@ service anvil {{
             except (OSError, imaplib.IMAP4.error):
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     log = (self.root / "dovecot.log")
-                    raise RuntimeError("dovecot did not start: " + (log.read_text() if log.exists() else ""))
+                    raise RuntimeError("dovecot did not start: "
+                                       + (log.read_text() if log.exists() else "")) from None
                 time.sleep(0.2)
 
     def client(self) -> imaplib.IMAP4:

@@ -13,7 +13,8 @@ What is compared (docs/audit.md has the table):
   exactly when a ``campaign-close`` event exists);
 - ``section``: name, e-mail, head (``office-add``, and ``office-edit`` events
   carrying the new values under the same keys);
-- ``filing``, ``score_entry``, ``deadline_extension``, ``inspection``: the rows
+- ``filing``, ``score_entry``, ``deadline_extension``, ``inspection``, ``office_sender``
+  (addresses an office's mail is also taken from): the rows
   of each (section, requirement / group) key as a multiset of their facts;
 - ``rectification_item``: each item's fields as its events leave them;
 - ``deadline``: the due date reminders are mailed for (an item's, an extended one's).
@@ -160,6 +161,17 @@ def _inspection_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, K
         yield rid, (sid,), tuple(norm(v) for v in rest)
 
 
+def _sender_event(ev: StoredEvent, d: dict[str, Any]) -> tuple[Key, Elem] | None:
+    if ev.section_id is None or "address" not in d:
+        return None
+    return (ev.section_id,), tuple(norm(v) for v in (d.get("address"), ev.actor, ev.at))
+
+
+def _sender_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, Elem]]:
+    for rid, sid, *rest in chain.sender_rows(s, cid, key):
+        yield rid, (sid,), tuple(norm(v) for v in rest)
+
+
 FAMILIES = (
     Family("filing", ("file",), ("sha256", "filename", "size", "note", "actor", "at"),
            _filing_event, _filing_rows),
@@ -169,6 +181,7 @@ FAMILIES = (
            _extension_event, _extension_rows),
     Family("inspection", ("inspect",), ("id", "kind", "on", "finding", "actor", "at"),
            _inspection_event, _inspection_rows),
+    Family("office_sender", ("sender-add",), ("address", "actor", "at"), _sender_event, _sender_rows),
 )
 _BY_ACTION = {a: f for f in FAMILIES for a in f.actions}
 

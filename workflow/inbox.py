@@ -75,9 +75,8 @@ def limits_from_env() -> Limits:
             raise ConfigError(name, _("must be at least 1, not {v}").format(v=value))
         return value
 
-    allowed = frozenset(
-        ("." + w.strip().lstrip(".").lower()) for w in os.environ.get("MANYI_INBOX_ALLOW_TYPES", "").split(",")
-        if w.strip())
+    words = os.environ.get("MANYI_INBOX_ALLOW_TYPES", "").split(",")
+    allowed = frozenset(("." + w.strip().lstrip(".").lower()) for w in words if w.strip())
     return Limits(number("MANYI_INBOX_MAX_MB", DEFAULT_MAX_MB) * 1024 * 1024,
                   number("MANYI_INBOX_MAX_FILES", DEFAULT_MAX_FILES), allowed)
 
@@ -146,7 +145,8 @@ def match(s: Any, p: mailparse.Parsed) -> Match:
     # office adds the item's own ("[manyi:2026/秘书科] … [manyi:2026/秘书科/study-plan]").
     for cname, office, req in sorted(parse_references(p.subject), key=lambda r: r[2] is None):
         c = by_name.get(cname)
-        sec = s.scalars(select(Section).where(Section.campaign_id == c.id, Section.name == office)).first() if c else None
+        sec = (s.scalars(select(Section).where(Section.campaign_id == c.id, Section.name == office)).first()
+               if c else None)
         if c is not None and sec is not None:
             target = (c, sec, req)
             break
@@ -226,8 +226,8 @@ def _notes_text(notes: list[str]) -> list[str]:
     for n in notes:
         kind, _sep, name = n.partition(":")
         if kind == "winmail.dat":
-            out.append(_("{f} (Outlook winmail.dat) ignored: ask the office to send plain attachments").format(
-                f=name))
+            out.append(_("{f} (Outlook winmail.dat) ignored: ask the office to send plain attachments")
+                       .format(f=name))
         elif kind == "forwarded-message":
             out.append(_("{f} (a forwarded message) not taken in").format(f=name))
     return out
@@ -280,15 +280,17 @@ def take_in(ctx: Context, raw: bytes, where: str, limits: Limits, now: datetime)
                 office=m.section.name, when=(p.sent_at or now).strftime("%Y-%m-%d %H:%M"),
                 subject=p.subject, why="\n".join(f"  - {x}" for x in (m.reason or "").split("; ")),
                 mb=limits.max_bytes / (1024 * 1024), n=limits.max_files)
-            _queue_notice(s, m.campaign, m.section, p.sender, p.subject, p.message_id, m.requirement, text, now)
+            _queue_notice(s, m.campaign, m.section, p.sender, p.subject, p.message_id, m.requirement,
+                          text, now)
     _crash_point("after-commit")
     return m.status, len(stored)
 
 
 def _queue_notice(s: Any, campaign: Campaign, section: Section, to: str, subject: str, in_reply_to: str,
                   requirement: str | None, text: str, now: datetime) -> None:
+    real = in_reply_to.startswith("<") and "manyi.invalid" not in in_reply_to  # not a stand-in id
     msg = compose_notice(sender=sender_from_env(), recipient=to, subject=subject, text=text, now=now,
-                         in_reply_to=in_reply_to if in_reply_to.startswith("<") and "manyi.invalid" not in in_reply_to else None,
+                         in_reply_to=in_reply_to if real else None,
                          ref=reference(campaign.name, section.name, requirement), campaign_id=campaign.id,  # type: ignore[arg-type]
                          section_id=section.id)
     s.execute(Mail.__table__.insert(), [{
@@ -374,7 +376,8 @@ def list_inbox(ctx: Context) -> list[dict[str, Any]]:
             "office": sections.get(sub.section_id), "requirement": sub.requirement,
             "filename": sub.filename, "size": sub.size, "sha256": sub.sha256, "from": sub.sender,
             "subject": m.subject, "message_id": m.message_id, "message": m.id,
-            "received_at": _local(sub.received_at), "reason": sub.reason or (m.reason if sub.status == "received" else None),
+            "received_at": _local(sub.received_at),
+            "reason": sub.reason or (m.reason if sub.status == "received" else None),
             "notes": json.loads(m.notes), "decided_by": sub.decided_by,
         })
     for m in msgs.values():
@@ -422,7 +425,8 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
         if not key:
             keys = [r.key for r in d.requirements.values() if r.filer == "section"]
             raise InputError(_("submission {id} does not say which requirement it answers: "
-                               "give --requirement KEY (one of {keys})").format(id=sub_id, keys=", ".join(keys)))
+                               "give --requirement KEY (one of {keys})").format(id=sub_id,
+                                                                                keys=", ".join(keys)))
         req = d.requirement(key)
         if req.filer != "section":
             raise InputError(_("'{r}' is filed by the leading group, not by an office").format(r=req.key))
@@ -430,7 +434,8 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
         if campaign.status != "active":  # type: ignore[union-attr]
             raise InputError(_("campaign '{name}' is closed").format(name=campaign.name))  # type: ignore[union-attr]
         if BlobStore(ctx.db.blob_root).check(sub.sha256) is not None:
-            raise InputError(_("the document of submission {id} is missing from the blob store").format(id=sub_id))
+            raise InputError(_("the document of submission {id} is missing from the blob store").format(
+                id=sub_id))
         msg = s.get(InboundMessage, sub.message_row_id)
         claimed = s.execute(update(Submission).where(Submission.id == sub_id, Submission.status == "received")
                             .values(status="accepted", requirement=req.key, decided_by=ctx.actor,
@@ -462,7 +467,7 @@ def reject(ctx: Context, sub_id: int, reason: str, transport: Transport | None =
                   .values(status="rejected", reason=reason.strip(), decided_by=ctx.actor, decided_at=now))
         title = ""
         if sub.requirement:
-            title = "（{t}）".format(t=definition_of(campaign).requirement(sub.requirement).title.zh)  # type: ignore[arg-type]
+            title = f"（{definition_of(campaign).requirement(sub.requirement).title.zh}）"  # type: ignore[arg-type]
         text = ("{office}：\n\n您报送的文件“{f}”{title}未被采纳。\n原因：{why}\n\n"
                 "请修改后回复本邮件重新报送。\n\n—— {actor}（manyi）\n").format(
             office=section.name, f=sub.filename, title=title, why=reason.strip(), actor=ctx.actor)  # type: ignore[union-attr]

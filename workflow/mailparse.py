@@ -228,7 +228,7 @@ def oversized(raw: bytes, max_bytes: int) -> list[tuple[str, int]]:
         at = raw.find(b"\n--", at + 3)
     cuts.append(len(raw))
     out = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in zip(cuts, cuts[1:], strict=False):
         if (b - a) * 3 // 4 <= max_bytes:
             continue
         blank = _BLANK.search(raw, a, min(b, a + 65536))

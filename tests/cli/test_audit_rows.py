@@ -236,3 +236,14 @@ def test_a_malformed_anchor_is_refused(decided: Run, value: str) -> None:
     result = decided("audit", "verify", "--anchor", value)
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.strip().startswith(f"Error: --anchor {value}: expected the 64 hex digits")
+
+
+def test_an_edited_sender_address_is_caught(decided: Run, db_path: Target) -> None:
+    """The further addresses an office's mail is taken in from (`inbox allow`) are decision rows too."""
+    ok(decided, "inbox", "allow", "秘书科", "mishu@qq.com")
+    assert ok(decided, "audit", "verify").startswith("Campaign '2026': 20 events, chain intact")
+    execute(db_path, "UPDATE office_sender SET address = 'outsider@evil.example'")
+    fails(decided, "event #20: " + CONTRADICTS
+          + "office_sender #1 (秘书科): address is outsider@evil.example, the event says mishu@qq.com")
+    execute(db_path, "DELETE FROM office_sender")
+    fails(decided, "event #20: the row it wrote is missing; office_sender (秘书科)")

@@ -23,7 +23,7 @@ def test_ragged_roster_rows_are_warned_about_by_line(run: Run, tmp_path: Path) -
                  "--offices", str(_roster(tmp_path)))
     assert result.exit_code == 0, result.output
     roster = tmp_path / "roster.csv"
-    assert result.stderr.splitlines() == [
+    assert [line for line in result.stderr.splitlines() if not line.startswith("Notice: ")] == [
         f"Warning: {roster} row 2: 2 fields where the header has 3; the missing ones are left empty",
         f"Warning: {roster} row 3: 4 fields where the header has 3; the extra ones are ignored",
     ]
@@ -61,10 +61,26 @@ def test_office_import_warns_too_and_strict_refuses(started: Run, tmp_path: Path
 def test_a_start_on_a_saturday_names_the_next_working_day(run: Run) -> None:
     result = run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-07")
     assert result.exit_code == 0
-    assert result.stderr == ("Notice: 2026-03-07 is not a working day; the next working day is 2026-03-09. "
-                             "The date is kept as given.\n")
+    assert result.stderr.splitlines()[0] == ("Notice: 2026-03-07 is not a working day; the next working day "
+                                             "is 2026-03-09. The date is kept as given.")
     monday = run("campaign", "start", "people-satisfied-unit", "--name", "2027", "--start", "2027-03-01")
-    assert monday.exit_code == 0 and monday.stderr == ""
+    assert monday.exit_code == 0
+    assert "2027-03-01" not in monday.stderr
+
+
+def test_dates_the_definition_lays_on_days_off_are_named_with_their_working_day(run: Run) -> None:
+    result = run("campaign", "start", "people-satisfied-unit", "--name", "2027", "--start", "2027-03-01")
+    assert result.exit_code == 0
+    rows = json.loads(run("calendar", "--campaign", "2027", "--json").stdout)
+    moved: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        if r["moved"]:
+            what = r["title"] if r["requirement"] else f"{r['phase_title']} (phase ends)"
+            moved.setdefault((r["planned"], r["due"]), []).append(what)
+    assert moved  # the seed's 2027 dates include a Sunday and the National Day week
+    assert result.stderr.splitlines() == [
+        f"Notice: {day} is not a working day; due on the next working day, {nxt}: {', '.join(names)}."
+        for (day, nxt), names in sorted(moved.items())]
 
 
 def test_extending_to_a_weekend_names_the_next_working_day(started: Run) -> None:

@@ -264,6 +264,15 @@ def test_demo_leaves_readable_eml_files(tmp_path: Path, monkeypatch: pytest.Monk
     assert files
     # LF on disk, as mail programs read local files (mutt shows CRLF as ^M on every header line).
     assert all(b"\r" not in f.read_bytes() and b"\nSubject: " in f.read_bytes() for f in files)
+    # The outbox read as a Maildir, as docs/reminders.md tells mutt users to (new/ is the outbox).
+    import mailbox
+
+    box = tmp_path / "box"
+    (box / "cur").mkdir(parents=True)
+    (box / "tmp").mkdir()
+    (box / "new").symlink_to(files[0].parent, target_is_directory=True)
+    subjects = sorted(str(m["Subject"]) for m in mailbox.Maildir(box, factory=None, create=False))
+    assert len(subjects) == len(files) and all("\r" not in s for s in subjects)
     msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert str(msg["Subject"]).startswith(("【催办】创建", "【提醒】创建"))
     # How to submit is the definition's own text; no console command is mailed to an office.
