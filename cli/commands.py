@@ -79,7 +79,7 @@ def init(rehearsal: bool) -> None:
     from workflow import usecases
 
     ctx = _ctx()
-    before, after = usecases.init(ctx, rehearsal=rehearsal)
+    before, after, first = usecases.init(ctx, rehearsal=rehearsal)
     where = ctx.db.path or ctx.db.url
     if before is None:
         say(_("Created database {where} (schema {rev}).").format(where=where, rev=after))
@@ -88,6 +88,9 @@ def init(rehearsal: bool) -> None:
     else:
         say(_("Upgraded database {where} from schema {old} to {rev}.").format(
             where=where, old=before, rev=after))
+    if first is not None:
+        say(_("First supervisor: {name} (database login {login}).").format(
+            name=first.name, login=first.db_login))
 
 
 # -- definition --------------------------------------------------------------

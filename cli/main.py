@@ -95,6 +95,7 @@ def parse_now(raw: str) -> datetime:
 class Settings:
     db: str | None
     actor: str
+    explicit: bool = False  # --as or MANYI_USER given (not just the OS login)
     _context: Context | None = None
 
     def context(self) -> Context:
@@ -109,9 +110,17 @@ class Settings:
                 clock = lambda: fixed  # noqa: E731
             else:
                 clock = lambda: datetime.now(UTC)  # noqa: E731
+            from workflow.operators import acting
+
             db = Database(self.db)
             db.simulated_clock = bool(raw_now)
-            self._context = Context(db, self.actor, clock)
+            db.os_user = _os_login()
+            try:
+                actor = acting(db, self.actor, self.explicit)
+            except BaseException:
+                db.dispose()
+                raise
+            self._context = Context(db, actor, clock)
         return self._context
 
 
@@ -278,6 +287,10 @@ def _default_actor() -> str:
     env = os.environ.get("MANYI_USER")
     if env:
         return env
+    return _os_login()
+
+
+def _os_login() -> str:
     try:
         return getpass.getuser()
     except Exception:
@@ -302,7 +315,8 @@ def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     """manyi (满意): run multi-phase campaigns such as 创建"人民满意单位"活动 as state machines."""
-    ctx.obj = Settings(db=db, actor=(actor or _default_actor()).strip() or "unknown")
+    ctx.obj = Settings(db=db, actor=(actor or _default_actor()).strip() or "unknown",
+                       explicit=bool(actor or os.environ.get("MANYI_USER")))
 
 
 cli.lazy = COMMANDS  # type: ignore[attr-defined]

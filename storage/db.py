@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from workflow.errors import ConfigError, StorageError
 from workflow.i18n import _
 
 DEFAULT_DB = "manyi.db"
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 BUSY_TIMEOUT_MS = 15000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -98,6 +98,8 @@ class Database:
             self.outbox = Path(os.environ.get("MANYI_OUTBOX") or self.home / label)
         #: Set when MANYI_NOW pretends the time: writes then need a rehearsal database.
         self.simulated_clock = False
+        #: The OS login running manyi, recorded in every event beside the acting name.
+        self.os_user: str | None = None
         self.engine = self._make_engine()
 
     def _make_engine(self) -> Engine:
@@ -219,6 +221,7 @@ class Database:
         with self._translate():
             with Session(self.engine.execution_options(manyi_write=True), expire_on_commit=False) as session:
                 with session.begin():
+                    session.info["os_user"] = self.os_user
                     if self.simulated_clock and not pretended_ok:
                         from storage import clock
 
@@ -226,6 +229,12 @@ class Database:
                             raise _pretended_time_refused()
                     yield session
                 COMMITTED[kind] += 1
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A plain connection (who is connected, before any transaction of a command)."""
+        with self._translate(), self.engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -21,3 +21,5 @@ class Operator(SQLModel, table=True):
     office: str | None = None  # a clerk's own office
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     created_by: str
+    db_login: str | None = Field(default=None, unique=True)  # PostgreSQL: the login that is this operator
+    disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -16,6 +16,16 @@ def find(s: Session, name: str) -> Operator | None:
     return s.scalars(select(Operator).where(Operator.name == name)).first()
 
 
+def find_login(s: Session, login: str) -> Operator | None:
+    return s.scalars(select(Operator).where(Operator.db_login == login)).first()
+
+
+def active_supervisors(s: Session) -> int:
+    q = select(func.count()).select_from(Operator).where(
+        Operator.role == "supervisor", Operator.disabled_at.is_(None))  # type: ignore[union-attr]
+    return s.execute(q).scalar_one()
+
+
 def all_(s: Session) -> list[Operator]:
     return list(s.scalars(select(Operator).order_by(Operator.id)))  # type: ignore[arg-type]
 

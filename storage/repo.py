@@ -308,7 +308,7 @@ def append_events(
     from storage import clock
 
     clock.lock(s)  # first: every writer takes the database's clock lock, then a campaign's
-    stamp = {"recorded_at": audit.format_at(clock.record(s))}
+    recorded = stamp(s, clock.record(s))
     db_user = None
     if s.get_bind().dialect.name != "sqlite":
         # FOR NO KEY UPDATE: does not conflict with the KEY SHARE locks that inserting
@@ -329,7 +329,7 @@ def append_events(
     rows = []
     for ev in events:
         seq += 1
-        detail = {**audit.with_db_user(ev.detail, db_user), **stamp}
+        detail = {**audit.with_db_user(ev.detail, db_user), **recorded}
         reason = ev.reason or None  # an empty reason is no reason (keeps CSV exports unambiguous)
         body = audit.canonical(
             campaign=campaign.name, seq=seq, at=at, actor=actor, office=ev.office,
@@ -349,6 +349,15 @@ def append_events(
         "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
+
+
+def stamp(s: Session, recorded: datetime) -> dict[str, Any]:
+    """What every event records beside who acted: the real time and the OS login."""
+    out = {"recorded_at": audit.format_at(recorded)}
+    os_user = s.info.get("os_user")
+    if os_user:
+        out["os_user"] = os_user
+    return out
 
 
 def history(s: Session, campaign_id: int, section_id: int | None) -> list[Event]:

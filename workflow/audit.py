@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from storage import audit, chain, clock, repo
+from storage import audit, chain, clock, identity, repo
+from storage import operators as operator_store
 from storage.blobs import BlobStore
 from storage.models import Campaign
 from workflow import audit_rows
-from workflow.errors import AuditError, InputError
+from workflow.errors import OPERATORS_CHAIN, AuditError, InputError
 from workflow.i18n import _
 from workflow.operators import authorize
 from workflow.tabular import BOM, csv_cell, csv_writer
@@ -84,6 +85,10 @@ def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = 
         times = _Times(clock.last_recorded(s), clock.is_rehearsal(s))
         for campaign in _campaigns(s, campaign_name):
             reports.append(_verify_one(s, campaign, blobs if documents else None, times, wanted, found))
+        if campaign_name is None:
+            operators = _verify_operators(s)
+            if operators.events:
+                reports.append(operators)
     for anchor in sorted(wanted - found):
         if len(reports) == 1:
             r = reports[0]
@@ -93,6 +98,49 @@ def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = 
         raise AuditError("*", None, "anchor", _("anchor {anchor} is in none of the {n} chains").format(
             anchor=anchor, n=len(reports)))
     return reports
+
+
+def _verify_operators(s: Any) -> ChainReport:
+    """The operators' chain, then each operator row against what the chain says of it."""
+    walker = audit.ChainWalker(OPERATORS_CHAIN, lambda h: identity.event_by_hash(s, h))
+    told: dict[str, tuple[int, dict[str, Any]]] = {}  # name -> (last event, what it says)
+    with closing(identity.iter_events(s)) as events:  # type: ignore[type-var]
+        for ev in events:
+            brk = walker.feed(ev)
+            if brk is not None:
+                brk = walker.refine(brk, next(events, None))
+                raise AuditError(brk.campaign, brk.position, brk.kind, brk.detail)
+            detail = identity.parse_detail(ev.detail)
+            name = ev.office or ""
+            state = dict(told.get(name, (0, {}))[1])
+            if ev.action in ("user-add", "user-role"):
+                state.update(role=ev.to_state, office=detail.get("office"), disabled=False)
+                if ev.action == "user-add":
+                    state["db_login"] = detail.get("db_login")
+            elif ev.action == "user-disable":
+                state["disabled"] = True
+            told[name] = (ev.seq, state)
+    for row in operator_store.all_(s):
+        seq, state = told.pop(row.name, (None, None))
+        if state is None:
+            raise AuditError(OPERATORS_CHAIN, None, "state", _(
+                "operator {name} has no event in the chain (added behind manyi's back)").format(
+                    name=row.name))
+        stored = {"role": row.role, "office": row.office, "db_login": row.db_login,
+                  "disabled": row.disabled_at is not None}
+        for key, value in stored.items():
+            if state.get(key) != value:
+                raise AuditError(OPERATORS_CHAIN, seq, "state", _(
+                    "operator {name} has {key} {value} but this event says {told}").format(
+                        name=row.name, key=key, value=_shown(value), told=_shown(state.get(key))))
+    for name, (seq, _state) in told.items():
+        raise AuditError(OPERATORS_CHAIN, seq, "state", _(
+            "operator {name} is missing from the operator table").format(name=name))
+    return ChainReport(OPERATORS_CHAIN, walker.position, walker.head, 0)
+
+
+def _shown(value: Any) -> str:
+    return "-" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def anchors(ctx: Context, campaign_name: str | None = None) -> list[ChainReport]:

@@ -13,6 +13,7 @@ Hierarchy::
     ├── GuardError                    a transition whose exit conditions do not hold
     ├── ConflictError                 someone else changed the record first
     ├── PermissionDenied              the operator's role does not allow the action
+    ├── IdentityError                 --as names someone the database login is not; a disabled operator
     ├── AuditError                    the audit chain or a filed document was tampered with
     ├── ClockError                    the real clock reads earlier than the last recorded event
     ├── ConfigError                   a bad setting (MANYI_DB, MANYI_SMTP_URL, MANYI_NOW, ...)
@@ -118,6 +119,14 @@ class PermissionDenied(CampaignError):
         )
 
 
+class IdentityError(CampaignError):
+    """Who acts is not who is connected (PostgreSQL), or the operator is disabled."""
+
+
+#: The name of the operators' own chain in audit messages and hashes.
+OPERATORS_CHAIN = "(operators)"
+
+
 class AuditError(CampaignError):
     """``audit verify`` found a broken link; names the campaign, position and what is wrong."""
 
@@ -141,10 +150,14 @@ class AuditError(CampaignError):
         self.position = position
         self.kind = kind
         what = _(self.KINDS.get(kind, kind))
-        where = (
-            _("campaign '{c}', event #{n}").format(c=campaign, n=position)
-            if position is not None else _("campaign '{c}'").format(c=campaign)
-        )
+        if campaign == OPERATORS_CHAIN:
+            where = (_("operators' chain, event #{n}").format(n=position) if position is not None
+                     else _("operators' chain"))
+        else:
+            where = (
+                _("campaign '{c}', event #{n}").format(c=campaign, n=position)
+                if position is not None else _("campaign '{c}'").format(c=campaign)
+            )
         if detail:
             what = _("{what}; {detail}").format(what=what, detail=detail)
         super().__init__(_("audit: {where}: {what}{extra}").format(where=where, what=what, extra=""))

@@ -87,14 +87,21 @@ def _check_name(name: str, what: str) -> str:
 
 
 # -- setup -------------------------------------------------------------------
-def init(ctx: Context, *, rehearsal: bool = False) -> tuple[str | None, str]:
-    """Create or upgrade the schema; ``rehearsal`` marks a database without campaigns as one."""
+def init(ctx: Context, *, rehearsal: bool = False) -> tuple[str | None, str, Any]:
+    """Create or upgrade the schema; ``rehearsal`` marks a database without campaigns as one.
+
+    Returns ``(before, after, first)``: the schema revisions, and on PostgreSQL the first
+    supervisor created from the login that ran it (None if operators existed already).
+    """
     revisions = ctx.db.upgrade()
     if rehearsal:
         with ctx.db.write(pretended_ok=True) as s:
             authorize(s, ctx, "manage")
             clock.mark_rehearsal(s)
-    return revisions
+    from workflow.operators import first_supervisor
+
+    first = first_supervisor(ctx)  # PostgreSQL: the login that ran init manages the others
+    return (*revisions, first)
 
 
 @dataclass(frozen=True)
@@ -664,6 +671,7 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
                 # The real clock when it was written (``at`` is the effective time: MANYI_NOW
                 # in a rehearsal); None for events written before manyi recorded it.
                 "recorded_at": detail.pop("recorded_at", None),
+                "os_user": detail.pop("os_user", None),  # the OS login beside the --as label
                 "detail": detail, "detail_titles": words,
             })
         return out

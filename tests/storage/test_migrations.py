@@ -92,7 +92,8 @@ def test_old_database_upgrades_with_nothing_lost(run: Run, db_path: Target, tmp_
     result = run("init")
     assert result.exit_code == 0, result.output
     where = db_path if isinstance(db_path, Path) else str(db_path)
-    assert result.stdout == f"Upgraded database {where} from schema 0001 to {SCHEMA_HEAD}.\n"
+    first = "" if isinstance(db_path, Path) else "First supervisor: tester (database login postgres).\n"
+    assert result.stdout == f"Upgraded database {where} from schema 0001 to {SCHEMA_HEAD}.\n{first}"
     assert rows_of(db_path) == before
 
     verified = run("audit", "verify")

@@ -1,0 +1,243 @@
+"""Who is connected, and the database's own enforcement of roles (PostgreSQL).
+
+On PostgreSQL the acting operator is the database login (``session_user``)
+mapped to an ``operator`` row by its ``db_login``. Roles are enforced by the
+server as well, with row-level security keyed on that mapping
+(:data:`RLS_SQL`, installed by migration 0008):
+
+- a clerk's login may write only rows of their own office's sections;
+- a leader's or supervisor's login may write section rows of any office;
+- only a supervisor's login may write campaigns, sections and operators;
+- an observer's, a disabled operator's or an unmapped login writes nothing.
+
+The database owner and superusers bypass row-level security (PostgreSQL's
+rule): whoever holds such a login can change anything with psql, so manyi
+records it (``db_user``) but cannot constrain it. Give operators their own
+logins, mapped with ``manyi user add NAME --role ROLE --db-login LOGIN``.
+
+Operators are changed only through a chain of their own (``operator_event``),
+hashed exactly like a campaign's events (docs/audit.md) under the chain name
+``(operators)``, with ``office`` holding the operator's name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Text, func, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlmodel import Field, SQLModel
+
+from storage import audit
+from storage.models import UTCDateTime
+from workflow.errors import OPERATORS_CHAIN
+
+GENESIS = audit.GENESIS
+dumps = audit.dumps
+
+
+class OperatorEvent(SQLModel, table=True):
+    """One change of an operator (add, role, disable), chained like a campaign's events."""
+
+    __tablename__ = "operator_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str
+    name: str  # the operator concerned
+    action: str  # user-add | user-role | user-disable
+    from_state: str | None = None  # role before
+    to_state: str | None = None  # role after
+    reason: str | None = None
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str
+    hash: str
+
+
+def event_hash(*, seq: int, at: datetime, actor: str, name: str, action: str,
+               from_state: str | None, to_state: str | None, reason: str | None,
+               detail: dict[str, Any], prev: str) -> str:
+    return audit.digest(audit.canonical(
+        campaign=OPERATORS_CHAIN, seq=seq, at=at, actor=actor, office=name, action=action,
+        from_state=from_state, to_state=to_state, reason=reason, detail=detail, prev=prev))
+
+
+def append_event(s: Session, *, action: str, name: str, actor: str, at: datetime,
+                 from_state: str | None = None, to_state: str | None = None,
+                 reason: str | None = None, detail: dict[str, Any] | None = None) -> None:
+    """Append to the operators' chain (under the database's clock lock, like every event)."""
+    from storage import clock, repo
+
+    clock.lock(s)
+    detail = {**repo.stamp(s, clock.record(s)), **(detail or {})}
+    if s.get_bind().dialect.name != "sqlite":
+        detail["db_user"] = s.execute(text("SELECT session_user")).scalar()
+    head = s.execute(select(OperatorEvent.seq, OperatorEvent.hash)
+                     .order_by(OperatorEvent.seq.desc()).limit(1)).first()  # type: ignore[attr-defined]
+    seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    digest = event_hash(seq=seq, at=at, actor=actor, name=name, action=action,
+                        from_state=from_state, to_state=to_state, reason=reason, detail=detail,
+                        prev=prev)
+    s.add(OperatorEvent(seq=seq, at=at, actor=actor, name=name, action=action,
+                        from_state=from_state, to_state=to_state, reason=reason,
+                        detail=dumps(detail), prev_hash=prev, hash=digest))
+    s.flush()
+
+
+def iter_events(s: Session) -> Iterator[audit.StoredEvent]:
+    q = select(OperatorEvent.seq, OperatorEvent.at, OperatorEvent.actor, OperatorEvent.name,
+               OperatorEvent.action, OperatorEvent.from_state, OperatorEvent.to_state,
+               OperatorEvent.reason, OperatorEvent.detail, OperatorEvent.prev_hash,
+               OperatorEvent.hash).order_by(OperatorEvent.seq)  # type: ignore[arg-type]
+    for row in s.execute(q):
+        yield audit.StoredEvent(*row)
+
+
+def event_by_hash(s: Session, digest: str) -> audit.StoredEvent | None:
+    for ev in iter_events(s):
+        if ev.hash == digest:
+            return ev
+    return None
+
+
+def count_events(s: Session) -> int:
+    return s.execute(select(func.count()).select_from(OperatorEvent)).scalar_one()
+
+
+# -- who is connected (PostgreSQL) ---------------------------------------------
+@dataclass(frozen=True)
+class Login:
+    """The server's view of the connection."""
+
+    login: str  # session_user: who authenticated (SET ROLE cannot change it)
+    privileged: bool  # superuser or owner of manyi's tables: bypasses row-level security
+    operator: str | None  # the active operator mapped to this login, if any
+    has_operators: bool  # False before the schema exists or in single-user mode
+
+
+def connected(conn: Connection) -> Login | None:
+    """Who is connected, or None on SQLite (where nobody can be authenticated)."""
+    if conn.dialect.name == "sqlite":
+        return None
+    login = conn.execute(text("SELECT session_user")).scalar_one()
+    owner = conn.execute(text(
+        "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
+        "AND tablename = 'operator'")).scalar()
+    if owner is None:  # no schema yet: `init` creates it
+        return Login(login, True, None, False)
+    privileged = bool(conn.execute(text(
+        "SELECT rolsuper OR pg_has_role(session_user, :owner, 'MEMBER') FROM pg_roles "
+        "WHERE rolname = session_user"), {"owner": owner}).scalar())
+    has_column = conn.execute(text(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'operator' AND column_name = 'db_login'")).scalar()
+    if not has_column:  # an older schema: `init` upgrades it
+        return Login(login, privileged, None, True)
+    row = conn.execute(text(
+        "SELECT name FROM operator WHERE db_login = :login AND disabled_at IS NULL"),
+        {"login": login}).first()
+    anyone = conn.execute(text("SELECT count(*) FROM operator")).scalar_one()
+    return Login(login, privileged, row[0] if row else None, bool(anyone) or row is not None)
+
+
+def login_exists(s: Session, login: str) -> bool:
+    return bool(s.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :l AND rolcanlogin"),
+                          {"l": login}).scalar())
+
+
+def grant(s: Session, login: str) -> None:
+    """Let ``login`` use manyi's tables; row-level security decides which rows it may write.
+
+    Reads: every table. Writes: only tables under row-level security (a table added
+    later without policies stays read-only for mapped logins), and of
+    ``database_info`` only its clock column.
+    """
+    quote = s.get_bind().dialect.identifier_preparer.quote
+    schema = s.execute(text("SELECT current_schema()")).scalar_one()
+    who, where = quote(login), quote(schema)
+    s.execute(text(f"GRANT USAGE ON SCHEMA {where} TO {who}"))
+    s.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {who}"))
+    s.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {who}"))
+    guarded = s.scalars(text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relrowsecurity "
+        "ORDER BY c.relname")).all()
+    for table in guarded:
+        if table == "database_info":
+            s.execute(text(f"GRANT UPDATE (last_recorded_at) ON database_info TO {who}"))
+        else:
+            s.execute(text(f"GRANT INSERT, UPDATE ON {quote(table)} TO {who}"))
+
+
+# -- row-level security (installed by migration 0008 on PostgreSQL) ---------------
+#: Tables whose rows belong to one office (``section_id``; NULL: campaign-wide or the
+#: leading group's, which a clerk may not write).
+SECTION_TABLES = ("filing", "event", "record", "rectification_item", "inspection",
+                  "score_entry", "deadline", "deadline_extension", "reminder")
+#: Written by supervisors only (a clerk's manyi may lock a campaign row, never change it);
+#: mail fetched in and the addresses allowed to answer for an office are theirs too.
+ADMIN_TABLES = ("campaign", "section", "operator", "operator_event", "inbound_message",
+                "office_sender")
+#: Campaign-wide bookkeeping that leaders' commands write too (deadline plans, mail).
+SHARED_TABLES = ("deadline_plan", "mail")
+
+_ROLE = "(SELECT manyi_role())"  # a sub-select: evaluated once per statement, not per row
+
+
+def _policies() -> list[str]:
+    out = [
+        """CREATE FUNCTION manyi_role() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
+           SET search_path FROM CURRENT AS
+           $$ SELECT role FROM operator WHERE db_login = session_user AND disabled_at IS NULL $$""",
+        """CREATE FUNCTION manyi_may_write(sid integer) RETURNS boolean LANGUAGE sql STABLE
+           SECURITY DEFINER SET search_path FROM CURRENT AS
+           $$ SELECT COALESCE((
+                SELECT CASE o.role
+                  WHEN 'supervisor' THEN true
+                  WHEN 'leader' THEN true
+                  WHEN 'clerk' THEN EXISTS (
+                    SELECT 1 FROM section s WHERE s.id = sid AND s.name = o.office)
+                  ELSE false END
+                FROM operator o WHERE o.db_login = session_user AND o.disabled_at IS NULL), false) $$""",
+    ]
+    for table in (*SECTION_TABLES, *ADMIN_TABLES, *SHARED_TABLES, "database_info"):
+        out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        out.append(f"CREATE POLICY manyi_read ON {table} FOR SELECT USING ({_ROLE} IS NOT NULL)")
+    for table in SECTION_TABLES:
+        writable = f"({_ROLE} IN ('supervisor', 'leader') OR manyi_may_write(section_id))"
+        out.append(f"CREATE POLICY manyi_insert ON {table} FOR INSERT WITH CHECK {writable}")
+        out.append(f"CREATE POLICY manyi_update ON {table} FOR UPDATE USING {writable} "
+                   f"WITH CHECK {writable}")
+        out.append(f"CREATE POLICY manyi_delete ON {table} FOR DELETE USING ({_ROLE} = 'supervisor')")
+    for table in ADMIN_TABLES:
+        out.append(f"CREATE POLICY manyi_write ON {table} FOR ALL USING ({_ROLE} = 'supervisor') "
+                   f"WITH CHECK ({_ROLE} = 'supervisor')")
+    # Appending to a campaign's chain locks its row (SELECT … FOR NO KEY UPDATE), which
+    # needs an UPDATE policy; the check refuses any actual change by others.
+    out.append(f"CREATE POLICY manyi_lock ON campaign FOR UPDATE USING ({_ROLE} IS NOT NULL) "
+               "WITH CHECK (false)")
+    for table in SHARED_TABLES:
+        out.append(f"CREATE POLICY manyi_write ON {table} FOR ALL "
+                   f"USING ({_ROLE} IN ('supervisor', 'leader')) "
+                   f"WITH CHECK ({_ROLE} IN ('supervisor', 'leader'))")
+    # Every writer records the time of its events (the column grant allows nothing else).
+    out.append(f"CREATE POLICY manyi_clock ON database_info FOR UPDATE USING ({_ROLE} IS NOT NULL) "
+               f"WITH CHECK ({_ROLE} IS NOT NULL)")
+    return out
+
+
+RLS_SQL = _policies()
+
+
+def parse_detail(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
