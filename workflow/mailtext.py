@@ -11,6 +11,7 @@ language of the offices that receive them.
 from __future__ import annotations
 
 import re
+import secrets
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 
 DEFAULT_SUBJECT = "【{tag}】{campaign_title}（{campaign}）：{count}项待办{late_part}"
 DEFAULT_BODY = (
@@ -112,6 +113,23 @@ def parse_msgids(text: str) -> list[tuple[int, int | None, str | None]]:
             for c, s, r in MSGID_RE.findall(text)]
 
 
+def message_id(now: datetime, domain: str, campaign_id: int, section_id: int | None,
+               requirement: str | None) -> str:
+    """``<UNIQUE.manyi.CAMPAIGN.SECTION.REQUIREMENT@domain>``, short enough never to be folded.
+
+    A header line over 78 characters is folded, and a folded Message-ID comes back
+    with a leading space from some parsers; the requirement is left out ("-") when
+    it would make the line too long (the subject still names it).
+    """
+    unique = f"{int(now.timestamp() * 1000):x}{secrets.token_hex(4)}"
+    base = f"{unique}.manyi.{campaign_id}.{section_id if section_id is not None else '-'}"
+    req = requirement if requirement and re.fullmatch(r"[a-z][a-z0-9-]*", requirement) else "-"
+    full = f"<{base}.{req}@{domain}>"
+    if len("Message-ID: ") + len(full) > 78:
+        full = f"<{base}.-@{domain}>"
+    return full
+
+
 def parse_sender(value: str) -> tuple[str, str]:
     """``"显示名 <addr@host>"`` or ``addr@host`` to (display name, address); '' if not an address."""
     name, addr = parseaddr(value)
@@ -175,11 +193,8 @@ def compose(
     msg["Subject"] = f"{subject} {common}" if common else subject
     msg["Date"] = format_datetime(now)
     one_req = next(iter(reqs)) if len(reqs) == 1 and len(offices) == 1 else None
-    tag = "manyi.{c}.{s}.{r}".format(
-        c=campaign_id if campaign_id is not None else 0,
-        s=section_id if section_id is not None and len(offices) == 1 else "-",
-        r=one_req if one_req and re.fullmatch(r"[a-z][a-z0-9-]*", one_req) else "-")
-    msg["Message-ID"] = make_msgid(idstring=tag, domain=domain or "localhost")
+    msg["Message-ID"] = message_id(now, domain or "localhost", campaign_id or 0,
+                                   section_id if len(offices) == 1 else None, one_req)
     if len(offices) == 1 and section_id is not None and campaign_id is not None:
         # one thread per office: mail clients group its reminders, and a reply names it
         msg["References"] = f"<thread.manyi.{campaign_id}.{section_id}.-@{domain or 'localhost'}>"
@@ -225,8 +240,7 @@ def compose_notice(
     base = subject if subject.startswith(("回复：", "Re:", "RE:", "答复：")) else f"回复：{subject}"
     msg["Subject"] = base if ref in base else f"{base} {ref}"
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid(idstring="manyi.{c}.{s}.-".format(
-        c=campaign_id, s=section_id if section_id is not None else "-"), domain=domain or "localhost")
+    msg["Message-ID"] = message_id(now, domain or "localhost", campaign_id, section_id, None)
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
