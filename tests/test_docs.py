@@ -44,7 +44,8 @@ def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-
     import re
     import subprocess
     import sys
-    from datetime import date, timedelta
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
     from pathlib import Path
 
     readme = (docgen.ROOT / "README.md").read_text(encoding="utf-8")
@@ -54,17 +55,21 @@ def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["MANYI_CACHE_DIR"] = os.environ.get("MANYI_CACHE_DIR", "")
     env["COLUMNS"] = "100"
+    # A clerk's shell runs on China Standard Time, as the campaign does: `date` in the block
+    # and manyi's "today" must agree even after 16:00 UTC, when China is already on the next day.
+    env["TZ"] = "Asia/Shanghai"
     done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    start = date.today() - timedelta(days=40)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    start = today - timedelta(days=40)
     assert f"Started campaign 'round3' (People-Satisfied Unit campaign): {start.isoformat()} to " in out
     assert "市法制办公室: Study & mobilization → Organization & implementation" in out
     assert "exit code 3: some offices are blocked, and it said why" in out
     assert ("秘书科: Study & mobilization → Organization & implementation (forced; overrode "
             "implementation-opinion, study-plan)") in out
-    assert f"│ today {date.today().isoformat()}" in out
+    assert f"│ today {today.isoformat()}" in out
     assert '"office": "市外事侨务办公室"' in out
     # The second board (after the filings, the forced move and the extension): a mix of lights.
     board = out.split("Campaign 'round3'")[2]
