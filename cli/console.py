@@ -22,14 +22,35 @@ class _LazyConsole:
 
     def _get(self) -> Console:
         if self._real is None:
-            from rich.console import Console
-
             # file=None: rich writes to whatever sys.stdout is at print time (CliRunner-friendly).
-            type(self)._real = Console(highlight=False, soft_wrap=False)
+            type(self)._real = _inert_console_class()(highlight=False, soft_wrap=False)
         return self._real  # type: ignore[return-value]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._get(), name)
+
+
+def _inert_console_class() -> type[Console]:
+    """A Console whose text segments are made inert just before they are written.
+
+    The second line of defence behind the checks at the door: a name that got
+    into the database some other way (an old version, a direct SQL edit) still
+    cannot clear the screen, retitle the window or reverse a line. rich's own
+    control segments (cursor moves of the progress spinner) pass untouched;
+    styles are rendered from ``Style`` objects, never from the text.
+    """
+    from rich.console import Console
+    from rich.segment import Segment
+
+    from workflow.text import inert
+
+    class InertConsole(Console):
+        def _render_buffer(self, buffer: Any) -> str:
+            return super()._render_buffer(
+                seg if seg.control else Segment(inert(seg.text), seg.style, seg.control)
+                for seg in buffer)
+
+    return InertConsole
 
 
 console: Console = _LazyConsole()  # type: ignore[assignment]
@@ -50,14 +71,31 @@ def print_json(value: Any) -> None:
     if isinstance(value, list):
         dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
         body = ",\n".join("  " + dumps(item) for item in value)
-        click.echo("[\n" + body + "\n]" if value else "[]")
+        click.echo(_json_inert("[\n" + body + "\n]" if value else "[]"))
         return
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    click.echo(_json_inert(json.dumps(value, ensure_ascii=False, indent=2, default=str)))
+
+
+def _json_inert(text: str) -> str:
+    """JSON whose strings hold no raw C1, bidi or zero-width character: they become ``\\uXXXX``.
+
+    json already escapes C0 controls; the escapes decode to the same strings.
+    """
+    from workflow.text import first_bad
+
+    if first_bad(text.replace("\n", "")) is None:
+        return text
+    import unicodedata
+
+    from workflow.text import BAD_CATEGORIES
+
+    return "".join(f"\\u{ord(c):04x}" if c != "\n" and unicodedata.category(c) in BAD_CATEGORIES
+                   and ord(c) < 0x10000 else c for c in text)
 
 
 def print_json_lines(lines: list[str]) -> None:
     """A JSON list whose elements are already encoded, laid out as :func:`print_json` does."""
-    click.echo("[\n  " + ",\n  ".join(lines) + "\n]" if lines else "[]")
+    click.echo(_json_inert("[\n  " + ",\n  ".join(lines) + "\n]" if lines else "[]"))
 
 
 def say(message: str) -> None:

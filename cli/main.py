@@ -188,8 +188,37 @@ class _TranslatedCommand(_TranslatedHelp):
         return opt
 
 
+def _door(ctx: click.Context, params: list[click.Parameter]) -> None:
+    """Every text a command received, checked once (and names in NFC) before it runs.
+
+    Names, notes, reasons and file names all arrive here: a control or invisible
+    formatting character is refused naming the option and the character. File
+    paths are checked but not normalised (the file system keeps bytes as they are).
+    """
+    from pathlib import Path
+
+    from workflow import text
+
+    for param in params:
+        value = ctx.params.get(param.name or "")
+        label = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+        if isinstance(value, str):
+            ctx.params[param.name or ""] = text.clean(value, label)
+        elif isinstance(value, Path):
+            text.clean(str(value), label)
+        elif isinstance(value, tuple):
+            checked = []
+            for v in value:
+                if isinstance(v, Path):
+                    text.clean(str(v), label)
+                checked.append(text.clean(v, label) if isinstance(v, str) else v)
+            ctx.params[param.name or ""] = tuple(checked)
+
+
 class TCommand(_TranslatedCommand, click.Command):
-    pass
+    def invoke(self, ctx: click.Context) -> Any:
+        _door(ctx, self.params)
+        return super().invoke(ctx)
 
 
 class ManyiGroup(_TranslatedCommand, click.Group):
@@ -279,14 +308,18 @@ def interrupted() -> NoReturn:
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    click.echo(_("Error: {message}").format(message=message), err=True)
+    from workflow.text import inert
+
+    click.echo(inert(_("Error: {message}").format(message=message)), err=True)
     sys.exit(code)
 
 
 def _default_actor() -> str:
     env = os.environ.get("MANYI_USER")
     if env:
-        return env
+        from workflow import text
+
+        return text.name(env, "MANYI_USER")
     return _os_login()
 
 
@@ -315,6 +348,12 @@ def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     """manyi (满意): run multi-phase campaigns such as 创建"人民满意单位"活动 as state machines."""
+    from workflow import text
+
+    if actor is not None:
+        actor = text.name(actor, "--as")
+    if db is not None:
+        text.clean(db, "--db")
     ctx.obj = Settings(db=db, actor=(actor or _default_actor()).strip() or "unknown",
                        explicit=bool(actor or os.environ.get("MANYI_USER")))
 

@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflow import text
 from workflow.errors import InputError
 from workflow.i18n import _
 
@@ -44,6 +45,7 @@ class BlobStore:
             raise InputError(_("document not found: {path}").format(path=source))
         if not source.is_file():
             raise InputError(_("not a file: {path}").format(path=source))
+        filename = text.name(source.name, _("file name"))
         self.root.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()
         size = 0
@@ -69,7 +71,7 @@ class BlobStore:
             raise InputError(
                 _("cannot read document {path}: {err}").format(path=source, err=exc.strerror)
             ) from None
-        return StoredBlob(sha, size, source.name)
+        return StoredBlob(sha, size, filename)
 
     def put_bytes(self, data: bytes, filename: str) -> StoredBlob:
         """Store ``data`` (an attachment, a message) under its sha256; same atomic rename as :meth:`put`."""

@@ -24,6 +24,7 @@ from storage.blobs import BlobStore
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign
 from workflow import reminders
+from workflow import text as textcheck
 from workflow.errors import ConflictError, InputError
 from workflow.i18n import N_, _
 from workflow.operators import authorize
@@ -109,10 +110,9 @@ def check_source(value: str | None, where: str = "", definition: Any = None) -> 
 
 
 def _check_text(text: str, where: str = "") -> str:
-    clean = text.strip()
-    if not clean:
+    if not text.strip():
         raise InputError(where + _("the item text is empty"))
-    return clean
+    return textcheck.name(text, where + _("item text"))
 
 
 def _item_row(campaign: Campaign, sid: int, source: str, text: str, due: date | None,
@@ -226,6 +226,7 @@ def _require(item: RectificationItem, allowed: tuple[str, ...], action: str) -> 
 
 def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: Path,
               note: str | None = None) -> ItemView:
+    note = textcheck.optional(note, "--note")
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
         campaign = repo.find_campaign(s, campaign_name)
@@ -260,7 +261,7 @@ def confirm(ctx: Context, campaign_name: str | None, item_id: int) -> ItemView:
 def return_item(ctx: Context, campaign_name: str | None, item_id: int, reason: str) -> ItemView:
     if not reason.strip():
         raise InputError(_("--reason must not be empty: say what is still missing"))
-    return _decide(ctx, campaign_name, item_id, reason.strip())
+    return _decide(ctx, campaign_name, item_id, textcheck.name(reason, "--reason"))
 
 
 def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str | None) -> ItemView:
@@ -324,7 +325,7 @@ def record_inspection(
             v=kind, k=", ".join(KINDS)))
     day = parse_date(on, "--date")
     due_date = parse_date(due, "--due") if due else None
-    clean = [f.strip() for f in findings]
+    clean = [textcheck.clean(f, "--finding").strip() for f in findings]
     if not clean or not all(clean):
         raise InputError(_("--finding must not be empty"))
     ctx.db.ensure_ready(create=False)

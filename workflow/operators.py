@@ -75,9 +75,11 @@ def mode(s: Any, ctx: Any) -> Mode:
 
 
 def _check_role(role: str, office: str | None) -> str | None:
+    from workflow import text
+
     if role not in ROLES:
         raise InputError(_("unknown role '{r}'; roles: {known}").format(r=role, known=", ".join(ROLES)))
-    office = (office or "").strip() or None
+    office = text.optional(office, "--office")
     if role == "clerk" and office is None:
         raise InputError(_("a clerk needs --office OFFICE (the office they file for)"))
     if role != "clerk" and office is not None:
@@ -95,9 +97,11 @@ def _check_office(s: Any, office: str | None) -> None:
 
 def add_user(ctx: Any, name: str, role: str, office: str | None,
              db_login: str | None = None) -> Operator:
-    name = name.strip()
-    if not name:
+    from workflow import text
+
+    if not name.strip():
         raise InputError(_("operator name must not be empty"))
+    name = text.name(name, _("operator name"))
     office = _check_role(role, office)
     db_login = (db_login or "").strip() or None
     if db_login is not None and ctx.db.is_sqlite:

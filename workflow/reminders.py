@@ -31,7 +31,7 @@ from storage.models import Campaign
 from storage.reminders_models import Deadline, Extension, Mail, Reminder
 from workflow import autoadvance
 from workflow import deadlines as dl
-from workflow import schedule
+from workflow import schedule, text
 from workflow.definition import Definition
 from workflow.errors import DeliveryError, InputError
 from workflow.i18n import _, pick
@@ -198,6 +198,7 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
     new_due = parse_date(to, "--to")
     if not reason.strip():
         raise InputError(_("--reason must not be empty: say why the deadline moves"))
+    reason = text.name(reason, "--reason")
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
     with ctx.db.write() as s:

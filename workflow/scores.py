@@ -17,6 +17,7 @@ from typing import Any
 from storage import ledger_repo, repo
 from storage.models import Campaign
 from workflow import scoring
+from workflow import text as textcheck
 from workflow.errors import DuplicateError, InputError
 from workflow.i18n import N_, _, pick
 from workflow.operators import authorize
@@ -123,7 +124,7 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
         raise InputError(where + _("count must be a whole number of at least 1, got '{v}'").format(v=count))
     if score and n != 1:
         raise InputError(where + _("--count is for votes only"))
-    return _Row(office, sections[office], group, (scorer or "").strip() or None, hundredths,
+    return _Row(office, sections[office], group, textcheck.optional(scorer, where + "scorer"), hundredths,
                 vote_key, n)
 
 

@@ -21,19 +21,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from workflow import text
 from workflow.errors import InputError
 from workflow.i18n import _
 
 #: First characters that make Excel, LibreOffice or WPS read a text cell as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
 def decode(data: bytes, source: str) -> str:
@@ -199,9 +197,10 @@ def read_roster(path: Path, *, strict: bool = False, warnings: list[str] | None 
     seen: dict[str, int] = {}
     out: list[RosterEntry] = []
     for line, row in table.rows:
-        name = row["name"]
-        if not name:
+        where = _("{src} row {n}: ").format(src=table.source, n=line)
+        if not row["name"]:
             raise InputError(_("{src} row {n}: the office name is empty").format(src=table.source, n=line))
+        name = text.name(row["name"], where + _("office name"))
         if name in seen:
             raise InputError(
                 _("{src} row {n}: office '{name}' already appears in row {m}").format(
@@ -209,18 +208,10 @@ def read_roster(path: Path, *, strict: bool = False, warnings: list[str] | None 
                 )
             )
         seen[name] = line
-        email = row.get("email") or None
-        if email and not EMAIL_RE.match(email):
-            raise InputError(
-                _("{src} row {n}: '{email}' is not an e-mail address").format(
-                    src=table.source, n=line, email=email
-                )
-            )
-        out.append(RosterEntry(name, email, row.get("head") or None))
+        email = text.email(row.get("email"), where + _("e-mail"))
+        out.append(RosterEntry(name, email, text.optional(row.get("head"), where + _("head"))))
     return out
 
 
-def check_email(email: str | None) -> str | None:
-    if email and not EMAIL_RE.match(email):
-        raise InputError(_("'{email}' is not an e-mail address").format(email=email))
-    return email or None
+def check_email(email: str | None, field: str = "--email") -> str | None:
+    return text.email(email, field)

@@ -21,7 +21,7 @@ from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import Campaign, Filing
 from workflow import definition as defs
-from workflow import schedule
+from workflow import schedule, text
 from workflow.conditions import SectionFacts
 from workflow.deadlines import calendar_of
 from workflow.definition import Definition
@@ -60,6 +60,7 @@ def close_campaign(ctx: Context, name: str, reason: str) -> None:
     """
     if not reason.strip():
         raise InputError(_("--reason must not be empty: say why the campaign is closed"))
+    reason = text.name(reason, "--reason")
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
         authorize(s, ctx, "manage")
@@ -80,10 +81,7 @@ def parse_date(value: str, what: str) -> date:
 
 
 def _check_name(name: str, what: str) -> str:
-    clean = name.strip()
-    if not clean:
-        raise InputError(_("{what} must not be empty").format(what=what))
-    return clean
+    return text.name(name, what)
 
 
 # -- setup -------------------------------------------------------------------
@@ -145,6 +143,7 @@ def start_campaign(
             raise InputError(_("--set expects KEY=VALUE, got '{v}'").format(v=item))
         overrides[key.strip()] = definition.coerce_parameter(key.strip(), raw.strip())
     params = definition.parameters(overrides)
+    _check_text_parameters(definition, params)
     plan = schedule.resolve(definition, start_date, params)
     entries = read_roster(roster, strict=strict, warnings=warnings) if roster is not None else []
     ctx.db.ensure_ready(create=True, rehearsal=rehearsal)
@@ -171,6 +170,19 @@ def start_campaign(
         _add_entries(s, campaign, definition, entries, now, ctx.actor)
         info = _info(campaign, definition, plan, len(entries))
     return replace(info, next_working_day=calendar_of(definition).next_if_off(start_date))
+
+
+def _check_text_parameters(definition: Definition, params: dict[str, Any]) -> None:
+    """Text parameters hold no control characters; the ones that are e-mail addresses are addresses."""
+    emails = {ref[1:] for ref in (definition.spec.leading_group.email,) if ref and ref.startswith("$")}
+    for key, value in params.items():
+        if not isinstance(value, str):
+            continue
+        field = f"--set {key}"
+        params[key] = text.email(value, field) or "" if key in emails else text.clean(value, field)
+    literal = definition.spec.leading_group.email
+    if literal and not literal.startswith("$"):
+        text.email(literal, "leading_group.email")
 
 
 def _sha(text: str) -> str:
@@ -234,7 +246,8 @@ def _add_entries(
 def add_office(
     ctx: Context, campaign_name: str | None, name: str, email: str | None, head: str | None
 ) -> str:
-    entry = RosterEntry(_check_name(name, _("office name")), check_email(email), head or None)
+    entry = RosterEntry(_check_name(name, _("office name")), check_email(email, "--email"),
+                        text.optional(head, "--head"))
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
         authorize(s, ctx, "manage")
@@ -428,6 +441,7 @@ def file_document(
     ctx: Context, campaign_name: str | None, office: str, requirement: str, path: Path,
     note: str | None = None,
 ) -> Filed:
+    note = text.optional(note, "--note")
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
         campaign = repo.find_campaign(s, campaign_name)
@@ -526,6 +540,7 @@ def advance(
     phases): no operator's role is checked; the guards, versions and hash
     chain apply as to anyone, and the actor is recorded as given.
     """
+    reason = text.optional(reason, "--reason")
     if force and not (reason and reason.strip()):
         raise InputError(_("--force needs --reason TEXT: say why the guard is overridden"))
     if reason is not None and not force:

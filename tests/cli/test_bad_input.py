@@ -163,7 +163,8 @@ def test_roster_missing_column_and_empty(started: Run, db_path: Path, tmp_path: 
 def test_bad_email_in_roster(started: Run, db_path: Path, tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "bad.csv", [("人秘科", "renmi-at-gov", "周")])
     assert_refused(started, db_path, ["office", "import", str(roster)],
-                   f"{roster} row 2: 'renmi-at-gov' is not an e-mail address")
+                   f"{roster} row 2: e-mail: 'renmi-at-gov' is not an e-mail address "
+                   "(An email address must have an @-sign)")
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8", "utf-16"])

@@ -1,0 +1,122 @@
+"""The door every name, text and e-mail address passes before it is stored.
+
+``clean`` normalises to NFC and refuses characters that change what a person
+sees rather than what they read: C0/C1 controls (ESC, BEL, NUL, CR, LF, ...),
+format characters (bidi overrides and isolates, zero-width spaces and joiners,
+U+FEFF) and the line/paragraph separators. ``name`` adds "not blank after
+stripping". ``email`` parses an address with ``email-validator`` (the RFC
+5321/5322 rules are long and subtle; a regular expression let
+``王主任@example.gov.cn`` and CR/LF through) and refuses internationalized
+local parts: our mail goes out without SMTPUTF8, so such an address could
+never be delivered. ``inert`` is the second line of defence for output: it
+escapes the same characters in text bound for a terminal.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from workflow.errors import InputError
+from workflow.i18n import _
+
+#: Unicode categories refused at the door and escaped on output.
+BAD_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+# A fast pre-check: most text is plain and needs no per-character look.
+_SUSPECT = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000110bd\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001-\U000e007f]"
+)
+
+
+def _is_bad(ch: str) -> bool:
+    return unicodedata.category(ch) in BAD_CATEGORIES
+
+
+def first_bad(value: str) -> str | None:
+    """The first character :func:`clean` would refuse, or None."""
+    if not _SUSPECT.search(value) and value.isprintable():
+        return None
+    return next((ch for ch in value if _is_bad(ch)), None)
+
+
+def describe(ch: str) -> str:
+    """``U+202E RIGHT-TO-LEFT OVERRIDE``; controls have no Unicode name, so their category says it."""
+    code = f"U+{ord(ch):04X}"
+    label = unicodedata.name(ch, "") or (
+        _("control character") if unicodedata.category(ch) == "Cc" else _("invisible character"))
+    return f"{code} ({label})"
+
+
+def clean(value: str, field: str) -> str:
+    """``value`` in NFC; :class:`InputError` naming ``field`` and the character when it holds one refused."""
+    value = unicodedata.normalize("NFC", value)
+    bad = first_bad(value)
+    if bad is not None:
+        raise InputError(_("{field}: contains {char}; control and invisible formatting characters "
+                           "are not allowed").format(field=field, char=describe(bad)))
+    return value
+
+
+def name(value: str | None, field: str) -> str:
+    """A name or required text: :func:`clean`, stripped, not blank."""
+    text = clean(value or "", field).strip()
+    if not text:
+        raise InputError(_("{field} must not be empty").format(field=field))
+    return text
+
+
+def optional(value: str | None, field: str) -> str | None:
+    """Optional text: :func:`clean` and stripped; None when absent or blank."""
+    if value is None:
+        return None
+    return clean(value, field).strip() or None
+
+
+def email(value: str | None, field: str) -> str | None:
+    """A checked, normalised e-mail address (None when absent or blank).
+
+    Raises:
+        InputError: not an address, or an internationalized local part (cannot be sent without SMTPUTF8).
+    """
+    if value is None or not value.strip():
+        return None
+    raw = clean(value, field).strip()
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(raw, check_deliverability=False, allow_smtputf8=True,
+                                 allow_display_name=False)
+    except EmailNotValidError as exc:
+        raise InputError(_("{field}: '{v}' is not an e-mail address ({why})").format(
+            field=field, v=raw, why=str(exc).rstrip("."))) from None
+    if not checked.local_part.isascii():
+        raise InputError(_("{field}: '{v}' has non-ASCII characters before the @; manyi sends mail "
+                           "without SMTPUTF8, ask for an ASCII address").format(field=field, v=raw))
+    # An internationalized domain goes out in its ASCII (punycode) form.
+    return checked.ascii_email or checked.normalized
+
+
+def inert(text: str) -> str:
+    """``text`` with every refused character shown as an escape (``\\x1b``, ``\\u202e``).
+
+    Newlines and tabs stay: our own output uses them. Everything else that could
+    move the cursor, retitle a window or reorder what is shown is made visible.
+    """
+    if not _SUSPECT.search(text) and text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch in "\n\t" or not _is_bad(ch):
+            out.append(ch)
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return "".join(out)
