@@ -76,6 +76,7 @@ HELP = {name: text for name, (_module, text) in COMMANDS.items()}
 
 EXIT_ERROR = 1
 EXIT_BLOCKED = 3
+EXIT_MAIL_FAILED = 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 DEFAULT_TZ = "Asia/Shanghai"
 
@@ -310,7 +311,7 @@ def interrupted() -> NoReturn:
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     from workflow.text import inert
 
-    click.echo(inert(_("Error: {message}").format(message=message)), err=True)
+    click.echo(inert(_("Error: {message}").format(message=message), one_line=True), err=True)
     sys.exit(code)
 
 

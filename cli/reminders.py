@@ -8,7 +8,7 @@ import click
 
 from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx, off_day
 from cli.console import print_json, say
-from cli.main import HELP, cli, option
+from cli.main import EXIT_MAIL_FAILED, HELP, cli, option
 from workflow.i18n import N_, _
 
 
@@ -125,7 +125,18 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
     _advanced(result)
     say(_("Sweep at {at}: {r} new reminders, {m} messages, {sent} sent, {failed} failed.").format(
         at=_local(result.at), r=result.reminders, m=len(result.mails),
-        sent=result.sent, failed=result.failed))
+        sent=result.sent, failed=len(result.failures) or result.failed))
+    if result.deferred:
+        say(_("The sweep's time budget (MANYI_SWEEP_BUDGET) ran out: {n} messages wait for the next "
+              "sweep.").format(n=result.deferred))
+
+
+def _failure_lines(result) -> None:  # type: ignore[no-untyped-def]
+    """One line on stderr per thing that failed, saying why and whether it is retried."""
+    from workflow.text import inert
+
+    for f in result.failures:
+        click.echo(inert(_("failed: {line}").format(line=f.line()), one_line=True), err=True)
 
 
 @remind.command("send", help=N_("Run one sweep now: send every reminder that is due."))
@@ -139,12 +150,15 @@ def remind_send() -> None:
     _report(result)
     if result.unreachable is not None:
         raise result.unreachable
+    _failure_lines(result)
+    if result.failures:
+        sys.exit(EXIT_MAIL_FAILED)
 
 
 # -- outbox ------------------------------------------------------------------
 @cli.group(invoke_without_command=True, help=HELP["outbox"])
 @option("--status", "statuses", multiple=True,
-        type=click.Choice(["pending", "sending", "sent", "failed", "cancelled"]),
+        type=click.Choice(["pending", "sending", "sent", "failed", "undeliverable", "cancelled"]),
         help=N_("Only messages with this status; repeatable."))
 @JSON_OPT
 @click.pass_context
@@ -176,6 +190,9 @@ def outbox_retry() -> None:
     say(_("Retried: {sent} sent, {failed} failed.").format(sent=result.sent, failed=result.failed))
     if result.unreachable is not None:
         raise result.unreachable
+    _failure_lines(result)
+    if result.failures:
+        sys.exit(EXIT_MAIL_FAILED)
 
 
 # -- scheduler ---------------------------------------------------------------
@@ -206,8 +223,8 @@ def scheduler_run(interval: float) -> None:
 
     def report(result) -> None:  # type: ignore[no-untyped-def]
         _report(result)
-        for err in dict.fromkeys(result.errors):
-            say(_("  failed: {e}").format(e=err))
+        for f in result.failures:
+            say(_("  failed: {e}").format(e=f.line()))
         sys.stdout.flush()
 
     say(_("Scheduler started: sweeping every {n} s; stop with Ctrl-C or SIGTERM.").format(n=interval))

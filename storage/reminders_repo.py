@@ -176,6 +176,12 @@ def mails_to_send(s: Session, now: datetime, limit: int) -> list[Mail]:
     return list(s.scalars(q))
 
 
+def count_to_send(s: Session, now: datetime) -> int:
+    q = select(func.count()).select_from(Mail).where(
+        Mail.status.in_(("pending", "failed")), Mail.next_attempt_at <= now)  # type: ignore[attr-defined,operator]
+    return int(s.execute(q).scalar() or 0)
+
+
 def claimed_mails(s: Session) -> list[Mail]:
     return list(s.scalars(select(Mail).where(Mail.status == "sending")))
 

@@ -26,8 +26,9 @@ def free_port() -> int:
 class Inbox:
     """Handler that keeps every message (envelope + parsed message)."""
 
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, refuse: dict[str, str] | None = None):
         self.delay = delay  # before accepting each recipient: lets a test kill a sender mid-run
+        self.refuse = refuse or {}  # recipient -> the reply it gets instead of 250 (e.g. a 550)
         self.received: list[tuple[str, list[str], EmailMessage]] = []
         self.lock = threading.Lock()
 
@@ -35,6 +36,8 @@ class Inbox:
                           rcpt_options: Any) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
+        if address in self.refuse:
+            return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -52,9 +55,9 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None, delay: float = 0.0):
+    def __init__(self, port: int | None = None, delay: float = 0.0, refuse: dict[str, str] | None = None):
         self.port = port or free_port()
-        self.inbox = Inbox(delay)
+        self.inbox = Inbox(delay, refuse)
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
                                      enable_SMTPUTF8=False)
 

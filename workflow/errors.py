@@ -170,15 +170,24 @@ class ConfigError(CampaignError):
 
 
 class DeliveryError(ConfigError):
-    """A message could not be handed to the mail server; names the setting and the server."""
+    """A message could not be handed to the mail server; names the setting and the server.
 
-    def __init__(self, setting: str, where: str, problem: str, *, unreachable: bool = False):
+    ``unreachable``: the server (or its acceptance of our sender) is down for every
+    message, so the rest of the batch waits too. ``permanent``: the server refused this
+    message for good (a 5xx reply, an address that cannot be sent): it is not retried.
+    """
+
+    def __init__(self, setting: str, where: str, problem: str, *, unreachable: bool = False,
+                 permanent: bool = False):
         self.where = where
         self.problem = problem
         self.unreachable = unreachable
+        self.permanent = permanent
         text = (_("cannot reach the mail server {where}: {problem}") if unreachable
                 else _("the mail server {where} refused: {problem}"))
-        super().__init__(setting, text.format(where=where, problem=problem))
+        #: The message without the setting's name in front (for per-message reports).
+        self.sentence = text.format(where=where, problem=problem)
+        super().__init__(setting, self.sentence)
 
 
 class StorageError(CampaignError):

@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from email.utils import parseaddr
+from email.utils import make_msgid, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,13 +30,12 @@ from storage import reminders_repo as rr
 from storage import repo
 from storage.models import Campaign
 from storage.reminders_models import Deadline, Extension, Mail, Reminder
-from workflow import autoadvance
+from workflow import autoadvance, schedule, text
 from workflow import deadlines as dl
-from workflow import schedule, text
 from workflow.definition import Definition
-from workflow.errors import DeliveryError, InputError
+from workflow.errors import CampaignError, DeliveryError, InputError
 from workflow.i18n import _, pick
-from workflow.mailserver import Transport, sender_from_env, transport_from_env
+from workflow.mailserver import Transport, sender_from_env, sweep_budget, transport_from_env
 from workflow.mailtext import Item, compose
 from workflow.operators import authorize
 from workflow.usecases import Context, definition_of, parse_date
@@ -279,6 +279,22 @@ class PlannedMail:
     items: list[Item]
 
 
+@dataclass(frozen=True)
+class Failure:
+    """One thing a sweep could not do, alone: a campaign, or one message to one recipient."""
+
+    campaign: str
+    recipient: str | None
+    problem: str  # a sentence
+    retried: bool  # False: permanent (a 5xx reply, an address or message that cannot be sent)
+
+    def line(self) -> str:
+        what = (_("campaign '{c}' → {r}").format(c=self.campaign, r=self.recipient) if self.recipient
+                else _("campaign '{c}'").format(c=self.campaign))
+        tail = _("retried later") if self.retried else _("not retried")
+        return _("{what}: {problem} ({tail})").format(what=what, problem=self.problem, tail=tail)
+
+
 @dataclass
 class SweepResult:
     at: datetime
@@ -289,6 +305,8 @@ class SweepResult:
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
     unreachable: DeliveryError | None = None
+    failures: list[Failure] = field(default_factory=list)
+    deferred: int = 0  # messages left for the next sweep when the time budget ran out
     advanced: list[Any] = field(default_factory=list)  # autoadvance.Moved: sections the scheduler moved
 
 
@@ -442,21 +460,29 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
         items = sorted(merged.values(), key=lambda i: (i.due, i.office, i.requirement))
         t = d.spec.reminders.templates
         sids = {rem.section_id for rem, _i in pairs}
-        msg = compose(
-            sender=sender, recipient=addr, recipient_name=names.get((cid, addr), addr), items=items,
-            campaign=cd.campaign.name, campaign_title=d.spec.title.zh,
-            leading_group=cd.organizer().title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
-            templates={"subject": t.subject, "body": t.body, "item": t.item},
-            submission=submission_text(d), campaign_id=cid,
-            section_id=next(iter(sids)) if len(sids) == 1 else None,
-        )
+        row = {"campaign_id": cid, "recipient": addr,
+               "items": json.dumps(sorted({rem.id for rem, _i in pairs})), "status": "pending",
+               "attempts": 0, "next_attempt_at": now, "created_at": now}
+        try:
+            text.email(addr, _("recipient"))
+            msg = compose(
+                sender=sender, recipient=addr, recipient_name=names.get((cid, addr), addr), items=items,
+                campaign=cd.campaign.name, campaign_title=d.spec.title.zh,
+                leading_group=cd.organizer().title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
+                templates={"subject": t.subject, "body": t.body, "item": t.item},
+                submission=submission_text(d), campaign_id=cid,
+                section_id=next(iter(sids)) if len(sids) == 1 else None,
+            )
+            raw = msg.as_bytes().decode("ascii")
+        except Exception as exc:  # noqa: BLE001  one digest fails alone: recorded, reported, never retried
+            problem = _("cannot compose the reminder: {e}").format(e=_sentence(exc))
+            result.failures.append(Failure(cd.campaign.name, addr, problem, False))
+            mails.append({**row, "subject": "", "message_id": make_msgid(idstring="manyi-unsent"),
+                          "raw": "", "status": "undeliverable", "last_error": problem[:500]})
+            continue
         result.mails.append(PlannedMail(cd.campaign.name, addr, str(msg["Subject"]), items))
-        mails.append({
-            "campaign_id": cid, "recipient": addr, "subject": str(msg["Subject"]),
-            "message_id": str(msg["Message-ID"]), "raw": msg.as_bytes().decode("ascii"),
-            "items": json.dumps(sorted({rem.id for rem, _i in pairs})), "status": "pending",
-            "attempts": 0, "next_attempt_at": now, "created_at": now,
-        })
+        mails.append({**row, "subject": str(msg["Subject"]), "message_id": str(msg["Message-ID"]),
+                      "raw": raw, "last_error": None})
     s.flush()
     return mails
 
@@ -469,8 +495,29 @@ def submission_text(d: Definition) -> str | None:
     return getattr(text, "zh", None) or str(text)
 
 
-def _active(s: Any) -> dict[int, CampaignDates]:
-    return {c.id: dates_of(c) for c in repo.list_campaigns(s) if c.status == "active"}  # type: ignore[misc]
+def _sentence(exc: BaseException) -> str:
+    """An exception as the one-line sentence kept in ``last_error`` and shown (never a repr)."""
+    if isinstance(exc, CampaignError):
+        return str(exc)
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _active(s: Any, result: SweepResult | None = None) -> dict[int, CampaignDates]:
+    """The active campaigns' dates; a campaign whose definition or parameters cannot be read is
+    left out (and reported in ``result``) instead of stopping everyone's reminders."""
+    out = {}
+    for c in repo.list_campaigns(s):
+        if c.status != "active":
+            continue
+        try:
+            out[c.id] = dates_of(c)
+        except Exception as exc:  # noqa: BLE001  isolation: one broken campaign fails alone
+            if result is None:
+                raise
+            result.failures.append(Failure(c.name, None, _(
+                "its definition or parameters cannot be read: {e}").format(e=_sentence(exc)), True))
+    return out  # type: ignore[return-value]
 
 
 def check_role(ctx: Context, action: str) -> None:
@@ -499,12 +546,22 @@ def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = F
         transport = transport_from_env(ctx.db.outbox)
     ctx.db.ensure_ready(create=False)
     result = SweepResult(now)
-    result.advanced = autoadvance.run(ctx, now, preview=preview)
+    try:
+        result.advanced = autoadvance.run(ctx, now, preview=preview)
+    except Exception as exc:  # noqa: BLE001  reminders still go out when an automatic advance fails
+        result.failures.append(Failure("*", None, _("automatic advance failed: {e}").format(
+            e=_sentence(exc)), True))
     try:
         with ctx.db.write("reminders-queued") as s:
-            cds = _active(s)
-            for cd in cds.values():
-                _plan_new_sections(s, cd)
+            cds = _active(s, result)
+            for cid, cd in list(cds.items()):
+                try:
+                    with s.begin_nested():
+                        _plan_new_sections(s, cd)
+                except Exception as exc:  # noqa: BLE001  one campaign fails alone
+                    del cds[cid]
+                    result.failures.append(Failure(cd.campaign.name, None, _(
+                        "its deadlines cannot be laid out: {e}").format(e=_sentence(exc)), True))
             result.reminders = _fire(s, now, cds)
             mails = _compose(s, now, cds, sender, result)
             if preview:
@@ -514,7 +571,7 @@ def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = F
     except _Preview as p:
         return p.result
     assert transport is not None
-    deliver(ctx, transport, now=now, owner=owner, result=result)
+    deliver(ctx, transport, now=now, owner=owner, result=result, budget=sweep_budget())
     return result
 
 
@@ -560,16 +617,29 @@ def _release_abandoned(ctx: Context, now: datetime, owner: str) -> None:
 
 
 def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, owner: str | None = None,
-            result: SweepResult | None = None) -> SweepResult:
-    """Send every pending or due-for-retry message: claim, send, mark sent (or failed)."""
+            result: SweepResult | None = None, budget: float | None = None) -> SweepResult:
+    """Send every pending or due-for-retry message: claim, send, mark sent (or failed).
+
+    Each message fails alone: a refused recipient or a 5xx reply is recorded as
+    ``undeliverable`` (not retried), a 4xx or a dropped connection as ``failed``
+    (retried with backoff), and the next message is sent. ``budget``: seconds this
+    call may take (default ``MANYI_SWEEP_BUDGET``); messages not reached are
+    released for the next sweep.
+    """
     now = now or ctx.now()
     owner = owner or owner_id()
     result = result or SweepResult(now)
+    stop_at = time.monotonic() + (sweep_budget() if budget is None else budget)
+    sender = sender_from_env()
     _release_abandoned(ctx, now, owner)
     try:
         while True:
+            if time.monotonic() >= stop_at:
+                _defer_rest(ctx, now, result)
+                return result
             with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
                 batch = rr.mails_to_send(s, now, MAIL_BATCH)
+                names = rr.campaign_names(s) if batch else {}
                 claimed = []
                 for m in batch:
                     items = json.loads(m.items)
@@ -577,20 +647,38 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
                         m.status = "cancelled"
                         result.cancelled += 1
                         continue
+                    claimed.append((m.id, m.recipient, m.raw, m.attempts, m.status,
+                                    names.get(m.campaign_id, "?")))
                     m.status, m.claimed_by, m.claimed_at = "sending", owner, now
-                    claimed.append((m.id, m.recipient, m.raw, m.attempts))
             if not claimed:
                 return result
-            for i, (mid, rcpt, raw, attempts) in enumerate(claimed):
+            for i, (mid, rcpt, raw, attempts, _was, cname) in enumerate(claimed):
+                left = stop_at - time.monotonic()
+                if left <= 0:
+                    _release(ctx, owner, [(c[0], c[4]) for c in claimed[i:]])
+                    result.deferred += len(claimed) - i
+                    _defer_rest(ctx, now, result)
+                    return result
                 try:
-                    where = transport.send(sender_from_env(), rcpt, raw.encode("ascii"), mid)
+                    data = raw.encode("ascii")
+                    text.email(rcpt, _("recipient"))
+                except (UnicodeError, InputError) as bad:
+                    problem = _("not sent: {e}").format(e=_sentence(bad))
+                    _mark_failed(ctx, mid, owner, attempts, problem, now, permanent=True)
+                    result.failed += 1
+                    result.errors.append(problem)
+                    result.failures.append(Failure(cname, rcpt, problem, False))
+                    continue
+                try:
+                    where = transport.send(sender, rcpt, data, mid, timeout=left)
                 except DeliveryError as exc:
-                    _mark_failed(ctx, mid, owner, attempts, str(exc), now)
+                    _mark_failed(ctx, mid, owner, attempts, str(exc), now, permanent=exc.permanent)
                     result.failed += 1
                     result.errors.append(str(exc))
+                    result.failures.append(Failure(cname, rcpt, exc.sentence, not exc.permanent))
                     if exc.unreachable:  # the server is down: the rest of the batch waits too
                         result.unreachable = exc
-                        for other, _r, _raw, tries in claimed[i + 1:]:
+                        for other, _r, _raw, tries, _w, _c in claimed[i + 1:]:
                             _mark_failed(ctx, other, owner, tries, str(exc), now)
                             result.failed += 1
                         return result
@@ -604,11 +692,26 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
         transport.close()
 
 
-def _mark_failed(ctx: Context, mid: int, owner: str, attempts: int, error: str, now: datetime) -> None:
+def _mark_failed(ctx: Context, mid: int, owner: str, attempts: int, error: str, now: datetime,
+                 *, permanent: bool = False) -> None:
     with ctx.db.write() as s:
         s.execute(update(Mail).where(Mail.id == mid, Mail.claimed_by == owner).values(
-            status="failed", attempts=Mail.attempts + 1, last_error=error[:500],
-            next_attempt_at=now + backoff(attempts + 1), claimed_by=None))
+            status="undeliverable" if permanent else "failed", attempts=Mail.attempts + 1,
+            last_error=error[:500], next_attempt_at=now + backoff(attempts + 1), claimed_by=None))
+
+
+def _release(ctx: Context, owner: str, claims: list[tuple[int, str]]) -> None:
+    """Give claimed messages back untouched (their status before the claim) for the next sweep."""
+    with ctx.db.write() as s:
+        for mid, was in claims:
+            s.execute(update(Mail).where(Mail.id == mid, Mail.claimed_by == owner).values(
+                status=was, claimed_by=None, claimed_at=None))
+
+
+def _defer_rest(ctx: Context, now: datetime, result: SweepResult) -> None:
+    """Count what the time budget left for the next sweep."""
+    with ctx.db.read() as s:
+        result.deferred = max(result.deferred, rr.count_to_send(s, now))
 
 
 # -- outbox ----------------------------------------------------------------------

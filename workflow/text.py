@@ -101,17 +101,19 @@ def email(value: str | None, field: str) -> str | None:
     return checked.ascii_email or checked.normalized
 
 
-def inert(text: str) -> str:
+def inert(text: str, *, one_line: bool = False) -> str:
     """``text`` with every refused character shown as an escape (``\\x1b``, ``\\u202e``).
 
-    Newlines and tabs stay: our own output uses them. Everything else that could
-    move the cursor, retitle a window or reorder what is shown is made visible.
+    Newlines and tabs stay unless ``one_line`` (an error line): our own output uses
+    them. Everything else that could move the cursor, retitle a window or reorder
+    what is shown is made visible.
     """
     if not _SUSPECT.search(text) and text.isprintable():
         return text
+    keep = "\t" if one_line else "\n\t"
     out = []
     for ch in text:
-        if ch in "\n\t" or not _is_bad(ch):
+        if ch in keep or not _is_bad(ch):
             out.append(ch)
         elif ord(ch) < 0x100:
             out.append(f"\\x{ord(ch):02x}")
