@@ -69,7 +69,11 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Grid:
         if with_light:
             light = light_of(r)
             row.append(light_cells.get(light or "") or (light or "—", ""))
-        row.append(final_cell if r.state == final else ("\n".join(r.blocker_titles) or "—", ""))
+        owed = [_("owed: {title}").format(title=t) for t in getattr(r, "owed_titles", ())]
+        if r.state == final:
+            row.append(("\n".join([titles[final], *owed]), ""))
+        else:
+            row.append(("\n".join([*r.blocker_titles, *owed]) or "—", ""))
         if with_items:
             row.append((str(r.open_items), ""))
         row.append((r.next_due.isoformat() + ("*" if _earlier(r) else "") if r.next_due else "—", ""))
@@ -93,4 +97,7 @@ def legend(status: Any, rows: Sequence[Any] | None = None) -> str:
     if any(_earlier(r) for r in (status.rows if rows is None else rows)):
         lines.append(_("* due date of an earlier phase's document still not filed "
                        "(the office was moved on without it); see history"))
+    if any(getattr(r, "owed", ()) for r in (status.rows if rows is None else rows)):
+        lines.append(_("owed: documents of earlier phases the office was moved on without; "
+                       "still due and reminded"))
     return "\n".join(lines)

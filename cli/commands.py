@@ -392,11 +392,13 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
 @click.argument("requirement", shell_complete=completion.requirements)
 @click.argument("path", type=click.Path(path_type=Path))
 @option("--note", metavar="TEXT", help=N_("A note kept with the filing."))
+@option("--allow-empty", is_flag=True, help=N_("Accept an empty (0-byte) document."))
 @CAMPAIGN_OPT
-def file_cmd(office: str, requirement: str, path: Path, note: str | None, campaign: str | None) -> None:
+def file_cmd(office: str, requirement: str, path: Path, note: str | None, allow_empty: bool,
+             campaign: str | None) -> None:
     from workflow import usecases
 
-    f = usecases.file_document(_ctx(), campaign, office, requirement, path, note)
+    f = usecases.file_document(_ctx(), campaign, office, requirement, path, note, allow_empty=allow_empty)
     counted = f" ({f.count}/{f.needed})" if f.needed > 1 else ""
     say(_("Filed '{title}' for {office}{counted}: {filename} (sha256 {sha}).").format(
         title=f.requirement_title, office=f.office, counted=counted, filename=f.filename,
@@ -424,7 +426,7 @@ def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
 @click.argument("offices", nargs=-1, shell_complete=completion.offices)
 @option("--all", "all_", is_flag=True, help=N_("Every office of the campaign."))
 @option("--dry-run", is_flag=True, help=N_("Show what would happen; change nothing."))
-@option("--force", is_flag=True, help=N_("Override unmet exit conditions (needs --reason)."))
+@option("--force", is_flag=True, help=N_("Override unmet exit conditions (needs --reason, and --from for named offices)."))
 @option("--reason", metavar="TEXT", help=N_("Why the guard is overridden; recorded in history."))
 @option("--from", "expect", metavar="PHASE",
         help=N_("Only if the offices are still in PHASE (what you saw); otherwise report who changed them."))

@@ -195,7 +195,7 @@ def _tour(opts: Any, db_path: Path) -> None:
     step(_("7. Advance everyone: four move on, two stay blocked and say why"))
     run("advance", "--all")
     step(_("8. A leader overrides the guard for 秘书科, with a reason"))
-    run("advance", "秘书科", "--force", "--reason", "经领导小组同意,学习方案后补")
+    run("advance", "秘书科", "--force", "--reason", "经领导小组同意,学习方案后补", "--from", "mobilization")
     step(_("9. 市法制办公室 files its research report; the democratic evaluation and the phase's months still hold it"))
     run("file", "市法制办公室", "research-report", doc("市法制办公室-调研报告.txt", "走访调研报告"))
     run("advance", "市法制办公室")

@@ -61,11 +61,13 @@ def rectify_import(file: Path, campaign: str | None) -> None:
 @option("--evidence", required=True, type=click.Path(path_type=Path), metavar="PATH",
         help=N_("The evidence document; stored like a filing."))
 @option("--note", metavar="TEXT", help=N_("A note kept with the report."))
+@option("--allow-empty", is_flag=True, help=N_("Accept an empty (0-byte) document."))
 @CAMPAIGN_OPT
-def rectify_done(item_id: int, evidence: Path, note: str | None, campaign: str | None) -> None:
+def rectify_done(item_id: int, evidence: Path, note: str | None, allow_empty: bool,
+                 campaign: str | None) -> None:
     from workflow import ledger
 
-    v = ledger.mark_done(_ctx(), campaign, item_id, evidence, note)
+    v = ledger.mark_done(_ctx(), campaign, item_id, evidence, note, allow_empty=allow_empty)
     say(_("Item #{id} of {office} reported done: {filename} (sha256 {sha}).").format(
         id=v.id, office=v.office, filename=v.evidence, sha=(v.evidence_sha256 or "")[:12]))
 

@@ -58,11 +58,12 @@ def calendar(campaign: str | None, as_json: bool) -> None:
 @click.argument("requirement")
 @option("--to", "to", required=True, metavar="YYYY-MM-DD", help=N_("The new due date."))
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
+@option("--shorten", is_flag=True, help=N_("Allow a date earlier than the current due date."))
 @CAMPAIGN_OPT
-def extend(office: str, requirement: str, to: str, reason: str, campaign: str | None) -> None:
+def extend(office: str, requirement: str, to: str, reason: str, shorten: bool, campaign: str | None) -> None:
     from workflow import reminders
 
-    e = reminders.extend(_ctx(), campaign, office, requirement, to, reason)
+    e = reminders.extend(_ctx(), campaign, office, requirement, to, reason, shorten=shorten)
     say(_("Extended {office} '{r}' from {prev} to {due} (originally {orig}).").format(
         office=e.office, r=e.requirement, prev=e.previous, due=e.due, orig=e.original))
     off_day(e.due, e.next_working_day)

@@ -10,15 +10,38 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from workflow import text
-from workflow.errors import InputError
+from workflow.errors import ConfigError, InputError
 from workflow.i18n import _
 
 CHUNK = 1 << 16
+#: Default largest document (MANYI_MAX_DOCUMENT): 200 MB.
+MAX_DOCUMENT = 200 * 1000 * 1000
+_UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "M": 1000**2, "MB": 1000**2, "G": 1000**3, "GB": 1000**3}
+
+
+def max_document_bytes() -> int:
+    """``MANYI_MAX_DOCUMENT`` (``200MB``, ``500K``, ``1G`` or bytes); default 200 MB."""
+    raw = os.environ.get("MANYI_MAX_DOCUMENT", "").strip()
+    if not raw:
+        return MAX_DOCUMENT
+    m = re.fullmatch(r"(\d{1,15})\s*([A-Za-z]*)", raw)
+    unit = m.group(2).upper() if m else ""
+    if m is None or unit not in _UNITS or int(m.group(1)) == 0:
+        raise ConfigError("MANYI_MAX_DOCUMENT", _("'{v}' is not a size like 200MB, 500KB or 1GB").format(v=raw))
+    return int(m.group(1)) * _UNITS[unit]
+
+
+def human_size(n: int) -> str:
+    for unit, size in (("GB", 1000**3), ("MB", 1000**2), ("KB", 1000)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}".replace(".0 ", " ")
+    return f"{n} B"
 
 
 @dataclass(frozen=True)
@@ -35,17 +58,29 @@ class BlobStore:
     def path_of(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def put(self, source: Path) -> StoredBlob:
-        """Copy ``source`` into the store.
+    def put(self, source: Path, *, allow_empty: bool = False, limit: int | None = None) -> StoredBlob:
+        """Copy ``source`` into the store, checking it arrived whole.
+
+        Args:
+            allow_empty: accept a 0-byte file (refused otherwise: it satisfies nothing).
+            limit: the largest size accepted (default ``MANYI_MAX_DOCUMENT``).
 
         Raises:
-            InputError: the file is missing, a directory or unreadable.
+            InputError: the file is missing, a directory, unreadable, empty, too large, or
+                changed while it was being copied.
         """
         if not source.exists():
             raise InputError(_("document not found: {path}").format(path=source))
         if not source.is_file():
             raise InputError(_("not a file: {path}").format(path=source))
         filename = text.name(source.name, _("file name"))
+        limit = max_document_bytes() if limit is None else limit
+        try:
+            before = source.stat()
+        except OSError as exc:
+            raise InputError(_("cannot read document {path}: {err}").format(
+                path=source, err=exc.strerror)) from None
+        self._check_size(source, before.st_size, limit, allow_empty)
         self.root.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()
         size = 0
@@ -55,14 +90,31 @@ class BlobStore:
                 while chunk := src.read(CHUNK):
                     h.update(chunk)
                     size += len(chunk)
+                    if size > limit:
+                        break
                     out.write(chunk)
+                after = os.fstat(src.fileno())
             sha = h.hexdigest()
+            if size > limit:
+                _silent_unlink(tmp)
+                self._check_size(source, size, limit, allow_empty)
+            if size != before.st_size or after.st_size != size or after.st_mtime_ns != before.st_mtime_ns:
+                _silent_unlink(tmp)
+                raise InputError(_("{path} changed while it was being read ({a} bytes before, {b} read); "
+                                   "file it again once it is complete").format(
+                    path=source, a=before.st_size, b=size))
+            if _sha_of(Path(tmp)) != sha:
+                _silent_unlink(tmp)
+                raise InputError(_("the copy of {path} does not match what was read; file it again").format(
+                    path=source))
             final = self.path_of(sha)
             final.parent.mkdir(exist_ok=True)
             if final.exists():
                 os.unlink(tmp)
             else:
                 os.replace(tmp, final)
+        except InputError:
+            raise
         except PermissionError:
             _silent_unlink(tmp)
             raise InputError(_("cannot read document: {path}").format(path=source)) from None
@@ -89,16 +141,29 @@ class BlobStore:
                 raise
         return StoredBlob(sha, len(data), filename)
 
+    @staticmethod
+    def _check_size(source: Path, size: int, limit: int, allow_empty: bool) -> None:
+        if size == 0 and not allow_empty:
+            raise InputError(_("{path} is empty (0 bytes); file the real document, or add --allow-empty "
+                               "if an empty file is meant").format(path=source))
+        if size > limit:
+            raise InputError(_("{path} is larger than the limit of {limit} (MANYI_MAX_DOCUMENT)").format(
+                path=source, limit=human_size(limit)))
+
     def check(self, sha256: str) -> str | None:
         """None when the blob is present and intact, else what is wrong ("missing"/"altered")."""
         path = self.path_of(sha256)
         if not path.is_file():
             return "missing"
-        h = hashlib.sha256()
-        with path.open("rb") as f:
-            while chunk := f.read(CHUNK):
-                h.update(chunk)
-        return None if h.hexdigest() == sha256 else "altered"
+        return None if _sha_of(path) == sha256 else "altered"
+
+
+def _sha_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _silent_unlink(path: str) -> None:

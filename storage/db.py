@@ -153,6 +153,16 @@ class Database:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self._translate(), self.engine.execution_options(manyi_write=True).begin() as conn:
+            if not self.is_sqlite:
+                # One migrator at a time per schema; the others wait here, then find it done.
+                # (SQLite: BEGIN IMMEDIATE already serialises them.)
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('manyi-migrate:' || "
+                                  "current_schema()))"))
+            now = (conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                   if conn.dialect.has_table(conn, "alembic_version") else None)
+            self._refuse_newer(now)
+            if now == SCHEMA_HEAD:  # another process did it while we waited
+                return now, SCHEMA_HEAD
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, SCHEMA_HEAD)
         return before, SCHEMA_HEAD
@@ -198,11 +208,13 @@ class Database:
         return self.schema_revision() is None
 
     def _refuse_newer(self, rev: str | None) -> None:
-        # "Newer" = a revision this code has no migration for (written by a later manyi).
+        # A revision this code has no migration for: a later manyi wrote it, or another
+        # branch, or someone edited it. We cannot tell which, so we do not guess "newer".
         if rev is not None and rev not in known_revisions():
             raise StorageError(
                 _(
-                    "database schema {rev} is newer than this manyi ({head}); upgrade manyi first"
+                    "database schema {rev} is unknown to this manyi (its newest is {head}): it was "
+                    "written by another version; use that version or upgrade manyi"
                 ).format(rev=rev, head=SCHEMA_HEAD)
             )
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.models import Campaign, Event, Filing, Record, Section
-from workflow.errors import ConflictError, NotFoundError, StorageError
+from workflow.errors import ConflictError, InputError, NotFoundError, StorageError
 from workflow.i18n import _
 
 
@@ -43,6 +43,13 @@ def find_campaign(s: Session, name: str | None) -> Campaign:
             names=", ".join(r.name for r in rows)
         )
     )
+
+
+def require_open(campaign: Campaign) -> None:
+    """Refuse a change to a closed campaign (its history stays readable)."""
+    if campaign.status == "closed":
+        raise InputError(_("campaign '{name}' is closed; it accepts no more changes (its history "
+                           "stays readable)").format(name=campaign.name))
 
 
 def _hint_campaigns(s: Session) -> str:
@@ -305,6 +312,9 @@ def append_events(
     """
     if not events:
         return
+    if any(ev.action != "campaign-close" for ev in events):
+        # Every change to a campaign is an event of its chain: refusing here refuses them all.
+        require_open(campaign)
     from storage import clock
 
     clock.lock(s)  # first: every writer takes the database's clock lock, then a campaign's
@@ -363,6 +373,11 @@ def stamp(s: Session, recorded: datetime) -> dict[str, Any]:
 def history(s: Session, campaign_id: int, section_id: int | None) -> list[Event]:
     q = select(Event).where(Event.campaign_id == campaign_id)
     q = q.where(Event.section_id.is_(None) if section_id is None else Event.section_id == section_id)  # type: ignore[union-attr]
+    return list(s.scalars(q.order_by(Event.seq)))  # type: ignore[arg-type]
+
+
+def events_of(s: Session, campaign_id: int, action: str) -> list[Event]:
+    q = select(Event).where(Event.campaign_id == campaign_id, Event.action == action)
     return list(s.scalars(q.order_by(Event.seq)))  # type: ignore[arg-type]
 
 

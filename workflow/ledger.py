@@ -225,7 +225,7 @@ def _require(item: RectificationItem, allowed: tuple[str, ...], action: str) -> 
 
 
 def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: Path,
-              note: str | None = None) -> ItemView:
+              note: str | None = None, *, allow_empty: bool = False) -> ItemView:
     note = textcheck.optional(note, "--note")
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
@@ -233,7 +233,7 @@ def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: P
         item, owner = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
         authorize(s, ctx, "report-rectification", owner)
         _require(item, ("published", "returned"), "reported done")
-    blob = BlobStore(ctx.db.blob_root).put(evidence)
+    blob = BlobStore(ctx.db.blob_root).put(evidence, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)

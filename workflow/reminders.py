@@ -193,8 +193,12 @@ class Extended:
 
 
 def extend(ctx: Context, campaign_name: str | None, office: str, requirement: str, to: str,
-           reason: str) -> Extended:
-    """Move one section's due date (延期); the original date stays in history."""
+           reason: str, *, shorten: bool = False) -> Extended:
+    """Move one section's due date (延期); the original date stays in history.
+
+    A date earlier than the current one needs ``shorten``: a typo must not silently
+    take days away from an office.
+    """
     new_due = parse_date(to, "--to")
     if not reason.strip():
         raise InputError(_("--reason must not be empty: say why the deadline moves"))
@@ -216,6 +220,10 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
         if new_due == previous:
             raise InputError(_("{office} '{r}' is already due on {d}").format(
                 office=section.name, r=req.key, d=new_due))
+        if new_due < previous and not shorten:
+            raise InputError(_("--to {d} is earlier than the current due date {p} of {office} '{r}'; "
+                               "add --shorten to move it earlier").format(
+                d=new_due, p=previous, office=section.name, r=req.key))
         if new_due < cd.campaign.start_date:
             raise InputError(_("--to {d} is before the campaign starts ({s})").format(
                 d=new_due, s=cd.campaign.start_date))

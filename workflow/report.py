@@ -84,6 +84,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         dues = deadlines.due_dates(definition, plan)
         ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
         pending = inbox_repo.pending(s, campaign.id, campaign.timezone)  # type: ignore[arg-type]
+        forced = usecases.forced_moves(s, campaign)
     now = ctx.now()
     zone = ZoneInfo(campaign.timezone)  # every time in the report is the campaign's local time
     params = definition.parameters(json.loads(campaign.parameters))
@@ -102,8 +103,20 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
     ] + [(titles[definition.spec.final.key], None, None,
           sum(1 for r in st.rows if r.state == definition.spec.final.key))]))
     rep.tables.append(ReportTable("progress", _("Phase progress per section"),
-                                  (_("Office"), _("Phase"), _("Blocked by"), _("Open items")), [
-        (r.office, r.state_title, "; ".join(r.blocker_titles), r.open_items) for r in st.rows
+                                  (_("Office"), _("Phase"), _("Blocked by"), _("Owed from earlier phases"),
+                                   _("Open items")), [
+        (r.office, r.state_title, "; ".join(r.blocker_titles), "; ".join(r.owed_titles), r.open_items)
+        for r in st.rows
+    ]))
+    # Forced moves: who overrode which guard, and why (the documents skipped are owed above).
+    rep.tables.append(ReportTable("forced", _("Forced advances"),
+                                  (_("Office"), _("From phase"), _("To phase"), _("Overrode"), _("Reason"), _("Actor"),
+                                   _("Date")), [
+        (m["office"], titles.get(m["from"], m["from"]), titles.get(m["to"], m["to"]),
+         _(", ").join(pick(definition.requirement(k).title.as_dict()) if k in definition.requirements
+                      else k for k in m["overridden"]),
+         m["reason"] or "", m["actor"], m["at"].astimezone(zone).strftime("%Y-%m-%d"))
+        for m in forced
     ]))
     order = list(definition.states)
     rep.charts.append(Chart("progress", _("Phase progress"), (_("Phases completed"),), [

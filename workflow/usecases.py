@@ -296,6 +296,10 @@ class StatusRow(NamedTuple):
     next_due_requirement: str | None
     open_items: int = 0
     light: str | None = None  # green / yellow / red: worst of the open requirements
+    #: Requirements of earlier phases still not filed as often as needed: the office was
+    #: moved on without them (a forced advance) and still owes them.
+    owed: tuple[str, ...] = ()
+    owed_titles: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -303,7 +307,7 @@ class StatusRow(NamedTuple):
             "blockers": list(self.blockers), "blocker_titles": list(self.blocker_titles),
             "next_due": self.next_due.isoformat() if self.next_due else None,
             "next_due_requirement": self.next_due_requirement, "open_items": self.open_items,
-            "light": self.light,
+            "light": self.light, "owed": list(self.owed), "owed_titles": list(self.owed_titles),
         }
 
 
@@ -400,6 +404,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         cd = reminders.CampaignDates(campaign, definition, params, plan,
                                      deadlines.due_dates(definition, plan))
         lights = reminders.Lights(s, cd, today)
+        owes = _owed_rules(definition, params)
         # Sections with the same phase, filings and extensions have the same row; at
         # 100,000 sections there are only a handful of distinct ones.
         seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -413,14 +418,38 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
             if known is None:
                 unmet = machine.unmet(state, facts)
                 lit = lights.of(section_id, state, filings)
+                owed = tuple((k, t) for k, t, need in owes.get(state, ()) if filings.get(k, 0) < need)
                 known = seen[key] = (
                     titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
                     lit.next_due, lit.next_requirement, items, lit.light,
+                    tuple(k for k, _t in owed), tuple(t for _k, t in owed),
                 )
             rows.append(StatusRow(office, state, *known))
         info = _info(campaign, definition, plan, len(records))
         return Status(info, tuple(titles.items()), rows, who, clock.is_rehearsal(s),
                       inbox_repo.waiting(s, campaign.id))  # type: ignore[arg-type]
+
+
+def _owed_rules(definition: Definition, params: dict[str, Any]) -> dict[str, list[tuple[str, str, int]]]:
+    """Per phase: the section requirements of the phases before it, as (key, title, count needed).
+
+    The final state owes every phase's requirements.
+    """
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    earlier: list[tuple[str, str, int]] = []
+    for phase in definition.spec.phases:
+        out[phase.key] = list(earlier)
+        earlier += [(r.key, pick(r.title.as_dict()), definition.count_of(r, params))
+                    for r in phase.requirements if r.filer == "section"]
+    out[definition.spec.final.key] = earlier
+    return out
+
+
+def forced_moves(s: Any, campaign: Campaign) -> list[dict[str, Any]]:
+    """Every forced advance of the campaign: who, when, from where to where, why, what it overrode."""
+    return [{"office": e.office, "from": e.from_state, "to": e.to_state, "reason": e.reason,
+             "actor": e.actor, "at": e.at, "overridden": repo.detail_of(e).get("overridden", [])}
+            for e in repo.events_of(s, campaign.id, "force-advance")]  # type: ignore[arg-type]
 
 
 # -- filing ------------------------------------------------------------------
@@ -439,7 +468,7 @@ class Filed:
 
 def file_document(
     ctx: Context, campaign_name: str | None, office: str, requirement: str, path: Path,
-    note: str | None = None,
+    note: str | None = None, *, allow_empty: bool = False,
 ) -> Filed:
     note = text.optional(note, "--note")
     ctx.db.ensure_ready(create=False)
@@ -462,7 +491,7 @@ def file_document(
                         g=definition.body_label(definition.body_of(req)),
                     )
                 )
-    blob = BlobStore(ctx.db.blob_root).put(path)
+    blob = BlobStore(ctx.db.blob_root).put(path, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
@@ -547,6 +576,9 @@ def advance(
         raise InputError(_("--reason is only used with --force"))
     if offices is not None and not offices:
         raise InputError(_("name at least one office, or use --all"))
+    if force and offices is not None and expect is None and not dry_run:
+        raise InputError(_("--force on named offices needs --from PHASE (the phase you saw them in), "
+                           "so that a repeated command cannot move them a second phase"))
     ctx.db.ensure_ready(create=False)
     if expect is not None and offices is None:
         raise InputError(_("--from needs office names, not --all"))
@@ -554,6 +586,8 @@ def advance(
         if not by_scheduler:
             authorize(s, ctx, "read" if dry_run else "force-advance" if force else "advance")
         campaign = repo.find_campaign(s, campaign_name)
+        if not dry_run:
+            repo.require_open(campaign)
         if offices is None:
             seen = repo.versions(s, campaign.id)  # type: ignore[arg-type]
         else:

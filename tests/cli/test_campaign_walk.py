@@ -70,7 +70,8 @@ def test_a_section_with_everything_filed_on_day_one_cannot_complete_that_day(
     assert status_of(run)["市法制办公室"]["state"] == "mobilization"
     assert status_of(run)["市法制办公室"]["blockers"] == ["not-before"]
     # Only a forced advance, with its reason, moves it; one phase at a time.
-    result = run("advance", "市法制办公室", "--force", "--reason", "经领导小组同意提前进入下一阶段")
+    result = run("advance", "市法制办公室", "--force", "--reason", "经领导小组同意提前进入下一阶段",
+                 "--from", "mobilization")
     assert result.exit_code == 0 and "forced; overrode not-before" in result.stdout
     result = run("advance", "市法制办公室")
     assert result.exit_code == 3 and "last day, 2026-10-31" in result.stdout
@@ -113,8 +114,8 @@ def test_seed_campaign_end_to_end(seed_started: Run, tmp_path: Path) -> None:
     result = run("advance", "秘书科", "--force", env=on(MOB_END))
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: --force needs --reason TEXT: say why the guard is overridden"
-    result = run("advance", "秘书科", "--force", "--reason", "经领导小组同意后补", actor="王组长",
-                 env=on(MOB_END))
+    result = run("advance", "秘书科", "--force", "--reason", "经领导小组同意后补", "--from", "mobilization",
+                 actor="王组长", env=on(MOB_END))
     assert result.exit_code == 0
     assert "forced; overrode implementation-opinion, study-plan" in result.stdout
     hist = json.loads(run("history", "秘书科", "--json").stdout)

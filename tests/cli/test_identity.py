@@ -106,7 +106,7 @@ def test_clerk_login_naming_a_supervisor_is_refused(staffed: tuple[PgSchema, str
     for args, env in (
         (["--as", "周主任", "user", "add", "李文的朋友", "--role", "supervisor"], None),
         (["user", "add", "李文的朋友", "--role", "supervisor"], {"MANYI_USER": "周主任"}),
-        (["--as", "周主任", "advance", "秘书科", "--force", "--reason", "急"], None),
+        (["--as", "周主任", "advance", "秘书科", "--force", "--reason", "急", "--from", "mobilization"], None),
         (["--as", "周主任", "file", "信息科", "study-plan", doc(tmp_path, "x.txt")], None),
     ):
         result = manyi(url, *args, env=env)

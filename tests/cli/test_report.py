@@ -104,7 +104,7 @@ def check_tables(tables: dict[str, list[list[str]]], ranked: list[dict]) -> None
         [NAMES["B"], "Study plan", "2026-03-23", "2026-03-23", "2026-04-10", "领导批准延期", "tester", "2026-03-01"],
         [NAMES["B"], "Study plan", "2026-03-23", "2026-04-10", "2026-04-17", "再次延期", "tester", "2026-03-01"]]
     progress = {r[0]: r[1:] for r in tables["progress"][1:]}
-    assert progress[NAMES["A"]] == ["Study & mobilization", "Implementation opinion", "2"]
+    assert progress[NAMES["A"]] == ["Study & mobilization", "Implementation opinion", "", "2"]
 
 
 def test_html_report_is_self_contained_with_tables_and_charts(campaign: Run, tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ def test_xlsx_report_holds_the_numbers_of_rank_json(campaign: Run, tmp_path: Pat
     out = tmp_path / "report.xlsx"
     ok(campaign, "report", "--format", "xlsx", "-o", str(out))
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Campaign phases", "Phase progress per section", "Filings",
+    assert wb.sheetnames == ["Campaign phases", "Phase progress per section", "Forced advances", "Filings",
                              "Deadline extensions", "Rectification by section", "Rectification ledger", "Inspections",
                              "Ranking"]
     rows = list(wb["Ranking"].iter_rows(values_only=True))

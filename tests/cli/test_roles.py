@@ -73,7 +73,7 @@ def test_clerk_files_only_for_own_office(staffed: Run, db_path: Target, tmp_path
 def test_clerk_cannot_advance_or_manage(staffed: Run, db_path: Target, tmp_path: Path) -> None:
     refused(staffed, db_path, "clerk1", ["advance", "秘书科"],
             "clerk1 may not advance offices: needs role supervisor / leader")
-    refused(staffed, db_path, "clerk1", ["advance", "秘书科", "--force", "--reason", "急"],
+    refused(staffed, db_path, "clerk1", ["advance", "秘书科", "--force", "--reason", "急", "--from", "mobilization"],
             "clerk1 may not force an advance: needs role supervisor / leader")
     refused(staffed, db_path, "clerk1", ["office", "add", "人秘科"],
             "clerk1 may not manage campaigns, offices and operators: needs role supervisor")
@@ -102,7 +102,8 @@ def test_observer_reads_and_changes_nothing(staffed: Run, db_path: Target, tmp_p
 
 def test_leader_advances_forces_and_files_for_the_group(staffed: Run, db_path: Target,
                                                         tmp_path: Path) -> None:
-    result = staffed("advance", "秘书科", "--force", "--reason", "领导小组决定", actor="leader1")
+    result = staffed("advance", "秘书科", "--force", "--reason", "领导小组决定", "--from", "mobilization",
+                     actor="leader1")
     assert result.exit_code == 0, result.output
     assert staffed("file", "领导小组", "work-plan", doc(tmp_path, "w.txt"), actor="leader1").exit_code == 0
     refused(staffed, db_path, "leader1", ["file", "秘书科", "research-report", doc(tmp_path, "r.txt")],
@@ -117,7 +118,7 @@ def test_unknown_operator_is_refused_even_reading(staffed: Run, db_path: Target)
 def test_supervisor_does_everything(staffed: Run, tmp_path: Path) -> None:
     assert staffed("office", "add", "人秘科", actor="boss").exit_code == 0
     assert staffed("file", "人秘科", "study-plan", doc(tmp_path, "p.txt"), actor="boss").exit_code == 0
-    assert staffed("advance", "人秘科", "--force", "--reason", "r", actor="boss").exit_code == 0
+    assert staffed("advance", "人秘科", "--force", "--reason", "r", "--from", "mobilization", actor="boss").exit_code == 0
     assert staffed("user", "add", "clerk2", "--role", "clerk", "--office", "人秘科",
                    actor="boss").exit_code == 0
 

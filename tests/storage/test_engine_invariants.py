@@ -83,10 +83,12 @@ class EngineMachine(RuleBasedStateMachine):
             self.model[office] = STATES[STATES.index(state) + 1]
             assert out.dest == self.model[office]
 
-    @rule(office=st.sampled_from(OFFICES), reason=st.text(min_size=1, max_size=8).filter(str.strip))
+    @rule(office=st.sampled_from(OFFICES), reason=st.text(
+        st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp")), min_size=1, max_size=8,
+    ).filter(str.strip))
     def force(self, office: str, reason: str) -> None:
         state = self.model[office]
-        [out] = usecases.advance(self.ctx, None, [office], force=True, reason=reason)
+        [out] = usecases.advance(self.ctx, None, [office], force=True, reason=reason, expect=state)
         if state == "completed":
             assert out.final
             return

@@ -133,6 +133,7 @@ def test_newer_database_is_refused(run: Run, db_path: Target) -> None:
     for args in (["init"], ["status"], ["audit", "verify"]):
         result = run(*args)
         assert result.exit_code == 1, args
-        assert result.stderr == (f"Error: database schema 0099_future is newer than this manyi "
-                                 f"({SCHEMA_HEAD}); upgrade manyi first\n")
+        assert result.stderr == (f"Error: database schema 0099_future is unknown to this manyi (its newest "
+                                 f"is {SCHEMA_HEAD}): it was written by another version; use that "
+                                 "version or upgrade manyi\n")
     assert execute(db_path, "SELECT version_num FROM alembic_version") == [("0099_future",)]
