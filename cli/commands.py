@@ -54,7 +54,8 @@ def off_day(day: object, next_working: object) -> None:
 WORDS = {
     "campaign-start": N_("campaign-start"), "office-add": N_("office-add"), "file": N_("file"),
     "advance": N_("advance"), "force-advance": N_("force-advance"), "active": N_("active"),
-    "closed": N_("closed"), "campaign-close": N_("campaign-close"),
+    "closed": N_("closed"), "campaign-close": N_("campaign-close"), "office-edit": N_("office-edit"),
+    "score-correct": N_("score-correct"), "score-withdraw": N_("score-withdraw"),
     "extend": N_("extend"), "inspect": N_("inspect"), "rectify-add": N_("rectify-add"),
     "rectify-done": N_("rectify-done"), "rectify-confirm": N_("rectify-confirm"),
     "rectify-return": N_("rectify-return"), "score": N_("score"), "vote": N_("vote"),
@@ -281,27 +282,57 @@ def office_add(name: str, email: str | None, head: str | None, campaign: str | N
     say(_("Added office '{name}' to campaign '{campaign}'.").format(name=name.strip(), campaign=cname))
 
 
-@office.command("import", help=N_("Import offices from a roster CSV (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK)."))
+@office.command("edit", help=N_(
+    "Correct an office's e-mail, head or name; the old values stay in its history."))
+@click.argument("name", shell_complete=completion.offices)
+@option("--email", metavar="E", help=N_("The new e-mail address ('' clears it)."))
+@option("--head", metavar="H", help=N_("The new head ('' clears it)."))
+@option("--rename", "new_name", metavar="NEW", help=N_("The office's new name."))
+@option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
+@CAMPAIGN_OPT
+def office_edit(name: str, email: str | None, head: str | None, new_name: str | None, reason: str,
+                campaign: str | None) -> None:
+    from workflow import usecases
+
+    e = usecases.edit_office(_ctx(), campaign, name, email=email, head=head, new_name=new_name,
+                             reason=reason)
+    for field_name, (old, new) in e.changes.items():
+        say(_("{office}: {field} {old} → {new}").format(
+            office=e.office, field=_(FIELD_WORDS[field_name]), old=old or "—", new=new or "—"))
+
+
+FIELD_WORDS = {"name": N_("name"), "email": N_("e-mail"), "head": N_("head")}
+
+
+@office.command("import", help=N_(
+    "Import offices from a roster CSV or .xlsx (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK). "
+    "Offices already there are reported, not refused."))
 @click.argument("roster", type=FILE_PATH)
+@option("--update", is_flag=True, help=N_("Apply the roster's e-mail and head to offices already there."))
 @CAMPAIGN_OPT
 @STRICT_OPT
-def office_import(roster: Path, campaign: str | None, strict: bool) -> None:
+def office_import(roster: Path, update: bool, campaign: str | None, strict: bool) -> None:
     from workflow import usecases
 
     warnings: list[str] = []
     with working(_("Importing offices…")):
-        cname, n = usecases.import_offices(_ctx(), campaign, roster, strict=strict, warnings=warnings)
+        r = usecases.import_offices(_ctx(), campaign, roster, update=update, strict=strict, warnings=warnings)
     warn_all(warnings)
-    say(_("Imported {n} offices into campaign '{campaign}'.").format(n=n, campaign=cname))
+    say(_("Imported {n} offices into campaign '{campaign}'.").format(n=len(r.added), campaign=r.campaign))
+    if r.unchanged:
+        say(_("Already there, unchanged: {n} ({names}).").format(
+            n=len(r.unchanged), names=_(", ").join(r.unchanged[:8]) + (" …" if len(r.unchanged) > 8 else "")))
+    if r.updated:
+        say(_("Updated from the roster: {names}.").format(names=_(", ").join(r.updated)))
 
 
 # -- status ------------------------------------------------------------------
 OFFICE_FILTER = option("--office", "offices", multiple=True, metavar="NAME",
                        shell_complete=completion.offices,
                        help=N_("Only this office; repeatable."))
-PHASE_FILTER = option("--phase", "phases", multiple=True, metavar="KEY",
+PHASE_FILTER = option("--phase", "phases", multiple=True, metavar="PHASE",
                       shell_complete=completion.states,
-                      help=N_("Only offices in this phase (or 'completed'); repeatable."))
+                      help=N_("Only offices in this phase, by key or title (or 'completed'); repeatable."))
 LIGHT_FILTER = option("--light", "lights", multiple=True, type=click.Choice(["green", "yellow", "red"]),
                       help=N_("Only offices with this traffic light; repeatable."))
 
@@ -326,6 +357,7 @@ def offices_matching(campaign: str | None, offices: tuple[str, ...], phases: tup
         return None
     from workflow import usecases
 
+    offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
     return {r.office for r in filter_rows(usecases.status(_ctx(), campaign).rows, offices, phases, lights)}
 
 
@@ -364,6 +396,7 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
     from cli.tables import paragraph
     from workflow import usecases
 
+    offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
     st = usecases.status(_ctx(), campaign)
     rows = filter_rows(st.rows, offices, phases, ("red",) if overdue else lights)
     if as_json:
@@ -503,6 +536,9 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
         elif "group" in detail:
             value = detail["score"] if "score" in detail else words.get("vote", detail.get("vote"))
             extra = f"{words.get('group', detail['group'])}: {value}"
+        elif r["action"] == "office-edit":
+            extra = ", ".join(f"{k}: {v or '—'} → {detail.get(k) or '—'}"
+                              for k, v in detail.get("before", {}).items())
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         if r["from"] and r["to"]:

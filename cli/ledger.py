@@ -171,6 +171,10 @@ def inspect_record(office: str, kind: str, on: str, findings: tuple[str, ...], r
 
 
 # -- score ---------------------------------------------------------------------
+AGAIN_OPT = option("--again", is_flag=True, help=N_(
+    "Store an entry without a scorer even though an identical one is stored (a second, separate batch)."))
+
+
 @cli.group(help=HELP["score"])
 def score() -> None:
     pass
@@ -181,11 +185,12 @@ def score() -> None:
 @option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key (manyi definition check --verbose lists them)."))
 @option("--score", "value", required=True, metavar="N", help=N_("The score, 0–100."))
 @option("--scorer", metavar="NAME", help=N_("Who gave it (one score per scorer)."))
+@AGAIN_OPT
 @CAMPAIGN_OPT
-def score_add(office: str, group: str, value: str, scorer: str | None, campaign: str | None) -> None:
+def score_add(office: str, group: str, value: str, scorer: str | None, again: bool, campaign: str | None) -> None:
     from workflow import scores
 
-    r = scores.add_score(_ctx(), campaign, office, group, value, scorer)
+    r = scores.add_score(_ctx(), campaign, office, group, value, scorer, again=again)
     say(_("Recorded score {score} for {office} from {group}.").format(
         score=value, office=r.office, group=r.group_title))
 
@@ -198,11 +203,12 @@ def score_add(office: str, group: str, value: str, scorer: str | None, campaign:
     "unsatisfied or unknown."))
 @option("--count", default=1, type=click.IntRange(1, MAX_INT), show_default=True,
         help=N_("How many such votes."))
+@AGAIN_OPT
 @CAMPAIGN_OPT
-def score_vote(office: str, group: str, vote: str, count: int, campaign: str | None) -> None:
+def score_vote(office: str, group: str, vote: str, count: int, again: bool, campaign: str | None) -> None:
     from workflow import scores
 
-    r = scores.add_vote(_ctx(), campaign, office, group, vote, count)
+    r = scores.add_vote(_ctx(), campaign, office, group, vote, count, again=again)
     say(_("Recorded {n} '{vote}' votes for {office} from {group}.").format(
         n=count, vote=scores.vote_word(vote), office=r.office, group=r.group_title))
 
@@ -210,14 +216,44 @@ def score_vote(office: str, group: str, vote: str, count: int, campaign: str | N
 @score.command("import", help=N_(
     "Import scores/votes from CSV or .xlsx (office,group,scorer,score|vote[,count]); all rows or none."))
 @click.argument("file", type=FILE_PATH)
+@AGAIN_OPT
 @CAMPAIGN_OPT
-def score_import(file: Path, campaign: str | None) -> None:
+def score_import(file: Path, again: bool, campaign: str | None) -> None:
     from cli.progress import working
     from workflow import scores
 
     with working(_("Importing scores…")):
-        name, n = scores.import_scores(_ctx(), campaign, file)
+        name, n = scores.import_scores(_ctx(), campaign, file, again=again)
     say(_("Imported {n} score rows into campaign '{campaign}'.").format(n=n, campaign=name))
+
+
+@score.command("correct", help=N_("Correct one scorer's stored score, with a reason (kept in history)."))
+@click.argument("office")
+@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group (key or title)."))
+@option("--scorer", required=True, metavar="NAME", help=N_("Whose score it is."))
+@option("--score", "value", required=True, metavar="N", help=N_("The corrected score, 0–100."))
+@option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
+@CAMPAIGN_OPT
+def score_correct(office: str, group: str, scorer: str, value: str, reason: str, campaign: str | None) -> None:
+    from workflow import scores
+
+    c = scores.correct_score(_ctx(), campaign, office, group, scorer, value, reason)
+    say(_("Corrected the score of {office} from {scorer} ({group}): {before} → {after}.").format(
+        office=c.office, scorer=c.scorer, group=c.group, before=c.before, after=c.after))
+
+
+@score.command("withdraw", help=N_("Withdraw one scorer's stored score, with a reason (kept in history)."))
+@click.argument("office")
+@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group (key or title)."))
+@option("--scorer", required=True, metavar="NAME", help=N_("Whose score it is."))
+@option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
+@CAMPAIGN_OPT
+def score_withdraw(office: str, group: str, scorer: str, reason: str, campaign: str | None) -> None:
+    from workflow import scores
+
+    c = scores.correct_score(_ctx(), campaign, office, group, scorer, None, reason)
+    say(_("Withdrew the score {before} of {office} from {scorer} ({group}).").format(
+        office=c.office, scorer=c.scorer, group=c.group, before=c.before))
 
 
 def _num(value) -> str:  # type: ignore[no-untyped-def]

@@ -35,3 +35,10 @@ def office_names(s: Session) -> list[str]:
     from storage.models import Section
 
     return sorted(set(s.scalars(select(Section.name))))  # code-point order on every backend
+
+
+def rename_office(s: Session, old: str, new: str) -> None:
+    """A clerk bound to an office follows the office when it is renamed."""
+    from sqlalchemy import update
+
+    s.execute(update(Operator).where(Operator.office == old).values(office=new))  # type: ignore[arg-type]

@@ -280,18 +280,28 @@ class Definition:
         return {p.key: p for p in self.spec.phases}
 
     def phase(self, key: str) -> PhaseSpec:
+        """The phase with this key, or Chinese or English title."""
         try:
             return self.phases[key]
         except KeyError:
-            raise NotFoundError("phase", key) from None
+            from workflow import lookup
+
+            return self.phases[lookup.resolve(key, "phase", lookup.phase_entries(self, final=False))]
+
+    def state_key(self, name: str) -> str:
+        """A phase or the final state by key or title (``学习动员阶段``, ``completed``)."""
+        from workflow import lookup
+
+        return lookup.resolve(name, "phase", lookup.phase_entries(self))
 
     def requirement(self, key: str) -> RequirementSpec:
+        """The requirement with this key, or Chinese or English title (``学习方案``)."""
         try:
             return self._requirements[key]
         except KeyError:
-            raise NotFoundError(
-                "requirement", key, _("known: {keys}").format(keys=", ".join(self._requirements))
-            ) from None
+            from workflow import lookup
+
+            return self._requirements[lookup.resolve(key, "requirement", lookup.requirement_entries(self))]
 
     @property
     def requirements(self) -> dict[str, RequirementSpec]:

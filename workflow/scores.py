@@ -89,10 +89,12 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
            scorer: str | None, score: str | None, vote: str | None, count: str | int | None) -> _Row:
     if office not in sections:
         raise InputError(where + _("unknown office '{name}'").format(name=office))
-    spec = rules.group(group)
+    spec = rules.group(group) or next(
+        (g for g in rules.groups if group.strip().casefold() in {t.casefold() for t in g.titles.values()}), None)
     if spec is None:
         raise InputError(where + _("unknown group '{g}'; known: {k}").format(
-            g=group, k=", ".join(g.key for g in rules.groups)))
+            g=group, k=", ".join(f"{g.key} ({pick(g.titles)})" for g in rules.groups)))
+    group = spec.key
     if bool(score) == bool(vote):
         raise InputError(where + _("give either a score or a vote"))
     hundredths = None
@@ -129,8 +131,13 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
 
 
 def _store(ctx: Context, campaign_name: str | None,
-           build: Any) -> tuple[str, list[_Row], dict[str, str]]:
-    """Validate with ``build(rules, sections)`` inside the write transaction, then store all."""
+           build: Any, again: bool = False) -> tuple[str, list[_Row], dict[str, str]]:
+    """Validate with ``build(rules, sections)`` inside the write transaction, then store all.
+
+    A row without a scorer (an anonymous score, a batch of votes) identical to one
+    already stored is refused unless ``again``: entered twice by mistake, it would
+    count twice and could change who is satisfied.
+    """
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
     with ctx.db.write() as s:
@@ -139,6 +146,16 @@ def _store(ctx: Context, campaign_name: str | None,
         rules, _spec = rules_of(campaign)
         sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
         rows: list[tuple[str, _Row]] = build(rules, sections)
+        if not again:
+            anonymous = {(e.section_id, e.grp, e.hundredths, e.vote, e.count)
+                         for e, _n in ledger_repo.score_entries(s, campaign.id) if e.scorer is None}  # type: ignore[arg-type]
+            for where, r in rows:
+                if r.scorer is None and (r.section_id, r.group, r.hundredths, r.vote, r.count) in anonymous:
+                    what = (str(Decimal(r.hundredths) / 100) if r.vote is None
+                            else f"{r.count} × {vote_word(r.vote)}")
+                    raise InputError(where + _(
+                        "{office} / {group}: {what} is already stored; if this is a second, separate "
+                        "entry, add --again").format(office=r.office, group=r.group, what=what))
         stored = ledger_repo.scorer_keys(s, campaign.id)  # type: ignore[arg-type]
         seen: dict[tuple[int, str, str], str] = {}
         for where, r in rows:
@@ -173,19 +190,75 @@ def _store(ctx: Context, campaign_name: str | None,
 
 
 def add_score(ctx: Context, campaign_name: str | None, office: str, group: str, score: str,
-              scorer: str | None = None) -> Recorded:
+              scorer: str | None = None, *, again: bool = False) -> Recorded:
     def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
         return [("", _check(rules, sections, "", office, group, scorer, score, None, None))]
 
-    return _recorded(*_store(ctx, campaign_name, build))
+    return _recorded(*_store(ctx, campaign_name, build, again))
 
 
 def add_vote(ctx: Context, campaign_name: str | None, office: str, group: str, vote: str,
-             count: int = 1) -> Recorded:
+             count: int = 1, *, again: bool = False) -> Recorded:
     def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
         return [("", _check(rules, sections, "", office, group, None, None, vote, count))]
 
-    return _recorded(*_store(ctx, campaign_name, build))
+    return _recorded(*_store(ctx, campaign_name, build, again))
+
+
+@dataclass(frozen=True)
+class Corrected:
+    campaign: str
+    office: str
+    group: str
+    scorer: str
+    before: str
+    after: str | None  # None: withdrawn
+
+
+def correct_score(ctx: Context, campaign_name: str | None, office: str, group: str, scorer: str,
+                  score: str | None, reason: str) -> Corrected:
+    """Change (``score``) or withdraw (``score=None``) one scorer's stored score, with a reason.
+
+    The stored row is updated or deleted; the event (``score-correct`` with the new
+    and the old value, or ``score-withdraw`` with the value taken out) keeps the history.
+    """
+    reason = textcheck.name(reason, "--reason")
+    scorer = textcheck.name(scorer, "--scorer")
+    ctx.db.ensure_ready(create=False)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        authorize(s, ctx, "score")
+        campaign = repo.find_campaign(s, campaign_name)
+        repo.require_open(campaign)
+        rules, _spec = rules_of(campaign)
+        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
+        probe = _check(rules, sections, "", office, group, scorer, score or "0", None, None)
+        entry = next((e for e, _n in ledger_repo.score_entries(s, campaign.id)  # type: ignore[arg-type]
+                      if e.section_id == probe.section_id and e.grp == probe.group and e.scorer == scorer),
+                     None)
+        if entry is None:
+            raise InputError(_("no score of {office} / {group} from '{scorer}' is stored").format(
+                office=office, group=probe.group, scorer=scorer))
+        before = str(Decimal(entry.hundredths or 0) / 100)
+        if score is None:
+            s.delete(entry)
+            detail: dict[str, Any] = {"group": probe.group, "scorer": scorer, "score": before}
+            action, after = "score-withdraw", None
+        else:
+            if probe.hundredths == entry.hundredths:
+                raise InputError(_("{office} / {group} / {scorer} is already {score}").format(
+                    office=office, group=probe.group, scorer=scorer, score=before))
+            entry.hundredths = probe.hundredths
+            entry.actor, entry.at = ctx.actor, now
+            s.add(entry)
+            after = str(Decimal(probe.hundredths or 0) / 100)
+            detail = {"group": probe.group, "scorer": scorer, "score": after, "before": before}
+            action = "score-correct"
+        s.flush()
+        repo.append_events(s, campaign, [repo.NewEvent(
+            action, section_id=probe.section_id, office=office, reason=reason, detail=detail)],
+            ctx.actor, now)
+        return Corrected(campaign.name, office, group_titles(rules)[probe.group], scorer, before, after)
 
 
 def _recorded(campaign: str, rows: list[_Row], titles: dict[str, str]) -> Recorded:
@@ -222,7 +295,8 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def import_scores(ctx: Context, campaign_name: str | None, path: Path) -> tuple[str, int]:
+def import_scores(ctx: Context, campaign_name: str | None, path: Path, *,
+                  again: bool = False) -> tuple[str, int]:
     """Validate every row first (offices, groups, 0–100, duplicates); store all or none."""
     table = read_scores_file(path)
 
@@ -235,7 +309,7 @@ def import_scores(ctx: Context, campaign_name: str | None, path: Path) -> tuple[
                                       row.get("count"))))
         return out
 
-    name, rows, _titles = _store(ctx, campaign_name, build)
+    name, rows, _titles = _store(ctx, campaign_name, build, again)
     return name, len(rows)
 
 

@@ -175,14 +175,38 @@ class RosterEntry:
     head: str | None
 
 
+def read_xlsx_table(path: Path, columns: Mapping[str, Sequence[str]], required: Sequence[str]) -> Table:
+    """The first sheet of an .xlsx workbook, read as :func:`read_table` reads a CSV."""
+    from openpyxl import load_workbook
+
+    if not path.is_file():
+        raise InputError(_("file not found: {p}").format(p=path))
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
+        raise InputError(_("{src}: not a readable .xlsx workbook ({e})").format(
+            src=path, e=type(exc).__name__)) from None
+    try:
+        cells = [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                  for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not cells:
+        raise InputError(_("{src}: the file is empty").format(src=path))
+    return table_from_rows(str(path), cells[0], cells[1:], columns, required)
+
+
 def read_roster(path: Path, *, strict: bool = False, warnings: list[str] | None = None) -> list[RosterEntry]:
-    """Validate a whole roster; the first bad row stops it with its row number.
+    """Validate a whole roster (CSV or .xlsx); the first bad row stops it with its row number.
 
     A row with fewer or more fields than the header (a lost comma, a name with a comma
     in it) is read as far as it goes, and a sentence naming its line is added to
     ``warnings``; with ``strict`` it is an error instead.
     """
-    table = read_table(path, ROSTER_COLUMNS, required=("name", "email", "head"))
+    if path.suffix.lower() == ".xlsx":
+        table = read_xlsx_table(path, ROSTER_COLUMNS, required=("name", "email", "head"))
+    else:
+        table = read_table(path, ROSTER_COLUMNS, required=("name", "email", "head"))
     for line, got, want in table.ragged:
         if got < want:
             message = _("{src} row {n}: {got} fields where the header has {want}; the missing ones "

@@ -25,7 +25,7 @@ from workflow import schedule, text
 from workflow.conditions import SectionFacts
 from workflow.deadlines import calendar_of
 from workflow.definition import Definition
-from workflow.errors import ConflictError, DuplicateError, InputError
+from workflow.errors import ConflictError, DuplicateError, InputError, NotFoundError
 from workflow.i18n import _, pick
 from workflow.machine import Step, machine_for
 from workflow.operators import Mode, authorize
@@ -256,16 +256,119 @@ def add_office(
         return campaign.name
 
 
-def import_offices(ctx: Context, campaign_name: str | None, path: Path, *, strict: bool = False,
-                   warnings: list[str] | None = None) -> tuple[str, int]:
-    """Add the offices of a roster; rows with missing or extra fields are warned about (see read_roster)."""
+@dataclass(frozen=True)
+class Imported:
+    campaign: str
+    added: list[str]
+    unchanged: list[str]
+    updated: list[str]
+
+
+def import_offices(ctx: Context, campaign_name: str | None, path: Path, *, update: bool = False,
+                   strict: bool = False, warnings: list[str] | None = None) -> Imported:
+    """Add the roster's new offices; offices already there are reported, not refused.
+
+    An office whose e-mail or head differs from the roster is changed only with
+    ``update`` (each change an ``office-edit`` event); without it the import is
+    refused naming the first difference, and nothing is stored. Rows with missing or
+    extra fields are warned about (see read_roster).
+    """
     entries = read_roster(path, strict=strict, warnings=warnings)
     ctx.db.ensure_ready(create=False)
+    now = ctx.now()
     with ctx.db.write() as s:
         authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
-        _add_entries(s, campaign, definition_of(campaign), entries, ctx.now(), ctx.actor)
-        return campaign.name, len(entries)
+        repo.require_open(campaign)
+        current = {sec.name: sec for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
+        new = [e for e in entries if e.name not in current]
+        unchanged, updated, events = [], [], []
+        for e in entries:
+            sec = current.get(e.name)
+            if sec is None:
+                continue
+            before = {"email": sec.email, "head": sec.head}
+            after = {"email": e.email, "head": e.head}
+            if before == after:
+                unchanged.append(e.name)
+                continue
+            if not update:
+                field = "email" if before["email"] != after["email"] else "head"
+                raise InputError(_("{src}: office '{name}' differs from the database ({field}: {old} → {new}); "
+                                   "add --update to apply the roster's values").format(
+                    src=path, name=e.name, field=field, old=before[field] or "—", new=after[field] or "—"))
+            sec.email, sec.head = e.email, e.head
+            s.add(sec)
+            updated.append(e.name)
+            events.append(repo.NewEvent(
+                "office-edit", section_id=sec.id, office=sec.name, reason=_("roster {src} (--update)").format(
+                    src=path.name),
+                detail={"name": sec.name, "email": e.email, "head": e.head,
+                        "before": {k: v for k, v in before.items() if v != after[k]}}))
+        s.flush()
+        repo.append_events(s, campaign, events, ctx.actor, now)
+        _add_entries(s, campaign, definition_of(campaign), new, now, ctx.actor)
+        return Imported(campaign.name, [e.name for e in new], unchanged, updated)
+
+
+@dataclass(frozen=True)
+class OfficeEdit:
+    campaign: str
+    office: str  # the name after the edit
+    changes: dict[str, tuple[str | None, str | None]]  # field -> (before, after)
+
+
+def edit_office(ctx: Context, campaign_name: str | None, name: str, *, email: str | None = None,
+                head: str | None = None, new_name: str | None = None, reason: str) -> OfficeEdit:
+    """Correct an office's e-mail, head or name; the old values stay in its history.
+
+    The event (``office-edit``) carries the office's full new address data (name,
+    email, head) and the values before, so the chain alone tells where reminders went.
+    An empty ``email``/``head`` ("") clears it; None leaves it as it is.
+    """
+    reason = text.name(reason, "--reason")
+    new_email = check_email(email, "--email") if email else ("" if email == "" else None)
+    new_head = text.optional(head, "--head") if head else ("" if head == "" else None)
+    renamed = _check_name(new_name, "--rename") if new_name is not None else None
+    if new_email is None and new_head is None and renamed is None:
+        raise InputError(_("say what to change: --email, --head or --rename"))
+    ctx.db.ensure_ready(create=False)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
+        campaign = repo.find_campaign(s, campaign_name)
+        repo.require_open(campaign)
+        section = repo.find_section(s, campaign.id, name)  # type: ignore[arg-type]
+        before = {"name": section.name, "email": section.email, "head": section.head}
+        after = dict(before)
+        if new_email is not None:
+            after["email"] = new_email or None
+        if new_head is not None:
+            after["head"] = new_head or None
+        if renamed is not None and renamed != section.name:
+            definition = definition_of(campaign)
+            if renamed in _leading_aliases(definition):
+                raise InputError(_("'{name}' is the leading group's name; choose another office name").format(
+                    name=renamed))
+            if renamed in repo.section_names(s, campaign.id):  # type: ignore[arg-type]
+                raise DuplicateError("office", renamed)
+            after["name"] = renamed
+        changes = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+        if not changes:
+            raise InputError(_("{office} already has these values; nothing to change").format(office=section.name))
+        section.name, section.email, section.head = after["name"], after["email"], after["head"]  # type: ignore[assignment]
+        s.add(section)
+        if "name" in changes:
+            from storage import operators as operator_store
+
+            operator_store.rename_office(s, before["name"], after["name"])  # type: ignore[arg-type]
+        s.flush()
+        repo.append_events(s, campaign, [repo.NewEvent(
+            "office-edit", section_id=section.id, office=section.name, reason=reason,
+            detail={"name": after["name"], "email": after["email"], "head": after["head"],
+                    "before": {k: before[k] for k in changes}},
+        )], ctx.actor, now)
+        return OfficeEdit(campaign.name, section.name, changes)
 
 
 def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]]:
@@ -452,6 +555,23 @@ def forced_moves(s: Any, campaign: Campaign) -> list[dict[str, Any]]:
             for e in repo.events_of(s, campaign.id, "force-advance")]  # type: ignore[arg-type]
 
 
+def resolve_filters(ctx: Context, campaign_name: str | None, offices: Sequence[str],
+                    phases: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--office``/``--phase`` filter values checked: offices must exist, phases may be given by
+    key or title (学习动员阶段) and come back as keys. An unknown value is an error listing the known
+    ones, never an empty board."""
+    if not offices and not phases:
+        return tuple(offices), tuple(phases)
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        definition = definition_of(campaign)
+        keys = tuple(definition.state_key(p) for p in phases)
+        if offices:
+            repo.records(s, campaign.id, offices)  # type: ignore[arg-type]  # NotFoundError names the first unknown
+    return tuple(offices), keys
+
+
 # -- filing ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Filed:
@@ -594,9 +714,11 @@ def advance(
             seen_rows = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
             if expect is not None:
                 states = definition_of(campaign).states
-                if expect not in states:
+                try:
+                    expect = definition_of(campaign).state_key(expect)
+                except NotFoundError:
                     raise InputError(_("unknown phase '{p}' for --from; phases: {known}").format(
-                        p=expect, known=", ".join(states)))
+                        p=expect, known=", ".join(states))) from None
                 for r in seen_rows:
                     if r.state != expect:
                         raise ConflictError(r.office, r.updated_by, r.updated_at, campaign.timezone)

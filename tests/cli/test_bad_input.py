@@ -101,7 +101,7 @@ def test_unknown_requirement_when_filing(started: Run, db_path: Path, tmp_path: 
     before = dump(db_path)
     result = started("file", "秘书科", "reserch-report", path)
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: unknown requirement 'reserch-report'; known: work-plan,")
+    assert result.stderr.startswith("Error: unknown requirement 'reserch-report'; known: work-plan (Campaign work plan), ")
     assert dump(db_path) == before
 
 
@@ -141,7 +141,8 @@ def test_duplicate_office_name(started: Run, db_path: Path, tmp_path: Path) -> N
     assert_refused(started, db_path, ["office", "add", "秘书科"], "office '秘书科' already exists")
     roster = write_roster(tmp_path / "more.csv", roster_rows(["人秘科", "秘书科"]))
     assert_refused(started, db_path, ["office", "import", str(roster)],
-                   "office '秘书科' already exists")
+                   f"{roster}: office '秘书科' differs from the database (email: office4@example.gov.cn → "
+                   "office1@example.gov.cn); add --update to apply the roster's values")
     dup = write_roster(tmp_path / "dup.csv", roster_rows(["人秘科", "督查室", "人秘科"]))
     assert_refused(started, db_path, ["office", "import", str(dup)],
                    f"{dup} row 4: office '人秘科' already appears in row 2")

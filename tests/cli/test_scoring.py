@@ -145,8 +145,9 @@ def test_gb18030_and_xlsx_imports(started: Run, tmp_path: Path) -> None:
     ("市法制办公室,leading-group,王,101,,", "score 101 is outside 0–100"),
     ("市法制办公室,leading-group,王,-1,,", "score -1 is outside 0–100"),
     ("市法制办公室,leading-group,王,九十,,", "'九十' is not a number"),
-    ("市法制办公室,mayor,王,90,,", "unknown group 'mayor'; known: leading-group, party-delegates, "
-     "npc-deputies, questionnaire"),
+    ("市法制办公室,mayor,王,90,,", "unknown group 'mayor'; known: leading-group (Leading group), "
+     "party-delegates (Party congress delegates), npc-deputies (People's Congress deputies), "
+     "questionnaire (Democratic-evaluation questionnaires)"),
     ("无此科,leading-group,王,90,,", "unknown office '无此科'"),
     ("市法制办公室,leading-group,张,90,,", "duplicate score 市法制办公室 / leading-group / 张 "
      "(also in {path} row 2)"),
