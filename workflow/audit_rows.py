@@ -186,6 +186,8 @@ FAMILIES = (
 _BY_ACTION = {a: f for f in FAMILIES for a in f.actions}
 
 SECTION_ACTIONS = ("office-add", "office-edit")
+#: A named score changed (``score-correct``: new ``score``) or taken out (``score-withdraw``).
+SCORE_CHANGES = ("score-correct", "score-withdraw")
 ITEM_ACTIONS = ("rectify-add", "rectify-done", "rectify-confirm", "rectify-return")
 
 
@@ -199,6 +201,11 @@ class _Bag:
         self.n += 1
         self.total = (self.total + _elem_digest(elem)) % _MOD
         self.seq = self.seq or seq
+
+    def remove(self, elem: Elem) -> None:
+        """Take out an element added before (a corrected or withdrawn score)."""
+        self.n -= 1
+        self.total = (self.total - _elem_digest(elem)) % _MOD
 
 
 # -- what the history says --------------------------------------------------------
@@ -217,6 +224,8 @@ class Derived:
     extended: dict[Key, tuple[int, Any, Any]] = field(default_factory=dict)
     #: facts the events of an older manyi did not record, so verify could not check them
     unchecked: Counter[str] = field(default_factory=Counter)
+    #: (section id, group, scorer) -> the element of that scorer's score, for corrections
+    named: dict[Key, Elem] = field(default_factory=dict)
 
     def add(self, ev: StoredEvent, detail: dict[str, Any]) -> None:
         action = ev.action
@@ -231,12 +240,29 @@ class Derived:
         elif action == "extend" and ev.section_id is not None and "requirement" in detail:
             self.extended[(ev.section_id, detail["requirement"])] = (
                 ev.seq, norm(detail.get("to")), norm(detail.get("original")))
+        elif action in SCORE_CHANGES and ev.section_id is not None and "group" in detail:
+            self._score_change(ev, detail)
         family = _BY_ACTION.get(action)
         if family is not None:
             found = family.of_event(ev, detail)
             if found is not None:
                 key, elem = found
                 self.bags[family.table].setdefault(key, _Bag()).add(elem, ev.seq)
+                if family.table == "score_entry" and detail.get("scorer"):
+                    self.named[(*key, detail["scorer"])] = elem
+
+    def _score_change(self, ev: StoredEvent, d: dict[str, Any]) -> None:
+        key = (ev.section_id, d["group"])
+        bag = self.bags["score_entry"].setdefault(key, _Bag())
+        old = self.named.pop((*key, d.get("scorer")), None)
+        if old is not None:
+            bag.remove(old)
+        if ev.action == "score-correct":
+            found = _score_event(ev, {"group": d["group"], "scorer": d.get("scorer"), "score": d.get("score"),
+                                      "count": old[3] if old is not None else 1})
+            if found is not None:
+                bag.add(found[1], ev.seq)
+                self.named[(*key, d.get("scorer"))] = found[1]
 
     def _section(self, ev: StoredEvent, d: dict[str, Any]) -> None:
         _seq, (name, email, head) = self.sections.get(ev.section_id, (0, (UNKNOWN,) * 3))  # type: ignore[arg-type]
