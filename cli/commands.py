@@ -81,7 +81,7 @@ def init(rehearsal: bool) -> None:
 
     ctx = _ctx()
     before, after, first = usecases.init(ctx, rehearsal=rehearsal)
-    where = ctx.db.path or ctx.db.url
+    where = ctx.db.path or ctx.db.shown_url
     if before is None:
         say(_("Created database {where} (schema {rev}).").format(where=where, rev=after))
     elif before == after:

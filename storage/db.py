@@ -46,8 +46,10 @@ def resolve_url(value: str | None, setting: str | None = None) -> str:
         value = "postgresql+psycopg://" + value.split("://", 1)[1]
     try:
         make_url(value)
-    except ArgumentError:
-        raise ConfigError(setting, _("not a database URL: {v}").format(v=value)) from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        from workflow.mailserver import mask_password
+
+        raise ConfigError(setting, _("not a database URL: {v}").format(v=mask_password(value))) from None
     return value
 
 
@@ -129,6 +131,11 @@ class Database:
         except (SQLAlchemyError, ImportError) as exc:
             raise ConfigError(self.setting, str(exc).splitlines()[0]) from None
 
+    @property
+    def shown_url(self) -> str:
+        """The URL as messages show it: the password masked (``***``)."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
     # -- schema ------------------------------------------------------------
     def schema_revision(self) -> str | None:
         with self._translate():
@@ -190,7 +197,7 @@ class Database:
             self.upgrade()
             return
         if rev is None:
-            where = self.path if self.path else self.url
+            where = self.path if self.path else self.shown_url
             raise StorageError(
                 _("no manyi database at {where}; run `manyi init` or `manyi campaign start`").format(
                     where=where

@@ -139,3 +139,26 @@ def test_forced_advance_leaves_its_skipped_filings_owed_everywhere(started: Run,
     started("file", "秘书科", "study-plan", doc(tmp_path, "s.txt"))
     rows = {r["office"]: r for r in json.loads(started("status", "--json").stdout)}
     assert rows["秘书科"]["owed"] == []
+
+
+def test_database_passwords_are_never_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from tests.backends import PG_SERVER, pg_available_or_fail
+
+    monkeypatch.delenv("MANYI_NOW", raising=False)
+    monkeypatch.setenv("MANYI_HOME", str(tmp_path))
+    bad = CliRunner().invoke(cli, ["--db", "postgresql://clerk:S3cret@host:notaport/db", "--lang", "en", "init"])
+    assert bad.exit_code == 1 and "S3cret" not in bad.output and "clerk:***@" in bad.output
+    pg_available_or_fail()
+    schema = PgSchema().create()
+    try:
+        # trust authentication ignores the password, so the real server shows what init prints
+        url = str(schema).replace("://postgres@", "://postgres:S3cret@", 1)
+        assert "S3cret" in url and PG_SERVER.split("@")[1] in url
+        result = CliRunner().invoke(cli, ["--db", url, "--lang", "en", "init"])
+        assert result.exit_code == 0, result.output
+        assert "S3cret" not in result.output and "postgres:***@" in result.output
+    finally:
+        schema.drop()
