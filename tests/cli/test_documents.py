@@ -56,7 +56,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         d = Demo(folder, folder / "manyi-demo.db")
         for i, text in enumerate(FORMULAS):
             d.run("rectify", "add", ("市法制办公室", "秘书科")[i % 2], "--", text)
-        d.run("advance", "信息科", "--force", "--reason", HYPERLINK)
+        d.run("advance", "信息科", "--force", "--reason", HYPERLINK, "--from", "mobilization")
         d.run("rectify", "add", "信息科", MARKUP)
         d.run("office", "add", LONG_NAME)
         yield d

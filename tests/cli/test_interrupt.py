@@ -85,7 +85,7 @@ def test_interrupted_sweep_counts_the_mails_already_sent(tmp_path: Path, after_m
     db = tmp_path / "manyi.db"
     _start(db, tmp_path)
     with SmtpServer(delay=0.4) as server:
-        proc = _spawn(["remind", "send"], _env(db, MANYI_SMTP_URL=server.url), tmp_path)
+        proc = _spawn(["remind", "send"], _env(db, MANYI_SMTP_URL=server.url, MANYI_MAIL_FROM="督查室 <dcs@example.gov.cn>"), tmp_path)
         deadline = time.monotonic() + 120
         while len(server.inbox.received) < after_mails:
             assert proc.poll() is None, proc.communicate()

@@ -51,7 +51,7 @@ def test_pretended_time_is_refused_on_a_real_database(run: Run, db_path: Target,
     start_real(run, tmp_path)
     before = dump(db_path)
     path = doc(tmp_path, "plan.txt", "学习方案")
-    for args in (["file", "秘书科", "study-plan", path], ["advance", "秘书科", "--force", "--reason", "补"],
+    for args in (["file", "秘书科", "study-plan", path], ["advance", "秘书科", "--force", "--reason", "补", "--from", "mobilization"],
                  ["remind", "send"], ["office", "add", "人秘科"]):
         result = run(*args, env={"MANYI_NOW": "2026-03-02T09:00"})  # a deadline long gone
         assert result.exit_code == 1, (args, result.output)
