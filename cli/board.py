@@ -69,7 +69,8 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Grid:
         if with_light:
             light = light_of(r)
             row.append(light_cells.get(light or "") or (light or "—", ""))
-        owed = [_("owed: {title}").format(title=t) for t in getattr(r, "owed_titles", ())]
+        n_owed = len(getattr(r, "owed_titles", ()))
+        owed = [_("{n} owed").format(n=n_owed)] if n_owed else []
         if r.state == final:
             row.append(("\n".join([titles[final], *owed]), ""))
         else:
@@ -98,6 +99,6 @@ def legend(status: Any, rows: Sequence[Any] | None = None) -> str:
         lines.append(_("* due date of an earlier phase's document still not filed "
                        "(the office was moved on without it); see history"))
     if any(getattr(r, "owed", ()) for r in (status.rows if rows is None else rows)):
-        lines.append(_("owed: documents of earlier phases the office was moved on without; "
-                       "still due and reminded"))
+        lines.append(_("owed: documents of earlier phases the office was moved on without, still due "
+                       "and reminded (their titles: status --json, report)"))
     return "\n".join(lines)

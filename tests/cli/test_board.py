@@ -49,36 +49,34 @@ def render(db_path: Path, width: int, lang: str) -> str:
 
 
 ZH = """\
- 科室                      1 2 3 4  亮灯  尚缺事项            下一期限
-─────────────────────────────────────────────────────────────────────────
- 市外事侨务办公室          ✓ ● · ·  绿灯  调研报告            2026-10-08
- 市支前双拥工作办公室      ✓ ● · ·  绿灯  调研报告            2026-10-08
- 市口岸与海防委员会办公室  ✓ ● · ·  绿灯  调研报告            2026-10-08
- 市法制办公室              ✓ ✓ ● ·  绿灯  整改情况报告        2027-02-01
- 秘书科                    ✓ ● · ·  绿灯  调研报告            2026-03-23*
-                                          欠报：活动实施意见
-                                          欠报：学习方案
- 信息科                    ● · · ·  绿灯  活动实施意见        2026-03-23
-                                          学习方案
+ 科室                       1   2   3   4   亮灯   尚缺事项       下一期限
+──────────────────────────────────────────────────────────────────────────────
+ 市外事侨务办公室           ✓   ●   ·   ·   绿灯   调研报告       2026-10-08
+ 市支前双拥工作办公室       ✓   ●   ·   ·   绿灯   调研报告       2026-10-08
+ 市口岸与海防委员会办公室   ✓   ●   ·   ·   绿灯   调研报告       2026-10-08
+ 市法制办公室               ✓   ✓   ●   ·   绿灯   整改情况报告   2027-02-01
+ 秘书科                     ✓   ●   ·   ·   绿灯   调研报告       2026-03-23*
+                                                   欠报2项
+ 信息科                     ●   ·   ·   ·   绿灯   活动实施意见   2026-03-23
+                                                   学习方案
 
- 合计 6                    1 4 1 0        已完成 0
+ 合计 6                     1   4   1   0          已完成 0
 1 学习动员阶段   2 组织实施阶段   3 评议整改阶段   4 总结提升阶段
 ✓ 已完成   ● 当前阶段   · 未开始
 * 为前一阶段尚未报送材料的期限（该科室已被强制推进，材料仍需补报）；详见 history
-欠报：科室被强制推进时尚未报送的前期材料，仍需补报并继续催办"""
+欠报：科室被强制推进时尚未报送的前期材料，仍需补报并继续催办（材料名称见 status
+--json 和报告）"""
 
 EN_80 = """\
- Office                    1 2 3 4  Light  Blocked by                Next due
-────────────────────────────────────────────────────────────────────────────────
- 市外事侨务办公室          ✓ ● · ·  green  Research report           2026-10-08
- 市支前双拥工作办公室      ✓ ● · ·  green  Research report           2026-10-08
- 市口岸与海防委员会办公室  ✓ ● · ·  green  Research report           2026-10-08
- 市法制办公室              ✓ ✓ ● ·  green  Rectification report      2027-02-01
- 秘书科                    ✓ ● · ·  green  Research report           2026-03-23*
-                                           owed: Implementation
-                                           opinion
-                                           owed: Study plan
- 信息科                    ● · · ·  green  Implementation opinion    2026-03-23
+ Office                    1 2 3 4  Light  Blocked by              Next due
+──────────────────────────────────────────────────────────────────────────────
+ 市外事侨务办公室          ✓ ● · ·  green  Research report         2026-10-08
+ 市支前双拥工作办公室      ✓ ● · ·  green  Research report         2026-10-08
+ 市口岸与海防委员会办公室  ✓ ● · ·  green  Research report         2026-10-08
+ 市法制办公室              ✓ ✓ ● ·  green  Rectification report    2027-02-01
+ 秘书科                    ✓ ● · ·  green  Research report         2026-03-23*
+                                           2 owed
+ 信息科                    ● · · ·  green  Implementation opinion  2026-03-23
                                            Study plan
 
  Total 6                   1 4 1 0         Completed 0
@@ -87,8 +85,8 @@ EN_80 = """\
 ✓ done   ● current phase   · ahead
 * due date of an earlier phase's document still not filed (the office was moved
 on without it); see history
-owed: documents of earlier phases the office was moved on without; still due and
-reminded"""
+owed: documents of earlier phases the office was moved on without, still due and
+reminded (their titles: status --json, report)"""
 
 # Below the width where the board's columns fit with every name whole: one block per office.
 ZH_60 = """\
@@ -120,8 +118,7 @@ ZH_60 = """\
   阶段      ✓ ● · ·
   亮灯      绿灯
   尚缺事项  调研报告
-            欠报：活动实施意见
-            欠报：学习方案
+            欠报2项
   下一期限  2026-03-23*
 
 信息科
@@ -139,32 +136,33 @@ ZH_60 = """\
 ✓ 已完成   ● 当前阶段   · 未开始
 * 为前一阶段尚未报送材料的期限（该科室已被强制推进，材料仍需
 补报）；详见 history
-欠报：科室被强制推进时尚未报送的前期材料，仍需补报并继续催办"""
+欠报：科室被强制推进时尚未报送的前期材料，仍需补报并继续催办
+（材料名称见 status --json 和报告）"""
 
 EN_120 = """\
- Office                     1   2   3   4   Light   Blocked by                     Next due
-───────────────────────────────────────────────────────────────────────────────────────────────
- 市外事侨务办公室           ✓   ●   ·   ·   green   Research report                2026-10-08
- 市支前双拥工作办公室       ✓   ●   ·   ·   green   Research report                2026-10-08
- 市口岸与海防委员会办公室   ✓   ●   ·   ·   green   Research report                2026-10-08
- 市法制办公室               ✓   ✓   ●   ·   green   Rectification report           2027-02-01
- 秘书科                     ✓   ●   ·   ·   green   Research report                2026-03-23*
-                                                    owed: Implementation opinion
-                                                    owed: Study plan
- 信息科                     ●   ·   ·   ·   green   Implementation opinion         2026-03-23
+ Office                     1   2   3   4   Light   Blocked by               Next due
+─────────────────────────────────────────────────────────────────────────────────────────
+ 市外事侨务办公室           ✓   ●   ·   ·   green   Research report          2026-10-08
+ 市支前双拥工作办公室       ✓   ●   ·   ·   green   Research report          2026-10-08
+ 市口岸与海防委员会办公室   ✓   ●   ·   ·   green   Research report          2026-10-08
+ 市法制办公室               ✓   ✓   ●   ·   green   Rectification report     2027-02-01
+ 秘书科                     ✓   ●   ·   ·   green   Research report          2026-03-23*
+                                                    2 owed
+ 信息科                     ●   ·   ·   ·   green   Implementation opinion   2026-03-23
                                                     Study plan
 
  Total 6                    1   4   1   0           Completed 0
 1 Study & mobilization   2 Organization & implementation   3 Review & rectification   4 Summary & improvement
 ✓ done   ● current phase   · ahead
 * due date of an earlier phase's document still not filed (the office was moved on without it); see history
-owed: documents of earlier phases the office was moved on without; still due and reminded"""
+owed: documents of earlier phases the office was moved on without, still due and reminded (their titles: status --json,
+report)"""
 
 
 def test_board_in_chinese_aligns_names(moved: Run, db_path: Path) -> None:
     assert render(db_path, 80, "zh") == ZH
     wide = render(db_path, 120, "zh")  # room enough: no name is cut
-    assert " 市口岸与海防委员会办公室 " in wide and "欠报：活动实施意见" in wide
+    assert " 市口岸与海防委员会办公室 " in wide and "欠报2项" in wide
 
 
 def test_board_in_english_at_80_and_120(moved: Run, db_path: Path) -> None:

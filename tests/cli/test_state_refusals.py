@@ -125,7 +125,7 @@ def test_forced_advance_leaves_its_skipped_filings_owed_everywhere(started: Run,
     assert rows["秘书科"]["owed"] == ["study-plan"] and rows["秘书科"]["owed_titles"] == ["Study plan"]
     assert rows["信息科"]["owed"] == []  # not moved on: what it lacks blocks it instead
     board = started("status", env={"COLUMNS": "140"}).stdout
-    assert "owed: Study plan" in board and "owed: Implementation" not in board
+    assert "1 owed" in board
     assert "owed: documents of earlier phases the office was moved on without" in board
     out = tmp_path / "report.md"
     assert started("report", "--format", "md", "-o", str(out)).exit_code == 0
