@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 
 from workflow import values
 from workflow.conditions import REGISTRY, Condition, RequirementFiled
-from workflow.errors import DefinitionError, InputError, NotFoundError
+from workflow.errors import DefinitionError, InputError
 from workflow.i18n import N_, _, pick
 from workflow.mailtext import check_templates
 from workflow.scoring import ScoringSpec, VotePointsSpec

@@ -347,9 +347,11 @@ def edit_office(ctx: Context, campaign_name: str | None, name: str, *, email: st
             after["head"] = new_head or None
         if renamed is not None and renamed != section.name:
             definition = definition_of(campaign)
-            if renamed in _leading_aliases(definition):
-                raise InputError(_("'{name}' is the leading group's name; choose another office name").format(
-                    name=renamed))
+            body = definition.body_named(renamed)
+            if body is not None:
+                raise InputError(
+                    _("'{name}' is the name of {body}, a central body; choose another office name").format(
+                        name=renamed, body=pick(body.title.as_dict())))
             if renamed in repo.section_names(s, campaign.id):  # type: ignore[arg-type]
                 raise DuplicateError("office", renamed)
             after["name"] = renamed
