@@ -174,15 +174,16 @@ def start_campaign(
 
 def _check_text_parameters(definition: Definition, params: dict[str, Any]) -> None:
     """Text parameters hold no control characters; the ones that are e-mail addresses are addresses."""
-    emails = {ref[1:] for ref in (definition.spec.leading_group.email,) if ref and ref.startswith("$")}
+    refs = [b.email for b in definition.bodies.values() if b.email]
+    emails = {ref[1:] for ref in refs if ref.startswith("$")}
     for key, value in params.items():
         if not isinstance(value, str):
             continue
         field = f"--set {key}"
         params[key] = text.email(value, field) or "" if key in emails else text.clean(value, field)
-    literal = definition.spec.leading_group.email
-    if literal and not literal.startswith("$"):
-        text.email(literal, "leading_group.email")
+    for literal in refs:
+        if not literal.startswith("$"):
+            text.email(literal, "email")
 
 
 def _sha(text: str) -> str:
