@@ -11,11 +11,14 @@ instead of failing half-way. Read transactions use a plain deferred BEGIN.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -70,6 +73,38 @@ def server_label(url: str) -> str:
 #: database it opened (the demo runs many commands): an interrupted command says from it
 #: whether anything was saved.
 COMMITTED: Counter[str] = Counter()
+
+
+class _InterruptHeld:
+    """Ctrl-C held back from a commit until it is counted in :data:`COMMITTED`.
+
+    Python raises KeyboardInterrupt as soon as the driver's COMMIT call returns, so
+    without this a commit that reached the disk could go uncounted and an interrupted
+    command would say less was saved than was. Only the main thread may set handlers;
+    elsewhere nothing is held.
+    """
+
+    def __init__(self) -> None:
+        self.previous: Any = None
+        self.caught = False
+
+    def hold(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._catch)
+
+    def _catch(self, signum: int, frame: Any) -> None:
+        self.caught = True
+
+    def release(self) -> None:
+        if self.previous is None:
+            return
+        previous, self.previous = self.previous, None
+        signal.signal(signal.SIGINT, previous)
+        if self.caught:
+            if callable(previous):
+                previous(signal.SIGINT, None)  # default_int_handler raises KeyboardInterrupt
+            elif previous == signal.SIG_DFL:
+                raise KeyboardInterrupt
 
 
 class Database:
@@ -239,15 +274,20 @@ class Database:
         """
         with self._translate():
             with Session(self.engine.execution_options(manyi_write=True), expire_on_commit=False) as session:
-                with session.begin():
-                    session.info["os_user"] = self.os_user
-                    if self.simulated_clock and not pretended_ok:
-                        from storage import clock
+                held = _InterruptHeld()
+                try:
+                    with session.begin():
+                        session.info["os_user"] = self.os_user
+                        if self.simulated_clock and not pretended_ok:
+                            from storage import clock
 
-                        if not clock.is_rehearsal(session):
-                            raise _pretended_time_refused()
-                    yield session
-                COMMITTED[kind] += 1
+                            if not clock.is_rehearsal(session):
+                                raise _pretended_time_refused()
+                        yield session
+                        held.hold()  # the commit and its count below are one step for Ctrl-C
+                    COMMITTED[kind] += 1
+                finally:
+                    held.release()
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
