@@ -21,7 +21,7 @@ from workflow import text as textcheck
 from workflow.errors import DuplicateError, InputError
 from workflow.i18n import N_, _, pick
 from workflow.operators import authorize
-from workflow.tabular import Table, read_table, table_from_rows
+from workflow.tabular import Table, read_table, read_xlsx_table
 from workflow.usecases import Context, definition_of
 from workflow.values import MAX_INT
 
@@ -268,31 +268,9 @@ def _recorded(campaign: str, rows: list[_Row], titles: dict[str, str]) -> Record
 
 def read_scores_file(path: Path) -> Table:
     """A CSV (UTF-8, UTF-8 BOM, GB18030) or the first sheet of an .xlsx workbook."""
-    if path.suffix.lower() != ".xlsx":
-        return read_table(path, SCORE_COLUMNS, required=("office", "group"))
-    from openpyxl import load_workbook
-
-    if not path.is_file():
-        raise InputError(_("file not found: {p}").format(p=path))
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
-        raise InputError(_("{src}: not a readable .xlsx workbook ({e})").format(
-            src=path, e=type(exc).__name__)) from None
-    try:
-        cells = [["" if v is None else _cell_text(v) for v in row]
-                 for row in wb.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    if not cells:
-        raise InputError(_("{src}: the file is empty").format(src=path))
-    return table_from_rows(str(path), cells[0], cells[1:], SCORE_COLUMNS, ("office", "group"))
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    if path.suffix.lower() == ".xlsx":
+        return read_xlsx_table(path, SCORE_COLUMNS, required=("office", "group"))
+    return read_table(path, SCORE_COLUMNS, required=("office", "group"))
 
 
 def import_scores(ctx: Context, campaign_name: str | None, path: Path, *,
