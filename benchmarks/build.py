@@ -27,7 +27,7 @@ from sqlalchemy import insert
 from storage import repo
 from storage.db import Database
 from storage.models import Campaign, Filing
-from workflow import usecases
+from workflow.usecases import campaign as usecases
 
 CAMPAIGN = "bench"
 # The seed as written in format 1: its guards are filings only, which the plain-sqlite3

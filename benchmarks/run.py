@@ -193,7 +193,7 @@ class Suite:
         if moved != {n}:
             raise RuntimeError(f"advance moved {moved}, expected {n}")
         self.add(Figure("bulk advance", store.kind, n, eng, base, 5.0,
-                        "workflow.usecases.advance(ctx, 'bench', None): every section one phase",
+                        "workflow.usecases.campaign.advance(ctx, 'bench', None): every section one phase",
                         f"plain {'sqlite3' if store.kind == 'sqlite' else 'psycopg'}: same reads, "
                         "updates, chained event inserts, executemany, one transaction"))
         if "status" not in self.args.figures:
@@ -228,7 +228,7 @@ class Suite:
                 eng, _unused = paired(runs, sweep(mode), None)
                 fig = Figure(label, store.kind, n, eng, adv.engine,
                              0.1 if (mode == "none" and n >= 100_000) else None,
-                             f"workflow.reminders.sweep(ctx) ({mode}), outbox transport, timed in-process; "
+                             f"workflow.usecases.reminders.sweep(ctx) ({mode}), outbox transport, timed in-process; "
                              f"{eng[0].extra.get('reminders')} reminders, {eng[0].extra.get('mails')} mails",
                              "the engine's bulk advance of the same campaign (target: sweep < 10% of it)")
                 self.add(fig)

@@ -27,7 +27,7 @@ CAMPAIGN = "bench"
 def engine_advance(url: str) -> dict[str, Any]:
     from benchmarks.build import ACTOR, NOW
     from storage.db import Database
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     ctx = usecases.Context(Database(url), ACTOR, lambda: NOW)
     t0 = time.perf_counter()
@@ -39,7 +39,7 @@ def engine_advance(url: str) -> dict[str, Any]:
 def _sweep_ctx(url: str, at: Any) -> Any:
     from benchmarks.build import ACTOR
     from storage.db import Database
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     return usecases.Context(Database(url), ACTOR, lambda: at)
 
@@ -49,7 +49,7 @@ def sweep_prep(url: str) -> dict[str, Any]:
     from datetime import timedelta
 
     from benchmarks.build import T0
-    from workflow import reminders
+    from workflow.usecases import reminders
 
     at = T0 + timedelta(days=1)
     t0 = time.perf_counter()
@@ -70,7 +70,7 @@ def engine_sweep(url: str, mode: str) -> dict[str, Any]:
     from benchmarks.build import NOW, T0
     from storage.db import Database
     from storage.reminders_models import Deadline
-    from workflow import reminders
+    from workflow.usecases import reminders
 
     if mode == "none":
         at = T0 + timedelta(days=1, hours=1)
@@ -109,7 +109,7 @@ def lengthen(url: str, rounds: str) -> dict[str, Any]:
 # -- plain driver baselines ----------------------------------------------------
 def _exit_needs() -> dict[str, list[tuple[str, int]]]:
     """Exit requirements per phase, read from the definition once (not timed)."""
-    from workflow import definition as defs
+    from workflow.engine import definition as defs
 
     from benchmarks.build import DEFINITION
 
@@ -121,7 +121,7 @@ def _exit_needs() -> dict[str, list[tuple[str, int]]]:
 
 
 def _states() -> list[str]:
-    from workflow import definition as defs
+    from workflow.engine import definition as defs
 
     from benchmarks.build import DEFINITION
 

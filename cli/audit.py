@@ -31,7 +31,7 @@ def audit() -> None:
 def audit_verify(campaign: str | None, skip_documents: bool, anchors: tuple[str, ...],
                  as_json: bool) -> None:
     from cli.progress import working
-    from workflow import audit as use
+    from workflow.usecases import audit as use
 
     with working(_("Verifying the history…")):
         reports = use.verify(_ctx(), campaign, documents=not skip_documents, anchors=list(anchors))
@@ -67,7 +67,7 @@ def audit_verify(campaign: str | None, skip_documents: bool, anchors: tuple[str,
         shell_complete=completion.campaigns)
 @JSON_OPT
 def audit_anchor(campaign: str | None, as_json: bool) -> None:
-    from workflow import audit as use
+    from workflow.usecases import audit as use
 
     reports = use.anchors(_ctx(), campaign)
     if as_json:
@@ -89,7 +89,7 @@ def audit_anchor(campaign: str | None, as_json: bool) -> None:
         metavar="FILE", help=N_("Where to write the export."))
 def audit_export(campaign: str | None, fmt: str, output: Path) -> None:
     from cli.progress import working
-    from workflow import audit as use
+    from workflow.usecases import audit as use
 
     with working(_("Exporting the history…")):
         reports = use.export(_ctx(), campaign, fmt, output)

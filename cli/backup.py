@@ -15,7 +15,7 @@ from workflow.i18n import N_, _
 @cli.command("backup", help=HELP["backup"])
 @click.argument("file", type=FILE_PATH)
 def backup_cmd(file: Path) -> None:
-    from workflow.backup import backup
+    from workflow.usecases.backup import backup
 
     from cli.progress import working
 

@@ -30,7 +30,7 @@ def warn_all(warnings: list[str]) -> None:
 def moved_dates(campaign: str) -> None:
     """A notice on stderr for each date the definition lays on a weekend or holiday (one line
     per date, naming what falls on it)."""
-    from workflow import reminders
+    from workflow.usecases import reminders
 
     _name, rows = reminders.calendar(_ctx(), campaign)
     moved: dict[tuple[object, object], list[str]] = {}
@@ -77,7 +77,7 @@ def _ctx():  # type: ignore[no-untyped-def]
 @option("--rehearsal", is_flag=True,
         help=N_("Make a new database a rehearsal: writes at a pretended time (MANYI_NOW) are allowed."))
 def init(rehearsal: bool) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     ctx = _ctx()
     before, after, first = usecases.init(ctx, rehearsal=rehearsal)
@@ -106,9 +106,9 @@ def definition() -> None:
         help=N_("Every requirement with its filer, count and due date, and the parameters' meanings."))
 @JSON_OPT
 def definition_check(file: str, verbose: bool, as_json: bool) -> None:
-    from workflow import definition as defs
+    from workflow.engine import definition as defs
     from workflow.i18n import pick
-    from workflow.summary import definition_summary, window_text
+    from workflow.engine.summary import definition_summary, window_text
 
     d = defs.load(file)
     data = definition_summary(d)
@@ -217,7 +217,7 @@ def campaign() -> None:
 @STRICT_OPT
 def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None,
                    rehearsal: bool, strict: bool) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     warnings: list[str] = []
     with working(_("Starting the campaign…")):
@@ -236,7 +236,7 @@ def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offi
 @click.argument("name", shell_complete=completion.campaigns)
 @option("--reason", required=True, metavar="TEXT", help=N_("Why it is closed (kept in history)."))
 def campaign_close(name: str, reason: str) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     usecases.close_campaign(_ctx(), name, reason)
     say(_("Closed campaign '{name}'.").format(name=name))
@@ -245,7 +245,7 @@ def campaign_close(name: str, reason: str) -> None:
 @campaign.command("list", help=N_("List campaigns."))
 @JSON_OPT
 def campaign_list(as_json: bool) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     rows = usecases.list_campaigns(_ctx())
     if as_json:
@@ -276,7 +276,7 @@ def office() -> None:
 @option("--head", metavar="H", help=N_("The office head (first responsible person)."))
 @CAMPAIGN_OPT
 def office_add(name: str, email: str | None, head: str | None, campaign: str | None) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     cname = usecases.add_office(_ctx(), campaign, name, email, head)
     say(_("Added office '{name}' to campaign '{campaign}'.").format(name=name.strip(), campaign=cname))
@@ -292,7 +292,7 @@ def office_add(name: str, email: str | None, head: str | None, campaign: str | N
 @CAMPAIGN_OPT
 def office_edit(name: str, email: str | None, head: str | None, new_name: str | None, reason: str,
                 campaign: str | None) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     e = usecases.edit_office(_ctx(), campaign, name, email=email, head=head, new_name=new_name,
                              reason=reason)
@@ -312,7 +312,7 @@ FIELD_WORDS = {"name": N_("name"), "email": N_("e-mail"), "head": N_("head")}
 @CAMPAIGN_OPT
 @STRICT_OPT
 def office_import(roster: Path, update: bool, campaign: str | None, strict: bool) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     warnings: list[str] = []
     with working(_("Importing offices…")):
@@ -355,7 +355,7 @@ def offices_matching(campaign: str | None, offices: tuple[str, ...], phases: tup
     """Names of the offices that pass the filters (their phase and light from the board); None: no filter."""
     if not (offices or phases or lights):
         return None
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
     return {r.office for r in filter_rows(usecases.status(_ctx(), campaign).rows, offices, phases, lights)}
@@ -367,7 +367,7 @@ def offices_matching(campaign: str | None, offices: tuple[str, ...], phases: tup
 @JSON_OPT
 def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
                 lights: tuple[str, ...], as_json: bool) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     rows = usecases.list_offices(_ctx(), campaign)
     keep = offices_matching(campaign, offices, phases, lights)
@@ -394,7 +394,7 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
            lights: tuple[str, ...], overdue: bool, as_json: bool) -> None:
     from cli.board import board, legend
     from cli.tables import paragraph
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
     st = usecases.status(_ctx(), campaign)
@@ -429,7 +429,7 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
 @CAMPAIGN_OPT
 def file_cmd(office: str, requirement: str, path: Path, note: str | None, allow_empty: bool,
              campaign: str | None) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     f = usecases.file_document(_ctx(), campaign, office, requirement, path, note, allow_empty=allow_empty)
     counted = f" ({f.count}/{f.needed})" if f.needed > 1 else ""
@@ -446,7 +446,7 @@ def file_cmd(office: str, requirement: str, path: Path, note: str | None, allow_
 @option("--lift", is_flag=True, help=N_("Lift the office's standing veto instead."))
 @CAMPAIGN_OPT
 def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     name = usecases.veto(_ctx(), campaign, office, reason, lift=lift)
     say((_("Lifted the veto against {office} in campaign '{campaign}'.") if lift else
@@ -467,7 +467,7 @@ def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
 @JSON_OPT
 def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, reason: str | None,
             expect: str | None, campaign: str | None, as_json: bool) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
     from workflow.errors import InputError
 
     if all_ and offices:
@@ -508,7 +508,7 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
 @CAMPAIGN_OPT
 @JSON_OPT
 def history(office: str, campaign: str | None, as_json: bool) -> None:
-    from workflow import usecases
+    from workflow.usecases import campaign as usecases
 
     rows = usecases.history(_ctx(), campaign, office)
     if as_json:

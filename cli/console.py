@@ -42,7 +42,7 @@ def _inert_console_class() -> type[Console]:
     from rich.console import Console
     from rich.segment import Segment
 
-    from workflow.text import inert
+    from workflow.engine.text import inert
 
     class InertConsole(Console):
         def _render_buffer(self, buffer: Any) -> str:
@@ -81,13 +81,13 @@ def _json_inert(text: str) -> str:
 
     json already escapes C0 controls; the escapes decode to the same strings.
     """
-    from workflow.text import first_bad
+    from workflow.engine.text import first_bad
 
     if first_bad(text.replace("\n", "")) is None:
         return text
     import unicodedata
 
-    from workflow.text import BAD_CATEGORIES
+    from workflow.engine.text import BAD_CATEGORIES
 
     return "".join(f"\\u{ord(c):04x}" if c != "\n" and unicodedata.category(c) in BAD_CATEGORIES
                    and ord(c) < 0x10000 else c for c in text)

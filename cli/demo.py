@@ -278,7 +278,7 @@ def _office_reply(outbox: Path, maildir: Path, office: str, address: str) -> Non
     from email.message import EmailMessage
     from email.utils import make_msgid
 
-    from workflow.mailtext import reference
+    from workflow.mail.mailtext import reference
 
     sent = next(p for p in sorted(outbox.glob("*.eml")) if address in p.name)
     original = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)

@@ -32,7 +32,7 @@ from typing import Any
 
 from cli.exports import cell_text, display_width
 from workflow.i18n import _, chinese_quotes, language
-from workflow.report import Cell, Report, ReportTable
+from workflow.usecases.report import Cell, Report, ReportTable
 
 LATIN = "Times New Roman"
 TITLE_FONT = "方正小标宋简体"

@@ -1,6 +1,6 @@
 """Writing tables out: CSV, xlsx (openpyxl), Markdown, self-contained HTML, docx (python-docx).
 
-Text that a spreadsheet would run as a formula (see :mod:`workflow.tabular`) is
+Text that a spreadsheet would run as a formula (see :mod:`workflow.adapters.tabular`) is
 kept inert: in CSV by OWASP's leading apostrophe, in xlsx by the cell's type
 (a string, shown exactly as typed). Numbers stay numbers, dates stay dates.
 """
@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from workflow import tabular
+from workflow.adapters import tabular
 from workflow.errors import InputError
 from workflow.i18n import _, chinese_quotes
-from workflow.report import Cell, Chart, Report, ReportTable
+from workflow.usecases.report import Cell, Chart, Report, ReportTable
 
 
 def cell_text(value: Cell) -> str:
@@ -64,7 +64,7 @@ def _write(output: Path, data: bytes) -> None:
 
 def to_csv(table: ReportTable) -> str:
     """A table as CSV for people (BOM, every field quoted, formulas guarded: see
-    :mod:`workflow.tabular`)."""
+    :mod:`workflow.adapters.tabular`)."""
     return tabular.csv_text(table.columns, table.rows)
 
 

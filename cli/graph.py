@@ -67,13 +67,13 @@ def chinese_font_installed() -> bool:
         help=N_("Write to this file instead of standard output."))
 @CAMPAIGN_OPT
 def definition_graph(file: str, fmt: str, output: Path | None, campaign: str | None) -> None:
-    from workflow import definition as defs
-    from workflow import diagram
+    from workflow.engine import definition as defs
+    from workflow.engine import diagram
 
     d = defs.load(file)
     counts = title = None
     if campaign is not None:
-        from workflow import usecases
+        from workflow.usecases import campaign as usecases
 
         st = usecases.status(_ctx(), campaign)
         counts = Counter(r.state for r in st.rows)

@@ -28,7 +28,7 @@ def fetch_summary(r) -> str:  # type: ignore[no-untyped-def]
                                 "each new message is taken in once."))
 def inbox_fetch() -> None:
     from cli.progress import working
-    from workflow import inbox as uc
+    from workflow.usecases import inbox as uc
 
     with working(_("Reading the mailbox…")):
         result = uc.fetch(_ctx())
@@ -38,7 +38,7 @@ def inbox_fetch() -> None:
 @inbox.command("list", help=N_("Submissions received by mail and mail kept aside, with the reason."))
 @JSON_OPT
 def inbox_list(as_json: bool) -> None:
-    from workflow import inbox as uc
+    from workflow.usecases import inbox as uc
 
     rows = uc.list_inbox(_ctx())
     if as_json:
@@ -64,7 +64,7 @@ def inbox_list(as_json: bool) -> None:
 @option("--requirement", metavar="KEY", shell_complete=completion.requirements,
         help=N_("The requirement it answers, when the mail did not say (or said wrongly)."))
 def inbox_accept(submission: int, requirement: str | None) -> None:
-    from workflow import inbox as uc
+    from workflow.usecases import inbox as uc
 
     a = uc.accept(_ctx(), submission, requirement)
     f = a.filed
@@ -79,7 +79,7 @@ def inbox_accept(submission: int, requirement: str | None) -> None:
 @click.argument("submission", type=click.IntRange(min=1), metavar="ID")
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; mailed to the office."))
 def inbox_reject(submission: int, reason: str) -> None:
-    from workflow import inbox as uc
+    from workflow.usecases import inbox as uc
 
     to, sent = uc.reject(_ctx(), submission, reason)
     say(_("Rejected submission {id}; the reason was mailed to {to}.").format(id=submission, to=to)
@@ -92,7 +92,7 @@ def inbox_reject(submission: int, reason: str) -> None:
 @click.argument("address")
 @CAMPAIGN_OPT
 def inbox_allow(office: str, address: str, campaign: str | None) -> None:
-    from workflow import inbox as uc
+    from workflow.usecases import inbox as uc
 
     name = uc.allow(_ctx(), campaign, office, address)
     say(_("Mail from {a} is now taken in for {office}.").format(a=address.strip().lower(), office=name))

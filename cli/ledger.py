@@ -11,7 +11,7 @@ from cli.console import print_json, say
 from cli.main import HELP, cli, option
 from workflow.errors import InputError
 from workflow.i18n import N_, _
-from workflow.values import MAX_INT
+from workflow.engine.values import MAX_INT
 
 OUT_OPT = option("-o", "--output", "output", type=FILE_PATH, metavar="FILE",
                  help=N_("Write to FILE instead of standard output."))
@@ -36,7 +36,7 @@ def rectify() -> None:
 @option("--due", metavar="YYYY-MM-DD", help=N_("Date by which it must be done."))
 @CAMPAIGN_OPT
 def rectify_add(office: str, text: str, source: str | None, due: str | None, campaign: str | None) -> None:
-    from workflow import ledger
+    from workflow.usecases import ledger
 
     v = ledger.add_item(_ctx(), campaign, office, text, source, due)
     say(_("Published item #{id} for {office}{due}.").format(
@@ -49,7 +49,7 @@ def rectify_add(office: str, text: str, source: str | None, due: str | None, cam
 @CAMPAIGN_OPT
 def rectify_import(file: Path, campaign: str | None) -> None:
     from cli.progress import working
-    from workflow import ledger
+    from workflow.usecases import ledger
 
     with working(_("Importing rectification items…")):
         name, n = ledger.import_items(_ctx(), campaign, file)
@@ -65,7 +65,7 @@ def rectify_import(file: Path, campaign: str | None) -> None:
 @CAMPAIGN_OPT
 def rectify_done(item_id: int, evidence: Path, note: str | None, allow_empty: bool,
                  campaign: str | None) -> None:
-    from workflow import ledger
+    from workflow.usecases import ledger
 
     v = ledger.mark_done(_ctx(), campaign, item_id, evidence, note, allow_empty=allow_empty)
     say(_("Item #{id} of {office} reported done: {filename} (sha256 {sha}).").format(
@@ -76,7 +76,7 @@ def rectify_done(item_id: int, evidence: Path, note: str | None, allow_empty: bo
 @click.argument("item_id", type=click.IntRange(1, MAX_INT))
 @CAMPAIGN_OPT
 def rectify_confirm(item_id: int, campaign: str | None) -> None:
-    from workflow import ledger
+    from workflow.usecases import ledger
 
     v = ledger.confirm(_ctx(), campaign, item_id)
     say(_("Item #{id} of {office} confirmed.").format(id=v.id, office=v.office))
@@ -87,7 +87,7 @@ def rectify_confirm(item_id: int, campaign: str | None) -> None:
 @option("--reason", required=True, metavar="TEXT", help=N_("What is still missing."))
 @CAMPAIGN_OPT
 def rectify_return(item_id: int, reason: str, campaign: str | None) -> None:
-    from workflow import ledger
+    from workflow.usecases import ledger
 
     v = ledger.return_item(_ctx(), campaign, item_id, reason)
     say(_("Item #{id} of {office} returned: {reason}").format(id=v.id, office=v.office,
@@ -107,7 +107,7 @@ def rectify_list(office: str | None, open_only: bool, fmt: str, output: Path | N
                  campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
                  lights: tuple[str, ...], as_json: bool) -> None:
     from cli import exports
-    from workflow import ledger
+    from workflow.usecases import ledger
 
     name, items = ledger.list_items(_ctx(), campaign, office, open_only)
     keep = offices_matching(campaign, offices, phases, lights)
@@ -161,7 +161,7 @@ def inspect() -> None:
 @CAMPAIGN_OPT
 def inspect_record(office: str, kind: str, on: str, findings: tuple[str, ...], rectify: bool,
                    due: str | None, campaign: str | None) -> None:
-    from workflow import ledger
+    from workflow.usecases import ledger
 
     r = ledger.record_inspection(_ctx(), campaign, office, kind, on, findings, rectify, due)
     say(_("Recorded {kind} inspection of {office} on {date}: {n} findings.").format(
@@ -188,7 +188,7 @@ def score() -> None:
 @AGAIN_OPT
 @CAMPAIGN_OPT
 def score_add(office: str, group: str, value: str, scorer: str | None, again: bool, campaign: str | None) -> None:
-    from workflow import scores
+    from workflow.usecases import scores
 
     r = scores.add_score(_ctx(), campaign, office, group, value, scorer, again=again)
     say(_("Recorded score {score} for {office} from {group}.").format(
@@ -206,7 +206,7 @@ def score_add(office: str, group: str, value: str, scorer: str | None, again: bo
 @AGAIN_OPT
 @CAMPAIGN_OPT
 def score_vote(office: str, group: str, vote: str, count: int, again: bool, campaign: str | None) -> None:
-    from workflow import scores
+    from workflow.usecases import scores
 
     r = scores.add_vote(_ctx(), campaign, office, group, vote, count, again=again)
     say(_("Recorded {n} '{vote}' votes for {office} from {group}.").format(
@@ -220,7 +220,7 @@ def score_vote(office: str, group: str, vote: str, count: int, again: bool, camp
 @CAMPAIGN_OPT
 def score_import(file: Path, again: bool, campaign: str | None) -> None:
     from cli.progress import working
-    from workflow import scores
+    from workflow.usecases import scores
 
     with working(_("Importing scores…")):
         name, n = scores.import_scores(_ctx(), campaign, file, again=again)
@@ -235,7 +235,7 @@ def score_import(file: Path, again: bool, campaign: str | None) -> None:
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
 @CAMPAIGN_OPT
 def score_correct(office: str, group: str, scorer: str, value: str, reason: str, campaign: str | None) -> None:
-    from workflow import scores
+    from workflow.usecases import scores
 
     c = scores.correct_score(_ctx(), campaign, office, group, scorer, value, reason)
     say(_("Corrected the score of {office} from {scorer} ({group}): {before} → {after}.").format(
@@ -249,7 +249,7 @@ def score_correct(office: str, group: str, scorer: str, value: str, reason: str,
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
 @CAMPAIGN_OPT
 def score_withdraw(office: str, group: str, scorer: str, reason: str, campaign: str | None) -> None:
-    from workflow import scores
+    from workflow.usecases import scores
 
     c = scores.correct_score(_ctx(), campaign, office, group, scorer, None, reason)
     say(_("Withdrew the score {before} of {office} from {scorer} ({group}).").format(
@@ -257,7 +257,7 @@ def score_withdraw(office: str, group: str, scorer: str, reason: str, campaign: 
 
 
 def _num(value) -> str:  # type: ignore[no-untyped-def]
-    from workflow.scoring import round2
+    from workflow.review.scoring import round2
 
     return "—" if value is None else f"{round2(value):.2f}"
 
@@ -267,7 +267,7 @@ def _num(value) -> str:  # type: ignore[no-untyped-def]
 @CAMPAIGN_OPT
 @JSON_OPT
 def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
-    from workflow import scores
+    from workflow.usecases import scores
 
     result, row = scores.explain(_ctx(), campaign, office)
     rules = result.rules
@@ -311,7 +311,7 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
 @JSON_OPT
 def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
          lights: tuple[str, ...], as_json: bool) -> None:
-    from workflow import scores
+    from workflow.usecases import scores
 
     result = scores.ranking(_ctx(), campaign)
     keep = offices_matching(campaign, offices, phases, lights)
@@ -357,7 +357,7 @@ def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...]
 def report(fmt: str, output: Path | None, campaign: str | None) -> None:
     from cli import exports
     from cli.progress import working
-    from workflow import report as reports
+    from workflow.usecases import report as reports
 
     reports.require_output(fmt, output)
     with working(_("Writing the report…")):

@@ -27,7 +27,7 @@ from workflow.i18n import (
 )
 
 if TYPE_CHECKING:
-    from workflow.usecases import Context
+    from workflow.usecases.campaign import Context
 
 #: The top-level commands: the module that defines each, and its help text.
 #: ``manyi --help`` lists them from here; a command's module is imported only
@@ -84,7 +84,7 @@ DEFAULT_TZ = "Asia/Shanghai"
 def parse_now(raw: str) -> datetime:
     """``MANYI_NOW`` as an aware UTC instant; naive values are Asia/Shanghai time."""
     from workflow.errors import InputError
-    from workflow.values import parse_instant
+    from workflow.engine.values import parse_instant
 
     try:
         return parse_instant(raw, "MANYI_NOW", DEFAULT_TZ).astimezone(UTC)
@@ -103,7 +103,7 @@ class Settings:
         """The use-case context; imports the storage stack on first use."""
         if self._context is None:
             from storage.db import Database
-            from workflow.usecases import Context
+            from workflow.usecases.campaign import Context
 
             raw_now = os.environ.get("MANYI_NOW")
             if raw_now:
@@ -111,7 +111,7 @@ class Settings:
                 clock = lambda: fixed  # noqa: E731
             else:
                 clock = lambda: datetime.now(UTC)  # noqa: E731
-            from workflow.operators import acting
+            from workflow.usecases.operators import acting
 
             db = Database(self.db)
             db.simulated_clock = bool(raw_now)
@@ -198,7 +198,7 @@ def _door(ctx: click.Context, params: list[click.Parameter]) -> None:
     """
     from pathlib import Path
 
-    from workflow import text
+    from workflow.engine import text
 
     for param in params:
         value = ctx.params.get(param.name or "")
@@ -309,7 +309,7 @@ def interrupted() -> NoReturn:
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    from workflow.text import inert
+    from workflow.engine.text import inert
 
     click.echo(inert(_("Error: {message}").format(message=message), one_line=True), err=True)
     sys.exit(code)
@@ -318,7 +318,7 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 def _default_actor() -> str:
     env = os.environ.get("MANYI_USER")
     if env:
-        from workflow import text
+        from workflow.engine import text
 
         return text.name(env, "MANYI_USER")
     return _os_login()
@@ -349,7 +349,7 @@ def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     """manyi (满意): run multi-phase campaigns such as 创建"人民满意单位"活动 as state machines."""
-    from workflow import text
+    from workflow.engine import text
 
     if actor is not None:
         actor = text.name(actor, "--as")

@@ -11,7 +11,7 @@ from cli.commands import JSON_OPT, _ctx
 from cli.console import print_json, say
 from cli.main import DEFAULT_TZ, HELP, cli, option
 from workflow.i18n import N_, _
-from workflow.permissions import ROLES
+from workflow.engine.permissions import ROLES
 
 
 @cli.group(help=HELP["user"])
@@ -34,7 +34,7 @@ def _said(role: str, office: str | None) -> str:
         help=N_("PostgreSQL: the database login that is this operator (granted access; "
                 "the database then enforces the role)."))
 def user_add(name: str, role: str, office: str | None, db_login: str | None) -> None:
-    from workflow import operators
+    from workflow.usecases import operators
 
     row = operators.add_user(_ctx(), name, role, office, db_login)
     if row.office:
@@ -48,7 +48,7 @@ def user_add(name: str, role: str, office: str | None, db_login: str | None) -> 
 @click.argument("name")
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in the operators' chain."))
 def user_disable(name: str, reason: str) -> None:
-    from workflow import operators
+    from workflow.usecases import operators
 
     row = operators.disable_user(_ctx(), name, reason)
     say(_("Disabled operator '{name}'.").format(name=row.name))
@@ -59,7 +59,7 @@ def user_disable(name: str, reason: str) -> None:
 @click.argument("role", type=click.Choice(ROLES))
 @option("--office", metavar="OFFICE", help=N_("A clerk's own office."))
 def user_role(name: str, role: str, office: str | None) -> None:
-    from workflow import operators
+    from workflow.usecases import operators
 
     row = operators.set_role(_ctx(), name, role, office)
     say(_("Operator '{name}' is now {role}.").format(name=row.name, role=_said(row.role, row.office)))
@@ -68,7 +68,7 @@ def user_role(name: str, role: str, office: str | None) -> None:
 @user.command("list", help=N_("List the operators."))
 @JSON_OPT
 def user_list(as_json: bool) -> None:
-    from workflow import operators
+    from workflow.usecases import operators
 
     rows = operators.list_users(_ctx())
     if as_json:

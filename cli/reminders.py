@@ -25,7 +25,7 @@ def _local(instant):  # type: ignore[no-untyped-def]
 @CAMPAIGN_OPT
 @JSON_OPT
 def calendar(campaign: str | None, as_json: bool) -> None:
-    from workflow import reminders
+    from workflow.usecases import reminders
 
     name, rows = reminders.calendar(_ctx(), campaign)
     if as_json:
@@ -61,7 +61,7 @@ def calendar(campaign: str | None, as_json: bool) -> None:
 @option("--shorten", is_flag=True, help=N_("Allow a date earlier than the current due date."))
 @CAMPAIGN_OPT
 def extend(office: str, requirement: str, to: str, reason: str, shorten: bool, campaign: str | None) -> None:
-    from workflow import reminders
+    from workflow.usecases import reminders
 
     e = reminders.extend(_ctx(), campaign, office, requirement, to, reason, shorten=shorten)
     say(_("Extended {office} '{r}' from {prev} to {due} (originally {orig}).").format(
@@ -91,7 +91,7 @@ def _parse_at(raw: str | None):  # type: ignore[no-untyped-def]
 @option("--at", "at", metavar="DATETIME", help=N_("Pretend the sweep runs at this time (ISO 8601)."))
 @JSON_OPT
 def remind_preview(at: str | None, as_json: bool) -> None:
-    from workflow import reminders
+    from workflow.usecases import reminders
 
     from cli.progress import working
 
@@ -134,7 +134,7 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
 
 def _failure_lines(result) -> None:  # type: ignore[no-untyped-def]
     """One line on stderr per thing that failed, saying why and whether it is retried."""
-    from workflow.text import inert
+    from workflow.engine.text import inert
 
     for f in result.failures:
         click.echo(inert(_("failed: {line}").format(line=f.line()), one_line=True), err=True)
@@ -142,7 +142,7 @@ def _failure_lines(result) -> None:  # type: ignore[no-untyped-def]
 
 @remind.command("send", help=N_("Run one sweep now: send every reminder that is due."))
 def remind_send() -> None:
-    from workflow import reminders
+    from workflow.usecases import reminders
 
     from cli.progress import working
 
@@ -166,7 +166,7 @@ def remind_send() -> None:
 def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -> None:
     if click_ctx.invoked_subcommand is not None:
         return
-    from workflow import reminders
+    from workflow.usecases import reminders
 
     rows = reminders.outbox(_ctx(), list(statuses) or None)
     if as_json:
@@ -182,7 +182,7 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
 
 @outbox.command("retry", help=N_("Retry every failed message now."))
 def outbox_retry() -> None:
-    from workflow import reminders
+    from workflow.usecases import reminders
 
     from cli.progress import working
 
@@ -206,14 +206,14 @@ def scheduler() -> None:
 @option("--interval", type=click.FloatRange(min=0.1, max=86400.0), default=60.0, show_default=True,
         help=N_("Seconds between sweeps."))
 def scheduler_run(interval: float) -> None:
-    from workflow import apscheduler_runner
-    from workflow.mailserver import transport_from_env
-    from workflow.reminders import check_role
+    from workflow.adapters import apscheduler_runner
+    from workflow.adapters.mailserver import transport_from_env
+    from workflow.usecases.reminders import check_role
 
     ctx = _ctx()
     check_role(ctx, "manage")  # it sends mail and advances offices for the whole campaign
     transport_from_env(ctx.db.outbox)  # a bad MANYI_SMTP_URL stops it before it starts
-    from workflow import mailin
+    from workflow.adapters import mailin
 
     if mailin.configured():  # so does a bad MANYI_IMAP_URL or MANYI_INBOX
         mailin.source_from_env().close()

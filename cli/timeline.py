@@ -99,7 +99,7 @@ def upcoming(tl, limit: int = 5) -> list[str]:  # type: ignore[no-untyped-def]
 @CAMPAIGN_OPT
 @JSON_OPT
 def timeline(campaign: str | None, as_json: bool) -> None:
-    from workflow.timeline import timeline as load
+    from workflow.usecases.timeline import timeline as load
 
     tl = load(_ctx(), campaign)
     if as_json:

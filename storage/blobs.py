@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow import text
+from workflow.engine import text
 from workflow.errors import ConfigError, InputError
 from workflow.i18n import _
 

@@ -1,4 +1,4 @@
-"""Operators: who may do what (see workflow/permissions.py for the policy)."""
+"""Operators: who may do what (see workflow/engine/permissions.py for the policy)."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ OFFICES = ATTACHED + INTERNAL
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep the working-day cache (workflow.workdays) of the test run out of the user's home."""
+    """Keep the working-day cache (workflow.calendar.workdays) of the test run out of the user's home."""
     import os
 
     old = os.environ.get("MANYI_CACHE_DIR")

@@ -22,7 +22,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from storage.db import Database
-from workflow import usecases
+from workflow.usecases import campaign as usecases
 db, folder, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 ctx = usecases.Context(Database(db), "writer", lambda: datetime.now(UTC))
 for i in range(n):

@@ -14,7 +14,7 @@ from cli.board import board, legend
 from cli.tables import paragraph
 from storage.db import Database
 from tests.conftest import Run, doc
-from workflow import usecases
+from workflow.usecases import campaign as usecases
 from workflow.i18n import set_language
 
 

@@ -15,8 +15,8 @@ from storage import audit
 from storage.db import Database
 from storage.models import Campaign, Event
 from tests.backends import Target
-from workflow import audit as audit_use
-from workflow import usecases
+from workflow.usecases import audit as audit_use
+from workflow.usecases import campaign as usecases
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 

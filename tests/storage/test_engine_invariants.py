@@ -23,7 +23,7 @@ from storage import audit, repo
 from storage.db import Database
 from storage.models import Event
 from tests.conftest import FORMAT1_SEED
-from workflow import usecases
+from workflow.usecases import campaign as usecases
 from workflow.errors import InputError
 
 OFFICES = ["市法制办公室", "秘书科", "信息科"]

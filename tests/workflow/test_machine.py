@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from workflow import definition as defs
-from workflow.conditions import SectionFacts
+from workflow.engine import definition as defs
+from workflow.engine.conditions import SectionFacts
 from workflow.errors import GuardError, InputError
-from workflow.machine import PhaseMachine, machine_for
+from workflow.engine.machine import PhaseMachine, machine_for
 
 SEED = defs.load("people-satisfied-unit")
 ALL_FILED = {"implementation-opinion": 1, "study-plan": 1, "research-report": 1,

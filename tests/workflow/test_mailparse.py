@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.mailmaker import reply
-from workflow.mailparse import headers_only, oversized, parse, refused_type, sanitize_filename
-from workflow.mailtext import parse_msgids, parse_references, reference
+from workflow.mail.mailparse import headers_only, oversized, parse, refused_type, sanitize_filename
+from workflow.mail.mailtext import parse_msgids, parse_references, reference
 
 HOSTILE = ["秘书科", "a/b", "x]y[z", "100%", "带 空格", "tab\tname", "‮evil", "=cmd|' /C calc'!A0"]
 

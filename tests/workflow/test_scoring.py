@@ -27,9 +27,9 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from workflow import definition as defs
-from workflow import scoring
-from workflow.scoring import Entry
+from workflow.engine import definition as defs
+from workflow.review import scoring
+from workflow.review.scoring import Entry
 
 # The seed as written in format 1 ("top: $satisfied-top"); the bundled one states the same rule
 # as "commend: {top: $satisfied-top, tier: satisfied}".

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from workflow import deadlines, schedule
-from workflow import definition as defs
-from workflow.workdays import WorkCalendar, official_through
+from workflow.calendar import deadlines
+from workflow.calendar import schedule
+from workflow.engine import definition as defs
+from workflow.calendar.workdays import WorkCalendar, official_through
 
 CN = WorkCalendar()
 
@@ -86,7 +87,7 @@ def test_lights_and_slots() -> None:
 
 
 def _fresh_tables(monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
-    from workflow import workdays
+    from workflow.calendar import workdays
 
     monkeypatch.setenv("MANYI_CACHE_DIR", folder)
     workdays._tables.cache_clear()
@@ -95,7 +96,7 @@ def _fresh_tables(monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
 def test_cached_calendar_answers_exactly_as_the_package(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import holidays
 
-    from workflow import workdays
+    from workflow.calendar import workdays
 
     _fresh_tables(monkeypatch, str(tmp_path))
     package = holidays.country_holidays("CN")
@@ -112,7 +113,7 @@ def test_cached_calendar_answers_exactly_as_the_package(tmp_path, monkeypatch) -
 
 
 def test_a_corrupt_or_unwritable_cache_changes_no_answer(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from workflow import workdays
+    from workflow.calendar import workdays
 
     _fresh_tables(monkeypatch, str(tmp_path))
     CN.is_working_day(date(2026, 10, 10))

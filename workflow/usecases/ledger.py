@@ -1,0 +1,358 @@
+"""Use cases of the rectification ledger (整改台账) and of inspections (明查暗访).
+
+Items belong to a section and may be added in any phase ("边评边改"). Their
+lifecycle is ``published`` → ``done`` (reported with an evidence document,
+stored in the blob store like a filing) → ``confirmed`` by the supervision
+office, or ``returned`` with a reason, which opens the item again. Every
+change is appended to the campaign's event chain; the evidence's sha256 is in
+the event detail, so the document is bound into the chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage import ledger_repo, repo
+from storage.blobs import BlobStore
+from storage.ledger_models import RectificationItem
+from storage.models import Campaign
+from workflow.usecases import reminders
+from workflow.engine import text as textcheck
+from workflow.errors import ConflictError, InputError
+from workflow.i18n import N_, _
+from workflow.usecases.operators import authorize
+from workflow.adapters.tabular import read_table
+from workflow.usecases.campaign import Context, definition_of, parse_date
+
+SOURCES = ("review", "evaluation", "inspection", "self")
+SOURCE_ALIASES = {
+    "review": "review", "评议": "review", "评议意见": "review",
+    "evaluation": "evaluation", "民主测评": "evaluation", "测评": "evaluation",
+    "inspection": "inspection", "明查暗访": "inspection", "检查": "inspection", "督查": "inspection",
+    "self": "self", "自查": "self", "自查自纠": "self",
+}
+KINDS = ("announced", "unannounced")
+# Words shown through _() at run time: marked here so the catalog carries them.
+LABELS = (N_("published"), N_("done"), N_("confirmed"), N_("returned"), N_("review"),
+          N_("evaluation"), N_("inspection"), N_("self"), N_("announced"), N_("unannounced"),
+          N_("reported done"), N_("rectification item"), N_("score"))
+ITEM_COLUMNS = {
+    "office": ("科室", "名称", "科室名称", "name"),
+    "text": ("整改内容", "整改事项", "内容", "item"),
+    "source": ("来源", "问题来源"),
+    "due": ("期限", "整改期限", "完成时限", "due date"),
+}
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    office: str
+    source: str
+    text: str
+    due: date | None
+    status: str
+    late: bool
+    evidence: str | None
+    evidence_sha256: str | None
+    note: str | None
+    return_reason: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "office": self.office, "source": self.source, "text": self.text,
+            "due": self.due.isoformat() if self.due else None, "status": self.status,
+            "late": self.late, "evidence": self.evidence, "evidence_sha256": self.evidence_sha256,
+            "note": self.note, "return_reason": self.return_reason,
+        }
+
+
+def today_of(campaign: Campaign, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(campaign.timezone)).date()
+
+
+def _view(item: RectificationItem, office: str, today: date, tz: ZoneInfo) -> ItemView:
+    late = False
+    if item.due is not None:
+        if item.status == "confirmed" or item.status == "done":
+            finished = item.done_at.astimezone(tz).date() if item.done_at else today
+            late = finished > item.due
+        else:
+            late = today > item.due
+    return ItemView(
+        item.id, office, item.source, item.text, item.due, item.status, late,  # type: ignore[arg-type]
+        item.evidence_filename, item.evidence_sha256, item.note, item.return_reason,
+    )
+
+
+def check_source(value: str | None, where: str = "", definition: Any = None) -> str:
+    """An item source: the definition's own ``labels.item_sources`` (key, alias or title),
+    or without them the generic review / evaluation / inspection / self."""
+    choices = definition.spec.labels.item_sources if definition is not None else ()
+    if choices:
+        aliases = {name.lower(): c.key for c in choices
+                   for name in (c.key, *c.aliases, c.title.zh, c.title.en)}
+        keys: tuple[str, ...] = tuple(c.key for c in choices)
+    else:
+        aliases, keys = SOURCE_ALIASES, SOURCES
+    key = aliases.get((value or keys[0]).strip().lower())
+    if key is None:
+        raise InputError(where + _("unknown source '{v}'; use one of {k}").format(
+            v=value, k=", ".join(keys)))
+    return key
+
+
+def _check_text(text: str, where: str = "") -> str:
+    if not text.strip():
+        raise InputError(where + _("the item text is empty"))
+    return textcheck.name(text, where + _("item text"))
+
+
+def _item_row(campaign: Campaign, sid: int, source: str, text: str, due: date | None,
+              ctx: Context, now: datetime, inspection_id: int | None = None) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign.id, "section_id": sid, "source": source, "text": text, "due": due,
+        "status": "published", "inspection_id": inspection_id, "created_at": now,
+        "created_by": ctx.actor, "updated_at": now, "updated_by": ctx.actor,
+    }
+
+
+def _add_event(office: str, sid: int, item_id: int, source: str, text: str,
+               due: date | None, inspection_id: int | None = None) -> repo.NewEvent:
+    # "inspection": the item's inspection link, so audit verify can re-derive every column.
+    return repo.NewEvent(
+        "rectify-add", section_id=sid, office=office,
+        detail={"item": item_id, "source": source, "text": text,
+                "due": due.isoformat() if due else None, "inspection": inspection_id},
+    )
+
+
+def add_item(ctx: Context, campaign_name: str | None, office: str, text: str,
+             source: str | None = None, due: str | None = None) -> ItemView:
+    clean = _check_text(text)
+    due_date = parse_date(due, "--due") if due else None
+    ctx.db.ensure_ready(create=False)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        authorize(s, ctx, "publish-items")
+        campaign = repo.find_campaign(s, campaign_name)
+        src = check_source(source, "", definition_of(campaign))
+        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        [item_id] = ledger_repo.add_items(s, [_item_row(campaign, section.id, src, clean, due_date,  # type: ignore[arg-type]
+                                                        ctx, now)])
+        repo.append_events(s, campaign, [_add_event(section.name, section.id, item_id, src, clean,  # type: ignore[arg-type]
+                                                    due_date)], ctx.actor, now)
+        reminders.plan_items(s, campaign, [(item_id, section.id, due_date)])  # type: ignore[list-item]
+        item, name = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        return _view(item, name, today_of(campaign, now), ZoneInfo(campaign.timezone))
+
+
+def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[str, int]:
+    """Validate every row of the CSV first; store all of them or none."""
+    table = read_table(path, ITEM_COLUMNS, required=("office", "text"))
+    ctx.db.ensure_ready(create=False)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        authorize(s, ctx, "publish-items")
+        campaign = repo.find_campaign(s, campaign_name)
+        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
+        parsed = []
+        for line, row in table.rows:
+            where = _("{src} row {n}: ").format(src=table.source, n=line)
+            office = row["office"]
+            if office not in sections:
+                raise InputError(where + _("unknown office '{name}'").format(name=office))
+            text = _check_text(row["text"], where)
+            src = check_source(row.get("source") or None, where, definition_of(campaign))
+            raw_due = row.get("due") or ""
+            try:
+                due = parse_date(raw_due.replace("/", "-"), _("due")) if raw_due else None
+            except InputError as exc:
+                raise InputError(where + str(exc)) from None
+            parsed.append((office, sections[office], src, text, due))
+        ids = ledger_repo.add_items(
+            s, [_item_row(campaign, sid, src, text, due, ctx, now) for _o, sid, src, text, due in parsed]
+        )
+        repo.append_events(s, campaign, [
+            _add_event(o, sid, i, src, text, due)
+            for i, (o, sid, src, text, due) in zip(ids, parsed, strict=True)
+        ], ctx.actor, now)
+        reminders.plan_items(s, campaign, [(i, sid, due) for i, (_o, sid, _s, _t, due)
+                                           in zip(ids, parsed, strict=True)])
+        return campaign.name, len(ids)
+
+
+def _transition(s: Session, item: RectificationItem, expected: str, values: dict[str, Any]) -> None:
+    """Change an item only if its status is still what we checked (no lost updates)."""
+    result = s.execute(
+        update(RectificationItem)
+        .where(RectificationItem.id == item.id, RectificationItem.status == expected)  # type: ignore[arg-type]
+        .values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        # Someone else changed it after we read it: name them (a fresh read, not our stale row).
+        by, at = s.execute(
+            select(RectificationItem.updated_by, RectificationItem.updated_at)
+            .where(RectificationItem.id == item.id)  # type: ignore[arg-type]
+        ).one()
+        raise ConflictError(_("item #{id}").format(id=item.id), by, at, _zone(s, item))
+
+
+def _already(item: RectificationItem, statuses: tuple[str, ...], tz: str) -> None:
+    """Inside the write transaction: an item that another operator has just moved on is a
+    conflict ("changed by NAME at TIME"), not a usage error."""
+    if item.status in statuses:
+        raise ConflictError(_("item #{id}").format(id=item.id), item.updated_by, item.updated_at, tz)
+
+
+def _zone(s: Session, item: RectificationItem) -> str:
+    campaign = s.get(Campaign, item.campaign_id)
+    return campaign.timezone if campaign is not None else "Asia/Shanghai"
+
+
+def _require(item: RectificationItem, allowed: tuple[str, ...], action: str) -> None:
+    if item.status not in allowed:
+        raise InputError(_("item #{id} is {status}; only {allowed} items can be {action}").format(
+            id=item.id, status=_(item.status), allowed=" / ".join(_(a) for a in allowed),
+            action=_(action)))
+
+
+def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: Path,
+              note: str | None = None, *, allow_empty: bool = False) -> ItemView:
+    note = textcheck.optional(note, "--note")
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        item, owner = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        authorize(s, ctx, "report-rectification", owner)
+        _require(item, ("published", "returned"), "reported done")
+    blob = BlobStore(ctx.db.blob_root).put(evidence, allow_empty=allow_empty)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        campaign = repo.find_campaign(s, campaign_name)
+        item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        _already(item, ("done",), campaign.timezone)
+        _require(item, ("published", "returned"), "reported done")
+        _transition(s, item, item.status, {
+            "status": "done", "evidence_sha256": blob.sha256, "evidence_filename": blob.filename,
+            "note": note, "done_at": now, "updated_at": now, "updated_by": ctx.actor,
+        })
+        reminders.stop_item(s, campaign.id, item.section_id, item.id)  # type: ignore[arg-type]
+        repo.append_events(s, campaign, [repo.NewEvent(
+            "rectify-done", section_id=item.section_id, office=office, reason=note,
+            detail={"item": item.id, "sha256": blob.sha256, "filename": blob.filename,
+                    "size": blob.size},
+        )], ctx.actor, now)
+        s.refresh(item)
+        return _view(item, office, today_of(campaign, now), ZoneInfo(campaign.timezone))
+
+
+def confirm(ctx: Context, campaign_name: str | None, item_id: int) -> ItemView:
+    return _decide(ctx, campaign_name, item_id, None)
+
+
+def return_item(ctx: Context, campaign_name: str | None, item_id: int, reason: str) -> ItemView:
+    if not reason.strip():
+        raise InputError(_("--reason must not be empty: say what is still missing"))
+    return _decide(ctx, campaign_name, item_id, textcheck.name(reason, "--reason"))
+
+
+def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str | None) -> ItemView:
+    """Confirm (``reason`` None) or return a done item."""
+    ctx.db.ensure_ready(create=False)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        authorize(s, ctx, "confirm")
+        campaign = repo.find_campaign(s, campaign_name)
+        item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        _already(item, ("confirmed", "returned"), campaign.timezone)
+        _require(item, ("done",), "confirmed" if reason is None else "returned")
+        values: dict[str, Any] = {"updated_at": now, "updated_by": ctx.actor}
+        if reason is None:
+            values |= {"status": "confirmed", "confirmed_at": now}
+        else:
+            values |= {"status": "returned", "return_reason": reason}
+        _transition(s, item, "done", values)
+        if reason is not None:
+            reminders.resume_item(s, campaign, item.section_id, item.id, now)  # type: ignore[arg-type]
+        repo.append_events(s, campaign, [repo.NewEvent(
+            "rectify-confirm" if reason is None else "rectify-return", section_id=item.section_id,
+            office=office, reason=reason,
+            detail={"item": item.id, "sha256": item.evidence_sha256},
+        )], ctx.actor, now)
+        s.refresh(item)
+        return _view(item, office, today_of(campaign, now), ZoneInfo(campaign.timezone))
+
+
+def list_items(ctx: Context, campaign_name: str | None, office: str | None = None,
+               open_only: bool = False) -> tuple[str, list[ItemView]]:
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        authorize(s, ctx, "read")
+        campaign = repo.find_campaign(s, campaign_name)
+        sid = repo.find_section(s, campaign.id, office).id if office else None  # type: ignore[arg-type]
+        today = today_of(campaign, ctx.now())
+        tz = ZoneInfo(campaign.timezone)
+        rows = ledger_repo.items(s, campaign.id, sid, open_only)  # type: ignore[arg-type]
+        return campaign.name, [_view(item, name, today, tz) for item, name in rows]
+
+
+# -- inspections ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Inspected:
+    campaign: str
+    office: str
+    kind: str
+    on: date
+    inspections: tuple[int, ...]
+    items: tuple[int, ...]
+
+
+def record_inspection(
+    ctx: Context, campaign_name: str | None, office: str, kind: str, on: str,
+    findings: tuple[str, ...], rectify: bool = False, due: str | None = None,
+) -> Inspected:
+    """Record an inspection's findings; with ``rectify`` each becomes an item (source inspection)."""
+    if kind not in KINDS:
+        raise InputError(_("unknown inspection kind '{v}'; use one of {k}").format(
+            v=kind, k=", ".join(KINDS)))
+    day = parse_date(on, "--date")
+    due_date = parse_date(due, "--due") if due else None
+    clean = [textcheck.clean(f, "--finding").strip() for f in findings]
+    if not clean or not all(clean):
+        raise InputError(_("--finding must not be empty"))
+    ctx.db.ensure_ready(create=False)
+    now = ctx.now()
+    with ctx.db.write() as s:
+        authorize(s, ctx, "inspect")
+        campaign = repo.find_campaign(s, campaign_name)
+        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        ins_ids: list[int] = []
+        item_ids: list[int] = []
+        events: list[repo.NewEvent] = []
+        for text in clean:
+            ins = ledger_repo.add_inspection(s, {
+                "campaign_id": campaign.id, "section_id": section.id, "kind": kind, "on": day,
+                "finding": text, "actor": ctx.actor, "at": now,
+            })
+            ins_ids.append(ins)
+            events.append(repo.NewEvent(
+                "inspect", section_id=section.id, office=section.name,
+                detail={"inspection": ins, "kind": kind, "date": day.isoformat(), "text": text},
+            ))
+            if rectify:
+                [item] = ledger_repo.add_items(s, [_item_row(
+                    campaign, section.id, "inspection", text, due_date, ctx, now, ins)])  # type: ignore[arg-type]
+                item_ids.append(item)
+                events.append(_add_event(section.name, section.id, item, "inspection", text,  # type: ignore[arg-type]
+                                         due_date, ins))
+        repo.append_events(s, campaign, events, ctx.actor, now)
+        reminders.plan_items(s, campaign, [(i, section.id, due_date) for i in item_ids])  # type: ignore[misc]
+        return Inspected(campaign.name, section.name, kind, day, tuple(ins_ids), tuple(item_ids))
