@@ -228,7 +228,7 @@ class Suite:
                 eng, _unused = paired(runs, sweep(mode), None)
                 fig = Figure(label, store.kind, n, eng, adv.engine,
                              0.1 if (mode == "none" and n >= 100_000) else None,
-                             f"workflow.usecases.reminders.sweep(ctx) ({mode}), outbox transport, timed in-process; "
+                             f"workflow.usecases.sweep.sweep(ctx) ({mode}), outbox transport, timed in-process; "
                              f"{eng[0].extra.get('reminders')} reminders, {eng[0].extra.get('mails')} mails",
                              "the engine's bulk advance of the same campaign (target: sweep < 10% of it)")
                 self.add(fig)

@@ -49,11 +49,11 @@ def sweep_prep(url: str) -> dict[str, Any]:
     from datetime import timedelta
 
     from benchmarks.build import T0
-    from workflow.usecases import reminders
+    from workflow.usecases import sweep
 
     at = T0 + timedelta(days=1)
     t0 = time.perf_counter()
-    result = reminders.sweep(_sweep_ctx(url, at), at=at)
+    result = sweep.sweep(_sweep_ctx(url, at), at=at)
     return {"seconds": time.perf_counter() - t0, "reminders": result.reminders}
 
 
@@ -70,7 +70,7 @@ def engine_sweep(url: str, mode: str) -> dict[str, Any]:
     from benchmarks.build import NOW, T0
     from storage.db import Database
     from storage.reminders_models import Deadline
-    from workflow.usecases import reminders
+    from workflow.usecases import sweep
 
     if mode == "none":
         at = T0 + timedelta(days=1, hours=1)
@@ -83,7 +83,7 @@ def engine_sweep(url: str, mode: str) -> dict[str, Any]:
         db.dispose()
     ctx = _sweep_ctx(url, at)
     t0 = time.perf_counter()
-    result = reminders.sweep(ctx, at=at)
+    result = sweep.sweep(ctx, at=at)
     return {"seconds": time.perf_counter() - t0, "reminders": result.reminders,
             "mails": len(result.mails)}
 

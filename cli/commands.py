@@ -30,9 +30,9 @@ def warn_all(warnings: list[str]) -> None:
 def moved_dates(campaign: str) -> None:
     """A notice on stderr for each date the definition lays on a weekend or holiday (one line
     per date, naming what falls on it)."""
-    from workflow.usecases import reminders
+    from workflow.usecases import deadlines
 
-    _name, rows = reminders.calendar(_ctx(), campaign)
+    _name, rows = deadlines.calendar(_ctx(), campaign)
     moved: dict[tuple[object, object], list[str]] = {}
     for r in rows:
         if r.due != r.planned:

@@ -25,9 +25,9 @@ def _local(instant):  # type: ignore[no-untyped-def]
 @CAMPAIGN_OPT
 @JSON_OPT
 def calendar(campaign: str | None, as_json: bool) -> None:
-    from workflow.usecases import reminders
+    from workflow.usecases import deadlines
 
-    name, rows = reminders.calendar(_ctx(), campaign)
+    name, rows = deadlines.calendar(_ctx(), campaign)
     if as_json:
         print_json([{"phase": r.phase, "phase_title": r.phase_title, "requirement": r.requirement,
                      "title": r.title,
@@ -61,9 +61,9 @@ def calendar(campaign: str | None, as_json: bool) -> None:
 @option("--shorten", is_flag=True, help=N_("Allow a date earlier than the current due date."))
 @CAMPAIGN_OPT
 def extend(office: str, requirement: str, to: str, reason: str, shorten: bool, campaign: str | None) -> None:
-    from workflow.usecases import reminders
+    from workflow.usecases import deadlines
 
-    e = reminders.extend(_ctx(), campaign, office, requirement, to, reason, shorten=shorten)
+    e = deadlines.extend(_ctx(), campaign, office, requirement, to, reason, shorten=shorten)
     say(_("Extended {office} '{r}' from {prev} to {due} (originally {orig}).").format(
         office=e.office, r=e.requirement, prev=e.previous, due=e.due, orig=e.original))
     off_day(e.due, e.next_working_day)
@@ -91,12 +91,12 @@ def _parse_at(raw: str | None):  # type: ignore[no-untyped-def]
 @option("--at", "at", metavar="DATETIME", help=N_("Pretend the sweep runs at this time (ISO 8601)."))
 @JSON_OPT
 def remind_preview(at: str | None, as_json: bool) -> None:
-    from workflow.usecases import reminders
+    from workflow.usecases import sweep
 
     from cli.progress import working
 
     with working(_("Sweeping reminders…")):
-        result = reminders.sweep(_ctx(), preview=True, at=_parse_at(at), require="read")
+        result = sweep.sweep(_ctx(), preview=True, at=_parse_at(at), require="read")
     if as_json:
         print_json([{"campaign": m.campaign, "to": m.recipient, "subject": m.subject,
                      "items": [{"office": i.office, "requirement": i.requirement, "due": i.due.isoformat(),
@@ -142,12 +142,12 @@ def _failure_lines(result) -> None:  # type: ignore[no-untyped-def]
 
 @remind.command("send", help=N_("Run one sweep now: send every reminder that is due."))
 def remind_send() -> None:
-    from workflow.usecases import reminders
+    from workflow.usecases import sweep
 
     from cli.progress import working
 
     with working(_("Sweeping reminders…")):
-        result = reminders.sweep(_ctx(), require="manage")
+        result = sweep.sweep(_ctx(), require="manage")
     _report(result)
     if result.unreachable is not None:
         raise result.unreachable
@@ -166,9 +166,9 @@ def remind_send() -> None:
 def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -> None:
     if click_ctx.invoked_subcommand is not None:
         return
-    from workflow.usecases import reminders
+    from workflow.usecases import delivery
 
-    rows = reminders.outbox(_ctx(), list(statuses) or None)
+    rows = delivery.outbox(_ctx(), list(statuses) or None)
     if as_json:
         print_json(rows)
         return
@@ -182,12 +182,12 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
 
 @outbox.command("retry", help=N_("Retry every failed message now."))
 def outbox_retry() -> None:
-    from workflow.usecases import reminders
+    from workflow.usecases import delivery
 
     from cli.progress import working
 
     with working(_("Sending the outbox…")):
-        result = reminders.retry(_ctx())
+        result = delivery.retry(_ctx())
     say(_("Retried: {sent} sent, {failed} failed.").format(sent=result.sent, failed=result.failed))
     if result.unreachable is not None:
         raise result.unreachable
@@ -208,7 +208,7 @@ def scheduler() -> None:
 def scheduler_run(interval: float) -> None:
     from workflow.adapters import apscheduler_runner
     from workflow.adapters.mailserver import transport_from_env
-    from workflow.usecases.reminders import check_role
+    from workflow.usecases.context import check_role
 
     ctx = _ctx()
     check_role(ctx, "manage")  # it sends mail and advances offices for the whole campaign

@@ -262,7 +262,8 @@ class Database:
 
     # -- sessions ----------------------------------------------------------
     @contextmanager
-    def write(self, kind: str = "change", *, pretended_ok: bool = False) -> Iterator[Session]:
+    def write(self, kind: str = "change", *, pretended_ok: bool = False,
+              dry_run: bool = False) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any error.
 
         Under a pretended time (MANYI_NOW) it is refused unless the database is a
@@ -271,12 +272,14 @@ class Database:
         Args:
             kind: what a commit saves, counted in :data:`COMMITTED` (``mail-sent`` for a
                 reminder mail marked sent; ``change`` for anything else).
+            dry_run: the same transaction, with the same locks, rolled back at the end
+                instead of committed: what a change would do, without doing it.
         """
         with self._translate():
             with Session(self.engine.execution_options(manyi_write=True), expire_on_commit=False) as session:
                 held = _InterruptHeld()
                 try:
-                    with session.begin():
+                    with session.begin() as tx:
                         session.info["os_user"] = self.os_user
                         if self.simulated_clock and not pretended_ok:
                             from storage import clock
@@ -284,6 +287,9 @@ class Database:
                             if not clock.is_rehearsal(session):
                                 raise _pretended_time_refused()
                         yield session
+                        if dry_run:
+                            tx.rollback()
+                            return
                         held.hold()  # the commit and its count below are one step for Ctrl-C
                     COMMITTED[kind] += 1
                 finally:

@@ -6,10 +6,9 @@ Every sweep query starts from an index: ``deadline.next_at``, ``reminder.status`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -31,14 +30,20 @@ def item_of(requirement: str) -> int | None:
     return int(requirement[len(ITEM_PREFIX):]) if requirement.startswith(ITEM_PREFIX) else None
 
 
-def items_by_id(s: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """item id -> (status, text)."""
+class ItemState(NamedTuple):
+    """What a reminder needs of a rectification item."""
+
+    status: str
+    text: str
+
+
+def items_by_id(s: Session, ids: Iterable[int]) -> dict[int, ItemState]:
     wanted = sorted(set(ids))
-    out: dict[int, tuple[str, str]] = {}
+    out: dict[int, ItemState] = {}
     for i in range(0, len(wanted), 500):
         q = select(RectificationItem.id, RectificationItem.status, RectificationItem.text).where(
             RectificationItem.id.in_(wanted[i:i + 500]))  # type: ignore[union-attr]
-        out.update({iid: (st, text) for iid, st, text in s.execute(q)})
+        out.update({iid: ItemState(st, text) for iid, st, text in s.execute(q)})
     return out
 
 
@@ -103,15 +108,23 @@ def due_deadlines(s: Session, now: datetime, limit: int) -> list[Deadline]:
     return list(s.scalars(q))
 
 
-def section_info(s: Session, ids: Iterable[int]) -> dict[int, tuple[str, str | None, str | None, str]]:
-    """section id -> (name, email, head, state)."""
+class SectionContact(NamedTuple):
+    """Whom a section's reminders go to, and where the section stands."""
+
+    name: str
+    email: str | None
+    head: str | None  # "Name <addr>" of the office's head, copied on escalations
+    state: str
+
+
+def section_info(s: Session, ids: Iterable[int]) -> dict[int, SectionContact]:
     out = {}
     wanted = sorted(set(ids))
     for i in range(0, len(wanted), 500):
         q = (select(Section.id, Section.name, Section.email, Section.head, Record.state)
              .join(Record, Record.section_id == Section.id)  # type: ignore[arg-type]
              .where(Section.id.in_(wanted[i:i + 500])))  # type: ignore[union-attr]
-        out.update({sid: (n, e, h, st) for sid, n, e, h, st in s.execute(q)})
+        out.update({sid: SectionContact(n, e, h, st) for sid, n, e, h, st in s.execute(q)})
     return out
 
 
@@ -127,6 +140,11 @@ def filed_counts(s: Session, campaign_id: int, section_ids: Sequence[int | None]
             cond = cond | Filing.section_id.is_(None)  # type: ignore[union-attr]
         q = q.where(cond)
     return {(sid, req): n for sid, req, n in s.execute(q)}
+
+
+def add_reminders(s: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert reminder rows whose key is new; return how many were new."""
+    return insert_ignoring_duplicates(s, Reminder.__table__, rows)
 
 
 def pending_reminders(s: Session) -> list[Reminder]:
@@ -162,6 +180,12 @@ def extension_log(s: Session, campaign_id: int) -> list[tuple[Extension, str]]:
     return [(e, name) for e, name in s.execute(q)]
 
 
+def add_extension(s: Session, *, campaign_id: int, section_id: int, requirement: str, from_due: date,
+                  to_due: date, reason: str, actor: str, at: datetime) -> None:
+    s.add(Extension(campaign_id=campaign_id, section_id=section_id, requirement=requirement,
+                    from_due=from_due, to_due=to_due, reason=reason, actor=actor, at=at))
+
+
 def find_deadline(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> Deadline | None:
     key = deadline_key(campaign_id, section_id, requirement)
     return s.scalars(select(Deadline).where(Deadline.key == key)).first()
@@ -190,6 +214,40 @@ def reminder_statuses(s: Session, ids: Sequence[int]) -> list[str]:
     return list(s.scalars(select(Reminder.status).where(Reminder.id.in_(ids))))  # type: ignore[union-attr]
 
 
+def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        s.execute(Mail.__table__.insert(), list(rows))  # type: ignore[attr-defined]
+
+
+def mark_sent(s: Session, mail_id: int, owner: str, now: datetime, via: str) -> None:
+    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(  # type: ignore[arg-type]
+        status="sent", sent_at=now, sent_via=via, attempts=Mail.attempts + 1, last_error=None))
+
+
+def mark_failed(s: Session, mail_id: int, owner: str, error: str, retry_at: datetime, *,
+                permanent: bool) -> None:
+    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(  # type: ignore[arg-type]
+        status="undeliverable" if permanent else "failed", attempts=Mail.attempts + 1,
+        last_error=error[:500], next_attempt_at=retry_at, claimed_by=None))
+
+
+def release_claim(s: Session, mail_id: int, owner: str, status: str) -> None:
+    """Give a claimed message back untouched: ``status`` is the one it had before the claim."""
+    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(  # type: ignore[arg-type]
+        status=status, claimed_by=None, claimed_at=None))
+
+
+def take_back_claim(s: Session, mail_id: int, owner: str | None, error: str, now: datetime) -> None:
+    """A claim whose owner is gone: the message is failed (retried now) unless someone finished it."""
+    s.execute(update(Mail).where(Mail.id == mail_id, Mail.status == "sending",  # type: ignore[arg-type]
+                                 Mail.claimed_by == owner)
+              .values(status="failed", last_error=error, next_attempt_at=now, claimed_by=None))
+
+
+def retry_failed_now(s: Session, now: datetime) -> None:
+    s.execute(update(Mail).where(Mail.status == "failed").values(next_attempt_at=now))  # type: ignore[arg-type]
+
+
 def mails(s: Session, statuses: Sequence[str] | None = None) -> list[Mail]:
     q = select(Mail).order_by(Mail.id)  # type: ignore[arg-type]
     if statuses:
@@ -199,11 +257,3 @@ def mails(s: Session, statuses: Sequence[str] | None = None) -> list[Mail]:
 
 def campaign_names(s: Session) -> dict[int, str]:
     return {cid: name for cid, name in s.execute(select(Campaign.id, Campaign.name))}
-
-
-def loads(text: str) -> Any:
-    return json.loads(text)
-
-
-def today_iso(d: date) -> str:
-    return d.isoformat()

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from storage import repo
 from storage.db import Database
-from workflow.usecases import reminders
+from workflow.usecases import sweep
 from workflow.usecases import campaign as usecases
 from workflow.adapters.mailserver import OutboxTransport
 
@@ -26,9 +26,9 @@ def test_idle_sweep_over_many_sections_is_cheap(tmp_path: Path) -> None:
             campaign = repo.find_campaign(s, "2026")
             repo.add_sections(s, campaign.id, [repo.NewSection(f"科室{i}", f"o{i}@x.cn")  # type: ignore[arg-type]
                                                 for i in range(20000)], "mobilization", "tester", ctx.now())
-        reminders.sweep(ctx, OutboxTransport(tmp_path / "outbox"), at=LATER)  # lays out deadlines once
+        sweep.sweep(ctx, OutboxTransport(tmp_path / "outbox"), at=LATER)  # lays out deadlines once
         started = time.perf_counter()
-        result = reminders.sweep(ctx, OutboxTransport(tmp_path / "outbox"), at=LATER)
+        result = sweep.sweep(ctx, OutboxTransport(tmp_path / "outbox"), at=LATER)
         elapsed = time.perf_counter() - started
         assert (result.reminders, result.mails, result.sent) == (0, [], 0)
         print(f"idle sweep over 20,000 offices: {elapsed:.3f} s")  # timing lives in benchmarks/

@@ -1,4 +1,4 @@
-"""``manyi scheduler run``: APScheduler 3.x calling :func:`workflow.usecases.reminders.sweep`.
+"""``manyi scheduler run``: APScheduler 3.x calling :func:`workflow.usecases.sweep.sweep`.
 
 The one module that knows APScheduler and signals. The sweep itself is a
 plain function; this runner only decides *when*: at start (catch-up: a
@@ -29,8 +29,10 @@ from workflow.usecases import inbox
 from workflow.adapters import mailin
 from workflow.errors import CampaignError
 from workflow.i18n import _
-from workflow.usecases.reminders import SweepResult, owner_id, phase_ends, sweep
-from workflow.usecases.campaign import Context
+from workflow.adapters.processes import owner_id
+from workflow.usecases.results import SweepResult
+from workflow.usecases.sweep import phase_ends, sweep
+from workflow.usecases.context import Context
 
 
 def run(ctx: Context, interval: float, log: Callable[[str], None],

@@ -8,17 +8,15 @@ returns plain data for the CLI to render. Nothing here prints.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from storage import clock, inbox_repo, ledger_repo, repo
 from storage.blobs import BlobStore
-from storage.db import Database
 from storage.models import Campaign, Filing
 from workflow.engine import definition as defs
 from workflow.calendar import schedule
@@ -32,26 +30,8 @@ from workflow.engine.machine import Step, machine_for
 from workflow.usecases.operators import Mode, authorize
 from workflow.usecases.operators import mode as operator_mode
 from workflow.adapters.tabular import RosterEntry, check_email, read_roster
-
-
-@dataclass(frozen=True)
-class Context:
-    db: Database
-    actor: str
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self.clock()
-
-
-@lru_cache(maxsize=32)
-def _definition_from_text(text: str, source: str) -> Definition:
-    return defs.parse(text, source)
-
-
-def definition_of(campaign: Campaign) -> Definition:
-    """The campaign's own snapshot of its definition (immune to later edits of the file)."""
-    return _definition_from_text(campaign.definition_text, campaign.definition_source)
+from workflow.usecases.context import Context, definition_of, parse_date
+from workflow.usecases.dates import CampaignDates, Lights
 
 
 def close_campaign(ctx: Context, name: str, reason: str) -> None:
@@ -72,13 +52,6 @@ def close_campaign(ctx: Context, name: str, reason: str) -> None:
         s.add(campaign)
         repo.append_events(s, campaign, [repo.NewEvent("campaign-close", reason=reason.strip())],
                            ctx.actor, ctx.now())
-
-
-def parse_date(value: str, what: str) -> date:
-    """Exactly ``YYYY-MM-DD``, a real day within the sane years (see :mod:`workflow.engine.values`)."""
-    from workflow.engine.values import parse_date as strict
-
-    return strict(value, what)
 
 
 def _check_name(name: str, what: str) -> str:
@@ -504,14 +477,13 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         records = repo.phases(s, campaign.id)  # type: ignore[arg-type]
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         from workflow.calendar import deadlines
-        from workflow.usecases import reminders
 
         today = deadlines.local_day(ctx.now(), campaign.timezone)
         loader = FactsLoader(s, campaign, definition, params, plan, today)
         counts = loader.counts
-        cd = reminders.CampaignDates(campaign, definition, params, plan,
+        cd = CampaignDates(campaign, definition, params, plan,
                                      deadlines.due_dates(definition, plan))
-        lights = reminders.Lights(s, cd, today)
+        lights = Lights(s, cd, today)
         owes = _owed_rules(definition, params)
         # Sections with the same phase, filings and extensions have the same row; at
         # 100,000 sections there are only a handful of distinct ones.

@@ -45,7 +45,9 @@ from workflow.adapters.mailserver import Transport, sender_from_env, transport_f
 from workflow.mail.mailtext import compose_notice, parse_msgids, parse_references, reference
 from workflow.usecases.operators import authorize
 from workflow.adapters.tabular import check_email
-from workflow.usecases.campaign import Context, Filed, definition_of, record_filing
+from workflow.usecases.campaign import Filed, record_filing
+from workflow.usecases.context import Context, check_role, definition_of
+from workflow.usecases.delivery import deliver
 
 DEFAULT_MAX_MB = 20
 DEFAULT_MAX_FILES = 10
@@ -300,12 +302,6 @@ def _queue_notice(s: Any, campaign: Campaign, section: Section, to: str, subject
     }])
 
 
-def check_role(ctx: Context, action: str) -> None:
-    ctx.db.ensure_ready(create=False)
-    with ctx.db.read() as s:
-        authorize(s, ctx, action)
-
-
 def fetch(ctx: Context, source: Source | None = None, transport: Transport | None = None,
           require: str | None = "manage") -> FetchResult:
     """Take in every new message of the mailbox; mail back the notices of refused ones."""
@@ -344,8 +340,6 @@ def fetch(ctx: Context, source: Source | None = None, transport: Transport | Non
             setattr(result, status, getattr(result, status) + 1)
     finally:
         source.close()
-    from workflow.usecases.reminders import deliver
-
     sent = deliver(ctx, transport, now=now)
     result.notices = sent.sent
     return result
@@ -474,8 +468,6 @@ def reject(ctx: Context, sub_id: int, reason: str, transport: Transport | None =
         _queue_notice(s, campaign, section, sub.sender, msg.subject, msg.message_id,  # type: ignore[arg-type,union-attr]
                       sub.requirement, text, now)
         to = sub.sender
-    from workflow.usecases.reminders import deliver
-
     result = deliver(ctx, transport, now=now)
     if result.unreachable is not None:
         raise result.unreachable

@@ -23,13 +23,13 @@ from storage import ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign
-from workflow.usecases import reminders
+from workflow.usecases.deadlines import ItemDue, plan_items, resume_item, stop_item
 from workflow.engine import text as textcheck
 from workflow.errors import ConflictError, InputError
 from workflow.i18n import N_, _
 from workflow.usecases.operators import authorize
 from workflow.adapters.tabular import read_table
-from workflow.usecases.campaign import Context, definition_of, parse_date
+from workflow.usecases.context import Context, definition_of, parse_date
 
 SOURCES = ("review", "evaluation", "inspection", "self")
 SOURCE_ALIASES = {
@@ -149,7 +149,7 @@ def add_item(ctx: Context, campaign_name: str | None, office: str, text: str,
                                                         ctx, now)])
         repo.append_events(s, campaign, [_add_event(section.name, section.id, item_id, src, clean,  # type: ignore[arg-type]
                                                     due_date)], ctx.actor, now)
-        reminders.plan_items(s, campaign, [(item_id, section.id, due_date)])  # type: ignore[list-item]
+        plan_items(s, campaign, [ItemDue(item_id, section.id, due_date)])  # type: ignore[arg-type]
         item, name = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
         return _view(item, name, today_of(campaign, now), ZoneInfo(campaign.timezone))
 
@@ -184,8 +184,8 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
             _add_event(o, sid, i, src, text, due)
             for i, (o, sid, src, text, due) in zip(ids, parsed, strict=True)
         ], ctx.actor, now)
-        reminders.plan_items(s, campaign, [(i, sid, due) for i, (_o, sid, _s, _t, due)
-                                           in zip(ids, parsed, strict=True)])
+        plan_items(s, campaign, [ItemDue(i, sid, due) for i, (_o, sid, _s, _t, due)
+                                 in zip(ids, parsed, strict=True)])
         return campaign.name, len(ids)
 
 
@@ -244,7 +244,7 @@ def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: P
             "status": "done", "evidence_sha256": blob.sha256, "evidence_filename": blob.filename,
             "note": note, "done_at": now, "updated_at": now, "updated_by": ctx.actor,
         })
-        reminders.stop_item(s, campaign.id, item.section_id, item.id)  # type: ignore[arg-type]
+        stop_item(s, campaign.id, item.section_id, item.id)  # type: ignore[arg-type]
         repo.append_events(s, campaign, [repo.NewEvent(
             "rectify-done", section_id=item.section_id, office=office, reason=note,
             detail={"item": item.id, "sha256": blob.sha256, "filename": blob.filename,
@@ -281,7 +281,7 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
             values |= {"status": "returned", "return_reason": reason}
         _transition(s, item, "done", values)
         if reason is not None:
-            reminders.resume_item(s, campaign, item.section_id, item.id, now)  # type: ignore[arg-type]
+            resume_item(s, campaign, item.section_id, item.id, now)  # type: ignore[arg-type]
         repo.append_events(s, campaign, [repo.NewEvent(
             "rectify-confirm" if reason is None else "rectify-return", section_id=item.section_id,
             office=office, reason=reason,
@@ -354,5 +354,5 @@ def record_inspection(
                 events.append(_add_event(section.name, section.id, item, "inspection", text,  # type: ignore[arg-type]
                                          due_date, ins))
         repo.append_events(s, campaign, events, ctx.actor, now)
-        reminders.plan_items(s, campaign, [(i, section.id, due_date) for i in item_ids])  # type: ignore[misc]
+        plan_items(s, campaign, [ItemDue(i, section.id, due_date) for i in item_ids])  # type: ignore[arg-type]
         return Inspected(campaign.name, section.name, kind, day, tuple(ins_ids), tuple(item_ids))

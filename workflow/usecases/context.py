@@ -1,0 +1,53 @@
+"""What every use case is given, and what they share.
+
+Each use case takes a :class:`Context` (database, actor, clock) and plain
+arguments, orchestrates the pure parts (definition, machine, schedule) over
+one transaction and returns plain data for the CLI to render. Nothing in
+``workflow/usecases`` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+from storage.db import Database
+from storage.models import Campaign
+from workflow.engine import definition as defs
+from workflow.engine.definition import Definition
+from workflow.engine.values import parse_date as _strict_date
+from workflow.usecases.operators import authorize
+
+
+@dataclass(frozen=True)
+class Context:
+    db: Database
+    actor: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+@lru_cache(maxsize=32)
+def _definition_from_text(text: str, source: str) -> Definition:
+    return defs.parse(text, source)
+
+
+def definition_of(campaign: Campaign) -> Definition:
+    """The campaign's own snapshot of its definition (immune to later edits of the file)."""
+    return _definition_from_text(campaign.definition_text, campaign.definition_source)
+
+
+def parse_date(value: str, what: str) -> date:
+    """Exactly ``YYYY-MM-DD``, a real day within the sane years (see :mod:`workflow.engine.values`)."""
+    return _strict_date(value, what)
+
+
+def check_role(ctx: Context, action: str) -> None:
+    """Refuse before anything runs unless the operator may ``action`` (no operators: allowed)."""
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        authorize(s, ctx, action)

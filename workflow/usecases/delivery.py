@@ -1,0 +1,185 @@
+"""Delivering the outbox table: claim → send → mark sent, each message alone.
+
+The transport (SMTP server or outbox folder, :mod:`workflow.adapters.mailserver`)
+does the sending; this module decides what to send and records what happened.
+A crash between claim and send leaves the message claimed by a dead owner
+(:mod:`workflow.adapters.processes` tells), which the next run takes back; a
+failed send is kept with its error and retried with backoff.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from storage import reminders_repo as rr
+from workflow.adapters.mailserver import Transport, sender_from_env, sweep_budget, transport_from_env
+from workflow.adapters.processes import owner_gone, owner_id
+from workflow.engine import text
+from workflow.errors import DeliveryError, InputError
+from workflow.i18n import _
+from workflow.usecases.context import Context
+from workflow.usecases.operators import authorize
+from workflow.usecases.results import Failure, SweepResult, sentence
+
+MAIL_BATCH = 50
+LEASE = timedelta(minutes=10)  # a claim by an owner we cannot check (another host) expires after this
+BACKOFF_MAX = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(timedelta(minutes=1) * 2 ** max(0, attempts - 1), BACKOFF_MAX)
+
+
+class _Claim(NamedTuple):
+    """A message this run has claimed, with what it needs to send it or give it back."""
+
+    mail_id: int
+    recipient: str
+    raw: str
+    attempts: int
+    status: str  # before the claim: what it goes back to if not sent
+    campaign: str
+
+
+def _release_abandoned(ctx: Context, now: datetime, owner: str) -> None:
+    """Claims whose owner died between claim and send become retryable now."""
+    with ctx.db.read() as s:
+        stale = [(m.id, m.claimed_by) for m in rr.claimed_mails(s)
+                 if m.claimed_by != owner and (owner_gone(m.claimed_by)
+                                                or (m.claimed_at and m.claimed_at < now - LEASE))]
+    if not stale:
+        return
+    with ctx.db.write() as s:
+        for mid, was in stale:
+            rr.take_back_claim(s, mid, was, _("interrupted while sending (owner {o} gone)").format(o=was),
+                               now)
+
+
+def _claim(ctx: Context, now: datetime, owner: str, result: SweepResult) -> list[_Claim]:
+    """Claim the next batch of messages due; a message whose reminders were all cancelled is cancelled."""
+    with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
+        batch = rr.mails_to_send(s, now, MAIL_BATCH)
+        names = rr.campaign_names(s) if batch else {}
+        claimed = []
+        for m in batch:
+            items = json.loads(m.items)
+            if items and all(st == "cancelled" for st in rr.reminder_statuses(s, items)):
+                m.status = "cancelled"
+                result.cancelled += 1
+                continue
+            claimed.append(_Claim(m.id, m.recipient, m.raw, m.attempts, m.status,  # type: ignore[arg-type]
+                                  names.get(m.campaign_id, "?")))
+            m.status, m.claimed_by, m.claimed_at = "sending", owner, now
+    return claimed
+
+
+def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, owner: str | None = None,
+            result: SweepResult | None = None, budget: float | None = None) -> SweepResult:
+    """Send every pending or due-for-retry message: claim, send, mark sent (or failed).
+
+    Each message fails alone: a refused recipient or a 5xx reply is recorded as
+    ``undeliverable`` (not retried), a 4xx or a dropped connection as ``failed``
+    (retried with backoff), and the next message is sent. ``budget``: seconds this
+    call may take (default ``MANYI_SWEEP_BUDGET``); messages not reached are
+    released for the next sweep.
+    """
+    now = now or ctx.now()
+    owner = owner or owner_id()
+    result = result or SweepResult(now)
+    stop_at = time.monotonic() + (sweep_budget() if budget is None else budget)
+    sender = sender_from_env()
+    _release_abandoned(ctx, now, owner)
+    try:
+        while True:
+            if time.monotonic() >= stop_at:
+                _defer_rest(ctx, now, result)
+                return result
+            claimed = _claim(ctx, now, owner, result)
+            if not claimed:
+                return result
+            for i, claim in enumerate(claimed):
+                left = stop_at - time.monotonic()
+                if left <= 0:
+                    _release(ctx, owner, claimed[i:])
+                    result.deferred += len(claimed) - i
+                    _defer_rest(ctx, now, result)
+                    return result
+                try:
+                    data = claim.raw.encode("ascii")
+                    text.email(claim.recipient, _("recipient"))
+                except (UnicodeError, InputError) as bad:
+                    problem = _("not sent: {e}").format(e=sentence(bad))
+                    _mark_failed(ctx, claim, owner, problem, now, permanent=True)
+                    result.failed += 1
+                    result.errors.append(problem)
+                    result.failures.append(Failure(claim.campaign, claim.recipient, problem, False))
+                    continue
+                try:
+                    where = transport.send(sender, claim.recipient, data, claim.mail_id, timeout=left)
+                except DeliveryError as exc:
+                    _mark_failed(ctx, claim, owner, str(exc), now, permanent=exc.permanent)
+                    result.failed += 1
+                    result.errors.append(str(exc))
+                    result.failures.append(Failure(claim.campaign, claim.recipient, exc.sentence,
+                                                   not exc.permanent))
+                    if exc.unreachable:  # the server is down: the rest of the batch waits too
+                        result.unreachable = exc
+                        for other in claimed[i + 1:]:
+                            _mark_failed(ctx, other, owner, str(exc), now)
+                            result.failed += 1
+                        return result
+                    continue
+                with ctx.db.write("mail-sent") as s:
+                    rr.mark_sent(s, claim.mail_id, owner, now, where)
+                result.sent += 1
+    finally:
+        transport.close()
+
+
+def _mark_failed(ctx: Context, claim: _Claim, owner: str, error: str, now: datetime,
+                 *, permanent: bool = False) -> None:
+    with ctx.db.write() as s:
+        rr.mark_failed(s, claim.mail_id, owner, error, now + backoff(claim.attempts + 1), permanent=permanent)
+
+
+def _release(ctx: Context, owner: str, claims: list[_Claim]) -> None:
+    """Give claimed messages back untouched (their status before the claim) for the next sweep."""
+    with ctx.db.write() as s:
+        for claim in claims:
+            rr.release_claim(s, claim.mail_id, owner, claim.status)
+
+
+def _defer_rest(ctx: Context, now: datetime, result: SweepResult) -> None:
+    """Count what the time budget left for the next sweep."""
+    with ctx.db.read() as s:
+        result.deferred = max(result.deferred, rr.count_to_send(s, now))
+
+
+def outbox(ctx: Context, statuses: list[str] | None = None) -> list[dict[str, Any]]:
+    """The outgoing messages (optionally of the given statuses), oldest first."""
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        authorize(s, ctx, "read")
+        names = rr.campaign_names(s)
+        return [{
+            "id": m.id, "campaign": names.get(m.campaign_id), "status": m.status, "to": m.recipient,
+            "subject": m.subject, "message_id": m.message_id, "attempts": m.attempts,
+            "last_error": m.last_error, "created_at": m.created_at.isoformat(timespec="seconds"),
+            "sent_at": m.sent_at.isoformat(timespec="seconds") if m.sent_at else None,
+            "sent_via": m.sent_via,
+            "next_attempt_at": m.next_attempt_at.isoformat(timespec="seconds") if m.status == "failed" else None,
+        } for m in rr.mails(s, statuses)]
+
+
+def retry(ctx: Context, transport: Transport | None = None) -> SweepResult:
+    """Retry every failed message now, whatever its backoff says."""
+    ctx.db.ensure_ready(create=False)
+    now = ctx.now()
+    transport = transport or transport_from_env(ctx.db.outbox)
+    with ctx.db.write() as s:
+        authorize(s, ctx, "manage")
+        rr.retry_failed_now(s, now)
+    return deliver(ctx, transport, now=now)

@@ -1,0 +1,287 @@
+"""The reminder sweep: one pass that turns due reminder slots into mail and delivers it.
+
+``sweep`` is a plain function any runner calls (``manyi remind send``, cron,
+the APScheduler runner, a failover wrapper): it lays out the deadlines of new
+sections, turns every reminder slot whose moment has come into a reminder row
+(its key (campaign, section, requirement, slot) is unique: it exists once
+however many sweeps or processes find it), composes one digest per recipient,
+and hands them to :func:`workflow.usecases.delivery.deliver`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from email.utils import make_msgid, parseaddr
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from storage import reminders_repo as rr
+from storage.models import Campaign
+from storage.reminders_models import Deadline, Reminder
+from workflow.adapters.mailserver import Transport, sender_from_env, sweep_budget, transport_from_env
+from workflow.calendar import deadlines as dl
+from workflow.engine import text
+from workflow.engine.definition import Definition
+from workflow.i18n import _, pick
+from workflow.mail.mailtext import Item, compose
+from workflow.usecases import autoadvance
+from workflow.usecases.context import Context, check_role
+from workflow.usecases.dates import CampaignDates, active_dates, head_address
+from workflow.usecases.deadlines import OPEN_ITEM, deadline_row
+from workflow.usecases.delivery import deliver
+from workflow.usecases.results import Failure, PlannedMail, SweepResult, sentence
+
+__all__ = ["Failure", "PlannedMail", "SweepResult", "phase_ends", "submission_text", "sweep"]
+
+BATCH = 2000
+
+
+def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = False,
+          at: datetime | None = None, owner: str | None = None, require: str | None = None) -> SweepResult:
+    """One pass: auto-advance, plan, fire due slots, compose digests, deliver. Safe to run concurrently.
+
+    Args:
+        transport: where mail goes; default from ``MANYI_SMTP_URL`` (else the outbox folder).
+        preview: compute what would be sent and to whom; change nothing (the same
+            transaction, rolled back; nothing is delivered).
+        at: the sweep's time (default the context's clock).
+        require: the action the operator must be allowed (``manage`` for ``remind send``);
+            None for the scheduler's own sweeps (its operator was checked when it started).
+    """
+    if require is not None:
+        check_role(ctx, require)
+    now = at or ctx.now()
+    sender = sender_from_env()
+    if transport is None and not preview:
+        transport = transport_from_env(ctx.db.outbox)
+    ctx.db.ensure_ready(create=False)
+    result = SweepResult(now)
+    try:
+        result.advanced = autoadvance.run(ctx, now, preview=preview)
+    except Exception as exc:  # noqa: BLE001  reminders still go out when an automatic advance fails
+        result.failures.append(Failure("*", None, _("automatic advance failed: {e}").format(
+            e=sentence(exc)), True))
+    with ctx.db.write("reminders-queued", dry_run=preview) as s:
+        mails = _queue(s, now, sender, result)
+        if not preview:
+            rr.add_mails(s, mails)
+    if preview:
+        return result
+    assert transport is not None
+    deliver(ctx, transport, now=now, owner=owner, result=result, budget=sweep_budget())
+    return result
+
+
+def _queue(s: Any, now: datetime, sender: str, result: SweepResult) -> list[dict[str, Any]]:
+    """Plan new sections, fire due slots and compose the digests; return the mail rows to store."""
+    def unreadable(c: Campaign, exc: Exception) -> None:
+        result.failures.append(Failure(c.name, None, _(
+            "its definition or parameters cannot be read: {e}").format(e=sentence(exc)), True))
+
+    cds = active_dates(s, unreadable)
+    for cid, cd in list(cds.items()):
+        try:
+            with s.begin_nested():
+                _plan_new_sections(s, cd)
+        except Exception as exc:  # noqa: BLE001  one campaign fails alone
+            del cds[cid]
+            result.failures.append(Failure(cd.campaign.name, None, _(
+                "its deadlines cannot be laid out: {e}").format(e=sentence(exc)), True))
+    result.reminders = _fire(s, now, cds)
+    return _compose(s, now, cds, sender, result)
+
+
+def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
+    """Lay out the deadlines of sections added since the last sweep (and the leading group's once)."""
+    cid = cd.campaign.id
+    through = rr.planned_through(s, cid)  # type: ignore[arg-type]
+    top = rr.max_section_id(s, cid)  # type: ignore[arg-type]
+    if through is not None and top <= through:
+        return
+    first_at = {key: next(iter(dl.slots(due.due, cd.definition.policy_of(key), cd.tz))).at
+                for key, due in cd.dues.items()}
+    rows = []
+    section_reqs = [r.key for r in cd.definition.requirements.values() if r.filer == "section"]
+    if through is None:
+        for r in cd.definition.requirements.values():
+            if cd.definition.is_central(r):
+                rows.append(deadline_row(cid, None, r.key, cd.dues[r.key].due, first_at[r.key]))  # type: ignore[arg-type]
+    # An extension made before the section's deadlines were laid out (e.g. right
+    # after `campaign start`, before the first sweep) sets its due date here.
+    extended = rr.extensions(s, cid)  # type: ignore[arg-type]
+    for sid in rr.new_section_ids(s, cid, through or 0):  # type: ignore[arg-type]
+        for key in section_reqs:
+            ext = extended.get((sid, key))
+            if ext is None:
+                rows.append(deadline_row(cid, sid, key, cd.dues[key].due, first_at[key]))  # type: ignore[arg-type]
+            else:
+                first = next(iter(dl.slots(ext.to_due, cd.definition.policy_of(key), cd.tz))).at
+                row = deadline_row(cid, sid, key, ext.to_due, first)  # type: ignore[arg-type]
+                row["original_due"] = cd.dues[key].due
+                rows.append(row)
+    rr.add_deadlines(s, rows)
+    rr.set_planned_through(s, cid, top, through is None)  # type: ignore[arg-type]
+
+
+def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> int:
+    """Turn due slots into reminder rows; move each deadline on to its next slot."""
+    rows = rr.due_deadlines(s, now, BATCH)
+    rows = [r for r in rows if r.campaign_id in cds]
+    if not rows:
+        return 0
+    info = rr.section_info(s, [r.section_id for r in rows if r.section_id is not None])
+    filed: dict[tuple[int | None, str], int] = {}
+    by_campaign: dict[int, list[Deadline]] = defaultdict(list)
+    for r in rows:
+        by_campaign[r.campaign_id].append(r)
+    for cid, group in by_campaign.items():
+        reqs = [r for r in group if rr.item_of(r.requirement) is None]
+        if reqs:
+            filed.update({(k[0], k[1]): n for k, n in rr.filed_counts(
+                s, cid, [r.section_id for r in reqs], [r.requirement for r in reqs]).items()})
+    items = rr.items_by_id(s, [i for r in rows if (i := rr.item_of(r.requirement)) is not None])
+    gone = rr.ItemState("gone", "")
+    new = []
+    for r in rows:
+        cd = cds[r.campaign_id]
+        final = cd.definition.spec.final.key
+        sec = info.get(r.section_id) if r.section_id is not None else None
+        item = rr.item_of(r.requirement)
+        if item is not None:
+            closed = items.get(item, gone).status not in OPEN_ITEM
+        else:
+            closed = filed.get((r.section_id, r.requirement), 0) >= cd.needed(r.requirement)
+        if closed or (sec is not None and sec.state == final):
+            r.next_at = None
+            continue
+        policy = cd.definition.policy_of(r.requirement)  # an item's key falls back to the definition's
+        fired, nxt = dl.slots_between(r.due, policy, cd.tz, r.last_at, now)
+        lg = cd.leading_email()
+        for slot in dl.coalesce(fired):
+            to: list[str] = []
+            if sec is not None:
+                to += [sec.email] if sec.email else []
+                if slot.escalate:
+                    to += [a for a in (head_address(sec.head), lg) if a]
+            else:
+                body = cd.body_email(cd.definition.requirement(r.requirement).filer)
+                to += [body] if body else []
+            if slot.escalate:
+                to += list(policy.cc)
+            to = list(dict.fromkeys(to))
+            new.append({
+                "key": f"{r.key}:{slot.name}", "campaign_id": r.campaign_id, "section_id": r.section_id,
+                "requirement": r.requirement, "slot": slot.name, "kind": slot.kind, "days": slot.days,
+                "due": r.due, "recipients": json.dumps(to), "status": "pending" if to else "unaddressed",
+                "created_at": now,
+            })
+        r.last_at, r.next_at = now, nxt.at
+    s.flush()
+    return rr.add_reminders(s, new)
+
+
+class _Line(NamedTuple):
+    """One reminder as a line of one recipient's digest."""
+
+    reminder: Reminder
+    item: Item
+
+
+def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
+             result: SweepResult) -> list[dict[str, Any]]:
+    """One digest per (campaign, recipient) for every pending reminder."""
+    pending = rr.pending_reminders(s)
+    if not pending:
+        return []
+    info = rr.section_info(s, [r.section_id for r in pending if r.section_id is not None])
+    digests: dict[tuple[int, str], list[_Line]] = defaultdict(list)
+    names: dict[tuple[int, str], str] = {}
+    texts = rr.items_by_id(s, [i for r in pending if (i := rr.item_of(r.requirement)) is not None])
+    for rem in pending:
+        cd = cds.get(rem.campaign_id)
+        if cd is None:
+            continue
+        d = cd.definition
+        lg_title = pick(cd.organizer().title.as_dict())
+        item_id = rr.item_of(rem.requirement)
+        if item_id is None:
+            title = d.requirement(rem.requirement).title.zh
+        else:
+            title = "整改事项#{i}：{t}".format(i=item_id, t=texts[item_id].text if item_id in texts else "")
+        office = info[rem.section_id].name if rem.section_id is not None else d.body_label(
+            d.body_of(d.requirement(rem.requirement)))
+        today = dl.local_day(now, cd.tz)
+        recipients = json.loads(rem.recipients)
+        # The digest says "copied to the leading group" only when it really was.
+        copied = rem.kind == "escalate" and cd.leading_email() in recipients
+        item = Item(cd.campaign.name, office, rem.requirement, title, rem.due, dl.days_late(rem.due, today),
+                    max(0, (rem.due - today).days), copied, item_id, d.body_label(cd.organizer()))
+        sec = info.get(rem.section_id) if rem.section_id is not None else None
+        for addr in recipients:
+            key = (rem.campaign_id, addr)
+            digests[key].append(_Line(rem, item))
+            if sec is not None and addr == sec.email:
+                names.setdefault(key, sec.name)
+            elif sec is not None and addr == head_address(sec.head):
+                names.setdefault(key, parseaddr(sec.head or "")[0] or sec.head or addr)
+            elif addr == cd.leading_email():
+                names.setdefault(key, lg_title)
+        rem.status = "queued"
+    mails = []
+    for (cid, addr), lines in digests.items():
+        cd = cds[cid]
+        d = cd.definition
+        # one line per requirement: an escalation and a plain reminder of the same thing merge
+        merged: dict[tuple[str, str], Item] = {}
+        for line in lines:
+            k = (line.item.office, line.item.requirement)
+            merged[k] = line.item if k not in merged or line.item.escalated else merged[k]
+        items = sorted(merged.values(), key=lambda i: (i.due, i.office, i.requirement))
+        t = d.spec.reminders.templates
+        sids = {line.reminder.section_id for line in lines}
+        row = {"campaign_id": cid, "recipient": addr,
+               "items": json.dumps(sorted({line.reminder.id for line in lines})), "status": "pending",
+               "attempts": 0, "next_attempt_at": now, "created_at": now}
+        try:
+            text.email(addr, _("recipient"))
+            msg = compose(
+                sender=sender, recipient=addr, recipient_name=names.get((cid, addr), addr), items=items,
+                campaign=cd.campaign.name, campaign_title=d.spec.title.zh,
+                leading_group=cd.organizer().title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
+                templates={"subject": t.subject, "body": t.body, "item": t.item},
+                submission=submission_text(d), campaign_id=cid,
+                section_id=next(iter(sids)) if len(sids) == 1 else None,
+            )
+            raw = msg.as_bytes().decode("ascii")
+        except Exception as exc:  # noqa: BLE001  one digest fails alone: recorded, reported, never retried
+            problem = _("cannot compose the reminder: {e}").format(e=sentence(exc))
+            result.failures.append(Failure(cd.campaign.name, addr, problem, False))
+            mails.append({**row, "subject": "", "message_id": make_msgid(idstring="manyi-unsent"),
+                          "raw": "", "status": "undeliverable", "last_error": problem[:500]})
+            continue
+        result.mails.append(PlannedMail(cd.campaign.name, addr, str(msg["Subject"]), items))
+        mails.append({**row, "subject": str(msg["Subject"]), "message_id": str(msg["Message-ID"]),
+                      "raw": raw, "last_error": None})
+    s.flush()
+    return mails
+
+
+def submission_text(d: Definition) -> str | None:
+    """The definition's own words on how to submit by mail (format 2 ``submission``), if any."""
+    words = getattr(d.spec, "submission", None)
+    if words is None:
+        return None
+    return getattr(words, "zh", None) or str(words)
+
+
+def phase_ends(ctx: Context) -> list[datetime]:
+    """The instants active campaigns' phase windows end (for runners to sweep at)."""
+    ctx.db.ensure_ready(create=False)
+    with ctx.db.read() as s:
+        out = []
+        for cd in active_dates(s).values():
+            for w in cd.plan.windows.values():
+                out.append(dl.end_of(w.end, cd.tz))
+        return sorted(out)
