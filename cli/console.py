@@ -29,6 +29,16 @@ class _LazyConsole:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._get(), name)
 
+    @classmethod
+    def reset(cls) -> None:
+        """Forget the Console: the next use measures the terminal (and ``COLUMNS``) afresh.
+
+        rich fixes a Console's width when it is created; one invocation is one
+        command, so each invocation (several in one process under a test runner
+        or a script calling ``cli.main``) gets its own.
+        """
+        cls._real = None
+
 
 def _inert_console_class() -> type[Console]:
     """A Console whose text segments are made inert just before they are written.
@@ -54,6 +64,11 @@ def _inert_console_class() -> type[Console]:
 
 
 console: Console = _LazyConsole()  # type: ignore[assignment]
+
+
+def reset() -> None:
+    """A new Console for the next invocation (see :meth:`_LazyConsole.reset`)."""
+    _LazyConsole.reset()
 
 
 def rich_console() -> Console:

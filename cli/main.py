@@ -349,7 +349,10 @@ def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     """manyi (满意): run multi-phase campaigns such as 创建"人民满意单位"活动 as state machines."""
+    from cli import console
     from workflow.engine import text
+
+    console.reset()
 
     if actor is not None:
         actor = text.name(actor, "--as")
