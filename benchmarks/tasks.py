@@ -109,9 +109,8 @@ def lengthen(url: str, rounds: str) -> dict[str, Any]:
 # -- plain driver baselines ----------------------------------------------------
 def _exit_needs() -> dict[str, list[tuple[str, int]]]:
     """Exit requirements per phase, read from the definition once (not timed)."""
-    from workflow.engine import definition as defs
-
     from benchmarks.build import DEFINITION
+    from workflow.engine import definition as defs
 
     d = defs.load(DEFINITION)
     return {
@@ -121,9 +120,8 @@ def _exit_needs() -> dict[str, list[tuple[str, int]]]:
 
 
 def _states() -> list[str]:
-    from workflow.engine import definition as defs
-
     from benchmarks.build import DEFINITION
+    from workflow.engine import definition as defs
 
     return list(defs.load(DEFINITION).states)
 

@@ -9,15 +9,14 @@ import click
 from cli.commands import FILE_PATH, _ctx
 from cli.console import say
 from cli.main import HELP, cli
-from workflow.i18n import N_, _
+from workflow.i18n import _
 
 
 @cli.command("backup", help=HELP["backup"])
 @click.argument("file", type=FILE_PATH)
 def backup_cmd(file: Path) -> None:
-    from workflow.usecases.backup import backup
-
     from cli.progress import working
+    from workflow.usecases.backup import backup
 
     with working(_("Backing up…")):
         result = backup(_ctx(), file)

@@ -9,8 +9,8 @@ import click
 
 from cli import completion
 from cli.console import console, print_json, print_json_lines, say
-from cli.progress import working
 from cli.main import EXIT_BLOCKED, HELP, cli, option, settings
+from cli.progress import working
 from workflow.i18n import N_, _
 
 FILE_PATH = click.Path(path_type=Path, dir_okay=False)
@@ -68,7 +68,7 @@ def word(key: str) -> str:
     return _(WORDS[key]) if key in WORDS else key
 
 
-def _ctx():  # type: ignore[no-untyped-def]
+def _ctx():
     return settings(click.get_current_context()).context()
 
 
@@ -107,8 +107,8 @@ def definition() -> None:
 @JSON_OPT
 def definition_check(file: str, verbose: bool, as_json: bool) -> None:
     from workflow.engine import definition as defs
-    from workflow.i18n import pick
     from workflow.engine.summary import definition_summary, window_text
+    from workflow.i18n import pick
 
     d = defs.load(file)
     data = definition_summary(d)
@@ -337,7 +337,7 @@ LIGHT_FILTER = option("--light", "lights", multiple=True, type=click.Choice(["gr
                       help=N_("Only offices with this traffic light; repeatable."))
 
 
-def filter_rows(rows, offices=(), phases=(), lights=()):  # type: ignore[no-untyped-def]
+def filter_rows(rows, offices=(), phases=(), lights=()):
     """The rows that match every given filter (an empty filter matches all)."""
     return [r for r in rows
             if (not offices or r.office in offices)
@@ -345,7 +345,7 @@ def filter_rows(rows, offices=(), phases=(), lights=()):  # type: ignore[no-unty
             and (not lights or getattr(r, "light", None) in lights)]
 
 
-def row_filters(f):  # type: ignore[no-untyped-def]
+def row_filters(f):
     """``--office``, ``--phase`` and ``--light`` on a list of offices' things."""
     return OFFICE_FILTER(PHASE_FILTER(LIGHT_FILTER(f)))
 
@@ -467,8 +467,8 @@ def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
 @JSON_OPT
 def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, reason: str | None,
             expect: str | None, campaign: str | None, as_json: bool) -> None:
-    from workflow.usecases import campaign as usecases
     from workflow.errors import InputError
+    from workflow.usecases import campaign as usecases
 
     if all_ and offices:
         raise InputError(_("give office names or --all, not both"))

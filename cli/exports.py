@@ -121,7 +121,7 @@ def xlsx_bytes(tables: Sequence[ReportTable], title: str | None = None) -> bytes
     from openpyxl.worksheet.properties import PageSetupProperties
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     used: set[str] = set()
     thin = Side(style="thin", color="999999")
     for t in tables:
@@ -212,7 +212,8 @@ def _text_px(text: str, size: float) -> float:
 
 def _wrap_px(text: str, size: float, width: float) -> list[str]:
     """``text`` cut into lines no wider than ``width`` pixels (at most three, the last one whole)."""
-    lines, line = [], ""
+    lines: list[str] = []
+    line = ""
     for ch in text:
         if line and _text_px(line + ch, size) > width and len(lines) < 2:
             lines.append(line)

@@ -16,7 +16,7 @@ def inbox() -> None:
     pass
 
 
-def fetch_summary(r) -> str:  # type: ignore[no-untyped-def]
+def fetch_summary(r) -> str:
     return _("Mailbox: {seen} messages, {new} new ({matched} matched, {unmatched} unmatched, "
              "{quarantined} quarantined, {refused} refused), {subs} submissions received, "
              "{notices} notices mailed back.").format(

@@ -9,15 +9,15 @@ import click
 from cli.commands import CAMPAIGN_OPT, FILE_PATH, JSON_OPT, _ctx, offices_matching, row_filters
 from cli.console import print_json, say
 from cli.main import HELP, cli, option
+from workflow.engine.values import MAX_INT
 from workflow.errors import InputError
 from workflow.i18n import N_, _
-from workflow.engine.values import MAX_INT
 
 OUT_OPT = option("-o", "--output", "output", type=FILE_PATH, metavar="FILE",
                  help=N_("Write to FILE instead of standard output."))
 
 
-def _item_line(v) -> str:  # type: ignore[no-untyped-def]
+def _item_line(v) -> str:
     return _("#{id} {office}: {status}").format(id=v.id, office=v.office, status=_(v.status))
 
 
@@ -256,7 +256,7 @@ def score_withdraw(office: str, group: str, scorer: str, reason: str, campaign: 
         office=c.office, scorer=c.scorer, group=c.group, before=c.before))
 
 
-def _num(value) -> str:  # type: ignore[no-untyped-def]
+def _num(value) -> str:
     from workflow.review.scoring import round2
 
     return "—" if value is None else f"{round2(value):.2f}"
@@ -283,7 +283,7 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
         return
     say(_("{office}: total {total}, rank {rank}, tier {tier}").format(
         office=row.office, total=row.score.total, rank=row.rank,
-        tier=result.tier_titles[row.tier]))
+        tier=result.tier_titles[row.tier or ""]))  # ranked rows always have a tier
     from cli.tables import WRAP, Col, show
 
     cells = []
@@ -326,7 +326,7 @@ def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...]
         if r.rank is None:
             cells.append(["—", r.office, "—", "—", "", _("not scored")])
             continue
-        cells.append([str(r.rank), r.office, f"{r.score.total:.2f}", result.tier_titles[r.tier],
+        cells.append([str(r.rank), r.office, f"{r.score.total:.2f}", result.tier_titles[r.tier or ""],
                       ("✓" + (" *" if r.tie_at_cut else "")) if r.satisfied else "",
                       _(", ").join(result.group_titles[g] for g in r.score.missing)])
     show([Col(_("Rank"), justify="right", title=True), Col(_("Office"), title=True),

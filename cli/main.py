@@ -83,8 +83,8 @@ DEFAULT_TZ = "Asia/Shanghai"
 
 def parse_now(raw: str) -> datetime:
     """``MANYI_NOW`` as an aware UTC instant; naive values are Asia/Shanghai time."""
-    from workflow.errors import InputError
     from workflow.engine.values import parse_instant
+    from workflow.errors import InputError
 
     try:
         return parse_instant(raw, "MANYI_NOW", DEFAULT_TZ).astimezone(UTC)
@@ -154,7 +154,6 @@ class _TranslatedHelp:
     ``--lang`` (parsed after the commands are defined) apply to every help text.
     """
 
-    __slots__ = ()
     _help_msgid: str | None = None
 
     @property
@@ -362,7 +361,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
                        explicit=bool(actor or os.environ.get("MANYI_USER")))
 
 
-cli.lazy = COMMANDS  # type: ignore[attr-defined]
+cli.lazy = COMMANDS
 
 
 def load_all() -> click.Group:

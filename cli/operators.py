@@ -10,8 +10,8 @@ import click
 from cli.commands import JSON_OPT, _ctx
 from cli.console import print_json, say
 from cli.main import DEFAULT_TZ, HELP, cli, option
-from workflow.i18n import N_, _
 from workflow.engine.permissions import ROLES
+from workflow.i18n import N_, _
 
 
 @cli.group(help=HELP["user"])

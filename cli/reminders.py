@@ -12,7 +12,7 @@ from cli.main import EXIT_MAIL_FAILED, HELP, cli, option
 from workflow.i18n import N_, _
 
 
-def _local(instant):  # type: ignore[no-untyped-def]
+def _local(instant):
     """A sweep's time as the office reads it: China Standard Time, to the minute."""
     from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ def calendar(campaign: str | None, as_json: bool) -> None:
         name=name))
     from cli.tables import TEXT, WRAP, Col, paragraph, show
 
-    cells = []
+    cells: list[list[str | tuple[str, str]]] = []
     for r in rows:
         note = [_("moved")] if r.due != r.planned else []
         ends = _("(phase ends)")
@@ -75,7 +75,7 @@ def remind() -> None:
     pass
 
 
-def _parse_at(raw: str | None):  # type: ignore[no-untyped-def]
+def _parse_at(raw: str | None):
     if raw is None:
         return None
     from cli.main import parse_now
@@ -91,9 +91,8 @@ def _parse_at(raw: str | None):  # type: ignore[no-untyped-def]
 @option("--at", "at", metavar="DATETIME", help=N_("Pretend the sweep runs at this time (ISO 8601)."))
 @JSON_OPT
 def remind_preview(at: str | None, as_json: bool) -> None:
-    from workflow.usecases import sweep
-
     from cli.progress import working
+    from workflow.usecases import sweep
 
     with working(_("Sweeping reminders…")):
         result = sweep.sweep(_ctx(), preview=True, at=_parse_at(at), require="read")
@@ -117,12 +116,12 @@ def remind_preview(at: str | None, as_json: bool) -> None:
           for m in result.mails])
 
 
-def _advanced(result) -> None:  # type: ignore[no-untyped-def]
+def _advanced(result) -> None:
     for m in result.advanced:
         say(_("auto-advanced {office}: {source} → {dest}").format(office=m.office, source=m.source, dest=m.dest))
 
 
-def _report(result) -> None:  # type: ignore[no-untyped-def]
+def _report(result) -> None:
     _advanced(result)
     say(_("Sweep at {at}: {r} new reminders, {m} messages, {sent} sent, {failed} failed.").format(
         at=_local(result.at), r=result.reminders, m=len(result.mails),
@@ -132,7 +131,7 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
               "sweep.").format(n=result.deferred))
 
 
-def _failure_lines(result) -> None:  # type: ignore[no-untyped-def]
+def _failure_lines(result) -> None:
     """One line on stderr per thing that failed, saying why and whether it is retried."""
     from workflow.engine.text import inert
 
@@ -142,9 +141,8 @@ def _failure_lines(result) -> None:  # type: ignore[no-untyped-def]
 
 @remind.command("send", help=N_("Run one sweep now: send every reminder that is due."))
 def remind_send() -> None:
-    from workflow.usecases import sweep
-
     from cli.progress import working
+    from workflow.usecases import sweep
 
     with working(_("Sweeping reminders…")):
         result = sweep.sweep(_ctx(), require="manage")
@@ -182,9 +180,8 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
 
 @outbox.command("retry", help=N_("Retry every failed message now."))
 def outbox_retry() -> None:
-    from workflow.usecases import delivery
-
     from cli.progress import working
+    from workflow.usecases import delivery
 
     with working(_("Sending the outbox…")):
         result = delivery.retry(_ctx())
@@ -222,7 +219,7 @@ def scheduler_run(interval: float) -> None:
         say(line)
         sys.stdout.flush()
 
-    def report(result) -> None:  # type: ignore[no-untyped-def]
+    def report(result) -> None:
         _report(result)
         for f in result.failures:
             say(_("  failed: {e}").format(e=f.line()))
@@ -230,7 +227,7 @@ def scheduler_run(interval: float) -> None:
 
     say(_("Scheduler started: sweeping every {n} s; stop with Ctrl-C or SIGTERM.").format(n=interval))
     sys.stdout.flush()
-    def fetched(result) -> None:  # type: ignore[no-untyped-def]
+    def fetched(result) -> None:
         from cli.inbox import fetch_summary
 
         if result.new:

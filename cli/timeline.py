@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
 from cli.console import console, print_json, say
 from cli.main import HELP, cli
-from workflow.i18n import N_, _
+from workflow.i18n import _
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -27,7 +27,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - cell_len(text))
 
 
-def chart(tl, width: int) -> list[Text]:  # type: ignore[no-untyped-def]
+def chart(tl, width: int) -> list[Text]:
     from rich.cells import cell_len
     from rich.text import Text
 
@@ -82,13 +82,13 @@ def chart(tl, width: int) -> list[Text]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def legend(tl) -> str:  # type: ignore[no-untyped-def]
+def legend(tl) -> str:
     return _("{today} today {date}  {exit} exit requirement due  {other} other due  "
              "●n offices in phase").format(
         today=TODAY, date=tl.today.isoformat(), exit=EXIT_DUE, other=OTHER_DUE)
 
 
-def upcoming(tl, limit: int = 5) -> list[str]:  # type: ignore[no-untyped-def]
+def upcoming(tl, limit: int = 5) -> list[str]:
     """The next due dates from today on, soonest first."""
     dues = sorted((d for p in tl.phases for d in p.dues if d.due >= tl.today),
                   key=lambda d: (d.due, d.key))
@@ -114,5 +114,5 @@ def timeline(campaign: str | None, as_json: bool) -> None:
     nxt = upcoming(tl)
     if nxt:
         say(_("Next due dates:"))
-        for line in nxt:
-            say("  " + line)
+        for due_line in nxt:
+            say("  " + due_line)

@@ -7,7 +7,7 @@ chain of millions of events holds only one batch in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,12 +27,12 @@ _COLUMNS = (
 )
 
 
-def iter_events(s: Session, campaign_id: int) -> Iterator[StoredEvent]:
+def iter_events(s: Session, campaign_id: int) -> Generator[StoredEvent, None, None]:
     """The campaign's events in seq order; use with ``contextlib.closing`` if you may stop early."""
     q = (
         select(*_COLUMNS)
         .where(Event.campaign_id == campaign_id)
-        .order_by(Event.seq)  # type: ignore[arg-type]
+        .order_by(Event.seq)
         .execution_options(yield_per=BATCH)
     )
     result = s.execute(q)
@@ -60,7 +60,7 @@ def head(s: Session, campaign_id: int) -> StoredEvent | None:
 def record_states(s: Session, campaign_id: int) -> dict[int, str]:
     """``{section_id: state}`` as the record table has it."""
     q = select(Record.section_id, Record.state).where(Record.campaign_id == campaign_id)
-    return dict(s.execute(q).all())  # type: ignore[arg-type]
+    return dict(s.execute(q).all())
 
 
 def filing_counts(s: Session, campaign_id: int) -> dict[tuple[int | None, str], int]:
@@ -85,7 +85,7 @@ def _stream(s: Session, q: Any) -> Iterator[tuple[Any, ...]]:
 def section_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
     """``(id, name, email, head)`` of every section of the campaign."""
     return _stream(s, select(Section.id, Section.name, Section.email, Section.head)
-                   .where(Section.campaign_id == campaign_id).order_by(Section.id))  # type: ignore[arg-type]
+                   .where(Section.campaign_id == campaign_id).order_by(Section.id))
 
 
 def filing_rows(s: Session, campaign_id: int,
@@ -97,7 +97,7 @@ def filing_rows(s: Session, campaign_id: int,
         sid, req = key
         q = q.where(Filing.section_id.is_(None) if sid is None else Filing.section_id == sid,  # type: ignore[union-attr]
                     Filing.requirement == req)
-    return _stream(s, q.order_by(Filing.id))  # type: ignore[arg-type]
+    return _stream(s, q.order_by(Filing.id))
 
 
 def score_rows(s: Session, campaign_id: int,
@@ -108,7 +108,7 @@ def score_rows(s: Session, campaign_id: int,
                ScoreEntry.at).where(ScoreEntry.campaign_id == campaign_id)
     if key is not None:
         q = q.where(ScoreEntry.section_id == key[0], ScoreEntry.grp == key[1])
-    return _stream(s, q.order_by(ScoreEntry.id))  # type: ignore[arg-type]
+    return _stream(s, q.order_by(ScoreEntry.id))
 
 
 def extension_rows(s: Session, campaign_id: int,
@@ -119,7 +119,7 @@ def extension_rows(s: Session, campaign_id: int,
         Extension.campaign_id == campaign_id)
     if key is not None:
         q = q.where(Extension.section_id == key[0], Extension.requirement == key[1])
-    return _stream(s, q.order_by(Extension.id))  # type: ignore[arg-type]
+    return _stream(s, q.order_by(Extension.id))
 
 
 def inspection_rows(s: Session, campaign_id: int,
@@ -130,7 +130,7 @@ def inspection_rows(s: Session, campaign_id: int,
         Inspection.campaign_id == campaign_id)
     if key is not None:
         q = q.where(Inspection.section_id == key[0])
-    return _stream(s, q.order_by(Inspection.id))  # type: ignore[arg-type]
+    return _stream(s, q.order_by(Inspection.id))
 
 
 ITEM_FIELDS = ("section_id", "source", "text", "due", "status", "inspection_id", "evidence_sha256",
@@ -143,7 +143,7 @@ def item_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
     cols = [getattr(RectificationItem, f) for f in ITEM_FIELDS]
     return _stream(s, select(RectificationItem.id, *cols)
                    .where(RectificationItem.campaign_id == campaign_id)
-                   .order_by(RectificationItem.id))  # type: ignore[arg-type]
+                   .order_by(RectificationItem.id))
 
 
 def section_events(s: Session, campaign_id: int, section_id: int | None,
@@ -152,7 +152,7 @@ def section_events(s: Session, campaign_id: int, section_id: int | None,
     q = select(*_COLUMNS).where(Event.campaign_id == campaign_id,
                                 Event.action.in_(actions))  # type: ignore[attr-defined]
     q = q.where(Event.section_id.is_(None) if section_id is None else Event.section_id == section_id)  # type: ignore[union-attr]
-    for row in _stream(s, q.order_by(Event.seq)):  # type: ignore[arg-type]
+    for row in _stream(s, q.order_by(Event.seq)):
         yield StoredEvent(*row)
 
 
@@ -160,7 +160,7 @@ def deadline_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
     """``(id, section_id, requirement, due, original_due)`` of every deadline of the campaign."""
     return _stream(s, select(Deadline.id, Deadline.section_id, Deadline.requirement, Deadline.due,
                              Deadline.original_due)
-                   .where(Deadline.campaign_id == campaign_id).order_by(Deadline.id))  # type: ignore[arg-type]
+                   .where(Deadline.campaign_id == campaign_id).order_by(Deadline.id))
 
 
 def sender_rows(s: Session, campaign_id: int,
@@ -170,4 +170,4 @@ def sender_rows(s: Session, campaign_id: int,
                OfficeSender.at).where(OfficeSender.campaign_id == campaign_id)
     if key is not None:
         q = q.where(OfficeSender.section_id == key[0])
-    return _stream(s, q.order_by(OfficeSender.id))  # type: ignore[arg-type]
+    return _stream(s, q.order_by(OfficeSender.id))

@@ -47,7 +47,7 @@ def mark_rehearsal(s: Session) -> None:
         raise InputError(_(
             "--rehearsal: this database already holds real campaigns; "
             "rehearse in a new database (--db FILE)"))
-    s.execute(update(DatabaseInfo).where(DatabaseInfo.id == 1).values(rehearsal=True))  # type: ignore[arg-type]
+    s.execute(update(DatabaseInfo).where(DatabaseInfo.id == 1).values(rehearsal=True))
 
 
 def real_now(s: Session) -> datetime:
@@ -55,7 +55,7 @@ def real_now(s: Session) -> datetime:
     if s.get_bind().dialect.name == "sqlite":
         return datetime.now(UTC)
     value = s.execute(text("SELECT clock_timestamp()")).scalar_one()
-    return value.astimezone(UTC)  # type: ignore[no-any-return]
+    return value.astimezone(UTC)
 
 
 def lock(s: Session) -> None:
@@ -76,7 +76,7 @@ def record(s: Session) -> datetime:
     last = s.execute(select(DatabaseInfo.last_recorded_at).where(DatabaseInfo.id == 1)).scalar()
     if last is not None and now < last:
         raise ClockError(now, last)
-    s.execute(update(DatabaseInfo).where(DatabaseInfo.id == 1).values(last_recorded_at=now))  # type: ignore[arg-type]
+    s.execute(update(DatabaseInfo).where(DatabaseInfo.id == 1).values(last_recorded_at=now))
     return now
 
 

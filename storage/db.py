@@ -145,7 +145,7 @@ class Database:
                 engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
                 @event.listens_for(engine, "connect")
-                def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+                def _on_connect(dbapi_conn, _record):
                     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
                     cur = dbapi_conn.cursor()
                     cur.execute("PRAGMA journal_mode=WAL")
@@ -155,7 +155,7 @@ class Database:
                     cur.close()
 
                 @event.listens_for(engine, "begin")
-                def _on_begin(conn):  # type: ignore[no-untyped-def]
+                def _on_begin(conn):
                     if conn.get_execution_options().get("manyi_write"):
                         conn.exec_driver_sql("BEGIN IMMEDIATE")
                     else:

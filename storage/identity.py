@@ -46,7 +46,7 @@ class OperatorEvent(SQLModel, table=True):
 
     __tablename__ = "operator_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     seq: int = Field(unique=True)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     actor: str
@@ -94,7 +94,7 @@ def iter_events(s: Session) -> Iterator[audit.StoredEvent]:
     q = select(OperatorEvent.seq, OperatorEvent.at, OperatorEvent.actor, OperatorEvent.name,
                OperatorEvent.action, OperatorEvent.from_state, OperatorEvent.to_state,
                OperatorEvent.reason, OperatorEvent.detail, OperatorEvent.prev_hash,
-               OperatorEvent.hash).order_by(OperatorEvent.seq)  # type: ignore[arg-type]
+               OperatorEvent.hash).order_by(OperatorEvent.seq)
     for row in s.execute(q):
         yield audit.StoredEvent(*row)
 

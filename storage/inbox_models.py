@@ -22,7 +22,7 @@ class InboundMessage(SQLModel, table=True):
     __tablename__ = "inbound_message"
     __table_args__ = (Index("ix_inbound_status", "status"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     message_id: str = Field(unique=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     section_id: int | None = Field(default=None, foreign_key="section.id")
@@ -45,7 +45,7 @@ class Submission(SQLModel, table=True):
     __tablename__ = "submission"
     __table_args__ = (Index("ix_submission_status", "campaign_id", "status"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     message_row_id: int = Field(foreign_key="inbound_message.id")
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int = Field(foreign_key="section.id")
@@ -69,7 +69,7 @@ class OfficeSender(SQLModel, table=True):
     __tablename__ = "office_sender"
     __table_args__ = (UniqueConstraint("section_id", "address"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int = Field(foreign_key="section.id")
     address: str  # lower case

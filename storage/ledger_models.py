@@ -26,7 +26,7 @@ class RectificationItem(SQLModel, table=True):
     __tablename__ = "rectification_item"
     __table_args__ = (Index("ix_item_campaign_section", "campaign_id", "section_id", "status"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int = Field(foreign_key="section.id")
     source: str
@@ -52,7 +52,7 @@ class Inspection(SQLModel, table=True):
     __tablename__ = "inspection"
     __table_args__ = (Index("ix_inspection_campaign_section", "campaign_id", "section_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int = Field(foreign_key="section.id")
     kind: str  # announced | unannounced
@@ -72,7 +72,7 @@ class ScoreEntry(SQLModel, table=True):
     __tablename__ = "score_entry"
     __table_args__ = (Index("ix_score_campaign_section", "campaign_id", "section_id", "grp"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int = Field(foreign_key="section.id")
     grp: str

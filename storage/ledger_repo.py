@@ -52,7 +52,7 @@ def items(
 ) -> list[tuple[RectificationItem, str]]:
     q = (
         select(RectificationItem, Section.name)
-        .join(Section, Section.id == RectificationItem.section_id)  # type: ignore[arg-type]
+        .join(Section, Section.id == RectificationItem.section_id)
         .where(RectificationItem.campaign_id == campaign_id)
         .order_by(RectificationItem.id)
     )
@@ -66,7 +66,7 @@ def items(
 def find_item(s: Session, campaign_id: int, item_id: int) -> tuple[RectificationItem, str]:
     q = (
         select(RectificationItem, Section.name)
-        .join(Section, Section.id == RectificationItem.section_id)  # type: ignore[arg-type]
+        .join(Section, Section.id == RectificationItem.section_id)
         .where(RectificationItem.campaign_id == campaign_id, RectificationItem.id == item_id)
     )
     row = s.execute(q).first()
@@ -79,20 +79,25 @@ def add_items(s: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert items in bulk; return their ids in order."""
     ids = []
     for row in rows:  # RETURNING in bulk differs per backend; items come in tens, not thousands
-        ids.append(s.execute(insert(RectificationItem).values(**row)).inserted_primary_key[0])  # type: ignore[index]
+        ids.append(_inserted_id(s.execute(insert(RectificationItem).values(**row))))
     return ids
 
 
 def add_inspection(s: Session, row: dict[str, Any]) -> int:
-    return s.execute(insert(Inspection).values(**row)).inserted_primary_key[0]  # type: ignore[index,no-any-return]
+    return _inserted_id(s.execute(insert(Inspection).values(**row)))
+
+
+def _inserted_id(result: Any) -> int:
+    """The new row's id from the CursorResult of a single-row Core insert."""
+    return int(result.inserted_primary_key[0])
 
 
 def inspections(s: Session, campaign_id: int) -> list[tuple[Inspection, str]]:
     q = (
         select(Inspection, Section.name)
-        .join(Section, Section.id == Inspection.section_id)  # type: ignore[arg-type]
+        .join(Section, Section.id == Inspection.section_id)
         .where(Inspection.campaign_id == campaign_id)
-        .order_by(Inspection.on, Inspection.id)  # type: ignore[arg-type]
+        .order_by(Inspection.on, Inspection.id)
     )
     return [(i, name) for i, name in s.execute(q)]
 
@@ -100,7 +105,7 @@ def inspections(s: Session, campaign_id: int) -> list[tuple[Inspection, str]]:
 def score_entries(s: Session, campaign_id: int) -> list[tuple[ScoreEntry, str]]:
     q = (
         select(ScoreEntry, Section.name)
-        .join(Section, Section.id == ScoreEntry.section_id)  # type: ignore[arg-type]
+        .join(Section, Section.id == ScoreEntry.section_id)
         .where(ScoreEntry.campaign_id == campaign_id)
         .order_by(ScoreEntry.id)
     )

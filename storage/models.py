@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Table, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -35,13 +35,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _ts(**kw: object) -> object:
-    return Field(sa_column=Column(UTCDateTime(), **kw))  # type: ignore[arg-type]
+    return Field(sa_column=Column(UTCDateTime(), **kw))
 
 
 class Campaign(SQLModel, table=True):
     __tablename__ = "campaign"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     name: str = Field(unique=True)
     definition_key: str
     definition_source: str  # where the definition came from (path or bundled name)
@@ -58,7 +58,7 @@ class Section(SQLModel, table=True):
     __tablename__ = "section"
     __table_args__ = (UniqueConstraint("campaign_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     name: str
     email: str | None = None
@@ -72,7 +72,7 @@ class Record(SQLModel, table=True):
     __tablename__ = "record"
     __table_args__ = (Index("ix_record_campaign_state", "campaign_id", "state"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int = Field(foreign_key="section.id", unique=True)
     state: str
@@ -87,7 +87,7 @@ class Filing(SQLModel, table=True):
     __tablename__ = "filing"
     __table_args__ = (Index("ix_filing_lookup", "campaign_id", "requirement", "section_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int | None = Field(default=None, foreign_key="section.id")
     requirement: str
@@ -108,7 +108,7 @@ class Event(SQLModel, table=True):
         Index("ix_event_section", "section_id", "seq"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     seq: int
     at: datetime = _ts(nullable=False)  # type: ignore[assignment]
@@ -122,8 +122,17 @@ class Event(SQLModel, table=True):
     detail: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON object
     prev_hash: str
     hash: str
-from storage import ledger_models  # noqa: E402,F401  (rectification ledger, inspections, scores)
-from storage import reminders_models  # noqa: E402,F401  (deadline, reminder, mail tables)
-from storage import operator_models  # noqa: E402,F401  (registers the operator table)
-from storage import clock  # noqa: E402,F401  (registers the database_info table)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core ``Table`` of a table model (sqlmodel sets ``__table__`` in its metaclass,
+    where a type checker cannot see it)."""
+    return model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
+
+
+# The other table modules register their tables on import; they import this module first.
+from storage import clock  # noqa: E402,F401,I001  (the database_info table)
 from storage import inbox_models  # noqa: E402,F401  (inbound mail, submissions, extra senders)
+from storage import ledger_models  # noqa: E402,F401  (rectification ledger, inspections, scores)
+from storage import operator_models  # noqa: E402,F401  (the operator table)
+from storage import reminders_models  # noqa: E402,F401  (deadline, reminder, mail tables)

@@ -15,7 +15,7 @@ class Operator(SQLModel, table=True):
 
     __tablename__ = "operator"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     name: str = Field(unique=True)
     role: str  # supervisor | clerk | leader | observer
     office: str | None = None  # a clerk's own office

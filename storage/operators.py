@@ -27,7 +27,7 @@ def active_supervisors(s: Session) -> int:
 
 
 def all_(s: Session) -> list[Operator]:
-    return list(s.scalars(select(Operator).order_by(Operator.id)))  # type: ignore[arg-type]
+    return list(s.scalars(select(Operator).order_by(Operator.id)))
 
 
 def office_names(s: Session) -> list[str]:
@@ -41,4 +41,4 @@ def rename_office(s: Session, old: str, new: str) -> None:
     """A clerk bound to an office follows the office when it is renamed."""
     from sqlalchemy import update
 
-    s.execute(update(Operator).where(Operator.office == old).values(office=new))  # type: ignore[arg-type]
+    s.execute(update(Operator).where(Operator.office == old).values(office=new))

@@ -24,7 +24,7 @@ class Deadline(SQLModel, table=True):
     __table_args__ = (Index("ix_deadline_next", "next_at"),
                       Index("ix_deadline_lookup", "campaign_id", "section_id", "requirement"))
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     key: str = Field(unique=True)  # "campaign:section|lg:requirement"
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int | None = Field(default=None, foreign_key="section.id")
@@ -50,7 +50,7 @@ class Extension(SQLModel, table=True):
     __tablename__ = "deadline_extension"
     __table_args__ = (Index("ix_extension_campaign", "campaign_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int = Field(foreign_key="section.id")
     requirement: str
@@ -66,7 +66,7 @@ class Reminder(SQLModel, table=True):
     __table_args__ = (Index("ix_reminder_status", "status"),
                       Index("ix_reminder_lookup", "campaign_id", "section_id", "requirement"))
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     key: str = Field(unique=True)  # "campaign:section|lg:requirement:slot"
     campaign_id: int = Field(foreign_key="campaign.id")
     section_id: int | None = Field(default=None, foreign_key="section.id")
@@ -84,7 +84,7 @@ class Mail(SQLModel, table=True):
     __tablename__ = "mail"
     __table_args__ = (Index("ix_mail_status", "status", "next_attempt_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     recipient: str
     subject: str

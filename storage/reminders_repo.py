@@ -12,11 +12,11 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.ledger_models import RectificationItem
-from storage.models import Campaign, Filing, Record, Section
+from storage.models import Campaign, Filing, Record, Section, table_of
 from storage.reminders_models import Deadline, DeadlinePlan, Extension, Mail, Reminder
-
 
 ITEM_PREFIX = "item:"  # a rectification item's deadline stands where a requirement key would
 
@@ -42,7 +42,7 @@ def items_by_id(s: Session, ids: Iterable[int]) -> dict[int, ItemState]:
     out: dict[int, ItemState] = {}
     for i in range(0, len(wanted), 500):
         q = select(RectificationItem.id, RectificationItem.status, RectificationItem.text).where(
-            RectificationItem.id.in_(wanted[i:i + 500]))  # type: ignore[union-attr]
+            col(RectificationItem.id).in_(wanted[i:i + 500]))
         out.update({iid: ItemState(st, text) for iid, st, text in s.execute(q)})
     return out
 
@@ -62,15 +62,18 @@ def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, 
     # The dialect modules are imported here, not at the top: the PostgreSQL one
     # (with asyncio) is 30 ms of every SQLite command's start-up otherwise.
     if _is_pg(s):
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        ins: Any = pg_insert(table).on_conflict_do_nothing()
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        ins = sqlite_insert(table).on_conflict_do_nothing()
     # Counted through RETURNING: rowcount of an ON CONFLICT DO NOTHING insert is
     # not portable (psycopg under SQLAlchemy 2.1 reports -1). One executemany,
     # batched by SQLAlchemy's insertmanyvalues on both backends.
     key = next(iter(table.primary_key.columns))
-    ins = dialect_insert(table).on_conflict_do_nothing().returning(key)
-    return len(s.connection().execute(ins, list(rows)).all())
+    return len(s.connection().execute(ins.returning(key), list(rows)).all())
 
 
 # -- planning ----------------------------------------------------------------
@@ -83,7 +86,7 @@ def max_section_id(s: Session, campaign_id: int) -> int:
 
 
 def new_section_ids(s: Session, campaign_id: int, after: int) -> list[int]:
-    q = select(Section.id).where(Section.campaign_id == campaign_id, Section.id > after).order_by(Section.id)
+    q = select(Section.id).where(Section.campaign_id == campaign_id, col(Section.id) > after).order_by(Section.id)
     return list(s.scalars(q))
 
 
@@ -102,7 +105,7 @@ def add_deadlines(s: Session, rows: list[dict[str, Any]]) -> None:
 
 # -- sweeping ----------------------------------------------------------------
 def due_deadlines(s: Session, now: datetime, limit: int) -> list[Deadline]:
-    q = select(Deadline).where(Deadline.next_at <= now).order_by(Deadline.next_at).limit(limit)  # type: ignore[operator,arg-type]
+    q = select(Deadline).where(col(Deadline.next_at) <= now).order_by(Deadline.next_at).limit(limit)
     if _is_pg(s):
         q = q.with_for_update(skip_locked=True)
     return list(s.scalars(q))
@@ -122,8 +125,8 @@ def section_info(s: Session, ids: Iterable[int]) -> dict[int, SectionContact]:
     wanted = sorted(set(ids))
     for i in range(0, len(wanted), 500):
         q = (select(Section.id, Section.name, Section.email, Section.head, Record.state)
-             .join(Record, Record.section_id == Section.id)  # type: ignore[arg-type]
-             .where(Section.id.in_(wanted[i:i + 500])))  # type: ignore[union-attr]
+             .join(Record, Record.section_id == Section.id)
+             .where(col(Section.id).in_(wanted[i:i + 500])))
         out.update({sid: SectionContact(n, e, h, st) for sid, n, e, h, st in s.execute(q)})
     return out
 
@@ -131,11 +134,11 @@ def section_info(s: Session, ids: Iterable[int]) -> dict[int, SectionContact]:
 def filed_counts(s: Session, campaign_id: int, section_ids: Sequence[int | None],
                  requirements: Sequence[str]) -> dict[tuple[int | None, str], int]:
     q = (select(Filing.section_id, Filing.requirement, func.count())
-         .where(Filing.campaign_id == campaign_id, Filing.requirement.in_(set(requirements)))  # type: ignore[attr-defined]
+         .where(Filing.campaign_id == campaign_id, col(Filing.requirement).in_(set(requirements)))
          .group_by(Filing.section_id, Filing.requirement))
     real = [x for x in set(section_ids) if x is not None]
     if len(real) <= 500:
-        cond = Filing.section_id.in_(real)  # type: ignore[union-attr]
+        cond = col(Filing.section_id).in_(real)
         if None in section_ids:
             cond = cond | Filing.section_id.is_(None)  # type: ignore[union-attr]
         q = q.where(cond)
@@ -144,11 +147,11 @@ def filed_counts(s: Session, campaign_id: int, section_ids: Sequence[int | None]
 
 def add_reminders(s: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Insert reminder rows whose key is new; return how many were new."""
-    return insert_ignoring_duplicates(s, Reminder.__table__, rows)
+    return insert_ignoring_duplicates(s, table_of(Reminder), rows)
 
 
 def pending_reminders(s: Session) -> list[Reminder]:
-    return list(s.scalars(select(Reminder).where(Reminder.status == "pending").order_by(Reminder.id)))  # type: ignore[arg-type]
+    return list(s.scalars(select(Reminder).where(Reminder.status == "pending").order_by(Reminder.id)))
 
 
 def close_deadline(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> None:
@@ -162,21 +165,21 @@ def cancel_reminders(s: Session, campaign_id: int, section_id: int | None, requi
     cond = Reminder.section_id.is_(None) if section_id is None else Reminder.section_id == section_id  # type: ignore[union-attr]
     s.execute(update(Reminder).where(
         Reminder.campaign_id == campaign_id, cond, Reminder.requirement == requirement,
-        Reminder.status.in_(("pending", "queued")),  # type: ignore[attr-defined]
+        col(Reminder.status).in_(("pending", "queued")),
     ).values(status="cancelled"))
 
 
 # -- extensions --------------------------------------------------------------
 def extensions(s: Session, campaign_id: int) -> dict[tuple[int, str], Extension]:
     """The latest extension of each (section, requirement)."""
-    q = select(Extension).where(Extension.campaign_id == campaign_id).order_by(Extension.id)  # type: ignore[arg-type]
+    q = select(Extension).where(Extension.campaign_id == campaign_id).order_by(Extension.id)
     return {(e.section_id, e.requirement): e for e in s.scalars(q)}
 
 
 def extension_log(s: Session, campaign_id: int) -> list[tuple[Extension, str]]:
     """Every extension of the campaign with its office's name, oldest first."""
-    q = (select(Extension, Section.name).join(Section, Section.id == Extension.section_id)  # type: ignore[arg-type]
-         .where(Extension.campaign_id == campaign_id).order_by(Extension.id))  # type: ignore[arg-type]
+    q = (select(Extension, Section.name).join(Section, Section.id == Extension.section_id)
+         .where(Extension.campaign_id == campaign_id).order_by(Extension.id))
     return [(e, name) for e, name in s.execute(q)]
 
 
@@ -193,8 +196,8 @@ def find_deadline(s: Session, campaign_id: int, section_id: int | None, requirem
 
 # -- mail --------------------------------------------------------------------
 def mails_to_send(s: Session, now: datetime, limit: int) -> list[Mail]:
-    q = (select(Mail).where(Mail.status.in_(("pending", "failed")), Mail.next_attempt_at <= now)  # type: ignore[attr-defined,operator]
-         .order_by(Mail.id).limit(limit))  # type: ignore[arg-type]
+    q = (select(Mail).where(col(Mail.status).in_(("pending", "failed")), Mail.next_attempt_at <= now)
+         .order_by(Mail.id).limit(limit))
     if _is_pg(s):
         q = q.with_for_update(skip_locked=True)
     return list(s.scalars(q))
@@ -202,7 +205,7 @@ def mails_to_send(s: Session, now: datetime, limit: int) -> list[Mail]:
 
 def count_to_send(s: Session, now: datetime) -> int:
     q = select(func.count()).select_from(Mail).where(
-        Mail.status.in_(("pending", "failed")), Mail.next_attempt_at <= now)  # type: ignore[attr-defined,operator]
+        col(Mail.status).in_(("pending", "failed")), Mail.next_attempt_at <= now)
     return int(s.execute(q).scalar() or 0)
 
 
@@ -211,7 +214,7 @@ def claimed_mails(s: Session) -> list[Mail]:
 
 
 def reminder_statuses(s: Session, ids: Sequence[int]) -> list[str]:
-    return list(s.scalars(select(Reminder.status).where(Reminder.id.in_(ids))))  # type: ignore[union-attr]
+    return list(s.scalars(select(Reminder.status).where(col(Reminder.id).in_(ids))))
 
 
 def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -220,38 +223,38 @@ def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def mark_sent(s: Session, mail_id: int, owner: str, now: datetime, via: str) -> None:
-    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(  # type: ignore[arg-type]
+    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(
         status="sent", sent_at=now, sent_via=via, attempts=Mail.attempts + 1, last_error=None))
 
 
 def mark_failed(s: Session, mail_id: int, owner: str, error: str, retry_at: datetime, *,
                 permanent: bool) -> None:
-    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(  # type: ignore[arg-type]
+    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(
         status="undeliverable" if permanent else "failed", attempts=Mail.attempts + 1,
         last_error=error[:500], next_attempt_at=retry_at, claimed_by=None))
 
 
 def release_claim(s: Session, mail_id: int, owner: str, status: str) -> None:
     """Give a claimed message back untouched: ``status`` is the one it had before the claim."""
-    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(  # type: ignore[arg-type]
+    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(
         status=status, claimed_by=None, claimed_at=None))
 
 
 def take_back_claim(s: Session, mail_id: int, owner: str | None, error: str, now: datetime) -> None:
     """A claim whose owner is gone: the message is failed (retried now) unless someone finished it."""
-    s.execute(update(Mail).where(Mail.id == mail_id, Mail.status == "sending",  # type: ignore[arg-type]
+    s.execute(update(Mail).where(Mail.id == mail_id, Mail.status == "sending",
                                  Mail.claimed_by == owner)
               .values(status="failed", last_error=error, next_attempt_at=now, claimed_by=None))
 
 
 def retry_failed_now(s: Session, now: datetime) -> None:
-    s.execute(update(Mail).where(Mail.status == "failed").values(next_attempt_at=now))  # type: ignore[arg-type]
+    s.execute(update(Mail).where(Mail.status == "failed").values(next_attempt_at=now))
 
 
 def mails(s: Session, statuses: Sequence[str] | None = None) -> list[Mail]:
-    q = select(Mail).order_by(Mail.id)  # type: ignore[arg-type]
+    q = select(Mail).order_by(Mail.id)
     if statuses:
-        q = q.where(Mail.status.in_(statuses))  # type: ignore[attr-defined]
+        q = q.where(col(Mail.status).in_(statuses))
     return list(s.scalars(q))
 
 

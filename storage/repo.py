@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage import audit
 from storage.models import Campaign, Event, Filing, Record, Section
@@ -58,12 +59,12 @@ def _hint_campaigns(s: Session) -> str:
 
 
 def list_campaigns(s: Session) -> list[Campaign]:
-    return list(s.scalars(select(Campaign).order_by(Campaign.id)))  # type: ignore[arg-type]
+    return list(s.scalars(select(Campaign).order_by(Campaign.id)))
 
 
 # -- sections ----------------------------------------------------------------
 def sections(s: Session, campaign_id: int) -> list[Section]:
-    q = select(Section).where(Section.campaign_id == campaign_id).order_by(Section.id)  # type: ignore[arg-type]
+    q = select(Section).where(Section.campaign_id == campaign_id).order_by(Section.id)
     return list(s.scalars(q))
 
 
@@ -108,7 +109,7 @@ def add_sections(
     ids: dict[str, int] = {}
     for chunk in _chunks(names, 500):
         q = select(Section.id, Section.name).where(
-            Section.campaign_id == campaign_id, Section.name.in_(chunk)  # type: ignore[attr-defined]
+            Section.campaign_id == campaign_id, col(Section.name).in_(chunk)
         )
         ids.update({name: sid for sid, name in s.execute(q)})
     s.execute(
@@ -142,7 +143,7 @@ def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) ->
             Record.id, Section.id, Section.name, Record.state, Record.version,
             Record.updated_at, Record.updated_by, Section.email, Section.head,
         )
-        .join(Section, Section.id == Record.section_id)  # type: ignore[arg-type]
+        .join(Section, Section.id == Record.section_id)
         .where(Record.campaign_id == campaign_id)
         .order_by(Section.id)
     )
@@ -152,7 +153,7 @@ def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) ->
     wanted = list(dict.fromkeys(names))
     found: dict[str, RecordRow] = {}
     for chunk in _chunks(wanted, 500):
-        for row in s.execute(q.where(Section.name.in_(chunk))):  # type: ignore[attr-defined]
+        for row in s.execute(q.where(col(Section.name).in_(chunk))):
             found[row[2]] = RecordRow(*row)
     missing = [n for n in wanted if n not in found]
     if missing:
@@ -163,7 +164,7 @@ def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) ->
 def versions(s: Session, campaign_id: int) -> dict[int, int]:
     """``{record_id: version}`` of every record of the campaign."""
     q = select(Record.id, Record.version).where(Record.campaign_id == campaign_id)
-    return dict(s.connection().execute(q).all())  # type: ignore[arg-type]
+    return dict(s.connection().execute(q).all())
 
 
 def phases(s: Session, campaign_id: int) -> list[tuple[int, str, str]]:
@@ -173,7 +174,7 @@ def phases(s: Session, campaign_id: int) -> list[tuple[int, str, str]]:
     """
     q = (
         select(Section.id, Section.name, Record.state)
-        .join(Section, Section.id == Record.section_id)  # type: ignore[arg-type]
+        .join(Section, Section.id == Record.section_id)
         .where(Record.campaign_id == campaign_id)
         .order_by(Section.id)
     )
@@ -189,7 +190,7 @@ def _plain_rows(s: Session, q: Any) -> list[tuple[Any, ...]]:
     """
     result = s.connection().execute(q)
     try:
-        return list(result.cursor.fetchall())  # type: ignore[union-attr]
+        return list(result.cursor.fetchall())
     finally:
         result.close()
 
@@ -217,8 +218,8 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
         current = {}
         for chunk in _chunks(sorted(ids), 1000):
             q = (select(Record.id, Record.version, Record.updated_by, Record.updated_at)
-                 .where(Record.id.in_(chunk))  # type: ignore[union-attr]
-                 .order_by(Record.id).with_for_update())  # type: ignore[arg-type]
+                 .where(col(Record.id).in_(chunk))
+                 .order_by(Record.id).with_for_update())
             current.update({rid: (ver, by, when) for rid, ver, by, when in s.execute(q)})
         for c in changes:
             ver, by, when = current[c.record_id]
@@ -231,14 +232,14 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
         "WHERE id = ? AND version = ?",
         [(c.new_state, at_utc, actor, c.record_id, c.version) for c in changes],
     )
-    if result.rowcount == len(changes):  # type: ignore[attr-defined]
+    if result.rowcount == len(changes):
         return
     # Someone else moved at least one of them: name the first, roll everything back.
     current = {
         rid: (ver, by, when)
         for rid, ver, by, when in s.execute(
             select(Record.id, Record.version, Record.updated_by, Record.updated_at).where(
-                Record.id.in_(ids[:1000])  # type: ignore[union-attr]
+                col(Record.id).in_(ids[:1000])
             )
         )
     }
@@ -264,7 +265,7 @@ def filing_counts(s: Session, campaign_id: int, section_ids: Sequence[int] | Non
         .group_by(Filing.section_id, Filing.requirement)
     )
     if section_ids is not None and len(section_ids) <= 500:
-        q = q.where((Filing.section_id.in_(section_ids)) | (Filing.section_id.is_(None)))  # type: ignore[union-attr]
+        q = q.where((col(Filing.section_id).in_(section_ids)) | (Filing.section_id.is_(None)))  # type: ignore[union-attr]
     out = FilingCounts()
     for sid, req, n in _plain_rows(s, q):
         if sid is None:
@@ -282,7 +283,7 @@ def add_filing(s: Session, filing: Filing) -> None:
 def filings_of(s: Session, campaign_id: int, section_id: int | None) -> list[Filing]:
     q = select(Filing).where(Filing.campaign_id == campaign_id)
     q = q.where(Filing.section_id.is_(None) if section_id is None else Filing.section_id == section_id)  # type: ignore[union-attr]
-    return list(s.scalars(q.order_by(Filing.id)))  # type: ignore[arg-type]
+    return list(s.scalars(q.order_by(Filing.id)))
 
 
 # -- events ------------------------------------------------------------------
@@ -373,12 +374,12 @@ def stamp(s: Session, recorded: datetime) -> dict[str, Any]:
 def history(s: Session, campaign_id: int, section_id: int | None) -> list[Event]:
     q = select(Event).where(Event.campaign_id == campaign_id)
     q = q.where(Event.section_id.is_(None) if section_id is None else Event.section_id == section_id)  # type: ignore[union-attr]
-    return list(s.scalars(q.order_by(Event.seq)))  # type: ignore[arg-type]
+    return list(s.scalars(q.order_by(Event.seq)))
 
 
 def events_of(s: Session, campaign_id: int, action: str) -> list[Event]:
     q = select(Event).where(Event.campaign_id == campaign_id, Event.action == action)
-    return list(s.scalars(q.order_by(Event.seq)))  # type: ignore[arg-type]
+    return list(s.scalars(q.order_by(Event.seq)))
 
 
 def detail_of(event: Event) -> dict[str, Any]:
@@ -396,7 +397,7 @@ def _executemany(s: Session, sql: str, rows: list[tuple[Any, ...]]) -> Any:
     conn = s.connection()
     if conn.dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
-    return conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+    return conn.exec_driver_sql(sql, rows)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -408,7 +409,7 @@ def vetoes(s: Session, campaign_id: int) -> dict[int, tuple[str, ...]]:
     """The standing vetoes per section id: ``veto`` events not followed by a ``veto-lift``."""
     q = (
         select(Event.section_id, Event.action, Event.reason)
-        .where(Event.campaign_id == campaign_id, Event.action.in_(("veto", "veto-lift")))  # type: ignore[attr-defined]
+        .where(Event.campaign_id == campaign_id, col(Event.action).in_(("veto", "veto-lift")))
         .order_by(Event.seq)
     )
     out: dict[int, list[str]] = {}

@@ -45,8 +45,8 @@ def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-
     import subprocess
     import sys
     from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
     from pathlib import Path
+    from zoneinfo import ZoneInfo
 
     readme = (docgen.ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- walkthrough:start -->")[1].split("<!-- walkthrough:end -->")[0]

@@ -14,8 +14,8 @@ from cli.board import board, legend
 from cli.tables import paragraph
 from storage.db import Database
 from tests.conftest import Run, doc
-from workflow.usecases import campaign as usecases
 from workflow.i18n import set_language
+from workflow.usecases import campaign as usecases
 
 
 @pytest.fixture

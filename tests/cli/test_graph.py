@@ -83,8 +83,7 @@ def test_mermaid_front_matter_and_labels_survive_hostile_titles(run: Run, tmp_pa
     an ASCII double quote (it would end the label)."""
     import json
 
-    from workflow.engine import definition
-    from workflow.engine import diagram
+    from workflow.engine import definition, diagram
 
     seed = definition.load("people-satisfied-unit")
     out = diagram.mermaid(seed, title='a: "b" # c\'d — 创建"满意"活动')

@@ -23,8 +23,8 @@ from storage import audit, repo
 from storage.db import Database
 from storage.models import Event
 from tests.conftest import FORMAT1_SEED
-from workflow.usecases import campaign as usecases
 from workflow.errors import InputError
+from workflow.usecases import campaign as usecases
 
 OFFICES = ["市法制办公室", "秘书科", "信息科"]
 STATES = ["mobilization", "implementation", "review", "summary", "completed"]

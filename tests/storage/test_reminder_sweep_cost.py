@@ -10,9 +10,9 @@ from sqlalchemy import text
 
 from storage import repo
 from storage.db import Database
-from workflow.usecases import sweep
-from workflow.usecases import campaign as usecases
 from workflow.adapters.mailserver import OutboxTransport
+from workflow.usecases import campaign as usecases
+from workflow.usecases import sweep
 
 LATER = datetime(2026, 3, 2, 2, tzinfo=UTC)  # no slot falls due on the campaign's second day
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workflow.engine import definition as defs
 from workflow.calendar import schedule
+from workflow.engine import definition as defs
 from workflow.errors import DefinitionError
 from workflow.i18n import set_language
 

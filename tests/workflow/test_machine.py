@@ -8,8 +8,8 @@ import pytest
 
 from workflow.engine import definition as defs
 from workflow.engine.conditions import SectionFacts
-from workflow.errors import GuardError, InputError
 from workflow.engine.machine import PhaseMachine, machine_for
+from workflow.errors import GuardError, InputError
 
 SEED = defs.load("people-satisfied-unit")
 ALL_FILED = {"implementation-opinion": 1, "study-plan": 1, "research-report": 1,

@@ -7,10 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from workflow.calendar import deadlines
-from workflow.calendar import schedule
-from workflow.engine import definition as defs
+from workflow.calendar import deadlines, schedule
 from workflow.calendar.workdays import WorkCalendar, official_through
+from workflow.engine import definition as defs
 
 CN = WorkCalendar()
 

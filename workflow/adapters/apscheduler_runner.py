@@ -25,14 +25,14 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from storage.lease import Lease
-from workflow.usecases import inbox
 from workflow.adapters import mailin
+from workflow.adapters.processes import owner_id
 from workflow.errors import CampaignError
 from workflow.i18n import _
-from workflow.adapters.processes import owner_id
+from workflow.usecases import inbox
+from workflow.usecases.context import Context
 from workflow.usecases.results import SweepResult
 from workflow.usecases.sweep import phase_ends, sweep
-from workflow.usecases.context import Context
 
 
 def run(ctx: Context, interval: float, log: Callable[[str], None],

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from workflow.engine.definition import Definition, RemindersSpec
 from workflow.calendar.schedule import Plan
 from workflow.calendar.workdays import WorkCalendar
+from workflow.engine.definition import Definition, RemindersSpec
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 _RANK = {GREEN: 0, YELLOW: 1, RED: 2}
@@ -114,7 +114,7 @@ def slots(due: date, policy: RemindersSpec, tz: str) -> Iterator[Slot]:
 def slots_between(due: date, policy: RemindersSpec, tz: str, after: datetime | None,
                   until: datetime) -> tuple[list[Slot], Slot]:
     """The slots in ``(after, until]`` and the first slot after ``until``."""
-    fired = []
+    fired: list[Slot] = []
     for slot in slots(due, policy, tz):
         if slot.at > until:
             return fired, slot

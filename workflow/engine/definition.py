@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 
 from workflow.engine import values
 from workflow.engine.conditions import REGISTRY, Condition, RequirementFiled
+from workflow.engine.values import DURATION_RE, PARAM_RE
+from workflow.engine.yamlsource import line_for, load_with_lines
 from workflow.errors import DefinitionError, InputError
 from workflow.i18n import N_, _, pick
 from workflow.mail.mailtext import check_templates
 from workflow.review.scoring import ScoringSpec, VotePointsSpec
-from workflow.engine.values import DURATION_RE, PARAM_RE
-from workflow.engine.yamlsource import line_for, load_with_lines
 
 FORMAT_VERSION = 2
 KEY_RE = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -115,7 +115,7 @@ class RequirementSpec(_Spec):
     exit: StrictBool = False
     only: tuple[str, ...] = ()  # format 2: roster tags of the sections it applies to
     note: Titles | None = None  # format 2: a remark; "$name" shows the campaign's parameter
-    reminders: "RemindersSpec | None" = None  # format 2: this requirement's own reminder policy
+    reminders: RemindersSpec | None = None  # format 2: this requirement's own reminder policy
 
     _k = field_validator("key")(_check_key)
 
@@ -699,9 +699,9 @@ def _check_semantics(
             if cond.only:
                 raise fail((*loc, "only"), f"{where}: only", _(
                     "applicability by roster tag is not supported by this manyi yet"))
-            problem = cond.validate_in(definition, phase.key)
-            if problem is not None:
-                raise fail((*loc, problem[0]), f"{where}: {problem[0]}", problem[1])
+            bad = cond.validate_in(definition, phase.key)
+            if bad is not None:
+                raise fail((*loc, bad[0]), f"{where}: {bad[0]}", bad[1])
             if cond not in conds:
                 conds.append(cond)
         definition.exit_conditions[phase.key] = tuple(conds)

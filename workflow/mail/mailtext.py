@@ -58,10 +58,8 @@ class Item:
         """The console command a clerk at the supervision office types (custom templates only:
         the offices that receive reminders do not run manyi)."""
         if self.item is not None:
-            return "manyi rectify done {i} --evidence 证明材料路径 --campaign {c}".format(
-                i=self.item, c=_quote(self.campaign))
-        return "manyi file {o} {r} 文件路径 --campaign {c}".format(
-            o=_quote(self.office), r=self.requirement, c=_quote(self.campaign))
+            return f"manyi rectify done {self.item} --evidence 证明材料路径 --campaign {_quote(self.campaign)}"
+        return f"manyi file {_quote(self.office)} {self.requirement} 文件路径 --campaign {_quote(self.campaign)}"
 
     @property
     def reference(self) -> str:

@@ -22,12 +22,12 @@ from storage import audit, chain, clock, identity, repo
 from storage import operators as operator_store
 from storage.blobs import BlobStore
 from storage.models import Campaign
-from workflow.usecases import audit_rows
+from workflow.adapters.tabular import BOM, csv_cell, csv_writer
 from workflow.errors import OPERATORS_CHAIN, AuditError, InputError
 from workflow.i18n import _
-from workflow.usecases.operators import authorize
-from workflow.adapters.tabular import BOM, csv_cell, csv_writer
+from workflow.usecases import audit_rows
 from workflow.usecases.campaign import Context, definition_of
+from workflow.usecases.operators import authorize
 
 EXPORT_FORMATS = ("jsonl", "csv")
 EXPORT_VERSION = 1
@@ -121,11 +121,12 @@ def _verify_operators(s: Any) -> ChainReport:
                 state["disabled"] = True
             told[name] = (ev.seq, state)
     for row in operator_store.all_(s):
-        seq, state = told.pop(row.name, (None, None))
-        if state is None:
+        found = told.pop(row.name, None)
+        if found is None:
             raise AuditError(OPERATORS_CHAIN, None, "state", _(
                 "operator {name} has no event in the chain (added behind manyi's back)").format(
                     name=row.name))
+        seq, state = found
         stored = {"role": row.role, "office": row.office, "db_login": row.db_login,
                   "disabled": row.disabled_at is not None}
         for key, value in stored.items():
@@ -150,7 +151,7 @@ def anchors(ctx: Context, campaign_name: str | None = None) -> list[ChainReport]
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
         for campaign in _campaigns(s, campaign_name):
-            head = chain.head(s, campaign.id)  # type: ignore[arg-type]
+            head = chain.head(s, campaign.id)
             if head is None:
                 out.append(ChainReport(campaign.name, 0, audit.GENESIS, 0))
             else:
@@ -172,7 +173,7 @@ class _Times:
 
 def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None, times: _Times | None = None,
                 wanted: set[str] | None = None, found: set[str] | None = None) -> ChainReport:
-    cid: int = campaign.id  # type: ignore[assignment]
+    cid: int = campaign.id
     walker = audit.ChainWalker(campaign.name, lambda h: chain.event_by_hash(s, cid, h))
     tally = _Tally(derived=audit_rows.Derived(campaign.name), times=times or _Times(None, True))
     last_at = None
@@ -188,7 +189,7 @@ def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None, times: _Tim
             last_at = ev.at
     _check_state(s, campaign, tally.states, tally.filed)
     names = {sec.id: sec.name for sec in repo.sections(s, cid)}
-    audit_rows.compare(s, campaign, tally.derived, names,  # type: ignore[arg-type]
+    audit_rows.compare(s, campaign, tally.derived, names,
                        lambda: definition_of(campaign).spec.timezone)
     return ChainReport(campaign.name, walker.position, walker.head, tally.documents,
                        dict(tally.derived.unchecked),
@@ -269,7 +270,7 @@ def _body_name(campaign: Campaign, requirement: str) -> str:
 
 def _check_state(s: Any, campaign: Campaign, states: dict[int, str],
                  filed: dict[tuple[int | None, str], int]) -> None:
-    cid: int = campaign.id  # type: ignore[assignment]
+    cid: int = campaign.id
     names = {sid: name for sid, name in ((x.id, x.name) for x in repo.sections(s, cid))}
     for sid, state in chain.record_states(s, cid).items():
         told = states.get(sid)
@@ -288,7 +289,7 @@ def _check_state(s: Any, campaign: Campaign, states: dict[int, str],
 
 # -- export ------------------------------------------------------------------
 def _export_rows(s: Any, campaign: Campaign) -> Iterator[dict[str, Any]]:
-    for ev in chain.iter_events(s, campaign.id):  # type: ignore[arg-type]
+    for ev in chain.iter_events(s, campaign.id):
         try:
             detail: Any = json.loads(ev.detail) if ev.detail else {}
         except ValueError:

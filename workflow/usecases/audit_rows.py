@@ -118,7 +118,7 @@ def _filing_event(ev: StoredEvent, d: dict[str, Any]) -> tuple[Key, Elem] | None
 
 
 def _filing_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, Elem]]:
-    for rid, sid, req, *rest in chain.filing_rows(s, cid, key):  # type: ignore[arg-type]
+    for rid, sid, req, *rest in chain.filing_rows(s, cid, key):
         yield rid, (sid, req), tuple(norm(v) for v in rest)
 
 
@@ -131,7 +131,7 @@ def _score_event(ev: StoredEvent, d: dict[str, Any]) -> tuple[Key, Elem] | None:
 
 
 def _score_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, Elem]]:
-    for rid, sid, grp, scorer, hundredths, vote, count, actor, at in chain.score_rows(s, cid, key):  # type: ignore[arg-type]
+    for rid, sid, grp, scorer, hundredths, vote, count, actor, at in chain.score_rows(s, cid, key):
         yield rid, (sid, grp), tuple(norm(v) for v in (scorer, _score_text(hundredths), vote, count,
                                                          actor, at))
 
@@ -144,7 +144,7 @@ def _extension_event(ev: StoredEvent, d: dict[str, Any]) -> tuple[Key, Elem] | N
 
 
 def _extension_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, Elem]]:
-    for rid, sid, req, *rest in chain.extension_rows(s, cid, key):  # type: ignore[arg-type]
+    for rid, sid, req, *rest in chain.extension_rows(s, cid, key):
         yield rid, (sid, req), tuple(norm(v) for v in rest)
 
 
@@ -333,7 +333,7 @@ def _missing(campaign: str, seq: int, table: str, label: str) -> AuditError:
 def compare(s: Any, campaign: Campaign, derived: Derived, names: dict[int, str],
             definition_timezone: Callable[[], str]) -> None:
     """Raise :class:`AuditError` at the first stored row the history does not explain."""
-    cid: int = campaign.id  # type: ignore[assignment]
+    cid: int = campaign.id
     _compare_campaign(campaign, derived, definition_timezone)
     _compare_sections(s, cid, derived, names)
     for family in FAMILIES:

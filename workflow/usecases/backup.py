@@ -8,8 +8,8 @@ from pathlib import Path
 from storage.backup import BackupResult, backup_sqlite
 from workflow.errors import InputError, StorageError
 from workflow.i18n import _
-from workflow.usecases.operators import authorize
 from workflow.usecases.campaign import Context
+from workflow.usecases.operators import authorize
 
 
 def backup(ctx: Context, target: Path) -> BackupResult:

@@ -18,20 +18,20 @@ from zoneinfo import ZoneInfo
 from storage import clock, inbox_repo, ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.models import Campaign, Filing
-from workflow.engine import definition as defs
+from workflow.adapters.tabular import RosterEntry, check_email, read_roster
 from workflow.calendar import schedule
+from workflow.calendar.deadlines import calendar_of
+from workflow.engine import definition as defs
 from workflow.engine import text
 from workflow.engine.conditions import SectionFacts
-from workflow.calendar.deadlines import calendar_of
 from workflow.engine.definition import Definition
+from workflow.engine.machine import Step, machine_for
 from workflow.errors import ConflictError, DuplicateError, InputError, NotFoundError
 from workflow.i18n import _, pick
-from workflow.engine.machine import Step, machine_for
-from workflow.usecases.operators import Mode, authorize
-from workflow.usecases.operators import mode as operator_mode
-from workflow.adapters.tabular import RosterEntry, check_email, read_roster
 from workflow.usecases.context import Context, definition_of, parse_date
 from workflow.usecases.dates import CampaignDates, Lights
+from workflow.usecases.operators import Mode, authorize
+from workflow.usecases.operators import mode as operator_mode
 
 
 def close_campaign(ctx: Context, name: str, reason: str) -> None:
@@ -183,7 +183,7 @@ def list_campaigns(ctx: Context) -> list[CampaignInfo]:
         for c in repo.list_campaigns(s):
             d = definition_of(c)
             plan = schedule.resolve(d, c.start_date, json.loads(c.parameters))
-            out.append(_info(c, d, plan, len(repo.section_names(s, c.id))))  # type: ignore[arg-type]
+            out.append(_info(c, d, plan, len(repo.section_names(s, c.id))))
         return out
 
 
@@ -194,7 +194,7 @@ def _add_entries(
 ) -> None:
     if not entries:
         return
-    existing = repo.section_names(s, campaign.id)  # type: ignore[arg-type]
+    existing = repo.section_names(s, campaign.id)
     for e in entries:
         if e.name in existing:
             raise DuplicateError("office", e.name)
@@ -207,7 +207,7 @@ def _add_entries(
             )
     initial = definition.states[0]
     added = repo.add_sections(
-        s, campaign.id, [repo.NewSection(e.name, e.email, e.head) for e in entries],  # type: ignore[arg-type]
+        s, campaign.id, [repo.NewSection(e.name, e.email, e.head) for e in entries],
         initial, actor, now,
     )
     by_name = {e.name: e for e in entries}
@@ -255,7 +255,7 @@ def import_offices(ctx: Context, campaign_name: str | None, path: Path, *, updat
         authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         repo.require_open(campaign)
-        current = {sec.name: sec for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
+        current = {sec.name: sec for sec in repo.sections(s, campaign.id)}
         new = [e for e in entries if e.name not in current]
         unchanged, updated, events = [], [], []
         for e in entries:
@@ -313,7 +313,7 @@ def edit_office(ctx: Context, campaign_name: str | None, name: str, *, email: st
         authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         repo.require_open(campaign)
-        section = repo.find_section(s, campaign.id, name)  # type: ignore[arg-type]
+        section = repo.find_section(s, campaign.id, name)
         before = {"name": section.name, "email": section.email, "head": section.head}
         after = dict(before)
         if new_email is not None:
@@ -327,7 +327,7 @@ def edit_office(ctx: Context, campaign_name: str | None, name: str, *, email: st
                 raise InputError(
                     _("'{name}' is the name of {body}, a central body; choose another office name").format(
                         name=renamed, body=pick(body.title.as_dict())))
-            if renamed in repo.section_names(s, campaign.id):  # type: ignore[arg-type]
+            if renamed in repo.section_names(s, campaign.id):
                 raise DuplicateError("office", renamed)
             after["name"] = renamed
         changes = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
@@ -358,7 +358,7 @@ def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]
         return [
             {"office": r.office, "email": r.email, "head": r.head, "state": r.state,
              "state_title": titles.get(r.state, r.state)}
-            for r in repo.records(s, campaign.id)  # type: ignore[arg-type]
+            for r in repo.records(s, campaign.id)
         ]
 
 
@@ -427,7 +427,7 @@ class FactsLoader:
 
     def __init__(self, s: Any, campaign: Campaign, definition: Definition, params: dict[str, Any],
                  plan: schedule.Plan, today: date, section_ids: Sequence[int] | None = None):
-        cid: int = campaign.id  # type: ignore[assignment]
+        cid: int = campaign.id
         needs = definition.needs
         self.counts = repo.filing_counts(s, cid, section_ids)
         self.open_items = ledger_repo.open_item_counts(s, cid, section_ids)
@@ -474,7 +474,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
         params = json.loads(campaign.parameters)
         plan = schedule.resolve(definition, campaign.start_date, params)
         machine = machine_for(definition)
-        records = repo.phases(s, campaign.id)  # type: ignore[arg-type]
+        records = repo.phases(s, campaign.id)
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         from workflow.calendar import deadlines
 
@@ -507,7 +507,7 @@ def status(ctx: Context, campaign_name: str | None) -> Status:
             rows.append(StatusRow(office, state, *known))
         info = _info(campaign, definition, plan, len(records))
         return Status(info, tuple(titles.items()), rows, who, clock.is_rehearsal(s),
-                      inbox_repo.waiting(s, campaign.id))  # type: ignore[arg-type]
+                      inbox_repo.waiting(s, campaign.id))
 
 
 def _owed_rules(definition: Definition, params: dict[str, Any]) -> dict[str, list[tuple[str, str, int]]]:
@@ -529,7 +529,7 @@ def forced_moves(s: Any, campaign: Campaign) -> list[dict[str, Any]]:
     """Every forced advance of the campaign: who, when, from where to where, why, what it overrode."""
     return [{"office": e.office, "from": e.from_state, "to": e.to_state, "reason": e.reason,
              "actor": e.actor, "at": e.at, "overridden": repo.detail_of(e).get("overridden", [])}
-            for e in repo.events_of(s, campaign.id, "force-advance")]  # type: ignore[arg-type]
+            for e in repo.events_of(s, campaign.id, "force-advance")]
 
 
 def resolve_filters(ctx: Context, campaign_name: str | None, offices: Sequence[str],
@@ -545,7 +545,7 @@ def resolve_filters(ctx: Context, campaign_name: str | None, offices: Sequence[s
         definition = definition_of(campaign)
         keys = tuple(definition.state_key(p) for p in phases)
         if offices:
-            repo.records(s, campaign.id, offices)  # type: ignore[arg-type]  # NotFoundError names the first unknown
+            repo.records(s, campaign.id, offices)  # NotFoundError names the first unknown
     return tuple(offices), keys
 
 
@@ -580,7 +580,7 @@ def file_document(
             raise InputError(_("'{r}' is filed by {filer}, not by {body}").format(
                 r=req.key, filer=definition.filer_title(req), body=pick(body.title.as_dict())))
         if body is None:
-            repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+            repo.find_section(s, campaign.id, office)
             if definition.is_central(req):
                 raise InputError(
                     _("'{r}' is filed by {body} (use '{g}' as the office)").format(
@@ -592,7 +592,7 @@ def file_document(
     now = ctx.now()
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
-        section = None if is_group else repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        section = None if is_group else repo.find_section(s, campaign.id, office)
         return record_filing(s, ctx, campaign, definition, req, section, blob, note, now)
 
 
@@ -602,16 +602,16 @@ def record_filing(s: Any, ctx: Context, campaign: Campaign, definition: Definiti
     """The filing row, its deadline closed when enough, and the ``file`` event (``detail`` added to it)."""
     sid = section.id if section else None
     filing = Filing(
-        campaign_id=campaign.id, section_id=sid, requirement=req.key, sha256=blob.sha256,  # type: ignore[arg-type]
+        campaign_id=campaign.id, section_id=sid, requirement=req.key, sha256=blob.sha256,
         filename=blob.filename, size=blob.size, note=note, actor=ctx.actor, at=now,
     )
     repo.add_filing(s, filing)
-    counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])  # type: ignore[arg-type]
+    counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])
     have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
     if have >= definition.count_of(req, json.loads(campaign.parameters)):
         from storage import reminders_repo
 
-        reminders_repo.close_deadline(s, campaign.id, sid, req.key)  # type: ignore[arg-type]
+        reminders_repo.close_deadline(s, campaign.id, sid, req.key)
     label = section.name if section else definition.body_label(definition.body_of(req))
     repo.append_events(s, campaign, [repo.NewEvent(
         "file", section_id=sid, office=label, reason=note,
@@ -686,9 +686,9 @@ def advance(
         if not dry_run:
             repo.require_open(campaign)
         if offices is None:
-            seen = repo.versions(s, campaign.id)  # type: ignore[arg-type]
+            seen = repo.versions(s, campaign.id)
         else:
-            seen_rows = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
+            seen_rows = repo.records(s, campaign.id, offices)
             if expect is not None:
                 states = definition_of(campaign).states
                 try:
@@ -706,7 +706,7 @@ def advance(
         definition = definition_of(campaign)
         machine = machine_for(definition)
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
-        records = repo.records(s, campaign.id, offices)  # type: ignore[arg-type]
+        records = repo.records(s, campaign.id, offices)
         if offices is None:
             records = [r for r in records if r.state != machine.final and r.record_id in seen]
         from workflow.calendar import deadlines
@@ -764,8 +764,8 @@ def veto(ctx: Context, campaign_name: str | None, office: str, reason: str, *, l
     with ctx.db.write() as s:
         authorize(s, ctx, "force-advance")
         campaign = repo.find_campaign(s, campaign_name)
-        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
-        standing = section.id in repo.vetoes(s, campaign.id)  # type: ignore[arg-type]
+        section = repo.find_section(s, campaign.id, office)
+        standing = section.id in repo.vetoes(s, campaign.id)
         if lift and not standing:
             raise InputError(_("{office} has no veto to lift").format(office=section.name))
         if not lift and standing:
@@ -787,7 +787,7 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
         if definition.body_named(office) is not None:
             sid = None
         else:
-            sid = repo.find_section(s, campaign.id, office).id  # type: ignore[arg-type]
+            sid = repo.find_section(s, campaign.id, office).id
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         zone = ZoneInfo(campaign.timezone)
         groups: dict[str, str] = {}
@@ -796,7 +796,7 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
 
             groups = scores.group_titles(scores.rules_of(campaign)[0])
         out = []
-        for e in repo.history(s, campaign.id, sid):  # type: ignore[arg-type]
+        for e in repo.history(s, campaign.id, sid):
             detail = repo.detail_of(e)
             # What the detail's keys mean, in the user's language (the keys stay for scripts).
             words: dict[str, str] = {}

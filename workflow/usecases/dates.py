@@ -75,7 +75,7 @@ def active_dates(s: Any, unreadable: Callable[[Campaign, Exception], None] | Non
         if c.status != "active":
             continue
         try:
-            out[c.id] = dates_of(c)  # type: ignore[index]
+            out[c.id] = dates_of(c)
         except Exception as exc:  # noqa: BLE001  isolation: one broken campaign fails alone
             if unreadable is None:
                 raise
@@ -127,7 +127,7 @@ class Lights:
         self.reqs = [_Owed(self.order[p.key], r.key, d.count_of(r, cd.params))
                      for p in d.spec.phases for r in p.requirements if r.filer == "section"]
         self.ext: dict[int, dict[str, date]] = defaultdict(dict)
-        for (sid, req), e in rr.extensions(s, cd.campaign.id).items():  # type: ignore[arg-type]
+        for (sid, req), e in rr.extensions(s, cd.campaign.id).items():
             self.ext[sid][req] = e.to_due
 
     def extended(self, section_id: int) -> tuple[tuple[str, date], ...]:

@@ -97,9 +97,9 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
         if req.filer != "section":
             raise InputError(_("'{r}' is filed by {body}; only office deadlines are extended").format(
                 r=req.key, body=cd.definition.filer_title(req)))
-        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        section = repo.find_section(s, campaign.id, office)
         original = cd.dues[req.key].due
-        prev_ext = rr.extensions(s, campaign.id).get((section.id, req.key))  # type: ignore[arg-type]
+        prev_ext = rr.extensions(s, campaign.id).get((section.id, req.key))
         previous = prev_ext.to_due if prev_ext else original
         if new_due == previous:
             raise InputError(_("{office} '{r}' is already due on {d}").format(
@@ -111,11 +111,11 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
         if new_due < cd.campaign.start_date:
             raise InputError(_("--to {d} is before the campaign starts ({s})").format(
                 d=new_due, s=cd.campaign.start_date))
-        rr.add_extension(s, campaign_id=campaign.id, section_id=section.id, requirement=req.key,  # type: ignore[arg-type]
+        rr.add_extension(s, campaign_id=campaign.id, section_id=section.id, requirement=req.key,
                          from_due=previous, to_due=new_due, reason=reason.strip(), actor=ctx.actor, at=now)
-        row = rr.find_deadline(s, campaign.id, section.id, req.key)  # type: ignore[arg-type]
+        row = rr.find_deadline(s, campaign.id, section.id, req.key)
         if row is not None:
-            rr.cancel_reminders(s, campaign.id, section.id, req.key)  # type: ignore[arg-type]
+            rr.cancel_reminders(s, campaign.id, section.id, req.key)
             row.due = new_due
             if row.next_at is not None:
                 # Reminders of the new date start from now: none of its past slots is sent late.
@@ -151,7 +151,7 @@ def plan_items(s: Any, campaign: Campaign, items: list[ItemDue]) -> None:
     """
     policy = definition_of(campaign).spec.reminders
     rr.add_deadlines(s, [
-        deadline_row(campaign.id, it.section_id, rr.item_requirement(it.item_id), it.due,  # type: ignore[arg-type]
+        deadline_row(campaign.id, it.section_id, rr.item_requirement(it.item_id), it.due,
                      next(iter(dl.slots(it.due, policy, campaign.timezone))).at)
         for it in items if it.due is not None])
 
@@ -163,7 +163,7 @@ def stop_item(s: Any, campaign_id: int, section_id: int, item_id: int) -> None:
 
 def resume_item(s: Any, campaign: Campaign, section_id: int, item_id: int, now: datetime) -> None:
     """Returned to its office: reminders start again from now (no past slot is sent late)."""
-    row = rr.find_deadline(s, campaign.id, section_id, rr.item_requirement(item_id))  # type: ignore[arg-type]
+    row = rr.find_deadline(s, campaign.id, section_id, rr.item_requirement(item_id))
     if row is None:
         return
     policy = definition_of(campaign).spec.reminders

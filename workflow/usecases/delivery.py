@@ -70,7 +70,7 @@ def _claim(ctx: Context, now: datetime, owner: str, result: SweepResult) -> list
                 m.status = "cancelled"
                 result.cancelled += 1
                 continue
-            claimed.append(_Claim(m.id, m.recipient, m.raw, m.attempts, m.status,  # type: ignore[arg-type]
+            claimed.append(_Claim(m.id, m.recipient, m.raw, m.attempts, m.status,
                                   names.get(m.campaign_id, "?")))
             m.status, m.claimed_by, m.claimed_at = "sending", owner, now
     return claimed

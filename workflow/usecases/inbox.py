@@ -30,24 +30,25 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from storage import reminders_repo as rr
 from storage import repo
 from storage.blobs import BlobStore, StoredBlob
 from storage.inbox_models import InboundMessage, OfficeSender, Submission
-from storage.models import Campaign, Section
+from storage.models import Campaign, Section, table_of
 from storage.reminders_models import Mail
-from workflow.mail import mailparse
-from workflow.errors import ConfigError, ConflictError, InputError, NotFoundError
-from workflow.i18n import N_, _, pick
 from workflow.adapters.mailin import Source, source_from_env
 from workflow.adapters.mailserver import Transport, sender_from_env, transport_from_env
-from workflow.mail.mailtext import compose_notice, parse_msgids, parse_references, reference
-from workflow.usecases.operators import authorize
 from workflow.adapters.tabular import check_email
+from workflow.errors import ConfigError, ConflictError, InputError, NotFoundError
+from workflow.i18n import N_, _, pick
+from workflow.mail import mailparse
+from workflow.mail.mailtext import compose_notice, parse_msgids, parse_references, reference
 from workflow.usecases.campaign import Filed, record_filing
 from workflow.usecases.context import Context, check_role, definition_of
 from workflow.usecases.delivery import deliver
+from workflow.usecases.operators import authorize
 
 DEFAULT_MAX_MB = 20
 DEFAULT_MAX_FILES = 10
@@ -104,11 +105,11 @@ def _senders(s: Any, campaigns: dict[int, Campaign]) -> dict[str, list[Section]]
     ids = list(campaigns)
     if not ids:
         return out
-    secs = {sec.id: sec for sec in s.scalars(select(Section).where(Section.campaign_id.in_(ids)))}  # type: ignore[attr-defined]
+    secs = {sec.id: sec for sec in s.scalars(select(Section).where(col(Section.campaign_id).in_(ids)))}
     for sec in secs.values():
         if sec.email:
             out.setdefault(sec.email.strip().lower(), []).append(sec)
-    for extra in s.scalars(select(OfficeSender).where(OfficeSender.campaign_id.in_(ids))):  # type: ignore[attr-defined]
+    for extra in s.scalars(select(OfficeSender).where(col(OfficeSender.campaign_id).in_(ids))):
         sec = secs.get(extra.section_id)
         if sec is not None and sec not in out.get(extra.address, []):
             out.setdefault(extra.address, []).append(sec)
@@ -267,11 +268,12 @@ def take_in(ctx: Context, raw: bytes, where: str, limits: Limits, now: datetime)
             "reason": m.reason, "notes": json.dumps(notes, ensure_ascii=False),
             "raw_sha256": raw_blob.sha256, "size": raw_blob.size,
         }
-        if not rr.insert_ignoring_duplicates(s, InboundMessage.__table__, [row]):
+        if not rr.insert_ignoring_duplicates(s, table_of(InboundMessage), [row]):
             return "duplicate", 0  # another process took it in meanwhile
         mid = s.scalars(select(InboundMessage.id).where(InboundMessage.message_id == p.message_id)).one()
+        assert m.campaign is not None and m.section is not None  # matched: both were found
         for a, blob in stored:
-            s.add(Submission(message_row_id=mid, campaign_id=m.campaign.id, section_id=m.section.id,  # type: ignore[union-attr,arg-type]
+            s.add(Submission(message_row_id=mid, campaign_id=m.campaign.id, section_id=m.section.id,
                              requirement=m.requirement, sha256=blob.sha256, filename=blob.filename,
                              size=blob.size, content_type=a.content_type, sender=p.sender,
                              received_at=now, status="received"))
@@ -293,9 +295,9 @@ def _queue_notice(s: Any, campaign: Campaign, section: Section, to: str, subject
     real = in_reply_to.startswith("<") and "manyi.invalid" not in in_reply_to  # not a stand-in id
     msg = compose_notice(sender=sender_from_env(), recipient=to, subject=subject, text=text, now=now,
                          in_reply_to=in_reply_to if real else None,
-                         ref=reference(campaign.name, section.name, requirement), campaign_id=campaign.id,  # type: ignore[arg-type]
+                         ref=reference(campaign.name, section.name, requirement), campaign_id=campaign.id,
                          section_id=section.id)
-    s.execute(Mail.__table__.insert(), [{
+    s.execute(table_of(Mail).insert(), [{
         "campaign_id": campaign.id, "recipient": to, "subject": str(msg["Subject"]),
         "message_id": str(msg["Message-ID"]), "raw": msg.as_bytes().decode("ascii"), "items": "[]",
         "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
@@ -320,7 +322,7 @@ def fetch(ctx: Context, source: Source | None = None, transport: Transport | Non
         with ctx.db.read() as s:
             for i in range(0, len(ids), 500):
                 known.update(s.scalars(select(InboundMessage.message_id).where(
-                    InboundMessage.message_id.in_(ids[i:i + 500]))))  # type: ignore[attr-defined]
+                    col(InboundMessage.message_id).in_(ids[i:i + 500]))))
         for key, mid in listed:
             result.seen += 1
             if mid is not None and mid in known:
@@ -434,10 +436,10 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
         claimed = s.execute(update(Submission).where(Submission.id == sub_id, Submission.status == "received")
                             .values(status="accepted", requirement=req.key, decided_by=ctx.actor,
                                     decided_at=now))
-        if claimed.rowcount != 1:
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
             raise ConflictError(_("submission {id}").format(id=sub_id), "?", None)
         filed = record_filing(
-            s, ctx, campaign, d, req, section, StoredBlob(sub.sha256, sub.size, sub.filename),  # type: ignore[arg-type]
+            s, ctx, campaign, d, req, section, StoredBlob(sub.sha256, sub.size, sub.filename),
             None, now, {"mail": msg.message_id, "from": sub.sender, "submission": sub_id})  # type: ignore[union-attr]
         s.execute(update(Submission).where(Submission.id == sub_id).values(filing_id=filed.filing_id))
         return Accepted(filed, sub_id, msg.message_id)  # type: ignore[union-attr]
@@ -455,17 +457,18 @@ def reject(ctx: Context, sub_id: int, reason: str, transport: Transport | None =
         sub = _submission(s, sub_id)
         campaign = s.get(Campaign, sub.campaign_id)
         section = s.get(Section, sub.section_id)
-        authorize(s, ctx, "file", section.name)  # type: ignore[union-attr]
         msg = s.get(InboundMessage, sub.message_row_id)
+        # Foreign keys: a submission's campaign, section and message rows are never deleted.
+        assert campaign is not None and section is not None and msg is not None
+        authorize(s, ctx, "file", section.name)
         s.execute(update(Submission).where(Submission.id == sub_id, Submission.status == "received")
                   .values(status="rejected", reason=reason.strip(), decided_by=ctx.actor, decided_at=now))
         title = ""
         if sub.requirement:
-            title = f"（{definition_of(campaign).requirement(sub.requirement).title.zh}）"  # type: ignore[arg-type]
-        text = ("{office}：\n\n您报送的文件“{f}”{title}未被采纳。\n原因：{why}\n\n"
-                "请修改后回复本邮件重新报送。\n\n—— {actor}（manyi）\n").format(
-            office=section.name, f=sub.filename, title=title, why=reason.strip(), actor=ctx.actor)  # type: ignore[union-attr]
-        _queue_notice(s, campaign, section, sub.sender, msg.subject, msg.message_id,  # type: ignore[arg-type,union-attr]
+            title = f"（{definition_of(campaign).requirement(sub.requirement).title.zh}）"
+        text = (f"{section.name}：\n\n您报送的文件“{sub.filename}”{title}未被采纳。\n原因：{reason.strip()}\n\n"
+                f"请修改后回复本邮件重新报送。\n\n—— {ctx.actor}（manyi）\n")
+        _queue_notice(s, campaign, section, sub.sender, msg.subject, msg.message_id,
                       sub.requirement, text, now)
         to = sub.sender
     result = deliver(ctx, transport, now=now)
@@ -484,12 +487,12 @@ def allow(ctx: Context, campaign_name: str | None, office: str, address: str) ->
     with ctx.db.write() as s:
         authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
-        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        section = repo.find_section(s, campaign.id, office)
         exists = s.scalars(select(OfficeSender.id).where(OfficeSender.section_id == section.id,
                                                           OfficeSender.address == addr)).first()
         if exists or (section.email or "").lower() == addr:
             raise InputError(_("{a} already sends for {office}").format(a=addr, office=section.name))
-        s.add(OfficeSender(campaign_id=campaign.id, section_id=section.id, address=addr,  # type: ignore[arg-type]
+        s.add(OfficeSender(campaign_id=campaign.id, section_id=section.id, address=addr,
                            actor=ctx.actor, at=now))
         repo.append_events(s, campaign, [repo.NewEvent(
             "sender-add", section_id=section.id, office=section.name, detail={"address": addr})],

@@ -18,18 +18,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage import ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign
-from workflow.usecases.deadlines import ItemDue, plan_items, resume_item, stop_item
+from workflow.adapters.tabular import read_table
 from workflow.engine import text as textcheck
 from workflow.errors import ConflictError, InputError
 from workflow.i18n import N_, _
-from workflow.usecases.operators import authorize
-from workflow.adapters.tabular import read_table
 from workflow.usecases.context import Context, definition_of, parse_date
+from workflow.usecases.deadlines import ItemDue, plan_items, resume_item, stop_item
+from workflow.usecases.operators import authorize
 
 SOURCES = ("review", "evaluation", "inspection", "self")
 SOURCE_ALIASES = {
@@ -87,7 +88,7 @@ def _view(item: RectificationItem, office: str, today: date, tz: ZoneInfo) -> It
         else:
             late = today > item.due
     return ItemView(
-        item.id, office, item.source, item.text, item.due, item.status, late,  # type: ignore[arg-type]
+        item.id, office, item.source, item.text, item.due, item.status, late,
         item.evidence_filename, item.evidence_sha256, item.note, item.return_reason,
     )
 
@@ -144,13 +145,13 @@ def add_item(ctx: Context, campaign_name: str | None, office: str, text: str,
         authorize(s, ctx, "publish-items")
         campaign = repo.find_campaign(s, campaign_name)
         src = check_source(source, "", definition_of(campaign))
-        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
-        [item_id] = ledger_repo.add_items(s, [_item_row(campaign, section.id, src, clean, due_date,  # type: ignore[arg-type]
+        section = repo.find_section(s, campaign.id, office)
+        [item_id] = ledger_repo.add_items(s, [_item_row(campaign, section.id, src, clean, due_date,
                                                         ctx, now)])
-        repo.append_events(s, campaign, [_add_event(section.name, section.id, item_id, src, clean,  # type: ignore[arg-type]
+        repo.append_events(s, campaign, [_add_event(section.name, section.id, item_id, src, clean,
                                                     due_date)], ctx.actor, now)
-        plan_items(s, campaign, [ItemDue(item_id, section.id, due_date)])  # type: ignore[arg-type]
-        item, name = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        plan_items(s, campaign, [ItemDue(item_id, section.id, due_date)])
+        item, name = ledger_repo.find_item(s, campaign.id, item_id)
         return _view(item, name, today_of(campaign, now), ZoneInfo(campaign.timezone))
 
 
@@ -162,7 +163,7 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
     with ctx.db.write() as s:
         authorize(s, ctx, "publish-items")
         campaign = repo.find_campaign(s, campaign_name)
-        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
+        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
         parsed = []
         for line, row in table.rows:
             where = _("{src} row {n}: ").format(src=table.source, n=line)
@@ -199,8 +200,8 @@ def _transition(s: Session, item: RectificationItem, expected: str, values: dict
     if result.rowcount != 1:  # type: ignore[attr-defined]
         # Someone else changed it after we read it: name them (a fresh read, not our stale row).
         by, at = s.execute(
-            select(RectificationItem.updated_by, RectificationItem.updated_at)
-            .where(RectificationItem.id == item.id)  # type: ignore[arg-type]
+            select(col(RectificationItem.updated_by), col(RectificationItem.updated_at))
+            .where(col(RectificationItem.id) == item.id)
         ).one()
         raise ConflictError(_("item #{id}").format(id=item.id), by, at, _zone(s, item))
 
@@ -230,21 +231,21 @@ def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: P
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
         campaign = repo.find_campaign(s, campaign_name)
-        item, owner = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        item, owner = ledger_repo.find_item(s, campaign.id, item_id)
         authorize(s, ctx, "report-rectification", owner)
         _require(item, ("published", "returned"), "reported done")
     blob = BlobStore(ctx.db.blob_root).put(evidence, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
-        item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        item, office = ledger_repo.find_item(s, campaign.id, item_id)
         _already(item, ("done",), campaign.timezone)
         _require(item, ("published", "returned"), "reported done")
         _transition(s, item, item.status, {
             "status": "done", "evidence_sha256": blob.sha256, "evidence_filename": blob.filename,
             "note": note, "done_at": now, "updated_at": now, "updated_by": ctx.actor,
         })
-        stop_item(s, campaign.id, item.section_id, item.id)  # type: ignore[arg-type]
+        stop_item(s, campaign.id, item.section_id, item.id)
         repo.append_events(s, campaign, [repo.NewEvent(
             "rectify-done", section_id=item.section_id, office=office, reason=note,
             detail={"item": item.id, "sha256": blob.sha256, "filename": blob.filename,
@@ -271,7 +272,7 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
     with ctx.db.write() as s:
         authorize(s, ctx, "confirm")
         campaign = repo.find_campaign(s, campaign_name)
-        item, office = ledger_repo.find_item(s, campaign.id, item_id)  # type: ignore[arg-type]
+        item, office = ledger_repo.find_item(s, campaign.id, item_id)
         _already(item, ("confirmed", "returned"), campaign.timezone)
         _require(item, ("done",), "confirmed" if reason is None else "returned")
         values: dict[str, Any] = {"updated_at": now, "updated_by": ctx.actor}
@@ -281,7 +282,7 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
             values |= {"status": "returned", "return_reason": reason}
         _transition(s, item, "done", values)
         if reason is not None:
-            resume_item(s, campaign, item.section_id, item.id, now)  # type: ignore[arg-type]
+            resume_item(s, campaign, item.section_id, item.id, now)
         repo.append_events(s, campaign, [repo.NewEvent(
             "rectify-confirm" if reason is None else "rectify-return", section_id=item.section_id,
             office=office, reason=reason,
@@ -297,10 +298,10 @@ def list_items(ctx: Context, campaign_name: str | None, office: str | None = Non
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
-        sid = repo.find_section(s, campaign.id, office).id if office else None  # type: ignore[arg-type]
+        sid = repo.find_section(s, campaign.id, office).id if office else None
         today = today_of(campaign, ctx.now())
         tz = ZoneInfo(campaign.timezone)
-        rows = ledger_repo.items(s, campaign.id, sid, open_only)  # type: ignore[arg-type]
+        rows = ledger_repo.items(s, campaign.id, sid, open_only)
         return campaign.name, [_view(item, name, today, tz) for item, name in rows]
 
 
@@ -333,7 +334,7 @@ def record_inspection(
     with ctx.db.write() as s:
         authorize(s, ctx, "inspect")
         campaign = repo.find_campaign(s, campaign_name)
-        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        section = repo.find_section(s, campaign.id, office)
         ins_ids: list[int] = []
         item_ids: list[int] = []
         events: list[repo.NewEvent] = []
@@ -349,10 +350,10 @@ def record_inspection(
             ))
             if rectify:
                 [item] = ledger_repo.add_items(s, [_item_row(
-                    campaign, section.id, "inspection", text, due_date, ctx, now, ins)])  # type: ignore[arg-type]
+                    campaign, section.id, "inspection", text, due_date, ctx, now, ins)])
                 item_ids.append(item)
-                events.append(_add_event(section.name, section.id, item, "inspection", text,  # type: ignore[arg-type]
+                events.append(_add_event(section.name, section.id, item, "inspection", text,
                                          due_date, ins))
         repo.append_events(s, campaign, events, ctx.actor, now)
-        plan_items(s, campaign, [ItemDue(i, section.id, due_date) for i in item_ids])  # type: ignore[arg-type]
+        plan_items(s, campaign, [ItemDue(i, section.id, due_date) for i in item_ids])
         return Inspected(campaign.name, section.name, kind, day, tuple(ins_ids), tuple(item_ids))

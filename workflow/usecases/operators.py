@@ -8,9 +8,9 @@ from typing import Any
 from storage import identity
 from storage import operators as store
 from storage.operator_models import Operator
+from workflow.engine.permissions import ROLES, Role, check
 from workflow.errors import DuplicateError, IdentityError, InputError, NotFoundError
 from workflow.i18n import _
-from workflow.engine.permissions import ROLES, Role, check
 
 
 def authorize(s: Any, ctx: Any, action: str, office: str | None = None) -> None:

@@ -14,15 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage import inbox_repo, ledger_repo, reminders_repo, repo
-from workflow.calendar import deadlines
-from workflow.calendar import schedule
-from workflow.usecases import scores
-from workflow.usecases import campaign as usecases
+from workflow.calendar import deadlines, schedule
 from workflow.errors import InputError
 from workflow.i18n import _, pick
-from workflow.usecases.ledger import list_items
 from workflow.review.scoring import round2
+from workflow.usecases import campaign as usecases
+from workflow.usecases import scores
 from workflow.usecases.campaign import Context, definition_of
+from workflow.usecases.ledger import list_items
 
 #: A table cell. Dates and times are real values (times already in the campaign's zone):
 #: the xlsx writer stores them as dates, the text renderers format them.
@@ -81,12 +80,12 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         campaign = repo.find_campaign(s, name)
         definition = definition_of(campaign)
         plan = schedule.resolve(definition, campaign.start_date, json.loads(campaign.parameters))
-        filings = [(f, office) for f, office in _filings(s, campaign.id, definition)]  # type: ignore[arg-type]
-        inspections = ledger_repo.inspections(s, campaign.id)  # type: ignore[arg-type]
-        extensions = reminders_repo.extension_log(s, campaign.id)  # type: ignore[arg-type]
+        filings = [(f, office) for f, office in _filings(s, campaign.id, definition)]
+        inspections = ledger_repo.inspections(s, campaign.id)
+        extensions = reminders_repo.extension_log(s, campaign.id)
         dues = deadlines.due_dates(definition, plan)
         ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
-        pending = inbox_repo.pending(s, campaign.id, campaign.timezone)  # type: ignore[arg-type]
+        pending = inbox_repo.pending(s, campaign.id, campaign.timezone)
         forced = usecases.forced_moves(s, campaign)
     now = ctx.now()
     zone = ZoneInfo(campaign.timezone)  # every time in the report is the campaign's local time
@@ -203,7 +202,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
             _("Tier"), ranked.commended, _("Missing groups")), [
             (r.rank, r.office, float(r.score.total),
              *[(None if gr.mean is None else float(round2(gr.mean))) for gr in r.score.groups],
-             ranked.tier_titles[r.tier], _("yes") if r.satisfied else "",
+             ranked.tier_titles[r.tier or ""], _("yes") if r.satisfied else "",
              _(", ").join(ranked.group_titles[g] for g in r.score.missing))
             if r.rank is not None else
             (None, r.office, None, *[None] * len(groups), "", "", _("not scored"))

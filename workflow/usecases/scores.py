@@ -16,14 +16,14 @@ from typing import Any
 
 from storage import ledger_repo, repo
 from storage.models import Campaign
-from workflow.review import scoring
+from workflow.adapters.tabular import Table, read_table, read_xlsx_table
 from workflow.engine import text as textcheck
+from workflow.engine.values import MAX_INT
 from workflow.errors import DuplicateError, InputError
 from workflow.i18n import N_, _, pick
-from workflow.usecases.operators import authorize
-from workflow.adapters.tabular import Table, read_table, read_xlsx_table
+from workflow.review import scoring
 from workflow.usecases.campaign import Context, definition_of
-from workflow.engine.values import MAX_INT
+from workflow.usecases.operators import authorize
 
 VOTE_ALIASES = {
     "satisfied": "satisfied", "满意": "satisfied",
@@ -144,19 +144,19 @@ def _store(ctx: Context, campaign_name: str | None,
         authorize(s, ctx, "score")
         campaign = repo.find_campaign(s, campaign_name)
         rules, _spec = rules_of(campaign)
-        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
+        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
         rows: list[tuple[str, _Row]] = build(rules, sections)
         if not again:
             anonymous = {(e.section_id, e.grp, e.hundredths, e.vote, e.count)
-                         for e, _n in ledger_repo.score_entries(s, campaign.id) if e.scorer is None}  # type: ignore[arg-type]
+                         for e, _n in ledger_repo.score_entries(s, campaign.id) if e.scorer is None}
             for where, r in rows:
                 if r.scorer is None and (r.section_id, r.group, r.hundredths, r.vote, r.count) in anonymous:
-                    what = (str(Decimal(r.hundredths) / 100) if r.vote is None
+                    what = (str(Decimal(r.hundredths or 0) / 100) if r.vote is None
                             else f"{r.count} × {vote_word(r.vote)}")
                     raise InputError(where + _(
                         "{office} / {group}: {what} is already stored; if this is a second, separate "
                         "entry, add --again").format(office=r.office, group=r.group, what=what))
-        stored = ledger_repo.scorer_keys(s, campaign.id)  # type: ignore[arg-type]
+        stored = ledger_repo.scorer_keys(s, campaign.id)
         seen: dict[tuple[int, str, str], str] = {}
         for where, r in rows:
             if r.scorer is None:
@@ -181,7 +181,7 @@ def _store(ctx: Context, campaign_name: str | None,
             repo.NewEvent(
                 "score" if r.vote is None else "vote", section_id=r.section_id, office=r.office,
                 detail={"group": r.group, "scorer": r.scorer, "count": r.count,
-                        **({"score": str(Decimal(r.hundredths) / 100)} if r.vote is None
+                        **({"score": str(Decimal(r.hundredths or 0) / 100)} if r.vote is None
                            else {"vote": r.vote})},
             )
             for _w, r in rows
@@ -231,9 +231,9 @@ def correct_score(ctx: Context, campaign_name: str | None, office: str, group: s
         campaign = repo.find_campaign(s, campaign_name)
         repo.require_open(campaign)
         rules, _spec = rules_of(campaign)
-        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}  # type: ignore[arg-type]
+        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
         probe = _check(rules, sections, "", office, group, scorer, score or "0", None, None)
-        entry = next((e for e, _n in ledger_repo.score_entries(s, campaign.id)  # type: ignore[arg-type]
+        entry = next((e for e, _n in ledger_repo.score_entries(s, campaign.id)
                       if e.section_id == probe.section_id and e.grp == probe.group and e.scorer == scorer),
                      None)
         if entry is None:
@@ -322,11 +322,11 @@ def ranking(ctx: Context, campaign_name: str | None) -> RankResult:
 
 def ranking_in(s: Any, campaign: Campaign) -> RankResult:
     rules, _spec = rules_of(campaign)
-    entries = _entries(ledger_repo.score_entries(s, campaign.id))  # type: ignore[arg-type]
-    sections = repo.sections(s, campaign.id)  # type: ignore[arg-type]
+    entries = _entries(ledger_repo.score_entries(s, campaign.id))
+    sections = repo.sections(s, campaign.id)
     offices = [sec.name for sec in sections]
     scores = [scoring.score_section(rules, o, entries.get(o, [])) for o in offices]
-    vetoed = repo.vetoes(s, campaign.id)  # type: ignore[arg-type]
+    vetoed = repo.vetoes(s, campaign.id)
     excluded = {sec.name for sec in sections if sec.id in vetoed}
     return RankResult(
         campaign.name, rules, scoring.rank(rules, scores, excluded),
@@ -341,7 +341,7 @@ def explain(ctx: Context, campaign_name: str | None, office: str) -> tuple[RankR
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
         campaign = repo.find_campaign(s, campaign_name)
-        section = repo.find_section(s, campaign.id, office)  # type: ignore[arg-type]
+        section = repo.find_section(s, campaign.id, office)
         result = ranking_in(s, campaign)
     row = next(r for r in result.ranking.rows if r.office == section.name)
     return result, row

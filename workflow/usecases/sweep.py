@@ -96,8 +96,8 @@ def _queue(s: Any, now: datetime, sender: str, result: SweepResult) -> list[dict
 def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
     """Lay out the deadlines of sections added since the last sweep (and the leading group's once)."""
     cid = cd.campaign.id
-    through = rr.planned_through(s, cid)  # type: ignore[arg-type]
-    top = rr.max_section_id(s, cid)  # type: ignore[arg-type]
+    through = rr.planned_through(s, cid)
+    top = rr.max_section_id(s, cid)
     if through is not None and top <= through:
         return
     first_at = {key: next(iter(dl.slots(due.due, cd.definition.policy_of(key), cd.tz))).at
@@ -107,22 +107,22 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
     if through is None:
         for r in cd.definition.requirements.values():
             if cd.definition.is_central(r):
-                rows.append(deadline_row(cid, None, r.key, cd.dues[r.key].due, first_at[r.key]))  # type: ignore[arg-type]
+                rows.append(deadline_row(cid, None, r.key, cd.dues[r.key].due, first_at[r.key]))
     # An extension made before the section's deadlines were laid out (e.g. right
     # after `campaign start`, before the first sweep) sets its due date here.
-    extended = rr.extensions(s, cid)  # type: ignore[arg-type]
-    for sid in rr.new_section_ids(s, cid, through or 0):  # type: ignore[arg-type]
+    extended = rr.extensions(s, cid)
+    for sid in rr.new_section_ids(s, cid, through or 0):
         for key in section_reqs:
             ext = extended.get((sid, key))
             if ext is None:
-                rows.append(deadline_row(cid, sid, key, cd.dues[key].due, first_at[key]))  # type: ignore[arg-type]
+                rows.append(deadline_row(cid, sid, key, cd.dues[key].due, first_at[key]))
             else:
                 first = next(iter(dl.slots(ext.to_due, cd.definition.policy_of(key), cd.tz))).at
-                row = deadline_row(cid, sid, key, ext.to_due, first)  # type: ignore[arg-type]
+                row = deadline_row(cid, sid, key, ext.to_due, first)
                 row["original_due"] = cd.dues[key].due
                 rows.append(row)
     rr.add_deadlines(s, rows)
-    rr.set_planned_through(s, cid, top, through is None)  # type: ignore[arg-type]
+    rr.set_planned_through(s, cid, top, through is None)
 
 
 def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> int:

@@ -13,11 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage import repo
-from workflow.calendar import deadlines
-from workflow.calendar import schedule
+from workflow.calendar import deadlines, schedule
 from workflow.i18n import pick
-from workflow.usecases.operators import authorize
 from workflow.usecases.campaign import CampaignInfo, Context, _info, definition_of
+from workflow.usecases.operators import authorize
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def timeline(ctx: Context, campaign_name: str | None) -> Timeline:
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         plan = schedule.resolve(definition, campaign.start_date, json.loads(campaign.parameters))
-        records = repo.records(s, campaign.id)  # type: ignore[arg-type]
+        records = repo.records(s, campaign.id)
         counts = Counter(r.state for r in records)
         today = ctx.now().astimezone(ZoneInfo(campaign.timezone)).date()
         spans = []

@@ -7,7 +7,7 @@ the window's first day, or a fixed ``date`` (``YYYY-MM-DD`` or a
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from pydantic import field_validator
@@ -56,7 +56,7 @@ class NotBefore(Condition):
             return "date", _("give either offset or date, not both")
         return None
 
-    def day(self, phase: str, facts: SectionFacts) -> date | None:
+    def day(self, phase: str, facts: SectionFacts) -> dt.date | None:
         from workflow.engine.values import parse_date_value, parse_duration_value
 
         window = facts.windows.get(phase)
