@@ -19,7 +19,7 @@ from cli.commands import CAMPAIGN_OPT, _ctx, definition
 from cli.console import say
 from cli.main import option
 from workflow.errors import ConfigError
-from workflow.i18n import N_, _
+from workflow.i18n import N_, _, pick
 
 FORMATS = ("mermaid", "svg", "png")
 CJK_FONTS = "Noto Sans CJK SC,WenQuanYi Zen Hei,Droid Sans Fallback,sans-serif"
@@ -65,21 +65,26 @@ def chinese_font_installed() -> bool:
         help=N_("Output format."))
 @option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH",
         help=N_("Write to this file instead of standard output."))
+@option("--lifecycle", type=click.Choice(["phases", "items"]), default="phases", show_default=True,
+        help=N_("phases: an office's record through the phases; items: a rectification item."))
 @CAMPAIGN_OPT
-def definition_graph(file: str, fmt: str, output: Path | None, campaign: str | None) -> None:
+def definition_graph(file: str, fmt: str, output: Path | None, lifecycle: str, campaign: str | None) -> None:
     from workflow.engine import definition as defs
     from workflow.engine import diagram
 
     d = defs.load(file)
     counts = title = None
-    if campaign is not None:
+    if lifecycle == "items":
+        title = f"{pick(d.spec.title.as_dict())} — {_('rectification item')}"
+    elif campaign is not None:
         from workflow.usecases import campaign as usecases
 
         st = usecases.status(_ctx(), campaign)
         counts = Counter(r.state for r in st.rows)
         title = f"{st.campaign.title} — {st.campaign.name}"
     if fmt == "mermaid":
-        data = diagram.mermaid(d, counts, title).encode("utf-8")
+        text = diagram.item_mermaid(title) if lifecycle == "items" else diagram.mermaid(d, counts, title)
+        data = text.encode("utf-8")
     else:
         try:
             import graphviz  # noqa: F401
@@ -90,7 +95,9 @@ def definition_graph(file: str, fmt: str, output: Path | None, campaign: str | N
         from cli.progress import working
 
         with working(_("Rendering the graph…")):
-            data = render_graphviz(diagram.graph_machine(d, "graphviz", counts, title), fmt)
+            drawn = (diagram.item_graph_machine("graphviz", title) if lifecycle == "items"
+                     else diagram.graph_machine(d, "graphviz", counts, title))
+            data = render_graphviz(drawn, fmt)
     if output is not None:
         output.write_bytes(data)
         say(_("Wrote {path} ({n} bytes).").format(path=output, n=len(data)))

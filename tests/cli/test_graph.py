@@ -139,3 +139,21 @@ def test_svg_without_graphviz_says_so(run: Run, tmp_path: Path, monkeypatch: pyt
     assert result.stderr == ("Error: --format: svg needs Graphviz's dot program (Debian: apt-get "
                              "install graphviz); or use --format mermaid\n")
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_item_lifecycle_is_drawn_from_the_item_machine(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from workflow.review.items import item_machine
+
+    runner = CliRunner()
+    text = runner.invoke(cli, ["--lang", "en", "definition", "graph", "people-satisfied-unit",
+                               "--lifecycle", "items"], catch_exceptions=False).stdout
+    drawn = [line.strip() for line in text.splitlines() if "-->" in line and "[*]" not in line]
+    assert len(drawn) == len(item_machine().edges()) == 4
+    assert "returned --> done: report done + evidence" in drawn
+    assert "done --> returned: return + reason" in drawn
+    zh = runner.invoke(cli, ["--lang", "zh", "definition", "graph", "people-satisfied-unit",
+                             "--lifecycle", "items"], catch_exceptions=False).stdout
+    assert "done --> confirmed: 确认" in zh and 'state "已退回" as returned' in zh

@@ -23,7 +23,8 @@ from typing import Any, Literal, cast
 from transitions import State
 
 from workflow.engine.definition import Definition
-from workflow.i18n import _, chinese_quotes, pick
+from workflow.engine.machine import machine_for
+from workflow.i18n import N_, _, chinese_quotes, pick
 
 #: Fill colours from "no section here" to "most sections here" (light to strong blue).
 SHADES = ("#ffffff", "#eff3ff", "#c6dbef", "#9ecae1", "#6baed6")
@@ -88,11 +89,14 @@ def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int]
         title=_text(title or pick(definition.spec.title.as_dict())),
     )
     keys = definition.states
-    for source, dest in zip(keys, keys[1:], strict=False):
-        guards: list[Any] = list(guard_titles(definition, source))
-        machine.add_transition("advance", _node_id(source), _node_id(dest),
-                               conditions=guards or None, label=_("advance"))
-        machine.add_transition("force", _node_id(source), _node_id(dest), label=_("force + reason"))
+    # The edges are the runtime Machine's own (workflow.engine.machine): one topology.
+    for source, trigger, dest in machine_for(definition).edges():
+        if trigger == "advance":
+            guards: list[Any] = list(guard_titles(definition, source))
+            machine.add_transition("advance", _node_id(source), _node_id(dest),
+                                   conditions=guards or None, label=_("advance"))
+        else:
+            machine.add_transition(trigger, _node_id(source), _node_id(dest), label=_("force + reason"))
     graph = machine.model_graphs[id(machine)]
     graph.reset_styling()  # no state is "current" in a picture of the definition
     if counts is not None:
@@ -119,4 +123,42 @@ def mermaid(definition: Definition, counts: Mapping[str, int] | None = None,
     # transitions writes "Class"; Mermaid's keyword is "class".
     lines = [re.sub(r"^(\s*)Class ", r"\1class ", line) for line in lines]
     lines.append(f"  {_node_id(definition.states[-1])} --> [*]")
+    return "\n".join(lines) + "\n"
+
+
+#: Edge labels of the item lifecycle, by trigger.
+ITEM_ACTIONS = {"report_done": N_("report done + evidence"), "confirm": N_("confirm"),
+                "return_": N_("return + reason")}
+
+
+def item_graph_machine(engine: str, title: str | None = None) -> Any:
+    """A ``GraphMachine`` of the rectification item lifecycle, drawn from the item Machine."""
+    from transitions.extensions.diagrams import GraphMachine
+
+    from workflow.review.items import STATES, item_machine
+
+    class _Machine(GraphMachine):
+        state_cls = _LabelledState
+        machine_attributes = {**GraphMachine.machine_attributes, "rankdir": "TB"}
+
+    states = [{"name": s, "label": _text(_(s))} for s in STATES]
+    machine = _Machine(states=states, initial=STATES[0], auto_transitions=False,
+                       graph_engine=cast(Literal["graphviz", "mermaid"], engine), show_conditions=False,
+                       title=_text(title or _("Rectification item")))
+    for source, trigger, dest in item_machine().edges():
+        machine.add_transition(trigger, source, dest, label=_(ITEM_ACTIONS[trigger]))
+    machine.model_graphs[id(machine)].reset_styling()
+    return machine
+
+
+def item_mermaid(title: str | None = None) -> str:
+    """The rectification item lifecycle as a Mermaid ``stateDiagram-v2``."""
+    from workflow.review.items import FINAL
+
+    machine = item_graph_machine("mermaid", title)
+    lines = str(machine.get_graph().draw(None)).rstrip("\n").splitlines()
+    assert lines[0] == lines[2] == "---"
+    lines[1] = "title: " + json.dumps(chinese_quotes(title or _("Rectification item")), ensure_ascii=False)
+    lines = [re.sub(r"^(\s*)Class ", r"\1class ", line) for line in lines]
+    lines.append(f"  {FINAL} --> [*]")
     return "\n".join(lines) + "\n"

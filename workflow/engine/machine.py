@@ -69,6 +69,15 @@ class PhaseMachine:
             self._machine.add_transition("advance", source, dest, conditions="guards_hold")
             self._machine.add_transition("force", source, dest)
 
+    def edges(self) -> list[tuple[str, str, str]]:
+        """Every (source, trigger, dest) of the Machine: what the diagram draws."""
+        order = self.definition.states
+        out: list[tuple[str, str, str]] = []
+        for name, event in self._machine.events.items():
+            for source, transitions in event.transitions.items():
+                out.extend((source, name, t.dest) for t in transitions if t.dest is not None)
+        return sorted(out, key=lambda e: (order.index(e[0]), e[1]))
+
     @property
     def initial(self) -> str:
         return self.definition.states[0]

@@ -28,6 +28,7 @@ from workflow.adapters.tabular import read_table
 from workflow.engine import text as textcheck
 from workflow.errors import ConflictError, InputError
 from workflow.i18n import N_, _
+from workflow.review.items import item_machine
 from workflow.usecases.context import Context, definition_of, parse_date
 from workflow.usecases.deadlines import ItemDue, plan_items, resume_item, stop_item
 from workflow.usecases.operators import authorize
@@ -218,11 +219,9 @@ def _zone(s: Session, item: RectificationItem) -> str:
     return campaign.timezone if campaign is not None else "Asia/Shanghai"
 
 
-def _require(item: RectificationItem, allowed: tuple[str, ...], action: str) -> None:
-    if item.status not in allowed:
-        raise InputError(_("item #{id} is {status}; only {allowed} items can be {action}").format(
-            id=item.id, status=_(item.status), allowed=" / ".join(_(a) for a in allowed),
-            action=_(action)))
+def _next(item: RectificationItem, trigger: str) -> str:
+    """The item's status after ``trigger``, as the item Machine says (or a one-line refusal)."""
+    return item_machine().next_status(item.id, item.status, trigger)
 
 
 def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: Path,
@@ -233,17 +232,16 @@ def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: P
         campaign = repo.find_campaign(s, campaign_name)
         item, owner = ledger_repo.find_item(s, campaign.id, item_id)
         authorize(s, ctx, "report-rectification", owner)
-        _require(item, ("published", "returned"), "reported done")
+        _next(item, "report_done")
     blob = BlobStore(ctx.db.blob_root).put(evidence, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)
         _already(item, ("done",), campaign.timezone)
-        _require(item, ("published", "returned"), "reported done")
         _transition(s, item, item.status, {
-            "status": "done", "evidence_sha256": blob.sha256, "evidence_filename": blob.filename,
-            "note": note, "done_at": now, "updated_at": now, "updated_by": ctx.actor,
+            "status": _next(item, "report_done"),
+            "evidence_sha256": blob.sha256, "evidence_filename": blob.filename, "note": note, "done_at": now, "updated_at": now, "updated_by": ctx.actor,
         })
         stop_item(s, campaign.id, item.section_id, item.id)
         repo.append_events(s, campaign, [repo.NewEvent(
@@ -274,12 +272,12 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)
         _already(item, ("confirmed", "returned"), campaign.timezone)
-        _require(item, ("done",), "confirmed" if reason is None else "returned")
-        values: dict[str, Any] = {"updated_at": now, "updated_by": ctx.actor}
+        status = _next(item, "confirm" if reason is None else "return_")
+        values: dict[str, Any] = {"status": status, "updated_at": now, "updated_by": ctx.actor}
         if reason is None:
-            values |= {"status": "confirmed", "confirmed_at": now}
+            values |= {"confirmed_at": now}
         else:
-            values |= {"status": "returned", "return_reason": reason}
+            values |= {"return_reason": reason}
         _transition(s, item, "done", values)
         if reason is not None:
             resume_item(s, campaign, item.section_id, item.id, now)
