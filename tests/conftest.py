@@ -44,6 +44,20 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ["MANYI_CACHE_DIR"] = old
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """A test that ran ``manyi --lang zh`` in this process leaves the next test in English.
+
+    The language is process state (one invocation is one process for a user); tests that
+    call rules directly expect the English the suite asserts on, whatever ran before them
+    in the same worker.
+    """
+    yield
+    from workflow.i18n import set_language
+
+    set_language("en")
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
