@@ -8,8 +8,6 @@ Create Date: 2026-11-26
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
-
 revision = "0003"
 down_revision = "0001"
 branch_labels = None
@@ -17,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    ts = storage.models.UTCDateTime(timezone=True)
+    ts = sa.DateTime(timezone=True)
     op.create_table(
         "inspection",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -6,10 +6,7 @@ Create Date: 2026-11-26
 """
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
-import storage.models
 
 revision = '0004'
 down_revision = '0003'
@@ -20,11 +17,11 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('operator',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('office', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('name', sa.String(), nullable=False),
+    sa.Column('role', sa.String(), nullable=False),
+    sa.Column('office', sa.String(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )

@@ -8,8 +8,6 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models
-
 revision = '0006'
 down_revision = '0005'
 branch_labels = None
@@ -20,7 +18,7 @@ def upgrade() -> None:
     table = op.create_table('database_info',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rehearsal', sa.Boolean(), nullable=False),
-    sa.Column('last_recorded_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_recorded_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.CheckConstraint('id = 1', name='database_info_one_row'),
     )
