@@ -8,7 +8,7 @@ import click
 
 from cli import completion
 from cli.commands import JSON_OPT, _ctx
-from cli.console import print_json, say
+from cli.console import one_write, print_json, say
 from cli.main import HELP, cli, option
 from workflow.i18n import N_, _
 
@@ -43,21 +43,22 @@ def audit_verify(campaign: str | None, skip_documents: bool, anchors: tuple[str,
         return
     from workflow.errors import OPERATORS_CHAIN
 
-    for r in reports:
-        if r.campaign == OPERATORS_CHAIN:
-            say(_("Operators: {n} events, chain intact, head #{n} {head}; every operator "
-                  "matches it.").format(n=r.events, head=r.head))
-            continue
-        say(_("Campaign '{name}': {n} events, chain intact, head #{n} {head}; "
-              "{docs} documents checked.").format(name=r.campaign, n=r.events, head=r.head,
-                                                 docs=r.documents))
-        if r.unchecked:
-            say(_("  Not checked (events written by an older manyi do not record them): {facts}.")
-                .format(facts=", ".join(f"{k} ×{n}" for k, n in sorted(r.unchecked.items()))))
-    if anchors:
-        say(_("Anchors found in the chain: {n}.").format(n=len(set(anchors))))
-    say(_("Audit passed: {n} campaigns verified.").format(
-        n=sum(1 for r in reports if r.campaign != OPERATORS_CHAIN)))
+    with one_write():
+        for r in reports:
+            if r.campaign == OPERATORS_CHAIN:
+                say(_("Operators: {n} events, chain intact, head #{n} {head}; every operator "
+                      "matches it.").format(n=r.events, head=r.head))
+                continue
+            say(_("Campaign '{name}': {n} events, chain intact, head #{n} {head}; "
+                  "{docs} documents checked.").format(name=r.campaign, n=r.events, head=r.head,
+                                                     docs=r.documents))
+            if r.unchecked:
+                say(_("  Not checked (events written by an older manyi do not record them): {facts}.")
+                    .format(facts=", ".join(f"{k} ×{n}" for k, n in sorted(r.unchecked.items()))))
+        if anchors:
+            say(_("Anchors found in the chain: {n}.").format(n=len(set(anchors))))
+        say(_("Audit passed: {n} campaigns verified.").format(
+            n=sum(1 for r in reports if r.campaign != OPERATORS_CHAIN)))
 
 
 @audit.command("anchor", help=N_(

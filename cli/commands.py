@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli import completion
-from cli.console import console, print_json, print_json_lines, say
+from cli.console import console, one_write, print_json, print_json_lines, say, say_lines
 from cli.main import EXIT_BLOCKED, HELP, cli, option, settings
 from cli.progress import working
 from workflow.i18n import N_, _
@@ -402,21 +402,22 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
     if as_json:
         print_json_lines(list(usecases.status_json_lines(rows)))
         return
-    c = st.campaign
-    say(_("Campaign '{name}' ({title}), {start} to {end}").format(
-        name=c.name, title=c.title, start=c.start, end=c.end))
-    if st.mode is not None and st.mode.single_user:
-        say(_("Single-user mode: no operators configured (add them with `manyi user add`)."))
-    elif st.mode is not None:
-        say(_("Operator {actor}: {role}").format(
-            actor=st.mode.actor, role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else "")))
-    if st.rehearsal:
-        say(_("REHEARSAL: a rehearsal database; its times may be pretended (MANYI_NOW)."))
-    console.print(board(st, rows))
-    paragraph(legend(st, rows))
-    if st.waiting:
-        say(_("Received by mail, waiting to be accepted (manyi inbox list): {offices}").format(
-            offices=_(", ").join(f"{o} {n}" for o, n in sorted(st.waiting.items()))))
+    with one_write():
+        c = st.campaign
+        say(_("Campaign '{name}' ({title}), {start} to {end}").format(
+            name=c.name, title=c.title, start=c.start, end=c.end))
+        if st.mode is not None and st.mode.single_user:
+            say(_("Single-user mode: no operators configured (add them with `manyi user add`)."))
+        elif st.mode is not None:
+            say(_("Operator {actor}: {role}").format(
+                actor=st.mode.actor, role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else "")))
+        if st.rehearsal:
+            say(_("REHEARSAL: a rehearsal database; its times may be pretended (MANYI_NOW)."))
+        console.print(board(st, rows))
+        paragraph(legend(st, rows))
+        if st.waiting:
+            say(_("Received by mail, waiting to be accepted (manyi inbox list): {offices}").format(
+                offices=_(", ").join(f"{o} {n}" for o, n in sorted(st.waiting.items()))))
 
 
 # -- file --------------------------------------------------------------------
@@ -482,22 +483,28 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
         print_json([o.as_json() for o in outcomes])
     else:
         prefix = _("[dry run] ") if dry_run else ""
+        # Built once, not per office: the lines go out in one print and one write.
+        done_fmt = prefix + _("{office}: already completed")
+        forced_fmt = prefix + _("{office}: {src} → {dst} (forced; overrode {keys})")
+        moved_fmt = prefix + _("{office}: {src} → {dst}")
+        blocked_fmt = prefix + _("{office}: blocked in {src}, missing {missing}")
+        lines = []
         for o in outcomes:
             if o.final:
-                say(prefix + _("{office}: already completed").format(office=o.office))
+                lines.append(done_fmt.format(office=o.office))
             elif o.dest and o.forced:
-                say(prefix + _("{office}: {src} → {dst} (forced; overrode {keys})").format(
+                lines.append(forced_fmt.format(
                     office=o.office, src=o.source_title, dst=o.dest_title,
                     keys=", ".join(k for k, _t, _d in o.unmet)))
             elif o.dest:
-                say(prefix + _("{office}: {src} → {dst}").format(
-                    office=o.office, src=o.source_title, dst=o.dest_title))
+                lines.append(moved_fmt.format(office=o.office, src=o.source_title, dst=o.dest_title))
             else:
                 missing = "; ".join(f"{k} ({t}{', ' + d if d else ''})" for k, t, d in o.unmet)
-                say(prefix + _("{office}: blocked in {src}, missing {missing}").format(
-                    office=o.office, src=o.source_title, missing=missing))
+                lines.append(blocked_fmt.format(office=o.office, src=o.source_title, missing=missing))
         moved = sum(1 for o in outcomes if o.dest)
-        say(prefix + _("{moved} advanced, {blocked} blocked.").format(moved=moved, blocked=len(blocked)))
+        lines.append(prefix + _("{moved} advanced, {blocked} blocked.").format(
+            moved=moved, blocked=len(blocked)))
+        say_lines(lines)
     if blocked:
         sys.exit(EXIT_BLOCKED)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -111,6 +113,23 @@ def _json_inert(text: str) -> str:
 def print_json_lines(lines: list[str]) -> None:
     """A JSON list whose elements are already encoded, laid out as :func:`print_json` does."""
     click.echo(_json_inert("[\n  " + ",\n  ".join(lines) + "\n]" if lines else "[]"))
+
+
+@contextmanager
+def one_write() -> Iterator[None]:
+    """Everything the block prints through the console leaves in one write at its end.
+
+    rich's own buffer: each ``print`` inside renders into it and the text is
+    written (and flushed) once, instead of one write and flush per line.
+    """
+    with rich_console():
+        yield
+
+
+def say_lines(lines: Sequence[str]) -> None:
+    """Several messages, exactly as :func:`say` on each would show them, in one print and one write."""
+    if lines:
+        say("\n".join(lines))
 
 
 def say(message: str) -> None:

@@ -7,7 +7,7 @@ import sys
 import click
 
 from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx, off_day
-from cli.console import print_json, say
+from cli.console import print_json, say, say_lines
 from cli.main import EXIT_MAIL_FAILED, HELP, cli, option
 from workflow.i18n import N_, _
 
@@ -102,9 +102,8 @@ def remind_preview(at: str | None, as_json: bool) -> None:
                                 "days_late": i.days_late, "escalated": i.escalated} for i in m.items]}
                     for m in result.mails])
         return
-    for m in result.advanced:
-        say(_("would auto-advance {office}: {source} → {dest}").format(
-            office=m.office, source=m.source, dest=m.dest))
+    fmt = _("would auto-advance {office}: {source} → {dest}")
+    say_lines([fmt.format(office=m.office, source=m.source, dest=m.dest) for m in result.advanced])
     if not result.mails:
         say(_("Nothing due at {at}.").format(at=_local(result.at)))
         return
@@ -117,8 +116,8 @@ def remind_preview(at: str | None, as_json: bool) -> None:
 
 
 def _advanced(result) -> None:
-    for m in result.advanced:
-        say(_("auto-advanced {office}: {source} → {dest}").format(office=m.office, source=m.source, dest=m.dest))
+    fmt = _("auto-advanced {office}: {source} → {dest}")
+    say_lines([fmt.format(office=m.office, source=m.source, dest=m.dest) for m in result.advanced])
 
 
 def _report(result) -> None:
