@@ -287,7 +287,7 @@ def interrupted() -> NoReturn:
     committed: dict[str, int] = {}
     if "storage.db" in sys.modules:  # nothing imported the database yet: nothing was written
         from storage.db import COMMITTED as committed
-    if not any(n for kind, n in committed.items() if kind != "mail-claimed"):
+    if not any(n for kind, n in committed.items() if kind not in ("mail-claimed", "reminders-planned")):
         message = _("Interrupted: nothing was saved.")
     else:
         parts = []
@@ -296,6 +296,8 @@ def interrupted() -> NoReturn:
                            "for the next sweep)").format(n=committed["mail-sent"]))
         if committed.get("reminders-queued"):
             parts.append(_("the due reminders, queued in the outbox"))
+        elif committed.get("reminders-fired"):
+            parts.append(_("the due reminders found so far (the next sweep mails them)"))
         if committed.get("change"):
             parts.append(_("{n} earlier steps of this command (see manyi history and manyi outbox)").format(
                 n=committed["change"]))

@@ -6,22 +6,25 @@ Shown only when the shared console is a terminal: pipes, files, CliRunner and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from cli.console import console, rich_console
 
 
 @contextmanager
-def working(description: str) -> Iterator[None]:
-    """Show ``description`` with a pulsing bar while the block runs (terminals only)."""
+def working(description: str) -> Iterator[Callable[[str], None]]:
+    """Show ``description`` with a pulsing bar while the block runs (terminals only).
+
+    Yields a function that replaces the description (e.g. with how far the work has got).
+    """
     if not console.is_terminal:
-        yield
+        yield lambda _text: None
         return
     # Imported here: rich.progress is not worth loading for pipes, files and --help.
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TimeElapsedColumn(), console=rich_console(), transient=True) as progress:
-        progress.add_task(description, total=None)
-        yield
+        task = progress.add_task(description, total=None)
+        yield lambda text: progress.update(task, description=text)

@@ -143,8 +143,11 @@ def remind_send() -> None:
     from cli.progress import working
     from workflow.usecases import sweep
 
-    with working(_("Sweeping reminders…")):
-        result = sweep.sweep(_ctx(), require="manage")
+    with working(_("Sweeping reminders…")) as show:
+        def progress(done: int, total: int) -> None:
+            show(_("Sweeping reminders… {done}/{total} due deadlines").format(done=done, total=total))
+
+        result = sweep.sweep(_ctx(), require="manage", progress=progress)
     _report(result)
     if result.unreachable is not None:
         raise result.unreachable

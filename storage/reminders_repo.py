@@ -104,11 +104,19 @@ def add_deadlines(s: Session, rows: list[dict[str, Any]]) -> None:
 
 
 # -- sweeping ----------------------------------------------------------------
-def due_deadlines(s: Session, now: datetime, limit: int) -> list[Deadline]:
-    q = select(Deadline).where(col(Deadline.next_at) <= now).order_by(Deadline.next_at).limit(limit)
+def due_deadlines(s: Session, now: datetime, limit: int, campaign_ids: list[int]) -> list[Deadline]:
+    """Up to ``limit`` deadlines of these campaigns with a slot due by ``now``, earliest first."""
+    q = (select(Deadline).where(col(Deadline.next_at) <= now, col(Deadline.campaign_id).in_(campaign_ids))
+         .order_by(Deadline.next_at).limit(limit))
     if _is_pg(s):
         q = q.with_for_update(skip_locked=True)
     return list(s.scalars(q))
+
+
+def count_due_deadlines(s: Session, now: datetime, campaign_ids: list[int]) -> int:
+    q = select(func.count()).select_from(Deadline).where(
+        col(Deadline.next_at) <= now, col(Deadline.campaign_id).in_(campaign_ids))
+    return int(s.execute(q).scalar_one())
 
 
 class SectionContact(NamedTuple):

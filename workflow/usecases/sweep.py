@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from email.utils import make_msgid, parseaddr
 from typing import Any, NamedTuple
@@ -39,7 +41,8 @@ BATCH = 2000
 
 
 def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = False,
-          at: datetime | None = None, owner: str | None = None, require: str | None = None) -> SweepResult:
+          at: datetime | None = None, owner: str | None = None, require: str | None = None,
+          progress: Callable[[int, int], None] | None = None) -> SweepResult:
     """One pass: auto-advance, plan, fire due slots, compose digests, deliver. Safe to run concurrently.
 
     Args:
@@ -49,6 +52,7 @@ def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = F
         at: the sweep's time (default the context's clock).
         require: the action the operator must be allowed (``manage`` for ``remind send``);
             None for the scheduler's own sweeps (its operator was checked when it started).
+        progress: called with (deadlines handled, deadlines due) after each batch.
     """
     if require is not None:
         check_role(ctx, require)
@@ -63,19 +67,55 @@ def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = F
     except Exception as exc:  # noqa: BLE001  reminders still go out when an automatic advance fails
         result.failures.append(Failure("*", None, _("automatic advance failed: {e}").format(
             e=sentence(exc)), True))
-    with ctx.db.write("reminders-queued", dry_run=preview) as s:
-        mails = _queue(s, now, sender, result)
-        if not preview:
-            rr.add_mails(s, mails)
-    if preview:
+    if preview:  # one transaction, rolled back: every batch fires inside it, nothing is kept
+        with ctx.db.write("reminders-queued", dry_run=True) as s:
+            cds = _plan(s, result)
+            _fire_all(lambda: _same(s), now, cds, result, progress)
+            _compose(s, now, cds, sender, result)
         return result
+    with ctx.db.write("reminders-planned") as s:  # deadlines laid out: nothing to report if interrupted
+        cds = _plan(s, result)
+    _fire_all(lambda: ctx.db.write("reminders-fired"), now, cds, result, progress)
+    # The digests are composed once, after every batch fired: one mail per recipient per sweep,
+    # wherever the batches were cut.
+    with ctx.db.write("reminders-queued") as s:
+        mails = _compose(s, now, cds, sender, result)
+        rr.add_mails(s, mails)
     assert transport is not None
     deliver(ctx, transport, now=now, owner=owner, result=result, budget=sweep_budget())
     return result
 
 
-def _queue(s: Any, now: datetime, sender: str, result: SweepResult) -> list[dict[str, Any]]:
-    """Plan new sections, fire due slots and compose the digests; return the mail rows to store."""
+@contextmanager
+def _same(s: Any) -> Iterator[Any]:
+    yield s
+
+
+def _fire_all(session: Callable[[], Any], now: datetime, cds: dict[int, CampaignDates],
+              result: SweepResult, progress: Callable[[int, int], None] | None) -> None:
+    """Fire every due slot, ``BATCH`` deadlines a transaction, until none is due.
+
+    Every deadline a batch handles moves past ``now`` (or closes), so each batch finds
+    new ones; the count taken first bounds the rounds even so.
+    """
+    if not cds:
+        return
+    with session() as s:
+        total = rr.count_due_deadlines(s, now, list(cds))
+    done = 0
+    for _round in range(total // BATCH + 2):
+        with session() as s:
+            seen, fired = _fire(s, now, cds)
+        result.reminders += fired
+        done += seen
+        if progress is not None and total:
+            progress(min(done, total), total)
+        if seen < BATCH:
+            return
+
+
+def _plan(s: Any, result: SweepResult) -> dict[int, CampaignDates]:
+    """The active campaigns' dates, with the deadlines of sections added since the last sweep laid out."""
     def unreadable(c: Campaign, exc: Exception) -> None:
         result.failures.append(Failure(c.name, None, _(
             "its definition or parameters cannot be read: {e}").format(e=sentence(exc)), True))
@@ -89,8 +129,7 @@ def _queue(s: Any, now: datetime, sender: str, result: SweepResult) -> list[dict
             del cds[cid]
             result.failures.append(Failure(cd.campaign.name, None, _(
                 "its deadlines cannot be laid out: {e}").format(e=sentence(exc)), True))
-    result.reminders = _fire(s, now, cds)
-    return _compose(s, now, cds, sender, result)
+    return cds
 
 
 def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
@@ -125,12 +164,15 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
     rr.set_planned_through(s, cid, top, through is None)
 
 
-def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> int:
-    """Turn due slots into reminder rows; move each deadline on to its next slot."""
-    rows = rr.due_deadlines(s, now, BATCH)
-    rows = [r for r in rows if r.campaign_id in cds]
+def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, int]:
+    """Turn one batch of due slots into reminder rows; move each deadline on to its next slot.
+
+    Returns:
+        (deadlines handled, reminders added).
+    """
+    rows = rr.due_deadlines(s, now, BATCH, list(cds))
     if not rows:
-        return 0
+        return 0, 0
     info = rr.section_info(s, [r.section_id for r in rows if r.section_id is not None])
     filed: dict[tuple[int | None, str], int] = {}
     by_campaign: dict[int, list[Deadline]] = defaultdict(list)
@@ -179,7 +221,7 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> int:
             })
         r.last_at, r.next_at = now, nxt.at
     s.flush()
-    return rr.add_reminders(s, new)
+    return len(rows), rr.add_reminders(s, new)
 
 
 class _Line(NamedTuple):

@@ -1,0 +1,63 @@
+"""A sweep handles everything due in one run, however many batches that takes, and each
+recipient gets one digest whatever the batch cut."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from storage import repo
+from storage.db import Database
+from storage.reminders_models import Deadline, Mail, Reminder
+from workflow.adapters.mailserver import OutboxTransport
+from workflow.usecases import campaign as usecases
+from workflow.usecases import sweep
+
+START = datetime(2026, 3, 1, 2, tzinfo=UTC)
+DUE_SOON = datetime(2026, 3, 16, 2, tzinfo=UTC)  # 7 days before the offices' first due date
+SECTIONS = 2600
+ADDRESSES = 7  # shared by many sections: each address's reminders straddle every batch cut
+
+
+def test_one_sweep_fires_every_due_deadline_and_mails_each_recipient_once(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "m.db"))
+    try:
+        ctx = usecases.Context(db, "tester", lambda: START)
+        usecases.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
+        with db.write() as s:
+            campaign = repo.find_campaign(s, "2026")
+            repo.add_sections(s, campaign.id, [  # type: ignore[arg-type]
+                repo.NewSection(f"科室{i}", f"o{i % ADDRESSES}@x.cn") for i in range(SECTIONS)
+            ], "mobilization", "tester", START)
+        seen: list[tuple[int, int]] = []
+        outbox = tmp_path / "outbox"
+        result = sweep.sweep(ctx, OutboxTransport(outbox), at=DUE_SOON,
+                             progress=lambda done, total: seen.append((done, total)))
+        with db.read() as s:
+            still_due = s.execute(select(func.count()).select_from(Deadline)
+                                  .where(Deadline.next_at <= DUE_SOON)).scalar_one()  # type: ignore[operator]
+            fired = s.execute(select(func.count()).select_from(Reminder)).scalar_one()
+            mails = s.execute(select(Mail.recipient)).scalars().all()
+        assert still_due == 0
+        total = seen[-1][1]
+        assert total > 2 * sweep.BATCH and fired >= 5000, (total, fired)  # more than two batches
+        assert [d for d, _t in seen] == sorted({d for d, _t in seen}) and seen[-1][0] == total
+        assert len(seen) == total // sweep.BATCH + 1
+        assert result.reminders == fired
+        # one digest per recipient, each listing all of its offices' due requirements
+        assert Counter(mails) == Counter({m: 1 for m in mails})
+        assert {f"o{k}@x.cn" for k in range(ADDRESSES)} <= set(mails)
+        assert result.sent == len(mails)
+        files = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                 for p in outbox.glob("*.eml")]
+        assert Counter(str(m["To"]) for m in files) == Counter({m: 1 for m in mails})
+        # a second sweep at the same moment finds nothing left
+        again = sweep.sweep(ctx, OutboxTransport(outbox), at=DUE_SOON)
+        assert (again.reminders, again.mails) == (0, [])
+    finally:
+        db.dispose()
