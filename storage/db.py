@@ -74,7 +74,7 @@ def resolve_url(value: str | None, setting: str | None = None) -> str:
     try:
         make_url(value)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        from workflow.adapters.mailserver import mask_password
+        from workflow.errors import mask_password
 
         raise ConfigError(setting, _("not a database URL: {v}").format(v=mask_password(value))) from None
     return value

@@ -76,7 +76,6 @@ KNOWN_SQL_OUTSIDE_STORAGE = {
 }
 KNOWN_STORAGE_TO_WORKFLOW = {
     "storage.blobs -> workflow.engine.text",  # file names checked at the door
-    "storage.db -> workflow.adapters.mailserver",  # mask_password for database URLs
 }
 KNOWN_CLI_TO_STORAGE = {
     "cli.completion -> sqlalchemy",

@@ -205,3 +205,14 @@ class ClockError(CampaignError):
             "the clock reads {now}, earlier than the last recorded event ({last}): "
             "the clock was set back; correct it and retry").format(
                 now=now.strftime(fmt), last=last.strftime(fmt)))
+
+
+def mask_password(raw: str) -> str:
+    """``smtp://user:***@host`` for ``smtp://user:secret@host``: a URL as a message may show it
+    (database, SMTP and IMAP URLs alike; an error never prints a password)."""
+    scheme, sep, rest = raw.partition("://")
+    if not sep or "@" not in rest:
+        return raw
+    login, _at, host = rest.rpartition("@")
+    user, colon, _password = login.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"

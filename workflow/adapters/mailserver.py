@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from workflow.errors import ConfigError, DeliveryError
+from workflow.errors import ConfigError, DeliveryError, mask_password
 from workflow.i18n import _
 from workflow.mail.mailtext import parse_sender
 
@@ -72,16 +72,6 @@ def parse_smtp_url(raw: str) -> SmtpConfig:
         user=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
     )
-
-
-def mask_password(raw: str) -> str:
-    """``smtp://user:***@host`` for ``smtp://user:secret@host``: a URL as it may be shown."""
-    scheme, sep, rest = raw.partition("://")
-    if not sep or "@" not in rest:
-        return raw
-    login, _at, host = rest.rpartition("@")
-    user, colon, _password = login.partition(":")
-    return f"{scheme}://{user}{':***' if colon else ''}@{host}"
 
 
 def sweep_budget() -> float:
