@@ -1,0 +1,188 @@
+"""workflow.mail.mailtext: the reminder digest as MIME, reply references, Message-IDs, templates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+
+from workflow.mail import mailtext
+from workflow.mail.mailtext import Item
+
+NOW = datetime(2026, 3, 23, 9, 0, tzinfo=UTC)
+SENDER = '"督查室" <dcs@example.gov.cn>'
+
+
+def item(office: str = "秘书科", requirement: str = "study-plan", **kw: object) -> Item:
+    fields: dict[str, object] = dict(
+        campaign="2026",
+        office=office,
+        requirement=requirement,
+        title="学习计划",
+        due=date(2026, 3, 23),
+        days_late=0,
+        days_left=0,
+        escalated=False,
+    )
+    fields.update(kw)
+    return Item(**fields)  # type: ignore[arg-type]
+
+
+def reparse(msg: object) -> object:
+    return message_from_bytes(msg.as_bytes(), policy=default)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "kw, when",
+    [
+        ({"days_left": 0}, "今天到期"),
+        ({"days_left": 3}, "还有3天"),
+        ({"days_late": 2}, "已逾期2天"),
+        ({"days_late": 2, "escalated": True, "copied_to": "领导小组"}, "已逾期2天，已抄送领导小组"),
+        ({"days_late": 2, "escalated": True}, "已逾期2天"),  # an escalation nobody was copied on says so
+    ],
+)
+def test_when_says_due_today_left_or_late(kw: dict[str, object], when: str) -> None:
+    assert item(**kw).when == when
+
+
+def test_command_quotes_only_what_needs_it() -> None:
+    assert item().command == "manyi file 秘书科 study-plan 文件路径 --campaign 2026"
+    assert item(office="a b").command == "manyi file 'a b' study-plan 文件路径 --campaign 2026"
+    assert item(item=7, requirement="item:7").command.startswith("manyi rectify done 7 ")
+
+
+def test_references_round_trip_names_with_slashes_brackets_and_spaces() -> None:
+    ref = mailtext.reference("2026/春", "秘书 科]", "study-plan")
+    assert ref == "[manyi:2026%2F春/秘书%20科%5D/study-plan]"
+    text = f"回复：提醒 {ref} and {mailtext.reference('2026', '信息科')}"
+    assert mailtext.parse_references(text) == [
+        ("2026/春", "秘书 科]", "study-plan"),
+        ("2026", "信息科", None),
+    ]
+
+
+def test_message_id_carries_the_ids_and_is_never_folded() -> None:
+    mid = mailtext.message_id(NOW, "example.gov.cn", 3, 12, "study-plan")
+    assert mailtext.parse_msgids(mid) == [(3, 12, "study-plan")]
+    mid = mailtext.message_id(NOW, "example.gov.cn", 3, None, "a-very-long-requirement-key-name")
+    assert len("Message-ID: ") + len(mid) <= 78
+    assert mailtext.parse_msgids(mid) == [(3, None, None)]
+    assert mailtext.message_id(NOW, "d.cn", 1, 1, "Not A Key").endswith(".-@d.cn>")
+
+
+def test_parse_sender() -> None:
+    assert mailtext.parse_sender(SENDER) == ("督查室", "dcs@example.gov.cn")
+    assert mailtext.parse_sender("dcs@example.gov.cn") == ("", "dcs@example.gov.cn")
+    assert mailtext.parse_sender("no address here") == ("", "")
+
+
+def test_compose_one_office_digest() -> None:
+    items = [item(days_late=2), item(requirement="research-report", title="调研报告", days_left=5)]
+    msg = mailtext.compose(
+        sender=SENDER,
+        recipient="office1@example.gov.cn",
+        recipient_name="负责人1",
+        items=items,
+        campaign="2026",
+        campaign_title="满意单位创建",
+        leading_group="领导小组",
+        now=NOW,
+        campaign_id=3,
+        section_id=12,
+    )
+    back = reparse(msg)
+    subject = back["Subject"]  # type: ignore[index]
+    # late items make it a 催办; one office, two requirements: the office's reference only
+    assert subject == "【催办】满意单位创建（2026）：2项待办，1项已逾期 [manyi:2026/秘书科]"
+    assert back["From"].addresses[0].display_name == "督查室"  # type: ignore[index]
+    assert back["Auto-Submitted"] == "auto-generated"  # type: ignore[index]
+    assert back["References"] == "<thread.manyi.3.12.-@example.gov.cn>"  # type: ignore[index]
+    assert mailtext.parse_msgids(back["Message-ID"]) == [(3, 12, None)]  # type: ignore[index]
+    body = back.get_content().replace("\r\n", "\n")  # type: ignore[attr-defined]
+    assert body.startswith("负责人1：\n")
+    assert "1. 秘书科：学习计划（study-plan）" in body and "已逾期2天" in body
+    assert "2. 秘书科：调研报告（research-report）" in body and "还有5天" in body
+    assert "[manyi:2026/秘书科/study-plan]" in body and "[manyi:2026/秘书科/research-report]" in body
+    assert "2026-03-23T09:00+00:00" in body
+
+
+def test_compose_to_a_leading_group_covers_several_offices_without_a_thread() -> None:
+    items = [item(), item(office="信息科")]
+    msg = mailtext.compose(
+        sender=SENDER,
+        recipient="lg@example.gov.cn",
+        recipient_name="领导小组",
+        items=items,
+        campaign="2026",
+        campaign_title="T",
+        leading_group="领导小组",
+        now=NOW,
+        campaign_id=3,
+        section_id=12,
+    )
+    assert msg["Subject"] == "【提醒】T（2026）：2项待办"
+    assert msg["References"] is None
+    assert mailtext.parse_msgids(msg["Message-ID"]) == [(3, None, None)]
+
+
+def test_a_campaigns_own_templates_and_submission_text_still_carry_the_reference() -> None:
+    templates: dict[str, str | None] = {
+        "subject": "请办理{count}项",
+        "body": "{items}",
+        "item": "{n}) {title}\n",
+    }
+    msg = mailtext.compose(
+        sender=SENDER,
+        recipient="o@example.gov.cn",
+        recipient_name="x",
+        items=[item()],
+        campaign="2026",
+        campaign_title="T",
+        leading_group="L",
+        now=NOW,
+        templates=templates,
+        submission="请交到 OA 系统",
+    )
+    assert msg["Subject"] == "请办理1项 [manyi:2026/秘书科/study-plan]"
+    body = reparse(msg).get_content().replace("\r\n", "\n")  # type: ignore[attr-defined]
+    assert body == "1) 学习计划\n   请交到 OA 系统 [manyi:2026/秘书科/study-plan]\n"
+
+
+def test_check_templates_names_the_first_that_would_fail() -> None:
+    assert mailtext.check_templates({"subject": "{count}项", "body": None}) is None
+    bad = mailtext.check_templates({"subject": "{count}项", "item": "{nope}"})
+    assert bad is not None and bad[0] == "item" and bad[1].startswith("unknown field {nope}; fields: ")
+    bad = mailtext.check_templates({"body": "{items"})
+    assert bad is not None and bad[0] == "body" and bad[1].startswith("not a valid template: ")
+
+
+def test_compose_notice_replies_in_the_thread_once() -> None:
+    msg = mailtext.compose_notice(
+        sender=SENDER,
+        recipient="o@example.gov.cn",
+        subject="学习计划",
+        text="附件过大",
+        now=NOW,
+        in_reply_to="<abc@o.cn>",
+        ref="[manyi:2026/秘书科]",
+        campaign_id=3,
+        section_id=12,
+    )
+    assert msg["Subject"] == "回复：学习计划 [manyi:2026/秘书科]"
+    assert msg["In-Reply-To"] == msg["References"] == "<abc@o.cn>"
+    assert msg["Auto-Submitted"] == "auto-replied"
+    again = mailtext.compose_notice(
+        sender=SENDER,
+        recipient="o@example.gov.cn",
+        subject="Re: x [manyi:2026/秘书科]",
+        text="t",
+        now=NOW,
+        in_reply_to=None,
+        ref="[manyi:2026/秘书科]",
+        campaign_id=3,
+        section_id=None,
+    )
+    assert again["Subject"] == "Re: x [manyi:2026/秘书科]" and again["In-Reply-To"] is None

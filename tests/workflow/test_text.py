@@ -1,0 +1,87 @@
+"""workflow.engine.text: the door every name, text and address passes before it is stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflow.engine import text
+from workflow.errors import InputError
+
+
+def test_clean_normalises_to_nfc() -> None:
+    decomposed = "e\u0301"  # e + combining acute
+    assert text.clean(decomposed, "name") == "\u00e9"
+    assert text.clean("市法制办公室", "name") == "市法制办公室"
+
+
+@pytest.mark.parametrize(
+    "bad, shown",
+    [
+        ("\x1b[31m", "U+001B (control character)"),
+        ("a\u202eb", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("a\u200bb", "U+200B (ZERO WIDTH SPACE)"),
+        ("a\u2028b", "U+2028 (LINE SEPARATOR)"),
+        ("line\nbreak", "U+000A (control character)"),
+        ("\ufeffBOM", "U+FEFF (ZERO WIDTH NO-BREAK SPACE)"),
+    ],
+)
+def test_clean_refuses_controls_and_invisible_formatting_naming_the_field_and_character(
+    bad: str, shown: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        text.clean(bad, "--head")
+    assert str(err.value).startswith("--head: contains " + shown)
+
+
+def test_first_bad_is_none_for_plain_text_and_the_character_otherwise() -> None:
+    assert text.first_bad("秘书科 Office-1") is None
+    assert text.first_bad("ok\u0007bell\x00") == "\u0007"
+
+
+def test_name_strips_and_refuses_blank() -> None:
+    assert text.name("  信息科 ", "office name") == "信息科"
+    for blank in ("", "   ", None):
+        with pytest.raises(InputError, match="office name must not be empty"):
+            text.name(blank, "office name")
+
+
+def test_optional_is_none_when_absent_or_blank() -> None:
+    assert text.optional(None, "head") is None
+    assert text.optional("  ", "head") is None
+    assert text.optional(" 王主任 ", "head") == "王主任"
+    with pytest.raises(InputError):
+        text.optional("x\x1by", "head")
+
+
+def test_email_normalises_and_converts_an_internationalized_domain_to_ascii() -> None:
+    assert text.email(None, "--email") is None
+    assert text.email("  ", "--email") is None
+    assert text.email(" Office1@Example.gov.cn ", "--email") == "Office1@example.gov.cn"
+    assert text.email("office@例子.中国", "--email") == "office@xn--fsqu00a.xn--fiqs8s"
+
+
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        ("not-an-address", "is not an e-mail address"),
+        ("a@b@c.cn", "is not an e-mail address"),
+        ('"Wang" <wang@example.cn>', "is not an e-mail address"),
+        ("王主任@example.gov.cn", "has non-ASCII characters before the @"),
+    ],
+)
+def test_email_refusals_say_why(value: str, why: str) -> None:
+    with pytest.raises(InputError) as err:
+        text.email(value, "--email")
+    assert str(err.value).startswith(f"--email: '{value}' {why}")
+
+
+def test_email_refuses_a_line_break_before_parsing() -> None:
+    with pytest.raises(InputError, match="contains U\\+000D"):
+        text.email("a@example.cn\r\nBcc: x@evil.cn", "--email")
+
+
+def test_inert_escapes_what_could_drive_a_terminal_and_keeps_plain_text() -> None:
+    assert text.inert("秘书科\n\tok") == "秘书科\n\tok"
+    assert text.inert("\x1b]0;title\x07") == "\\x1b]0;title\\x07"
+    assert text.inert("a\u202eb\U000e0041") == "a\\u202eb\\U000e0041"
+    assert text.inert("one\nline\tkept", one_line=True) == "one\\x0aline\tkept"
