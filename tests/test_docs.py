@@ -38,6 +38,7 @@ def test_readme_command_list_is_current() -> None:
             assert f"\n{' '.join(path)}" in listed, path  # every command a person can run
 
 
+@pytest.mark.slow
 def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The walkthrough block, run as it stands on today's real clock: its board shows more than red."""
     import os

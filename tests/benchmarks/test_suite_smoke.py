@@ -18,6 +18,9 @@ import pytest
 
 from benchmarks import run
 
+# Slow: builds benchmark campaigns (pytest -m 'not slow' leaves it out).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

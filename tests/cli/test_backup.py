@@ -41,6 +41,7 @@ def manyi(db: Path | str, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_backup_while_another_process_writes(started: Run, db_path: Target, tmp_path: Path) -> None:
     docs = tmp_path / "docs"

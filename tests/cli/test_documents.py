@@ -22,6 +22,9 @@ from click.testing import CliRunner
 from cli.main import cli
 from tests import office
 
+# Slow: opens every artifact in LibreOffice and Chromium (pytest -m 'not slow' leaves it out).
+pytestmark = pytest.mark.slow
+
 NOW = "2026-12-02T10:00:00+08:00"
 HYPERLINK = '=HYPERLINK("http://evil.example/","点我")'
 #: Texts a spreadsheet would run as formulas, each one in the ledger and in the history.

@@ -249,6 +249,7 @@ main()
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["before-commit", "after-commit"])
 def test_a_fetch_killed_between_fetch_and_commit_neither_loses_nor_duplicates(
         office: Run, tmp_path: Path, db_path: Target, point: str) -> None:
@@ -337,6 +338,7 @@ def test_imap_wrong_password_is_one_line(office: Run, imap: object) -> None:
     assert "Authentication failed" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_imap_fetch_killed_after_commit_takes_the_message_in_once(
         office: Run, tmp_path: Path, db_path: Target, imap: object) -> None:
     imap.append(reply(sent_to(tmp_path, MISHU), MISHU, "秘书科", [(DOCX, CONTENT)]))  # type: ignore[attr-defined]

@@ -24,6 +24,9 @@ from cli.main import cli
 from tests.conftest import write_roster
 from tests.smtpd import SmtpServer
 
+# Slow: real processes interrupted with Ctrl-C (pytest -m 'not slow' leaves it out).
+pytestmark = pytest.mark.slow
+
 OFFICES = [(f"第{i}科", f"office{i}@example.gov.cn", f"科长{i}") for i in range(8)]
 
 

@@ -12,6 +12,9 @@ import pytest
 
 from tests.conftest import NOW, write_roster
 
+# Slow: the program in a pseudo-terminal (pytest -m 'not slow' leaves it out).
+pytestmark = pytest.mark.slow
+
 
 def manyi(args: list[str], env: dict[str, str], *, terminal: bool) -> str:
     """Run the installed console in a pseudo-terminal (or a pipe); its whole output."""

@@ -122,6 +122,7 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow
 def test_html_report_renders_in_headless_chromium(campaign: Run, tmp_path: Path) -> None:
     browser = _chromium()
     if browser is None:

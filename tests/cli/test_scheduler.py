@@ -78,6 +78,7 @@ def check_exactly_once(server: SmtpServer, db: Path, env: dict[str, str]) -> Non
         assert body(lg).count(f"{office}：活动实施意见") == 1
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_then_restart_sends_each_reminder_once(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, env = setup
     with SmtpServer(delay=0.25) as server:
@@ -96,6 +97,7 @@ def test_sigkill_mid_run_then_restart_sends_each_reminder_once(setup, tmp_path: 
     assert "signal SIGTERM: stopping after the current sweep" in log and "Scheduler stopped." in log
 
 
+@pytest.mark.slow
 def test_two_schedulers_on_one_sqlite_database(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, env = setup
     with SmtpServer(delay=0.02) as server:

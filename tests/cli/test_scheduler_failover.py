@@ -10,10 +10,15 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.backends import Target
 from tests.cli.test_scheduler import MANYI, NOW, OFFICES, all_sent, check_exactly_once, manyi
 from tests.conftest import write_roster
 from tests.smtpd import SmtpServer
+
+# Slow: real scheduler processes, one killed mid-run (pytest -m 'not slow' leaves it out).
+pytestmark = pytest.mark.slow
 
 INTERVAL = 0.5
 ACTIVE = "active: this scheduler holds the lease and sweeps"

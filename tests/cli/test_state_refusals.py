@@ -103,6 +103,7 @@ def _init_all(target: Target, n: int) -> list[subprocess.CompletedProcess[str]]:
     return [subprocess.CompletedProcess(p.args, p.wait(timeout=120), *p.communicate()) for p in procs]
 
 
+@pytest.mark.slow
 def test_concurrent_init_on_an_empty_database(db_path: Target) -> None:
     results = _init_all(db_path, 4)
     for r in results:

@@ -92,6 +92,7 @@ def test_a_4xx_reply_is_retried_and_a_5xx_is_not(run: Run, tmp_path: Path) -> No
     assert result.stdout.strip() == "Retried: 1 sent, 0 failed."
 
 
+@pytest.mark.slow
 def test_time_budget_bounds_a_slow_server(run: Run, tmp_path: Path) -> None:
     rows = [(f"科{i}", f"o{i}@example.gov.cn", "x") for i in range(6)]
     assert run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",

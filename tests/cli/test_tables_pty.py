@@ -24,6 +24,9 @@ from click.testing import CliRunner
 from cli.main import cli
 from tests.conftest import write_roster
 
+# Slow: the program in a pseudo-terminal, one process per screen (pytest -m 'not slow' leaves it out).
+pytestmark = pytest.mark.slow
+
 LONG_OFFICE = "市口岸与海防委员会办公室"
 LONG_ITEM = "行政执法案卷归档不及时且未按规定期限向社会公开执法结果的问题需在本月底前完成整改"
 HEAD = "刘䶮"

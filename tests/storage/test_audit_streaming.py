@@ -9,6 +9,7 @@ from __future__ import annotations
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, select
 
 from storage import audit
@@ -30,6 +31,7 @@ def peak_of_verify(ctx: usecases.Context) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_verify_memory_does_not_grow_with_the_chain(db_path: Target) -> None:
     ctx = usecases.Context(Database(str(db_path)), "gen", lambda: START)
     try:

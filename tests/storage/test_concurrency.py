@@ -14,8 +14,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.backends import Target, execute
 from tests.conftest import NOW, Run, doc
+
+# Slow: racing processes (pytest -m 'not slow' leaves it out).
+pytestmark = pytest.mark.slow
 
 N = 5
 ROOT = Path(__file__).resolve().parents[2]

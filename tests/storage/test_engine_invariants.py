@@ -15,6 +15,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -25,6 +26,9 @@ from storage.models import Event
 from tests.conftest import FORMAT1_SEED
 from workflow.errors import InputError
 from workflow.usecases import campaign as usecases
+
+# Slow: hypothesis drives the engine through many runs (pytest -m 'not slow' leaves it out).
+pytestmark = pytest.mark.slow
 
 OFFICES = ["市法制办公室", "秘书科", "信息科"]
 STATES = ["mobilization", "implementation", "review", "summary", "completed"]

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.backends import Target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +53,7 @@ def wait_for(cond, timeout: float = 30.0):  # type: ignore[no-untyped-def]
     raise AssertionError("timed out")
 
 
+@pytest.mark.slow
 def test_one_active_and_a_standby_takes_over_when_it_is_killed(db_path: Target, tmp_path: Path) -> None:
     log = tmp_path / "ticks.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

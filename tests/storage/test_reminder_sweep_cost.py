@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from storage import repo
@@ -17,6 +18,7 @@ from workflow.usecases import sweep
 LATER = datetime(2026, 3, 2, 2, tzinfo=UTC)  # no slot falls due on the campaign's second day
 
 
+@pytest.mark.slow
 def test_idle_sweep_over_many_sections_is_cheap(tmp_path: Path) -> None:
     db = Database(str(tmp_path / "m.db"))
     try:
