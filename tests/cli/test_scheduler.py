@@ -114,6 +114,7 @@ def test_two_schedulers_on_one_sqlite_database(setup, tmp_path: Path) -> None:  
         check_exactly_once(server, db, env)
 
 
+@pytest.mark.slow
 def test_the_scheduler_reads_the_mailbox_on_its_interval(setup: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     from tests.mailmaker import deliver_maildir, reply
 
