@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.audit import StoredEvent
 from storage.inbox_models import OfficeSender
@@ -52,7 +53,7 @@ def event_by_hash(s: Session, campaign_id: int, digest: str) -> StoredEvent | No
 def head(s: Session, campaign_id: int) -> StoredEvent | None:
     """The campaign's last event (highest seq), or None for an empty chain."""
     q = select(*_COLUMNS).where(Event.campaign_id == campaign_id).order_by(
-        Event.seq.desc()).limit(1)  # type: ignore[attr-defined]
+        col(Event.seq).desc()).limit(1)
     row = s.execute(q).first()
     return StoredEvent(*row) if row else None
 
@@ -150,7 +151,7 @@ def section_events(s: Session, campaign_id: int, section_id: int | None,
                    actions: tuple[str, ...]) -> Iterator[StoredEvent]:
     """One section's events of the given kinds (the leading group's when ``section_id`` is None)."""
     q = select(*_COLUMNS).where(Event.campaign_id == campaign_id,
-                                Event.action.in_(actions))  # type: ignore[attr-defined]
+                                col(Event.action).in_(actions))
     q = q.where(Event.section_id.is_(None) if section_id is None else Event.section_id == section_id)  # type: ignore[union-attr]
     for row in _stream(s, q.order_by(Event.seq)):
         yield StoredEvent(*row)

@@ -30,8 +30,8 @@ class InboundMessage(SQLModel, table=True):
     sender: str  # the From address
     sender_name: str | None = None
     subject: str = Field(sa_column=Column(Text, nullable=False))
-    sent_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]  # its Date header
-    fetched_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    sent_at: datetime | None = _ts(nullable=True)  # its Date header
+    fetched_at: datetime = _ts(nullable=False)
     source: str  # maildir:/path or imap://host/folder
     # matched | unmatched | quarantined | refused
     status: str
@@ -55,10 +55,10 @@ class Submission(SQLModel, table=True):
     size: int
     content_type: str
     sender: str
-    received_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    received_at: datetime = _ts(nullable=False)
     status: str  # received | accepted | rejected
     decided_by: str | None = None
-    decided_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]
+    decided_at: datetime | None = _ts(nullable=True)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     filing_id: int | None = Field(default=None, foreign_key="filing.id")
 
@@ -74,4 +74,4 @@ class OfficeSender(SQLModel, table=True):
     section_id: int = Field(foreign_key="section.id")
     address: str  # lower case
     actor: str
-    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    at: datetime = _ts(nullable=False)

@@ -38,12 +38,12 @@ class RectificationItem(SQLModel, table=True):
     evidence_filename: str | None = None
     note: str | None = None
     return_reason: str | None = None
-    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    created_at: datetime = _ts(nullable=False)
     created_by: str
-    updated_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    updated_at: datetime = _ts(nullable=False)
     updated_by: str
-    done_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]
-    confirmed_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]
+    done_at: datetime | None = _ts(nullable=True)
+    confirmed_at: datetime | None = _ts(nullable=True)
 
 
 class Inspection(SQLModel, table=True):
@@ -59,7 +59,7 @@ class Inspection(SQLModel, table=True):
     on: date
     finding: str = Field(sa_column=Column(Text, nullable=False))
     actor: str
-    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    at: datetime = _ts(nullable=False)
 
 
 class ScoreEntry(SQLModel, table=True):
@@ -81,4 +81,4 @@ class ScoreEntry(SQLModel, table=True):
     vote: str | None = None
     count: int = 1
     actor: str
-    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    at: datetime = _ts(nullable=False)

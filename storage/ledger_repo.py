@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.ledger_models import Inspection, RectificationItem, ScoreEntry
 from storage.models import Section
@@ -115,7 +116,7 @@ def score_entries(s: Session, campaign_id: int) -> list[tuple[ScoreEntry, str]]:
 def scorer_keys(s: Session, campaign_id: int) -> set[tuple[int, str, str]]:
     """``(section_id, group, scorer)`` of every named score already stored."""
     q = select(ScoreEntry.section_id, ScoreEntry.grp, ScoreEntry.scorer).where(
-        ScoreEntry.campaign_id == campaign_id, ScoreEntry.scorer.is_not(None)  # type: ignore[union-attr]
+        ScoreEntry.campaign_id == campaign_id, col(ScoreEntry.scorer).is_not(None)
     )
     return {(sid, g, sc) for sid, g, sc in s.execute(q)}
 

@@ -8,6 +8,7 @@ hash (see :mod:`storage.audit`).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, Table, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -34,7 +35,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _ts(**kw: object) -> object:
+def _ts(**kw: Any) -> Any:
+    # Any: a Field() stands in for the column's Python value, as sqlmodel's own Field() does.
     return Field(sa_column=Column(UTCDateTime(), **kw))
 
 
@@ -50,7 +52,7 @@ class Campaign(SQLModel, table=True):
     start_date: date
     timezone: str
     status: str = "active"
-    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    created_at: datetime = _ts(nullable=False)
     created_by: str
 
 
@@ -63,7 +65,7 @@ class Section(SQLModel, table=True):
     name: str
     email: str | None = None
     head: str | None = None
-    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    created_at: datetime = _ts(nullable=False)
 
 
 class Record(SQLModel, table=True):
@@ -77,7 +79,7 @@ class Record(SQLModel, table=True):
     section_id: int = Field(foreign_key="section.id", unique=True)
     state: str
     version: int = 1
-    updated_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    updated_at: datetime = _ts(nullable=False)
     updated_by: str
 
 
@@ -96,7 +98,7 @@ class Filing(SQLModel, table=True):
     size: int
     note: str | None = None
     actor: str
-    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    at: datetime = _ts(nullable=False)
 
 
 class Event(SQLModel, table=True):
@@ -111,7 +113,7 @@ class Event(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")
     seq: int
-    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    at: datetime = _ts(nullable=False)
     actor: str
     section_id: int | None = Field(default=None, foreign_key="section.id")
     office: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.operator_models import Operator
 
@@ -22,7 +23,7 @@ def find_login(s: Session, login: str) -> Operator | None:
 
 def active_supervisors(s: Session) -> int:
     q = select(func.count()).select_from(Operator).where(
-        Operator.role == "supervisor", Operator.disabled_at.is_(None))  # type: ignore[union-attr]
+        Operator.role == "supervisor", col(Operator.disabled_at).is_(None))
     return s.execute(q).scalar_one()
 
 

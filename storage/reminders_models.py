@@ -31,8 +31,8 @@ class Deadline(SQLModel, table=True):
     requirement: str
     due: date
     original_due: date  # before any extension
-    last_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]  # slots up to here are done
-    next_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]  # None: closed
+    last_at: datetime | None = _ts(nullable=True)  # slots up to here are done
+    next_at: datetime | None = _ts(nullable=True)  # None: closed
 
 
 class DeadlinePlan(SQLModel, table=True):
@@ -58,7 +58,7 @@ class Extension(SQLModel, table=True):
     to_due: date
     reason: str
     actor: str
-    at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    at: datetime = _ts(nullable=False)
 
 
 class Reminder(SQLModel, table=True):
@@ -77,7 +77,7 @@ class Reminder(SQLModel, table=True):
     due: date
     recipients: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of addresses
     status: str  # pending | queued | cancelled | unaddressed
-    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    created_at: datetime = _ts(nullable=False)
 
 
 class Mail(SQLModel, table=True):
@@ -93,10 +93,10 @@ class Mail(SQLModel, table=True):
     items: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of reminder ids
     status: str  # pending | sending | sent | failed | cancelled
     attempts: int = 0
-    next_attempt_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    next_attempt_at: datetime = _ts(nullable=False)
     last_error: str | None = None
     claimed_by: str | None = None
-    claimed_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]
-    sent_at: datetime | None = _ts(nullable=True)  # type: ignore[assignment]
+    claimed_at: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
     sent_via: str | None = None
-    created_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    created_at: datetime = _ts(nullable=False)

@@ -146,9 +146,9 @@ def filed_counts(s: Session, campaign_id: int, section_ids: Sequence[int | None]
          .group_by(Filing.section_id, Filing.requirement))
     real = [x for x in set(section_ids) if x is not None]
     if len(real) <= 500:
-        cond = col(Filing.section_id).in_(real)
+        cond: Any = col(Filing.section_id).in_(real)
         if None in section_ids:
-            cond = cond | Filing.section_id.is_(None)  # type: ignore[union-attr]
+            cond = cond | col(Filing.section_id).is_(None)
         q = q.where(cond)
     return {(sid, req): n for sid, req, n in s.execute(q)}
 
@@ -170,7 +170,7 @@ def close_deadline(s: Session, campaign_id: int, section_id: int | None, require
 
 
 def cancel_reminders(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> None:
-    cond = Reminder.section_id.is_(None) if section_id is None else Reminder.section_id == section_id  # type: ignore[union-attr]
+    cond = col(Reminder.section_id).is_(None) if section_id is None else Reminder.section_id == section_id
     s.execute(update(Reminder).where(
         Reminder.campaign_id == campaign_id, cond, Reminder.requirement == requirement,
         col(Reminder.status).in_(("pending", "queued")),
