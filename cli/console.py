@@ -26,7 +26,7 @@ class _LazyConsole:
         if self._real is None:
             # file=None: rich writes to whatever sys.stdout is at print time (CliRunner-friendly).
             type(self)._real = _inert_console_class()(highlight=False, soft_wrap=False)
-        return self._real  # type: ignore[return-value]
+        return self._real  # type: ignore[return-value]  # set just above
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._get(), name)
@@ -65,7 +65,7 @@ def _inert_console_class() -> type[Console]:
     return InertConsole
 
 
-console: Console = _LazyConsole()  # type: ignore[assignment]
+console: Console = _LazyConsole()  # type: ignore[assignment]  # a lazy stand-in with the same attributes
 
 
 def reset() -> None:
@@ -75,7 +75,7 @@ def reset() -> None:
 
 def rich_console() -> Console:
     """The real Console behind ``console``, for rich APIs that need the object itself."""
-    return console._get()  # type: ignore[attr-defined]
+    return console._get()  # type: ignore[attr-defined]  # the lazy stand-in behind the Console type
 
 
 def print_json(value: Any) -> None:

@@ -151,7 +151,7 @@ def command_list() -> str:
             continue
         cmd: click.Command = cli
         for name in path[1:]:
-            cmd = cmd.commands[name]  # type: ignore[attr-defined]
+            cmd = cmd.commands[name]  # type: ignore[attr-defined]  # only groups are walked into
         if isinstance(cmd, click.Group) and not cmd.invoke_without_command:
             continue
         tokens = [t for p in cmd.params if (t := _token(p))]

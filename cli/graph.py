@@ -31,7 +31,7 @@ def render_graphviz(machine: object, fmt: str) -> bytes:
         raise ConfigError("--format", _(
             "{fmt} needs Graphviz's dot program (Debian: apt-get install graphviz); "
             "or use --format mermaid").format(fmt=fmt))
-    digraph = machine.get_graph()  # type: ignore[attr-defined]
+    digraph = machine.get_graph()  # type: ignore[attr-defined]  # GraphMachine adds get_graph at run time
     if not chinese_font_installed():
         click.echo(_("Warning: no Chinese font is installed (fc-list :lang=zh finds none), so "
                      "Chinese text in the {fmt} shows as boxes; install one (Debian: apt-get "

@@ -139,9 +139,9 @@ def _route_click_messages() -> None:
                  "termui", "shell_completion", "utils", "_termui_impl"):
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
-            module._ = click_gettext  # type: ignore[attr-defined]
+            module._ = click_gettext  # type: ignore[attr-defined]  # patching click's module-level gettext
         if hasattr(module, "ngettext"):
-            module.ngettext = click_ngettext  # type: ignore[attr-defined]
+            module.ngettext = click_ngettext  # type: ignore[attr-defined]  # patching click's module-level gettext
 
 
 _route_click_messages()
@@ -182,7 +182,7 @@ class _TranslatedCommand(_TranslatedHelp):
     """
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        opt = super().get_help_option(ctx)  # type: ignore[misc]
+        opt = super().get_help_option(ctx)  # type: ignore[misc]  # click's help option factory is untyped
         if opt is not None:
             opt.help = click_gettext("Show this message and exit.")
         return opt

@@ -96,7 +96,7 @@ def filing_rows(s: Session, campaign_id: int,
                Filing.size, Filing.note, Filing.actor, Filing.at).where(Filing.campaign_id == campaign_id)
     if key is not None:
         sid, req = key
-        q = q.where(Filing.section_id.is_(None) if sid is None else Filing.section_id == sid,  # type: ignore[union-attr]
+        q = q.where(col(Filing.section_id).is_(None) if sid is None else Filing.section_id == sid,
                     Filing.requirement == req)
     return _stream(s, q.order_by(Filing.id))
 
@@ -152,7 +152,7 @@ def section_events(s: Session, campaign_id: int, section_id: int | None,
     """One section's events of the given kinds (the leading group's when ``section_id`` is None)."""
     q = select(*_COLUMNS).where(Event.campaign_id == campaign_id,
                                 col(Event.action).in_(actions))
-    q = q.where(Event.section_id.is_(None) if section_id is None else Event.section_id == section_id)  # type: ignore[union-attr]
+    q = q.where(col(Event.section_id).is_(None) if section_id is None else Event.section_id == section_id)
     for row in _stream(s, q.order_by(Event.seq)):
         yield StoredEvent(*row)
 

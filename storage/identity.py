@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Column, Text, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from storage import audit
 from storage.models import UTCDateTime
@@ -79,7 +79,7 @@ def append_event(s: Session, *, action: str, name: str, actor: str, at: datetime
     if s.get_bind().dialect.name != "sqlite":
         detail["db_user"] = s.execute(text("SELECT session_user")).scalar()
     head = s.execute(select(OperatorEvent.seq, OperatorEvent.hash)
-                     .order_by(OperatorEvent.seq.desc()).limit(1)).first()  # type: ignore[attr-defined]
+                     .order_by(col(OperatorEvent.seq).desc()).limit(1)).first()
     seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
     digest = event_hash(seq=seq, at=at, actor=actor, name=name, action=action,
                         from_state=from_state, to_state=to_state, reason=reason, detail=detail,

@@ -31,7 +31,7 @@ def open_item_counts(
         .group_by(RectificationItem.section_id)
     )
     if section_ids is not None and len(section_ids) <= 500:
-        q = q.where(RectificationItem.section_id.in_(section_ids))  # type: ignore[attr-defined]
+        q = q.where(col(RectificationItem.section_id).in_(section_ids))
     return {sid: n for sid, n in s.execute(q)}
 
 
@@ -136,7 +136,7 @@ def open_item_dates(
                RectificationItem.status != "confirmed")
     )
     if section_ids is not None and len(section_ids) <= 500:
-        q = q.where(RectificationItem.section_id.in_(section_ids))  # type: ignore[attr-defined]
+        q = q.where(col(RectificationItem.section_id).in_(section_ids))
     return [(sid, at) for sid, at in s.execute(q)]
 
 

@@ -227,7 +227,7 @@ def reminder_statuses(s: Session, ids: Sequence[int]) -> list[str]:
 
 def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        s.execute(Mail.__table__.insert(), list(rows))  # type: ignore[attr-defined]
+        s.execute(table_of(Mail).insert(), list(rows))
 
 
 def mark_sent(s: Session, mail_id: int, owner: str, now: datetime, via: str) -> None:

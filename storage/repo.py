@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage import audit
-from storage.models import Campaign, Event, Filing, Record, Section
+from storage.models import Campaign, Event, Filing, Record, Section, table_of
 from workflow.errors import ConflictError, InputError, NotFoundError, StorageError
 from workflow.i18n import _
 
@@ -225,7 +225,7 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
             ver, by, when = current[c.record_id]
             if ver != c.version:
                 raise ConflictError(c.office, by, when, tz)
-    at_utc = Record.__table__.c.updated_at.type.process_bind_param(at, None)  # type: ignore[attr-defined]
+    at_utc = table_of(Record).c.updated_at.type.process_bind_param(at, None)  # type: ignore[attr-defined]  # the column type is UTCDateTime
     result = _executemany(
         s,
         "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
@@ -265,7 +265,7 @@ def filing_counts(s: Session, campaign_id: int, section_ids: Sequence[int] | Non
         .group_by(Filing.section_id, Filing.requirement)
     )
     if section_ids is not None and len(section_ids) <= 500:
-        q = q.where((col(Filing.section_id).in_(section_ids)) | (Filing.section_id.is_(None)))  # type: ignore[union-attr]
+        q = q.where((col(Filing.section_id).in_(section_ids)) | (col(Filing.section_id).is_(None)))
     out = FilingCounts()
     for sid, req, n in _plain_rows(s, q):
         if sid is None:
@@ -282,7 +282,7 @@ def add_filing(s: Session, filing: Filing) -> None:
 
 def filings_of(s: Session, campaign_id: int, section_id: int | None) -> list[Filing]:
     q = select(Filing).where(Filing.campaign_id == campaign_id)
-    q = q.where(Filing.section_id.is_(None) if section_id is None else Filing.section_id == section_id)  # type: ignore[union-attr]
+    q = q.where(col(Filing.section_id).is_(None) if section_id is None else Filing.section_id == section_id)
     return list(s.scalars(q.order_by(Filing.id)))
 
 
@@ -330,12 +330,12 @@ def append_events(
     head = s.execute(
         select(Event.seq, Event.hash)
         .where(Event.campaign_id == campaign.id)
-        .order_by(Event.seq.desc())  # type: ignore[attr-defined]
+        .order_by(col(Event.seq).desc())
         .limit(1)
     ).first()
     seq, prev = (head[0], head[1]) if head else (0, audit.GENESIS)
     dialect = s.get_bind().dialect
-    bind_at = Event.__table__.c.at.type.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[attr-defined]
+    bind_at = table_of(Event).c.at.type.dialect_impl(dialect).bind_processor(dialect)
     at_value = bind_at(at) if bind_at else at
     rows = []
     for ev in events:
@@ -373,7 +373,7 @@ def stamp(s: Session, recorded: datetime) -> dict[str, Any]:
 
 def history(s: Session, campaign_id: int, section_id: int | None) -> list[Event]:
     q = select(Event).where(Event.campaign_id == campaign_id)
-    q = q.where(Event.section_id.is_(None) if section_id is None else Event.section_id == section_id)  # type: ignore[union-attr]
+    q = q.where(col(Event.section_id).is_(None) if section_id is None else Event.section_id == section_id)
     return list(s.scalars(q.order_by(Event.seq)))
 
 

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from workflow.errors import NotFoundError
 from workflow.i18n import _
+
+if TYPE_CHECKING:  # it imports this module
+    from workflow.engine.definition import Definition
 
 
 def _norm(value: str) -> str:
@@ -42,22 +46,22 @@ def resolve(value: str, kind: str, entries: Iterable[tuple[str, Sequence[str]]])
     raise NotFoundError(kind, value, _("known: {names}").format(names=known or "-"))
 
 
-def phase_entries(definition: object, *, final: bool = True) -> list[tuple[str, Sequence[str]]]:
+def phase_entries(definition: Definition, *, final: bool = True) -> list[tuple[str, Sequence[str]]]:
     """Every phase (and the final state) as ``(key, (zh title, en title))``."""
     from workflow.i18n import pick
 
-    d = definition  # a workflow.engine.definition.Definition (not imported: it imports us)
+    d = definition
     out: list[tuple[str, Sequence[str]]] = []
-    for p in d.spec.phases:  # type: ignore[attr-defined]
+    for p in d.spec.phases:
         out.append((p.key, (pick(p.title.as_dict()), p.title.zh, p.title.en)))
     if final:
-        f = d.spec.final  # type: ignore[attr-defined]
+        f = d.spec.final
         out.append((f.key, (pick(f.title.as_dict()), f.title.zh, f.title.en)))
     return out
 
 
-def requirement_entries(definition: object) -> list[tuple[str, Sequence[str]]]:
+def requirement_entries(definition: Definition) -> list[tuple[str, Sequence[str]]]:
     from workflow.i18n import pick
 
     return [(r.key, (pick(r.title.as_dict()), r.title.zh, r.title.en))
-            for r in definition.requirements.values()]  # type: ignore[attr-defined]
+            for r in definition.requirements.values()]

@@ -126,7 +126,7 @@ class PhaseMachine:
         cursor.state = state
         cursor.unmet = unmet
         try:
-            moved = cursor.force() if force else cursor.advance()  # type: ignore[attr-defined]
+            moved = cursor.force() if force else cursor.advance()  # type: ignore[attr-defined]  # triggers are added by transitions at run time
         except MachineError:
             raise InputError(
                 _("already {state}; there is no later phase").format(

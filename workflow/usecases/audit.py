@@ -104,7 +104,7 @@ def _verify_operators(s: Any) -> ChainReport:
     """The operators' chain, then each operator row against what the chain says of it."""
     walker = audit.ChainWalker(OPERATORS_CHAIN, lambda h: identity.event_by_hash(s, h))
     told: dict[str, tuple[int, dict[str, Any]]] = {}  # name -> (last event, what it says)
-    with closing(identity.iter_events(s)) as events:  # type: ignore[type-var]
+    with closing(identity.iter_events(s)) as events:  # type: ignore[type-var]  # a generator, which has close()
         for ev in events:
             brk = walker.feed(ev)
             if brk is not None:

@@ -265,7 +265,7 @@ class Derived:
                 self.named[(*key, d.get("scorer"))] = found[1]
 
     def _section(self, ev: StoredEvent, d: dict[str, Any]) -> None:
-        _seq, (name, email, head) = self.sections.get(ev.section_id, (0, (UNKNOWN,) * 3))  # type: ignore[arg-type]
+        _seq, (name, email, head) = self.sections.get(ev.section_id, (0, (UNKNOWN,) * 3))  # type: ignore[arg-type]  # events of a section always carry its id
         if ev.office is not None:
             name = ev.office
         if "email" in d:
@@ -276,7 +276,7 @@ class Derived:
             for k in ("email", "head"):
                 if k not in d:
                     self.unchecked[k] += 1
-        self.sections[ev.section_id] = (ev.seq, (name, email, head))  # type: ignore[index]
+        self.sections[ev.section_id] = (ev.seq, (name, email, head))  # type: ignore[index]  # events of a section always carry its id
 
     def _item(self, ev: StoredEvent, d: dict[str, Any]) -> None:
         item = d.get("item")

@@ -333,12 +333,12 @@ def edit_office(ctx: Context, campaign_name: str | None, name: str, *, email: st
         changes = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
         if not changes:
             raise InputError(_("{office} already has these values; nothing to change").format(office=section.name))
-        section.name, section.email, section.head = after["name"], after["email"], after["head"]  # type: ignore[assignment]
+        section.name, section.email, section.head = after["name"], after["email"], after["head"]  # type: ignore[assignment]  # after["name"] is never None (email and head may be)
         s.add(section)
         if "name" in changes:
             from storage import operators as operator_store
 
-            operator_store.rename_office(s, before["name"], after["name"])  # type: ignore[arg-type]
+            operator_store.rename_office(s, before["name"], after["name"])  # type: ignore[arg-type]  # after["name"] is never None (email and head may be)
         s.flush()
         repo.append_events(s, campaign, [repo.NewEvent(
             "office-edit", section_id=section.id, office=section.name, reason=reason,

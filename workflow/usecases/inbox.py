@@ -416,6 +416,7 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
         sub = _submission(s, sub_id)
         campaign = s.get(Campaign, sub.campaign_id)
         section = s.get(Section, sub.section_id)
+        assert campaign is not None  # a foreign key
         d = definition_of(campaign)
         key = requirement or sub.requirement
         if not key:
@@ -426,13 +427,15 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
         req = d.requirement(key)
         if req.filer != "section":
             raise InputError(_("'{r}' is filed by the leading group, not by an office").format(r=req.key))
-        authorize(s, ctx, "file", section.name)  # type: ignore[union-attr]
-        if campaign.status != "active":  # type: ignore[union-attr]
-            raise InputError(_("campaign '{name}' is closed").format(name=campaign.name))  # type: ignore[union-attr]
+        assert campaign is not None and section is not None  # foreign keys
+        authorize(s, ctx, "file", section.name)
+        if campaign.status != "active":
+            raise InputError(_("campaign '{name}' is closed").format(name=campaign.name))
         if BlobStore(ctx.db.blob_root).check(sub.sha256) is not None:
             raise InputError(_("the document of submission {id} is missing from the blob store").format(
                 id=sub_id))
         msg = s.get(InboundMessage, sub.message_row_id)
+        assert msg is not None  # a foreign key
         claimed = s.execute(update(Submission).where(Submission.id == sub_id, Submission.status == "received")
                             .values(status="accepted", requirement=req.key, decided_by=ctx.actor,
                                     decided_at=now))
@@ -440,9 +443,9 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
             raise ConflictError(_("submission {id}").format(id=sub_id), "?", None)
         filed = record_filing(
             s, ctx, campaign, d, req, section, StoredBlob(sub.sha256, sub.size, sub.filename),
-            None, now, {"mail": msg.message_id, "from": sub.sender, "submission": sub_id})  # type: ignore[union-attr]
+            None, now, {"mail": msg.message_id, "from": sub.sender, "submission": sub_id})
         s.execute(update(Submission).where(Submission.id == sub_id).values(filing_id=filed.filing_id))
-        return Accepted(filed, sub_id, msg.message_id)  # type: ignore[union-attr]
+        return Accepted(filed, sub_id, msg.message_id)
 
 
 def reject(ctx: Context, sub_id: int, reason: str, transport: Transport | None = None) -> tuple[str, int]:

@@ -195,10 +195,10 @@ def _transition(s: Session, item: RectificationItem, expected: str, values: dict
     """Change an item only if its status is still what we checked (no lost updates)."""
     result = s.execute(
         update(RectificationItem)
-        .where(RectificationItem.id == item.id, RectificationItem.status == expected)  # type: ignore[arg-type]
+        .where(RectificationItem.id == item.id, RectificationItem.status == expected)  # type: ignore[arg-type]  # sqlmodel types columns as values
         .values(**values)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult
         # Someone else changed it after we read it: name them (a fresh read, not our stale row).
         by, at = s.execute(
             select(col(RectificationItem.updated_by), col(RectificationItem.updated_at))
