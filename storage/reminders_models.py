@@ -82,7 +82,7 @@ class Reminder(SQLModel, table=True):
 
 class Mail(SQLModel, table=True):
     __tablename__ = "mail"
-    __table_args__ = (Index("ix_mail_status", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_mail_status", "status", "next_attempt_at", "id"),)
 
     id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     campaign_id: int = Field(foreign_key="campaign.id")

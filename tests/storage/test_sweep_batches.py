@@ -61,3 +61,40 @@ def test_one_sweep_fires_every_due_deadline_and_mails_each_recipient_once(tmp_pa
         assert (again.reminders, again.mails) == (0, [])
     finally:
         db.dispose()
+
+
+def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> None:
+    """Taking a batch of the outbox reads the index in order and stops: no sort of the backlog."""
+    from sqlalchemy import insert, text
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from storage import reminders_repo as rr
+
+    db = Database(str(db_path))
+    try:
+        ctx = usecases.Context(db, "tester", lambda: START)
+        usecases.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
+        with db.write() as s:
+            cid = repo.find_campaign(s, "2026").id
+            s.execute(insert(Mail), [
+                {"campaign_id": cid, "recipient": f"o{i}@x.cn", "subject": "s", "message_id": f"<{i}@x>",
+                 "raw": "", "items": "[]", "status": ("sent", "sent", "failed", "pending")[i % 4],
+                 "attempts": 0, "next_attempt_at": START, "created_at": START}
+                for i in range(20_000)])
+        pg = db.url.startswith("postgresql")
+        with db.write() as s:
+            s.execute(text("ANALYZE"))
+        with db.read() as s:
+            for status in rr.UNSENT:
+                q = rr.to_send_query(status, DUE_SOON, 50)
+                sql = str(q.compile(dialect=postgresql.dialect() if pg else sqlite.dialect(),
+                                    compile_kwargs={"literal_binds": True}))
+                plan = "\n".join(str(r[-1]) for r in s.execute(text(("EXPLAIN " if pg else
+                                                                      "EXPLAIN QUERY PLAN ") + sql)))
+                assert "ix_mail_status" in plan, plan
+                assert "TEMP B-TREE" not in plan and "Sort" not in plan.replace("Incremental Sort", ""), plan
+            batch = rr.mails_to_send(s, DUE_SOON, 50)
+        assert len(batch) == 50 and {m.status for m in batch} <= {"pending", "failed"}
+        assert [m.id for m in batch] == sorted(m.id for m in batch)  # same moment: oldest first
+    finally:
+        db.dispose()

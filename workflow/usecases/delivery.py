@@ -63,10 +63,12 @@ def _claim(ctx: Context, now: datetime, owner: str, result: SweepResult) -> list
     with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
         batch = rr.mails_to_send(s, now, MAIL_BATCH)
         names = rr.campaign_names(s) if batch else {}
+        items_of = {m.id: json.loads(m.items) for m in batch}
+        statuses = rr.reminder_status_map(s, (i for items in items_of.values() for i in items))
         claimed = []
         for m in batch:
-            items = json.loads(m.items)
-            if items and all(st == "cancelled" for st in rr.reminder_statuses(s, items)):
+            items = items_of[m.id]
+            if items and all(statuses.get(i) == "cancelled" for i in items if i in statuses):
                 m.status = "cancelled"
                 result.cancelled += 1
                 continue
