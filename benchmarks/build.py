@@ -29,14 +29,7 @@ from storage.db import Database
 from storage.models import Campaign, Filing
 from workflow.usecases import campaign as usecases
 
-CAMPAIGN = "bench"
-# The seed as written in format 1: its guards are filings only, which the plain-sqlite3
-# baseline (tasks.py) replicates; the bundled seed's dates and central gates are not measured.
-DEFINITION = str(Path(__file__).with_name("seed-format1.yaml"))
-START = "2026-03-01"
-T0 = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
-ACTOR = "督查室"
-NOW = T0 + timedelta(days=400)  # the clock of the measured operations
+from benchmarks.common import ACTOR, CAMPAIGN, DEFINITION, NOW, START, T0  # noqa: E402,F401
 SHARE = (40, 30, 20, 10)  # % of sections per phase, in phase order
 CHUNK = 20_000
 
@@ -217,6 +210,12 @@ class SqliteStore:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("ANALYZE")
 
+    def clone(self, n: int | str, to: str) -> str:
+        """A second built campaign ``to``, a copy of ``n`` (to be changed, then sealed)."""
+        self.reset(to)
+        shutil.copyfile(self.folder / f"campaign-{n}.db", self.folder / f"campaign-{to}.db")
+        return self.master(to)
+
     @contextmanager
     def copy(self, n: int | str) -> Iterator[str]:
         src = self.folder / f"campaign-{n}.db"
@@ -276,6 +275,12 @@ class PostgresStore:
                              password=u.password, dbname=f"{self.prefix}_{n}",
                              autocommit=True) as c:
             c.execute("VACUUM ANALYZE")
+
+    def clone(self, n: int | str, to: str) -> str:
+        with self._admin() as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{self.prefix}_{to}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{self.prefix}_{to}" TEMPLATE "{self.prefix}_{n}"')
+        return self.master(to)
 
     @contextmanager
     def copy(self, n: int | str) -> Iterator[str]:

@@ -25,7 +25,7 @@ CAMPAIGN = "bench"
 
 # -- the engine ----------------------------------------------------------------
 def engine_advance(url: str) -> dict[str, Any]:
-    from benchmarks.build import ACTOR, NOW
+    from benchmarks.common import ACTOR, NOW
     from storage.db import Database
     from workflow.usecases import campaign as usecases
 
@@ -37,7 +37,7 @@ def engine_advance(url: str) -> dict[str, Any]:
 
 
 def _sweep_ctx(url: str, at: Any) -> Any:
-    from benchmarks.build import ACTOR
+    from benchmarks.common import ACTOR
     from storage.db import Database
     from workflow.usecases import campaign as usecases
 
@@ -48,7 +48,7 @@ def sweep_prep(url: str) -> dict[str, Any]:
     """The first sweep, a day into the campaign: lays out every deadline, fires nothing (not timed)."""
     from datetime import timedelta
 
-    from benchmarks.build import T0
+    from benchmarks.common import T0
     from workflow.usecases import sweep
 
     at = T0 + timedelta(days=1)
@@ -67,7 +67,7 @@ def engine_sweep(url: str, mode: str) -> dict[str, Any]:
 
     from sqlalchemy import update
 
-    from benchmarks.build import NOW, T0
+    from benchmarks.common import NOW, T0
     from storage.db import Database
     from storage.reminders_models import Deadline
     from workflow.usecases import sweep
@@ -109,7 +109,7 @@ def lengthen(url: str, rounds: str) -> dict[str, Any]:
 # -- plain driver baselines ----------------------------------------------------
 def _exit_needs() -> dict[str, list[tuple[str, int]]]:
     """Exit requirements per phase, read from the definition once (not timed)."""
-    from benchmarks.build import DEFINITION
+    from benchmarks.common import DEFINITION
     from workflow.engine import definition as defs
 
     d = defs.load(DEFINITION)
@@ -120,7 +120,7 @@ def _exit_needs() -> dict[str, list[tuple[str, int]]]:
 
 
 def _states() -> list[str]:
-    from benchmarks.build import DEFINITION
+    from benchmarks.common import DEFINITION
     from workflow.engine import definition as defs
 
     return list(defs.load(DEFINITION).states)
@@ -167,12 +167,14 @@ class _Postgres(_Sqlite):
     param = "%s"
 
     def __init__(self, url: str):
-        import psycopg
-        from sqlalchemy.engine import make_url
+        from urllib.parse import unquote, urlsplit
 
-        u = make_url(url)
-        self.conn = psycopg.connect(host=u.host, port=u.port or 5432, user=u.username,
-                                    password=u.password, dbname=u.database)
+        import psycopg
+
+        u = urlsplit(url)  # no sqlalchemy: a whole-process baseline does not import it
+        self.conn = psycopg.connect(host=u.hostname, port=u.port or 5432, user=unquote(u.username or ""),
+                                    password=unquote(u.password) if u.password else None,
+                                    dbname=u.path.lstrip("/"))
 
     def begin(self) -> None:
         pass  # psycopg opens a transaction on the first statement
@@ -202,7 +204,7 @@ def _driver(url: str) -> _Sqlite:
 
 
 def baseline_advance(url: str) -> dict[str, Any]:
-    from benchmarks.build import ACTOR, NOW
+    from benchmarks.common import ACTOR, NOW
 
     needs, states = _exit_needs(), _states()
     nxt = dict(zip(states, states[1:], strict=False))
@@ -258,6 +260,91 @@ def baseline_advance(url: str) -> dict[str, Any]:
     )
     db.commit()
     return {"seconds": time.perf_counter() - t0, "moved": len(moves), "records": len(rows)}
+
+
+def _phases_from_yaml() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(key, English title, [(exit requirement key, English title)]) per state, read with PyYAML
+    alone: a whole-process baseline does not pay for the engine's imports."""
+    import yaml
+
+    from benchmarks.common import DEFINITION
+
+    with open(DEFINITION, encoding="utf-8") as f:
+        spec = yaml.safe_load(f)
+    out = [(p["key"], p["title"]["en"], [(r["key"], r["title"]["en"]) for r in p.get("requirements", [])
+                                         if r.get("exit") and r.get("filer", "section") == "section"])
+           for p in spec["phases"]]
+    return [*out, (spec["final"]["key"], spec["final"]["title"]["en"], [])]
+
+
+def baseline_advance_cli(url: str, *flags: str) -> None:
+    """``manyi advance --all`` done with the driver, whole process: the same row work as
+    :func:`baseline_advance` (reads, guarded updates, chained events, one transaction) and
+    the same lines on stdout, written once."""
+    from benchmarks.common import ACTOR, NOW
+
+    phases = _phases_from_yaml()
+    titles = {k: t for k, t, _r in phases}
+    needs = {k: reqs for k, _t, reqs in phases}
+    states = [k for k, _t, _r in phases]
+    nxt = dict(zip(states, states[1:], strict=False))
+    db = _driver(url)
+    db.begin()
+    cid, cname = db.q("SELECT id, name FROM campaign WHERE name = ?", (CAMPAIGN,))[0]
+    db.lock_campaign(cid)
+    rows = db.q(
+        "SELECT r.id, s.id, s.name, r.state, r.version FROM record r "
+        "JOIN section s ON s.id = r.section_id WHERE r.campaign_id = ? ORDER BY s.id", (cid,))
+    counts: dict[int | None, dict[str, int]] = {}
+    for sid, req, k in db.q(
+        "SELECT section_id, requirement, count(*) FROM filing WHERE campaign_id = ? "
+        "GROUP BY section_id, requirement", (cid,)
+    ):
+        counts.setdefault(sid, {})[req] = k
+    moves, lines, blocked = [], [], 0
+    for rid, sid, office, state, version in rows:
+        if state not in nxt:  # --all leaves completed offices out
+            continue
+        have = counts.get(sid, {})
+        missing = [(k, t) for k, t in needs[state] if have.get(k, 0) < 1]
+        if missing:
+            blocked += 1
+            lines.append(f"{office}: blocked in {titles[state]}, missing "
+                         + "; ".join(f"{k} ({t})" for k, t in missing))
+            continue
+        moves.append((rid, sid, office, state, version))
+        lines.append(f"{office}: {titles[state]} → {titles[nxt[state]]}")
+    stamp = db.stamp(NOW)
+    db.many(
+        "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
+        "WHERE id = ? AND version = ?",
+        [(nxt[state], db.record_stamp(NOW), ACTOR, rid, version) for rid, _s, _o, state, version in moves],
+    )
+    recorded = datetime.now(UTC)
+    db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
+    detail = {"recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+    detail_text = json.dumps(detail, separators=(",", ":"))
+    head = db.q("SELECT seq, hash FROM event WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1", (cid,))
+    seq, prev = head[0] if head else (0, "0" * 64)
+    at = NOW.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    events = []
+    for _rid, sid, office, state, _v in moves:
+        seq += 1
+        digest = hashlib.sha256(_canonical(
+            action="advance", actor=ACTOR, at=at, campaign=cname, detail=detail, office=office,
+            prev=prev, reason=None, seq=seq, to=nxt[state], **{"from": state},
+        )).hexdigest()
+        events.append((cid, seq, stamp, ACTOR, sid, office, "advance", state, nxt[state], None,
+                       detail_text, prev, digest))
+        prev = digest
+    db.many(
+        "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
+        "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        events,
+    )
+    db.commit()
+    lines.append(f"{len(moves)} advanced, {blocked} blocked.")
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def baseline_status(url: str) -> None:
@@ -321,6 +408,7 @@ TASKS = {
     "engine-advance": engine_advance,
     "baseline-advance": baseline_advance,
     "baseline-status": baseline_status,
+    "baseline-advance-cli": baseline_advance_cli,
     "baseline-history": baseline_history,
     "baseline-verify": baseline_verify,
     "sweep-prep": sweep_prep,

@@ -40,7 +40,8 @@ def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
     names = {(f["name"], f["size"]) for f in result["figures"]}
     assert names >= {("manyi --help", None), ("manyi status", 1000), ("bulk advance", 1000),
                      ("status --json", 1000), ("history --json", 1000), ("audit verify", 1000),
-                     ("reminder sweep, nothing due", 1000), ("reminder sweep, 10% due", 1000)}
+                     ("reminder sweep, nothing due", 1000), ("reminder sweep, 10% due", 1000),
+                     ("advance --all, moving", 1000), ("advance --all, blocked", 1000)}
     for f in result["figures"]:
         assert f["seconds"] > 0 and f["peak_rss_mb"] > 5, f
         assert f["baseline"]["seconds"] > 0 and f["ratio"] > 0, f
@@ -48,6 +49,7 @@ def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
     assert long and long[0]["size"] >= 10_000
     assert [d["name"] for d in result["derived"]] == ["audit verify peak RSS, long chain"]
     assert result["builds"]["sqlite-1000"]["sections"] == 1000
+    assert len(result["load_average"]["start"]) == 3
     tenth = next(f for f in result["figures"] if f["name"] == "reminder sweep, 10% due")
     fired = re.search(r"; (\d+) reminders, (\d+) mails", tenth["what"])
     assert fired and int(fired[1]) > 0 and int(fired[2]) > 0  # the 10% case really sends
@@ -96,3 +98,24 @@ def test_engine_and_baseline_write_the_same_rows(result: dict, tmp_path: Path) -
         done = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", "--db", str(path), "audit", "verify",
                                "--skip-documents"], capture_output=True, text=True, cwd=ROOT)
         assert done.returncode == 0, done.stderr
+
+
+def test_the_driver_baseline_prints_what_manyi_advance_prints(result: dict, tmp_path: Path) -> None:
+    """The whole-command baseline does the same work and prints the same bytes: moving, then blocked."""
+    import os
+    import shutil
+
+    from benchmarks.common import ACTOR, NOW
+
+    src = Path(result["_work"]) / "campaign-1000.db"
+    env = {**os.environ, "MANYI_LANG": "en", "MANYI_USER": ACTOR, "MANYI_NOW": NOW.isoformat()}
+    engine_db, base_db = tmp_path / "e.db", tmp_path / "b.db"
+    shutil.copyfile(src, engine_db)
+    shutil.copyfile(src, base_db)
+    for expected_code in (0, 3):  # every office moves; then every office is blocked
+        engine = subprocess.run([str(Path(sys.executable).parent / "manyi"), "--db", str(engine_db),
+                                 "advance", "--all"], capture_output=True, cwd=ROOT, env=env)
+        base = subprocess.run([sys.executable, "-m", "benchmarks.tasks", "baseline-advance-cli",
+                               f"sqlite:///{base_db}"], capture_output=True, cwd=ROOT, env=env)
+        assert engine.returncode == expected_code and base.returncode == 0, engine.stderr
+        assert engine.stdout == base.stdout and engine.stdout.count(b"\n") >= 900
