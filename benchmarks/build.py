@@ -19,17 +19,17 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
 
+from benchmarks.common import ACTOR, CAMPAIGN, DEFINITION, NOW, START, T0  # noqa: E402,F401
 from storage import repo
 from storage.db import Database
 from storage.models import Campaign, Filing
 from workflow.usecases import campaign as usecases
 
-from benchmarks.common import ACTOR, CAMPAIGN, DEFINITION, NOW, START, T0  # noqa: E402,F401
 SHARE = (40, 30, 20, 10)  # % of sections per phase, in phase order
 CHUNK = 20_000
 
