@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from storage import clock, inbox_repo, ledger_repo, repo
@@ -32,6 +32,9 @@ from workflow.usecases.context import Context, definition_of, parse_date
 from workflow.usecases.dates import CampaignDates, Lights
 from workflow.usecases.operators import Mode, authorize
 from workflow.usecases.operators import mode as operator_mode
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def close_campaign(ctx: Context, name: str, reason: str) -> None:
@@ -467,47 +470,52 @@ class FactsLoader:
 def status(ctx: Context, campaign_name: str | None) -> Status:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
-        authorize(s, ctx, "read")
-        who = operator_mode(s, ctx)
-        campaign = repo.find_campaign(s, campaign_name)
-        definition = definition_of(campaign)
-        params = json.loads(campaign.parameters)
-        plan = schedule.resolve(definition, campaign.start_date, params)
-        machine = machine_for(definition)
-        records = repo.phases(s, campaign.id)
-        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
-        from workflow.calendar import deadlines
+        return status_in(s, ctx, campaign_name)
 
-        today = deadlines.local_day(ctx.now(), campaign.timezone)
-        loader = FactsLoader(s, campaign, definition, params, plan, today)
-        counts = loader.counts
-        cd = CampaignDates(campaign, definition, params, plan,
-                                     deadlines.due_dates(definition, plan))
-        lights = Lights(s, cd, today)
-        owes = _owed_rules(definition, params)
-        # Sections with the same phase, filings and extensions have the same row; at
-        # 100,000 sections there are only a handful of distinct ones.
-        seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        rows = []
-        for section_id, office, state in records:
-            filings = counts.by_section.get(section_id, {})
-            facts = loader.of(section_id)
-            items = facts.open_items
-            key = (state, facts.key(), lights.extended(section_id))
-            known = seen.get(key)
-            if known is None:
-                unmet = machine.unmet(state, facts)
-                lit = lights.of(section_id, state, filings)
-                owed = tuple((k, t) for k, t, need in owes.get(state, ()) if filings.get(k, 0) < need)
-                known = seen[key] = (
-                    titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
-                    lit.next_due, lit.next_requirement, items, lit.light,
-                    tuple(k for k, _t in owed), tuple(t for _k, t in owed),
-                )
-            rows.append(StatusRow(office, state, *known))
-        info = _info(campaign, definition, plan, len(records))
-        return Status(info, tuple(titles.items()), rows, who, clock.is_rehearsal(s),
-                      inbox_repo.waiting(s, campaign.id))
+
+def status_in(s: Session, ctx: Context, campaign_name: str | None) -> Status:
+    """The board inside the caller's read transaction (a report reads it with the rest)."""
+    authorize(s, ctx, "read")
+    who = operator_mode(s, ctx)
+    campaign = repo.find_campaign(s, campaign_name)
+    definition = definition_of(campaign)
+    params = json.loads(campaign.parameters)
+    plan = schedule.resolve(definition, campaign.start_date, params)
+    machine = machine_for(definition)
+    records = repo.phases(s, campaign.id)
+    titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
+    from workflow.calendar import deadlines
+
+    today = deadlines.local_day(ctx.now(), campaign.timezone)
+    loader = FactsLoader(s, campaign, definition, params, plan, today)
+    counts = loader.counts
+    cd = CampaignDates(campaign, definition, params, plan,
+                                 deadlines.due_dates(definition, plan))
+    lights = Lights(s, cd, today)
+    owes = _owed_rules(definition, params)
+    # Sections with the same phase, filings and extensions have the same row; at
+    # 100,000 sections there are only a handful of distinct ones.
+    seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    rows = []
+    for section_id, office, state in records:
+        filings = counts.by_section.get(section_id, {})
+        facts = loader.of(section_id)
+        items = facts.open_items
+        key = (state, facts.key(), lights.extended(section_id))
+        known = seen.get(key)
+        if known is None:
+            unmet = machine.unmet(state, facts)
+            lit = lights.of(section_id, state, filings)
+            owed = tuple((k, t) for k, t, need in owes.get(state, ()) if filings.get(k, 0) < need)
+            known = seen[key] = (
+                titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
+                lit.next_due, lit.next_requirement, items, lit.light,
+                tuple(k for k, _t in owed), tuple(t for _k, t in owed),
+            )
+        rows.append(StatusRow(office, state, *known))
+    info = _info(campaign, definition, plan, len(records))
+    return Status(info, tuple(titles.items()), rows, who, clock.is_rehearsal(s),
+                  inbox_repo.waiting(s, campaign.id))
 
 
 def _owed_rules(definition: Definition, params: dict[str, Any]) -> dict[str, list[tuple[str, str, int]]]:

@@ -294,13 +294,19 @@ def list_items(ctx: Context, campaign_name: str | None, office: str | None = Non
                open_only: bool = False) -> tuple[str, list[ItemView]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
-        authorize(s, ctx, "read")
-        campaign = repo.find_campaign(s, campaign_name)
-        sid = repo.find_section(s, campaign.id, office).id if office else None
-        today = today_of(campaign, ctx.now())
-        tz = ZoneInfo(campaign.timezone)
-        rows = ledger_repo.items(s, campaign.id, sid, open_only)
-        return campaign.name, [_view(item, name, today, tz) for item, name in rows]
+        return items_in(s, ctx, campaign_name, office, open_only)
+
+
+def items_in(s: Session, ctx: Context, campaign_name: str | None, office: str | None = None,
+             open_only: bool = False) -> tuple[str, list[ItemView]]:
+    """:func:`list_items` inside the caller's read transaction."""
+    authorize(s, ctx, "read")
+    campaign = repo.find_campaign(s, campaign_name)
+    sid = repo.find_section(s, campaign.id, office).id if office else None
+    today = today_of(campaign, ctx.now())
+    tz = ZoneInfo(campaign.timezone)
+    rows = ledger_repo.items(s, campaign.id, sid, open_only)
+    return campaign.name, [_view(item, name, today, tz) for item, name in rows]
 
 
 # -- inspections ---------------------------------------------------------------

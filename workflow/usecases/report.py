@@ -21,7 +21,7 @@ from workflow.review.scoring import round2
 from workflow.usecases import campaign as usecases
 from workflow.usecases import scores
 from workflow.usecases.campaign import Context, definition_of
-from workflow.usecases.ledger import list_items
+from workflow.usecases.ledger import items_in
 
 #: A table cell. Dates and times are real values (times already in the campaign's zone):
 #: the xlsx writer stores them as dates, the text renderers format them.
@@ -74,9 +74,12 @@ class Report:
 
 
 def build(ctx: Context, campaign_name: str | None) -> Report:
-    st = usecases.status(ctx, campaign_name)
-    name, items = list_items(ctx, st.campaign.name)
+    """Everything in a report comes from one read transaction: one snapshot, even while
+    others keep writing."""
+    ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
+        st = usecases.status_in(s, ctx, campaign_name)
+        name, items = items_in(s, ctx, st.campaign.name)
         campaign = repo.find_campaign(s, name)
         definition = definition_of(campaign)
         plan = schedule.resolve(definition, campaign.start_date, json.loads(campaign.parameters))
