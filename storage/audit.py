@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 GENESIS = "0" * 64
@@ -96,11 +96,18 @@ class StoredEvent:
     hash: str
     section_id: int | None = None
 
+    @cached_property
+    def parsed_detail(self) -> Any:
+        """``detail`` parsed, once per event however many checks read it (None if not JSON)."""
+        try:
+            return json.loads(self.detail) if self.detail else {}
+        except ValueError:
+            return None
+
     def body(self, campaign: str, seq: int | None = None) -> bytes | None:
         """The canonical bytes this row claims to hash to (None if ``detail`` is not JSON)."""
-        try:
-            detail = json.loads(self.detail) if self.detail else {}
-        except ValueError:
+        detail = self.parsed_detail
+        if detail is None:
             return None
         return canonical(
             campaign=campaign, seq=self.seq if seq is None else seq, at=self.at, actor=self.actor,

@@ -211,7 +211,7 @@ class _Tally:
     def add(self, campaign: str, ev: audit.StoredEvent, blobs: BlobStore | None) -> None:
         if ev.section_id is not None and ev.to_state is not None:
             self.states[ev.section_id] = ev.to_state
-        detail = json.loads(ev.detail) if ev.detail else {}
+        detail = ev.parsed_detail  # parsed once: the walker's hash check read it already
         if not isinstance(detail, dict):
             detail = {}
         if "recorded_at" in detail:
