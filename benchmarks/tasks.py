@@ -110,7 +110,7 @@ def lengthen(url: str, rounds: str) -> dict[str, Any]:
 def _exit_needs() -> dict[str, list[tuple[str, int]]]:
     """Exit requirements per phase, read from the definition once (not timed)."""
     from benchmarks.common import DEFINITION
-    from workflow.engine import definition as defs
+    from workflow.adapters import definition_files as defs
 
     d = defs.load(DEFINITION)
     return {
@@ -121,7 +121,7 @@ def _exit_needs() -> dict[str, list[tuple[str, int]]]:
 
 def _states() -> list[str]:
     from benchmarks.common import DEFINITION
-    from workflow.engine import definition as defs
+    from workflow.adapters import definition_files as defs
 
     return list(defs.load(DEFINITION).states)
 

@@ -106,7 +106,7 @@ def definition() -> None:
         help=N_("Every requirement with its filer, count and due date, and the parameters' meanings."))
 @JSON_OPT
 def definition_check(file: str, verbose: bool, as_json: bool) -> None:
-    from workflow.engine import definition as defs
+    from workflow.adapters import definition_files as defs
     from workflow.engine.summary import definition_summary, window_text
     from workflow.i18n import pick
 

@@ -69,7 +69,7 @@ def chinese_font_installed() -> bool:
         help=N_("phases: an office's record through the phases; items: a rectification item."))
 @CAMPAIGN_OPT
 def definition_graph(file: str, fmt: str, output: Path | None, lifecycle: str, campaign: str | None) -> None:
-    from workflow.engine import definition as defs
+    from workflow.adapters import definition_files as defs
     from workflow.engine import diagram
 
     d = defs.load(file)

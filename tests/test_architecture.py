@@ -58,7 +58,6 @@ KNOWN_IMPURE = {
     "workflow.calendar.workdays -> os",
     "workflow.calendar.workdays -> pathlib",
     "workflow.calendar.workdays -> tempfile",
-    "workflow.engine.definition -> pathlib",  # loading a definition from a path: an adapter's job
     "workflow.i18n -> os",  # reading the .mo catalogue and MANYI_LANG: to be handed in by cli/
     "workflow.i18n -> pathlib",
 }

@@ -83,9 +83,10 @@ def test_mermaid_front_matter_and_labels_survive_hostile_titles(run: Run, tmp_pa
     an ASCII double quote (it would end the label)."""
     import json
 
-    from workflow.engine import definition, diagram
+    from workflow.adapters import definition_files
+    from workflow.engine import diagram
 
-    seed = definition.load("people-satisfied-unit")
+    seed = definition_files.load("people-satisfied-unit")
     out = diagram.mermaid(seed, title='a: "b" # c\'d — 创建"满意"活动')
     lines = out.splitlines()
     assert lines[0] == lines[2] == "---" and lines[1].startswith("title: ")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from workflow.calendar import schedule
-from workflow.engine import definition as defs
+from workflow.adapters import definition_files
+from workflow.engine import validate as defs
 from workflow.errors import DefinitionError
 from workflow.i18n import set_language
 
@@ -38,7 +39,7 @@ phases:
 
 
 def test_seed_definition_is_faithful() -> None:
-    d = defs.load("people-satisfied-unit")
+    d = definition_files.load("people-satisfied-unit")
     assert d.states == ("mobilization", "implementation", "review", "summary", "completed")
     exits = {p: [getattr(c, "requirement", c.type) for c in conds]
              for p, conds in d.exit_conditions.items()}
@@ -194,5 +195,5 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(chinese: None, tmp_path:
     path = tmp_path / "gbk.yaml"
     path.write_bytes(MINIMAL.encode("gbk"))  # 小活动 on line 2 is the first non-ASCII text
     with pytest.raises(DefinitionError) as info:
-        defs.load(str(path))
+        definition_files.load(str(path))
     assert str(info.value) == f"{path}:2: 不是 UTF-8 文本；请将定义文件另存为 UTF-8 编码"

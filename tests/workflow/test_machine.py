@@ -6,12 +6,13 @@ from datetime import date
 
 import pytest
 
-from workflow.engine import definition as defs
+from workflow.adapters import definition_files
+from workflow.engine import validate as defs
 from workflow.engine.conditions import SectionFacts
 from workflow.engine.machine import PhaseMachine, machine_for
 from workflow.errors import GuardError, InputError
 
-SEED = defs.load("people-satisfied-unit")
+SEED = definition_files.load("people-satisfied-unit")
 ALL_FILED = {"implementation-opinion": 1, "study-plan": 1, "research-report": 1,
              "rectification-report": 1, "summary-report": 1}
 #: Every leading-group step filed, every evaluator group heard: only the section's own filings left.
@@ -130,7 +131,7 @@ def test_final_state_cannot_move_and_unknown_state_is_refused() -> None:
 
 
 def test_count_requirement_and_rectification_condition() -> None:
-    text = defs.read_source("people-satisfied-unit")[1].replace(
+    text = definition_files.read_source("people-satisfied-unit")[1].replace(
         "      - key: study-plan\n        title: {zh: 学习方案, en: Study plan}\n",
         "      - key: study-plan\n        title: {zh: 学习方案, en: Study plan}\n        count: 2\n",
     )  # the seed's review phase already requires its rectification items confirmed

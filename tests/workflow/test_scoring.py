@@ -27,13 +27,14 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from workflow.engine import definition as defs
+from workflow.adapters import definition_files
+from workflow.engine import validate as defs
 from workflow.review import scoring
 from workflow.review.scoring import Entry
 
 # The seed as written in format 1 ("top: $satisfied-top"); the bundled one states the same rule
 # as "commend: {top: $satisfied-top, tier: satisfied}".
-SEED = defs.load(str(Path(__file__).resolve().parents[1] / "data" / "people-satisfied-unit-format1.yaml"))
+SEED = definition_files.load(str(Path(__file__).resolve().parents[1] / "data" / "people-satisfied-unit-format1.yaml"))
 RULES = scoring.rules_from(SEED.spec.scoring, SEED.parameters())  # type: ignore[arg-type]
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from workflow.calendar import deadlines, schedule
 from workflow.calendar.workdays import WorkCalendar, official_through
-from workflow.engine import definition as defs
+from workflow.adapters import definition_files
+from workflow.engine import validate as defs
 
 CN = WorkCalendar()
 
@@ -79,7 +80,7 @@ def test_lights_and_slots() -> None:
     assert deadlines.light(date(2026, 3, 23), date(2026, 3, 10), 3) == "green"
     assert deadlines.light(date(2026, 3, 23), date(2026, 3, 20), 3) == "yellow"
     assert deadlines.light(date(2026, 3, 23), date(2026, 3, 24), 3) == "red"
-    policy = defs.load("people-satisfied-unit").spec.reminders
+    policy = definition_files.load("people-satisfied-unit").spec.reminders
     names = [s.name.split("/")[1] for s, _ in zip(deadlines.slots(date(2026, 3, 23), policy, "Asia/Shanghai"),
                                                   range(8), strict=False)]
     assert names == ["before-7", "before-1", "due", "late-1", "escalate", "late-3", "late-5", "late-7"]

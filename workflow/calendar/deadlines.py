@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from workflow.calendar.schedule import Plan
 from workflow.calendar.workdays import WorkCalendar
-from workflow.engine.definition import Definition, RemindersSpec
+from workflow.engine.definition import Definition
+from workflow.engine.spec import RemindersSpec
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 _RANK = {GREEN: 0, YELLOW: 1, RED: 2}

@@ -21,7 +21,7 @@ from storage.models import Campaign, Filing
 from workflow.adapters.tabular import RosterEntry, check_email, read_roster
 from workflow.calendar import schedule
 from workflow.calendar.deadlines import calendar_of
-from workflow.engine import definition as defs
+from workflow.adapters import definition_files as defs
 from workflow.engine import text
 from workflow.engine.conditions import SectionFacts
 from workflow.engine.definition import Definition

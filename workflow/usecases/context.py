@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from storage.db import Database
 from storage.models import Campaign
-from workflow.engine import definition as defs
+from workflow.engine import validate as defs
 from workflow.engine.definition import Definition
 from workflow.engine.values import parse_date as _strict_date
 from workflow.usecases.operators import authorize
