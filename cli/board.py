@@ -62,7 +62,6 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Grid:
 
     marks_of = {key: [(m, "") for m in marks(states, key)] for key in states}
     light_cells = {key: (_(word), LIGHT_STYLE[key]) for key, word in LIGHTS.items()}
-    final_cell = (titles[final], "")
     cells: list[list[tuple[str, str]]] = []
     for r in rows:
         row = [(r.office, ""), *marks_of[r.state]]
