@@ -46,7 +46,7 @@ def offices_and_group(ctx: click.Context, param: click.Parameter,
                       incomplete: str) -> list[CompletionItem]:
     """Office names plus each central body's name (they file and have a history too)."""
     from storage import repo
-    from workflow.usecases.campaign import definition_of
+    from workflow.usecases.context import definition_of
 
     def read(s: Any, c: Any) -> Iterable[str]:
         d = definition_of(c)
@@ -56,14 +56,14 @@ def offices_and_group(ctx: click.Context, param: click.Parameter,
 
 
 def requirements(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    from workflow.usecases.campaign import definition_of
+    from workflow.usecases.context import definition_of
 
     keys = _with_campaign(ctx, lambda s, c: definition_of(c).requirements)
     return _items(keys, incomplete)
 
 
 def states(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    from workflow.usecases.campaign import definition_of
+    from workflow.usecases.context import definition_of
 
     return _items(_with_campaign(ctx, lambda s, c: definition_of(c).states), incomplete)
 

@@ -27,7 +27,7 @@ from workflow.i18n import (
 )
 
 if TYPE_CHECKING:
-    from workflow.usecases.campaign import Context
+    from workflow.usecases.context import Context
 
 #: The top-level commands: the module that defines each, and its help text.
 #: ``manyi --help`` lists them from here; a command's module is imported only
@@ -103,7 +103,7 @@ class Settings:
         """The use-case context; imports the storage stack on first use."""
         if self._context is None:
             from storage.db import Database
-            from workflow.usecases.campaign import Context
+            from workflow.usecases.context import Context
 
             raw_now = os.environ.get("MANYI_NOW")
             if raw_now:

@@ -86,7 +86,6 @@ KNOWN_CLI_TO_STORAGE = {
 }
 KNOWN_CYCLES = {
     frozenset({"cli.docxreport", "cli.exports"}),
-    frozenset({"workflow.usecases.campaign", "workflow.usecases.scores"}),
     frozenset({"cli.console", "cli.tables"}),
     frozenset({"cli.commands", "cli.graph"}),
     # models registers the other table modules, which import its base types

@@ -26,7 +26,7 @@ from workflow.adapters.tabular import BOM, csv_cell, csv_writer
 from workflow.errors import OPERATORS_CHAIN, AuditError, InputError
 from workflow.i18n import _
 from workflow.usecases import audit_rows
-from workflow.usecases.campaign import Context, definition_of
+from workflow.usecases.context import Context, definition_of
 from workflow.usecases.operators import authorize
 
 EXPORT_FORMATS = ("jsonl", "csv")

@@ -8,7 +8,7 @@ from pathlib import Path
 from storage.backup import BackupResult, backup_sqlite
 from workflow.errors import InputError, StorageError
 from workflow.i18n import _
-from workflow.usecases.campaign import Context
+from workflow.usecases.context import Context
 from workflow.usecases.operators import authorize
 
 

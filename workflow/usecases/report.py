@@ -20,7 +20,7 @@ from workflow.i18n import _, pick
 from workflow.review.scoring import round2
 from workflow.usecases import campaign as usecases
 from workflow.usecases import scores
-from workflow.usecases.campaign import Context, definition_of
+from workflow.usecases.context import Context, definition_of
 from workflow.usecases.ledger import items_in
 
 #: A table cell. Dates and times are real values (times already in the campaign's zone):

@@ -22,7 +22,7 @@ from workflow.engine.values import MAX_INT
 from workflow.errors import DuplicateError, InputError
 from workflow.i18n import N_, _, pick
 from workflow.review import scoring
-from workflow.usecases.campaign import Context, definition_of
+from workflow.usecases.context import Context, definition_of
 from workflow.usecases.operators import authorize
 
 VOTE_ALIASES = {
