@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cli.exports import cell_text, display_width
+from cli.cells import cell_text, display_width
 from workflow.i18n import _, chinese_quotes, language
 from workflow.usecases.report import Cell, Report, ReportTable
 

@@ -9,30 +9,15 @@ from __future__ import annotations
 
 import html
 import io
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cli.cells import cell_text, display_width
 from workflow.adapters import tabular
 from workflow.errors import InputError
 from workflow.i18n import _, chinese_quotes
 from workflow.usecases.report import Cell, Chart, Report, ReportTable
-
-
-def cell_text(value: Cell) -> str:
-    """A cell as text: scores with two decimals, dates as YYYY-MM-DD, times to the minute."""
-    from datetime import date, datetime
-
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
 
 
 def ledger_table(items: Sequence[Any]) -> ReportTable:
@@ -69,11 +54,6 @@ def to_csv(table: ReportTable) -> str:
 
 
 # -- xlsx ----------------------------------------------------------------------
-def display_width(text: str) -> int:
-    """Columns ``text`` takes on screen or paper: a Han character (or any wide one) counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _sheet_name(title: str, used: set[str]) -> str:
     name = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet"
     base, i = name, 2
