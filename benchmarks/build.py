@@ -79,7 +79,9 @@ def build(url: str, n: int) -> Built:
     }
     group_reqs = [
         (p.key, r.key, definition.count_of(r))
-        for p in definition.spec.phases for r in p.requirements if r.filer == "leading-group"
+        for p in definition.spec.phases
+        for r in p.requirements
+        if r.filer == "leading-group"
     ]
     where = [phase_index(i, n) for i in range(n)]
     names = [office_name(i) for i in range(n)]
@@ -100,11 +102,22 @@ def build(url: str, n: int) -> Built:
             ]
             added = repo.add_sections(s, campaign.id, chunk, states[0], ACTOR, at)  # type: ignore[arg-type]
             ids.update({name: sid for sid, name in added})
-            _events(s, campaign, [
-                repo.NewEvent("office-add", section_id=ids[e.name], office=e.name,
-                              to_state=states[0], detail={"email": e.email, "head": e.head})
-                for e in chunk
-            ], at, counts)
+            _events(
+                s,
+                campaign,
+                [
+                    repo.NewEvent(
+                        "office-add",
+                        section_id=ids[e.name],
+                        office=e.name,
+                        to_state=states[0],
+                        detail={"email": e.email, "head": e.head},
+                    )
+                    for e in chunk
+                ],
+                at,
+                counts,
+            )
         version = [1] * n
         record_ids = {r.section_id: r.record_id for r in repo.records(s, campaign.id)}  # type: ignore[arg-type]
         for k, phase in enumerate(states[:-1]):
@@ -113,23 +126,38 @@ def build(url: str, n: int) -> Built:
             movers = [i for i in range(n) if where[i] >= k]
             for req in exit_reqs[phase]:
                 at = tick(3)
-                _section_filings(s, campaign, req, [(ids[names[i]], names[i]) for i in movers],
-                                 at, counts)
+                _section_filings(s, campaign, req, [(ids[names[i]], names[i]) for i in movers], at, counts)
             leaving = [i for i in movers if where[i] > k]
             if not leaving:
                 continue
             at = tick(20)
             for lo in range(0, len(leaving), CHUNK):
                 part = leaving[lo : lo + CHUNK]
-                repo.apply_changes(s, [
-                    repo.StateChange(record_ids[ids[names[i]]], names[i], version[i], states[k + 1])
-                    for i in part
-                ], ACTOR, at)
-                _events(s, campaign, [
-                    repo.NewEvent("advance", section_id=ids[names[i]], office=names[i],
-                                  from_state=phase, to_state=states[k + 1])
-                    for i in part
-                ], at, counts)
+                repo.apply_changes(
+                    s,
+                    [
+                        repo.StateChange(record_ids[ids[names[i]]], names[i], version[i], states[k + 1])
+                        for i in part
+                    ],
+                    ACTOR,
+                    at,
+                )
+                _events(
+                    s,
+                    campaign,
+                    [
+                        repo.NewEvent(
+                            "advance",
+                            section_id=ids[names[i]],
+                            office=names[i],
+                            from_state=phase,
+                            to_state=states[k + 1],
+                        )
+                        for i in part
+                    ],
+                    at,
+                    counts,
+                )
                 for i in part:
                     version[i] += 1
     db.dispose()
@@ -149,19 +177,45 @@ def _group_filings(s, campaign: Campaign, reqs, at: datetime, counts) -> None:  
         for j in range(count):
             name = f"{req}-{j + 1}.pdf"
             sha = _sha(f"{CAMPAIGN}/{group}/{name}")
-            repo.add_filing(s, Filing(
-                campaign_id=campaign.id, section_id=None, requirement=req, sha256=sha,  # type: ignore[arg-type]
-                filename=name, size=40_000, note=None, actor=ACTOR, at=at,
-            ))
-            _events(s, campaign, [repo.NewEvent(
-                "file", section_id=None, office=group,
-                detail={"requirement": req, "sha256": sha, "filename": name, "size": 40_000},
-            )], at, counts)
+            repo.add_filing(
+                s,
+                Filing(
+                    campaign_id=campaign.id,
+                    section_id=None,
+                    requirement=req,
+                    sha256=sha,  # type: ignore[arg-type]
+                    filename=name,
+                    size=40_000,
+                    note=None,
+                    actor=ACTOR,
+                    at=at,
+                ),
+            )
+            _events(
+                s,
+                campaign,
+                [
+                    repo.NewEvent(
+                        "file",
+                        section_id=None,
+                        office=group,
+                        detail={"requirement": req, "sha256": sha, "filename": name, "size": 40_000},
+                    )
+                ],
+                at,
+                counts,
+            )
             counts["filings"] += 1
 
 
-def _section_filings(s, campaign: Campaign, req: str, who: list[tuple[int, str]], at: datetime,  # type: ignore[no-untyped-def]
-                     counts) -> None:
+def _section_filings(
+    s,
+    campaign: Campaign,
+    req: str,
+    who: list[tuple[int, str]],
+    at: datetime,  # type: ignore[no-untyped-def]
+    counts,
+) -> None:
     for lo in range(0, len(who), CHUNK):
         part = who[lo : lo + CHUNK]
         rows, events = [], []
@@ -169,13 +223,27 @@ def _section_filings(s, campaign: Campaign, req: str, who: list[tuple[int, str]]
             name = f"{req}.docx"
             sha = _sha(f"{CAMPAIGN}/{office}/{name}")
             size = 20_000 + sid % 9_000
-            rows.append({"campaign_id": campaign.id, "section_id": sid, "requirement": req,
-                         "sha256": sha, "filename": name, "size": size, "note": None,
-                         "actor": ACTOR, "at": at})
-            events.append(repo.NewEvent(
-                "file", section_id=sid, office=office,
-                detail={"requirement": req, "sha256": sha, "filename": name, "size": size},
-            ))
+            rows.append(
+                {
+                    "campaign_id": campaign.id,
+                    "section_id": sid,
+                    "requirement": req,
+                    "sha256": sha,
+                    "filename": name,
+                    "size": size,
+                    "note": None,
+                    "actor": ACTOR,
+                    "at": at,
+                }
+            )
+            events.append(
+                repo.NewEvent(
+                    "file",
+                    section_id=sid,
+                    office=office,
+                    detail={"requirement": req, "sha256": sha, "filename": name, "size": size},
+                )
+            )
         s.execute(insert(Filing), rows)
         _events(s, campaign, events, at, counts)
         counts["filings"] += len(rows)
@@ -246,8 +314,12 @@ class PostgresStore:
 
         u = self.base
         return psycopg.connect(
-            host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-            dbname=u.database, autocommit=True,
+            host=u.host,
+            port=u.port or 5432,
+            user=u.username,
+            password=u.password,
+            dbname=u.database,
+            autocommit=True,
         )
 
     def _url(self, name: str) -> str:
@@ -258,8 +330,9 @@ class PostgresStore:
 
     def exists(self, n: int | str) -> bool:
         with self._admin() as c:
-            row = c.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                            (f"{self.prefix}_{n}",)).fetchone()
+            row = c.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (f"{self.prefix}_{n}",)
+            ).fetchone()
             return row is not None
 
     def reset(self, n: int | str) -> None:
@@ -271,9 +344,14 @@ class PostgresStore:
         import psycopg
 
         u = self.base
-        with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username,
-                             password=u.password, dbname=f"{self.prefix}_{n}",
-                             autocommit=True) as c:
+        with psycopg.connect(
+            host=u.host,
+            port=u.port or 5432,
+            user=u.username,
+            password=u.password,
+            dbname=f"{self.prefix}_{n}",
+            autocommit=True,
+        ) as c:
             c.execute("VACUUM ANALYZE")
 
     def clone(self, n: int | str, to: str) -> str:

@@ -46,13 +46,23 @@ class Sample:
 
 def spawn(argv: list[str], *, capture: bool = False, ok: tuple[int, ...] = (0,)) -> Sample:
     """Run one process; wall time of the whole process and its peak RSS."""
-    env = {**os.environ, "MANYI_LANG": "en", "MANYI_USER": ACTOR,
-           "MANYI_NOW": NOW.isoformat(), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "MANYI_LANG": "en",
+        "MANYI_USER": ACTOR,
+        "MANYI_NOW": NOW.isoformat(),
+        "PYTHONPATH": str(ROOT),
+    }
     with tempfile.TemporaryFile() as errf, tempfile.NamedTemporaryFile("r") as rss:
         wrap = [TIME, "-f", "%M", "-o", rss.name] if TIME else []
         t0 = time.perf_counter()
-        p = subprocess.Popen(wrap + argv, cwd=ROOT, env=env, stderr=errf,
-                             stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+        p = subprocess.Popen(
+            wrap + argv,
+            cwd=ROOT,
+            env=env,
+            stderr=errf,
+            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        )
         out = p.stdout.read() if p.stdout else b""
         _pid, status, usage = os.wait4(p.pid, 0)
         seconds = time.perf_counter() - t0
@@ -72,8 +82,10 @@ def spawn(argv: list[str], *, capture: bool = False, ok: tuple[int, ...] = (0,))
 
 def current_schema(url: str) -> bool:
     """Whether a built campaign has this code's schema (else it is rebuilt)."""
-    code = ("from storage.db import Database, SCHEMA_HEAD; import sys; "
-            f"sys.exit(0 if Database({url!r}).schema_revision() == SCHEMA_HEAD else 1)")
+    code = (
+        "from storage.db import Database, SCHEMA_HEAD; import sys; "
+        f"sys.exit(0 if Database({url!r}).schema_revision() == SCHEMA_HEAD else 1)"
+    )
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
@@ -111,12 +123,18 @@ class Figure:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "backend": self.backend, "size": self.size, "what": self.what,
+            "name": self.name,
+            "backend": self.backend,
+            "size": self.size,
+            "what": self.what,
             "seconds": round(self.seconds, 4),
             "runs": [round(s.seconds, 4) for s in self.engine],
             "peak_rss_mb": round(max(s.rss_mb for s in self.engine), 1),
-            "baseline": None if not self.baseline else {
-                "what": self.baseline_what, "seconds": round(self.base_seconds or 0, 4),
+            "baseline": None
+            if not self.baseline
+            else {
+                "what": self.baseline_what,
+                "seconds": round(self.base_seconds or 0, 4),
                 "runs": [round(s.seconds, 4) for s in self.baseline],
                 "peak_rss_mb": round(max(s.rss_mb for s in self.baseline), 1),
             },
@@ -168,9 +186,12 @@ class Suite:
         sample = spawn(task("build", store.master(n), str(n)), capture=True)
         prep = spawn(task("sweep-prep", store.master(n)), capture=True)
         store.seal(n)
-        self.builds[key] = {"seconds": round(sample.seconds, 2), "peak_rss_mb": round(sample.rss_mb, 1),
-                            "first_sweep_seconds": round(prep.seconds, 2),
-                            **{k: v for k, v in sample.extra.items() if k != "url"}}
+        self.builds[key] = {
+            "seconds": round(sample.seconds, 2),
+            "peak_rss_mb": round(sample.rss_mb, 1),
+            "first_sweep_seconds": round(prep.seconds, 2),
+            **{k: v for k, v in sample.extra.items() if k != "url"},
+        }
 
     def probe_office(self, store: Any, n: int) -> str:
         from benchmarks.build import SHARE, office_name, phase_index
@@ -187,33 +208,66 @@ class Suite:
             def go() -> Sample:
                 with store.copy(n) as u:
                     return spawn(argv_of(u), capture=True)
+
             return go
 
-        eng, base = paired(runs, fresh(lambda u: task("engine-advance", u)),
-                           fresh(lambda u: task("baseline-advance", u)))
+        eng, base = paired(
+            runs, fresh(lambda u: task("engine-advance", u)), fresh(lambda u: task("baseline-advance", u))
+        )
         moved = {s.extra.get("moved") for s in eng + base}
         if moved != {n}:
             raise RuntimeError(f"advance moved {moved}, expected {n}")
-        self.add(Figure("bulk advance", store.kind, n, eng, base, 5.0,
-                        "workflow.usecases.campaign.advance(ctx, 'bench', None): every section one phase",
-                        f"plain {'sqlite3' if store.kind == 'sqlite' else 'psycopg'}: same reads, "
-                        "updates, chained event inserts, executemany, one transaction"))
+        self.add(
+            Figure(
+                "bulk advance",
+                store.kind,
+                n,
+                eng,
+                base,
+                5.0,
+                "workflow.usecases.campaign.advance(ctx, 'bench', None): every section one phase",
+                f"plain {'sqlite3' if store.kind == 'sqlite' else 'psycopg'}: same reads, "
+                "updates, chained event inserts, executemany, one transaction",
+            )
+        )
         if "commands" in self.args.figures:
             self.whole_commands(store, n, runs)
         if "status" not in self.args.figures:
             self.extra_measurements(store, n, url, runs)
             return
-        eng, base = paired(runs, lambda: spawn(cli(url, "status", "--json")),
-                           lambda: spawn(task("baseline-status", url)))
-        self.add(Figure("status --json", store.kind, n, eng, base, 3.0 if n >= 100_000 else None,
-                        "manyi status --json (whole process)",
-                        "python: driver read of records + filing counts, json.dumps (whole process)"))
+        eng, base = paired(
+            runs, lambda: spawn(cli(url, "status", "--json")), lambda: spawn(task("baseline-status", url))
+        )
+        self.add(
+            Figure(
+                "status --json",
+                store.kind,
+                n,
+                eng,
+                base,
+                3.0 if n >= 100_000 else None,
+                "manyi status --json (whole process)",
+                "python: driver read of records + filing counts, json.dumps (whole process)",
+            )
+        )
         office = self.probe_office(store, n)
-        eng, base = paired(runs, lambda: spawn(cli(url, "history", office, "--json")),
-                           lambda: spawn(task("baseline-history", url, office)))
-        self.add(Figure("history --json", store.kind, n, eng, base, None,
-                        f"manyi history {office} --json (whole process)",
-                        "python: driver read of the section's events, json.dumps (whole process)"))
+        eng, base = paired(
+            runs,
+            lambda: spawn(cli(url, "history", office, "--json")),
+            lambda: spawn(task("baseline-history", url, office)),
+        )
+        self.add(
+            Figure(
+                "history --json",
+                store.kind,
+                n,
+                eng,
+                base,
+                None,
+                f"manyi history {office} --json (whole process)",
+                "python: driver read of the section's events, json.dumps (whole process)",
+            )
+        )
         self.extra_measurements(store, n, url, runs)
 
     def whole_commands(self, store: Any, n: int, runs: int) -> None:
@@ -226,49 +280,89 @@ class Suite:
             spawn(task("engine-advance", moved), capture=True)
             store.seal(key)
             self.builds[f"{store.kind}-{key}"] = {"from": f"{store.kind}-{n}", "advanced": True}
-        for label, which, codes in (("advance --all, moving", n, (0,)),
-                                    ("advance --all, blocked", key, (0, 3))):
+        for label, which, codes in (
+            ("advance --all, moving", n, (0,)),
+            ("advance --all, blocked", key, (0, 3)),
+        ):
+
             def fresh(argv_of: Any, which: Any = which, codes: Any = codes) -> Any:
                 def go() -> Sample:
                     with store.copy(which) as u:
                         return spawn(argv_of(u), ok=codes)
+
                 return go
 
-            eng, base = paired(runs, fresh(lambda u: cli(u, "advance", "--all")),
-                               fresh(lambda u: task("baseline-advance-cli", u)))
-            self.add(Figure(label, store.kind, n, eng, base, None,
-                            "manyi advance --all (whole process, one line per office on stdout)",
-                            "python + driver: the same reads, guarded updates and chained events in one "
-                            "transaction, the same lines on stdout (whole process)"))
+            eng, base = paired(
+                runs,
+                fresh(lambda u: cli(u, "advance", "--all")),
+                fresh(lambda u: task("baseline-advance-cli", u)),
+            )
+            self.add(
+                Figure(
+                    label,
+                    store.kind,
+                    n,
+                    eng,
+                    base,
+                    None,
+                    "manyi advance --all (whole process, one line per office on stdout)",
+                    "python + driver: the same reads, guarded updates and chained events in one "
+                    "transaction, the same lines on stdout (whole process)",
+                )
+            )
 
     def extra_measurements(self, store: Any, n: int, url: str, runs: int) -> None:
         """Reminder sweeps; ``audit verify`` over the whole chain (documents skipped: no blobs)."""
+
         def sweep(mode: str) -> Any:
             def go() -> Sample:
                 with store.copy(n) as u:
                     return spawn(task("engine-sweep", u, mode), capture=True)
+
             return go
 
         if "sweep" in self.args.figures:
-            adv = next(f for f in self.figures if f.name == "bulk advance" and f.size == n
-                       and f.backend == store.kind)
-            for mode, label in (("none", "reminder sweep, nothing due"),
-                                ("tenth", "reminder sweep, 10% due")):
+            adv = next(
+                f
+                for f in self.figures
+                if f.name == "bulk advance" and f.size == n and f.backend == store.kind
+            )
+            for mode, label in (
+                ("none", "reminder sweep, nothing due"),
+                ("tenth", "reminder sweep, 10% due"),
+            ):
                 eng, _unused = paired(runs, sweep(mode), None)
-                fig = Figure(label, store.kind, n, eng, adv.engine,
-                             0.1 if (mode == "none" and n >= 100_000) else None,
-                             f"workflow.usecases.sweep.sweep(ctx) ({mode}), outbox transport, timed in-process; "
-                             f"{eng[0].extra.get('reminders')} reminders, {eng[0].extra.get('mails')} mails",
-                             "the engine's bulk advance of the same campaign (target: sweep < 10% of it)")
+                fig = Figure(
+                    label,
+                    store.kind,
+                    n,
+                    eng,
+                    adv.engine,
+                    0.1 if (mode == "none" and n >= 100_000) else None,
+                    f"workflow.usecases.sweep.sweep(ctx) ({mode}), outbox transport, timed in-process; "
+                    f"{eng[0].extra.get('reminders')} reminders, {eng[0].extra.get('mails')} mails",
+                    "the engine's bulk advance of the same campaign (target: sweep < 10% of it)",
+                )
                 self.add(fig)
         if "audit" not in self.args.figures:
             return
-        eng, base = paired(runs, lambda: spawn(cli(url, "audit", "verify", "--campaign", "bench",
-                                                   "--skip-documents")),
-                           lambda: spawn(task("baseline-verify", url)))
-        self.add(Figure("audit verify", store.kind, n, eng, base, None,
-                        "manyi audit verify --skip-documents (whole process)",
-                        "python: driver streams the events, recomputes every hash and link"))
+        eng, base = paired(
+            runs,
+            lambda: spawn(cli(url, "audit", "verify", "--campaign", "bench", "--skip-documents")),
+            lambda: spawn(task("baseline-verify", url)),
+        )
+        self.add(
+            Figure(
+                "audit verify",
+                store.kind,
+                n,
+                eng,
+                base,
+                None,
+                "manyi audit verify --skip-documents (whole process)",
+                "python: driver streams the events, recomputes every hash and link",
+            )
+        )
 
     def long_chain(self, store: Any) -> None:
         """A campaign with about ``--chain-events`` events: audit verify must stay in bounded memory."""
@@ -283,12 +377,21 @@ class Suite:
         self.builds[key] = {"sections": n, "events": extra["events"]}
         url = store.master("chain")
         runs = min(self.args.runs, self.args.large_runs)
-        eng, base = paired(runs, lambda: spawn(cli(url, "audit", "verify", "--campaign", "bench",
-                                                   "--skip-documents")),
-                           lambda: spawn(task("baseline-verify", url)))
-        fig = Figure("audit verify, long chain", store.kind, extra["events"], eng, base, None,
-                     f"manyi audit verify over {extra['events']:,} events (size column = events)",
-                     "python: driver streams the events, recomputes every hash and link")
+        eng, base = paired(
+            runs,
+            lambda: spawn(cli(url, "audit", "verify", "--campaign", "bench", "--skip-documents")),
+            lambda: spawn(task("baseline-verify", url)),
+        )
+        fig = Figure(
+            "audit verify, long chain",
+            store.kind,
+            extra["events"],
+            eng,
+            base,
+            None,
+            f"manyi audit verify over {extra['events']:,} events (size column = events)",
+            "python: driver streams the events, recomputes every hash and link",
+        )
         self.add(fig)
         self.chain_rss[store.kind] = max(x.rss_mb for x in eng)
 
@@ -298,14 +401,36 @@ class Suite:
         url = store.master(n)
         runs = self.args.startup_runs
         py = sys.executable
-        eng, base = paired(runs, lambda: spawn([MANYI, "--help"]),
-                           lambda: spawn([py, "-c", "import click, rich"]))
-        self.add(Figure("manyi --help", store.kind, None, eng, base, 1.3, "manyi --help",
-                        'python -c "import click, rich"'))
-        eng, base = paired(runs, lambda: spawn(cli(url, "status")),
-                           lambda: spawn([py, "-c", "import sqlmodel, click, rich"]))
-        self.add(Figure("manyi status", store.kind, n, eng, base, 1.3, "manyi status (table, 1,000 sections)",
-                        'python -c "import sqlmodel, click, rich"'))
+        eng, base = paired(
+            runs, lambda: spawn([MANYI, "--help"]), lambda: spawn([py, "-c", "import click, rich"])
+        )
+        self.add(
+            Figure(
+                "manyi --help",
+                store.kind,
+                None,
+                eng,
+                base,
+                1.3,
+                "manyi --help",
+                'python -c "import click, rich"',
+            )
+        )
+        eng, base = paired(
+            runs, lambda: spawn(cli(url, "status")), lambda: spawn([py, "-c", "import sqlmodel, click, rich"])
+        )
+        self.add(
+            Figure(
+                "manyi status",
+                store.kind,
+                n,
+                eng,
+                base,
+                1.3,
+                "manyi status (table, 1,000 sections)",
+                'python -c "import sqlmodel, click, rich"',
+            )
+        )
 
     def linearity(self) -> list[dict[str, Any]]:
         out = []
@@ -316,16 +441,29 @@ class Suite:
                 per100 = adv[100_000].seconds / 100_000
                 b10 = (adv[10_000].base_seconds or 0) / 10_000
                 b100 = (adv[100_000].base_seconds or 0) / 100_000
-                out.append({"name": "bulk advance: time per record at 100k / at 10k", "backend": backend,
-                            "per_record_10k_ms": round(per10 * 1000, 4),
-                            "per_record_100k_ms": round(per100 * 1000, 4),
-                            "ratio": round(per100 / per10, 2), "target_ratio": 1.5,
-                            "baseline_ratio": round(b100 / b10, 2) if b10 else None,
-                            "ok": per100 / per10 <= 1.5})
+                out.append(
+                    {
+                        "name": "bulk advance: time per record at 100k / at 10k",
+                        "backend": backend,
+                        "per_record_10k_ms": round(per10 * 1000, 4),
+                        "per_record_100k_ms": round(per100 * 1000, 4),
+                        "ratio": round(per100 / per10, 2),
+                        "target_ratio": 1.5,
+                        "baseline_ratio": round(b100 / b10, 2) if b10 else None,
+                        "ok": per100 / per10 <= 1.5,
+                    }
+                )
             if 100_000 in adv:
                 rss = max(s.rss_mb for s in adv[100_000].engine)
-                out.append({"name": "bulk advance peak RSS at 100k", "backend": backend,
-                            "peak_rss_mb": round(rss, 1), "target_mb": 500, "ok": rss < 500})
+                out.append(
+                    {
+                        "name": "bulk advance peak RSS at 100k",
+                        "backend": backend,
+                        "peak_rss_mb": round(rss, 1),
+                        "target_mb": 500,
+                        "ok": rss < 500,
+                    }
+                )
             for name, target in (("advance --all, moving", 1.5), ("advance --all, blocked", 2.0)):
                 by = {f.size: f for f in self.figures if f.backend == backend and f.name == name}
                 sizes = sorted(by)
@@ -335,22 +473,38 @@ class Suite:
                 span = (hi.size or 0) - (lo.size or 0)
                 eng = (hi.seconds - lo.seconds) / span
                 base = ((hi.base_seconds or 0) - (lo.base_seconds or 0)) / span
-                out.append({"name": f"{name}: marginal per office {sizes[0]:,}→{sizes[-1]:,}",
-                            "backend": backend, "engine_us": round(eng * 1e6, 1),
-                            "baseline_us": round(base * 1e6, 1),
-                            "marginal_ratio": round(eng / base, 2) if base > 0 else None,
-                            "target_ratio": target,
-                            "ok": base > 0 and eng / base <= target})
+                out.append(
+                    {
+                        "name": f"{name}: marginal per office {sizes[0]:,}→{sizes[-1]:,}",
+                        "backend": backend,
+                        "engine_us": round(eng * 1e6, 1),
+                        "baseline_us": round(base * 1e6, 1),
+                        "marginal_ratio": round(eng / base, 2) if base > 0 else None,
+                        "target_ratio": target,
+                        "ok": base > 0 and eng / base <= target,
+                    }
+                )
         for backend, rss in self.chain_rss.items():
-            out.append({"name": "audit verify peak RSS, long chain", "backend": backend,
-                        "peak_rss_mb": round(rss, 1), "target_mb": 200, "ok": rss < 200})
+            out.append(
+                {
+                    "name": "audit verify peak RSS, long chain",
+                    "backend": backend,
+                    "peak_rss_mb": round(rss, 1),
+                    "target_mb": 200,
+                    "ok": rss < 200,
+                }
+            )
         return out
 
     def run(self) -> dict[str, Any]:
         # An installed package has its bytecode compiled; an editable checkout under
         # PYTHONDONTWRITEBYTECODE would compile manyi's modules afresh in every process.
-        subprocess.run([sys.executable, "-m", "compileall", "-q", "cli", "storage", "workflow",
-                        "benchmarks"], cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "cli", "storage", "workflow", "benchmarks"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            check=False,
+        )
         stores: list[Any] = [SqliteStore(Path(self.args.work))]
         if self.args.postgres:
             stores.append(PostgresStore(self.args.postgres))
@@ -367,9 +521,13 @@ class Suite:
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "load_average": {"start": self.load_at_start, "end": [round(x, 2) for x in os.getloadavg()]},
-            "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                        "cpus": os.cpu_count()},
-            "runs": self.args.runs, "large_runs": self.args.large_runs,
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+            },
+            "runs": self.args.runs,
+            "large_runs": self.args.large_runs,
             "builds": self.builds,
             "figures": [f.as_json() for f in self.figures],
             "derived": self.linearity(),
@@ -380,14 +538,26 @@ def render(result: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("backend", "measure", "size", "engine s", "baseline s", "ratio", "target",
-                  "peak RSS MB", title="manyi benchmarks (medians)")
+    table = Table(
+        "backend",
+        "measure",
+        "size",
+        "engine s",
+        "baseline s",
+        "ratio",
+        "target",
+        "peak RSS MB",
+        title="manyi benchmarks (medians)",
+    )
     for f in result["figures"]:
         b = f["baseline"]
         ok = "" if f["ok"] is None else (" ✓" if f["ok"] else " ✗")
         table.add_row(
-            f["backend"], f["name"], f"{f['size']:,}" if f["size"] else "",
-            f"{f['seconds']:.3f}", f"{b['seconds']:.3f}" if b else "",
+            f["backend"],
+            f["name"],
+            f"{f['size']:,}" if f["size"] else "",
+            f"{f['seconds']:.3f}",
+            f"{b['seconds']:.3f}" if b else "",
             f"{f['ratio']:.2f}×" if f["ratio"] is not None else "",
             (f"≤{f['target_ratio']}×" if f["target_ratio"] else "") + ok,
             f"{f['peak_rss_mb']:.0f} / {b['peak_rss_mb']:.0f}" if b else f"{f['peak_rss_mb']:.0f}",
@@ -395,27 +565,54 @@ def render(result: dict[str, Any]) -> None:
     for d in result["derived"]:
         ok = " ✓" if d["ok"] else " ✗"
         if "marginal_ratio" in d:
-            table.add_row(d["backend"], d["name"], "", f"{d['engine_us']} µs", f"{d['baseline_us']} µs",
-                          f"{d['marginal_ratio']}×", f"≤{d['target_ratio']}×{ok}", "")
+            table.add_row(
+                d["backend"],
+                d["name"],
+                "",
+                f"{d['engine_us']} µs",
+                f"{d['baseline_us']} µs",
+                f"{d['marginal_ratio']}×",
+                f"≤{d['target_ratio']}×{ok}",
+                "",
+            )
         elif "ratio" in d:
-            table.add_row(d["backend"], d["name"], "10k→100k",
-                          f"{d['per_record_10k_ms']:.4f}→{d['per_record_100k_ms']:.4f} ms",
-                          f"{d['baseline_ratio']:.2f}× (baseline)" if d.get("baseline_ratio") else "",
-                          f"{d['ratio']:.2f}×", f"≤{d['target_ratio']}×{ok}", "")
+            table.add_row(
+                d["backend"],
+                d["name"],
+                "10k→100k",
+                f"{d['per_record_10k_ms']:.4f}→{d['per_record_100k_ms']:.4f} ms",
+                f"{d['baseline_ratio']:.2f}× (baseline)" if d.get("baseline_ratio") else "",
+                f"{d['ratio']:.2f}×",
+                f"≤{d['target_ratio']}×{ok}",
+                "",
+            )
         else:
-            table.add_row(d["backend"], d["name"], "", "", "", "", f"<{d['target_mb']} MB{ok}",
-                          f"{d['peak_rss_mb']:.0f}")
+            table.add_row(
+                d["backend"],
+                d["name"],
+                "",
+                "",
+                "",
+                "",
+                f"<{d['target_mb']} MB{ok}",
+                f"{d['peak_rss_mb']:.0f}",
+            )
     Console(width=140).print(table)
 
 
 def markdown(result: dict[str, Any], backend: str | None = None) -> str:
     """The figures as a Markdown table (for the README); only ``backend``'s if given."""
     if backend is not None:
-        result = {**result, "figures": [f for f in result["figures"] if f["backend"] == backend],
-                  "derived": [d for d in result["derived"] if d["backend"] == backend]}
-    lines = ["| backend | measure | size | engine (s) | baseline (s) | ratio | target "
-             "| peak RSS MB engine / baseline |",
-             "|---|---|---:|---:|---:|---:|---|---:|"]
+        result = {
+            **result,
+            "figures": [f for f in result["figures"] if f["backend"] == backend],
+            "derived": [d for d in result["derived"] if d["backend"] == backend],
+        }
+    lines = [
+        "| backend | measure | size | engine (s) | baseline (s) | ratio | target "
+        "| peak RSS MB engine / baseline |",
+        "|---|---|---:|---:|---:|---:|---|---:|",
+    ]
     for f in result["figures"]:
         b = f["baseline"]
         ok = "" if f["ok"] is None else (" ✓" if f["ok"] else " ✗")
@@ -423,20 +620,26 @@ def markdown(result: dict[str, Any], backend: str | None = None) -> str:
             f"| {f['backend']} | {f['name']} | {f['size'] or ''} | {f['seconds']:.3f} | "
             f"{b['seconds']:.3f} | {f['ratio']:.2f}× | "
             f"{('≤' + str(f['target_ratio']) + '×') if f['target_ratio'] else ''}{ok} | "
-            f"{f['peak_rss_mb']:.0f} / {b['peak_rss_mb']:.0f} |")
+            f"{f['peak_rss_mb']:.0f} / {b['peak_rss_mb']:.0f} |"
+        )
     for d in result["derived"]:
         ok = " ✓" if d["ok"] else " ✗"
         if "marginal_ratio" in d:
-            lines.append(f"| {d['backend']} | {d['name']} | | {d['engine_us']} µs | {d['baseline_us']} µs | "
-                         f"{d['marginal_ratio']}× | ≤{d['target_ratio']}×{ok} | |")
+            lines.append(
+                f"| {d['backend']} | {d['name']} | | {d['engine_us']} µs | {d['baseline_us']} µs | "
+                f"{d['marginal_ratio']}× | ≤{d['target_ratio']}×{ok} | |"
+            )
         elif "ratio" in d:
             lines.append(
                 f"| {d['backend']} | {d['name']} | 10k→100k | {d['per_record_10k_ms']:.4f}→"
                 f"{d['per_record_100k_ms']:.4f} ms | baseline {d.get('baseline_ratio')}× | "
-                f"{d['ratio']:.2f}× | ≤{d['target_ratio']}×{ok} | |")
+                f"{d['ratio']:.2f}× | ≤{d['target_ratio']}×{ok} | |"
+            )
         else:
-            lines.append(f"| {d['backend']} | {d['name']} | | | | | <{d['target_mb']} MB{ok} | "
-                         f"{d['peak_rss_mb']:.0f} |")
+            lines.append(
+                f"| {d['backend']} | {d['name']} | | | | | <{d['target_mb']} MB{ok} | "
+                f"{d['peak_rss_mb']:.0f} |"
+            )
     return "\n".join(lines)
 
 
@@ -453,9 +656,11 @@ def update_readme(result: dict[str, Any], path: Path = README) -> list[str]:
         if start not in text or end not in text:
             continue
         load = result.get("load_average", {})
-        head = (f"Measured {result['when']} ({result['machine']['cpus']} CPUs, Python "
-                f"{result['machine']['python']}; load average {load.get('start')} at the start, "
-                f"{load.get('end')} at the end) with `{result.get('command', 'python -m benchmarks.run')}`:")
+        head = (
+            f"Measured {result['when']} ({result['machine']['cpus']} CPUs, Python "
+            f"{result['machine']['python']}; load average {load.get('start')} at the start, "
+            f"{load.get('end')} at the end) with `{result.get('command', 'python -m benchmarks.run')}`:"
+        )
         block = f"{start}\n{head}\n\n{markdown(result, backend)}\n{end}"
         a, rest = text.split(start, 1)
         _old, b = rest.split(end, 1)
@@ -467,32 +672,61 @@ def update_readme(result: dict[str, Any], path: Path = README) -> list[str]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1000,10000,100000",
-                    type=lambda v: [int(x.replace("_", "")) for x in v.split(",") if x])
+    ap.add_argument(
+        "--sizes",
+        default="1000,10000,100000",
+        type=lambda v: [int(x.replace("_", "")) for x in v.split(",") if x],
+    )
     ap.add_argument("--runs", type=int, default=5, help="runs per figure (median); default 5")
     ap.add_argument("--large-runs", type=int, default=3, help="runs per figure at >=100k; default 3")
-    ap.add_argument("--postgres", nargs="?", const=DEFAULT_PG, default=None, metavar="URL",
-                    help=f"also run against PostgreSQL (default URL {DEFAULT_PG})")
+    ap.add_argument(
+        "--postgres",
+        nargs="?",
+        const=DEFAULT_PG,
+        default=None,
+        metavar="URL",
+        help=f"also run against PostgreSQL (default URL {DEFAULT_PG})",
+    )
     ap.add_argument("--postgres-only", action="store_true", help="skip SQLite (with --postgres)")
-    ap.add_argument("--figures", default="advance,commands,status,sweep,audit",
-                    type=lambda v: set(v.split(",")),
-                    help="per-size figures: advance (always), commands (advance --all, whole process), "
-                         "status (+history), sweep, audit")
+    ap.add_argument(
+        "--figures",
+        default="advance,commands,status,sweep,audit",
+        type=lambda v: set(v.split(",")),
+        help="per-size figures: advance (always), commands (advance --all, whole process), "
+        "status (+history), sweep, audit",
+    )
     ap.add_argument("--startup-runs", type=int, default=9, help="runs per start-up figure; default 9")
-    ap.add_argument("--chain-events", type=int, default=1_000_000,
-                    help="events in the long-chain audit check (0 to skip); default 1,000,000")
-    ap.add_argument("--chain-sections", type=int, default=10_000,
-                    help="sections of the long-chain campaign; default 10,000")
-    ap.add_argument("--postgres-chain", action="store_true",
-                    help="also run the long-chain check on PostgreSQL (slow to build)")
+    ap.add_argument(
+        "--chain-events",
+        type=int,
+        default=1_000_000,
+        help="events in the long-chain audit check (0 to skip); default 1,000,000",
+    )
+    ap.add_argument(
+        "--chain-sections",
+        type=int,
+        default=10_000,
+        help="sections of the long-chain campaign; default 10,000",
+    )
+    ap.add_argument(
+        "--postgres-chain",
+        action="store_true",
+        help="also run the long-chain check on PostgreSQL (slow to build)",
+    )
     ap.add_argument("--skip-startup", action="store_true", help="skip the CLI start-up figures")
     ap.add_argument("--reuse", action="store_true", help="reuse campaigns built by an earlier run")
     ap.add_argument("--work", default=str(HERE / "work"), help="folder for SQLite files")
-    ap.add_argument("--markdown", metavar="RESULTS.json",
-                    help="print an earlier run's results as a Markdown table and exit")
+    ap.add_argument(
+        "--markdown",
+        metavar="RESULTS.json",
+        help="print an earlier run's results as a Markdown table and exit",
+    )
     ap.add_argument("--out", default=str(HERE / "results.json"), help="where to write the results")
-    ap.add_argument("--readme", action="store_true",
-                    help="also replace the README's table(s) for the measured backend(s) with this run's")
+    ap.add_argument(
+        "--readme",
+        action="store_true",
+        help="also replace the README's table(s) for the measured backend(s) with this run's",
+    )
     return ap.parse_args(argv)
 
 

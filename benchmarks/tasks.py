@@ -78,14 +78,16 @@ def engine_sweep(url: str, mode: str) -> dict[str, Any]:
         at = NOW
         db = Database(url)
         with db.write() as s:
-            s.execute(update(Deadline).where(Deadline.id % 10 != 0, Deadline.next_at.is_not(None))  # type: ignore[union-attr]
-                      .values(next_at=NOW + timedelta(days=365)))
+            s.execute(
+                update(Deadline)
+                .where(Deadline.id % 10 != 0, Deadline.next_at.is_not(None))  # type: ignore[union-attr]
+                .values(next_at=NOW + timedelta(days=365))
+            )
         db.dispose()
     ctx = _sweep_ctx(url, at)
     t0 = time.perf_counter()
     result = sweep.sweep(ctx, at=at)
-    return {"seconds": time.perf_counter() - t0, "reminders": result.reminders,
-            "mails": len(result.mails)}
+    return {"seconds": time.perf_counter() - t0, "reminders": result.reminders, "mails": len(result.mails)}
 
 
 def build(url: str, n: str) -> dict[str, Any]:
@@ -113,10 +115,7 @@ def _exit_needs() -> dict[str, list[tuple[str, int]]]:
     from workflow.adapters import definition_files as defs
 
     d = defs.load(DEFINITION)
-    return {
-        p.key: [(r.key, d.count_of(r)) for r in p.requirements if r.exit]
-        for p in d.spec.phases
-    }
+    return {p.key: [(r.key, d.count_of(r)) for r in p.requirements if r.exit] for p in d.spec.phases}
 
 
 def _states() -> list[str]:
@@ -172,9 +171,13 @@ class _Postgres(_Sqlite):
         import psycopg
 
         u = urlsplit(url)  # no sqlalchemy: a whole-process baseline does not import it
-        self.conn = psycopg.connect(host=u.hostname, port=u.port or 5432, user=unquote(u.username or ""),
-                                    password=unquote(u.password) if u.password else None,
-                                    dbname=u.path.lstrip("/"))
+        self.conn = psycopg.connect(
+            host=u.hostname,
+            port=u.port or 5432,
+            user=unquote(u.username or ""),
+            password=unquote(u.password) if u.password else None,
+            dbname=u.path.lstrip("/"),
+        )
 
     def begin(self) -> None:
         pass  # psycopg opens a transaction on the first statement
@@ -215,11 +218,14 @@ def baseline_advance(url: str) -> dict[str, Any]:
     db.lock_campaign(cid)
     rows = db.q(
         "SELECT r.id, s.id, s.name, r.state, r.version FROM record r "
-        "JOIN section s ON s.id = r.section_id WHERE r.campaign_id = ? ORDER BY s.id", (cid,))
+        "JOIN section s ON s.id = r.section_id WHERE r.campaign_id = ? ORDER BY s.id",
+        (cid,),
+    )
     counts: dict[int | None, dict[str, int]] = {}
     for sid, req, k in db.q(
         "SELECT section_id, requirement, count(*) FROM filing WHERE campaign_id = ? "
-        "GROUP BY section_id, requirement", (cid,)
+        "GROUP BY section_id, requirement",
+        (cid,),
     ):
         counts.setdefault(sid, {})[req] = k
     moves = []
@@ -246,12 +252,38 @@ def baseline_advance(url: str) -> dict[str, Any]:
     events = []
     for _rid, sid, office, state, _v in moves:
         seq += 1
-        digest = hashlib.sha256(_canonical(
-            action="advance", actor=ACTOR, at=at, campaign=cname, detail=detail, office=office,
-            prev=prev, reason=None, seq=seq, to=nxt[state], **{"from": state},
-        )).hexdigest()
-        events.append((cid, seq, stamp, ACTOR, sid, office, "advance", state, nxt[state], None,
-                       detail_text, prev, digest))
+        digest = hashlib.sha256(
+            _canonical(
+                action="advance",
+                actor=ACTOR,
+                at=at,
+                campaign=cname,
+                detail=detail,
+                office=office,
+                prev=prev,
+                reason=None,
+                seq=seq,
+                to=nxt[state],
+                **{"from": state},
+            )
+        ).hexdigest()
+        events.append(
+            (
+                cid,
+                seq,
+                stamp,
+                ACTOR,
+                sid,
+                office,
+                "advance",
+                state,
+                nxt[state],
+                None,
+                detail_text,
+                prev,
+                digest,
+            )
+        )
         prev = digest
     db.many(
         "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
@@ -271,9 +303,18 @@ def _phases_from_yaml() -> list[tuple[str, str, list[tuple[str, str]]]]:
 
     with open(DEFINITION, encoding="utf-8") as f:
         spec = yaml.safe_load(f)
-    out = [(p["key"], p["title"]["en"], [(r["key"], r["title"]["en"]) for r in p.get("requirements", [])
-                                         if r.get("exit") and r.get("filer", "section") == "section"])
-           for p in spec["phases"]]
+    out = [
+        (
+            p["key"],
+            p["title"]["en"],
+            [
+                (r["key"], r["title"]["en"])
+                for r in p.get("requirements", [])
+                if r.get("exit") and r.get("filer", "section") == "section"
+            ],
+        )
+        for p in spec["phases"]
+    ]
     return [*out, (spec["final"]["key"], spec["final"]["title"]["en"], [])]
 
 
@@ -294,11 +335,14 @@ def baseline_advance_cli(url: str, *flags: str) -> None:
     db.lock_campaign(cid)
     rows = db.q(
         "SELECT r.id, s.id, s.name, r.state, r.version FROM record r "
-        "JOIN section s ON s.id = r.section_id WHERE r.campaign_id = ? ORDER BY s.id", (cid,))
+        "JOIN section s ON s.id = r.section_id WHERE r.campaign_id = ? ORDER BY s.id",
+        (cid,),
+    )
     counts: dict[int | None, dict[str, int]] = {}
     for sid, req, k in db.q(
         "SELECT section_id, requirement, count(*) FROM filing WHERE campaign_id = ? "
-        "GROUP BY section_id, requirement", (cid,)
+        "GROUP BY section_id, requirement",
+        (cid,),
     ):
         counts.setdefault(sid, {})[req] = k
     moves, lines, blocked = [], [], 0
@@ -309,8 +353,10 @@ def baseline_advance_cli(url: str, *flags: str) -> None:
         missing = [(k, t) for k, t in needs[state] if have.get(k, 0) < 1]
         if missing:
             blocked += 1
-            lines.append(f"{office}: blocked in {titles[state]}, missing "
-                         + "; ".join(f"{k} ({t})" for k, t in missing))
+            lines.append(
+                f"{office}: blocked in {titles[state]}, missing "
+                + "; ".join(f"{k} ({t})" for k, t in missing)
+            )
             continue
         moves.append((rid, sid, office, state, version))
         lines.append(f"{office}: {titles[state]} → {titles[nxt[state]]}")
@@ -330,12 +376,38 @@ def baseline_advance_cli(url: str, *flags: str) -> None:
     events = []
     for _rid, sid, office, state, _v in moves:
         seq += 1
-        digest = hashlib.sha256(_canonical(
-            action="advance", actor=ACTOR, at=at, campaign=cname, detail=detail, office=office,
-            prev=prev, reason=None, seq=seq, to=nxt[state], **{"from": state},
-        )).hexdigest()
-        events.append((cid, seq, stamp, ACTOR, sid, office, "advance", state, nxt[state], None,
-                       detail_text, prev, digest))
+        digest = hashlib.sha256(
+            _canonical(
+                action="advance",
+                actor=ACTOR,
+                at=at,
+                campaign=cname,
+                detail=detail,
+                office=office,
+                prev=prev,
+                reason=None,
+                seq=seq,
+                to=nxt[state],
+                **{"from": state},
+            )
+        ).hexdigest()
+        events.append(
+            (
+                cid,
+                seq,
+                stamp,
+                ACTOR,
+                sid,
+                office,
+                "advance",
+                state,
+                nxt[state],
+                None,
+                detail_text,
+                prev,
+                digest,
+            )
+        )
         prev = digest
     db.many(
         "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
@@ -354,14 +426,17 @@ def baseline_status(url: str) -> None:
     counts: dict[int | None, dict[str, int]] = {}
     for sid, req, k in db.q(
         "SELECT section_id, requirement, count(*) FROM filing WHERE campaign_id = ? "
-        "GROUP BY section_id, requirement", (cid,)
+        "GROUP BY section_id, requirement",
+        (cid,),
     ):
         counts.setdefault(sid, {})[req] = k
     out = [
         {"office": office, "state": state, "filings": counts.get(sid, {})}
         for sid, office, state in db.q(
             "SELECT s.id, s.name, r.state FROM record r JOIN section s ON s.id = r.section_id "
-            "WHERE r.campaign_id = ? ORDER BY s.id", (cid,))
+            "WHERE r.campaign_id = ? ORDER BY s.id",
+            (cid,),
+        )
     ]
     sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
 
@@ -371,10 +446,20 @@ def baseline_history(url: str, office: str) -> None:
     rows = db.q(
         "SELECT e.seq, e.at, e.actor, e.action, e.from_state, e.to_state, e.reason, e.detail "
         "FROM event e JOIN section s ON s.id = e.section_id JOIN campaign c ON c.id = e.campaign_id "
-        "WHERE c.name = ? AND s.name = ? ORDER BY e.seq", (CAMPAIGN, office))
+        "WHERE c.name = ? AND s.name = ? ORDER BY e.seq",
+        (CAMPAIGN, office),
+    )
     out = [
-        {"seq": r[0], "at": str(r[1]), "actor": r[2], "action": r[3], "from": r[4], "to": r[5],
-         "reason": r[6], "detail": json.loads(r[7])}
+        {
+            "seq": r[0],
+            "at": str(r[1]),
+            "actor": r[2],
+            "action": r[3],
+            "from": r[4],
+            "to": r[5],
+            "reason": r[6],
+            "detail": json.loads(r[7]),
+        }
         for r in rows
     ]
     sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
@@ -387,17 +472,29 @@ def baseline_verify(url: str) -> None:
     db = _driver(url)
     cid, cname = db.q("SELECT id, name FROM campaign WHERE name = ?", (CAMPAIGN,))[0]
     cur = db.conn.cursor()
-    sql = ("SELECT seq, at, actor, office, action, from_state, to_state, reason, detail, "
-           "prev_hash, hash FROM event WHERE campaign_id = ? ORDER BY seq")
+    sql = (
+        "SELECT seq, at, actor, office, action, from_state, to_state, reason, detail, "
+        "prev_hash, hash FROM event WHERE campaign_id = ? ORDER BY seq"
+    )
     cur.execute(sql if db.param == "?" else sql.replace("?", "%s"), (cid,))
     prev, n = "0" * 64, 0
     while rows := cur.fetchmany(2000):
         for seq, at, actor, office, action, frm, to, reason, detail, prev_hash, digest in rows:
             if isinstance(at, str):
                 at = datetime.fromisoformat(at).replace(tzinfo=UTC)
-            body = _canonical(action=action, actor=actor, at=format_at(at), campaign=cname,
-                              detail=json.loads(detail), office=office, prev=prev, reason=reason,
-                              seq=seq, to=to, **{"from": frm})
+            body = _canonical(
+                action=action,
+                actor=actor,
+                at=format_at(at),
+                campaign=cname,
+                detail=json.loads(detail),
+                office=office,
+                prev=prev,
+                reason=reason,
+                seq=seq,
+                to=to,
+                **{"from": frm},
+            )
             if prev_hash != prev or hashlib.sha256(body).hexdigest() != digest:
                 raise SystemExit(f"chain broken at #{seq}")
             prev, n = digest, n + 1

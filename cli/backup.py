@@ -20,5 +20,8 @@ def backup_cmd(file: Path) -> None:
 
     with working(_("Backing up…")):
         result = backup(_ctx(), file)
-    say(_("Backed up to {path} ({pages} pages) and {blobs}/ ({n} documents copied).").format(
-        path=result.path, pages=result.pages, blobs=result.blob_root, n=result.blobs_copied))
+    say(
+        _("Backed up to {path} ({pages} pages) and {blobs}/ ({n} documents copied).").format(
+            path=result.path, pages=result.pages, blobs=result.blob_root, n=result.blobs_copied
+        )
+    )

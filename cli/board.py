@@ -49,8 +49,10 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Grid:
     with_items = any(getattr(r, "open_items", 0) for r in rows)
 
     columns = [Col(_("Office"), footer=_("Total {n}").format(n=len(rows)), title=True)]
-    columns += [Col(str(i), justify="center", footer=str(counts.get(key, 0)), group=_("Phase"))
-                for i, key in enumerate(phases, start=1)]
+    columns += [
+        Col(str(i), justify="center", footer=str(counts.get(key, 0)), group=_("Phase"))
+        for i, key in enumerate(phases, start=1)
+    ]
     if with_light:
         columns.append(Col(_("Light"), justify="center"))
     done = _("{title} {n}").format(title=titles[final], n=counts.get(final, 0))
@@ -92,12 +94,21 @@ def legend(status: Any, rows: Sequence[Any] | None = None) -> str:
     """The lines under the board: what the numbered columns and the marks mean."""
     phases = "   ".join(f"{i} {title}" for i, (_k, title) in enumerate(status.states[:-1], start=1))
     marks_line = _("{done} done   {here} current phase   {todo} ahead").format(
-        done=DONE, here=HERE, todo=TODO)
+        done=DONE, here=HERE, todo=TODO
+    )
     lines = [phases, marks_line]
     if any(_earlier(r) for r in (status.rows if rows is None else rows)):
-        lines.append(_("* due date of an earlier phase's document still not filed "
-                       "(the office was moved on without it); see history"))
+        lines.append(
+            _(
+                "* due date of an earlier phase's document still not filed "
+                "(the office was moved on without it); see history"
+            )
+        )
     if any(getattr(r, "owed", ()) for r in (status.rows if rows is None else rows)):
-        lines.append(_("owed: documents of earlier phases the office was moved on without, still due "
-                       "and reminded (their titles: status --json, report)"))
+        lines.append(
+            _(
+                "owed: documents of earlier phases the office was moved on without, still due "
+                "and reminded (their titles: status --json, report)"
+            )
+        )
     return "\n".join(lines)

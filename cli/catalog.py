@@ -32,8 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE_DIR = ROOT / "cli" / "locale"
 LANGUAGES = ("zh",)
 SOURCE_PACKAGES = ("workflow", "storage", "cli")
-CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui",
-                 "shell_completion", "utils", "_termui_impl")
+CLICK_MODULES = (
+    "core",
+    "decorators",
+    "exceptions",
+    "formatting",
+    "parser",
+    "types",
+    "termui",
+    "shell_completion",
+    "utils",
+    "_termui_impl",
+)
 
 
 def _sources() -> Iterator[Path]:
@@ -113,8 +123,15 @@ def _write(lang: str, domain: str, catalog: Catalog) -> None:
     path = po_path(lang, domain)
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    write_po(buf, catalog, width=100, omit_header=False, ignore_obsolete=True,
-             include_previous=False, sort_output=False)
+    write_po(
+        buf,
+        catalog,
+        width=100,
+        omit_header=False,
+        ignore_obsolete=True,
+        include_previous=False,
+        sort_output=False,
+    )
     path.write_bytes(buf.getvalue())
     compile_one(lang, domain)
 
@@ -134,12 +151,15 @@ def update() -> None:
         template = extract(domain)
         for lang in LANGUAGES:
             catalog = read(lang, domain)
-            catalog.update(template, no_fuzzy_matching=True, update_header_comment=False,
-                           update_creation_date=False)
+            catalog.update(
+                template, no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False
+            )
             catalog.project = template.project
             catalog.version = ""
-            catalog.header_comment = (f"# Simplified Chinese messages of {template.project}, "
-                                      "kept with `python -m cli.catalog update`.")
+            catalog.header_comment = (
+                f"# Simplified Chinese messages of {template.project}, "
+                "kept with `python -m cli.catalog update`."
+            )
             catalog.fuzzy = False
             catalog.last_translator = "manyi maintainers"
             catalog.language_team = "Simplified Chinese"
@@ -180,8 +200,11 @@ def main(argv: list[str]) -> int:
     for lang, domain, msg in gaps:
         print(f"{lang}/{domain}: untranslated: {msg!r}")
     if gaps:
-        print(f"{len(gaps)} untranslated; edit {LOCALE_DIR}/<lang>/LC_MESSAGES/*.po, "
-              "then run: python -m cli.catalog compile", file=sys.stderr)
+        print(
+            f"{len(gaps)} untranslated; edit {LOCALE_DIR}/<lang>/LC_MESSAGES/*.po, "
+            "then run: python -m cli.catalog compile",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -14,11 +14,18 @@ from cli.progress import working
 from workflow.i18n import N_, _
 
 FILE_PATH = click.Path(path_type=Path, dir_okay=False)
-CAMPAIGN_OPT = option("--campaign", metavar="NAME", shell_complete=completion.campaigns,
-                            help=N_("Campaign name (may be left out when only one is active)."))
+CAMPAIGN_OPT = option(
+    "--campaign",
+    metavar="NAME",
+    shell_complete=completion.campaigns,
+    help=N_("Campaign name (may be left out when only one is active)."),
+)
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
-STRICT_OPT = option("--strict", is_flag=True,
-                    help=N_("Refuse a roster with a row of missing or extra fields (default: warn and go on)."))
+STRICT_OPT = option(
+    "--strict",
+    is_flag=True,
+    help=N_("Refuse a roster with a row of missing or extra fields (default: warn and go on)."),
+)
 
 
 def warn_all(warnings: list[str]) -> None:
@@ -39,26 +46,47 @@ def moved_dates(campaign: str) -> None:
             what = r.title if r.requirement else _("{phase} (phase ends)").format(phase=r.phase_title)
             moved.setdefault((r.planned, r.due), []).append(what)
     for (day, nxt), names in sorted(moved.items(), key=lambda kv: str(kv[0][0])):
-        click.echo(_("Notice: {day} is not a working day; due on the next working day, {next}: {what}.").format(
-            day=day, next=nxt, what=_(", ").join(names)), err=True)
+        click.echo(
+            _("Notice: {day} is not a working day; due on the next working day, {next}: {what}.").format(
+                day=day, next=nxt, what=_(", ").join(names)
+            ),
+            err=True,
+        )
 
 
 def off_day(day: object, next_working: object) -> None:
     """A notice on stderr when a date someone gave falls on a weekend or holiday."""
     if next_working is not None:
-        click.echo(_("Notice: {day} is not a working day; the next working day is {next}. "
-                     "The date is kept as given.").format(day=day, next=next_working), err=True)
+        click.echo(
+            _(
+                "Notice: {day} is not a working day; the next working day is {next}. "
+                "The date is kept as given."
+            ).format(day=day, next=next_working),
+            err=True,
+        )
 
 
 #: Event actions and campaign states as shown in tables (JSON keeps the keys).
 WORDS = {
-    "campaign-start": N_("campaign-start"), "office-add": N_("office-add"), "file": N_("file"),
-    "advance": N_("advance"), "force-advance": N_("force-advance"), "active": N_("active"),
-    "closed": N_("closed"), "campaign-close": N_("campaign-close"), "office-edit": N_("office-edit"),
-    "score-correct": N_("score-correct"), "score-withdraw": N_("score-withdraw"),
-    "extend": N_("extend"), "inspect": N_("inspect"), "rectify-add": N_("rectify-add"),
-    "rectify-done": N_("rectify-done"), "rectify-confirm": N_("rectify-confirm"),
-    "rectify-return": N_("rectify-return"), "score": N_("score"), "vote": N_("vote"),
+    "campaign-start": N_("campaign-start"),
+    "office-add": N_("office-add"),
+    "file": N_("file"),
+    "advance": N_("advance"),
+    "force-advance": N_("force-advance"),
+    "active": N_("active"),
+    "closed": N_("closed"),
+    "campaign-close": N_("campaign-close"),
+    "office-edit": N_("office-edit"),
+    "score-correct": N_("score-correct"),
+    "score-withdraw": N_("score-withdraw"),
+    "extend": N_("extend"),
+    "inspect": N_("inspect"),
+    "rectify-add": N_("rectify-add"),
+    "rectify-done": N_("rectify-done"),
+    "rectify-confirm": N_("rectify-confirm"),
+    "rectify-return": N_("rectify-return"),
+    "score": N_("score"),
+    "vote": N_("vote"),
     "sender-add": N_("sender-add"),
 }
 
@@ -74,8 +102,11 @@ def _ctx():
 
 # -- init --------------------------------------------------------------------
 @cli.command(help=HELP["init"])
-@option("--rehearsal", is_flag=True,
-        help=N_("Make a new database a rehearsal: writes at a pretended time (MANYI_NOW) are allowed."))
+@option(
+    "--rehearsal",
+    is_flag=True,
+    help=N_("Make a new database a rehearsal: writes at a pretended time (MANYI_NOW) are allowed."),
+)
 def init(rehearsal: bool) -> None:
     from workflow.usecases import campaign as usecases
 
@@ -87,11 +118,17 @@ def init(rehearsal: bool) -> None:
     elif before == after:
         say(_("Database {where} is up to date (schema {rev}).").format(where=where, rev=after))
     else:
-        say(_("Upgraded database {where} from schema {old} to {rev}.").format(
-            where=where, old=before, rev=after))
+        say(
+            _("Upgraded database {where} from schema {old} to {rev}.").format(
+                where=where, old=before, rev=after
+            )
+        )
     if first is not None:
-        say(_("First supervisor: {name} (database login {login}).").format(
-            name=first.name, login=first.db_login))
+        say(
+            _("First supervisor: {name} (database login {login}).").format(
+                name=first.name, login=first.db_login
+            )
+        )
 
 
 # -- definition --------------------------------------------------------------
@@ -102,8 +139,13 @@ def definition() -> None:
 
 @definition.command("check", help=N_("Validate a definition file; print its phases and requirements."))
 @click.argument("file")
-@option("--verbose", "-v", "verbose", is_flag=True,
-        help=N_("Every requirement with its filer, count and due date, and the parameters' meanings."))
+@option(
+    "--verbose",
+    "-v",
+    "verbose",
+    is_flag=True,
+    help=N_("Every requirement with its filer, count and due date, and the parameters' meanings."),
+)
 @JSON_OPT
 def definition_check(file: str, verbose: bool, as_json: bool) -> None:
     from workflow.adapters import definition_files as defs
@@ -117,24 +159,45 @@ def definition_check(file: str, verbose: bool, as_json: bool) -> None:
         return
     from cli.tables import KEEP, TEXT, WRAP, Col, paragraph, show
 
-    paragraph(_("{source}: valid definition '{key}' ({title})").format(
-        source=d.source, key=d.key, title=pick(d.spec.title.as_dict())))
+    paragraph(
+        _("{source}: valid definition '{key}' ({title})").format(
+            source=d.source, key=d.key, title=pick(d.spec.title.as_dict())
+        )
+    )
     if not verbose:  # one line a phase: what must happen to leave it
         for i, phase in enumerate(data["phases"], start=1):
             exits = [c.get("requirement") or c["text"] for c in phase["conditions"]]
-            paragraph(_("{i} {title} ({key}): {n} requirements; to leave it: {exits}").format(
-                i=i, title=phase["title"], key=phase["key"], n=len(phase["requirements"]),
-                exits=_(", ").join(exits) or "—"))
-        paragraph(_("{i} {title} ({key})").format(i=len(data["phases"]) + 1, key=data["final"]["key"],
-                                                  title=data["final"]["title"]))
+            paragraph(
+                _("{i} {title} ({key}): {n} requirements; to leave it: {exits}").format(
+                    i=i,
+                    title=phase["title"],
+                    key=phase["key"],
+                    n=len(phase["requirements"]),
+                    exits=_(", ").join(exits) or "—",
+                )
+            )
+        paragraph(
+            _("{i} {title} ({key})").format(
+                i=len(data["phases"]) + 1, key=data["final"]["key"], title=data["final"]["title"]
+            )
+        )
         if d.spec.parameters:
-            paragraph(_("Parameters: {params}").format(params=_(", ").join(
-                f"{k}={p.default}" for k, p in d.spec.parameters.items())))
+            paragraph(
+                _("Parameters: {params}").format(
+                    params=_(", ").join(f"{k}={p.default}" for k, p in d.spec.parameters.items())
+                )
+            )
         paragraph(_("Every requirement, its due date and what the parameters mean: add --verbose."))
         return
     yes = "✓"
-    columns = [Col(_("Requirement"), title=True), Col(_("Filed by"), WRAP), Col(_("Count")),
-               Col(_("Due")), Col(_("Exit condition"), justify="center"), Col(_("Title"), TEXT, title=True)]
+    columns = [
+        Col(_("Requirement"), title=True),
+        Col(_("Filed by"), WRAP),
+        Col(_("Count")),
+        Col(_("Due")),
+        Col(_("Exit condition"), justify="center"),
+        Col(_("Title"), TEXT, title=True),
+    ]
     for i, phase in enumerate(data["phases"], start=1):
         say("")
         head = f"{i} {phase['title']} ({phase['key']}): {window_text(phase['window'])}"
@@ -146,58 +209,124 @@ def definition_check(file: str, verbose: bool, as_json: bool) -> None:
             title = r["title"] + (f" ({r['note']})" if r["note"] else "")
             if r["only"]:
                 title += " " + _("only for: {tags}").format(tags=_(", ").join(r["only"]))
-            rows.append([r["key"], r["filer_title"], str(r["count"]), r["due"] or _("phase end"),
-                         yes if r["exit"] else "", title])
+            rows.append(
+                [
+                    r["key"],
+                    r["filer_title"],
+                    str(r["count"]),
+                    r["due"] or _("phase end"),
+                    yes if r["exit"] else "",
+                    title,
+                ]
+            )
         for c in phase["conditions"]:
             if c["type"] == "requirement-filed" and any(
-                    c.get("requirement") == r["key"] and r["exit"] for r in phase["requirements"]):
+                c.get("requirement") == r["key"] and r["exit"] for r in phase["requirements"]
+            ):
                 continue
             rows.append([c["type"], "", "", "", yes, c["text"]])
         show(columns, rows)
     say("")
     say(f"{len(data['phases']) + 1} {data['final']['title']} ({data['final']['key']})")
     say("")
-    show([Col(_("Central body"), title=True), Col(_("Names"), WRAP), Col(_("E-mail"), WRAP),
-          Col(_("Leader"), WRAP), Col(_("Deputy"), WRAP)],
-         [[f"{b['key']} {b['title']}", _(", ").join(b["aliases"]), b["email"] or "", b["leader"] or "",
-           b["deputy"] or ""] for b in data["bodies"]])
+    show(
+        [
+            Col(_("Central body"), title=True),
+            Col(_("Names"), WRAP),
+            Col(_("E-mail"), WRAP),
+            Col(_("Leader"), WRAP),
+            Col(_("Deputy"), WRAP),
+        ],
+        [
+            [
+                f"{b['key']} {b['title']}",
+                _(", ").join(b["aliases"]),
+                b["email"] or "",
+                b["leader"] or "",
+                b["deputy"] or "",
+            ]
+            for b in data["bodies"]
+        ],
+    )
     labels = data["labels"]
-    paragraph(_("Participants are called: {noun}; the commended: {commended}.").format(
-        noun=labels["participant"], commended=labels["commended"]))
+    paragraph(
+        _("Participants are called: {noun}; the commended: {commended}.").format(
+            noun=labels["participant"], commended=labels["commended"]
+        )
+    )
     if labels["item_sources"]:
-        paragraph(_("Rectification item sources: {v}").format(v=_(", ").join(
-            f"{c['key']} ({c['title']})" for c in labels["item_sources"])))
+        paragraph(
+            _("Rectification item sources: {v}").format(
+                v=_(", ").join(f"{c['key']} ({c['title']})" for c in labels["item_sources"])
+            )
+        )
     if labels["inspection_kinds"]:
-        paragraph(_("Inspection kinds: {v}").format(v=_(", ").join(
-            f"{c['key']} ({c['title']})" for c in labels["inspection_kinds"])))
+        paragraph(
+            _("Inspection kinds: {v}").format(
+                v=_(", ").join(f"{c['key']} ({c['title']})" for c in labels["inspection_kinds"])
+            )
+        )
     if data["submission"]:
         paragraph(_("How to submit (shown in reminder mail): {v}").format(v=data["submission"]))
     cal, rem = data["calendar"], data["reminders"]
-    paragraph(_("Calendar: working days of {country}; own holidays {h}; make-up working days {w}.").format(
-        country=cal["country"], h=_(", ").join(cal["holidays"]) or "—",
-        w=_(", ").join(cal["workdays"]) or "—"))
-    paragraph(_("Reminders at {at}: {before} days before, on the due date {on_due}, every {every} days "
-                "while overdue, escalated after {esc} days; yellow {warn} days ahead.").format(
-        at=rem["send_at"], before=_(", ").join(map(str, rem["before"])) or "—",
-        on_due=yes if rem["on_due"] else "—", every=rem["overdue_every"],
-        esc=rem["escalate_after"] if rem["escalate_after"] is not None else "—",
-        warn=rem["warning_days"]))
+    paragraph(
+        _("Calendar: working days of {country}; own holidays {h}; make-up working days {w}.").format(
+            country=cal["country"],
+            h=_(", ").join(cal["holidays"]) or "—",
+            w=_(", ").join(cal["workdays"]) or "—",
+        )
+    )
+    paragraph(
+        _(
+            "Reminders at {at}: {before} days before, on the due date {on_due}, every {every} days "
+            "while overdue, escalated after {esc} days; yellow {warn} days ahead."
+        ).format(
+            at=rem["send_at"],
+            before=_(", ").join(map(str, rem["before"])) or "—",
+            on_due=yes if rem["on_due"] else "—",
+            every=rem["overdue_every"],
+            esc=rem["escalate_after"] if rem["escalate_after"] is not None else "—",
+            warn=rem["warning_days"],
+        )
+    )
     sc = data["scoring"]
     if sc is not None:
-        paragraph(_("Scoring out of {scale}; commended: the top {top} of tier {tier}.").format(
-            scale=sc["scale"], top=sc["commend"]["top"],
-            tier=_("any") if sc["commend"]["tier"] == "any" else sc["commend"]["tier"]))
-        show([Col(_("Evaluator group"), title=True), Col(_("Weight")), Col(_("Takes"), WRAP),
-              Col(_("Drop high/low from"))],
-             [[f"{g['key']} {g['title']}", str(g["weight"]), _(", ").join(g["accepts"]),
-               "" if g["drop_high_low_min"] is None else str(g["drop_high_low_min"])] for g in sc["groups"]])
-        paragraph(_("Tiers: {tiers}; vote points: {votes}.").format(
-            tiers=_(", ").join(f"{t['title']} ≥ {t['min']}" for t in sc["tiers"]),
-            votes=_(", ").join(f"{k} {v}" for k, v in sc["votes"].items())))
+        paragraph(
+            _("Scoring out of {scale}; commended: the top {top} of tier {tier}.").format(
+                scale=sc["scale"],
+                top=sc["commend"]["top"],
+                tier=_("any") if sc["commend"]["tier"] == "any" else sc["commend"]["tier"],
+            )
+        )
+        show(
+            [
+                Col(_("Evaluator group"), title=True),
+                Col(_("Weight")),
+                Col(_("Takes"), WRAP),
+                Col(_("Drop high/low from")),
+            ],
+            [
+                [
+                    f"{g['key']} {g['title']}",
+                    str(g["weight"]),
+                    _(", ").join(g["accepts"]),
+                    "" if g["drop_high_low_min"] is None else str(g["drop_high_low_min"]),
+                ]
+                for g in sc["groups"]
+            ],
+        )
+        paragraph(
+            _("Tiers: {tiers}; vote points: {votes}.").format(
+                tiers=_(", ").join(f"{t['title']} ≥ {t['min']}" for t in sc["tiers"]),
+                votes=_(", ").join(f"{k} {v}" for k, v in sc["votes"].items()),
+            )
+        )
     if d.spec.parameters:
         say("")
-        show([Col(_("Parameter"), KEEP, title=True), Col(_("Default")), Col(_("Meaning"), TEXT)],
-             [[key, str(p.default), pick(p.title.as_dict())] for key, p in d.spec.parameters.items()])
+        show(
+            [Col(_("Parameter"), KEEP, title=True), Col(_("Default")), Col(_("Meaning"), TEXT)],
+            [[key, str(p.default), pick(p.title.as_dict())] for key, p in d.spec.parameters.items()],
+        )
 
 
 # -- campaign ----------------------------------------------------------------
@@ -210,29 +339,53 @@ def campaign() -> None:
 @click.argument("file")
 @option("--name", required=True, help=N_("Name of this campaign, e.g. 2026."))
 @option("--start", "start", required=True, metavar="YYYY-MM-DD", help=N_("First day of the campaign."))
-@option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=N_("Override a definition parameter; repeatable."))
+@option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help=N_("Override a definition parameter; repeatable."),
+)
 @option("--offices", type=FILE_PATH, metavar="ROSTER.csv", help=N_("Import the offices from a roster CSV."))
-@option("--rehearsal", is_flag=True,
-        help=N_("A rehearsal in a new database: MANYI_NOW may set the time; every board says so."))
+@option(
+    "--rehearsal",
+    is_flag=True,
+    help=N_("A rehearsal in a new database: MANYI_NOW may set the time; every board says so."),
+)
 @STRICT_OPT
-def campaign_start(file: str, name: str, start: str, sets: tuple[str, ...], offices: Path | None,
-                   rehearsal: bool, strict: bool) -> None:
+def campaign_start(
+    file: str,
+    name: str,
+    start: str,
+    sets: tuple[str, ...],
+    offices: Path | None,
+    rehearsal: bool,
+    strict: bool,
+) -> None:
     from workflow.usecases import campaign as usecases
 
     warnings: list[str] = []
     with working(_("Starting the campaign…")):
-        info = usecases.start_campaign(_ctx(), file, name, start, sets, offices, rehearsal=rehearsal,
-                                       strict=strict, warnings=warnings)
+        info = usecases.start_campaign(
+            _ctx(), file, name, start, sets, offices, rehearsal=rehearsal, strict=strict, warnings=warnings
+        )
     warn_all(warnings)
-    say(_("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
-        name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections))
+    say(
+        _("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
+            name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections
+        )
+    )
     off_day(info.start, info.next_working_day)
     moved_dates(info.name)
 
 
-@campaign.command("close", help=N_(
-    "Close a campaign (finished, or started by mistake): it stops being the default, reminders stop; "
-    "its history stays."))
+@campaign.command(
+    "close",
+    help=N_(
+        "Close a campaign (finished, or started by mistake): it stops being the default, reminders stop; "
+        "its history stays."
+    ),
+)
 @click.argument("name", shell_complete=completion.campaigns)
 @option("--reason", required=True, metavar="TEXT", help=N_("Why it is closed (kept in history)."))
 def campaign_close(name: str, reason: str) -> None:
@@ -249,19 +402,39 @@ def campaign_list(as_json: bool) -> None:
 
     rows = usecases.list_campaigns(_ctx())
     if as_json:
-        print_json([
-            {"name": c.name, "definition": c.definition, "title": c.title,
-             "start": c.start.isoformat(), "end": c.end.isoformat(), "timezone": c.timezone,
-             "status": c.status, "offices": c.sections, "parameters": c.parameters}
-            for c in rows
-        ])
+        print_json(
+            [
+                {
+                    "name": c.name,
+                    "definition": c.definition,
+                    "title": c.title,
+                    "start": c.start.isoformat(),
+                    "end": c.end.isoformat(),
+                    "timezone": c.timezone,
+                    "status": c.status,
+                    "offices": c.sections,
+                    "parameters": c.parameters,
+                }
+                for c in rows
+            ]
+        )
         return
     from cli.tables import WRAP, Col, show
 
-    show([Col(_("Campaign"), title=True), Col(_("Definition"), WRAP), Col(_("Start")), Col(_("End")),
-          Col(_("Offices"), justify="right"), Col(_("Status"))],
-         [[c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end), str(c.sections), word(c.status)]
-          for c in rows])
+    show(
+        [
+            Col(_("Campaign"), title=True),
+            Col(_("Definition"), WRAP),
+            Col(_("Start")),
+            Col(_("End")),
+            Col(_("Offices"), justify="right"),
+            Col(_("Status")),
+        ],
+        [
+            [c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end), str(c.sections), word(c.status)]
+            for c in rows
+        ],
+    )
 
 
 # -- offices -----------------------------------------------------------------
@@ -282,31 +455,39 @@ def office_add(name: str, email: str | None, head: str | None, campaign: str | N
     say(_("Added office '{name}' to campaign '{campaign}'.").format(name=name.strip(), campaign=cname))
 
 
-@office.command("edit", help=N_(
-    "Correct an office's e-mail, head or name; the old values stay in its history."))
+@office.command(
+    "edit", help=N_("Correct an office's e-mail, head or name; the old values stay in its history.")
+)
 @click.argument("name", shell_complete=completion.offices)
 @option("--email", metavar="E", help=N_("The new e-mail address ('' clears it)."))
 @option("--head", metavar="H", help=N_("The new head ('' clears it)."))
 @option("--rename", "new_name", metavar="NEW", help=N_("The office's new name."))
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
 @CAMPAIGN_OPT
-def office_edit(name: str, email: str | None, head: str | None, new_name: str | None, reason: str,
-                campaign: str | None) -> None:
+def office_edit(
+    name: str, email: str | None, head: str | None, new_name: str | None, reason: str, campaign: str | None
+) -> None:
     from workflow.usecases import campaign as usecases
 
-    e = usecases.edit_office(_ctx(), campaign, name, email=email, head=head, new_name=new_name,
-                             reason=reason)
+    e = usecases.edit_office(_ctx(), campaign, name, email=email, head=head, new_name=new_name, reason=reason)
     for field_name, (old, new) in e.changes.items():
-        say(_("{office}: {field} {old} → {new}").format(
-            office=e.office, field=_(FIELD_WORDS[field_name]), old=old or "—", new=new or "—"))
+        say(
+            _("{office}: {field} {old} → {new}").format(
+                office=e.office, field=_(FIELD_WORDS[field_name]), old=old or "—", new=new or "—"
+            )
+        )
 
 
 FIELD_WORDS = {"name": N_("name"), "email": N_("e-mail"), "head": N_("head")}
 
 
-@office.command("import", help=N_(
-    "Import offices from a roster CSV or .xlsx (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK). "
-    "Offices already there are reported, not refused."))
+@office.command(
+    "import",
+    help=N_(
+        "Import offices from a roster CSV or .xlsx (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK). "
+        "Offices already there are reported, not refused."
+    ),
+)
 @click.argument("roster", type=FILE_PATH)
 @option("--update", is_flag=True, help=N_("Apply the roster's e-mail and head to offices already there."))
 @CAMPAIGN_OPT
@@ -320,29 +501,51 @@ def office_import(roster: Path, update: bool, campaign: str | None, strict: bool
     warn_all(warnings)
     say(_("Imported {n} offices into campaign '{campaign}'.").format(n=len(r.added), campaign=r.campaign))
     if r.unchanged:
-        say(_("Already there, unchanged: {n} ({names}).").format(
-            n=len(r.unchanged), names=_(", ").join(r.unchanged[:8]) + (" …" if len(r.unchanged) > 8 else "")))
+        say(
+            _("Already there, unchanged: {n} ({names}).").format(
+                n=len(r.unchanged),
+                names=_(", ").join(r.unchanged[:8]) + (" …" if len(r.unchanged) > 8 else ""),
+            )
+        )
     if r.updated:
         say(_("Updated from the roster: {names}.").format(names=_(", ").join(r.updated)))
 
 
 # -- status ------------------------------------------------------------------
-OFFICE_FILTER = option("--office", "offices", multiple=True, metavar="NAME",
-                       shell_complete=completion.offices,
-                       help=N_("Only this office; repeatable."))
-PHASE_FILTER = option("--phase", "phases", multiple=True, metavar="PHASE",
-                      shell_complete=completion.states,
-                      help=N_("Only offices in this phase, by key or title (or 'completed'); repeatable."))
-LIGHT_FILTER = option("--light", "lights", multiple=True, type=click.Choice(["green", "yellow", "red"]),
-                      help=N_("Only offices with this traffic light; repeatable."))
+OFFICE_FILTER = option(
+    "--office",
+    "offices",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=completion.offices,
+    help=N_("Only this office; repeatable."),
+)
+PHASE_FILTER = option(
+    "--phase",
+    "phases",
+    multiple=True,
+    metavar="PHASE",
+    shell_complete=completion.states,
+    help=N_("Only offices in this phase, by key or title (or 'completed'); repeatable."),
+)
+LIGHT_FILTER = option(
+    "--light",
+    "lights",
+    multiple=True,
+    type=click.Choice(["green", "yellow", "red"]),
+    help=N_("Only offices with this traffic light; repeatable."),
+)
 
 
 def filter_rows(rows, offices=(), phases=(), lights=()):
     """The rows that match every given filter (an empty filter matches all)."""
-    return [r for r in rows
-            if (not offices or r.office in offices)
-            and (not phases or r.state in phases)
-            and (not lights or getattr(r, "light", None) in lights)]
+    return [
+        r
+        for r in rows
+        if (not offices or r.office in offices)
+        and (not phases or r.state in phases)
+        and (not lights or getattr(r, "light", None) in lights)
+    ]
 
 
 def row_filters(f):
@@ -350,8 +553,9 @@ def row_filters(f):
     return OFFICE_FILTER(PHASE_FILTER(LIGHT_FILTER(f)))
 
 
-def offices_matching(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
-                     lights: tuple[str, ...]) -> set[str] | None:
+def offices_matching(
+    campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...], lights: tuple[str, ...]
+) -> set[str] | None:
     """Names of the offices that pass the filters (their phase and light from the board); None: no filter."""
     if not (offices or phases or lights):
         return None
@@ -365,8 +569,13 @@ def offices_matching(campaign: str | None, offices: tuple[str, ...], phases: tup
 @CAMPAIGN_OPT
 @row_filters
 @JSON_OPT
-def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
-                lights: tuple[str, ...], as_json: bool) -> None:
+def office_list(
+    campaign: str | None,
+    offices: tuple[str, ...],
+    phases: tuple[str, ...],
+    lights: tuple[str, ...],
+    as_json: bool,
+) -> None:
     from workflow.usecases import campaign as usecases
 
     rows = usecases.list_offices(_ctx(), campaign)
@@ -379,8 +588,10 @@ def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[st
     from cli.tables import Col, show
 
     # The address and the head are what this list is for: narrow consoles stack it rather than drop them.
-    show([Col(_("Office"), title=True), Col(_("Phase")), Col(_("E-mail")), Col(_("Head"))],
-         [[r["office"], r["state_title"], r["email"] or "", r["head"] or ""] for r in rows])
+    show(
+        [Col(_("Office"), title=True), Col(_("Phase")), Col(_("E-mail")), Col(_("Head"))],
+        [[r["office"], r["state_title"], r["email"] or "", r["head"] or ""] for r in rows],
+    )
 
 
 @cli.command(help=HELP["status"])
@@ -390,8 +601,14 @@ def office_list(campaign: str | None, offices: tuple[str, ...], phases: tuple[st
 @LIGHT_FILTER
 @option("--overdue", is_flag=True, help=N_("Only offices with an overdue requirement (red)."))
 @JSON_OPT
-def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
-           lights: tuple[str, ...], overdue: bool, as_json: bool) -> None:
+def status(
+    campaign: str | None,
+    offices: tuple[str, ...],
+    phases: tuple[str, ...],
+    lights: tuple[str, ...],
+    overdue: bool,
+    as_json: bool,
+) -> None:
     from cli.board import board, legend
     from cli.tables import paragraph
     from workflow.usecases import campaign as usecases
@@ -404,20 +621,30 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
         return
     with one_write():
         c = st.campaign
-        say(_("Campaign '{name}' ({title}), {start} to {end}").format(
-            name=c.name, title=c.title, start=c.start, end=c.end))
+        say(
+            _("Campaign '{name}' ({title}), {start} to {end}").format(
+                name=c.name, title=c.title, start=c.start, end=c.end
+            )
+        )
         if st.mode is not None and st.mode.single_user:
             say(_("Single-user mode: no operators configured (add them with `manyi user add`)."))
         elif st.mode is not None:
-            say(_("Operator {actor}: {role}").format(
-                actor=st.mode.actor, role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else "")))
+            say(
+                _("Operator {actor}: {role}").format(
+                    actor=st.mode.actor,
+                    role=(st.mode.role or "-") + (f" ({st.mode.office})" if st.mode.office else ""),
+                )
+            )
         if st.rehearsal:
             say(_("REHEARSAL: a rehearsal database; its times may be pretended (MANYI_NOW)."))
         console.print(board(st, rows))
         paragraph(legend(st, rows))
         if st.waiting:
-            say(_("Received by mail, waiting to be accepted (manyi inbox list): {offices}").format(
-                offices=_(", ").join(f"{o} {n}" for o, n in sorted(st.waiting.items()))))
+            say(
+                _("Received by mail, waiting to be accepted (manyi inbox list): {offices}").format(
+                    offices=_(", ").join(f"{o} {n}" for o, n in sorted(st.waiting.items()))
+                )
+            )
 
 
 # -- file --------------------------------------------------------------------
@@ -428,31 +655,46 @@ def status(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ..
 @option("--note", metavar="TEXT", help=N_("A note kept with the filing."))
 @option("--allow-empty", is_flag=True, help=N_("Accept an empty (0-byte) document."))
 @CAMPAIGN_OPT
-def file_cmd(office: str, requirement: str, path: Path, note: str | None, allow_empty: bool,
-             campaign: str | None) -> None:
+def file_cmd(
+    office: str, requirement: str, path: Path, note: str | None, allow_empty: bool, campaign: str | None
+) -> None:
     from workflow.usecases import campaign as usecases
 
     f = usecases.file_document(_ctx(), campaign, office, requirement, path, note, allow_empty=allow_empty)
     counted = f" ({f.count}/{f.needed})" if f.needed > 1 else ""
-    say(_("Filed '{title}' for {office}{counted}: {filename} (sha256 {sha}).").format(
-        title=f.requirement_title, office=f.office, counted=counted, filename=f.filename,
-        sha=f.sha256[:12]))
+    say(
+        _("Filed '{title}' for {office}{counted}: {filename} (sha256 {sha}).").format(
+            title=f.requirement_title,
+            office=f.office,
+            counted=counted,
+            filename=f.filename,
+            sha=f.sha256[:12],
+        )
+    )
 
 
 # -- veto --------------------------------------------------------------------
 @cli.command(help=HELP["veto"])
 @click.argument("office", shell_complete=completion.offices)
-@option("--reason", required=True, metavar="TEXT",
-        help=N_("Why (e.g. the disciplinary case); kept in history."))
+@option(
+    "--reason", required=True, metavar="TEXT", help=N_("Why (e.g. the disciplinary case); kept in history.")
+)
 @option("--lift", is_flag=True, help=N_("Lift the office's standing veto instead."))
 @CAMPAIGN_OPT
 def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
     from workflow.usecases import campaign as usecases
 
     name = usecases.veto(_ctx(), campaign, office, reason, lift=lift)
-    say((_("Lifted the veto against {office} in campaign '{campaign}'.") if lift else
-         _("Recorded a veto against {office} in campaign '{campaign}': it is blocked where the "
-           "definition says so and is not commended.")).format(office=office, campaign=name))
+    say(
+        (
+            _("Lifted the veto against {office} in campaign '{campaign}'.")
+            if lift
+            else _(
+                "Recorded a veto against {office} in campaign '{campaign}': it is blocked where the "
+                "definition says so and is not commended."
+            )
+        ).format(office=office, campaign=name)
+    )
 
 
 # -- advance -----------------------------------------------------------------
@@ -460,14 +702,30 @@ def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
 @click.argument("offices", nargs=-1, shell_complete=completion.offices)
 @option("--all", "all_", is_flag=True, help=N_("Every office of the campaign."))
 @option("--dry-run", is_flag=True, help=N_("Show what would happen; change nothing."))
-@option("--force", is_flag=True, help=N_("Override unmet exit conditions (needs --reason, and --from for named offices)."))
+@option(
+    "--force",
+    is_flag=True,
+    help=N_("Override unmet exit conditions (needs --reason, and --from for named offices)."),
+)
 @option("--reason", metavar="TEXT", help=N_("Why the guard is overridden; recorded in history."))
-@option("--from", "expect", metavar="PHASE",
-        help=N_("Only if the offices are still in PHASE (what you saw); otherwise report who changed them."))
+@option(
+    "--from",
+    "expect",
+    metavar="PHASE",
+    help=N_("Only if the offices are still in PHASE (what you saw); otherwise report who changed them."),
+)
 @CAMPAIGN_OPT
 @JSON_OPT
-def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, reason: str | None,
-            expect: str | None, campaign: str | None, as_json: bool) -> None:
+def advance(
+    offices: tuple[str, ...],
+    all_: bool,
+    dry_run: bool,
+    force: bool,
+    reason: str | None,
+    expect: str | None,
+    campaign: str | None,
+    as_json: bool,
+) -> None:
     from workflow.errors import InputError
     from workflow.usecases import campaign as usecases
 
@@ -476,8 +734,15 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
     if not all_ and not offices:
         raise InputError(_("name at least one office, or use --all"))
     with working(_("Advancing offices…")):
-        outcomes = usecases.advance(_ctx(), campaign, None if all_ else list(offices),
-                                    dry_run=dry_run, force=force, reason=reason, expect=expect)
+        outcomes = usecases.advance(
+            _ctx(),
+            campaign,
+            None if all_ else list(offices),
+            dry_run=dry_run,
+            force=force,
+            reason=reason,
+            expect=expect,
+        )
     blocked = [o for o in outcomes if o.blocked]
     if as_json:
         print_json([o.as_json() for o in outcomes])
@@ -493,17 +758,23 @@ def advance(offices: tuple[str, ...], all_: bool, dry_run: bool, force: bool, re
             if o.final:
                 lines.append(done_fmt.format(office=o.office))
             elif o.dest and o.forced:
-                lines.append(forced_fmt.format(
-                    office=o.office, src=o.source_title, dst=o.dest_title,
-                    keys=", ".join(k for k, _t, _d in o.unmet)))
+                lines.append(
+                    forced_fmt.format(
+                        office=o.office,
+                        src=o.source_title,
+                        dst=o.dest_title,
+                        keys=", ".join(k for k, _t, _d in o.unmet),
+                    )
+                )
             elif o.dest:
                 lines.append(moved_fmt.format(office=o.office, src=o.source_title, dst=o.dest_title))
             else:
                 missing = "; ".join(f"{k} ({t}{', ' + d if d else ''})" for k, t, d in o.unmet)
                 lines.append(blocked_fmt.format(office=o.office, src=o.source_title, missing=missing))
         moved = sum(1 for o in outcomes if o.dest)
-        lines.append(prefix + _("{moved} advanced, {blocked} blocked.").format(
-            moved=moved, blocked=len(blocked)))
+        lines.append(
+            prefix + _("{moved} advanced, {blocked} blocked.").format(moved=moved, blocked=len(blocked))
+        )
         say_lines(lines)
     if blocked:
         sys.exit(EXIT_BLOCKED)
@@ -544,8 +815,9 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
             value = detail["score"] if "score" in detail else words.get("vote", detail.get("vote"))
             extra = f"{words.get('group', detail['group'])}: {value}"
         elif r["action"] == "office-edit":
-            extra = ", ".join(f"{k}: {v or '—'} → {detail.get(k) or '—'}"
-                              for k, v in detail.get("before", {}).items())
+            extra = ", ".join(
+                f"{k}: {v or '—'} → {detail.get(k) or '—'}" for k, v in detail.get("before", {}).items()
+            )
         elif detail.get("overridden"):
             extra = _("overrode {keys}").format(keys=", ".join(detail["overridden"]))
         if r["from"] and r["to"]:
@@ -556,8 +828,16 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
         # never makes the table drop who acted.
         text = " · ".join(x for x in (phase, r["reason"], extra) if x)
         cells.append([str(r["seq"]), r["at_local"], r["actor"], word(r["action"]), text])
-    show([Col(_("#"), justify="right", title=True), Col(_("Time"), title=True), Col(_("Actor")),
-          Col(_("Action")), Col(_("Reason / detail"), TEXT)], cells)
+    show(
+        [
+            Col(_("#"), justify="right", title=True),
+            Col(_("Time"), title=True),
+            Col(_("Actor")),
+            Col(_("Action")),
+            Col(_("Reason / detail"), TEXT),
+        ],
+        cells,
+    )
 
 
 from cli import graph  # noqa: E402,F401  (registers `manyi definition graph`)

@@ -42,8 +42,7 @@ def offices(ctx: click.Context, param: click.Parameter, incomplete: str) -> list
     return _items(names, incomplete)
 
 
-def offices_and_group(ctx: click.Context, param: click.Parameter,
-                      incomplete: str) -> list[CompletionItem]:
+def offices_and_group(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Office names plus each central body's name (they file and have a history too)."""
     from storage import repo
     from workflow.usecases.context import definition_of

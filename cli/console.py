@@ -59,8 +59,8 @@ def _inert_console_class() -> type[Console]:
     class InertConsole(Console):
         def _render_buffer(self, buffer: Any) -> str:
             return super()._render_buffer(
-                seg if seg.control else Segment(inert(seg.text), seg.style, seg.control)
-                for seg in buffer)
+                seg if seg.control else Segment(inert(seg.text), seg.style, seg.control) for seg in buffer
+            )
 
     return InertConsole
 
@@ -106,8 +106,12 @@ def _json_inert(text: str) -> str:
 
     from workflow.engine.text import BAD_CATEGORIES
 
-    return "".join(f"\\u{ord(c):04x}" if c != "\n" and unicodedata.category(c) in BAD_CATEGORIES
-                   and ord(c) < 0x10000 else c for c in text)
+    return "".join(
+        f"\\u{ord(c):04x}"
+        if c != "\n" and unicodedata.category(c) in BAD_CATEGORIES and ord(c) < 0x10000
+        else c
+        for c in text
+    )
 
 
 def print_json_lines(lines: list[str]) -> None:

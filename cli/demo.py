@@ -84,9 +84,12 @@ def _prepare(db_path: Path) -> None:
     demo made there and nobody has used since; refuse anything else, changing nothing."""
     if db_path.exists() or db_path.is_symlink():
         if not _untouched_demo(db_path):
-            raise InputError(_(
-                "{path} exists and is not an unused demo database; the demo only writes a "
-                "database it creates: choose another path with --db").format(path=db_path))
+            raise InputError(
+                _(
+                    "{path} exists and is not an unused demo database; the demo only writes a "
+                    "database it creates: choose another path with --db"
+                ).format(path=db_path)
+            )
         db_path.unlink()
         for path in _companions(db_path):
             if path.is_dir() and not path.is_symlink():
@@ -96,9 +99,12 @@ def _prepare(db_path: Path) -> None:
     else:
         for path in _companions(db_path):
             if path.exists() or path.is_symlink():
-                raise InputError(_(
-                    "{path} exists but its demo database does not; the demo only writes folders "
-                    "it creates: choose another path with --db").format(path=path))
+                raise InputError(
+                    _(
+                        "{path} exists but its demo database does not; the demo only writes folders "
+                        "it creates: choose another path with --db"
+                    ).format(path=path)
+                )
     with closing(sqlite3.connect(db_path)) as conn:
         conn.execute(f"PRAGMA application_id = {DEMO_MARK}")
         conn.commit()
@@ -171,14 +177,29 @@ def _tour(opts: Any, db_path: Path) -> None:
         except click.ClickException as exc:  # pragma: no cover - the tour's own commands are valid
             exc.show()
 
-    say(_("This tour starts the People-Satisfied Unit campaign for six offices and walks it "
-          "through its first phases. Every step is a real command you can type yourself."))
+    say(
+        _(
+            "This tour starts the People-Satisfied Unit campaign for six offices and walks it "
+            "through its first phases. Every step is a real command you can type yourself."
+        )
+    )
     step(_("1. Check the seed definition"))
     run("definition", "check", "people-satisfied-unit")
     step(_("2. Start the campaign with its roster (a GBK CSV saved by Excel)"))
-    run("campaign", "start", "people-satisfied-unit", "--name", DEMO_CAMPAIGN,
-        "--start", start.isoformat(), "--offices", str(roster),
-        "--set", "leading-group-email=duchashi@example.gov.cn", "--rehearsal")  # not real data
+    run(
+        "campaign",
+        "start",
+        "people-satisfied-unit",
+        "--name",
+        DEMO_CAMPAIGN,
+        "--start",
+        start.isoformat(),
+        "--offices",
+        str(roster),
+        "--set",
+        "leading-group-email=duchashi@example.gov.cn",
+        "--rehearsal",
+    )  # not real data
     step(_("3. Where everyone stands"))
     run("status")
     step(_("4. Nobody can leave mobilization before the leading group's steps and its own filings"))
@@ -189,22 +210,35 @@ def _tour(opts: Any, db_path: Path) -> None:
     run("file", "领导小组", "mobilization-meeting", doc("动员大会.txt", "创建工作动员大会纪要"))
     step(_("6. Four offices file their implementation opinions and study plans"))
     for office in [r[0] for r in ROSTER[1:5]]:
-        run("file", office, "implementation-opinion",
-            doc(f"{office}-活动实施意见.txt", f"{office}创建“人民满意科室”活动实施意见"))
+        run(
+            "file",
+            office,
+            "implementation-opinion",
+            doc(f"{office}-活动实施意见.txt", f"{office}创建“人民满意科室”活动实施意见"),
+        )
         run("file", office, "study-plan", doc(f"{office}-学习方案.txt", f"{office}学习方案"))
     step(_("7. Advance everyone: four move on, two stay blocked and say why"))
     run("advance", "--all")
     step(_("8. A leader overrides the guard for 秘书科, with a reason"))
     run("advance", "秘书科", "--force", "--reason", "经领导小组同意,学习方案后补", "--from", "mobilization")
-    step(_("9. 市法制办公室 files its research report; the democratic evaluation and the phase's months still hold it"))
+    step(
+        _(
+            "9. 市法制办公室 files its research report; "
+            "the democratic evaluation and the phase's months still hold it"
+        )
+    )
     run("file", "市法制办公室", "research-report", doc("市法制办公室-调研报告.txt", "走访调研报告"))
     run("advance", "市法制办公室")
     step(_("10. The board now"))
     run("status")
     step(_("11. Everything that happened to 秘书科, with actor and reason"))
     run("history", "秘书科")
-    step(_("12. The reminder sweep: a digest per recipient for what is due or late "
-           "(into the demo's own outbox folder)"))
+    step(
+        _(
+            "12. The reminder sweep: a digest per recipient for what is due or late "
+            "(into the demo's own outbox folder)"
+        )
+    )
     run("remind", "send")
     step(_("13. What went out"))
     run("outbox")
@@ -221,16 +255,33 @@ def _tour(opts: Any, db_path: Path) -> None:
     say("  manyi advance --all --dry-run")
 
 
-def _ledger_and_scoring_tour(step: Callable[[str], None], run: Callable[..., None],
-                             doc: Callable[[str, str], str], files: Path, today: date) -> None:
+def _ledger_and_scoring_tour(
+    step: Callable[[str], None],
+    run: Callable[..., None],
+    doc: Callable[[str, str], str],
+    files: Path,
+    today: date,
+) -> None:
     """Review and rectification (items 1 and 2 of the fresh database), scores, rank, the report."""
     office = "市法制办公室"
     due = (today + timedelta(days=10)).isoformat()
     step(_("14. The review group's opinion becomes a rectification item for {office}").format(office=office))
     run("rectify", "add", office, "行政执法案卷归档不及时", "--source", "review", "--due", due)
     step(_("15. An unannounced inspection finds a problem and turns it into an item"))
-    run("inspect", "record", office, "--kind", "unannounced", "--date", today.isoformat(),
-        "--finding", "窗口工作人员未佩戴工作牌", "--rectify", "--due", due)
+    run(
+        "inspect",
+        "record",
+        office,
+        "--kind",
+        "unannounced",
+        "--date",
+        today.isoformat(),
+        "--finding",
+        "窗口工作人员未佩戴工作牌",
+        "--rectify",
+        "--due",
+        due,
+    )
     step(_("16. {office} reports item 1 done, with its evidence").format(office=office))
     run("rectify", "done", "1", "--evidence", doc("整改证明-案卷归档.txt", "案卷已全部归档，附归档清单"))
     step(_("17. The supervision office confirms it"))
@@ -243,8 +294,12 @@ def _ledger_and_scoring_tour(step: Callable[[str], None], run: Callable[..., Non
     run("score", "add", office, "--group", "party-delegates", "--score", "90", "--scorer", "代表乙")
     for name, vote, count in ((office, "satisfied", "6"), (office, "basic", "1")):
         run("score", "vote", name, "--group", "npc-deputies", "--vote", vote, "--count", count)
-    for name, vote, count in ((office, "satisfied", "40"), (office, "basic", "5"),
-                              ("秘书科", "satisfied", "30"), ("秘书科", "unsatisfied", "3")):
+    for name, vote, count in (
+        (office, "satisfied", "40"),
+        (office, "basic", "5"),
+        ("秘书科", "satisfied", "30"),
+        ("秘书科", "unsatisfied", "3"),
+    ):
         run("score", "vote", name, "--group", "questionnaire", "--vote", vote, "--count", count)
     step(_("20. The ranking (missing evaluator groups are flagged, not renormalised)"))
     run("rank")
@@ -252,12 +307,18 @@ def _ledger_and_scoring_tour(step: Callable[[str], None], run: Callable[..., Non
     run("report", "--format", "html", "-o", str(files / REPORT))
 
 
-def _mail_round_trip(step: Callable[[str], None], run: Callable[..., None], outbox: Path, files: Path) -> None:
+def _mail_round_trip(
+    step: Callable[[str], None], run: Callable[..., None], outbox: Path, files: Path
+) -> None:
     """信息科 answers its reminder by mail (into a local Maildir); the supervision office accepts it."""
     office, address = "信息科", "xinxi@example.gov.cn"
     maildir = files / "Maildir"
-    step(_("22. {office} answers its reminder by mail, the study plan attached "
-           "(the reply lands in a local Maildir)").format(office=office))
+    step(
+        _(
+            "22. {office} answers its reminder by mail, the study plan attached "
+            "(the reply lands in a local Maildir)"
+        ).format(office=office)
+    )
     _office_reply(outbox, maildir, office, address)
     os.environ["MANYI_INBOX"] = str(maildir)  # inside _offline(): the user's own settings are put back
     try:
@@ -291,7 +352,10 @@ def _office_reply(outbox: Path, maildir: Path, office: str, address: str) -> Non
     msg["References"] = f"{original.get('References', '')} {original['Message-ID']}".strip()
     msg["Message-ID"] = make_msgid(domain=address.split("@")[1])
     msg.set_content("学习方案已附上，请查收。\n信息科")
-    msg.add_attachment("信息科创建“人民满意科室”学习方案".encode(), maintype="application",
-                       subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
-                       filename=f"{office}学习方案.docx")
+    msg.add_attachment(
+        "信息科创建“人民满意科室”学习方案".encode(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+        filename=f"{office}学习方案.docx",
+    )
     mailbox.Maildir(str(maildir), create=True).add(msg.as_bytes())

@@ -90,8 +90,13 @@ def render(lang: str) -> str:
     parts = [INTRO[lang]]
     try:
         for path in commands(cli):
-            result = runner.invoke(cli, ["--lang", lang, *path[1:], "--help"], prog_name="manyi",
-                                   terminal_width=WIDTH, max_content_width=WIDTH)
+            result = runner.invoke(
+                cli,
+                ["--lang", lang, *path[1:], "--help"],
+                prog_name="manyi",
+                terminal_width=WIDTH,
+                max_content_width=WIDTH,
+            )
             if result.exit_code != 0:
                 raise RuntimeError(f"{' '.join(path)} --help failed: {result.output}")
             level = "#" * min(len(path) + 1, 4)
@@ -165,8 +170,15 @@ def command_list() -> str:
             else:
                 line += " " + token
         lines.append(line)
-        lines.extend(textwrap.wrap(cmd.get_short_help_str(limit=1000), WIDTH, initial_indent="    ",
-                                   subsequent_indent="    ", break_on_hyphens=False))
+        lines.extend(
+            textwrap.wrap(
+                cmd.get_short_help_str(limit=1000),
+                WIDTH,
+                initial_indent="    ",
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+            )
+        )
     return "\n".join(lines)
 
 
@@ -215,8 +227,7 @@ def _fix_wide_text(svg: str) -> str:
             at += cell * wide
         return f'{prefix}x="{x0}"{middle}{rest}{"".join(pieces)}</text>'
 
-    return re.sub(r'(<text [^>]*?)x="([\d.]+)"([^>]*?) textLength="([\d.]+)"([^>]*>)([^<]*)</text>',
-                  fix, svg)
+    return re.sub(r'(<text [^>]*?)x="([\d.]+)"([^>]*?) textLength="([\d.]+)"([^>]*>)([^<]*)</text>', fix, svg)
 
 
 def _widest_line(text: str) -> int:
@@ -236,16 +247,16 @@ def screenshots(now: str = "2026-03-26T10:00") -> None:
     os.environ["MANYI_NOW"] = now
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "manyi-demo.db")
-        cli.main(["--db", db, "--as", "督查室", "--lang", "zh", "demo"], prog_name="manyi",
-                 standalone_mode=False)
+        cli.main(
+            ["--db", db, "--as", "督查室", "--lang", "zh", "demo"], prog_name="manyi", standalone_mode=False
+        )
         console = rich_console()  # the real Console: record and width are set on it
         console.width = WIDTH
         for name, title, lang, args in SHOTS:
             console.record = True
             console.export_text(clear=True)
             try:
-                cli.main(["--db", db, "--lang", lang, *args], prog_name="manyi",
-                         standalone_mode=False)
+                cli.main(["--db", db, "--lang", lang, *args], prog_name="manyi", standalone_mode=False)
             except SystemExit:
                 pass
             # A line longer than the terminal would be cut at the SVG's edge: widen the picture.

@@ -67,9 +67,13 @@ GROUPS = (
 
 
 def group_title(key: str) -> str:
-    return {"overview": _("Overview"), "progress": _("Progress of the work"),
-            "rectification": _("Rectification"), "ranking": _("Evaluation and ranking"),
-            "other": _("Other")}[key]
+    return {
+        "overview": _("Overview"),
+        "progress": _("Progress of the work"),
+        "rectification": _("Rectification"),
+        "ranking": _("Evaluation and ranking"),
+        "other": _("Other"),
+    }[key]
 
 
 def chinese_number(n: int) -> str:
@@ -158,8 +162,9 @@ def _font_table(doc: Any) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _paragraph_style(style: Any, *, indent: bool, line: int | None = LINE_TWIPS,
-                     centred: bool = False) -> None:
+def _paragraph_style(
+    style: Any, *, indent: bool, line: int | None = LINE_TWIPS, centred: bool = False
+) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.oxml.ns import qn
     from docx.shared import Pt, Twips
@@ -233,7 +238,7 @@ def _twips(n: int) -> Any:
 
 
 def _page_number(footer: Any, odd: bool) -> None:
-    """"— 7 —": odd pages at the right, even pages at the left, one character in from the edge."""
+    """ "— 7 —": odd pages at the right, even pages at the left, one character in from the edge."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -307,8 +312,13 @@ class TableLayout:
     padding_pt: float  # left + right cell margin
 
 
-def _fit(columns: Sequence[str], rows: Sequence[Sequence[Cell]], available: float, char_pt: float,
-         padding_pt: float) -> tuple[list[float], bool]:
+def _fit(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    available: float,
+    char_pt: float,
+    padding_pt: float,
+) -> tuple[list[float], bool]:
     full, body, minimum = [], [], []
     for j, name in enumerate(columns):
         texts = [cell_text(r[j]) for r in rows]
@@ -328,8 +338,7 @@ def _fit(columns: Sequence[str], rows: Sequence[Sequence[Cell]], available: floa
     return minimum, False
 
 
-def column_widths(columns: Sequence[str], rows: Sequence[Sequence[Cell]],
-                  available: float) -> TableLayout:
+def column_widths(columns: Sequence[str], rows: Sequence[Sequence[Cell]], available: float) -> TableLayout:
     """Column widths that fit ``available`` points: each column as wide as its widest cell when
     that fits; else headers wrap; else long texts wrap, while short columns (numbers, dates, up to
     five characters) and unbreakable pieces keep their width, so a date never breaks. A table too
@@ -411,7 +420,8 @@ def docx_bytes(rep: Report, *, author: str, created: datetime, issuing_body: str
         _letterhead(doc, issuing_body)
     doc.add_paragraph(chinese_quotes(rep.title), style="Report Title")
     meta = _("Campaign {name}: {start} to {end}; report generated {at}.").format(
-        name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated)
+        name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated
+    )
     for part in re.split(r"(?<=[;；])\s*", meta):  # one line each: a date never breaks
         doc.add_paragraph(part, style="Report Meta")
 

@@ -21,14 +21,37 @@ from workflow.usecases.report import Cell, Chart, Report, ReportTable
 
 
 def ledger_table(items: Sequence[Any]) -> ReportTable:
-    return ReportTable("ledger", _("Rectification ledger"), (
-        _("#"), _("Office"), _("Source"), _("Item"), _("Due"), _("Status"), _("Late"),
-        _("Evidence"), _("Evidence sha256"), _("Return reason")), [
-        (v.id, v.office, _(v.source), v.text, v.due, _(v.status),
-         _("yes") if v.late else "", v.evidence or "", v.evidence_sha256 or "",
-         v.return_reason or "")
-        for v in items
-    ])
+    return ReportTable(
+        "ledger",
+        _("Rectification ledger"),
+        (
+            _("#"),
+            _("Office"),
+            _("Source"),
+            _("Item"),
+            _("Due"),
+            _("Status"),
+            _("Late"),
+            _("Evidence"),
+            _("Evidence sha256"),
+            _("Return reason"),
+        ),
+        [
+            (
+                v.id,
+                v.office,
+                _(v.source),
+                v.text,
+                v.due,
+                _(v.status),
+                _("yes") if v.late else "",
+                v.evidence or "",
+                v.evidence_sha256 or "",
+                v.return_reason or "",
+            )
+            for v in items
+        ],
+    )
 
 
 def write_text(output: Path | None, text: str) -> None:
@@ -152,9 +175,16 @@ def _md_cell(c: Cell) -> str:
 
 
 def to_markdown(rep: Report) -> str:
-    out = [f"# {_md(chinese_quotes(rep.title))} — {_md(rep.campaign)}", "",
-           _md(_("Campaign {start} to {end}; report generated {at}.").format(
-               start=rep.start, end=rep.end, at=rep.generated)), ""]
+    out = [
+        f"# {_md(chinese_quotes(rep.title))} — {_md(rep.campaign)}",
+        "",
+        _md(
+            _("Campaign {start} to {end}; report generated {at}.").format(
+                start=rep.start, end=rep.end, at=rep.generated
+            )
+        ),
+        "",
+    ]
     out += [f"- {_md(line)}" for line in rep.summary] + [""]
     for t in rep.tables:
         out += [f"## {_md(t.title)}", ""]
@@ -207,7 +237,7 @@ def _ticks(top: float) -> list[float]:
     if top <= 0:
         return [0.0]
     raw = top / 5
-    step = min(m * 10 ** e for e in range(0, 6) for m in (1, 2, 5) if m * 10 ** e >= raw)
+    step = min(m * 10**e for e in range(0, 6) for m in (1, 2, 5) if m * 10**e >= raw)
     n = int(top / step + 1e-9)
     return [i * step for i in range(n + 1)] + ([top] if abs(n * step - top) > 1e-9 else [])
 
@@ -225,40 +255,56 @@ def _svg_chart(chart: Chart, width: int = 900) -> str:
     scale_max = chart.max or max([sum(b.values) for b in chart.bars] + [1.0])
     plot_w = width - label_w - 70
     e = html.escape
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
-             f'height="{height:.0f}" viewBox="0 0 {width} {height:.0f}" data-chart="{e(chart.key)}">',
-             f"<title>{e(chart.title)}</title>",
-             f'<text x="0" y="18" font-size="16" font-weight="bold">{e(chart.title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
+        f'height="{height:.0f}" viewBox="0 0 {width} {height:.0f}" data-chart="{e(chart.key)}">',
+        f"<title>{e(chart.title)}</title>",
+        f'<text x="0" y="18" font-size="16" font-weight="bold">{e(chart.title)}</text>',
+    ]
     x = label_w
     for i, name in enumerate(chart.series if len(chart.series) > 1 else ()):
-        parts.append(f'<rect x="{x:.1f}" y="28" width="10" height="10" fill="{COLOURS[i % 4]}"/>'
-                     f'<text x="{x + 14:.1f}" y="37" font-size="12">{e(name)}</text>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="28" width="10" height="10" fill="{COLOURS[i % 4]}"/>'
+            f'<text x="{x + 14:.1f}" y="37" font-size="12">{e(name)}</text>'
+        )
         x += 30 + _text_px(name, 12)
     for t in _ticks(scale_max):
         tx = label_w + plot_w * t / scale_max
-        parts.append(f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{axis_y:.0f}" '
-                     f'stroke="#ddd"/><text x="{tx:.1f}" y="{axis_y + 16:.0f}" font-size="11" '
-                     f'text-anchor="middle" class="tick">{t:g}</text>')
-    parts.append(f'<line x1="{label_w:.1f}" y1="{axis_y:.0f}" x2="{label_w + plot_w:.1f}" '
-                 f'y2="{axis_y:.0f}" stroke="#333"/>')
+        parts.append(
+            f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{axis_y:.0f}" '
+            f'stroke="#ddd"/><text x="{tx:.1f}" y="{axis_y + 16:.0f}" font-size="11" '
+            f'text-anchor="middle" class="tick">{t:g}</text>'
+        )
+    parts.append(
+        f'<line x1="{label_w:.1f}" y1="{axis_y:.0f}" x2="{label_w + plot_w:.1f}" '
+        f'y2="{axis_y:.0f}" stroke="#333"/>'
+    )
     if chart.unit:
-        parts.append(f'<text x="{label_w + plot_w / 2:.1f}" y="{axis_y + 36:.0f}" font-size="12" '
-                     f'text-anchor="middle" class="unit">{e(chart.unit)}</text>')
+        parts.append(
+            f'<text x="{label_w + plot_w / 2:.1f}" y="{axis_y + 36:.0f}" font-size="12" '
+            f'text-anchor="middle" class="unit">{e(chart.unit)}</text>'
+        )
     y = float(top)
     for bar, lines, row_h in zip(chart.bars, wrapped, rows_h, strict=True):
         first = y + row_h / 2 - (len(lines) - 1) * (size + 3) / 2 + size / 2 - 2
-        parts.append(f'<text x="{label_w - 8:.1f}" y="{first:.1f}" font-size="{size}" '
-                     'text-anchor="end" class="label">'
-                     + "".join(f'<tspan x="{label_w - 8:.1f}" dy="{0 if i == 0 else size + 3}">'
-                               f"{e(line)}</tspan>" for i, line in enumerate(lines))
-                     + "</text>")
+        parts.append(
+            f'<text x="{label_w - 8:.1f}" y="{first:.1f}" font-size="{size}" '
+            'text-anchor="end" class="label">'
+            + "".join(
+                f'<tspan x="{label_w - 8:.1f}" dy="{0 if i == 0 else size + 3}">{e(line)}</tspan>'
+                for i, line in enumerate(lines)
+            )
+            + "</text>"
+        )
         x0 = float(label_w)
         by = y + (row_h - bar_h) / 2
         for i, v in enumerate(bar.values):
             w = plot_w * v / scale_max if scale_max else 0
             if w > 0:
-                parts.append(f'<rect x="{x0:.1f}" y="{by:.1f}" width="{w:.1f}" height="{bar_h}" '
-                             f'fill="{COLOURS[i % 4]}"/>')
+                parts.append(
+                    f'<rect x="{x0:.1f}" y="{by:.1f}" width="{w:.1f}" height="{bar_h}" '
+                    f'fill="{COLOURS[i % 4]}"/>'
+                )
             x0 += w
         total = sum(bar.values)
         shown = f"{total:.2f}" if chart.key == "ranking" else f"{total:g}"
@@ -270,27 +316,40 @@ def _svg_chart(chart: Chart, width: int = 900) -> str:
 
 def to_html(rep: Report) -> str:
     e = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
-           f"<title>{e(chinese_quotes(rep.title))} — {e(rep.campaign)}</title><style>{CSS}</style>"
-           "</head><body>",
-           f"<h1>{e(chinese_quotes(rep.title))}</h1>",
-           '<p class="meta">' + e(_("Campaign {name}: {start} to {end}; report generated {at}.").format(
-               name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated)) + "</p>",
-           "<ul>" + "".join(f"<li>{e(s)}</li>" for s in rep.summary) + "</ul>",
-           '<section class="charts">' + "".join(_svg_chart(c) for c in rep.charts) + "</section>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>{e(chinese_quotes(rep.title))} — {e(rep.campaign)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{e(chinese_quotes(rep.title))}</h1>",
+        '<p class="meta">'
+        + e(
+            _("Campaign {name}: {start} to {end}; report generated {at}.").format(
+                name=rep.campaign, start=rep.start, end=rep.end, at=rep.generated
+            )
+        )
+        + "</p>",
+        "<ul>" + "".join(f"<li>{e(s)}</li>" for s in rep.summary) + "</ul>",
+        '<section class="charts">' + "".join(_svg_chart(c) for c in rep.charts) + "</section>",
+    ]
     for t in rep.tables:
-        out.append(f'<h2>{e(t.title)}</h2>')
+        out.append(f"<h2>{e(t.title)}</h2>")
         if not t.rows:
             out.append(f"<p>{e(_('(none)'))}</p>")
             continue
-        out.append(f'<table id="{e(t.key)}"><thead><tr>'
-                   + "".join(f"<th>{e(c)}</th>" for c in t.columns) + "</tr></thead><tbody>")
+        out.append(
+            f'<table id="{e(t.key)}"><thead><tr>'
+            + "".join(f"<th>{e(c)}</th>" for c in t.columns)
+            + "</tr></thead><tbody>"
+        )
         for row in t.rows:
             cells = []
             for c in row:
                 if isinstance(c, (int, float)):
-                    cells.append(f'<td class="num">{c:.2f}</td>' if isinstance(c, float)
-                                 else f'<td class="num">{c}</td>')
+                    cells.append(
+                        f'<td class="num">{c:.2f}</td>'
+                        if isinstance(c, float)
+                        else f'<td class="num">{c}</td>'
+                    )
                 else:
                     cells.append(f"<td>{e(cell_text(c))}</td>")
             out.append("<tr>" + "".join(cells) + "</tr>")
@@ -314,5 +373,9 @@ def write_report(rep: Report, fmt: str, output: Path | None) -> None:
         from cli.docxreport import docx_bytes
 
         created = rep.created or datetime.now(UTC)
-        _write(output, docx_bytes(rep, author=rep.author, created=created.astimezone(UTC),
-                                   issuing_body=rep.issuing_body))
+        _write(
+            output,
+            docx_bytes(
+                rep, author=rep.author, created=created.astimezone(UTC), issuing_body=rep.issuing_body
+            ),
+        )

@@ -28,18 +28,29 @@ CJK_FONTS = "Noto Sans CJK SC,WenQuanYi Zen Hei,Droid Sans Fallback,sans-serif"
 def render_graphviz(machine: object, fmt: str) -> bytes:
     """Run Graphviz on a transitions ``GraphMachine``; a clear error when it is missing."""
     if shutil.which("dot") is None:
-        raise ConfigError("--format", _(
-            "{fmt} needs Graphviz's dot program (Debian: apt-get install graphviz); "
-            "or use --format mermaid").format(fmt=fmt))
+        raise ConfigError(
+            "--format",
+            _(
+                "{fmt} needs Graphviz's dot program (Debian: apt-get install graphviz); "
+                "or use --format mermaid"
+            ).format(fmt=fmt),
+        )
     digraph = machine.get_graph()  # type: ignore[attr-defined]  # GraphMachine adds get_graph at run time
     if not chinese_font_installed():
-        click.echo(_("Warning: no Chinese font is installed (fc-list :lang=zh finds none), so "
-                     "Chinese text in the {fmt} shows as boxes; install one (Debian: apt-get "
-                     "install fonts-noto-cjk).").format(fmt=fmt.upper()), err=True)
+        click.echo(
+            _(
+                "Warning: no Chinese font is installed (fc-list :lang=zh finds none), so "
+                "Chinese text in the {fmt} shows as boxes; install one (Debian: apt-get "
+                "install fonts-noto-cjk)."
+            ).format(fmt=fmt.upper()),
+            err=True,
+        )
     digraph.graph_attr.update(fontname=CJK_FONTS, labelloc="t", fontsize="16")
     # One line per alternative and per guard, so labels stay narrow on a portrait page.
-    digraph.body[:] = [line.replace(" | ", "\\n").replace(" & ", " &\\n") if " -> " in line else line
-                       for line in digraph.body]
+    digraph.body[:] = [
+        line.replace(" | ", "\\n").replace(" & ", " &\\n") if " -> " in line else line
+        for line in digraph.body
+    ]
     digraph.node_attr.update(fontname=CJK_FONTS)
     digraph.edge_attr.update(fontname=CJK_FONTS, fontsize="10")
     return bytes(digraph.pipe(format=fmt))
@@ -51,22 +62,41 @@ def chinese_font_installed() -> bool:
     if fc_list is None:
         return False
     try:
-        found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True,
-                               timeout=60, check=False).stdout
+        found = subprocess.run(
+            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=60, check=False
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return False
     return bool(found.strip())
 
 
-@definition.command("graph", help=N_(
-    "Draw the definition's phases and guarded transitions (Mermaid text, or SVG/PNG via Graphviz)."))
+@definition.command(
+    "graph",
+    help=N_("Draw the definition's phases and guarded transitions (Mermaid text, or SVG/PNG via Graphviz)."),
+)
 @click.argument("file")
-@option("--format", "fmt", type=click.Choice(FORMATS), default="mermaid", show_default=True,
-        help=N_("Output format."))
-@option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH",
-        help=N_("Write to this file instead of standard output."))
-@option("--lifecycle", type=click.Choice(["phases", "items"]), default="phases", show_default=True,
-        help=N_("phases: an office's record through the phases; items: a rectification item."))
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="mermaid",
+    show_default=True,
+    help=N_("Output format."),
+)
+@option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PATH",
+    help=N_("Write to this file instead of standard output."),
+)
+@option(
+    "--lifecycle",
+    type=click.Choice(["phases", "items"]),
+    default="phases",
+    show_default=True,
+    help=N_("phases: an office's record through the phases; items: a rectification item."),
+)
 @CAMPAIGN_OPT
 def definition_graph(file: str, fmt: str, output: Path | None, lifecycle: str, campaign: str | None) -> None:
     from workflow.adapters import definition_files as defs
@@ -89,14 +119,21 @@ def definition_graph(file: str, fmt: str, output: Path | None, lifecycle: str, c
         try:
             import graphviz  # noqa: F401
         except ImportError:
-            raise ConfigError("--format", _(
-                "{fmt} needs the graphviz Python package (pip install 'manyi[graph]'); "
-                "or use --format mermaid").format(fmt=fmt)) from None
+            raise ConfigError(
+                "--format",
+                _(
+                    "{fmt} needs the graphviz Python package (pip install 'manyi[graph]'); "
+                    "or use --format mermaid"
+                ).format(fmt=fmt),
+            ) from None
         from cli.progress import working
 
         with working(_("Rendering the graph…")):
-            drawn = (diagram.item_graph_machine("graphviz", title) if lifecycle == "items"
-                     else diagram.graph_machine(d, "graphviz", counts, title))
+            drawn = (
+                diagram.item_graph_machine("graphviz", title)
+                if lifecycle == "items"
+                else diagram.graph_machine(d, "graphviz", counts, title)
+            )
             data = render_graphviz(drawn, fmt)
     if output is not None:
         output.write_bytes(data)

@@ -17,15 +17,28 @@ def inbox() -> None:
 
 
 def fetch_summary(r) -> str:
-    return _("Mailbox: {seen} messages, {new} new ({matched} matched, {unmatched} unmatched, "
-             "{quarantined} quarantined, {refused} refused), {subs} submissions received, "
-             "{notices} notices mailed back.").format(
-        seen=r.seen, new=r.new, matched=r.matched, unmatched=r.unmatched, quarantined=r.quarantined,
-        refused=r.refused, subs=r.submissions, notices=r.notices)
+    return _(
+        "Mailbox: {seen} messages, {new} new ({matched} matched, {unmatched} unmatched, "
+        "{quarantined} quarantined, {refused} refused), {subs} submissions received, "
+        "{notices} notices mailed back."
+    ).format(
+        seen=r.seen,
+        new=r.new,
+        matched=r.matched,
+        unmatched=r.unmatched,
+        quarantined=r.quarantined,
+        refused=r.refused,
+        subs=r.submissions,
+        notices=r.notices,
+    )
 
 
-@inbox.command("fetch", help=N_("Read new mail from MANYI_IMAP_URL or the Maildir MANYI_INBOX; "
-                                "each new message is taken in once."))
+@inbox.command(
+    "fetch",
+    help=N_(
+        "Read new mail from MANYI_IMAP_URL or the Maildir MANYI_INBOX; each new message is taken in once."
+    ),
+)
 def inbox_fetch() -> None:
     from cli.progress import working
     from workflow.usecases import inbox as uc
@@ -51,9 +64,17 @@ def inbox_list(as_json: bool) -> None:
     for r in rows:
         ident = str(r["id"]) if r["id"] is not None else f"m{r['message']}"
         what = r["filename"] or _("mail “{s}”").format(s=r["subject"])
-        say("{id}  {status}  {office}  {req}  {what}  {sender}  {at}".format(
-            id=ident, status=_(r["status"]), office=r["office"] or "—", req=r["requirement"] or "?",
-            what=what, sender=r["from"] or "—", at=(r["received_at"] or "")[:16].replace("T", " ")))
+        say(
+            "{id}  {status}  {office}  {req}  {what}  {sender}  {at}".format(
+                id=ident,
+                status=_(r["status"]),
+                office=r["office"] or "—",
+                req=r["requirement"] or "?",
+                what=what,
+                sender=r["from"] or "—",
+                at=(r["received_at"] or "")[:16].replace("T", " "),
+            )
+        )
         for line in [r["reason"], *r["notes"]]:
             if line:
                 say(f"    {line}")
@@ -61,18 +82,32 @@ def inbox_list(as_json: bool) -> None:
 
 @inbox.command("accept", help=N_("File a received submission (guards, counts and history as `manyi file`)."))
 @click.argument("submission", type=click.IntRange(min=1), metavar="ID")
-@option("--requirement", metavar="KEY", shell_complete=completion.requirements,
-        help=N_("The requirement it answers, when the mail did not say (or said wrongly)."))
+@option(
+    "--requirement",
+    metavar="KEY",
+    shell_complete=completion.requirements,
+    help=N_("The requirement it answers, when the mail did not say (or said wrongly)."),
+)
 def inbox_accept(submission: int, requirement: str | None) -> None:
     from workflow.usecases import inbox as uc
 
     a = uc.accept(_ctx(), submission, requirement)
     f = a.filed
     counted = f" ({f.count}/{f.needed})" if f.needed > 1 else ""
-    say(_("Accepted submission {id}: filed '{title}' for {office}{counted}: {filename} (sha256 {sha}), "
-          "from mail {mail}.").format(id=a.submission, title=f.requirement_title, office=f.office,
-                                      counted=counted, filename=f.filename, sha=f.sha256[:12],
-                                      mail=a.message_id))
+    say(
+        _(
+            "Accepted submission {id}: filed '{title}' for {office}{counted}: {filename} (sha256 {sha}), "
+            "from mail {mail}."
+        ).format(
+            id=a.submission,
+            title=f.requirement_title,
+            office=f.office,
+            counted=counted,
+            filename=f.filename,
+            sha=f.sha256[:12],
+            mail=a.message_id,
+        )
+    )
 
 
 @inbox.command("reject", help=N_("Reject a received submission; the office is told why by mail."))
@@ -82,9 +117,11 @@ def inbox_reject(submission: int, reason: str) -> None:
     from workflow.usecases import inbox as uc
 
     to, sent = uc.reject(_ctx(), submission, reason)
-    say(_("Rejected submission {id}; the reason was mailed to {to}.").format(id=submission, to=to)
-        if sent else _("Rejected submission {id}; the notice to {to} is in the outbox.").format(
-            id=submission, to=to))
+    say(
+        _("Rejected submission {id}; the reason was mailed to {to}.").format(id=submission, to=to)
+        if sent
+        else _("Rejected submission {id}; the notice to {to} is in the outbox.").format(id=submission, to=to)
+    )
 
 
 @inbox.command("allow", help=N_("Take an office's mail also from this address (besides its roster address)."))

@@ -13,8 +13,14 @@ from workflow.engine.values import MAX_INT
 from workflow.errors import InputError
 from workflow.i18n import N_, _
 
-OUT_OPT = option("-o", "--output", "output", type=FILE_PATH, metavar="FILE",
-                 help=N_("Write to FILE instead of standard output."))
+OUT_OPT = option(
+    "-o",
+    "--output",
+    "output",
+    type=FILE_PATH,
+    metavar="FILE",
+    help=N_("Write to FILE instead of standard output."),
+)
 
 
 def _item_line(v) -> str:
@@ -30,21 +36,30 @@ def rectify() -> None:
 @rectify.command("add", help=N_("Publish a rectification item for an office."))
 @click.argument("office")
 @click.argument("text")
-@option("--source", metavar="SOURCE", help=N_(
-    "Where the item comes from: a source of the definition (key, alias or title); "
-    "without one review, evaluation, inspection or self. Default: the first."))
+@option(
+    "--source",
+    metavar="SOURCE",
+    help=N_(
+        "Where the item comes from: a source of the definition (key, alias or title); "
+        "without one review, evaluation, inspection or self. Default: the first."
+    ),
+)
 @option("--due", metavar="YYYY-MM-DD", help=N_("Date by which it must be done."))
 @CAMPAIGN_OPT
 def rectify_add(office: str, text: str, source: str | None, due: str | None, campaign: str | None) -> None:
     from workflow.usecases import ledger
 
     v = ledger.add_item(_ctx(), campaign, office, text, source, due)
-    say(_("Published item #{id} for {office}{due}.").format(
-        id=v.id, office=v.office, due=_(" (due {d})").format(d=v.due) if v.due else ""))
+    say(
+        _("Published item #{id} for {office}{due}.").format(
+            id=v.id, office=v.office, due=_(" (due {d})").format(d=v.due) if v.due else ""
+        )
+    )
 
 
-@rectify.command("import", help=N_(
-    "Import items from a CSV (office,text,source,due; UTF-8 or GBK); all rows or none."))
+@rectify.command(
+    "import", help=N_("Import items from a CSV (office,text,source,due; UTF-8 or GBK); all rows or none.")
+)
 @click.argument("file", type=FILE_PATH)
 @CAMPAIGN_OPT
 def rectify_import(file: Path, campaign: str | None) -> None:
@@ -58,18 +73,27 @@ def rectify_import(file: Path, campaign: str | None) -> None:
 
 @rectify.command("done", help=N_("Report an item done, with its evidence document."))
 @click.argument("item_id", type=click.IntRange(1, MAX_INT))
-@option("--evidence", required=True, type=click.Path(path_type=Path), metavar="PATH",
-        help=N_("The evidence document; stored like a filing."))
+@option(
+    "--evidence",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help=N_("The evidence document; stored like a filing."),
+)
 @option("--note", metavar="TEXT", help=N_("A note kept with the report."))
 @option("--allow-empty", is_flag=True, help=N_("Accept an empty (0-byte) document."))
 @CAMPAIGN_OPT
-def rectify_done(item_id: int, evidence: Path, note: str | None, allow_empty: bool,
-                 campaign: str | None) -> None:
+def rectify_done(
+    item_id: int, evidence: Path, note: str | None, allow_empty: bool, campaign: str | None
+) -> None:
     from workflow.usecases import ledger
 
     v = ledger.mark_done(_ctx(), campaign, item_id, evidence, note, allow_empty=allow_empty)
-    say(_("Item #{id} of {office} reported done: {filename} (sha256 {sha}).").format(
-        id=v.id, office=v.office, filename=v.evidence, sha=(v.evidence_sha256 or "")[:12]))
+    say(
+        _("Item #{id} of {office} reported done: {filename} (sha256 {sha}).").format(
+            id=v.id, office=v.office, filename=v.evidence, sha=(v.evidence_sha256 or "")[:12]
+        )
+    )
 
 
 @rectify.command("confirm", help=N_("Confirm a done item (supervision office)."))
@@ -90,22 +114,34 @@ def rectify_return(item_id: int, reason: str, campaign: str | None) -> None:
     from workflow.usecases import ledger
 
     v = ledger.return_item(_ctx(), campaign, item_id, reason)
-    say(_("Item #{id} of {office} returned: {reason}").format(id=v.id, office=v.office,
-                                                              reason=v.return_reason))
+    say(
+        _("Item #{id} of {office} returned: {reason}").format(
+            id=v.id, office=v.office, reason=v.return_reason
+        )
+    )
 
 
 @rectify.command("list", help=N_("List rectification items; export them with --format csv|xlsx -o FILE."))
 @click.argument("office", required=False)
 @option("--open", "open_only", is_flag=True, help=N_("Only items not yet confirmed."))
-@option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table",
-        help=N_("Output format."))
+@option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table", help=N_("Output format.")
+)
 @OUT_OPT
 @CAMPAIGN_OPT
 @row_filters
 @JSON_OPT
-def rectify_list(office: str | None, open_only: bool, fmt: str, output: Path | None,
-                 campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
-                 lights: tuple[str, ...], as_json: bool) -> None:
+def rectify_list(
+    office: str | None,
+    open_only: bool,
+    fmt: str,
+    output: Path | None,
+    campaign: str | None,
+    offices: tuple[str, ...],
+    phases: tuple[str, ...],
+    lights: tuple[str, ...],
+    as_json: bool,
+) -> None:
     from cli import exports
     from workflow.usecases import ledger
 
@@ -135,12 +171,24 @@ def rectify_list(office: str | None, open_only: bool, fmt: str, output: Path | N
         status = _(v.status) + (f"\n{v.return_reason}" if v.status == "returned" else "")
         rows.append([str(v.id), v.office, due, status, _(v.source), v.evidence or "", v.text])
     # The item's text says what must be fixed: last, so it can fold without being cut.
-    show([Col(_("#"), justify="right", title=True), Col(_("Office"), title=True), Col(_("Due")),
-          Col(_("Status"), WRAP), Col(_("Source"), WRAP, drop=2), Col(_("Evidence"), WRAP, drop=1),
-          Col(_("Item"), TEXT, least=30)], rows)
+    show(
+        [
+            Col(_("#"), justify="right", title=True),
+            Col(_("Office"), title=True),
+            Col(_("Due")),
+            Col(_("Status"), WRAP),
+            Col(_("Source"), WRAP, drop=2),
+            Col(_("Evidence"), WRAP, drop=1),
+            Col(_("Item"), TEXT, least=30),
+        ],
+        rows,
+    )
     closed = sum(1 for v in items if v.status == "confirmed")
-    say(_("{n} items: {open} open, {closed} confirmed.").format(
-        n=len(items), open=len(items) - closed, closed=closed))
+    say(
+        _("{n} items: {open} open, {closed} confirmed.").format(
+            n=len(items), open=len(items) - closed, closed=closed
+        )
+    )
 
 
 # -- inspect -------------------------------------------------------------------
@@ -151,28 +199,53 @@ def inspect() -> None:
 
 @inspect.command("record", help=N_("Record an inspection of an office and its findings."))
 @click.argument("office")
-@option("--kind", required=True, type=click.Choice(["announced", "unannounced"]),
-        help=N_("Announced (明查) or unannounced (暗访)."))
+@option(
+    "--kind",
+    required=True,
+    type=click.Choice(["announced", "unannounced"]),
+    help=N_("Announced (明查) or unannounced (暗访)."),
+)
 @option("--date", "on", required=True, metavar="YYYY-MM-DD", help=N_("Day of the inspection."))
-@option("--finding", "findings", required=True, multiple=True, metavar="TEXT",
-        help=N_("What was found; repeatable."))
+@option(
+    "--finding",
+    "findings",
+    required=True,
+    multiple=True,
+    metavar="TEXT",
+    help=N_("What was found; repeatable."),
+)
 @option("--rectify", is_flag=True, help=N_("Turn each finding into a rectification item."))
 @option("--due", metavar="YYYY-MM-DD", help=N_("Due date of the items made with --rectify."))
 @CAMPAIGN_OPT
-def inspect_record(office: str, kind: str, on: str, findings: tuple[str, ...], rectify: bool,
-                   due: str | None, campaign: str | None) -> None:
+def inspect_record(
+    office: str,
+    kind: str,
+    on: str,
+    findings: tuple[str, ...],
+    rectify: bool,
+    due: str | None,
+    campaign: str | None,
+) -> None:
     from workflow.usecases import ledger
 
     r = ledger.record_inspection(_ctx(), campaign, office, kind, on, findings, rectify, due)
-    say(_("Recorded {kind} inspection of {office} on {date}: {n} findings.").format(
-        kind=_(r.kind), office=r.office, date=r.on, n=len(r.inspections)))
+    say(
+        _("Recorded {kind} inspection of {office} on {date}: {n} findings.").format(
+            kind=_(r.kind), office=r.office, date=r.on, n=len(r.inspections)
+        )
+    )
     if r.items:
         say(_("Published items {ids}.").format(ids=", ".join(f"#{i}" for i in r.items)))
 
 
 # -- score ---------------------------------------------------------------------
-AGAIN_OPT = option("--again", is_flag=True, help=N_(
-    "Store an entry without a scorer even though an identical one is stored (a second, separate batch)."))
+AGAIN_OPT = option(
+    "--again",
+    is_flag=True,
+    help=N_(
+        "Store an entry without a scorer even though an identical one is stored (a second, separate batch)."
+    ),
+)
 
 
 @cli.group(help=HELP["score"])
@@ -182,39 +255,68 @@ def score() -> None:
 
 @score.command("add", help=N_("Record one scorer's score (0–100) for an office."))
 @click.argument("office")
-@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key (manyi definition check --verbose lists them)."))
+@option(
+    "--group",
+    required=True,
+    metavar="GROUP",
+    help=N_("Evaluator group key (manyi definition check --verbose lists them)."),
+)
 @option("--score", "value", required=True, metavar="N", help=N_("The score, 0–100."))
 @option("--scorer", metavar="NAME", help=N_("Who gave it (one score per scorer)."))
 @AGAIN_OPT
 @CAMPAIGN_OPT
-def score_add(office: str, group: str, value: str, scorer: str | None, again: bool, campaign: str | None) -> None:
+def score_add(
+    office: str, group: str, value: str, scorer: str | None, again: bool, campaign: str | None
+) -> None:
     from workflow.usecases import scores
 
     r = scores.add_score(_ctx(), campaign, office, group, value, scorer, again=again)
-    say(_("Recorded score {score} for {office} from {group}.").format(
-        score=value, office=r.office, group=r.group_title))
+    say(
+        _("Recorded score {score} for {office} from {group}.").format(
+            score=value, office=r.office, group=r.group_title
+        )
+    )
 
 
 @score.command("vote", help=N_("Record votes (satisfied / basic / unsatisfied / unknown) for an office."))
 @click.argument("office")
-@option("--group", required=True, metavar="GROUP", help=N_("Evaluator group key (manyi definition check --verbose lists them)."))
-@option("--vote", required=True, metavar="VOTE", help=N_(
-    "The vote: a level of the definition's scale (key, alias or title), e.g. satisfied, basic, "
-    "unsatisfied or unknown."))
-@option("--count", default=1, type=click.IntRange(1, MAX_INT), show_default=True,
-        help=N_("How many such votes."))
+@option(
+    "--group",
+    required=True,
+    metavar="GROUP",
+    help=N_("Evaluator group key (manyi definition check --verbose lists them)."),
+)
+@option(
+    "--vote",
+    required=True,
+    metavar="VOTE",
+    help=N_(
+        "The vote: a level of the definition's scale (key, alias or title), e.g. satisfied, basic, "
+        "unsatisfied or unknown."
+    ),
+)
+@option(
+    "--count", default=1, type=click.IntRange(1, MAX_INT), show_default=True, help=N_("How many such votes.")
+)
 @AGAIN_OPT
 @CAMPAIGN_OPT
 def score_vote(office: str, group: str, vote: str, count: int, again: bool, campaign: str | None) -> None:
     from workflow.usecases import scores
 
     r = scores.add_vote(_ctx(), campaign, office, group, vote, count, again=again)
-    say(_("Recorded {n} '{vote}' votes for {office} from {group}.").format(
-        n=count, vote=scores.vote_word(vote), office=r.office, group=r.group_title))
+    say(
+        _("Recorded {n} '{vote}' votes for {office} from {group}.").format(
+            n=count, vote=scores.vote_word(vote), office=r.office, group=r.group_title
+        )
+    )
 
 
-@score.command("import", help=N_(
-    "Import scores/votes from CSV or .xlsx (office,group,scorer,score|vote[,count]); all rows or none."))
+@score.command(
+    "import",
+    help=N_(
+        "Import scores/votes from CSV or .xlsx (office,group,scorer,score|vote[,count]); all rows or none."
+    ),
+)
 @click.argument("file", type=FILE_PATH)
 @AGAIN_OPT
 @CAMPAIGN_OPT
@@ -234,12 +336,17 @@ def score_import(file: Path, again: bool, campaign: str | None) -> None:
 @option("--score", "value", required=True, metavar="N", help=N_("The corrected score, 0–100."))
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
 @CAMPAIGN_OPT
-def score_correct(office: str, group: str, scorer: str, value: str, reason: str, campaign: str | None) -> None:
+def score_correct(
+    office: str, group: str, scorer: str, value: str, reason: str, campaign: str | None
+) -> None:
     from workflow.usecases import scores
 
     c = scores.correct_score(_ctx(), campaign, office, group, scorer, value, reason)
-    say(_("Corrected the score of {office} from {scorer} ({group}): {before} → {after}.").format(
-        office=c.office, scorer=c.scorer, group=c.group, before=c.before, after=c.after))
+    say(
+        _("Corrected the score of {office} from {scorer} ({group}): {before} → {after}.").format(
+            office=c.office, scorer=c.scorer, group=c.group, before=c.before, after=c.after
+        )
+    )
 
 
 @score.command("withdraw", help=N_("Withdraw one scorer's stored score, with a reason (kept in history)."))
@@ -252,8 +359,11 @@ def score_withdraw(office: str, group: str, scorer: str, reason: str, campaign: 
     from workflow.usecases import scores
 
     c = scores.correct_score(_ctx(), campaign, office, group, scorer, None, reason)
-    say(_("Withdrew the score {before} of {office} from {scorer} ({group}).").format(
-        office=c.office, scorer=c.scorer, group=c.group, before=c.before))
+    say(
+        _("Withdrew the score {before} of {office} from {scorer} ({group}).").format(
+            office=c.office, scorer=c.scorer, group=c.group, before=c.before
+        )
+    )
 
 
 def _num(value) -> str:
@@ -272,18 +382,31 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
     result, row = scores.explain(_ctx(), campaign, office)
     rules = result.rules
     if as_json:
-        print_json({**row.as_json(), "explain": [
-            {"group": g.key, "weight": float(g.weight), "values": [float(v) for v in g.values],
-             "dropped": [float(v) for v in g.dropped], "unknown_votes": g.unknown_votes,
-             "mean": None if g.mean is None else float(g.mean)}
-            for g in row.score.groups]})
+        print_json(
+            {
+                **row.as_json(),
+                "explain": [
+                    {
+                        "group": g.key,
+                        "weight": float(g.weight),
+                        "values": [float(v) for v in g.values],
+                        "dropped": [float(v) for v in g.dropped],
+                        "unknown_votes": g.unknown_votes,
+                        "mean": None if g.mean is None else float(g.mean),
+                    }
+                    for g in row.score.groups
+                ],
+            }
+        )
         return
     if row.rank is None:
         say(_("{office}: not scored yet").format(office=row.office))
         return
-    say(_("{office}: total {total}, rank {rank}, tier {tier}").format(
-        office=row.office, total=row.score.total, rank=row.rank,
-        tier=result.tier_titles[row.tier or ""]))  # ranked rows always have a tier
+    say(
+        _("{office}: total {total}, rank {rank}, tier {tier}").format(
+            office=row.office, total=row.score.total, rank=row.rank, tier=result.tier_titles[row.tier or ""]
+        )
+    )  # ranked rows always have a tier
     from cli.tables import WRAP, Col, show
 
     cells = []
@@ -291,17 +414,38 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
         counted = _("{n} values").format(n=len(g.values))
         if g.unknown_votes:
             counted += _(", {n} don't know left out").format(n=g.unknown_votes)
-        cells.append([f"{g.key}\n{result.group_titles[g.key]}", f"{float(g.weight):g}", counted,
-                      ", ".join(_num(v) for v in g.dropped) or "—", _num(g.mean),
-                      _num(g.contribution / rules.weight_sum)])
-    show([Col(_("Group"), title=True), Col(_("Weight"), justify="right"), Col(_("Counted"), WRAP),
-          Col(_("Dropped (high, low)"), WRAP), Col(_("Mean"), justify="right"),
-          Col(_("Weighted"), justify="right")], cells)
-    say(_("total = Σ weight × mean ÷ Σ weights ({w}) = {total}").format(
-        w=f"{float(rules.weight_sum):g}", total=row.score.total))
+        cells.append(
+            [
+                f"{g.key}\n{result.group_titles[g.key]}",
+                f"{float(g.weight):g}",
+                counted,
+                ", ".join(_num(v) for v in g.dropped) or "—",
+                _num(g.mean),
+                _num(g.contribution / rules.weight_sum),
+            ]
+        )
+    show(
+        [
+            Col(_("Group"), title=True),
+            Col(_("Weight"), justify="right"),
+            Col(_("Counted"), WRAP),
+            Col(_("Dropped (high, low)"), WRAP),
+            Col(_("Mean"), justify="right"),
+            Col(_("Weighted"), justify="right"),
+        ],
+        cells,
+    )
+    say(
+        _("total = Σ weight × mean ÷ Σ weights ({w}) = {total}").format(
+            w=f"{float(rules.weight_sum):g}", total=row.score.total
+        )
+    )
     if row.score.missing:
-        say(_("Missing groups (counted as 0, weights not renormalised): {g}").format(
-            g=_(", ").join(result.group_titles[g] for g in row.score.missing)))
+        say(
+            _("Missing groups (counted as 0, weights not renormalised): {g}").format(
+                g=_(", ").join(result.group_titles[g] for g in row.score.missing)
+            )
+        )
 
 
 # -- rank ----------------------------------------------------------------------
@@ -309,13 +453,20 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
 @CAMPAIGN_OPT
 @row_filters
 @JSON_OPT
-def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...],
-         lights: tuple[str, ...], as_json: bool) -> None:
+def rank(
+    campaign: str | None,
+    offices: tuple[str, ...],
+    phases: tuple[str, ...],
+    lights: tuple[str, ...],
+    as_json: bool,
+) -> None:
     from workflow.usecases import scores
 
     result = scores.ranking(_ctx(), campaign)
     keep = offices_matching(campaign, offices, phases, lights)
-    rows = [r for r in result.ranking.rows if keep is None or r.office in keep]  # ranks stay the whole campaign's
+    rows = [
+        r for r in result.ranking.rows if keep is None or r.office in keep
+    ]  # ranks stay the whole campaign's
     if as_json:
         print_json([r.as_json() for r in rows])
         return
@@ -326,32 +477,67 @@ def rank(campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...]
         if r.rank is None:
             cells.append(["—", r.office, "—", "—", "", _("not scored")])
             continue
-        cells.append([str(r.rank), r.office, f"{r.score.total:.2f}", result.tier_titles[r.tier or ""],
-                      ("✓" + (" *" if r.tie_at_cut else "")) if r.satisfied else "",
-                      _(", ").join(result.group_titles[g] for g in r.score.missing)])
-    show([Col(_("Rank"), justify="right", title=True), Col(_("Office"), title=True),
-          Col(_("Total"), justify="right"), Col(_("Tier")),
-          # The line under the table names the commended too: this column goes first.
-          Col(result.commended, justify="center", drop=1),
-          Col(_("Missing groups"), WRAP)], cells)
-    say(_("{commended} (top {n}): {names}").format(
-        commended=result.commended, n=result.ranking.top,
-        names=_(", ").join(result.ranking.satisfied) or "—"))
+        cells.append(
+            [
+                str(r.rank),
+                r.office,
+                f"{r.score.total:.2f}",
+                result.tier_titles[r.tier or ""],
+                ("✓" + (" *" if r.tie_at_cut else "")) if r.satisfied else "",
+                _(", ").join(result.group_titles[g] for g in r.score.missing),
+            ]
+        )
+    show(
+        [
+            Col(_("Rank"), justify="right", title=True),
+            Col(_("Office"), title=True),
+            Col(_("Total"), justify="right"),
+            Col(_("Tier")),
+            # The line under the table names the commended too: this column goes first.
+            Col(result.commended, justify="center", drop=1),
+            Col(_("Missing groups"), WRAP),
+        ],
+        cells,
+    )
+    say(
+        _("{commended} (top {n}): {names}").format(
+            commended=result.commended,
+            n=result.ranking.top,
+            names=_(", ").join(result.ranking.satisfied) or "—",
+        )
+    )
     if result.ranking.tied_at_cut:
-        say(_("* Tied at the cut: {names} share a rank, so all of them are named {commended} "
-              "({k} instead of {n}).").format(
-            names=_(", ").join(result.ranking.tied_at_cut), k=len(result.ranking.satisfied),
-            n=result.ranking.top, commended=result.commended))
+        say(
+            _(
+                "* Tied at the cut: {names} share a rank, so all of them are named {commended} "
+                "({k} instead of {n})."
+            ).format(
+                names=_(", ").join(result.ranking.tied_at_cut),
+                k=len(result.ranking.satisfied),
+                n=result.ranking.top,
+                commended=result.commended,
+            )
+        )
     flagged = [r for r in result.ranking.rows if r.score.missing and r.rank is not None]
     if flagged:
-        say(_("{n} sections lack a whole evaluator group; their totals count it as 0 "
-              "(weights are not renormalised).").format(n=len(flagged)))
+        say(
+            _(
+                "{n} sections lack a whole evaluator group; their totals count it as 0 "
+                "(weights are not renormalised)."
+            ).format(n=len(flagged))
+        )
 
 
 # -- report --------------------------------------------------------------------
 @cli.command(help=HELP["report"])
-@option("--format", "fmt", type=click.Choice(["md", "html", "xlsx", "docx"]), default="md",
-        show_default=True, help=N_("Output format."))
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "xlsx", "docx"]),
+    default="md",
+    show_default=True,
+    help=N_("Output format."),
+)
 @OUT_OPT
 @CAMPAIGN_OPT
 def report(fmt: str, output: Path | None, campaign: str | None) -> None:
@@ -367,5 +553,8 @@ def report(fmt: str, output: Path | None, campaign: str | None) -> None:
     if output is None:  # to stdout: after the progress display is gone
         exports.write_report(rep, fmt, output)
     if output is not None:
-        say(_("Wrote the {fmt} report of campaign '{name}' to {path}.").format(
-            fmt=fmt, name=rep.campaign, path=output))
+        say(
+            _("Wrote the {fmt} report of campaign '{name}' to {path}.").format(
+                fmt=fmt, name=rep.campaign, path=output
+            )
+        )

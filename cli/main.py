@@ -38,38 +38,54 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "definition": ("cli.commands", N_("Campaign definition files.")),
     "campaign": ("cli.commands", N_("Start and list campaigns.")),
     "office": ("cli.commands", N_("The offices (sections) taking part in a campaign.")),
-    "status": ("cli.commands",
-        N_("The board: one row per office, a column per phase, blockers, next due date.")),
-    "file": ("cli.commands",
-        N_("File a document for a requirement (a central body, e.g. the leading group, files under its name as OFFICE).")),
+    "status": (
+        "cli.commands",
+        N_("The board: one row per office, a column per phase, blockers, next due date."),
+    ),
+    "file": (
+        "cli.commands",
+        N_(
+            "File a document for a requirement "
+            "(a central body, e.g. the leading group, files under its name as OFFICE)."
+        ),
+    ),
     "advance": ("cli.commands", N_("Move offices to their next phase where every exit condition holds.")),
-    "history": ("cli.commands",
-        N_("Every change of one office, oldest first (a central body's name for its own filings).")),
-    "veto": ("cli.commands",
-        N_("Record (or lift) a veto (一票否决) against an office: it blocks 'veto' conditions and "
-           "drops the office from commendation.")),
-    "demo": ("cli.demo",
-        N_("A narrated tour of the seed campaign into a fresh demo database (manyi-demo.db).")),
+    "history": (
+        "cli.commands",
+        N_("Every change of one office, oldest first (a central body's name for its own filings)."),
+    ),
+    "veto": (
+        "cli.commands",
+        N_(
+            "Record (or lift) a veto (一票否决) against an office: it blocks 'veto' conditions and "
+            "drops the office from commendation."
+        ),
+    ),
+    "demo": (
+        "cli.demo",
+        N_("A narrated tour of the seed campaign into a fresh demo database (manyi-demo.db)."),
+    ),
     "timeline": ("cli.timeline", N_("The campaign's phases and due dates as a chart, with today marked.")),
     "audit": ("cli.audit", N_("Verify or export the tamper-evident history (hash chain).")),
     "rectify": ("cli.ledger", N_("The rectification ledger (整改台账): items, evidence, confirmation.")),
     "inspect": ("cli.ledger", N_("Announced and unannounced inspections (明查暗访).")),
     "score": ("cli.ledger", N_("Scores and votes of the evaluator groups (百分制).")),
     "rank": ("cli.ledger", N_("Rank the offices: weighted total, rank, tier, satisfied, missing groups.")),
-    "report": ("cli.ledger",
-        N_("The campaign report for the standing committee (md, html, xlsx or docx).")),
-    "calendar": ("cli.reminders",
-        N_("Resolved phase ends and due dates on working days; estimates marked.")),
-    "extend": ("cli.reminders",
-        N_("Extend one office's deadline for a requirement (延期); the original date is kept.")),
+    "report": ("cli.ledger", N_("The campaign report for the standing committee (md, html, xlsx or docx).")),
+    "calendar": ("cli.reminders", N_("Resolved phase ends and due dates on working days; estimates marked.")),
+    "extend": (
+        "cli.reminders",
+        N_("Extend one office's deadline for a requirement (延期); the original date is kept."),
+    ),
     "remind": ("cli.reminders", N_("Reminder sweeps by hand (for cron, or to rehearse with MANYI_NOW).")),
     "outbox": ("cli.reminders", N_("Outgoing reminder mail: pending, sent, failed.")),
     "scheduler": ("cli.reminders", N_("The long-running reminder scheduler.")),
-    "inbox": ("cli.inbox",
-        N_("Offices' replies by mail: fetch them, list, accept (files them) or reject.")),
+    "inbox": ("cli.inbox", N_("Offices' replies by mail: fetch them, list, accept (files them) or reject.")),
     "user": ("cli.operators", N_("Operators and their roles (none configured: single-user mode).")),
-    "backup": ("cli.backup",
-        N_("Copy a SQLite database and its documents (to FILE.blobs) while others keep working.")),
+    "backup": (
+        "cli.backup",
+        N_("Copy a SQLite database and its documents (to FILE.blobs) while others keep working."),
+    ),
 }
 HELP = {name: text for name, (_module, text) in COMMANDS.items()}
 
@@ -135,8 +151,18 @@ def _route_click_messages() -> None:
     """
     import importlib
 
-    for name in ("core", "decorators", "exceptions", "formatting", "parser", "types",
-                 "termui", "shell_completion", "utils", "_termui_impl"):
+    for name in (
+        "core",
+        "decorators",
+        "exceptions",
+        "formatting",
+        "parser",
+        "types",
+        "termui",
+        "shell_completion",
+        "utils",
+        "_termui_impl",
+    ):
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
             module._ = click_gettext  # type: ignore[attr-defined]  # patching click's module-level gettext
@@ -243,8 +269,7 @@ class ManyiGroup(_TranslatedCommand, click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """click's listing, with the short help of commands not loaded yet taken from ``lazy``."""
-        names = [n for n in self.list_commands(ctx)
-                 if n in self.lazy or not self.commands[n].hidden]
+        names = [n for n in self.list_commands(ctx) if n in self.lazy or not self.commands[n].hidden]
         if not names:
             return
         limit = formatter.width - 6 - max(len(n) for n in names)
@@ -292,17 +317,24 @@ def interrupted() -> NoReturn:
     else:
         parts = []
         if committed.get("mail-sent"):
-            parts.append(_("{n} reminder mails sent and marked so (the rest wait in the outbox "
-                           "for the next sweep)").format(n=committed["mail-sent"]))
+            parts.append(
+                _(
+                    "{n} reminder mails sent and marked so (the rest wait in the outbox for the next sweep)"
+                ).format(n=committed["mail-sent"])
+            )
         if committed.get("reminders-queued"):
             parts.append(_("the due reminders, queued in the outbox"))
         elif committed.get("reminders-fired"):
             parts.append(_("the due reminders found so far (the next sweep mails them)"))
         if committed.get("change"):
-            parts.append(_("{n} earlier steps of this command (see manyi history and manyi outbox)").format(
-                n=committed["change"]))
+            parts.append(
+                _("{n} earlier steps of this command (see manyi history and manyi outbox)").format(
+                    n=committed["change"]
+                )
+            )
         message = _("Interrupted: already saved: {what}; nothing after that.").format(
-            what=_("; ").join(parts))
+            what=_("; ").join(parts)
+        )
     try:
         click.echo(message, err=True)
     finally:
@@ -336,16 +368,31 @@ def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     lang = detect_language(value)
     set_language(lang)
     if value is None and not ctx.resilient_parsing and (unknown := unknown_language()) is not None:
-        click.echo(_("Warning: MANYI_LANG={value} is not a language of manyi (zh, en); "
-                     "using Chinese.").format(value=unknown), err=True)
+        click.echo(
+            _("Warning: MANYI_LANG={value} is not a language of manyi (zh, en); using Chinese.").format(
+                value=unknown
+            ),
+            err=True,
+        )
     return lang
 
 
 @click.group(cls=ManyiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @option("--db", metavar="URL", help="Database URL or SQLite file path (env MANYI_DB; default manyi.db).")
-@option("--as", "actor", metavar="NAME", help="Who is acting, recorded in history (env MANYI_USER; default the login name).")
-@option("--lang", type=click.Choice(["zh", "en"]), callback=_set_lang, is_eager=True,
-              expose_value=False, help="Language of messages (env MANYI_LANG; default from the locale, Chinese first).")
+@option(
+    "--as",
+    "actor",
+    metavar="NAME",
+    help="Who is acting, recorded in history (env MANYI_USER; default the login name).",
+)
+@option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    callback=_set_lang,
+    is_eager=True,
+    expose_value=False,
+    help="Language of messages (env MANYI_LANG; default from the locale, Chinese first).",
+)
 @click.version_option(package_name="manyi", cls=TOption, help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
@@ -359,8 +406,11 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
         actor = text.name(actor, "--as")
     if db is not None:
         text.clean(db, "--db")
-    ctx.obj = Settings(db=db, actor=(actor or _default_actor()).strip() or "unknown",
-                       explicit=bool(actor or os.environ.get("MANYI_USER")))
+    ctx.obj = Settings(
+        db=db,
+        actor=(actor or _default_actor()).strip() or "unknown",
+        explicit=bool(actor or os.environ.get("MANYI_USER")),
+    )
 
 
 cli.lazy = COMMANDS
@@ -393,4 +443,3 @@ def main() -> None:
     except (click.Abort, KeyboardInterrupt):
         interrupted()
     sys.exit(code if isinstance(code, int) else 0)
-

@@ -25,21 +25,34 @@ def _said(role: str, office: str | None) -> str:
     return role
 
 
-@user.command("add", help=N_("Add an operator: supervisor (everything), clerk (files for one office), "
-                             "leader (advances, forces, confirms) or observer (reads)."))
+@user.command(
+    "add",
+    help=N_(
+        "Add an operator: supervisor (everything), clerk (files for one office), "
+        "leader (advances, forces, confirms) or observer (reads)."
+    ),
+)
 @click.argument("name")
 @option("--role", required=True, type=click.Choice(ROLES), help=N_("The operator's role."))
 @option("--office", metavar="OFFICE", help=N_("A clerk's own office."))
-@option("--db-login", metavar="LOGIN",
-        help=N_("PostgreSQL: the database login that is this operator (granted access; "
-                "the database then enforces the role)."))
+@option(
+    "--db-login",
+    metavar="LOGIN",
+    help=N_(
+        "PostgreSQL: the database login that is this operator (granted access; "
+        "the database then enforces the role)."
+    ),
+)
 def user_add(name: str, role: str, office: str | None, db_login: str | None) -> None:
     from workflow.usecases import operators
 
     row = operators.add_user(_ctx(), name, role, office, db_login)
     if row.office:
-        say(_("Added operator '{name}' as {role} of {office}.").format(
-            name=row.name, role=row.role, office=row.office))
+        say(
+            _("Added operator '{name}' as {role} of {office}.").format(
+                name=row.name, role=row.role, office=row.office
+            )
+        )
     else:
         say(_("Added operator '{name}' as {role}.").format(name=row.name, role=row.role))
 
@@ -84,8 +97,15 @@ def user_list(as_json: bool) -> None:
     for r in rows:
         added = datetime.fromisoformat(r["added"]).astimezone(ZoneInfo(DEFAULT_TZ)).strftime("%Y-%m-%d %H:%M")
         role = r["role"] if r["active"] else _("{role} (disabled)").format(role=r["role"])
-        cells.append([r["name"], role, r["office"] or "", added, r["added_by"]]
-                     + ([r["db_login"] or ""] if logins else []))
-    cols = [Col(_("Operator"), title=True), Col(_("Role")), Col(_("Office")), Col(_("Added"), drop=2),
-            Col(_("By"), drop=1)]
+        cells.append(
+            [r["name"], role, r["office"] or "", added, r["added_by"]]
+            + ([r["db_login"] or ""] if logins else [])
+        )
+    cols = [
+        Col(_("Operator"), title=True),
+        Col(_("Role")),
+        Col(_("Office")),
+        Col(_("Added"), drop=2),
+        Col(_("By"), drop=1),
+    ]
     show(cols + ([Col(_("Login"), drop=3)] if logins else []), cells)

@@ -24,7 +24,13 @@ def working(description: str) -> Iterator[Callable[[str], None]]:
     # Imported here: rich.progress is not worth loading for pipes, files and --help.
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TimeElapsedColumn(), console=rich_console(), transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=rich_console(),
+        transient=True,
+    ) as progress:
         task = progress.add_task(description, total=None)
         yield lambda text: progress.update(task, description=text)

@@ -29,13 +29,27 @@ def calendar(campaign: str | None, as_json: bool) -> None:
 
     name, rows = deadlines.calendar(_ctx(), campaign)
     if as_json:
-        print_json([{"phase": r.phase, "phase_title": r.phase_title, "requirement": r.requirement,
-                     "title": r.title,
-                     "planned": r.planned.isoformat(), "due": r.due.isoformat(),
-                     "moved": r.due != r.planned, "estimate": r.estimate} for r in rows])
+        print_json(
+            [
+                {
+                    "phase": r.phase,
+                    "phase_title": r.phase_title,
+                    "requirement": r.requirement,
+                    "title": r.title,
+                    "planned": r.planned.isoformat(),
+                    "due": r.due.isoformat(),
+                    "moved": r.due != r.planned,
+                    "estimate": r.estimate,
+                }
+                for r in rows
+            ]
+        )
         return
-    say(_("Campaign '{name}': due dates move off weekends and holidays to the next working day.").format(
-        name=name))
+    say(
+        _("Campaign '{name}': due dates move off weekends and holidays to the next working day.").format(
+            name=name
+        )
+    )
     from cli.tables import TEXT, WRAP, Col, paragraph, show
 
     cells: list[list[str | tuple[str, str]]] = []
@@ -43,12 +57,25 @@ def calendar(campaign: str | None, as_json: bool) -> None:
         note = [_("moved")] if r.due != r.planned else []
         ends = _("(phase ends)")
         what = (f"{r.requirement}\n{r.title}", "") if r.requirement else (f"{r.phase_title}\n{ends}", "bold")
-        cells.append([r.planned.isoformat(), r.due.isoformat() + (" *" if r.estimate else ""),
-                      _("; ").join(note), what])
+        cells.append(
+            [
+                r.planned.isoformat(),
+                r.due.isoformat() + (" *" if r.estimate else ""),
+                _("; ").join(note),
+                what,
+            ]
+        )
     # What is due is last: a long title folds there instead of being cut; a phase's own row
     # (its end) heads the requirements that follow it.
-    show([Col(_("Planned"), drop=1), Col(_("Due"), title=True), Col(_("Note"), WRAP),
-          Col(_("Requirement"), TEXT, title=True)], cells)
+    show(
+        [
+            Col(_("Planned"), drop=1),
+            Col(_("Due"), title=True),
+            Col(_("Note"), WRAP),
+            Col(_("Requirement"), TEXT, title=True),
+        ],
+        cells,
+    )
     if any(r.estimate for r in rows):
         paragraph(_("* estimate: no official holiday notice for that year yet"))
 
@@ -64,8 +91,11 @@ def extend(office: str, requirement: str, to: str, reason: str, shorten: bool, c
     from workflow.usecases import deadlines
 
     e = deadlines.extend(_ctx(), campaign, office, requirement, to, reason, shorten=shorten)
-    say(_("Extended {office} '{r}' from {prev} to {due} (originally {orig}).").format(
-        office=e.office, r=e.requirement, prev=e.previous, due=e.due, orig=e.original))
+    say(
+        _("Extended {office} '{r}' from {prev} to {due} (originally {orig}).").format(
+            office=e.office, r=e.requirement, prev=e.previous, due=e.due, orig=e.original
+        )
+    )
     off_day(e.due, e.next_working_day)
 
 
@@ -97,10 +127,26 @@ def remind_preview(at: str | None, as_json: bool) -> None:
     with working(_("Sweeping reminders…")):
         result = sweep.sweep(_ctx(), preview=True, at=_parse_at(at), require="read")
     if as_json:
-        print_json([{"campaign": m.campaign, "to": m.recipient, "subject": m.subject,
-                     "items": [{"office": i.office, "requirement": i.requirement, "due": i.due.isoformat(),
-                                "days_late": i.days_late, "escalated": i.escalated} for i in m.items]}
-                    for m in result.mails])
+        print_json(
+            [
+                {
+                    "campaign": m.campaign,
+                    "to": m.recipient,
+                    "subject": m.subject,
+                    "items": [
+                        {
+                            "office": i.office,
+                            "requirement": i.requirement,
+                            "due": i.due.isoformat(),
+                            "days_late": i.days_late,
+                            "escalated": i.escalated,
+                        }
+                        for i in m.items
+                    ],
+                }
+                for m in result.mails
+            ]
+        )
         return
     fmt = _("would auto-advance {office}: {source} → {dest}")
     say_lines([fmt.format(office=m.office, source=m.source, dest=m.dest) for m in result.advanced])
@@ -109,10 +155,17 @@ def remind_preview(at: str | None, as_json: bool) -> None:
         return
     from cli.tables import TEXT, WRAP, Col, show
 
-    show([Col(_("Recipient"), title=True), Col(_("Subject"), WRAP, drop=1),
-          Col(_("Due or late"), TEXT, least=40)],
-         [[m.recipient, m.subject, "\n".join(f"{i.office} {i.title} {i.due}（{i.when}）" for i in m.items)]
-          for m in result.mails])
+    show(
+        [
+            Col(_("Recipient"), title=True),
+            Col(_("Subject"), WRAP, drop=1),
+            Col(_("Due or late"), TEXT, least=40),
+        ],
+        [
+            [m.recipient, m.subject, "\n".join(f"{i.office} {i.title} {i.due}（{i.when}）" for i in m.items)]
+            for m in result.mails
+        ],
+    )
 
 
 def _advanced(result) -> None:
@@ -122,12 +175,21 @@ def _advanced(result) -> None:
 
 def _report(result) -> None:
     _advanced(result)
-    say(_("Sweep at {at}: {r} new reminders, {m} messages, {sent} sent, {failed} failed.").format(
-        at=_local(result.at), r=result.reminders, m=len(result.mails),
-        sent=result.sent, failed=len(result.failures) or result.failed))
+    say(
+        _("Sweep at {at}: {r} new reminders, {m} messages, {sent} sent, {failed} failed.").format(
+            at=_local(result.at),
+            r=result.reminders,
+            m=len(result.mails),
+            sent=result.sent,
+            failed=len(result.failures) or result.failed,
+        )
+    )
     if result.deferred:
-        say(_("The sweep's time budget (MANYI_SWEEP_BUDGET) ran out: {n} messages wait for the next "
-              "sweep.").format(n=result.deferred))
+        say(
+            _(
+                "The sweep's time budget (MANYI_SWEEP_BUDGET) ran out: {n} messages wait for the next sweep."
+            ).format(n=result.deferred)
+        )
 
 
 def _failure_lines(result) -> None:
@@ -144,6 +206,7 @@ def remind_send() -> None:
     from workflow.usecases import sweep
 
     with working(_("Sweeping reminders…")) as show:
+
         def progress(done: int, total: int) -> None:
             show(_("Sweeping reminders… {done}/{total} due deadlines").format(done=done, total=total))
 
@@ -158,9 +221,13 @@ def remind_send() -> None:
 
 # -- outbox ------------------------------------------------------------------
 @cli.group(invoke_without_command=True, help=HELP["outbox"])
-@option("--status", "statuses", multiple=True,
-        type=click.Choice(["pending", "sending", "sent", "failed", "undeliverable", "cancelled"]),
-        help=N_("Only messages with this status; repeatable."))
+@option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(["pending", "sending", "sent", "failed", "undeliverable", "cancelled"]),
+    help=N_("Only messages with this status; repeatable."),
+)
 @JSON_OPT
 @click.pass_context
 def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -> None:
@@ -174,10 +241,20 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
         return
     from cli.tables import WRAP, Col, show
 
-    show([Col(_("#"), justify="right", title=True), Col(_("Status")), Col(_("Recipient"), title=True),
-          Col(_("Tries"), justify="right", drop=1), Col(_("Subject"), WRAP), Col(_("Last error"), WRAP)],
-         [[str(r["id"]), r["status"], r["to"], str(r["attempts"]), r["subject"], r["last_error"] or ""]
-          for r in rows])
+    show(
+        [
+            Col(_("#"), justify="right", title=True),
+            Col(_("Status")),
+            Col(_("Recipient"), title=True),
+            Col(_("Tries"), justify="right", drop=1),
+            Col(_("Subject"), WRAP),
+            Col(_("Last error"), WRAP),
+        ],
+        [
+            [str(r["id"]), r["status"], r["to"], str(r["attempts"]), r["subject"], r["last_error"] or ""]
+            for r in rows
+        ],
+    )
 
 
 @outbox.command("retry", help=N_("Retry every failed message now."))
@@ -202,8 +279,13 @@ def scheduler() -> None:
 
 
 @scheduler.command("run", help=N_("Sweep at an interval and at each phase end until SIGTERM/SIGINT."))
-@option("--interval", type=click.FloatRange(min=0.1, max=86400.0), default=60.0, show_default=True,
-        help=N_("Seconds between sweeps."))
+@option(
+    "--interval",
+    type=click.FloatRange(min=0.1, max=86400.0),
+    default=60.0,
+    show_default=True,
+    help=N_("Seconds between sweeps."),
+)
 def scheduler_run(interval: float) -> None:
     from workflow.adapters import apscheduler_runner
     from workflow.adapters.mailserver import transport_from_env
@@ -229,6 +311,7 @@ def scheduler_run(interval: float) -> None:
 
     say(_("Scheduler started: sweeping every {n} s; stop with Ctrl-C or SIGTERM.").format(n=interval))
     sys.stdout.flush()
+
     def fetched(result) -> None:
         from cli.inbox import fetch_summary
 

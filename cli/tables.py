@@ -108,8 +108,7 @@ def tokens(text: str, cjk: bool = True) -> list[tuple[str, str]]:
 
 def longest_word(text: str, cjk: bool = True) -> int:
     """Width of the widest piece of ``text`` that :func:`fold` will not break."""
-    return max((cell_len(piece) for line in text.split("\n") for _s, piece in tokens(line, cjk)),
-               default=0)
+    return max((cell_len(piece) for line in text.split("\n") for _s, piece in tokens(line, cjk)), default=0)
 
 
 def _hard(piece: str, width: int) -> list[str]:
@@ -239,13 +238,19 @@ class Grid:
         gaps, trail = self._gaps(every, False)
         if sum(natural) + sum(gaps) + trail <= max_width:
             return _Plan(every, natural, gaps, trail, False)
-        content = [max([cell_len(line) for row in self.rows for line in row[i][0].split("\n")]
-                       + [cell_len(self.columns[i].footer), self.columns[i].min_width])
-                   for i in every]
+        content = [
+            max(
+                [cell_len(line) for row in self.rows for line in row[i][0].split("\n")]
+                + [cell_len(self.columns[i].footer), self.columns[i].min_width]
+            )
+            for i in every
+        ]
         # Columns with nothing in them go first, without a note; then those with a drop priority.
         empty = [i for i in every if not content[i]]
-        droppable = empty + sorted((i for i in every if self.columns[i].drop and i not in empty),
-                                   key=lambda i: (-self.columns[i].drop, -i))
+        droppable = empty + sorted(
+            (i for i in every if self.columns[i].drop and i not in empty),
+            key=lambda i: (-self.columns[i].drop, -i),
+        )
         for n_drop in range(len(empty), len(droppable) + 1):
             gone = set(droppable[:n_drop])
             shown = [i for i in every if i not in gone]
@@ -264,6 +269,7 @@ class Grid:
 
     def _shrink(self, shown: list[int], widths: list[int], floors: list[int], excess: int) -> None:
         """Narrow columns to remove ``excess`` cells: secondary text first, then long text, then headers."""
+
         def rank(j: int) -> int:
             kind = self.columns[shown[j]].kind
             return 0 if kind in (WRAP, PHRASE) else 1 if kind == TEXT else 2
@@ -289,7 +295,8 @@ class Grid:
             from rich.segment import Segment
 
             note = _("(not shown at this width: {columns}; widen the window or use --json)").format(
-                columns=_(", ").join(self.dropped))
+                columns=_(", ").join(self.dropped)
+            )
             for line in fold(note, width):
                 yield Segment(line, console.get_style("dim"))
                 yield Segment.line()
@@ -328,7 +335,8 @@ class Grid:
                     style_name = cells[j][1]
                     if style_name and text:
                         style = styles.get(style_name) or styles.setdefault(
-                            style_name, console.get_style(style_name))
+                            style_name, console.get_style(style_name)
+                        )
                         yield Segment("".join(run), base)
                         yield Segment(text, style)
                         run = []
@@ -403,16 +411,20 @@ class Grid:
             if r:
                 yield newline
             heading = "  ".join(row[i][0].replace("\n", " ") for i in titles if row[i][0])
-            values = [(label, [row[i] for i in cols]) for label, cols in fields
-                      if any(row[i][0] for i in cols)]
+            values = [
+                (label, [row[i] for i in cols]) for label, cols in fields if any(row[i][0] for i in cols)
+            ]
             yield from block(heading, values)
         if any(c.footer for c in self.columns):
             yield newline
             heading = "  ".join(self.columns[i].footer for i in titles if self.columns[i].footer)
             # A footer is a total: under its group's label, or on its own (a column's heading
             # beside "Completed 3" would read as a second value).
-            values = [(label if len(cols) > 1 else "", [(self.columns[i].footer, "") for i in cols])
-                      for label, cols in fields if any(self.columns[i].footer for i in cols)]
+            values = [
+                (label if len(cols) > 1 else "", [(self.columns[i].footer, "") for i in cols])
+                for label, cols in fields
+                if any(self.columns[i].footer for i in cols)
+            ]
             yield from block(heading, values)
 
 
@@ -429,5 +441,11 @@ def paragraph(text: str, console: Any = None) -> None:
     if console is None:
         from cli.console import console
     width = console.width
-    console.print("\n".join(fold(text, width)), markup=False, highlight=False, no_wrap=True,
-                  overflow="ignore", crop=False)
+    console.print(
+        "\n".join(fold(text, width)),
+        markup=False,
+        highlight=False,
+        no_wrap=True,
+        overflow="ignore",
+        crop=False,
+    )

@@ -54,7 +54,7 @@ def chart(tl, width: int) -> list[Text]:
             marks[c] = "┬"
             label = f"{month:%Y-%m}"
             if c > taken and c + len(label) <= axis:
-                line[c:c + len(label)] = list(label)
+                line[c : c + len(label)] = list(label)
                 taken = c + len(label)
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     today_in = start <= tl.today <= end
@@ -83,15 +83,14 @@ def chart(tl, width: int) -> list[Text]:
 
 
 def legend(tl) -> str:
-    return _("{today} today {date}  {exit} exit requirement due  {other} other due  "
-             "●n offices in phase").format(
-        today=TODAY, date=tl.today.isoformat(), exit=EXIT_DUE, other=OTHER_DUE)
+    return _(
+        "{today} today {date}  {exit} exit requirement due  {other} other due  ●n offices in phase"
+    ).format(today=TODAY, date=tl.today.isoformat(), exit=EXIT_DUE, other=OTHER_DUE)
 
 
 def upcoming(tl, limit: int = 5) -> list[str]:
     """The next due dates from today on, soonest first."""
-    dues = sorted((d for p in tl.phases for d in p.dues if d.due >= tl.today),
-                  key=lambda d: (d.due, d.key))
+    dues = sorted((d for p in tl.phases for d in p.dues if d.due >= tl.today), key=lambda d: (d.due, d.key))
     return [f"{d.due.isoformat()}  {d.title} ({d.key})" for d in dues[:limit]]
 
 
@@ -106,8 +105,11 @@ def timeline(campaign: str | None, as_json: bool) -> None:
         print_json(tl.as_json())
         return
     c = tl.campaign
-    say(_("Campaign '{name}' ({title}), {start} to {end}").format(
-        name=c.name, title=c.title, start=c.start, end=c.end))
+    say(
+        _("Campaign '{name}' ({title}), {start} to {end}").format(
+            name=c.name, title=c.title, start=c.start, end=c.end
+        )
+    )
     for line in chart(tl, console.width):
         console.print(line, no_wrap=True, overflow="crop")
     console.print(legend(tl), markup=False)

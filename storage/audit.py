@@ -75,8 +75,7 @@ def digest(data: bytes) -> str:
 # (to tell a reordered event from an inserted one) is a callback, asked only
 # once the chain is already broken.
 
-EVENT_FIELDS = ("seq", "at", "actor", "office", "action", "from", "to", "reason", "detail",
-                "prev", "hash")
+EVENT_FIELDS = ("seq", "at", "actor", "office", "action", "from", "to", "reason", "detail", "prev", "hash")
 
 
 @dataclass(frozen=True)
@@ -110,9 +109,17 @@ class StoredEvent:
         if detail is None:
             return None
         return canonical(
-            campaign=campaign, seq=self.seq if seq is None else seq, at=self.at, actor=self.actor,
-            office=self.office, action=self.action, from_state=self.from_state,
-            to_state=self.to_state, reason=self.reason, detail=detail, prev=self.prev_hash,
+            campaign=campaign,
+            seq=self.seq if seq is None else seq,
+            at=self.at,
+            actor=self.actor,
+            office=self.office,
+            action=self.action,
+            from_state=self.from_state,
+            to_state=self.to_state,
+            reason=self.reason,
+            detail=detail,
+            prev=self.prev_hash,
         )
 
     def self_consistent(self, campaign: str, seq: int | None = None) -> bool:
@@ -143,8 +150,12 @@ class ChainWalker:
         expected = self.position + 1
         if ev.seq > expected:
             gone = ev.seq - expected
-            return Break(self.campaign, expected, "deleted",
-                         f"{gone} events, #{expected}..#{ev.seq - 1}" if gone > 1 else "")
+            return Break(
+                self.campaign,
+                expected,
+                "deleted",
+                f"{gone} events, #{expected}..#{ev.seq - 1}" if gone > 1 else "",
+            )
         linked = ev.prev_hash == self.head
         if linked and ev.self_consistent(self.campaign):
             self.position = expected
@@ -159,8 +170,7 @@ class ChainWalker:
             if before.seq == expected - 2:
                 # It follows the event two back: something was put in between.
                 return Break(self.campaign, expected - 1, "inserted")
-            return Break(self.campaign, expected, "reordered",
-                         f"it follows the event now at #{before.seq}")
+            return Break(self.campaign, expected, "reordered", f"it follows the event now at #{before.seq}")
         if ev.self_consistent(self.campaign, seq=expected):
             return Break(self.campaign, expected, "inserted")
         if before is None and ev.self_consistent(self.campaign, seq=ev.seq + 1):

@@ -33,7 +33,9 @@ def max_document_bytes() -> int:
     m = re.fullmatch(r"(\d{1,15})\s*([A-Za-z]*)", raw)
     unit = m.group(2).upper() if m else ""
     if m is None or unit not in _UNITS or int(m.group(1)) == 0:
-        raise ConfigError("MANYI_MAX_DOCUMENT", _("'{v}' is not a size like 200MB, 500KB or 1GB").format(v=raw))
+        raise ConfigError(
+            "MANYI_MAX_DOCUMENT", _("'{v}' is not a size like 200MB, 500KB or 1GB").format(v=raw)
+        )
     return int(m.group(1)) * _UNITS[unit]
 
 
@@ -78,8 +80,9 @@ class BlobStore:
         try:
             before = source.stat()
         except OSError as exc:
-            raise InputError(_("cannot read document {path}: {err}").format(
-                path=source, err=exc.strerror)) from None
+            raise InputError(
+                _("cannot read document {path}: {err}").format(path=source, err=exc.strerror)
+            ) from None
         self._check_size(source, before.st_size, limit, allow_empty)
         self.root.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256()
@@ -100,13 +103,17 @@ class BlobStore:
                 self._check_size(source, size, limit, allow_empty)
             if size != before.st_size or after.st_size != size or after.st_mtime_ns != before.st_mtime_ns:
                 _silent_unlink(tmp)
-                raise InputError(_("{path} changed while it was being read ({a} bytes before, {b} read); "
-                                   "file it again once it is complete").format(
-                    path=source, a=before.st_size, b=size))
+                raise InputError(
+                    _(
+                        "{path} changed while it was being read ({a} bytes before, {b} read); "
+                        "file it again once it is complete"
+                    ).format(path=source, a=before.st_size, b=size)
+                )
             if _sha_of(Path(tmp)) != sha:
                 _silent_unlink(tmp)
-                raise InputError(_("the copy of {path} does not match what was read; file it again").format(
-                    path=source))
+                raise InputError(
+                    _("the copy of {path} does not match what was read; file it again").format(path=source)
+                )
             final = self.path_of(sha)
             final.parent.mkdir(exist_ok=True)
             if final.exists():
@@ -144,11 +151,18 @@ class BlobStore:
     @staticmethod
     def _check_size(source: Path, size: int, limit: int, allow_empty: bool) -> None:
         if size == 0 and not allow_empty:
-            raise InputError(_("{path} is empty (0 bytes); file the real document, or add --allow-empty "
-                               "if an empty file is meant").format(path=source))
+            raise InputError(
+                _(
+                    "{path} is empty (0 bytes); file the real document, or add --allow-empty "
+                    "if an empty file is meant"
+                ).format(path=source)
+            )
         if size > limit:
-            raise InputError(_("{path} is larger than the limit of {limit} (MANYI_MAX_DOCUMENT)").format(
-                path=source, limit=human_size(limit)))
+            raise InputError(
+                _("{path} is larger than the limit of {limit} (MANYI_MAX_DOCUMENT)").format(
+                    path=source, limit=human_size(limit)
+                )
+            )
 
     def check(self, sha256: str) -> str | None:
         """None when the blob is present and intact, else what is wrong ("missing"/"altered")."""

@@ -31,8 +31,7 @@ class DatabaseInfo(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     rehearsal: bool = False
-    last_recorded_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    last_recorded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 def is_rehearsal(s: Session) -> bool:
@@ -44,9 +43,12 @@ def mark_rehearsal(s: Session) -> None:
     if is_rehearsal(s):
         return
     if s.execute(select(func.count()).select_from(Campaign)).scalar_one():
-        raise InputError(_(
-            "--rehearsal: this database already holds real campaigns; "
-            "rehearse in a new database (--db FILE)"))
+        raise InputError(
+            _(
+                "--rehearsal: this database already holds real campaigns; "
+                "rehearse in a new database (--db FILE)"
+            )
+        )
     s.execute(update(DatabaseInfo).where(DatabaseInfo.id == 1).values(rehearsal=True))
 
 

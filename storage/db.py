@@ -145,9 +145,7 @@ class Database:
             self.path: Path | None = path
             self.home = path.parent
             if not self.home.is_dir():
-                raise ConfigError(
-                    self.setting, _("folder does not exist: {p}").format(p=self.home)
-                )
+                raise ConfigError(self.setting, _("folder does not exist: {p}").format(p=self.home))
             self.blob_root = Path(str(path) + ".blobs")
             # Per database, beside it: two databases in one folder never share their mail.
             self.outbox = Path(str(path) + ".outbox")
@@ -222,10 +220,14 @@ class Database:
             if not self.is_sqlite:
                 # One migrator at a time per schema; the others wait here, then find it done.
                 # (SQLite: BEGIN IMMEDIATE already serialises them.)
-                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('manyi-migrate:' || "
-                                  "current_schema()))"))
-            now = (conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-                   if conn.dialect.has_table(conn, "alembic_version") else None)
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext('manyi-migrate:' || current_schema()))")
+                )
+            now = (
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                if conn.dialect.has_table(conn, "alembic_version")
+                else None
+            )
             self._refuse_newer(now)
             if now == SCHEMA_HEAD:  # another process did it while we waited
                 return now, SCHEMA_HEAD
@@ -286,8 +288,9 @@ class Database:
 
     # -- sessions ----------------------------------------------------------
     @contextmanager
-    def write(self, kind: str = "change", *, pretended_ok: bool = False,
-              dry_run: bool = False) -> Iterator[Session]:
+    def write(
+        self, kind: str = "change", *, pretended_ok: bool = False, dry_run: bool = False
+    ) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any error.
 
         Under a pretended time (MANYI_NOW) it is refused unless the database is a
@@ -344,9 +347,7 @@ class Database:
         except DBAPIError as exc:
             msg = _first_line(exc)
             if "locked" in msg or "busy" in msg:
-                raise StorageError(
-                    _("the database is busy (another manyi is writing); retry")
-                ) from None
+                raise StorageError(_("the database is busy (another manyi is writing); retry")) from None
             raise StorageError(_("database error: {e}").format(e=msg)) from None
 
     def dispose(self) -> None:
@@ -354,9 +355,13 @@ class Database:
 
 
 def _pretended_time_refused() -> ConfigError:
-    return ConfigError("MANYI_NOW", _(
-        "this database is not a rehearsal, so nothing is written at a pretended time; "
-        "unset MANYI_NOW (to rehearse: a new database with `campaign start --rehearsal`)"))
+    return ConfigError(
+        "MANYI_NOW",
+        _(
+            "this database is not a rehearsal, so nothing is written at a pretended time; "
+            "unset MANYI_NOW (to rehearse: a new database with `campaign start --rehearsal`)"
+        ),
+    )
 
 
 @lru_cache(maxsize=1)

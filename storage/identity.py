@@ -60,17 +60,48 @@ class OperatorEvent(SQLModel, table=True):
     hash: str
 
 
-def event_hash(*, seq: int, at: datetime, actor: str, name: str, action: str,
-               from_state: str | None, to_state: str | None, reason: str | None,
-               detail: dict[str, Any], prev: str) -> str:
-    return audit.digest(audit.canonical(
-        campaign=OPERATORS_CHAIN, seq=seq, at=at, actor=actor, office=name, action=action,
-        from_state=from_state, to_state=to_state, reason=reason, detail=detail, prev=prev))
+def event_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    name: str,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
+    reason: str | None,
+    detail: dict[str, Any],
+    prev: str,
+) -> str:
+    return audit.digest(
+        audit.canonical(
+            campaign=OPERATORS_CHAIN,
+            seq=seq,
+            at=at,
+            actor=actor,
+            office=name,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            detail=detail,
+            prev=prev,
+        )
+    )
 
 
-def append_event(s: Session, *, action: str, name: str, actor: str, at: datetime,
-                 from_state: str | None = None, to_state: str | None = None,
-                 reason: str | None = None, detail: dict[str, Any] | None = None) -> None:
+def append_event(
+    s: Session,
+    *,
+    action: str,
+    name: str,
+    actor: str,
+    at: datetime,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     """Append to the operators' chain (under the database's clock lock, like every event)."""
     from storage import clock, repo
 
@@ -78,23 +109,54 @@ def append_event(s: Session, *, action: str, name: str, actor: str, at: datetime
     detail = {**repo.stamp(s, clock.record(s)), **(detail or {})}
     if s.get_bind().dialect.name != "sqlite":
         detail["db_user"] = s.execute(text("SELECT session_user")).scalar()
-    head = s.execute(select(OperatorEvent.seq, OperatorEvent.hash)
-                     .order_by(col(OperatorEvent.seq).desc()).limit(1)).first()
+    head = s.execute(
+        select(OperatorEvent.seq, OperatorEvent.hash).order_by(col(OperatorEvent.seq).desc()).limit(1)
+    ).first()
     seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-    digest = event_hash(seq=seq, at=at, actor=actor, name=name, action=action,
-                        from_state=from_state, to_state=to_state, reason=reason, detail=detail,
-                        prev=prev)
-    s.add(OperatorEvent(seq=seq, at=at, actor=actor, name=name, action=action,
-                        from_state=from_state, to_state=to_state, reason=reason,
-                        detail=dumps(detail), prev_hash=prev, hash=digest))
+    digest = event_hash(
+        seq=seq,
+        at=at,
+        actor=actor,
+        name=name,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        detail=detail,
+        prev=prev,
+    )
+    s.add(
+        OperatorEvent(
+            seq=seq,
+            at=at,
+            actor=actor,
+            name=name,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            detail=dumps(detail),
+            prev_hash=prev,
+            hash=digest,
+        )
+    )
     s.flush()
 
 
 def iter_events(s: Session) -> Iterator[audit.StoredEvent]:
-    q = select(OperatorEvent.seq, OperatorEvent.at, OperatorEvent.actor, OperatorEvent.name,
-               OperatorEvent.action, OperatorEvent.from_state, OperatorEvent.to_state,
-               OperatorEvent.reason, OperatorEvent.detail, OperatorEvent.prev_hash,
-               OperatorEvent.hash).order_by(OperatorEvent.seq)
+    q = select(
+        OperatorEvent.seq,
+        OperatorEvent.at,
+        OperatorEvent.actor,
+        OperatorEvent.name,
+        OperatorEvent.action,
+        OperatorEvent.from_state,
+        OperatorEvent.to_state,
+        OperatorEvent.reason,
+        OperatorEvent.detail,
+        OperatorEvent.prev_hash,
+        OperatorEvent.hash,
+    ).order_by(OperatorEvent.seq)
     for row in s.execute(q):
         yield audit.StoredEvent(*row)
 
@@ -126,29 +188,41 @@ def connected(conn: Connection) -> Login | None:
     if conn.dialect.name == "sqlite":
         return None
     login = conn.execute(text("SELECT session_user")).scalar_one()
-    owner = conn.execute(text(
-        "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
-        "AND tablename = 'operator'")).scalar()
+    owner = conn.execute(
+        text(
+            "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'operator'"
+        )
+    ).scalar()
     if owner is None:  # no schema yet: `init` creates it
         return Login(login, True, None, False)
-    privileged = bool(conn.execute(text(
-        "SELECT rolsuper OR pg_has_role(session_user, :owner, 'MEMBER') FROM pg_roles "
-        "WHERE rolname = session_user"), {"owner": owner}).scalar())
-    has_column = conn.execute(text(
-        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = 'operator' AND column_name = 'db_login'")).scalar()
+    privileged = bool(
+        conn.execute(
+            text(
+                "SELECT rolsuper OR pg_has_role(session_user, :owner, 'MEMBER') FROM pg_roles "
+                "WHERE rolname = session_user"
+            ),
+            {"owner": owner},
+        ).scalar()
+    )
+    has_column = conn.execute(
+        text(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'operator' AND column_name = 'db_login'"
+        )
+    ).scalar()
     if not has_column:  # an older schema: `init` upgrades it
         return Login(login, privileged, None, True)
-    row = conn.execute(text(
-        "SELECT name FROM operator WHERE db_login = :login AND disabled_at IS NULL"),
-        {"login": login}).first()
+    row = conn.execute(
+        text("SELECT name FROM operator WHERE db_login = :login AND disabled_at IS NULL"), {"login": login}
+    ).first()
     anyone = conn.execute(text("SELECT count(*) FROM operator")).scalar_one()
     return Login(login, privileged, row[0] if row else None, bool(anyone) or row is not None)
 
 
 def login_exists(s: Session, login: str) -> bool:
-    return bool(s.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :l AND rolcanlogin"),
-                          {"l": login}).scalar())
+    return bool(
+        s.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :l AND rolcanlogin"), {"l": login}).scalar()
+    )
 
 
 def grant(s: Session, login: str) -> None:
@@ -164,10 +238,13 @@ def grant(s: Session, login: str) -> None:
     s.execute(text(f"GRANT USAGE ON SCHEMA {where} TO {who}"))
     s.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {where} TO {who}"))
     s.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {who}"))
-    guarded = s.scalars(text(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relrowsecurity "
-        "ORDER BY c.relname")).all()
+    guarded = s.scalars(
+        text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relrowsecurity "
+            "ORDER BY c.relname"
+        )
+    ).all()
     for table in guarded:
         if table == "database_info":
             s.execute(text(f"GRANT UPDATE (last_recorded_at) ON database_info TO {who}"))
@@ -178,12 +255,20 @@ def grant(s: Session, login: str) -> None:
 # -- row-level security (installed by migration 0008 on PostgreSQL) ---------------
 #: Tables whose rows belong to one office (``section_id``; NULL: campaign-wide or the
 #: leading group's, which a clerk may not write).
-SECTION_TABLES = ("filing", "event", "record", "rectification_item", "inspection",
-                  "score_entry", "deadline", "deadline_extension", "reminder")
+SECTION_TABLES = (
+    "filing",
+    "event",
+    "record",
+    "rectification_item",
+    "inspection",
+    "score_entry",
+    "deadline",
+    "deadline_extension",
+    "reminder",
+)
 #: Written by supervisors only (a clerk's manyi may lock a campaign row, never change it);
 #: mail fetched in and the addresses allowed to answer for an office are theirs too.
-ADMIN_TABLES = ("campaign", "section", "operator", "operator_event", "inbound_message",
-                "office_sender")
+ADMIN_TABLES = ("campaign", "section", "operator", "operator_event", "inbound_message", "office_sender")
 #: Campaign-wide bookkeeping that leaders' commands write too (deadline plans, mail).
 SHARED_TABLES = ("deadline_plan", "mail")
 
@@ -212,23 +297,29 @@ def _policies() -> list[str]:
     for table in SECTION_TABLES:
         writable = f"({_ROLE} IN ('supervisor', 'leader') OR manyi_may_write(section_id))"
         out.append(f"CREATE POLICY manyi_insert ON {table} FOR INSERT WITH CHECK {writable}")
-        out.append(f"CREATE POLICY manyi_update ON {table} FOR UPDATE USING {writable} "
-                   f"WITH CHECK {writable}")
+        out.append(f"CREATE POLICY manyi_update ON {table} FOR UPDATE USING {writable} WITH CHECK {writable}")
         out.append(f"CREATE POLICY manyi_delete ON {table} FOR DELETE USING ({_ROLE} = 'supervisor')")
     for table in ADMIN_TABLES:
-        out.append(f"CREATE POLICY manyi_write ON {table} FOR ALL USING ({_ROLE} = 'supervisor') "
-                   f"WITH CHECK ({_ROLE} = 'supervisor')")
+        out.append(
+            f"CREATE POLICY manyi_write ON {table} FOR ALL USING ({_ROLE} = 'supervisor') "
+            f"WITH CHECK ({_ROLE} = 'supervisor')"
+        )
     # Appending to a campaign's chain locks its row (SELECT … FOR NO KEY UPDATE), which
     # needs an UPDATE policy; the check refuses any actual change by others.
-    out.append(f"CREATE POLICY manyi_lock ON campaign FOR UPDATE USING ({_ROLE} IS NOT NULL) "
-               "WITH CHECK (false)")
+    out.append(
+        f"CREATE POLICY manyi_lock ON campaign FOR UPDATE USING ({_ROLE} IS NOT NULL) WITH CHECK (false)"
+    )
     for table in SHARED_TABLES:
-        out.append(f"CREATE POLICY manyi_write ON {table} FOR ALL "
-                   f"USING ({_ROLE} IN ('supervisor', 'leader')) "
-                   f"WITH CHECK ({_ROLE} IN ('supervisor', 'leader'))")
+        out.append(
+            f"CREATE POLICY manyi_write ON {table} FOR ALL "
+            f"USING ({_ROLE} IN ('supervisor', 'leader')) "
+            f"WITH CHECK ({_ROLE} IN ('supervisor', 'leader'))"
+        )
     # Every writer records the time of its events (the column grant allows nothing else).
-    out.append(f"CREATE POLICY manyi_clock ON database_info FOR UPDATE USING ({_ROLE} IS NOT NULL) "
-               f"WITH CHECK ({_ROLE} IS NOT NULL)")
+    out.append(
+        f"CREATE POLICY manyi_clock ON database_info FOR UPDATE USING ({_ROLE} IS NOT NULL) "
+        f"WITH CHECK ({_ROLE} IS NOT NULL)"
+    )
     return out
 
 

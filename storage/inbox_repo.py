@@ -11,10 +11,12 @@ from storage.models import Section
 
 def waiting(s: Session, campaign_id: int) -> dict[str, int]:
     """Office name -> submissions received by mail and not yet accepted or rejected."""
-    q = (select(Section.name, func.count())
-         .join(Submission, Submission.section_id == Section.id)
-         .where(Submission.campaign_id == campaign_id, Submission.status == "received")
-         .group_by(Section.name))
+    q = (
+        select(Section.name, func.count())
+        .join(Submission, Submission.section_id == Section.id)
+        .where(Submission.campaign_id == campaign_id, Submission.status == "received")
+        .group_by(Section.name)
+    )
     return {name: n for name, n in s.execute(q)}
 
 
@@ -23,10 +25,18 @@ def pending(s: Session, campaign_id: int, tz: str) -> list[tuple[str, str | None
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(tz)
-    q = (select(Section.name, Submission.requirement, Submission.filename, Submission.sender,
-                Submission.received_at)
-         .join(Section, Section.id == Submission.section_id)
-         .where(Submission.campaign_id == campaign_id, Submission.status == "received")
-         .order_by(Submission.id))
-    return [(o, r, f, snd, at.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
-            for o, r, f, snd, at in s.execute(q)]
+    q = (
+        select(
+            Section.name,
+            Submission.requirement,
+            Submission.filename,
+            Submission.sender,
+            Submission.received_at,
+        )
+        .join(Section, Section.id == Submission.section_id)
+        .where(Submission.campaign_id == campaign_id, Submission.status == "received")
+        .order_by(Submission.id)
+    )
+    return [
+        (o, r, f, snd, at.astimezone(zone).strftime("%Y-%m-%d %H:%M")) for o, r, f, snd, at in s.execute(q)
+    ]

@@ -98,8 +98,11 @@ class Lease:
                 return False
             # The server's side of the same probes (its defaults wait two hours): a holder whose
             # host vanished without closing the connection loses the lock within ~11 s.
-            for setting, value in (("tcp_keepalives_idle", 5), ("tcp_keepalives_interval", 2),
-                                   ("tcp_keepalives_count", 3)):
+            for setting, value in (
+                ("tcp_keepalives_idle", 5),
+                ("tcp_keepalives_interval", 2),
+                ("tcp_keepalives_count", 3),
+            ):
                 self._conn.execute(f"SET {setting} = {value}")
             # One 64-bit key per (schema, lease name): hashtextextended is stable across sessions.
             self._key = self._conn.execute(
@@ -140,8 +143,9 @@ class Lease:
         return True
 
 
-def lead_or_stand_by(lease: Lease, interval: float, work: Callable[[], None],
-                     stop: threading.Event, log: Callable[[str], None]) -> None:
+def lead_or_stand_by(
+    lease: Lease, interval: float, work: Callable[[], None], stop: threading.Event, log: Callable[[str], None]
+) -> None:
     """Every ``interval`` seconds: run ``work`` if this process holds (or can take) the lease.
 
     A standby therefore takes over at its first poll after the active process is

@@ -26,8 +26,7 @@ def open_item_counts(
     """Items not yet confirmed, per section id, in one grouped query."""
     q = (
         select(RectificationItem.section_id, func.count())
-        .where(RectificationItem.campaign_id == campaign_id,
-               RectificationItem.status != "confirmed")
+        .where(RectificationItem.campaign_id == campaign_id, RectificationItem.status != "confirmed")
         .group_by(RectificationItem.section_id)
     )
     if section_ids is not None and len(section_ids) <= 500:
@@ -130,10 +129,8 @@ def open_item_dates(
     s: Session, campaign_id: int, section_ids: Sequence[int] | None = None
 ) -> list[tuple[int, Any]]:
     """``(section id, created_at)`` of every item not yet confirmed (to place it in a phase)."""
-    q = (
-        select(RectificationItem.section_id, RectificationItem.created_at)
-        .where(RectificationItem.campaign_id == campaign_id,
-               RectificationItem.status != "confirmed")
+    q = select(RectificationItem.section_id, RectificationItem.created_at).where(
+        RectificationItem.campaign_id == campaign_id, RectificationItem.status != "confirmed"
     )
     if section_ids is not None and len(section_ids) <= 500:
         q = q.where(col(RectificationItem.section_id).in_(section_ids))

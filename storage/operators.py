@@ -22,8 +22,11 @@ def find_login(s: Session, login: str) -> Operator | None:
 
 
 def active_supervisors(s: Session) -> int:
-    q = select(func.count()).select_from(Operator).where(
-        Operator.role == "supervisor", col(Operator.disabled_at).is_(None))
+    q = (
+        select(func.count())
+        .select_from(Operator)
+        .where(Operator.role == "supervisor", col(Operator.disabled_at).is_(None))
+    )
     return s.execute(q).scalar_one()
 
 

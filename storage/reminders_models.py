@@ -21,8 +21,10 @@ from storage.models import _ts
 
 class Deadline(SQLModel, table=True):
     __tablename__ = "deadline"
-    __table_args__ = (Index("ix_deadline_next", "next_at"),
-                      Index("ix_deadline_lookup", "campaign_id", "section_id", "requirement"))
+    __table_args__ = (
+        Index("ix_deadline_next", "next_at"),
+        Index("ix_deadline_lookup", "campaign_id", "section_id", "requirement"),
+    )
 
     id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     key: str = Field(unique=True)  # "campaign:section|lg:requirement"
@@ -63,8 +65,10 @@ class Extension(SQLModel, table=True):
 
 class Reminder(SQLModel, table=True):
     __tablename__ = "reminder"
-    __table_args__ = (Index("ix_reminder_status", "status"),
-                      Index("ix_reminder_lookup", "campaign_id", "section_id", "requirement"))
+    __table_args__ = (
+        Index("ix_reminder_status", "status"),
+        Index("ix_reminder_lookup", "campaign_id", "section_id", "requirement"),
+    )
 
     id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
     key: str = Field(unique=True)  # "campaign:section|lg:requirement:slot"

@@ -27,7 +27,7 @@ def item_requirement(item_id: int) -> str:
 
 def item_of(requirement: str) -> int | None:
     """The item id of an item deadline's ``requirement``; None for a real requirement."""
-    return int(requirement[len(ITEM_PREFIX):]) if requirement.startswith(ITEM_PREFIX) else None
+    return int(requirement[len(ITEM_PREFIX) :]) if requirement.startswith(ITEM_PREFIX) else None
 
 
 class ItemState(NamedTuple):
@@ -42,7 +42,8 @@ def items_by_id(s: Session, ids: Iterable[int]) -> dict[int, ItemState]:
     out: dict[int, ItemState] = {}
     for i in range(0, len(wanted), 500):
         q = select(RectificationItem.id, RectificationItem.status, RectificationItem.text).where(
-            col(RectificationItem.id).in_(wanted[i:i + 500]))
+            col(RectificationItem.id).in_(wanted[i : i + 500])
+        )
         out.update({iid: ItemState(st, text) for iid, st, text in s.execute(q)})
     return out
 
@@ -86,7 +87,11 @@ def max_section_id(s: Session, campaign_id: int) -> int:
 
 
 def new_section_ids(s: Session, campaign_id: int, after: int) -> list[int]:
-    q = select(Section.id).where(Section.campaign_id == campaign_id, col(Section.id) > after).order_by(Section.id)
+    q = (
+        select(Section.id)
+        .where(Section.campaign_id == campaign_id, col(Section.id) > after)
+        .order_by(Section.id)
+    )
     return list(s.scalars(q))
 
 
@@ -94,28 +99,38 @@ def set_planned_through(s: Session, campaign_id: int, through: int, first: bool)
     if first:
         s.execute(insert(DeadlinePlan).values(campaign_id=campaign_id, through_section_id=through))
     else:
-        s.execute(update(DeadlinePlan).where(DeadlinePlan.campaign_id == campaign_id)
-                  .values(through_section_id=through))
+        s.execute(
+            update(DeadlinePlan)
+            .where(DeadlinePlan.campaign_id == campaign_id)
+            .values(through_section_id=through)
+        )
 
 
 def add_deadlines(s: Session, rows: list[dict[str, Any]]) -> None:
     for i in range(0, len(rows), 1000):
-        s.execute(insert(Deadline), rows[i:i + 1000])
+        s.execute(insert(Deadline), rows[i : i + 1000])
 
 
 # -- sweeping ----------------------------------------------------------------
 def due_deadlines(s: Session, now: datetime, limit: int, campaign_ids: list[int]) -> list[Deadline]:
     """Up to ``limit`` deadlines of these campaigns with a slot due by ``now``, earliest first."""
-    q = (select(Deadline).where(col(Deadline.next_at) <= now, col(Deadline.campaign_id).in_(campaign_ids))
-         .order_by(Deadline.next_at).limit(limit))
+    q = (
+        select(Deadline)
+        .where(col(Deadline.next_at) <= now, col(Deadline.campaign_id).in_(campaign_ids))
+        .order_by(Deadline.next_at)
+        .limit(limit)
+    )
     if _is_pg(s):
         q = q.with_for_update(skip_locked=True)
     return list(s.scalars(q))
 
 
 def count_due_deadlines(s: Session, now: datetime, campaign_ids: list[int]) -> int:
-    q = select(func.count()).select_from(Deadline).where(
-        col(Deadline.next_at) <= now, col(Deadline.campaign_id).in_(campaign_ids))
+    q = (
+        select(func.count())
+        .select_from(Deadline)
+        .where(col(Deadline.next_at) <= now, col(Deadline.campaign_id).in_(campaign_ids))
+    )
     return int(s.execute(q).scalar_one())
 
 
@@ -132,18 +147,23 @@ def section_info(s: Session, ids: Iterable[int]) -> dict[int, SectionContact]:
     out = {}
     wanted = sorted(set(ids))
     for i in range(0, len(wanted), 500):
-        q = (select(Section.id, Section.name, Section.email, Section.head, Record.state)
-             .join(Record, Record.section_id == Section.id)
-             .where(col(Section.id).in_(wanted[i:i + 500])))
+        q = (
+            select(Section.id, Section.name, Section.email, Section.head, Record.state)
+            .join(Record, Record.section_id == Section.id)
+            .where(col(Section.id).in_(wanted[i : i + 500]))
+        )
         out.update({sid: SectionContact(n, e, h, st) for sid, n, e, h, st in s.execute(q)})
     return out
 
 
-def filed_counts(s: Session, campaign_id: int, section_ids: Sequence[int | None],
-                 requirements: Sequence[str]) -> dict[tuple[int | None, str], int]:
-    q = (select(Filing.section_id, Filing.requirement, func.count())
-         .where(Filing.campaign_id == campaign_id, col(Filing.requirement).in_(set(requirements)))
-         .group_by(Filing.section_id, Filing.requirement))
+def filed_counts(
+    s: Session, campaign_id: int, section_ids: Sequence[int | None], requirements: Sequence[str]
+) -> dict[tuple[int | None, str], int]:
+    q = (
+        select(Filing.section_id, Filing.requirement, func.count())
+        .where(Filing.campaign_id == campaign_id, col(Filing.requirement).in_(set(requirements)))
+        .group_by(Filing.section_id, Filing.requirement)
+    )
     real = [x for x in set(section_ids) if x is not None]
     if len(real) <= 500:
         cond: Any = col(Filing.section_id).in_(real)
@@ -164,17 +184,26 @@ def pending_reminders(s: Session) -> list[Reminder]:
 
 def close_deadline(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> None:
     """Filed: no more reminders for it; the ones not yet mailed are cancelled."""
-    s.execute(update(Deadline).where(Deadline.key == deadline_key(campaign_id, section_id, requirement))
-              .values(next_at=None))
+    s.execute(
+        update(Deadline)
+        .where(Deadline.key == deadline_key(campaign_id, section_id, requirement))
+        .values(next_at=None)
+    )
     cancel_reminders(s, campaign_id, section_id, requirement)
 
 
 def cancel_reminders(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> None:
     cond = col(Reminder.section_id).is_(None) if section_id is None else Reminder.section_id == section_id
-    s.execute(update(Reminder).where(
-        Reminder.campaign_id == campaign_id, cond, Reminder.requirement == requirement,
-        col(Reminder.status).in_(("pending", "queued")),
-    ).values(status="cancelled"))
+    s.execute(
+        update(Reminder)
+        .where(
+            Reminder.campaign_id == campaign_id,
+            cond,
+            Reminder.requirement == requirement,
+            col(Reminder.status).in_(("pending", "queued")),
+        )
+        .values(status="cancelled")
+    )
 
 
 # -- extensions --------------------------------------------------------------
@@ -186,15 +215,39 @@ def extensions(s: Session, campaign_id: int) -> dict[tuple[int, str], Extension]
 
 def extension_log(s: Session, campaign_id: int) -> list[tuple[Extension, str]]:
     """Every extension of the campaign with its office's name, oldest first."""
-    q = (select(Extension, Section.name).join(Section, Section.id == Extension.section_id)
-         .where(Extension.campaign_id == campaign_id).order_by(Extension.id))
+    q = (
+        select(Extension, Section.name)
+        .join(Section, Section.id == Extension.section_id)
+        .where(Extension.campaign_id == campaign_id)
+        .order_by(Extension.id)
+    )
     return [(e, name) for e, name in s.execute(q)]
 
 
-def add_extension(s: Session, *, campaign_id: int, section_id: int, requirement: str, from_due: date,
-                  to_due: date, reason: str, actor: str, at: datetime) -> None:
-    s.add(Extension(campaign_id=campaign_id, section_id=section_id, requirement=requirement,
-                    from_due=from_due, to_due=to_due, reason=reason, actor=actor, at=at))
+def add_extension(
+    s: Session,
+    *,
+    campaign_id: int,
+    section_id: int,
+    requirement: str,
+    from_due: date,
+    to_due: date,
+    reason: str,
+    actor: str,
+    at: datetime,
+) -> None:
+    s.add(
+        Extension(
+            campaign_id=campaign_id,
+            section_id=section_id,
+            requirement=requirement,
+            from_due=from_due,
+            to_due=to_due,
+            reason=reason,
+            actor=actor,
+            at=at,
+        )
+    )
 
 
 def find_deadline(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> Deadline | None:
@@ -214,8 +267,12 @@ def to_send_query(status: str, now: datetime, limit: int) -> Any:
     same however long the backlog (``status IN (...) ORDER BY id`` sorted every unsent row
     for every batch of 50, quadratic in a backlog after an SMTP outage).
     """
-    return (select(Mail).where(Mail.status == status, Mail.next_attempt_at <= now)
-            .order_by(Mail.next_attempt_at, Mail.id).limit(limit))
+    return (
+        select(Mail)
+        .where(Mail.status == status, Mail.next_attempt_at <= now)
+        .order_by(Mail.next_attempt_at, Mail.id)
+        .limit(limit)
+    )
 
 
 def mails_to_send(s: Session, now: datetime, limit: int) -> list[Mail]:
@@ -231,8 +288,11 @@ def mails_to_send(s: Session, now: datetime, limit: int) -> list[Mail]:
 
 
 def count_to_send(s: Session, now: datetime) -> int:
-    q = select(func.count()).select_from(Mail).where(
-        col(Mail.status).in_(("pending", "failed")), Mail.next_attempt_at <= now)
+    q = (
+        select(func.count())
+        .select_from(Mail)
+        .where(col(Mail.status).in_(("pending", "failed")), Mail.next_attempt_at <= now)
+    )
     return int(s.execute(q).scalar() or 0)
 
 
@@ -249,7 +309,9 @@ def reminder_status_map(s: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted(set(ids))
     out: dict[int, str] = {}
     for lo in range(0, len(wanted), 5000):
-        rows = s.execute(select(Reminder.id, Reminder.status).where(col(Reminder.id).in_(wanted[lo:lo + 5000])))
+        rows = s.execute(
+            select(Reminder.id, Reminder.status).where(col(Reminder.id).in_(wanted[lo : lo + 5000]))
+        )
         out.update({rid: status for rid, status in rows})
     return out
 
@@ -260,28 +322,45 @@ def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def mark_sent(s: Session, mail_id: int, owner: str, now: datetime, via: str) -> None:
-    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(
-        status="sent", sent_at=now, sent_via=via, attempts=Mail.attempts + 1, last_error=None))
+    s.execute(
+        update(Mail)
+        .where(Mail.id == mail_id, Mail.claimed_by == owner)
+        .values(status="sent", sent_at=now, sent_via=via, attempts=Mail.attempts + 1, last_error=None)
+    )
 
 
-def mark_failed(s: Session, mail_id: int, owner: str, error: str, retry_at: datetime, *,
-                permanent: bool) -> None:
-    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(
-        status="undeliverable" if permanent else "failed", attempts=Mail.attempts + 1,
-        last_error=error[:500], next_attempt_at=retry_at, claimed_by=None))
+def mark_failed(
+    s: Session, mail_id: int, owner: str, error: str, retry_at: datetime, *, permanent: bool
+) -> None:
+    s.execute(
+        update(Mail)
+        .where(Mail.id == mail_id, Mail.claimed_by == owner)
+        .values(
+            status="undeliverable" if permanent else "failed",
+            attempts=Mail.attempts + 1,
+            last_error=error[:500],
+            next_attempt_at=retry_at,
+            claimed_by=None,
+        )
+    )
 
 
 def release_claim(s: Session, mail_id: int, owner: str, status: str) -> None:
     """Give a claimed message back untouched: ``status`` is the one it had before the claim."""
-    s.execute(update(Mail).where(Mail.id == mail_id, Mail.claimed_by == owner).values(
-        status=status, claimed_by=None, claimed_at=None))
+    s.execute(
+        update(Mail)
+        .where(Mail.id == mail_id, Mail.claimed_by == owner)
+        .values(status=status, claimed_by=None, claimed_at=None)
+    )
 
 
 def take_back_claim(s: Session, mail_id: int, owner: str | None, error: str, now: datetime) -> None:
     """A claim whose owner is gone: the message is failed (retried now) unless someone finished it."""
-    s.execute(update(Mail).where(Mail.id == mail_id, Mail.status == "sending",
-                                 Mail.claimed_by == owner)
-              .values(status="failed", last_error=error, next_attempt_at=now, claimed_by=None))
+    s.execute(
+        update(Mail)
+        .where(Mail.id == mail_id, Mail.status == "sending", Mail.claimed_by == owner)
+        .values(status="failed", last_error=error, next_attempt_at=now, claimed_by=None)
+    )
 
 
 def retry_failed_now(s: Session, now: datetime) -> None:

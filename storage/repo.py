@@ -36,8 +36,10 @@ def find_campaign(s: Session, name: str | None) -> Campaign:
         return rows[0]
     if not rows:
         raise StorageError(
-            _("no active campaign; start one with `manyi campaign start DEFINITION "
-              "--name NAME --start YYYY-MM-DD`")
+            _(
+                "no active campaign; start one with `manyi campaign start DEFINITION "
+                "--name NAME --start YYYY-MM-DD`"
+            )
         )
     raise StorageError(
         _("several campaigns are active ({names}); choose one with --campaign").format(
@@ -49,8 +51,11 @@ def find_campaign(s: Session, name: str | None) -> Campaign:
 def require_open(campaign: Campaign) -> None:
     """Refuse a change to a closed campaign (its history stays readable)."""
     if campaign.status == "closed":
-        raise InputError(_("campaign '{name}' is closed; it accepts no more changes (its history "
-                           "stays readable)").format(name=campaign.name))
+        raise InputError(
+            _("campaign '{name}' is closed; it accepts no more changes (its history stays readable)").format(
+                name=campaign.name
+            )
+        )
 
 
 def _hint_campaigns(s: Session) -> str:
@@ -100,8 +105,7 @@ def add_sections(
     s.execute(
         insert(Section),
         [
-            {"campaign_id": campaign_id, "name": r.name, "email": r.email, "head": r.head,
-             "created_at": at}
+            {"campaign_id": campaign_id, "name": r.name, "email": r.email, "head": r.head, "created_at": at}
             for r in rows
         ],
     )
@@ -115,8 +119,14 @@ def add_sections(
     s.execute(
         insert(Record),
         [
-            {"campaign_id": campaign_id, "section_id": ids[n], "state": state, "version": 1,
-             "updated_at": at, "updated_by": actor}
+            {
+                "campaign_id": campaign_id,
+                "section_id": ids[n],
+                "state": state,
+                "version": 1,
+                "updated_at": at,
+                "updated_by": actor,
+            }
             for n in names
         ],
     )
@@ -140,8 +150,15 @@ class RecordRow:
 def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) -> list[RecordRow]:
     q = (
         select(
-            Record.id, Section.id, Section.name, Record.state, Record.version,
-            Record.updated_at, Record.updated_by, Section.email, Section.head,
+            Record.id,
+            Section.id,
+            Section.name,
+            Record.state,
+            Record.version,
+            Record.updated_at,
+            Record.updated_by,
+            Section.email,
+            Section.head,
         )
         .join(Section, Section.id == Record.section_id)
         .where(Record.campaign_id == campaign_id)
@@ -203,8 +220,9 @@ class StateChange:
     new_state: str
 
 
-def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: datetime,
-                  tz: str = "Asia/Shanghai") -> None:
+def apply_changes(
+    s: Session, changes: Sequence[StateChange], actor: str, at: datetime, tz: str = "Asia/Shanghai"
+) -> None:
     """Move records, each only if nobody changed it since it was read (version check).
 
     ``tz``: the campaign's time zone, for the time in a conflict message.
@@ -217,9 +235,12 @@ def apply_changes(s: Session, changes: Sequence[StateChange], actor: str, at: da
         # their versions under the lock: whoever got here first is named exactly.
         current = {}
         for chunk in _chunks(sorted(ids), 1000):
-            q = (select(Record.id, Record.version, Record.updated_by, Record.updated_at)
-                 .where(col(Record.id).in_(chunk))
-                 .order_by(Record.id).with_for_update())
+            q = (
+                select(Record.id, Record.version, Record.updated_by, Record.updated_at)
+                .where(col(Record.id).in_(chunk))
+                .order_by(Record.id)
+                .with_for_update()
+            )
             current.update({rid: (ver, by, when) for rid, ver, by, when in s.execute(q)})
         for c in changes:
             ver, by, when = current[c.record_id]
@@ -343,16 +364,36 @@ def append_events(
         detail = {**audit.with_db_user(ev.detail, db_user), **recorded}
         reason = ev.reason or None  # an empty reason is no reason (keeps CSV exports unambiguous)
         body = audit.canonical(
-            campaign=campaign.name, seq=seq, at=at, actor=actor, office=ev.office,
-            action=ev.action, from_state=ev.from_state, to_state=ev.to_state,
-            reason=reason, detail=detail, prev=prev,
+            campaign=campaign.name,
+            seq=seq,
+            at=at,
+            actor=actor,
+            office=ev.office,
+            action=ev.action,
+            from_state=ev.from_state,
+            to_state=ev.to_state,
+            reason=reason,
+            detail=detail,
+            prev=prev,
         )
         digest = audit.digest(body)
-        rows.append((
-            campaign.id, seq, at_value, actor, ev.section_id, ev.office, ev.action,
-            ev.from_state, ev.to_state, reason, audit.dumps(detail) if detail else "{}",
-            prev, digest,
-        ))
+        rows.append(
+            (
+                campaign.id,
+                seq,
+                at_value,
+                actor,
+                ev.section_id,
+                ev.office,
+                ev.action,
+                ev.from_state,
+                ev.to_state,
+                reason,
+                audit.dumps(detail) if detail else "{}",
+                prev,
+                digest,
+            )
+        )
         prev = digest
     _executemany(
         s,

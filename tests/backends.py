@@ -22,7 +22,8 @@ import pytest
 
 PG_SERVER = os.environ.get("MANYI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = [
-    b for b in ("sqlite", "postgresql")
+    b
+    for b in ("sqlite", "postgresql")
     if b in os.environ.get("MANYI_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
 
@@ -64,8 +65,7 @@ class PgSchema:
     def connect(self) -> Any:
         import psycopg
 
-        return psycopg.connect(_libpq(PG_SERVER), autocommit=True,
-                               options=f"-csearch_path={self.schema}")
+        return psycopg.connect(_libpq(PG_SERVER), autocommit=True, options=f"-csearch_path={self.schema}")
 
     def create(self) -> PgSchema:
         with self.connect() as conn:
@@ -89,7 +89,8 @@ class PgSchema:
         with self.connect() as conn:
             rows = conn.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
-                "ORDER BY table_name", (self.schema,),
+                "ORDER BY table_name",
+                (self.schema,),
             ).fetchall()
         return [r[0] for r in rows]
 
@@ -114,7 +115,8 @@ def dump(target: Target) -> str:
             for table in target.tables():
                 cols = conn.execute(
                     "SELECT count(*) FROM information_schema.columns "
-                    "WHERE table_schema = %s AND table_name = %s", (target.schema, table),
+                    "WHERE table_schema = %s AND table_name = %s",
+                    (target.schema, table),
                 ).fetchone()[0]
                 order = ", ".join(str(i) for i in range(1, cols + 1))
                 out.append(f"-- {table}")

@@ -59,11 +59,14 @@ def _english_after_each_test() -> Iterator[None]:
     set_language("en")
 
 
-@pytest.fixture(params=[
-    # The PostgreSQL half repeats every use case on the server: `-m "not slow"` (the edit
-    # loop) leaves it out; the README's test command and CI run it.
-    pytest.param(b, marks=pytest.mark.slow) if b == "postgresql" else b for b in BACKENDS
-])
+@pytest.fixture(
+    params=[
+        # The PostgreSQL half repeats every use case on the server: `-m "not slow"` (the edit
+        # loop) leaves it out; the README's test command and CI run it.
+        pytest.param(b, marks=pytest.mark.slow) if b == "postgresql" else b
+        for b in BACKENDS
+    ]
+)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
@@ -98,8 +101,10 @@ def run(db_path: Target, monkeypatch: pytest.MonkeyPatch) -> Run:
     def _run(*args: str, actor: str = "tester", env: dict[str, str | None] | None = None) -> Result:
         runner = CliRunner()
         return runner.invoke(
-            cli, ["--db", str(db_path), "--lang", "en", "--as", actor, *rehearsing(args, env)],
-            env=env, catch_exceptions=False,
+            cli,
+            ["--db", str(db_path), "--lang", "en", "--as", actor, *rehearsing(args, env)],
+            env=env,
+            catch_exceptions=False,
         )
 
     return _run
@@ -122,8 +127,13 @@ def rehearsing(args: tuple[str, ...] | list[str], env: dict[str, str | None] | N
     return args
 
 
-def write_roster(path: Path, rows: list[tuple[str, str, str]], *, encoding: str = "utf-8",
-                 header: tuple[str, ...] = ("科室", "邮箱", "负责人")) -> Path:
+def write_roster(
+    path: Path,
+    rows: list[tuple[str, str, str]],
+    *,
+    encoding: str = "utf-8",
+    header: tuple[str, ...] = ("科室", "邮箱", "负责人"),
+) -> Path:
     lines = [",".join(header)] + [",".join(r) for r in rows]
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
     return path
@@ -191,13 +201,35 @@ class Templates:
         else:
             target = PgSchema().create()
             self._schemas.append(target)
-        env = {"MANYI_NOW": NOW, "MANYI_DB": None, "MANYI_USER": None,
-               "MANYI_HOME": str(folder), "MANYI_BLOBS": None}
+        env = {
+            "MANYI_NOW": NOW,
+            "MANYI_DB": None,
+            "MANYI_USER": None,
+            "MANYI_HOME": str(folder),
+            "MANYI_BLOBS": None,
+        }
         result = CliRunner().invoke(
-            cli, ["--db", str(target), "--lang", "en", "--as", "tester", "campaign", "start",
-                  definition, "--name", "2026", "--start", START, "--offices", str(roster),
-                  "--rehearsal"],
-            env=env, catch_exceptions=False,
+            cli,
+            [
+                "--db",
+                str(target),
+                "--lang",
+                "en",
+                "--as",
+                "tester",
+                "campaign",
+                "start",
+                definition,
+                "--name",
+                "2026",
+                "--start",
+                START,
+                "--offices",
+                str(roster),
+                "--rehearsal",
+            ],
+            env=env,
+            catch_exceptions=False,
         )
         assert result.exit_code == 0, result.output
         extra = sorted(p.name for p in folder.iterdir() if p.name not in ("roster.csv", "manyi.db"))
@@ -221,18 +253,26 @@ def _pg_script(schema: PgSchema) -> str:
     pg_dump = shutil.which("pg_dump")
     assert pg_dump, "pg_dump is not installed (Debian: apt-get install postgresql-client)"
     done = subprocess.run(
-        [pg_dump, "--no-owner", "--no-privileges", "--inserts", f"--schema={schema.schema}",
-         _libpq(PG_SERVER)],
-        capture_output=True, text=True, check=True,
+        [
+            pg_dump,
+            "--no-owner",
+            "--no-privileges",
+            "--inserts",
+            f"--schema={schema.schema}",
+            _libpq(PG_SERVER),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     # Leave out psql's meta-commands (\restrict), comments and the CREATE SCHEMA (the test's
     # schema exists already).
-    lines = [ln for ln in done.stdout.splitlines()
-             if not ln.startswith(("\\", "--", "CREATE SCHEMA "))]
+    lines = [ln for ln in done.stdout.splitlines() if not ln.startswith(("\\", "--", "CREATE SCHEMA "))]
     script = "\n".join(lines)
     assert "__manyi_template__" not in script
     return script.replace(f'"{schema.schema}"', "__manyi_template__").replace(
-        schema.schema, "__manyi_template__")
+        schema.schema, "__manyi_template__"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -242,8 +282,7 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
     templates.drop()
 
 
-def _start(run: Run, db_path: Target, tmp_path: Path, definition: str,
-           templates: Templates) -> Run:
+def _start(run: Run, db_path: Target, tmp_path: Path, definition: str, templates: Templates) -> Run:
     write_roster(tmp_path / "roster.csv", roster_rows(OFFICES))
     templates.copy_into("sqlite" if isinstance(db_path, Path) else "postgresql", definition, db_path)
     return run

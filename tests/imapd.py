@@ -45,10 +45,27 @@ class Dovecot:
 
     def _certificate(self) -> None:
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-keyout", str(self.root / "key.pem"), "-out", str(self.root / "cert.pem"),
-             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-            check=True, capture_output=True)
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-keyout",
+                str(self.root / "key.pem"),
+                "-out",
+                str(self.root / "cert.pem"),
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
+        )
 
     def start(self) -> Dovecot:
         internal, login, group, uid, gid = self._accounts()
@@ -101,9 +118,12 @@ service anvil {{
   chroot =
 }}
 """)
-        self.proc = subprocess.Popen(["dovecot", "-F", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL,
-                                     env={**os.environ, "PATH": os.environ.get("PATH", "") + ":/usr/sbin"})
+        self.proc = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PATH": os.environ.get("PATH", "") + ":/usr/sbin"},
+        )
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -112,9 +132,10 @@ service anvil {{
                 return self
             except (OSError, imaplib.IMAP4.error):
                 if time.monotonic() > deadline or self.proc.poll() is not None:
-                    log = (self.root / "dovecot.log")
-                    raise RuntimeError("dovecot did not start: "
-                                       + (log.read_text() if log.exists() else "")) from None
+                    log = self.root / "dovecot.log"
+                    raise RuntimeError(
+                        "dovecot did not start: " + (log.read_text() if log.exists() else "")
+                    ) from None
                 time.sleep(0.2)
 
     def client(self) -> imaplib.IMAP4:

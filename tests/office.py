@@ -51,12 +51,21 @@ def convert(files: Sequence[Path], to: str, outdir: Path, infilter: str | None =
     stems = [f.stem for f in files]
     assert len(set(stems)) == len(stems), "soffice names its output after the input: stems must differ"
     with tempfile.TemporaryDirectory(prefix="manyi-lo-") as profile:
-        cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
-               "--norestore", "--convert-to", to, "--outdir", str(outdir)]
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={Path(profile).as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(outdir),
+        ]
         if infilter:
             cmd.append(f"--infilter={infilter}")
-        done = subprocess.run([*cmd, *map(str, files)], capture_output=True, text=True,
-                              timeout=300, check=False)
+        done = subprocess.run(
+            [*cmd, *map(str, files)], capture_output=True, text=True, timeout=300, check=False
+        )
     ext = to.split(":")[0]
     out = [outdir / f"{s}.{ext}" for s in stems]
     missing = [p for p in out if not p.exists()]

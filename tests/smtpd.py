@@ -32,8 +32,9 @@ class Inbox:
         self.received: list[tuple[str, list[str], EmailMessage]] = []
         self.lock = threading.Lock()
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
         if address in self.refuse:
@@ -58,8 +59,7 @@ class SmtpServer:
     def __init__(self, port: int | None = None, delay: float = 0.0, refuse: dict[str, str] | None = None):
         self.port = port or free_port()
         self.inbox = Inbox(delay, refuse)
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
-                                     enable_SMTPUTF8=False)
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=False)
 
     @property
     def url(self) -> str:

@@ -11,7 +11,8 @@ from cli import docgen
 def test_cli_reference_is_current(lang: str) -> None:
     target = docgen.TARGETS[lang]
     assert target.read_text(encoding="utf-8") == docgen.render(lang), (
-        f"{target.name} is stale: run `python -m cli.docgen`")
+        f"{target.name} is stale: run `python -m cli.docgen`"
+    )
 
 
 def test_cli_reference_documents_every_command() -> None:
@@ -59,8 +60,9 @@ def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-
     # A clerk's shell runs on China Standard Time, as the campaign does: `date` in the block
     # and manyi's "today" must agree even after 16:00 UTC, when China is already on the next day.
     env["TZ"] = "Asia/Shanghai"
-    done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -68,17 +70,24 @@ def test_readme_walkthrough_runs_verbatim(tmp_path) -> None:  # type: ignore[no-
     assert f"Started campaign 'round3' (People-Satisfied Unit campaign): {start.isoformat()} to " in out
     assert "市法制办公室: Study & mobilization → Organization & implementation" in out
     assert "exit code 3: some offices are blocked, and it said why" in out
-    assert ("秘书科: Study & mobilization → Organization & implementation (forced; overrode "
-            "implementation-opinion, study-plan)") in out
+    assert (
+        "秘书科: Study & mobilization → Organization & implementation (forced; overrode "
+        "implementation-opinion, study-plan)"
+    ) in out
     assert f"│ today {today.isoformat()}" in out
     assert '"office": "市外事侨务办公室"' in out
     # The second board (after the filings, the forced move and the extension): a mix of lights.
     board = out.split("Campaign 'round3'")[2]
-    lights = {name: re.search(rf"^ {name} .*?(green|yellow|red)", board, re.M).group(1)  # type: ignore[union-attr]
-              for name in ("市外事侨务办公室", "市法制办公室", "秘书科")}
+    lights = {
+        name: re.search(rf"^ {name} .*?(green|yellow|red)", board, re.M).group(1)  # type: ignore[union-attr]
+        for name in ("市外事侨务办公室", "市法制办公室", "秘书科")
+    }
     assert lights == {"市外事侨务办公室": "yellow", "市法制办公室": "green", "秘书科": "red"}
-    assert (tmp_path / "campaign.mmd").read_text(encoding="utf-8").startswith(
-        '---\ntitle: "People-Satisfied Unit campaign — round3"\n---\nstateDiagram-v2\n')
+    assert (
+        (tmp_path / "campaign.mmd")
+        .read_text(encoding="utf-8")
+        .startswith('---\ntitle: "People-Satisfied Unit campaign — round3"\n---\nstateDiagram-v2\n')
+    )
 
 
 def svg_problems(svg: str) -> list[str]:

@@ -151,12 +151,16 @@ class AuditError(CampaignError):
         self.kind = kind
         what = _(self.KINDS.get(kind, kind))
         if campaign == OPERATORS_CHAIN:
-            where = (_("operators' chain, event #{n}").format(n=position) if position is not None
-                     else _("operators' chain"))
+            where = (
+                _("operators' chain, event #{n}").format(n=position)
+                if position is not None
+                else _("operators' chain")
+            )
         else:
             where = (
                 _("campaign '{c}', event #{n}").format(c=campaign, n=position)
-                if position is not None else _("campaign '{c}'").format(c=campaign)
+                if position is not None
+                else _("campaign '{c}'").format(c=campaign)
             )
         if detail:
             what = _("{what}; {detail}").format(what=what, detail=detail)
@@ -177,14 +181,18 @@ class DeliveryError(ConfigError):
     message for good (a 5xx reply, an address that cannot be sent): it is not retried.
     """
 
-    def __init__(self, setting: str, where: str, problem: str, *, unreachable: bool = False,
-                 permanent: bool = False):
+    def __init__(
+        self, setting: str, where: str, problem: str, *, unreachable: bool = False, permanent: bool = False
+    ):
         self.where = where
         self.problem = problem
         self.unreachable = unreachable
         self.permanent = permanent
-        text = (_("cannot reach the mail server {where}: {problem}") if unreachable
-                else _("the mail server {where} refused: {problem}"))
+        text = (
+            _("cannot reach the mail server {where}: {problem}")
+            if unreachable
+            else _("the mail server {where} refused: {problem}")
+        )
         #: The message without the setting's name in front (for per-message reports).
         self.sentence = text.format(where=where, problem=problem)
         super().__init__(setting, self.sentence)
@@ -201,10 +209,12 @@ class ClockError(CampaignError):
         self.now = now
         self.last = last
         fmt = "%Y-%m-%d %H:%M:%S UTC"
-        super().__init__(_(
-            "the clock reads {now}, earlier than the last recorded event ({last}): "
-            "the clock was set back; correct it and retry").format(
-                now=now.strftime(fmt), last=last.strftime(fmt)))
+        super().__init__(
+            _(
+                "the clock reads {now}, earlier than the last recorded event ({last}): "
+                "the clock was set back; correct it and retry"
+            ).format(now=now.strftime(fmt), last=last.strftime(fmt))
+        )
 
 
 def mask_password(raw: str) -> str:

@@ -30,9 +30,7 @@ def set_language(lang: str) -> None:
     if lang == "en":
         _translation = _click_translation = gettext.NullTranslations()
     else:
-        _translation = gettext.translation(
-            DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True
-        )
+        _translation = gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
         # click's own strings (Usage:, Options:, its errors) have a catalog of their own.
         _click_translation = gettext.translation(
             "click", localedir=str(LOCALE_DIR), languages=[lang], fallback=True

@@ -28,9 +28,24 @@ ROOT = Path(__file__).resolve().parents[2]
 def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("bench")
     out = work / "results.json"
-    res = run.main(["--sizes", "1000", "--runs", "1", "--startup-runs", "1", "--chain-events", "10000",
-                    "--chain-sections", "1000",
-                    "--work", str(work), "--out", str(out)])
+    res = run.main(
+        [
+            "--sizes",
+            "1000",
+            "--runs",
+            "1",
+            "--startup-runs",
+            "1",
+            "--chain-events",
+            "10000",
+            "--chain-sections",
+            "1000",
+            "--work",
+            str(work),
+            "--out",
+            str(out),
+        ]
+    )
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(json.dumps(res))
     res["_work"] = str(work)
     return res
@@ -38,10 +53,18 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
     names = {(f["name"], f["size"]) for f in result["figures"]}
-    assert names >= {("manyi --help", None), ("manyi status", 1000), ("bulk advance", 1000),
-                     ("status --json", 1000), ("history --json", 1000), ("audit verify", 1000),
-                     ("reminder sweep, nothing due", 1000), ("reminder sweep, 10% due", 1000),
-                     ("advance --all, moving", 1000), ("advance --all, blocked", 1000)}
+    assert names >= {
+        ("manyi --help", None),
+        ("manyi status", 1000),
+        ("bulk advance", 1000),
+        ("status --json", 1000),
+        ("history --json", 1000),
+        ("audit verify", 1000),
+        ("reminder sweep, nothing due", 1000),
+        ("reminder sweep, 10% due", 1000),
+        ("advance --all, moving", 1000),
+        ("advance --all, blocked", 1000),
+    }
     for f in result["figures"]:
         assert f["seconds"] > 0 and f["peak_rss_mb"] > 5, f
         assert f["baseline"]["seconds"] > 0 and f["ratio"] > 0, f
@@ -58,9 +81,19 @@ def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
 def test_built_campaign_passes_audit_verify(result: dict) -> None:
     db = Path(result["_work"]) / "campaign-1000.db"
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "manyi"), "--db", str(db), "--lang", "en",
-         "audit", "verify", "--skip-documents"],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            str(Path(sys.executable).parent / "manyi"),
+            "--db",
+            str(db),
+            "--lang",
+            "en",
+            "audit",
+            "verify",
+            "--skip-documents",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     assert "Campaign 'bench': 5016 events, chain intact" in done.stdout
@@ -74,8 +107,12 @@ def test_engine_and_baseline_write_the_same_rows(result: dict, tmp_path: Path) -
     for name in ("engine-advance", "baseline-advance"):
         dbs[name] = tmp_path / f"{name}.db"
         shutil.copyfile(src, dbs[name])
-        done = subprocess.run([sys.executable, "-m", "benchmarks.tasks", name,
-                               f"sqlite:///{dbs[name]}"], capture_output=True, text=True, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.tasks", name, f"sqlite:///{dbs[name]}"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["moved"] == 1000
 
@@ -95,8 +132,21 @@ def test_engine_and_baseline_write_the_same_rows(result: dict, tmp_path: Path) -
     assert [same(r) for r in engine[-1000:]] == [same(r) for r in baseline[-1000:]]
     assert engine[:-1000] == baseline[:-1000]
     for path in dbs.values():
-        done = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", "--db", str(path), "audit", "verify",
-                               "--skip-documents"], capture_output=True, text=True, cwd=ROOT)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from cli.main import main; main()",
+                "--db",
+                str(path),
+                "audit",
+                "verify",
+                "--skip-documents",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         assert done.returncode == 0, done.stderr
 
 
@@ -113,9 +163,17 @@ def test_the_driver_baseline_prints_what_manyi_advance_prints(result: dict, tmp_
     shutil.copyfile(src, engine_db)
     shutil.copyfile(src, base_db)
     for expected_code in (0, 3):  # every office moves; then every office is blocked
-        engine = subprocess.run([str(Path(sys.executable).parent / "manyi"), "--db", str(engine_db),
-                                 "advance", "--all"], capture_output=True, cwd=ROOT, env=env)
-        base = subprocess.run([sys.executable, "-m", "benchmarks.tasks", "baseline-advance-cli",
-                               f"sqlite:///{base_db}"], capture_output=True, cwd=ROOT, env=env)
+        engine = subprocess.run(
+            [str(Path(sys.executable).parent / "manyi"), "--db", str(engine_db), "advance", "--all"],
+            capture_output=True,
+            cwd=ROOT,
+            env=env,
+        )
+        base = subprocess.run(
+            [sys.executable, "-m", "benchmarks.tasks", "baseline-advance-cli", f"sqlite:///{base_db}"],
+            capture_output=True,
+            cwd=ROOT,
+            env=env,
+        )
         assert engine.returncode == expected_code and base.returncode == 0, engine.stderr
         assert engine.stdout == base.stdout and engine.stdout.count(b"\n") >= 900

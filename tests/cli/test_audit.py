@@ -53,16 +53,20 @@ def test_untouched_history_verifies(started: Run, db_path: Target, tmp_path: Pat
     )
 
 
-@pytest.mark.parametrize("column, value, seq", [
-    ("reason", "补记", 10),
-    ("actor", "someone-else", 10),
-    ("office", "信息科", 8),
-    ("to_state", "completed", 10),
-    ("detail", '{"filename":"x.txt","requirement":"study-plan","sha256":"00","size":1}', 8),
-    ("detail", "not json", 9),
-])
-def test_edited_event_is_named(started: Run, db_path: Target, tmp_path: Path,
-                               column: str, value: str, seq: int) -> None:
+@pytest.mark.parametrize(
+    "column, value, seq",
+    [
+        ("reason", "补记", 10),
+        ("actor", "someone-else", 10),
+        ("office", "信息科", 8),
+        ("to_state", "completed", 10),
+        ("detail", '{"filename":"x.txt","requirement":"study-plan","sha256":"00","size":1}', 8),
+        ("detail", "not json", 9),
+    ],
+)
+def test_edited_event_is_named(
+    started: Run, db_path: Target, tmp_path: Path, column: str, value: str, seq: int
+) -> None:
     run = walked(started, tmp_path)
     execute(db_path, f"UPDATE event SET {column} = :v WHERE seq = :s", {"v": value, "s": seq})
     verify_fails(run, f"event #{seq}: edited (its content no longer matches its hash)")
@@ -118,12 +122,14 @@ def test_deleted_last_advance_is_caught_by_state(started: Run, db_path: Target, 
 
 def test_state_changed_behind_manyis_back(started: Run, db_path: Target, tmp_path: Path) -> None:
     run = walked(started, tmp_path)
-    execute(db_path, "UPDATE record SET state = 'summary' WHERE section_id = "
-                     "(SELECT id FROM section WHERE name = '秘书科')")
+    execute(
+        db_path,
+        "UPDATE record SET state = 'summary' WHERE section_id = "
+        "(SELECT id FROM section WHERE name = '秘书科')",
+    )
     result = run("audit", "verify")
     assert result.exit_code == 1
-    assert result.stderr.strip().endswith(
-        "office 秘书科 is in summary but its history says implementation")
+    assert result.stderr.strip().endswith("office 秘书科 is in summary but its history says implementation")
 
 
 def _swap(db_path: Target, a: int, b: int) -> None:
@@ -135,8 +141,9 @@ def _swap(db_path: Target, a: int, b: int) -> None:
 def test_swapped_events_are_named(started: Run, db_path: Target, tmp_path: Path) -> None:
     run = walked(started, tmp_path)
     _swap(db_path, 9, 10)
-    verify_fails(run, "event #9: reordered (it does not follow the event before it); "
-                      "it follows the event now at #10")
+    verify_fails(
+        run, "event #9: reordered (it does not follow the event before it); it follows the event now at #10"
+    )
 
 
 def test_swapped_distant_events_are_named(started: Run, db_path: Target, tmp_path: Path) -> None:
@@ -153,13 +160,27 @@ def _insert_at(db_path: Target, seq: int, *, forge: bool) -> None:
     execute(db_path, "UPDATE event SET seq = seq - 999 WHERE seq >= 1000")
     prev = hash_of(db_path, seq - 1)
     cid, at = execute(db_path, "SELECT campaign_id, at FROM event WHERE seq = 1")[0]
-    row = audit.StoredEvent(seq, _aware(at), "tester", "秘书科", "advance", "mobilization",
-                            "implementation", None, "{}", prev, "0" * 64)
+    row = audit.StoredEvent(
+        seq,
+        _aware(at),
+        "tester",
+        "秘书科",
+        "advance",
+        "mobilization",
+        "implementation",
+        None,
+        "{}",
+        prev,
+        "0" * 64,
+    )
     digest = audit.digest(row.body("2026")) if forge else "e" * 64
-    execute(db_path, "INSERT INTO event (campaign_id, seq, at, actor, office, action, from_state, "
-                     "to_state, detail, prev_hash, hash) VALUES (:c, :s, :at, 'tester', '秘书科', "
-                     "'advance', 'mobilization', 'implementation', '{}', :p, :h)",
-            {"c": cid, "s": seq, "at": at, "p": prev, "h": digest})
+    execute(
+        db_path,
+        "INSERT INTO event (campaign_id, seq, at, actor, office, action, from_state, "
+        "to_state, detail, prev_hash, hash) VALUES (:c, :s, :at, 'tester', '秘书科', "
+        "'advance', 'mobilization', 'implementation', '{}', :p, :h)",
+        {"c": cid, "s": seq, "at": at, "p": prev, "h": digest},
+    )
 
 
 def _aware(at):  # type: ignore[no-untyped-def]
@@ -198,14 +219,17 @@ def test_missing_document_is_named(started: Run, db_path: Target, tmp_path: Path
     run = walked(started, tmp_path)
     path = _blob(db_path, 12)
     path.unlink()
-    verify_fails(run, "event #12: its document is missing from the blob store; "
-                      f"w.txt sha256 {path.name[:12]}")
+    verify_fails(
+        run, f"event #12: its document is missing from the blob store; w.txt sha256 {path.name[:12]}"
+    )
 
 
 def test_verify_one_campaign_and_unknown_campaign(started: Run, tmp_path: Path) -> None:
     run = walked(started, tmp_path)
-    assert run("campaign", "start", "people-satisfied-unit", "--name", "2027",
-               "--start", "2027-03-01").exit_code == 0
+    assert (
+        run("campaign", "start", "people-satisfied-unit", "--name", "2027", "--start", "2027-03-01").exit_code
+        == 0
+    )
     result = run("audit", "verify", "--campaign", "2027")
     assert result.exit_code == 0
     assert result.stdout.startswith("Campaign '2027': 1 events, chain intact")
@@ -229,8 +253,13 @@ def offline_verifier(tmp_path: Path) -> Path:
 
 
 def run_offline(tmp_path: Path, export: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(offline_verifier(tmp_path)), str(export)],
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    return subprocess.run(
+        [sys.executable, str(offline_verifier(tmp_path)), str(export)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
 
 
 def test_export_verifies_offline(started: Run, db_path: Target, tmp_path: Path) -> None:
@@ -260,9 +289,11 @@ def test_export_verifies_offline(started: Run, db_path: Target, tmp_path: Path) 
     edited = [ln.replace("秘书科", "信息科") if i == 10 else ln for i, ln in enumerate(lines)]
     assert tampered(edited) == "BROKEN campaign '2026', event #10: content does not match its hash (edited)"
     assert tampered(lines[:9] + lines[10:]) == (
-        "BROKEN campaign '2026', event #9: found seq 10 (deleted or reordered)")
+        "BROKEN campaign '2026', event #9: found seq 10 (deleted or reordered)"
+    )
     assert tampered(lines[:9] + [lines[10], lines[9]] + lines[11:]) == (
-        "BROKEN campaign '2026', event #9: found seq 10 (deleted or reordered)")
+        "BROKEN campaign '2026', event #9: found seq 10 (deleted or reordered)"
+    )
 
 
 def test_export_rows_are_the_canonical_encoding(started: Run, tmp_path: Path) -> None:

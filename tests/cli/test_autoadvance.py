@@ -31,8 +31,17 @@ def auto_definition(tmp_path: Path, *phases: str) -> str:
 def auto(run: Run, tmp_path: Path) -> Run:
     """The seed campaign with mobilization marked auto_advance; 市法制办公室 has filed its two plans."""
     roster = write_roster(tmp_path / "roster.csv", roster_rows(OFFICES))
-    result = run("campaign", "start", auto_definition(tmp_path, "mobilization"), "--name", "2026",
-                 "--start", "2026-03-01", "--offices", str(roster))
+    result = run(
+        "campaign",
+        "start",
+        auto_definition(tmp_path, "mobilization"),
+        "--name",
+        "2026",
+        "--start",
+        "2026-03-01",
+        "--offices",
+        str(roster),
+    )
     assert result.exit_code == 0, result.output
     for req in ("implementation-opinion", "study-plan"):
         assert run("file", "市法制办公室", req, doc(tmp_path, f"{req}.txt")).exit_code == 0
@@ -56,7 +65,11 @@ def test_phase_end_moves_ready_offices_as_scheduler_once(auto: Run, tmp_path: Pa
     assert rows.pop("市法制办公室") == "implementation"
     assert set(rows.values()) == {"mobilization"}
     hist = json.loads(auto("history", "市法制办公室", "--json").stdout)
-    assert (hist[-1]["action"], hist[-1]["actor"], hist[-1]["to"]) == ("advance", "scheduler", "implementation")
+    assert (hist[-1]["action"], hist[-1]["actor"], hist[-1]["to"]) == (
+        "advance",
+        "scheduler",
+        "implementation",
+    )
 
     # the blocked offices keep getting reminded of what they owe; the one that moved does not
     mails = json.loads(auto("outbox", "--json").stdout)
@@ -77,8 +90,9 @@ def test_phase_end_moves_ready_offices_as_scheduler_once(auto: Run, tmp_path: Pa
 def test_a_blocked_office_that_catches_up_moves_at_the_next_sweep(auto: Run, tmp_path: Path) -> None:
     assert auto("remind", "send", env={"MANYI_NOW": AFTER}).exit_code == 0
     for req in ("implementation-opinion", "study-plan"):
-        assert auto("file", "秘书科", req, doc(tmp_path, f"{req}.txt"),
-                    env={"MANYI_NOW": AFTER}).exit_code == 0
+        assert (
+            auto("file", "秘书科", req, doc(tmp_path, f"{req}.txt"), env={"MANYI_NOW": AFTER}).exit_code == 0
+        )
     later = auto("remind", "send", env={"MANYI_NOW": "2026-04-01T11:00:00+08:00"})
     assert later.stdout.splitlines()[0] == "auto-advanced 秘书科: mobilization → implementation"
     assert states(auto)["秘书科"] == "implementation"
@@ -95,15 +109,20 @@ def test_preview_shows_the_advance_and_changes_nothing(auto: Run, db_path: Targe
 def test_catch_up_moves_through_ended_auto_phases_until_a_guard_blocks(run: Run, tmp_path: Path) -> None:
     roster = write_roster(tmp_path / "roster.csv", roster_rows(OFFICES))
     path = auto_definition(tmp_path, "mobilization", "implementation")
-    assert run("campaign", "start", path, "--name", "2026", "--start", "2026-03-01",
-               "--offices", str(roster)).exit_code == 0
+    assert (
+        run(
+            "campaign", "start", path, "--name", "2026", "--start", "2026-03-01", "--offices", str(roster)
+        ).exit_code
+        == 0
+    )
     for req in ("implementation-opinion", "study-plan"):
         assert run("file", "信息科", req, doc(tmp_path, f"{req}.txt")).exit_code == 0
     result = run("remind", "send", env={"MANYI_NOW": "2026-11-01T10:00:00+08:00"})  # both windows over
     assert result.exit_code == 0, result.output
     # moved out of mobilization; implementation's own guards (research not filed) hold it there
     assert [line for line in result.stdout.splitlines() if "auto-advanced" in line] == [
-        "auto-advanced 信息科: mobilization → implementation"]
+        "auto-advanced 信息科: mobilization → implementation"
+    ]
     assert states(run)["信息科"] == "implementation"
     hist = json.loads(run("history", "信息科", "--json").stdout)
     assert [h["actor"] for h in hist if h["action"] == "advance"] == ["scheduler"]

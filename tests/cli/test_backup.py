@@ -48,7 +48,9 @@ def test_backup_while_another_process_writes(started: Run, db_path: Target, tmp_
     docs.mkdir()
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(db_path), str(docs), "60"],
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     copies = []
@@ -84,7 +86,8 @@ def test_backup_refusals(started: Run, db_path: Target, tmp_path: Path, backend:
         result = started("backup", str(target))
         assert result.exit_code == 1
         assert result.stderr.startswith(
-            "Error: manyi backup copies SQLite databases; for PostgreSQL use pg_dump and copy ")
+            "Error: manyi backup copies SQLite databases; for PostgreSQL use pg_dump and copy "
+        )
         assert not target.exists()
         return
     assert started("backup", str(target)).exit_code == 0
@@ -98,8 +101,9 @@ def test_backup_refusals(started: Run, db_path: Target, tmp_path: Path, backend:
     assert started("user", "add", "boss", "--role", "supervisor").exit_code == 0
     assert started("user", "add", "obs", "--role", "observer", actor="boss").exit_code == 0
     refused = started("backup", str(tmp_path / "c.db"), actor="obs")
-    assert refused.stderr == ("Error: obs may not manage campaigns, offices and operators: "
-                              "needs role supervisor\n")
+    assert refused.stderr == (
+        "Error: obs may not manage campaigns, offices and operators: needs role supervisor\n"
+    )
     assert not (tmp_path / "c.db").exists()
 
 

@@ -183,14 +183,21 @@ def test_board_is_never_wider_than_the_console(moved: Run, db_path: Path) -> Non
 
 def test_status_filters_by_office_and_phase(moved: Run) -> None:
     rows = json.loads(moved("status", "--json", "--phase", "implementation").stdout)
-    assert [r["office"] for r in rows] == ["市外事侨务办公室", "市支前双拥工作办公室",
-                                          "市口岸与海防委员会办公室", "秘书科"]
+    assert [r["office"] for r in rows] == [
+        "市外事侨务办公室",
+        "市支前双拥工作办公室",
+        "市口岸与海防委员会办公室",
+        "秘书科",
+    ]
     rows = json.loads(moved("status", "--json", "--office", "信息科", "--office", "市法制办公室").stdout)
-    assert [(r["office"], r["state"]) for r in rows] == [("市法制办公室", "review"),
-                                                       ("信息科", "mobilization")]
+    assert [(r["office"], r["state"]) for r in rows] == [
+        ("市法制办公室", "review"),
+        ("信息科", "mobilization"),
+    ]
     text = moved("status", "--phase", "review").stdout
     assert [line.split() for line in text.splitlines() if "Total" in line] == [
-        ["Total", "1", "0", "0", "1", "0", "Completed", "0"]]
+        ["Total", "1", "0", "0", "1", "0", "Completed", "0"]
+    ]
     assert "秘书科" not in text
 
 
@@ -223,8 +230,15 @@ def test_lists_filter_by_office_phase_and_light(moved: Run) -> None:
         return [r["office"] for r in json.loads(result.stdout)]
 
     assert names("office", "list", "--phase", "implementation") == [
-        "市外事侨务办公室", "市支前双拥工作办公室", "市口岸与海防委员会办公室", "秘书科"]
-    assert names("office", "list", "--office", "信息科", "--office", "市法制办公室") == ["市法制办公室", "信息科"]
+        "市外事侨务办公室",
+        "市支前双拥工作办公室",
+        "市口岸与海防委员会办公室",
+        "秘书科",
+    ]
+    assert names("office", "list", "--office", "信息科", "--office", "市法制办公室") == [
+        "市法制办公室",
+        "信息科",
+    ]
     assert names("office", "list", "--light", "red") == []
     late = {"MANYI_NOW": "2026-03-25T10:00"}  # due 03-23: 信息科's mobilization filings, 秘书科's report
     red = json.loads(moved("office", "list", "--light", "red", "--json", env=late).stdout)

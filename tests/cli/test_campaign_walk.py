@@ -26,8 +26,7 @@ LEADING = {
     "review": ("report-to-review-group", "rectification-notice", "evaluation-forms"),
     "summary": ("report-to-standing-committee",),
 }
-OWN = ("implementation-opinion", "study-plan", "research-report", "rectification-report",
-       "summary-report")
+OWN = ("implementation-opinion", "study-plan", "research-report", "rectification-report", "summary-report")
 
 
 def on(day: str) -> dict[str, str]:
@@ -43,23 +42,41 @@ def group_files(run: Run, tmp_path: Path, phase: str, day: str = "2026-03-01") -
 def score_everyone(run: Run, offices: list[str], day: str) -> None:
     for i, office in enumerate(offices):
         for group, score in (("leading-group", 95 - i), ("party-delegates", 90)):
-            assert run("score", "add", office, "--group", group, "--score", str(score),
-                       "--scorer", "评委甲", env=on(day)).exit_code == 0
+            assert (
+                run(
+                    "score",
+                    "add",
+                    office,
+                    "--group",
+                    group,
+                    "--score",
+                    str(score),
+                    "--scorer",
+                    "评委甲",
+                    env=on(day),
+                ).exit_code
+                == 0
+            )
         for group in ("npc-deputies", "questionnaire"):
-            assert run("score", "vote", office, "--group", group, "--vote", "satisfied",
-                       env=on(day)).exit_code == 0
+            assert (
+                run("score", "vote", office, "--group", group, "--vote", "satisfied", env=on(day)).exit_code
+                == 0
+            )
 
 
 def test_a_section_with_everything_filed_on_day_one_cannot_complete_that_day(
-        seed_started: Run, tmp_path: Path) -> None:
+    seed_started: Run, tmp_path: Path
+) -> None:
     """Done when (issue 13): the seed's process, not only its pipeline, holds on the first day."""
     run = seed_started
     for req in OWN:
         file_ok(run, tmp_path, "市法制办公室", req)
     result = run("advance", "市法制办公室")
     assert result.exit_code == 3
-    assert ("市法制办公室: blocked in Study & mobilization, missing work-plan (Campaign work plan, "
-            "Campaign leading group files it)") in result.stdout
+    assert (
+        "市法制办公室: blocked in Study & mobilization, missing work-plan (Campaign work plan, "
+        "Campaign leading group files it)"
+    ) in result.stdout
     assert "not-before (not before the phase window's last day, 2026-03-31)" in result.stdout
     for phase in LEADING:
         group_files(run, tmp_path, phase)
@@ -70,8 +87,15 @@ def test_a_section_with_everything_filed_on_day_one_cannot_complete_that_day(
     assert status_of(run)["市法制办公室"]["state"] == "mobilization"
     assert status_of(run)["市法制办公室"]["blockers"] == ["not-before"]
     # Only a forced advance, with its reason, moves it; one phase at a time.
-    result = run("advance", "市法制办公室", "--force", "--reason", "经领导小组同意提前进入下一阶段",
-                 "--from", "mobilization")
+    result = run(
+        "advance",
+        "市法制办公室",
+        "--force",
+        "--reason",
+        "经领导小组同意提前进入下一阶段",
+        "--from",
+        "mobilization",
+    )
     assert result.exit_code == 0 and "forced; overrode not-before" in result.stdout
     result = run("advance", "市法制办公室")
     assert result.exit_code == 3 and "last day, 2026-10-31" in result.stdout
@@ -86,8 +110,14 @@ def test_seed_campaign_end_to_end(seed_started: Run, tmp_path: Path) -> None:
     assert set(st) == set(OFFICES)
     for row in st.values():
         assert row["state"] == "mobilization"
-        assert row["blockers"] == ["work-plan", "working-group", "mobilization-meeting",
-                                   "implementation-opinion", "study-plan", "not-before"]
+        assert row["blockers"] == [
+            "work-plan",
+            "working-group",
+            "mobilization-meeting",
+            "implementation-opinion",
+            "study-plan",
+            "not-before",
+        ]
         assert row["next_due"] == "2026-03-23"  # Saturday 03-21 moves to Monday
 
     result = run("advance", "--all")
@@ -114,13 +144,24 @@ def test_seed_campaign_end_to_end(seed_started: Run, tmp_path: Path) -> None:
     result = run("advance", "秘书科", "--force", env=on(MOB_END))
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: --force needs --reason TEXT: say why the guard is overridden"
-    result = run("advance", "秘书科", "--force", "--reason", "经领导小组同意后补", "--from", "mobilization",
-                 actor="王组长", env=on(MOB_END))
+    result = run(
+        "advance",
+        "秘书科",
+        "--force",
+        "--reason",
+        "经领导小组同意后补",
+        "--from",
+        "mobilization",
+        actor="王组长",
+        env=on(MOB_END),
+    )
     assert result.exit_code == 0
     assert "forced; overrode implementation-opinion, study-plan" in result.stdout
     hist = json.loads(run("history", "秘书科", "--json").stdout)
     assert [(h["action"], h["from"], h["to"]) for h in hist] == [
-        ("office-add", None, "mobilization"), ("force-advance", "mobilization", "implementation")]
+        ("office-add", None, "mobilization"),
+        ("force-advance", "mobilization", "implementation"),
+    ]
     assert hist[1]["actor"] == "王组长" and hist[1]["reason"] == "经领导小组同意后补"
     assert hist[1]["detail"] == {"overridden": ["implementation-opinion", "study-plan"]}
 
@@ -136,8 +177,12 @@ def test_seed_campaign_end_to_end(seed_started: Run, tmp_path: Path) -> None:
     # Review: a People's Congress opinion becomes an item that blocks 市外事侨务办公室;
     # nobody leaves before the items are published and every evaluator group has results.
     first = ATTACHED[0]
-    assert run("rectify", "add", first, "窗口办事指南未及时更新", "--source", "review",
-               env=on(IMPL_END)).exit_code == 0
+    assert (
+        run(
+            "rectify", "add", first, "窗口办事指南未及时更新", "--source", "review", env=on(IMPL_END)
+        ).exit_code
+        == 0
+    )
     for office in ATTACHED:
         file_ok(run, tmp_path, office, "rectification-report")
     result = run("advance", *ATTACHED, env=on(REVIEW_END))
@@ -157,8 +202,12 @@ def test_seed_campaign_end_to_end(seed_started: Run, tmp_path: Path) -> None:
     for office in ATTACHED:
         file_ok(run, tmp_path, office, "summary-report")
     group_files(run, tmp_path, "summary", SUMMARY_END)
-    assert run("rectify", "add", ATTACHED[1], "总结阶段发现的问题", "--source", "inspection",
-               env=on(SUMMARY_END)).exit_code == 0
+    assert (
+        run(
+            "rectify", "add", ATTACHED[1], "总结阶段发现的问题", "--source", "inspection", env=on(SUMMARY_END)
+        ).exit_code
+        == 0
+    )
     result = run("advance", *ATTACHED, "--json", env=on(SUMMARY_END))
     assert result.exit_code == 3
     moved = {o["office"]: (o["to"], o["blockers"]) for o in json.loads(result.stdout)}
@@ -171,8 +220,12 @@ def test_seed_campaign_end_to_end(seed_started: Run, tmp_path: Path) -> None:
     # The full history of 市法制办公室: every transition, actor and filing.
     hist = json.loads(run("history", "市法制办公室", "--json").stdout)
     moves = [(h["from"], h["to"]) for h in hist if h["action"] == "advance"]
-    assert moves == [("mobilization", "implementation"), ("implementation", "review"),
-                     ("review", "summary"), ("summary", "completed")]
+    assert moves == [
+        ("mobilization", "implementation"),
+        ("implementation", "review"),
+        ("review", "summary"),
+        ("summary", "completed"),
+    ]
     files = [h["detail"]["requirement"] for h in hist if h["action"] == "file"]
     assert files == list(OWN)
     group = json.loads(run("history", "领导小组", "--json").stdout)
@@ -222,8 +275,19 @@ def test_campaign_and_office_lists(started: Run) -> None:
 
 
 def test_set_overrides_parameters(run: Run) -> None:
-    result = run("campaign", "start", "people-satisfied-unit", "--name", "短期", "--start",
-                 "2026-01-01", "--set", "mobilization-length=P2W", "--set", "study-sessions=6")
+    result = run(
+        "campaign",
+        "start",
+        "people-satisfied-unit",
+        "--name",
+        "短期",
+        "--start",
+        "2026-01-01",
+        "--set",
+        "mobilization-length=P2W",
+        "--set",
+        "study-sessions=6",
+    )
     assert result.exit_code == 0, result.output
     camp = json.loads(run("campaign", "list", "--json").stdout)[0]
     assert camp["parameters"]["study-sessions"] == 6
@@ -241,16 +305,25 @@ def test_bundled_definition_check(run: Run) -> None:
     result = run("definition", "check", "people-satisfied-unit")
     assert result.exit_code == 0
     assert "valid definition 'people-satisfied-unit'" in result.stdout
-    for key in ("implementation-opinion", "study-plan", "research-report",
-                "rectification-report", "summary-report"):
+    for key in (
+        "implementation-opinion",
+        "study-plan",
+        "research-report",
+        "rectification-report",
+        "summary-report",
+    ):
         assert key[:9] in result.stdout
 
 
 def test_close_a_campaign_started_by_mistake(started: Run, db_path: Path) -> None:
     from tests.conftest import dump
 
-    assert started("campaign", "start", "people-satisfied-unit", "--name", "x9", "--start",
-                   "2026-03-01").exit_code == 0
+    assert (
+        started(
+            "campaign", "start", "people-satisfied-unit", "--name", "x9", "--start", "2026-03-01"
+        ).exit_code
+        == 0
+    )
     result = started("status")
     assert result.exit_code == 1 and "several campaigns are active (2026, x9)" in result.stderr
     before = dump(db_path)

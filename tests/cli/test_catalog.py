@@ -15,11 +15,22 @@ from cli.main import cli
 from workflow.i18n import set_language
 
 # Strings click shows on our help pages and usage errors: translated whatever click's version.
-CLICK_SHOWN = ["Usage:", "Options", "Commands", "Show this message and exit.",
-               "Error: {message}", "Try '{command} {option}' for help.", "No such option {name!r}.",
-               "No such command {name!r}.", "Missing argument", "Missing option",
-               "Invalid value for {param_hint}: {message}", "Got unexpected extra argument ({args})",
-               "{value!r} is not {choice}.", "Missing parameter: {param_name}"]
+CLICK_SHOWN = [
+    "Usage:",
+    "Options",
+    "Commands",
+    "Show this message and exit.",
+    "Error: {message}",
+    "Try '{command} {option}' for help.",
+    "No such option {name!r}.",
+    "No such command {name!r}.",
+    "Missing argument",
+    "Missing option",
+    "Invalid value for {param_hint}: {message}",
+    "Got unexpected extra argument ({args})",
+    "{value!r} is not {choice}.",
+    "Missing parameter: {param_name}",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +66,7 @@ def test_help_tree_is_in_the_catalog_and_every_command_has_help() -> None:
 
 
 def _fields(text: str) -> list[str]:
-    fields = sorted(name for _lit, name, _spec, _conv in string.Formatter().parse(text)
-                    if name is not None)
+    fields = sorted(name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None)
     return fields + sorted(re.findall(r"%\(\w+\)s", text))
 
 

@@ -28,8 +28,19 @@ def mailed(run: Run, tmp_path: Path) -> Run:
     """The seed campaign with addresses, after one reminder sweep wrote mail to outbox/."""
     rows = [(n, f"office{i}@example.gov.cn", f"负责人{i}") for i, n in enumerate(OFFICES)]
     roster = write_roster(tmp_path / "roster.csv", rows)
-    result = run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-                 "--offices", str(roster), "--set", f"leading-group-email={LG}")
+    result = run(
+        "campaign",
+        "start",
+        "people-satisfied-unit",
+        "--name",
+        "2026",
+        "--start",
+        "2026-03-01",
+        "--offices",
+        str(roster),
+        "--set",
+        f"leading-group-email={LG}",
+    )
     assert result.exit_code == 0, result.output
     sent = run("remind", "send", env={"MANYI_NOW": LATE})
     assert sent.exit_code == 0, sent.output
@@ -47,7 +58,7 @@ def body(text: str) -> list[str]:
     """The lines of the first table in ``text`` under its rule."""
     lines = text.splitlines()
     rule = next(i for i, x in enumerate(lines) if x.startswith("─"))
-    return [x for x in lines[rule + 1:] if x.startswith(" ")]
+    return [x for x in lines[rule + 1 :] if x.startswith(" ")]
 
 
 def test_outbox_names_the_recipient_column(mailed: Run) -> None:
@@ -56,8 +67,7 @@ def test_outbox_names_the_recipient_column(mailed: Run) -> None:
     assert header(zh.stdout)[2] == "收件人"
     assert "新阶段" not in zh.stdout
     assert header(mailed("outbox").stdout)[2] == "Recipient"
-    preview = mailed("--lang", "zh", "remind", "preview", "--at", "2026-04-10T10:00",
-                     env={"COLUMNS": "160"})
+    preview = mailed("--lang", "zh", "remind", "preview", "--at", "2026-04-10T10:00", env={"COLUMNS": "160"})
     assert header(preview.stdout)[0] == "收件人" and header(preview.stdout)[2] == "到期或逾期事项"
     assert "活动实施意见" in preview.stdout and "implementation-opinion" not in preview.stdout
 
@@ -72,12 +82,18 @@ def test_office_list_and_calendar_show_phase_titles(started: Run) -> None:
 
     calendar = started("--lang", "zh", "calendar", env=wide).stdout
     lines = body(calendar)
-    phase_column = [line.split()[-1] for line, below in zip(lines, lines[1:], strict=False)
-                    if below.strip() == "（阶段结束）"]
+    phase_column = [
+        line.split()[-1]
+        for line, below in zip(lines, lines[1:], strict=False)
+        if below.strip() == "（阶段结束）"
+    ]
     assert phase_column == ["学习动员阶段", "组织实施阶段", "评议整改阶段", "总结提升阶段"]
     entries = json.loads(started("--lang", "zh", "calendar", "--json").stdout)
     assert (entries[0]["phase"], entries[0]["phase_title"], entries[0]["requirement"]) == (
-        "mobilization", "学习动员阶段", None)
+        "mobilization",
+        "学习动员阶段",
+        None,
+    )
     assert {e["phase_title"] for e in entries if e["phase"] == "review"} == {"评议整改阶段"}
 
 
@@ -89,7 +105,8 @@ def test_definition_errors_are_all_chinese(run: Run, tmp_path: Path) -> None:
     result = run("--lang", "zh", "definition", "check", str(bad))
     assert result.exit_code == 1
     assert result.stderr.strip().endswith(
-        f"{bad}:13: phase 'one': requirement 'a': exit: 必须是 true 或 false")
+        f"{bad}:13: phase 'one': requirement 'a': exit: 必须是 true 或 false"
+    )
     assert "Input should" not in result.stderr
     gbk = tmp_path / "gbk.yaml"
     gbk.write_bytes(MINIMAL.encode("gbk"))
@@ -106,23 +123,28 @@ def test_scores_votes_and_rank_show_group_titles_and_vote_words(started: Run) ->
         return result.stdout
 
     assert zh("score", "add", "秘书科", "--group", "leading-group", "--score", "88") == (
-        "已录入领导小组对秘书科的评分 88。\n")
+        "已录入领导小组对秘书科的评分 88。\n"
+    )
     words = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意", "unknown": "不了解"}
     for key, word in words.items():
         assert zh("score", "vote", "秘书科", "--group", "questionnaire", "--vote", key, "--count", "2") == (
-            f"已录入民主测评问卷对秘书科的“{word}”评价 2 票。\n")
+            f"已录入民主测评问卷对秘书科的“{word}”评价 2 票。\n"
+        )
     assert started("score", "vote", "信息科", "--group", "npc-deputies", "--vote", "basic").stdout == (
-        "Recorded 1 'basically satisfied' votes for 信息科 from People's Congress deputies.\n")
+        "Recorded 1 'basically satisfied' votes for 信息科 from People's Congress deputies.\n"
+    )
     row = next(x for x in zh("rank").splitlines() if "秘书科" in x)
     assert re.split(r"\s{2,}", row.strip())[-1] == "党代表、人大代表"
     assert zh("score", "explain", "秘书科").splitlines()[-1] == (
-        "缺少评价主体（按 0 分计，权重不重新归一）：党代表、人大代表")
+        "缺少评价主体（按 0 分计，权重不重新归一）：党代表、人大代表"
+    )
     ranked = json.loads(started("rank", "--json").stdout)
     assert ranked[0]["missing_groups"] == ["party-delegates", "npc-deputies"]  # JSON keeps the keys
 
 
-def test_a_bad_database_names_the_option_or_the_variable_used(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_database_names_the_option_or_the_variable_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from click.testing import CliRunner
 
     from cli.main import cli
@@ -136,12 +158,15 @@ def test_a_bad_database_names_the_option_or_the_variable_used(tmp_path: Path,
         return result.stderr.strip()
 
     assert init("--lang", "en", "--db", str(missing)) == (
-        f"Error: --db: folder does not exist: {missing.parent}")
+        f"Error: --db: folder does not exist: {missing.parent}"
+    )
     assert init("--lang", "en", env={"MANYI_DB": str(missing)}) == (
-        f"Error: MANYI_DB: folder does not exist: {missing.parent}")
+        f"Error: MANYI_DB: folder does not exist: {missing.parent}"
+    )
     # --db wins over MANYI_DB, and is the one named
     assert init("--lang", "en", "--db", str(missing), env={"MANYI_DB": str(tmp_path / "ok.db")}).startswith(
-        "Error: --db: ")
+        "Error: --db: "
+    )
     assert init("--lang", "zh", "--db", "://x") == "错误：--db：不是数据库地址：://x"
 
 
@@ -151,8 +176,9 @@ def test_an_unknown_manyi_lang_warns_once_and_goes_on_in_chinese(started: Run, d
     from cli.main import cli
 
     def status(*args: str, lang: str) -> tuple[int, str, str]:
-        result = CliRunner().invoke(cli, [*args, "--db", str(db_path), "status"],
-                                    env={"MANYI_LANG": lang}, catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli, [*args, "--db", str(db_path), "status"], env={"MANYI_LANG": lang}, catch_exceptions=False
+        )
         return result.exit_code, result.stdout, result.stderr
 
     code, out, err = status(lang="fr")

@@ -16,8 +16,14 @@ from tests.conftest import Run, doc, dump
 
 KEY = "business-environment-appraisal"
 ROSTER = Path(__file__).resolve().parents[2] / "definitions" / f"{KEY}.roster.csv"
-DEPTS = ["市发展和改革委员会", "市市场监督管理局", "市行政审批服务局", "市税务局", "市住房和城乡建设局",
-         "市人力资源和社会保障局"]
+DEPTS = [
+    "市发展和改革委员会",
+    "市市场监督管理局",
+    "市行政审批服务局",
+    "市税务局",
+    "市住房和城乡建设局",
+    "市人力资源和社会保障局",
+]
 SELF_END, PUBLIC_END, RECT_START, ASSESS_START = "2026-08-31", "2026-10-31", "2026-11-01", "2027-01-01"
 
 
@@ -43,9 +49,23 @@ def advance(run: Run, day: str, *offices: str) -> dict[str, tuple[str | None, li
 
 @pytest.fixture
 def appraisal(run: Run) -> Run:
-    ok(run, "campaign", "start", KEY, "--name", "2026营商", "--start", "2026-08-01",
-       "--offices", str(ROSTER), "--set", "office-email=yingshang@example.gov.cn",
-       "--set", "announce-date=2027-01-15", day="2026-08-01")
+    ok(
+        run,
+        "campaign",
+        "start",
+        KEY,
+        "--name",
+        "2026营商",
+        "--start",
+        "2026-08-01",
+        "--offices",
+        str(ROSTER),
+        "--set",
+        "office-email=yingshang@example.gov.cn",
+        "--set",
+        "announce-date=2027-01-15",
+        day="2026-08-01",
+    )
     return run
 
 
@@ -55,23 +75,39 @@ def test_the_bundled_roster_and_definition_start_from_the_package(appraisal: Run
     result = appraisal("definition", "check", KEY, "--verbose", env={"COLUMNS": "220"})
     out = result.stdout
     assert result.exit_code == 0
-    for words in ("business-office", "营商办", "survey-agency", "npc-group", "Commended department",
-                  "Participants are called: department", "government service portal",
-                  "items-confirmed", "score-at-least", "veto", "not-before",
-                  "commended: the top $commend-top of tier any"):
+    for words in (
+        "business-office",
+        "营商办",
+        "survey-agency",
+        "npc-group",
+        "Commended department",
+        "Participants are called: department",
+        "government service portal",
+        "items-confirmed",
+        "score-at-least",
+        "veto",
+        "not-before",
+        "commended: the top $commend-top of tier any",
+    ):
         assert words in out, words
     data = json.loads(ok(appraisal, "definition", "check", KEY, "--json"))
     assert [b["key"] for b in data["bodies"]] == ["business-office", "npc-group", "survey-agency"]
-    assert data["phases"][3]["conditions"][-1] == {"type": "not-before", "text": "not before $announce-date",
-                                                   "only": []}
+    assert data["phases"][3]["conditions"][-1] == {
+        "type": "not-before",
+        "text": "not before $announce-date",
+        "only": [],
+    }
 
 
 def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Target) -> None:
     run = appraisal
     fgw, scjg, *rest = DEPTS
     # Self-inspection: the business-environment office's plan gates everyone.
-    assert board(run, "2026-08-03")[fgw]["blockers"] == ["appraisal-plan", "self-report",
-                                                         "service-commitment"]
+    assert board(run, "2026-08-03")[fgw]["blockers"] == [
+        "appraisal-plan",
+        "self-report",
+        "service-commitment",
+    ]
     ok(run, "file", "营商办", "appraisal-plan", doc(tmp_path, "plan.txt"))
     for dept in DEPTS:
         for req in ("self-report", "service-commitment"):
@@ -80,36 +116,79 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
 
     # Public appraisal: two other central bodies file, and every evaluator group must have scored.
     moved = advance(run, PUBLIC_END, fgw)
-    assert moved[fgw] == (None, ["enterprise-survey", "deputies-appraisal", "service-report",
-                                 "all-scored"])
+    assert moved[fgw] == (None, ["enterprise-survey", "deputies-appraisal", "service-report", "all-scored"])
     result = run("advance", fgw, env=on(PUBLIC_END))
-    assert ("enterprise-survey (Enterprise satisfaction survey results, Third-party survey agency "
-            "files it)") in result.stdout
-    assert ("all-scored (every evaluator group has given its results, no results from: Enterprises, "
-            "People's Congress deputies, Business-environment office)") in result.stdout
+    assert (
+        "enterprise-survey (Enterprise satisfaction survey results, Third-party survey agency files it)"
+    ) in result.stdout
+    assert (
+        "all-scored (every evaluator group has given its results, no results from: Enterprises, "
+        "People's Congress deputies, Business-environment office)"
+    ) in result.stdout
     ok(run, "file", "评估机构", "enterprise-survey", doc(tmp_path, "survey.txt"), day=PUBLIC_END)
     ok(run, "file", "人大评议组", "deputies-appraisal", doc(tmp_path, "npc.txt"), day=PUBLIC_END)
     wrong = run("file", "人大评议组", "enterprise-survey", doc(tmp_path, "x.txt"), env=on(PUBLIC_END))
     assert wrong.exit_code == 1 and wrong.stderr.strip() == (
         "Error: 'enterprise-survey' is filed by Third-party survey agency, not by People's Congress "
-        "appraisal group")
+        "appraisal group"
+    )
     # Five-level votes by key, title or alias; "don't know" is left out of the mean.
     ok(run, "score", "vote", fgw, "--group", "enterprises", "--vote", "非常满意", day=PUBLIC_END)
-    ok(run, "score", "vote", fgw, "--group", "enterprises", "--vote", "不清楚", "--count", "3",
-       day=PUBLIC_END)
+    ok(
+        run,
+        "score",
+        "vote",
+        fgw,
+        "--group",
+        "enterprises",
+        "--vote",
+        "不清楚",
+        "--count",
+        "3",
+        day=PUBLIC_END,
+    )
     bad = run("score", "vote", fgw, "--group", "enterprises", "--vote", "超级满意", env=on(PUBLIC_END))
     assert bad.exit_code == 1 and bad.stderr.strip() == (
         "Error: unknown vote '超级满意'; use one of very-satisfied, satisfied, basic, dissatisfied, "
-        "unsatisfied, unknown")
-    totals = {fgw: ("satisfied", "95"), scjg: ("satisfied", "90"), rest[0]: ("basic", "85"),
-              rest[1]: ("basic", "80"), rest[2]: ("basic", "75"), rest[3]: ("unsatisfied", "20")}
+        "unsatisfied, unknown"
+    )
+    totals = {
+        fgw: ("satisfied", "95"),
+        scjg: ("satisfied", "90"),
+        rest[0]: ("basic", "85"),
+        rest[1]: ("basic", "80"),
+        rest[2]: ("basic", "75"),
+        rest[3]: ("unsatisfied", "20"),
+    }
     for dept, (vote, score) in totals.items():
         ok(run, "file", dept, "service-report", doc(tmp_path, f"{dept}-svc.txt", dept), day=PUBLIC_END)
-        ok(run, "score", "vote", dept, "--group", "enterprises", "--vote", vote, "--count", "10",
-           day=PUBLIC_END)
+        ok(
+            run,
+            "score",
+            "vote",
+            dept,
+            "--group",
+            "enterprises",
+            "--vote",
+            vote,
+            "--count",
+            "10",
+            day=PUBLIC_END,
+        )
         for group in ("deputies", "business-office"):
-            ok(run, "score", "add", dept, "--group", group, "--score", score, "--scorer", "甲",
-               day=PUBLIC_END)
+            ok(
+                run,
+                "score",
+                "add",
+                dept,
+                "--group",
+                group,
+                "--score",
+                score,
+                "--scorer",
+                "甲",
+                day=PUBLIC_END,
+            )
     assert {to for to, _b in advance(run, PUBLIC_END).values()} == {"rectification"}
 
     # Rectification: an item raised in this phase (items-confirmed, scope phase) and the
@@ -169,11 +248,13 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
     assert verify.exit_code == 0, verify.output
 
 
-def test_reminder_mail_says_how_to_submit_and_names_no_command(appraisal: Run, tmp_path: Path,
-                                                                db_path: Target) -> None:
+def test_reminder_mail_says_how_to_submit_and_names_no_command(
+    appraisal: Run, tmp_path: Path, db_path: Target
+) -> None:
     # service-commitment has its own reminders (10 and 3 days before); the rest 5 and 1.
-    result = appraisal("remind", "preview", "--at", "2026-08-11T10:00",
-                       env={**on("2026-08-11"), "COLUMNS": "200"})
+    result = appraisal(
+        "remind", "preview", "--at", "2026-08-11T10:00", env={**on("2026-08-11"), "COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     assert "服务企业承诺书 2026-08-21（还有10天）" in result.stdout
     assert "部门自查自评报告" not in result.stdout
@@ -190,8 +271,10 @@ def test_reminder_mail_says_how_to_submit_and_names_no_command(appraisal: Run, t
 
 def mails_to(tmp_path: Path, address: str) -> list[str]:
     outbox = outbox_in(tmp_path)
-    mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-             for p in sorted(outbox.glob("*.eml"))]
+    mails = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted(outbox.glob("*.eml"))
+    ]
     mine = sorted((m for m in mails if str(m["To"]) == address), key=lambda m: m["Date"].datetime)
     return [m.get_body().get_content() for m in mine]  # type: ignore[union-attr]
 
@@ -209,44 +292,93 @@ def broken(tmp_path: Path, old: str, new: str) -> tuple[str, int]:
     return str(path), line
 
 
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ("        filer: survey-agency\n", "        filer: survey-agencies\n",
-     "phase 'public-appraisal': requirement 'enterprise-survey': filer: unknown filer 'survey-agencies'; "
-     "known: section, business-office, npc-group, survey-agency"),
-    ("    aliases: [人大评议组, npc-group]\n", "    aliases: [营商办, npc-group]\n",
-     "bodies.npc-group: name '营商办' is also used by body 'business-office'"),
-    ("  - key: survey-agency\n", "  - key: business-office\n",
-     "bodies.business-office: duplicate body key 'business-office'"),
-    ("    email: $npc-email\n", "    email: $npc-mail\n",
-     "bodies.npc-group.email: unknown parameter 'npc-mail'"),
-    ("    leader: $office-director\n", "    leader: $pass-score\n",
-     "bodies.business-office.leader: parameter 'pass-score' is a whole number, this needs text"),
-    ("        scope: phase\n", "        scope: forever\n",
-     "phase 'rectification': scope: must be campaign, phase or a phase key; got 'forever'"),
-    ("        offset: $rectify-minimum\n", "        offset: $pass-score\n",
-     "phase 'rectification': offset: parameter 'pass-score' is a whole number, this needs a duration"),
-    ("        date: $announce-date\n", "        date: 2027-02-30\n",
-     "phases.3.exit_conditions.3.date: 2027-02-30 is a day that does not exist"),
-    ("        date: $announce-date\n", "        date: $announce-date\n        offset: P1D\n",
-     "phase 'assessment': date: give either offset or date, not both"),
-    ("        min: $pass-score\n", "        min: .inf\n", "phase 'assessment': min: must be a finite number"),
-    ("      - type: veto ", "      - type: vetoo ",
-     "phase 'assessment': unknown condition type 'vetoo'; known: all-scored, items-confirmed, "
-     "not-before, rectification-confirmed, requirement-filed, score-at-least, veto"),
-    ("  commend: {top: $commend-top, tier: any}", "  commend: {top: $commend-top, tier: gold}",
-     "scoring.commend.tier: unknown tier 'gold'; known: any, satisfied, fair, unsatisfied"),
-    ("  participant: {zh: 部门, en: department}\n", "  participant: {zh: 部门}\n",
-     "labels.participant.en: required field is missing"),
-    ("format: 2\n", "format: 1\n", "bodies: needs format: 2 (this file says format: 1)"),
-    ("        due: P20D\n        exit: true\n",
-     "        due: P20D\n        exit: true\n        only: [涉企部门]\n",
-     "phase 'self-inspection': requirement 'self-report': only: applicability by roster tag is not "
-     "supported by this manyi yet"),
-    ("    type: date\n    default: \"2026-12-20\"\n", "    type: date\n    default: \"2026-12-32\"\n",
-     "parameters.announce-date.default: default: 2026-12-32 is a day that does not exist"),
-])
-def test_bad_format_2_keys_are_named_by_file_line_and_field(run: Run, db_path: Target, tmp_path: Path,
-                                                            old: str, new: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "        filer: survey-agency\n",
+            "        filer: survey-agencies\n",
+            "phase 'public-appraisal': requirement 'enterprise-survey': filer: unknown filer 'survey-agencies'; "
+            "known: section, business-office, npc-group, survey-agency",
+        ),
+        (
+            "    aliases: [人大评议组, npc-group]\n",
+            "    aliases: [营商办, npc-group]\n",
+            "bodies.npc-group: name '营商办' is also used by body 'business-office'",
+        ),
+        (
+            "  - key: survey-agency\n",
+            "  - key: business-office\n",
+            "bodies.business-office: duplicate body key 'business-office'",
+        ),
+        (
+            "    email: $npc-email\n",
+            "    email: $npc-mail\n",
+            "bodies.npc-group.email: unknown parameter 'npc-mail'",
+        ),
+        (
+            "    leader: $office-director\n",
+            "    leader: $pass-score\n",
+            "bodies.business-office.leader: parameter 'pass-score' is a whole number, this needs text",
+        ),
+        (
+            "        scope: phase\n",
+            "        scope: forever\n",
+            "phase 'rectification': scope: must be campaign, phase or a phase key; got 'forever'",
+        ),
+        (
+            "        offset: $rectify-minimum\n",
+            "        offset: $pass-score\n",
+            "phase 'rectification': offset: parameter 'pass-score' is a whole number, this needs a duration",
+        ),
+        (
+            "        date: $announce-date\n",
+            "        date: 2027-02-30\n",
+            "phases.3.exit_conditions.3.date: 2027-02-30 is a day that does not exist",
+        ),
+        (
+            "        date: $announce-date\n",
+            "        date: $announce-date\n        offset: P1D\n",
+            "phase 'assessment': date: give either offset or date, not both",
+        ),
+        (
+            "        min: $pass-score\n",
+            "        min: .inf\n",
+            "phase 'assessment': min: must be a finite number",
+        ),
+        (
+            "      - type: veto ",
+            "      - type: vetoo ",
+            "phase 'assessment': unknown condition type 'vetoo'; known: all-scored, items-confirmed, "
+            "not-before, rectification-confirmed, requirement-filed, score-at-least, veto",
+        ),
+        (
+            "  commend: {top: $commend-top, tier: any}",
+            "  commend: {top: $commend-top, tier: gold}",
+            "scoring.commend.tier: unknown tier 'gold'; known: any, satisfied, fair, unsatisfied",
+        ),
+        (
+            "  participant: {zh: 部门, en: department}\n",
+            "  participant: {zh: 部门}\n",
+            "labels.participant.en: required field is missing",
+        ),
+        ("format: 2\n", "format: 1\n", "bodies: needs format: 2 (this file says format: 1)"),
+        (
+            "        due: P20D\n        exit: true\n",
+            "        due: P20D\n        exit: true\n        only: [涉企部门]\n",
+            "phase 'self-inspection': requirement 'self-report': only: applicability by roster tag is not "
+            "supported by this manyi yet",
+        ),
+        (
+            '    type: date\n    default: "2026-12-20"\n',
+            '    type: date\n    default: "2026-12-32"\n',
+            "parameters.announce-date.default: default: 2026-12-32 is a day that does not exist",
+        ),
+    ],
+)
+def test_bad_format_2_keys_are_named_by_file_line_and_field(
+    run: Run, db_path: Target, tmp_path: Path, old: str, new: str, message: str
+) -> None:
     assert run("init").exit_code == 0
     path, _line = broken(tmp_path, old, new)
     before = dump(db_path)
@@ -260,12 +392,17 @@ def test_bad_format_2_keys_are_named_by_file_line_and_field(run: Run, db_path: T
 
 
 def test_the_seed_commends_within_its_satisfied_tier_and_names_its_label(
-        seed_started: Run, tmp_path: Path) -> None:
+    seed_started: Run, tmp_path: Path
+) -> None:
     out = seed_started("rank").stdout
     assert "Satisfied section (top 3): —" in out
 
 
 def test_veto_refuses_unknown_offices_and_empty_reasons(seed_started: Run, db_path: Target) -> None:
-    assert_refused(seed_started, db_path, ["veto", "没有这个科", "--reason", "r"],
-                   "unknown office '没有这个科'; known: 市外事侨务办公室, 市支前双拥工作办公室, "
-                   "市口岸与海防委员会办公室, 市法制办公室, 秘书科, 信息科")
+    assert_refused(
+        seed_started,
+        db_path,
+        ["veto", "没有这个科", "--reason", "r"],
+        "unknown office '没有这个科'; known: 市外事侨务办公室, 市支前双拥工作办公室, "
+        "市口岸与海防委员会办公室, 市法制办公室, 秘书科, 信息科",
+    )

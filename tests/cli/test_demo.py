@@ -56,14 +56,17 @@ def test_demo_tours_the_ledger_scores_and_report(tmp_path: Path, monkeypatch: py
     assert os.environ["MANYI_SMTP_URL"] == "smtp://127.0.0.1:9"
 
     def manyi(*args: str) -> object:
-        out = CliRunner().invoke(cli, ["--db", str(tmp_path / "manyi-demo.db"), "--lang", "en", *args],
-                                 catch_exceptions=False)
+        out = CliRunner().invoke(
+            cli, ["--db", str(tmp_path / "manyi-demo.db"), "--lang", "en", *args], catch_exceptions=False
+        )
         assert out.exit_code == 0, out.output
         return json.loads(out.stdout)
 
     items = manyi("rectify", "list", "--json")
     assert [(i["office"], i["source"], i["status"]) for i in items] == [  # type: ignore[union-attr]
-        ("市法制办公室", "review", "confirmed"), ("市法制办公室", "inspection", "published")]
+        ("市法制办公室", "review", "confirmed"),
+        ("市法制办公室", "inspection", "published"),
+    ]
     ranks = {r["office"]: r["rank"] for r in manyi("rank", "--json")}  # type: ignore[union-attr]
     assert (ranks["市法制办公室"], ranks["秘书科"], ranks["信息科"]) == (1, 2, 3)
     report = (tmp_path / "manyi-demo.db.files" / "报告.html").read_text("utf-8")
@@ -73,7 +76,11 @@ def test_demo_tours_the_ledger_scores_and_report(tmp_path: Path, monkeypatch: py
     assert "1 new (1 matched, 0 unmatched, 0 quarantined, 0 refused), 1 submissions received" in result.stdout
     assert "Accepted submission 1: filed 'Study plan' for 信息科: 信息科学习方案.docx" in result.stdout
     (row,) = manyi("inbox", "list", "--json")  # type: ignore[misc]
-    assert (row["status"], row["from"], row["requirement"]) == ("accepted", "xinxi@example.gov.cn", "study-plan")
+    assert (row["status"], row["from"], row["requirement"]) == (
+        "accepted",
+        "xinxi@example.gov.cn",
+        "study-plan",
+    )
 
 
 @pytest.fixture
@@ -86,9 +93,20 @@ def real_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("MANYI_NOW", raising=False)  # a real database runs on the real clock
     db = str(tmp_path / "manyi-demo.db")
     roster = write_roster(tmp_path / "roster.csv", roster_rows(OFFICES))
-    for args in (("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start",
-                  "2026-03-01", "--offices", str(roster)),
-                 ("file", "秘书科", "study-plan", str(roster))):
+    for args in (
+        (
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "2026",
+            "--start",
+            "2026-03-01",
+            "--offices",
+            str(roster),
+        ),
+        ("file", "秘书科", "study-plan", str(roster)),
+    ):
         result = manyi("--db", db, *args)
         assert result.exit_code == 0, result.output
     assert manyi("--db", db, "remind", "send").exit_code == 0
@@ -105,10 +123,18 @@ def test_demo_refuses_a_real_database_and_touches_nothing(real_folder: Path) -> 
     assert sqlite3.connect(db).execute("SELECT count(*) FROM event").fetchone()[0] >= 8
     before = tree(real_folder)
     for args, lang, message in (
-        (("demo",), "en", f"Error: {db} exists and is not an unused demo database; the demo only "
-                          "writes a database it creates: choose another path with --db"),
-        (("--db", str(db), "demo"), "zh", f"错误：{db} 已存在，且不是未使用过的演示数据库；演示只写入"
-                                          "它自己创建的数据库：请用 --db 换一个路径"),
+        (
+            ("demo",),
+            "en",
+            f"Error: {db} exists and is not an unused demo database; the demo only "
+            "writes a database it creates: choose another path with --db",
+        ),
+        (
+            ("--db", str(db), "demo"),
+            "zh",
+            f"错误：{db} 已存在，且不是未使用过的演示数据库；演示只写入"
+            "它自己创建的数据库：请用 --db 换一个路径",
+        ),
     ):
         result = manyi(*args, lang=lang)
         assert (result.exit_code, result.stdout, result.stderr.strip()) == (1, "", message)
@@ -129,30 +155,61 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     outbox.mkdir()
     (outbox / "000001-x.eml").write_bytes(b"mail")
     result = manyi("--db", str(tmp_path / "d.db"), "demo")
-    assert (result.exit_code, result.stderr.strip()) == (1, (
-        f"Error: {outbox} exists but its demo database does not; the demo only writes folders "
-        "it creates: choose another path with --db"))
+    assert (result.exit_code, result.stderr.strip()) == (
+        1,
+        (
+            f"Error: {outbox} exists but its demo database does not; the demo only writes folders "
+            "it creates: choose another path with --db"
+        ),
+    )
     assert tree(outbox) == {"d.db.outbox/000001-x.eml": hashlib.sha256(b"mail").hexdigest()}
     assert not (tmp_path / "d.db").exists()
 
 
-def test_a_demo_database_is_replaced_only_while_unused(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_demo_database_is_replaced_only_while_unused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MANYI_NOW", NOW)
     db = tmp_path / "d.db"
     demo_module._prepare(db)  # what the demo creates: an empty file carrying its mark
     files = tmp_path / "d.db.files"
     files.mkdir()
     (files / "note.txt").write_text("x")
-    assert manyi("--db", str(db), "campaign", "start", "people-satisfied-unit", "--name", "2026",
-                 "--start", "2026-03-01", "--rehearsal").exit_code == 0
+    assert (
+        manyi(
+            "--db",
+            str(db),
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "2026",
+            "--start",
+            "2026-03-01",
+            "--rehearsal",
+        ).exit_code
+        == 0
+    )
     demo_module._stamp(db)  # the tour finished here
     demo_module._prepare(db)  # so a second demo may start over
     assert not files.exists()
     assert sqlite3.connect(db).execute("SELECT name FROM sqlite_master").fetchall() == []
     # Used after the tour (an event more): it is somebody's database now.
-    assert manyi("--db", str(db), "campaign", "start", "people-satisfied-unit", "--name", "2026",
-                 "--start", "2026-03-01", "--rehearsal").exit_code == 0
+    assert (
+        manyi(
+            "--db",
+            str(db),
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "2026",
+            "--start",
+            "2026-03-01",
+            "--rehearsal",
+        ).exit_code
+        == 0
+    )
     demo_module._stamp(db)
     assert manyi("--db", str(db), "office", "add", "新科室").exit_code == 0
     before = tree(tmp_path)

@@ -40,8 +40,9 @@ class Demo:
     db: Path
 
     def run(self, *args: str, lang: str = "zh") -> str:
-        result = CliRunner().invoke(cli, ["--db", str(self.db), "--lang", lang, "--as", "督查室", *args],
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli, ["--db", str(self.db), "--lang", lang, "--as", "督查室", *args], catch_exceptions=False
+        )
         assert result.exit_code == 0, result.output
         return result.stdout
 
@@ -94,8 +95,20 @@ def test_csv_for_people_has_a_bom_quotes_and_local_times(csv_files: dict[str, Pa
         assert data.startswith(codecs.BOM_UTF8)
         assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     rows = list(csv.reader(io.StringIO(csv_files["audit"].read_bytes().decode("utf-8-sig"))))
-    assert rows[0] == ["campaign", "seq", "at", "actor", "office", "action", "from", "to", "reason",
-                       "detail", "prev", "hash"]
+    assert rows[0] == [
+        "campaign",
+        "seq",
+        "at",
+        "actor",
+        "office",
+        "action",
+        "from",
+        "to",
+        "reason",
+        "detail",
+        "prev",
+        "hash",
+    ]
     assert all(r[2].endswith("+08:00") and len(r[2]) == len("2026-12-02 10:00:00+08:00") for r in rows[1:])
     assert rows[-1][2] == "2026-12-02 10:00:00+08:00"  # MANYI_NOW, in Asia/Shanghai
     assert [r[8] for r in rows if r[5] == "force-advance"][-1] == "'" + HYPERLINK
@@ -133,13 +146,25 @@ LONG_NAME = "市口岸与海防委员会办公室驻外联络处综合科"  # 20
 
 @pytest.fixture(scope="module")
 def report_files(demo: Demo) -> dict[str, Path]:
-    out = {"docx": demo.folder / "报告-docx.docx", "xlsx": demo.folder / "报告-xlsx.xlsx",
-           "letterhead": demo.folder / "报告-版头.docx"}
+    out = {
+        "docx": demo.folder / "报告-docx.docx",
+        "xlsx": demo.folder / "报告-xlsx.xlsx",
+        "letterhead": demo.folder / "报告-版头.docx",
+    }
     for fmt in ("docx", "xlsx"):
         demo.run("report", "--format", fmt, "--campaign", "2026", "-o", str(out[fmt]))
     # A second campaign that names its issuing body: the report gets a letterhead (版头).
-    demo.run("campaign", "start", "people-satisfied-unit", "--name", "版头", "--start", "2026-11-02",
-             "--set", f"issuing-body={ISSUER}")
+    demo.run(
+        "campaign",
+        "start",
+        "people-satisfied-unit",
+        "--name",
+        "版头",
+        "--start",
+        "2026-11-02",
+        "--set",
+        f"issuing-body={ISSUER}",
+    )
     demo.run("report", "--campaign", "版头", "--format", "docx", "-o", str(out["letterhead"]))
     return out
 
@@ -189,8 +214,9 @@ def test_xlsx_widths_numbers_dates_and_inert_formulas(report_files: dict[str, Pa
         assert texts[text].data_type == "s"  # the text unchanged, stored as a string
 
 
-def test_xlsx_prints_one_page_per_sheet_with_chinese_fonts(report_pdfs: dict[str, Path],
-                                                            report_files: dict[str, Path]) -> None:
+def test_xlsx_prints_one_page_per_sheet_with_chinese_fonts(
+    report_pdfs: dict[str, Path], report_files: dict[str, Path]
+) -> None:
     from openpyxl import load_workbook
 
     pdf = report_pdfs["xlsx"]
@@ -224,11 +250,25 @@ def test_docx_follows_gbt_9704(report_files: dict[str, Path]) -> None:
 
     d = Document(str(report_files["docx"]))
     sec = d.sections[0]
-    assert [round(x.mm) for x in (sec.page_width, sec.page_height, sec.top_margin, sec.bottom_margin,
-                                  sec.left_margin, sec.right_margin)] == [210, 297, 37, 35, 28, 26]
+    assert [
+        round(x.mm)
+        for x in (
+            sec.page_width,
+            sec.page_height,
+            sec.top_margin,
+            sec.bottom_margin,
+            sec.left_margin,
+            sec.right_margin,
+        )
+    ] == [210, 297, 37, 35, 28, 26]
     defaults = d.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    assert _rfonts(defaults) == {"ascii": "Times New Roman", "hAnsi": "Times New Roman",
-                                 "eastAsia": "仿宋_GB2312", "cs": "Times New Roman", "hint": "eastAsia"}
+    assert _rfonts(defaults) == {
+        "ascii": "Times New Roman",
+        "hAnsi": "Times New Roman",
+        "eastAsia": "仿宋_GB2312",
+        "cs": "Times New Roman",
+        "hint": "eastAsia",
+    }
     lang = defaults.find(qn("w:lang"))
     assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("zh-CN", "zh-CN")
     normal = d.styles["Normal"]
@@ -242,8 +282,9 @@ def test_docx_follows_gbt_9704(report_files: dict[str, Path]) -> None:
         assert _rfonts(rpr)["eastAsia"] == font and "eastAsiaTheme" not in _rfonts(rpr)
         assert rpr.find(qn("w:color")) is None and rpr.find(qn("w:b")) is None  # no theme colour
     # The font table names the fallbacks for machines without the GB2312 fonts.
-    table = d.part.part_related_by("http://schemas.openxmlformats.org/officeDocument/2006/"
-                                   "relationships/fontTable").blob.decode("utf-8")
+    table = d.part.part_related_by(
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable"
+    ).blob.decode("utf-8")
     assert '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>' in table
     assert '<w:font w:name="仿宋"><w:altName w:val="FangSong"/>' in table
 
@@ -255,8 +296,11 @@ def test_docx_follows_gbt_9704(report_files: dict[str, Path]) -> None:
     assert _rfonts(title.style.element.rPr)["eastAsia"] == "方正小标宋简体"
     assert title.style.font.size == Pt(22)
     headings = [(p.style.name, p.text) for p in paras if p.style.name.startswith("Heading")]
-    assert headings[:3] == [("Heading 1", "一、总体情况"), ("Heading 1", "二、工作进展"),
-                            ("Heading 2", "（一）活动阶段")]
+    assert headings[:3] == [
+        ("Heading 1", "一、总体情况"),
+        ("Heading 1", "二、工作进展"),
+        ("Heading 2", "（一）活动阶段"),
+    ]
     assert ("Heading 1", "四、考评排名") in headings
 
     # Page numbers: "— PAGE —", odd pages right, even pages left.
@@ -273,7 +317,10 @@ def test_docx_follows_gbt_9704(report_files: dict[str, Path]) -> None:
         assert sum(grid) <= area + 1
         assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     phases = d.tables[0]
-    assert [c.text for c in phases.rows[1].cells][1:3] == ["2026-10-28", "2026-11-27"]  # the demo starts five weeks back
+    assert [c.text for c in phases.rows[1].cells][1:3] == [
+        "2026-10-28",
+        "2026-11-27",
+    ]  # the demo starts five weeks back
     assert phases.rows[1].cells[3].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
     assert phases.rows[1].cells[1].paragraphs[0].alignment is None  # text stays left
 
@@ -305,8 +352,14 @@ def test_docx_prints_in_libreoffice_with_chinese_fonts(report_pdfs: dict[str, Pa
     for n in range(1, pages + 1):
         assert re.search(rf"—\s*{n}\s*—\s*\f?$", office.pdf_text(pdf, n, n))
     # Sized to content: no date or office name is broken over two lines.
-    for piece in ("2026-10-28", "2026-11-27", "2027-06-27", "2026-12-02 10:00", "市法制办公室",
-                  "报告生成于 2026-12-02 10:00 Asia/Shanghai"):
+    for piece in (
+        "2026-10-28",
+        "2026-11-27",
+        "2027-06-27",
+        "2026-12-02 10:00",
+        "市法制办公室",
+        "报告生成于 2026-12-02 10:00 Asia/Shanghai",
+    ):
         assert piece in text, piece
     assert "整改台账" in office.pdf_text(pdf, 2, pages)  # the table headers repeat past page 1
     fonts = office.pdf_fonts(pdf)
@@ -333,9 +386,21 @@ def test_html_report_prints_on_a4_with_whole_labels_and_axes(demo: Demo) -> None
         assert f'class="unit">{unit}</text>' in page
     browser = office.need("chromium")
     pdf = demo.folder / "html.pdf"
-    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                           f"--user-data-dir={demo.folder / 'chromium'}", f"--print-to-pdf={pdf}",
-                           out.as_uri()], capture_output=True, timeout=180, check=False)
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={demo.folder / 'chromium'}",
+            f"--print-to-pdf={pdf}",
+            out.as_uri(),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0 and pdf.exists(), done.stderr[-2000:]
     assert office.pdf_page_size(pdf) == pytest.approx((595, 842), abs=1)  # A4, not Letter
     text = re.sub(r"\s+", "", office.pdf_text(pdf, 1, 1))

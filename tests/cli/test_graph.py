@@ -60,8 +60,9 @@ def test_campaign_colours_phases_by_section_count(started: Run, tmp_path: Path) 
     out = started("definition", "graph", "people-satisfied-unit", "--campaign", "2026").stdout
     assert out.startswith('---\ntitle: "People-Satisfied Unit campaign — 2026"\n---\n')
     assert '  state "Study & mobilization (5)" as mobilization\n  class mobilization s_shade3\n' in out
-    assert ('  state "Organization & implementation (1)" as implementation\n'
-            "  class implementation s_shade1\n") in out
+    assert (
+        '  state "Organization & implementation (1)" as implementation\n  class implementation s_shade1\n'
+    ) in out
     assert '  state "Completed (0)" as completed\n  class completed s_shade0\n' in out
 
 
@@ -70,12 +71,16 @@ def test_mermaid_in_chinese(run: Run) -> None:
     # The title as written, with its Chinese quotation marks, as Mermaid's front-matter title.
     assert out.startswith('---\ntitle: "创建“人民满意单位”活动"\n---\nstateDiagram-v2\n  direction TB\n')
     assert '  state "学习动员阶段" as mobilization\n' in out
-    assert ("  mobilization --> implementation: 推进 [《关于开展创建“人民满意单位”活动的工作方案》 & "
-            "组建创建工作小组 & 召开创建工作动员大会 & 活动实施意见 & 学习方案 & 不早于阶段窗口的最后一天] | "
-            "强制推进（须说明理由）\n") in out
-    assert ("  review --> summary: 推进 [向人大评议工作小组汇报创建活动情况 & 公告各科室需要整改内容 & "
-            "整改情况报告 & 发放测评表 & 整改事项全部确认 & 各评价主体均已给出结果 & 不早于阶段窗口的最后一天] | "
-            "强制推进（须说明理由）\n") in out
+    assert (
+        "  mobilization --> implementation: 推进 [《关于开展创建“人民满意单位”活动的工作方案》 & "
+        "组建创建工作小组 & 召开创建工作动员大会 & 活动实施意见 & 学习方案 & 不早于阶段窗口的最后一天] | "
+        "强制推进（须说明理由）\n"
+    ) in out
+    assert (
+        "  review --> summary: 推进 [向人大评议工作小组汇报创建活动情况 & 公告各科室需要整改内容 & "
+        "整改情况报告 & 发放测评表 & 整改事项全部确认 & 各评价主体均已给出结果 & 不早于阶段窗口的最后一天] | "
+        "强制推进（须说明理由）\n"
+    ) in out
 
 
 def test_mermaid_front_matter_and_labels_survive_hostile_titles(run: Run, tmp_path: Path) -> None:
@@ -90,7 +95,7 @@ def test_mermaid_front_matter_and_labels_survive_hostile_titles(run: Run, tmp_pa
     out = diagram.mermaid(seed, title='a: "b" # c\'d — 创建"满意"活动')
     lines = out.splitlines()
     assert lines[0] == lines[2] == "---" and lines[1].startswith("title: ")
-    assert json.loads(lines[1][len("title: "):]) == 'a: "b" # c\'d — 创建“满意”活动'
+    assert json.loads(lines[1][len("title: ") :]) == 'a: "b" # c\'d — 创建“满意”活动'
     for line in lines[3:]:
         if line.lstrip().startswith("state "):
             assert line.count('"') == 2, line
@@ -118,15 +123,28 @@ def test_svg_through_graphviz(run: Run, tmp_path: Path) -> None:
 def test_png_without_a_chinese_font_warns(run: Run, tmp_path: Path) -> None:
     """fontconfig pointed at an empty font folder: Graphviz would draw boxes, and we say so."""
     conf = tmp_path / "fonts.conf"
-    conf.write_text(f'<?xml version="1.0"?>\n<fontconfig><dir>{tmp_path / "no-fonts"}</dir>'
-                    f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n", encoding="utf-8")
+    conf.write_text(
+        f'<?xml version="1.0"?>\n<fontconfig><dir>{tmp_path / "no-fonts"}</dir>'
+        f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
     target = tmp_path / "seed.png"
-    result = run("definition", "graph", "people-satisfied-unit", "--format", "png", "-o", str(target),
-                 env={"FONTCONFIG_FILE": str(conf)})
+    result = run(
+        "definition",
+        "graph",
+        "people-satisfied-unit",
+        "--format",
+        "png",
+        "-o",
+        str(target),
+        env={"FONTCONFIG_FILE": str(conf)},
+    )
     assert result.exit_code == 0, result.output
-    assert result.stderr == ("Warning: no Chinese font is installed (fc-list :lang=zh finds none), so "
-                             "Chinese text in the PNG shows as boxes; install one (Debian: apt-get "
-                             "install fonts-noto-cjk).\n")
+    assert result.stderr == (
+        "Warning: no Chinese font is installed (fc-list :lang=zh finds none), so "
+        "Chinese text in the PNG shows as boxes; install one (Debian: apt-get "
+        "install fonts-noto-cjk).\n"
+    )
     assert target.read_bytes().startswith(b"\x89PNG")
 
 
@@ -134,11 +152,14 @@ def test_svg_without_graphviz_says_so(run: Run, tmp_path: Path, monkeypatch: pyt
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    result = run("definition", "graph", "people-satisfied-unit", "--format", "svg",
-                 "-o", str(tmp_path / "x.svg"))
+    result = run(
+        "definition", "graph", "people-satisfied-unit", "--format", "svg", "-o", str(tmp_path / "x.svg")
+    )
     assert result.exit_code == 1
-    assert result.stderr == ("Error: --format: svg needs Graphviz's dot program (Debian: apt-get "
-                             "install graphviz); or use --format mermaid\n")
+    assert result.stderr == (
+        "Error: --format: svg needs Graphviz's dot program (Debian: apt-get "
+        "install graphviz); or use --format mermaid\n"
+    )
     assert not (tmp_path / "x.svg").exists()
 
 
@@ -149,12 +170,18 @@ def test_item_lifecycle_is_drawn_from_the_item_machine(tmp_path: Path) -> None:
     from workflow.review.items import item_machine
 
     runner = CliRunner()
-    text = runner.invoke(cli, ["--lang", "en", "definition", "graph", "people-satisfied-unit",
-                               "--lifecycle", "items"], catch_exceptions=False).stdout
+    text = runner.invoke(
+        cli,
+        ["--lang", "en", "definition", "graph", "people-satisfied-unit", "--lifecycle", "items"],
+        catch_exceptions=False,
+    ).stdout
     drawn = [line.strip() for line in text.splitlines() if "-->" in line and "[*]" not in line]
     assert len(drawn) == len(item_machine().edges()) == 4
     assert "returned --> done: report done + evidence" in drawn
     assert "done --> returned: return + reason" in drawn
-    zh = runner.invoke(cli, ["--lang", "zh", "definition", "graph", "people-satisfied-unit",
-                             "--lifecycle", "items"], catch_exceptions=False).stdout
+    zh = runner.invoke(
+        cli,
+        ["--lang", "zh", "definition", "graph", "people-satisfied-unit", "--lifecycle", "items"],
+        catch_exceptions=False,
+    ).stdout
     assert "done --> confirmed: 确认" in zh and 'state "已退回" as returned' in zh

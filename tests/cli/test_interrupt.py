@@ -32,24 +32,52 @@ OFFICES = [(f"第{i}科", f"office{i}@example.gov.cn", f"科长{i}") for i in ra
 
 def _env(db: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANYI_")}
-    env.update(MANYI_DB=str(db), MANYI_LANG="en", MANYI_USER="督查室",
-               MANYI_CACHE_DIR=os.environ.get("MANYI_CACHE_DIR", ""), **extra)
+    env.update(
+        MANYI_DB=str(db),
+        MANYI_LANG="en",
+        MANYI_USER="督查室",
+        MANYI_CACHE_DIR=os.environ.get("MANYI_CACHE_DIR", ""),
+        **extra,
+    )
     return env
 
 
 def _start(db: Path, home: Path) -> None:
     """A campaign started 40 days ago: every office's first filings are late (real clock)."""
     roster = write_roster(home / "roster.csv", OFFICES)
-    result = CliRunner().invoke(cli, [
-        "--db", str(db), "--lang", "en", "campaign", "start", "people-satisfied-unit", "--name", "2026",
-        "--start", (date.today() - timedelta(days=40)).isoformat(), "--offices", str(roster),
-        "--set", "leading-group-email=duchashi@example.gov.cn"], env={"MANYI_NOW": None})
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(db),
+            "--lang",
+            "en",
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "2026",
+            "--start",
+            (date.today() - timedelta(days=40)).isoformat(),
+            "--offices",
+            str(roster),
+            "--set",
+            "leading-group-email=duchashi@example.gov.cn",
+        ],
+        env={"MANYI_NOW": None},
+    )
     assert result.exit_code == 0, result.output
 
 
 def _spawn(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([str(Path(sys.executable).parent / "manyi"), *args], env=env, cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "manyi"), *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -68,8 +96,9 @@ def test_interrupted_import_saves_nothing_and_says_so(tmp_path: Path, cpu: float
     db = tmp_path / "manyi.db"
     _start(db, tmp_path)
     before = _count(db, "select count(*) from section"), _count(db, "select count(*) from event")
-    big = write_roster(tmp_path / "big.csv", [(f"科室{i}", f"o{i}@example.gov.cn", f"负责人{i}")
-                                              for i in range(20000)])
+    big = write_roster(
+        tmp_path / "big.csv", [(f"科室{i}", f"o{i}@example.gov.cn", f"负责人{i}") for i in range(20000)]
+    )
     proc = _spawn(["office", "import", str(big)], _env(db), tmp_path)
     # Past start-up and into the work (CPU time, not wall time: the machine may be busy).
     while proc.poll() is None and _cpu_seconds(proc.pid) < cpu:
@@ -88,7 +117,11 @@ def test_interrupted_sweep_counts_the_mails_already_sent(tmp_path: Path, after_m
     db = tmp_path / "manyi.db"
     _start(db, tmp_path)
     with SmtpServer(delay=0.4) as server:
-        proc = _spawn(["remind", "send"], _env(db, MANYI_SMTP_URL=server.url, MANYI_MAIL_FROM="督查室 <dcs@example.gov.cn>"), tmp_path)
+        proc = _spawn(
+            ["remind", "send"],
+            _env(db, MANYI_SMTP_URL=server.url, MANYI_MAIL_FROM="督查室 <dcs@example.gov.cn>"),
+            tmp_path,
+        )
         deadline = time.monotonic() + 120
         while len(server.inbox.received) < after_mails:
             assert proc.poll() is None, proc.communicate()
@@ -104,7 +137,11 @@ def test_interrupted_sweep_counts_the_mails_already_sent(tmp_path: Path, after_m
     queued = _count(db, "select count(*) from mail")
     assert queued == len(OFFICES) + 1  # one digest per office and the leading group's, all kept
     assert after_mails - 1 <= sent <= delivered
-    mails = (f"{sent} reminder mails sent and marked so (the rest wait in the outbox for the next sweep); "
-             if sent else "")
-    assert lines == [f"Interrupted: already saved: {mails}the due reminders, queued in the outbox; "
-                     "nothing after that."]
+    mails = (
+        f"{sent} reminder mails sent and marked so (the rest wait in the outbox for the next sweep); "
+        if sent
+        else ""
+    )
+    assert lines == [
+        f"Interrupted: already saved: {mails}the due reminders, queued in the outbox; nothing after that."
+    ]

@@ -22,13 +22,29 @@ def at(when: str) -> dict[str, str]:
 
 @pytest.fixture
 def ledger(run: Run, tmp_path: Path) -> Run:
-    rows = [(n, f"office{i}@example.gov.cn", f"负责人{i} <head{i}@example.gov.cn>") for i, n in enumerate(OFFICES)]
+    rows = [
+        (n, f"office{i}@example.gov.cn", f"负责人{i} <head{i}@example.gov.cn>") for i, n in enumerate(OFFICES)
+    ]
     roster = write_roster(tmp_path / "roster.csv", rows)
-    result = run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-                 "--offices", str(roster), "--set", f"leading-group-email={LG}")
+    result = run(
+        "campaign",
+        "start",
+        "people-satisfied-unit",
+        "--name",
+        "2026",
+        "--start",
+        "2026-03-01",
+        "--offices",
+        str(roster),
+        "--set",
+        f"leading-group-email={LG}",
+    )
     assert result.exit_code == 0, result.output
     # item 1 is due with the office's plans (2026-03-23); item 2 has no due date: never reminded
-    assert run("rectify", "add", OFFICE, "档案管理不规范", "--source", "review", "--due", "2026-03-23").exit_code == 0
+    assert (
+        run("rectify", "add", OFFICE, "档案管理不规范", "--source", "review", "--due", "2026-03-23").exit_code
+        == 0
+    )
     assert run("rectify", "add", OFFICE, "公开栏未更新").exit_code == 0
     return run
 
@@ -47,11 +63,12 @@ def item_keys(db_path: Target) -> list[str]:
 
 
 def test_item_is_listed_beside_requirements_with_the_command_that_clears_it(
-        ledger: Run, tmp_path: Path, db_path: Target) -> None:
+    ledger: Run, tmp_path: Path, db_path: Target
+) -> None:
     result = ledger("remind", "send", env=at("2026-03-16T10:00:00+08:00"))  # 7 days before
     assert result.exit_code == 0, result.output
     (msg,) = mails_to(outbox_in(tmp_path), "office0@example.gov.cn")
-    assert str(msg["Subject"]).startswith("【提醒】创建\"人民满意单位\"活动（2026）：3项待办 [manyi:2026/")
+    assert str(msg["Subject"]).startswith('【提醒】创建"人民满意单位"活动（2026）：3项待办 [manyi:2026/')
     text = body(msg)
     assert f"{OFFICE}：整改事项#1：档案管理不规范（item:1）" in text
     assert "报送命令" not in text and "manyi rectify" not in text  # offices do not run manyi
@@ -74,10 +91,17 @@ def test_overdue_item_escalates_to_the_head_and_leading_group(ledger: Run, tmp_p
 
 
 def test_reporting_done_stops_reminders_and_returning_resumes_them(
-        ledger: Run, tmp_path: Path, db_path: Target) -> None:
+    ledger: Run, tmp_path: Path, db_path: Target
+) -> None:
     assert ledger("remind", "send", env=at("2026-03-16T10:00:00+08:00")).exit_code == 0
-    done = ledger("rectify", "done", "1", "--evidence", doc(tmp_path, "evidence.txt"),
-                  env=at("2026-03-17T10:00:00+08:00"))
+    done = ledger(
+        "rectify",
+        "done",
+        "1",
+        "--evidence",
+        doc(tmp_path, "evidence.txt"),
+        env=at("2026-03-17T10:00:00+08:00"),
+    )
     assert done.exit_code == 0, done.output
     assert ledger("remind", "send", env=at("2026-03-30T10:00:00+08:00")).exit_code == 0
     late = mails_to(outbox_in(tmp_path), "office0@example.gov.cn")[-1]
@@ -90,8 +114,12 @@ def test_reporting_done_stops_reminders_and_returning_resumes_them(
     again = mails_to(outbox_in(tmp_path), "office0@example.gov.cn")[-1]
     assert "整改事项#1：档案管理不规范" in body(again) and "已逾期9天" in body(again)
 
-    assert ledger("rectify", "done", "1", "--evidence", doc(tmp_path, "e2.txt"),
-                  env=at("2026-04-01T11:00:00+08:00")).exit_code == 0
+    assert (
+        ledger(
+            "rectify", "done", "1", "--evidence", doc(tmp_path, "e2.txt"), env=at("2026-04-01T11:00:00+08:00")
+        ).exit_code
+        == 0
+    )
     assert ledger("rectify", "confirm", "1", env=at("2026-04-01T12:00:00+08:00")).exit_code == 0
     before = item_keys(db_path)
     assert ledger("remind", "send", env=at("2026-04-10T10:00:00+08:00")).exit_code == 0
@@ -100,8 +128,20 @@ def test_reporting_done_stops_reminders_and_returning_resumes_them(
 
 
 def test_inspection_items_and_imported_items_are_reminded(ledger: Run, tmp_path: Path) -> None:
-    rec = ledger("inspect", "record", OFFICES[1], "--kind", "unannounced", "--date", "2026-03-05",
-                 "--finding", "窗口无人值守", "--rectify", "--due", "2026-03-20")
+    rec = ledger(
+        "inspect",
+        "record",
+        OFFICES[1],
+        "--kind",
+        "unannounced",
+        "--date",
+        "2026-03-05",
+        "--finding",
+        "窗口无人值守",
+        "--rectify",
+        "--due",
+        "2026-03-20",
+    )
     assert rec.exit_code == 0, rec.output
     csv = tmp_path / "items.csv"
     csv.write_text(f"office,text,source,due\n{OFFICES[2]},制度未上墙,self,2026-03-20\n", encoding="utf-8")

@@ -43,21 +43,46 @@ def manyi(args: list[str], env: dict[str, str], *, terminal: bool) -> str:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("MANYI_")}
-    base.update(MANYI_DB=str(tmp_path / "p.db"), MANYI_NOW="2026-04-02T10:00", MANYI_LANG="en",
-                MANYI_USER="tester", TERM="xterm-256color", COLUMNS="100")
+    base.update(
+        MANYI_DB=str(tmp_path / "p.db"),
+        MANYI_NOW="2026-04-02T10:00",
+        MANYI_LANG="en",
+        MANYI_USER="tester",
+        TERM="xterm-256color",
+        COLUMNS="100",
+    )
     roster = write_roster(tmp_path / "r.csv", [("秘书科", "mishu@example.gov.cn", "陈科长")])
-    subprocess.run([sys.executable, "-c", "from cli.main import main; main()", "campaign", "start",
-                    "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-                    "--offices", str(roster), "--rehearsal"], env={**base, "MANYI_NOW": NOW}, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from cli.main import main; main()",
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "2026",
+            "--start",
+            "2026-03-01",
+            "--offices",
+            str(roster),
+            "--rehearsal",
+        ],
+        env={**base, "MANYI_NOW": NOW},
+        check=True,
+        capture_output=True,
+    )
     return base
 
 
-@pytest.mark.parametrize("args,label", [
-    (["remind", "send"], "Sweeping reminders"),
-    (["report", "--format", "md"], "Writing the report"),
-    (["audit", "verify"], "Verifying the history"),
-])
+@pytest.mark.parametrize(
+    "args,label",
+    [
+        (["remind", "send"], "Sweeping reminders"),
+        (["report", "--format", "md"], "Writing the report"),
+        (["audit", "verify"], "Verifying the history"),
+    ],
+)
 def test_progress_on_a_terminal_only(env: dict[str, str], args: list[str], label: str) -> None:
     shown = manyi(args, env, terminal=True)
     assert label in shown

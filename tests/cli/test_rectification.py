@@ -45,8 +45,10 @@ def assert_refused(run: Run, db_path: Path, args: list[str], message: str) -> No
 def test_review_waits_for_every_item_confirmed(started: Run, db_path: Path, tmp_path: Path) -> None:
     run = started
     # An item published while the section is still mobilizing (边评边改) already counts.
-    assert ok(run, "rectify", "add", OFFICE, "窗口服务不规范", "--source", "self",
-              "--due", "2026-12-31") == "Published item #1 for 市法制办公室 (due 2026-12-31).\n"
+    assert (
+        ok(run, "rectify", "add", OFFICE, "窗口服务不规范", "--source", "self", "--due", "2026-12-31")
+        == "Published item #1 for 市法制办公室 (due 2026-12-31).\n"
+    )
     assert status_row(run, OFFICE)["open_items"] == 1
     to_review(run, tmp_path, OFFICE)
     ok(run, "rectify", "add", OFFICE, "办事流程公开不到位")
@@ -56,8 +58,10 @@ def test_review_waits_for_every_item_confirmed(started: Run, db_path: Path, tmp_
 
     result = run("advance", OFFICE)
     assert result.exit_code == 3
-    assert (f"{OFFICE}: blocked in Review & rectification, missing rectification-items "
-            "(all rectification items confirmed, 2 open)") in result.stdout
+    assert (
+        f"{OFFICE}: blocked in Review & rectification, missing rectification-items "
+        "(all rectification items confirmed, 2 open)"
+    ) in result.stdout
 
     # Reported done is not enough: the supervision office must confirm.
     evidence = tmp_path / "整改佐证.pdf"
@@ -71,7 +75,8 @@ def test_review_waits_for_every_item_confirmed(started: Run, db_path: Path, tmp_
 
     assert ok(run, "rectify", "confirm", "1") == f"Item #1 of {OFFICE} confirmed.\n"
     assert ok(run, "rectify", "return", "2", "--reason", "缺少公示照片") == (
-        f"Item #2 of {OFFICE} returned: 缺少公示照片\n")
+        f"Item #2 of {OFFICE} returned: 缺少公示照片\n"
+    )
     # A returned item is open again and re-blocks the section.
     row = status_row(run, OFFICE)
     assert (row["blockers"], row["open_items"]) == (["rectification-items"], 1)
@@ -83,13 +88,24 @@ def test_review_waits_for_every_item_confirmed(started: Run, db_path: Path, tmp_
     ok(run, "rectify", "done", "2", "--evidence", doc(tmp_path, "photo.txt", "照片"))
     ok(run, "rectify", "confirm", "2")
     assert status_row(run, OFFICE)["blockers"] == []
-    assert ok(run, "advance", OFFICE) == f"{OFFICE}: Review & rectification → Summary & improvement\n1 advanced, 0 blocked.\n"
+    assert (
+        ok(run, "advance", OFFICE)
+        == f"{OFFICE}: Review & rectification → Summary & improvement\n1 advanced, 0 blocked.\n"
+    )
 
     # The history keeps every step; the evidence is bound into the chain by its sha256.
     hist = json.loads(ok(run, "history", OFFICE, "--json"))
     actions = [h["action"] for h in hist if h["action"].startswith("rectify")]
-    assert actions == ["rectify-add", "rectify-add", "rectify-done", "rectify-done",
-                       "rectify-confirm", "rectify-return", "rectify-done", "rectify-confirm"]
+    assert actions == [
+        "rectify-add",
+        "rectify-add",
+        "rectify-done",
+        "rectify-done",
+        "rectify-confirm",
+        "rectify-return",
+        "rectify-done",
+        "rectify-confirm",
+    ]
     done = next(h for h in hist if h["action"] == "rectify-done")
     assert done["detail"]["sha256"] == sha and done["detail"]["filename"] == "整改佐证.pdf"
     assert next(h for h in hist if h["action"] == "rectify-return")["reason"] == "缺少公示照片"
@@ -105,19 +121,35 @@ def test_other_sections_are_not_blocked_by_someone_elses_items(started: Run, tmp
     assert status_row(started, "秘书科")["open_items"] == 1
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["rectify", "confirm", "1"], "item #1 is published; only done items can be confirmed"),
-    (["rectify", "return", "1", "--reason", "x"], "item #1 is published; only done items can be returned"),
-    (["rectify", "done", "9", "--evidence", "x"], "unknown rectification item '9'"),
-    (["rectify", "done", "1", "--evidence", "/nonexistent/evidence.pdf"],
-     "document not found: /nonexistent/evidence.pdf"),
-    (["rectify", "add", "无此科", "x"], "unknown office '无此科'; known: 市外事侨务办公室, "
-     "市支前双拥工作办公室, 市口岸与海防委员会办公室, 市法制办公室, 秘书科, 信息科"),
-    (["rectify", "add", OFFICE, "  "], "the item text is empty"),
-    (["rectify", "add", OFFICE, "x", "--due", "2026-13-01"], "--due: 2026-13-01 is a day that does not exist"),
-    (["inspect", "record", OFFICE, "--kind", "announced", "--date", "tomorrow", "--finding", "x"],
-     "--date: 'tomorrow' is not a date: expected YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["rectify", "confirm", "1"], "item #1 is published; only done items can be confirmed"),
+        (
+            ["rectify", "return", "1", "--reason", "x"],
+            "item #1 is published; only done items can be returned",
+        ),
+        (["rectify", "done", "9", "--evidence", "x"], "unknown rectification item '9'"),
+        (
+            ["rectify", "done", "1", "--evidence", "/nonexistent/evidence.pdf"],
+            "document not found: /nonexistent/evidence.pdf",
+        ),
+        (
+            ["rectify", "add", "无此科", "x"],
+            "unknown office '无此科'; known: 市外事侨务办公室, "
+            "市支前双拥工作办公室, 市口岸与海防委员会办公室, 市法制办公室, 秘书科, 信息科",
+        ),
+        (["rectify", "add", OFFICE, "  "], "the item text is empty"),
+        (
+            ["rectify", "add", OFFICE, "x", "--due", "2026-13-01"],
+            "--due: 2026-13-01 is a day that does not exist",
+        ),
+        (
+            ["inspect", "record", OFFICE, "--kind", "announced", "--date", "tomorrow", "--finding", "x"],
+            "--date: 'tomorrow' is not a date: expected YYYY-MM-DD",
+        ),
+    ],
+)
 def test_bad_ledger_input_changes_nothing(started: Run, db_path: Path, args: list[str], message: str) -> None:
     ok(started, "rectify", "add", OFFICE, "整改事项")
     assert_refused(started, db_path, args, message)
@@ -127,24 +159,34 @@ def test_confirmed_item_cannot_be_reported_again(started: Run, db_path: Path, tm
     ok(started, "rectify", "add", OFFICE, "整改事项")
     ok(started, "rectify", "done", "1", "--evidence", doc(tmp_path, "e.txt"))
     ok(started, "rectify", "confirm", "1")
-    assert_refused(started, db_path, ["rectify", "done", "1", "--evidence", doc(tmp_path, "e.txt")],
-                   "item #1 is confirmed; only published / returned items can be reported done")
+    assert_refused(
+        started,
+        db_path,
+        ["rectify", "done", "1", "--evidence", doc(tmp_path, "e.txt")],
+        "item #1 is confirmed; only published / returned items can be reported done",
+    )
 
 
-def write_items(path: Path, rows: list[str], encoding: str = "utf-8",
-                header: str = "科室,整改内容,来源,期限") -> Path:
+def write_items(
+    path: Path, rows: list[str], encoding: str = "utf-8", header: str = "科室,整改内容,来源,期限"
+) -> Path:
     path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode(encoding))
     return path
 
 
 def test_import_gbk_ledger(started: Run, tmp_path: Path) -> None:
-    path = write_items(tmp_path / "台账.csv", [
-        f"{OFFICE},办事指南更新不及时,评议意见,2026-06-30",
-        "秘书科,会议纪要归档不规范,自查,",
-        "信息科,网站栏目长期未更新,明查暗访,2026/07/15",
-    ], encoding="gbk")
+    path = write_items(
+        tmp_path / "台账.csv",
+        [
+            f"{OFFICE},办事指南更新不及时,评议意见,2026-06-30",
+            "秘书科,会议纪要归档不规范,自查,",
+            "信息科,网站栏目长期未更新,明查暗访,2026/07/15",
+        ],
+        encoding="gbk",
+    )
     assert ok(started, "rectify", "import", str(path)) == (
-        "Imported 3 rectification items into campaign '2026'.\n")
+        "Imported 3 rectification items into campaign '2026'.\n"
+    )
     items = json.loads(ok(started, "rectify", "list", "--json"))
     assert [(i["office"], i["text"], i["source"], i["due"], i["status"]) for i in items] == [
         (OFFICE, "办事指南更新不及时", "review", "2026-06-30", "published"),
@@ -153,25 +195,58 @@ def test_import_gbk_ledger(started: Run, tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(("row", "problem"), [
-    ("无此科,内容,review,", "unknown office '无此科'"),
-    (f"{OFFICE},,review,", "the item text is empty"),
-    (f"{OFFICE},内容,hearsay,", "unknown source 'hearsay'; use one of review, evaluation, inspection, self"),
-    (f"{OFFICE},内容,review,下周", "due: '下周' is not a date: expected YYYY-MM-DD"),
-])
-def test_import_with_a_bad_row_stores_nothing(started: Run, db_path: Path, tmp_path: Path,
-                                               row: str, problem: str) -> None:
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("无此科,内容,review,", "unknown office '无此科'"),
+        (f"{OFFICE},,review,", "the item text is empty"),
+        (
+            f"{OFFICE},内容,hearsay,",
+            "unknown source 'hearsay'; use one of review, evaluation, inspection, self",
+        ),
+        (f"{OFFICE},内容,review,下周", "due: '下周' is not a date: expected YYYY-MM-DD"),
+    ],
+)
+def test_import_with_a_bad_row_stores_nothing(
+    started: Run, db_path: Path, tmp_path: Path, row: str, problem: str
+) -> None:
     path = write_items(tmp_path / "items.csv", [f"{OFFICE},第一项,review,", "秘书科,第二项,self,", row])
     assert_refused(started, db_path, ["rectify", "import", str(path)], f"{path} row 4: {problem}")
 
 
 def test_inspection_with_rectify_makes_items_and_shows_in_history(started: Run) -> None:
-    out = ok(started, "inspect", "record", "信息科", "--kind", "unannounced", "--date", "2026-03-05",
-             "--finding", "窗口人员离岗", "--finding", "未佩戴工作牌", "--rectify", "--due", "2026-04-01")
-    assert out == ("Recorded unannounced inspection of 信息科 on 2026-03-05: 2 findings.\n"
-                   "Published items #1, #2.\n")
-    ok(started, "inspect", "record", "秘书科", "--kind", "announced", "--date", "2026-03-06",
-       "--finding", "学习记录完整")
+    out = ok(
+        started,
+        "inspect",
+        "record",
+        "信息科",
+        "--kind",
+        "unannounced",
+        "--date",
+        "2026-03-05",
+        "--finding",
+        "窗口人员离岗",
+        "--finding",
+        "未佩戴工作牌",
+        "--rectify",
+        "--due",
+        "2026-04-01",
+    )
+    assert out == (
+        "Recorded unannounced inspection of 信息科 on 2026-03-05: 2 findings.\nPublished items #1, #2.\n"
+    )
+    ok(
+        started,
+        "inspect",
+        "record",
+        "秘书科",
+        "--kind",
+        "announced",
+        "--date",
+        "2026-03-06",
+        "--finding",
+        "学习记录完整",
+    )
     items = json.loads(ok(started, "rectify", "list", "--json"))
     assert [(i["office"], i["source"], i["text"], i["due"]) for i in items] == [
         ("信息科", "inspection", "窗口人员离岗", "2026-04-01"),
@@ -179,8 +254,10 @@ def test_inspection_with_rectify_makes_items_and_shows_in_history(started: Run) 
     ]
     hist = json.loads(ok(started, "history", "信息科", "--json"))
     assert [(h["action"], h["detail"].get("text")) for h in hist[1:]] == [
-        ("inspect", "窗口人员离岗"), ("rectify-add", "窗口人员离岗"),
-        ("inspect", "未佩戴工作牌"), ("rectify-add", "未佩戴工作牌"),
+        ("inspect", "窗口人员离岗"),
+        ("rectify-add", "窗口人员离岗"),
+        ("inspect", "未佩戴工作牌"),
+        ("rectify-add", "未佩戴工作牌"),
     ]
     assert hist[1]["detail"]["kind"] == "unannounced" and hist[1]["detail"]["date"] == "2026-03-05"
     table = ok(started, "history", "秘书科")
@@ -189,12 +266,14 @@ def test_inspection_with_rectify_makes_items_and_shows_in_history(started: Run) 
 
 def test_list_marks_late_items_and_exports_csv_escaped(started: Run, tmp_path: Path) -> None:
     # The CLI clock is 2026-03-01: an item due in February is late.
-    ok(started, "rectify", "add", OFFICE, "=HYPERLINK(\"http://x\")", "--due", "2026-02-15")
+    ok(started, "rectify", "add", OFFICE, '=HYPERLINK("http://x")', "--due", "2026-02-15")
     ok(started, "rectify", "add", "--due", "2026-03-15", "--", OFFICE, "-1 整改")
     items = json.loads(ok(started, "rectify", "list", "--json"))
     assert [i["late"] for i in items] == [True, False]
     out = tmp_path / "ledger.csv"
     assert ok(started, "rectify", "list", "--format", "csv", "-o", str(out)) == f"Wrote 2 items to {out}.\n"
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[1].startswith('"1","市法制办公室","review","\'=HYPERLINK(""http://x"")","2026-02-15","published","yes"')
+    assert lines[1].startswith(
+        '"1","市法制办公室","review","\'=HYPERLINK(""http://x"")","2026-02-15","published","yes"'
+    )
     assert lines[2].startswith('"2","市法制办公室","review","\'-1 整改","2026-03-15","published","",')

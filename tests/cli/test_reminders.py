@@ -27,8 +27,19 @@ def campaign(run: Run, tmp_path: Path) -> Run:
     """The seed campaign with the six offices, heads with and without addresses, the leading group's address."""
     rows = [(n, f"office{i}@example.gov.cn", heads(i)) for i, n in enumerate(OFFICES)]
     roster = write_roster(tmp_path / "roster.csv", rows)
-    result = run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-                 "--offices", str(roster), "--set", f"leading-group-email={LG}")
+    result = run(
+        "campaign",
+        "start",
+        "people-satisfied-unit",
+        "--name",
+        "2026",
+        "--start",
+        "2026-03-01",
+        "--offices",
+        str(roster),
+        "--set",
+        f"leading-group-email={LG}",
+    )
     assert result.exit_code == 0, result.output
     return run
 
@@ -54,7 +65,7 @@ def test_smtp_delivers_decodable_chinese_headers_and_body(campaign: Run) -> None
     assert set(got) == {(f"office{i}@example.gov.cn",) for i in range(6)} | {(LG,)}
     msg = got[("office3@example.gov.cn",)]
     # the subject carries the reply reference of the office (two requirements: no single one)
-    assert msg["Subject"] == "【提醒】创建\"人民满意单位\"活动（2026）：2项待办 [manyi:2026/市法制办公室]"
+    assert msg["Subject"] == '【提醒】创建"人民满意单位"活动（2026）：2项待办 [manyi:2026/市法制办公室]'
     assert msg["From"].addresses[0].display_name == "市政府办公室督查室"
     assert msg["From"].addresses[0].addr_spec == "duchashi@example.gov.cn"
     assert msg["Message-ID"] and msg["Date"]
@@ -63,8 +74,10 @@ def test_smtp_delivers_decodable_chinese_headers_and_body(campaign: Run) -> None
     assert "截止日期：2026-03-23（还有7天）" in text
     assert "manyi file" not in text and "报送命令" not in text  # offices do not run manyi
     # every item says how to submit (the definition's words), with its own reply reference
-    assert ("   报送方式：直接回复本邮件并附上文件，主题中须含 [manyi:2026/市法制办公室/study-plan]；"
-            "纸质材料报送领导小组办公室（设在督查室）备案\r\n") in text
+    assert (
+        "   报送方式：直接回复本邮件并附上文件，主题中须含 [manyi:2026/市法制办公室/study-plan]；"
+        "纸质材料报送领导小组办公室（设在督查室）备案\r\n"
+    ) in text
     assert "[manyi:2026/市法制办公室/implementation-opinion]" in text
     section_id = str(msg["Message-ID"]).split(".manyi.")[1].split(".")[1]
     assert ".manyi.1." in str(msg["Message-ID"]) and section_id.isdigit()
@@ -74,46 +87,74 @@ def test_smtp_delivers_decodable_chinese_headers_and_body(campaign: Run) -> None
 
 
 def test_long_mixed_subject_round_trips(run: Run, tmp_path: Path) -> None:
-    definition = Path("definitions/people-satisfied-unit.yaml").read_text("utf-8").replace(
-        "  warning_days: 3\n",
-        "  warning_days: 3\n  templates:\n"
-        "    subject: \"{tag}: {campaign_title} / People-Satisfied Unit campaign round 3 "
-        "第三批创建活动 — {count} item(s) pending for 各科室 and attached offices (附属单位)\"\n")
+    definition = (
+        Path("definitions/people-satisfied-unit.yaml")
+        .read_text("utf-8")
+        .replace(
+            "  warning_days: 3\n",
+            "  warning_days: 3\n  templates:\n"
+            '    subject: "{tag}: {campaign_title} / People-Satisfied Unit campaign round 3 '
+            '第三批创建活动 — {count} item(s) pending for 各科室 and attached offices (附属单位)"\n',
+        )
+    )
     (tmp_path / "d.yaml").write_text(definition, "utf-8")
     roster = write_roster(tmp_path / "r.csv", [("秘书科", "mishu@example.gov.cn", "陈科长")])
-    assert run("campaign", "start", str(tmp_path / "d.yaml"), "--name", "2026", "--start", "2026-03-01",
-               "--offices", str(roster)).exit_code == 0
+    assert (
+        run(
+            "campaign",
+            "start",
+            str(tmp_path / "d.yaml"),
+            "--name",
+            "2026",
+            "--start",
+            "2026-03-01",
+            "--offices",
+            str(roster),
+        ).exit_code
+        == 0
+    )
     with SmtpServer() as server:
         assert run("remind", "send", env=at("2026-03-22T10:00", MANYI_SMTP_URL=server.url)).exit_code == 0
         (msg,) = server.inbox.messages
-    assert msg["Subject"] == ("提醒: 创建\"人民满意单位\"活动 / People-Satisfied Unit campaign round 3 "
-                              "第三批创建活动 — 2 item(s) pending for 各科室 and attached offices (附属单位)"
-                              " [manyi:2026/秘书科]")
+    assert msg["Subject"] == (
+        '提醒: 创建"人民满意单位"活动 / People-Satisfied Unit campaign round 3 '
+        "第三批创建活动 — 2 item(s) pending for 各科室 and attached offices (附属单位)"
+        " [manyi:2026/秘书科]"
+    )
 
 
-def test_catch_up_sends_each_missed_reminder_once_with_escalations(campaign: Run, tmp_path: Path,
-                                                                   db_path: object) -> None:
+def test_catch_up_sends_each_missed_reminder_once_with_escalations(
+    campaign: Run, tmp_path: Path, db_path: object
+) -> None:
     result = campaign("remind", "send", env=at(LATE))
     assert result.exit_code == 0, result.output
     (stored,) = execute(db_path, "SELECT count(*) FROM reminder")  # type: ignore[arg-type]
-    assert stored[0] > 0 and f": {stored[0]} new reminders, " in result.stdout  # counted right on both backends
+    assert (
+        stored[0] > 0 and f": {stored[0]} new reminders, " in result.stdout
+    )  # counted right on both backends
     mails = eml(outbox_in(tmp_path))
     for i, office in enumerate(OFFICES):
         (msg,) = mails[f"office{i}@example.gov.cn"]
         text = body(msg)
         assert text.count("（implementation-opinion）") == 1 and text.count("（study-plan）") == 1
         assert "已逾期10天，已抄送领导小组" in text
-        assert msg["Subject"] == f"【催办】创建\"人民满意单位\"活动（2026）：2项待办，2项已逾期 [manyi:2026/{office}]"
+        assert (
+            msg["Subject"]
+            == f'【催办】创建"人民满意单位"活动（2026）：2项待办，2项已逾期 [manyi:2026/{office}]'
+        )
         if i % 2 == 0:  # the head with an address is copied on the escalation
             assert len(mails[f"head{i}@example.gov.cn"]) == 1
     (lg,) = mails[LG]
     text = body(lg)
     for office in OFFICES:
         assert text.count(f"{office}：活动实施意见") == 1
-    assert "领导小组：《关于开展创建\"人民满意单位\"活动的工作方案》（work-plan）" in text
+    assert '领导小组：《关于开展创建"人民满意单位"活动的工作方案》（work-plan）' in text
     # coalesced: one plain slot (the latest) plus the escalation per requirement
-    slots = execute(db_path, "SELECT slot FROM reminder WHERE requirement = 'study-plan' "  # type: ignore[arg-type]
-                             "AND section_id = (SELECT min(id) FROM section)")
+    slots = execute(
+        db_path,
+        "SELECT slot FROM reminder WHERE requirement = 'study-plan' "  # type: ignore[arg-type]
+        "AND section_id = (SELECT min(id) FROM section)",
+    )
     assert sorted(s for (s,) in slots) == ["2026-03-23/escalate", "2026-03-23/late-9"]
     # a second sweep at the same moment finds nothing new
     again = campaign("remind", "send", env=at(LATE))
@@ -155,23 +196,33 @@ def test_extension_moves_the_due_date_and_keeps_the_original(campaign: Run) -> N
     result = campaign("extend", OFFICES[1], "study-plan", "--to", "2026-04-10", "--reason", "领导批准延期")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
-        f"Extended {OFFICES[1]} 'study-plan' from 2026-03-23 to 2026-04-10 (originally 2026-03-23).")
+        f"Extended {OFFICES[1]} 'study-plan' from 2026-03-23 to 2026-04-10 (originally 2026-03-23)."
+    )
     hist = json.loads(campaign("history", OFFICES[1], "--json").stdout)
     assert hist[-1]["action"] == "extend" and hist[-1]["detail"]["original"] == "2026-03-23"
     assert hist[-1]["reason"] == "领导批准延期"
     assert campaign("file", OFFICES[1], "implementation-opinion", "/etc/hostname").exit_code == 0
-    row = json.loads(campaign("status", "--json", "--office", OFFICES[1],
-                              env={"MANYI_NOW": "2026-03-25T10:00"}).stdout)[0]
+    row = json.loads(
+        campaign("status", "--json", "--office", OFFICES[1], env={"MANYI_NOW": "2026-03-25T10:00"}).stdout
+    )[0]
     assert (row["light"], row["next_due"]) == ("green", "2026-04-10")
     bad = campaign("extend", OFFICES[1], "study-plan", "--to", "10/04/2026", "--reason", "x")
-    assert (bad.exit_code, bad.stderr.strip()) == (1, "Error: --to: '10/04/2026' is not a date: expected YYYY-MM-DD")
+    assert (bad.exit_code, bad.stderr.strip()) == (
+        1,
+        "Error: --to: '10/04/2026' is not a date: expected YYYY-MM-DD",
+    )
 
 
-def test_extension_before_the_first_sweep_is_what_the_reminders_use(campaign: Run, tmp_path: Path,
-                                                                    db_path: object) -> None:
+def test_extension_before_the_first_sweep_is_what_the_reminders_use(
+    campaign: Run, tmp_path: Path, db_path: object
+) -> None:
     """Deadlines are laid out by the first sweep; an extension made before it must not be lost."""
-    assert campaign("extend", OFFICES[1], "study-plan", "--to", "2026-04-10",
-                    "--reason", "领导批准延期").exit_code == 0
+    assert (
+        campaign(
+            "extend", OFFICES[1], "study-plan", "--to", "2026-04-10", "--reason", "领导批准延期"
+        ).exit_code
+        == 0
+    )
     assert campaign("remind", "send", env=at(LATE)).exit_code == 0
     text = body(eml(outbox_in(tmp_path))["office1@example.gov.cn"][0])
     assert "（study-plan）" not in text, text  # due 2026-04-10: its first reminder is 7 days before
@@ -184,9 +235,23 @@ def test_extension_before_the_first_sweep_is_what_the_reminders_use(campaign: Ru
 
 
 def test_escalation_without_a_leading_group_address_does_not_claim_a_copy(run: Run, tmp_path: Path) -> None:
-    roster = write_roster(tmp_path / "roster.csv", [("秘书科", "mishu@example.gov.cn", "陈科长 <chen@example.gov.cn>")])
-    assert run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-               "--offices", str(roster)).exit_code == 0
+    roster = write_roster(
+        tmp_path / "roster.csv", [("秘书科", "mishu@example.gov.cn", "陈科长 <chen@example.gov.cn>")]
+    )
+    assert (
+        run(
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "2026",
+            "--start",
+            "2026-03-01",
+            "--offices",
+            str(roster),
+        ).exit_code
+        == 0
+    )
     assert run("remind", "send", env=at(LATE)).exit_code == 0
     mails = eml(outbox_in(tmp_path))
     text = body(mails["mishu@example.gov.cn"][0])
@@ -217,15 +282,35 @@ def test_outage_keeps_the_error_and_delivers_once_when_back(campaign: Run) -> No
     assert {r["status"] for r in json.loads(campaign("outbox", "--json").stdout)} == {"sent"}
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("MANYI_SMTP_URL", "smtp//mail.example", "Error: MANYI_SMTP_URL: 'smtp//mail.example' must start with smtp:// or smtps://"),
-    ("MANYI_SMTP_URL", "smtp://h:notaport", "Error: MANYI_SMTP_URL: 'smtp://h:notaport' is not a URL like smtp://user:pass@host:port"),
-    ("MANYI_SMTP_URL", "smtp://host?tls=1", "Error: MANYI_SMTP_URL: unknown option 'tls' (known: starttls)"),
-    ("MANYI_NOW", "next tuesday", "Error: MANYI_NOW: 'next tuesday' is not an ISO 8601 date or time"),
-    ("MANYI_MAIL_FROM", "督查室", "Error: MANYI_MAIL_FROM: '督查室' is not an address like 名称 <addr@host>"),
-])
-def test_bad_configuration_names_the_setting(campaign: Run, db_path: object, name: str, value: str,
-                                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "MANYI_SMTP_URL",
+            "smtp//mail.example",
+            "Error: MANYI_SMTP_URL: 'smtp//mail.example' must start with smtp:// or smtps://",
+        ),
+        (
+            "MANYI_SMTP_URL",
+            "smtp://h:notaport",
+            "Error: MANYI_SMTP_URL: 'smtp://h:notaport' is not a URL like smtp://user:pass@host:port",
+        ),
+        (
+            "MANYI_SMTP_URL",
+            "smtp://host?tls=1",
+            "Error: MANYI_SMTP_URL: unknown option 'tls' (known: starttls)",
+        ),
+        ("MANYI_NOW", "next tuesday", "Error: MANYI_NOW: 'next tuesday' is not an ISO 8601 date or time"),
+        (
+            "MANYI_MAIL_FROM",
+            "督查室",
+            "Error: MANYI_MAIL_FROM: '督查室' is not an address like 名称 <addr@host>",
+        ),
+    ],
+)
+def test_bad_configuration_names_the_setting(
+    campaign: Run, db_path: object, name: str, value: str, message: str
+) -> None:
     from tests.conftest import dump
 
     before = dump(db_path)  # type: ignore[arg-type]
@@ -247,7 +332,8 @@ def test_preview_sends_nothing(campaign: Run, tmp_path: Path, db_path: object) -
     assert dump(db_path) == before  # type: ignore[arg-type]
     assert not list(tmp_path.glob("*outbox"))
     assert campaign("remind", "preview", "--at", "soon").stderr.strip() == (
-        "Error: --at: 'soon' is not an ISO 8601 date or time")
+        "Error: --at: 'soon' is not an ISO 8601 date or time"
+    )
 
 
 def test_demo_leaves_readable_eml_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

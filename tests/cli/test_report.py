@@ -35,8 +35,18 @@ def campaign(started: Run, tmp_path: Path) -> Run:
     ok(run, "rectify", "add", NAMES["B"], "窗口服务不规范")
     ok(run, "rectify", "done", "3", "--evidence", doc(tmp_path, "ev.txt"))
     ok(run, "rectify", "confirm", "3")
-    ok(run, "inspect", "record", NAMES["C"], "--kind", "unannounced", "--date", "2026-03-01",
-       "--finding", "窗口人员离岗")
+    ok(
+        run,
+        "inspect",
+        "record",
+        NAMES["C"],
+        "--kind",
+        "unannounced",
+        "--date",
+        "2026-03-01",
+        "--finding",
+        "窗口人员离岗",
+    )
     ok(run, "file", NAMES["A"], "study-plan", doc(tmp_path, "plan.txt"))
     ok(run, "extend", NAMES["B"], "study-plan", "--to", "2026-04-10", "--reason", "领导批准延期")
     ok(run, "extend", NAMES["B"], "study-plan", "--to", "2026-04-17", "--reason", "再次延期")
@@ -87,7 +97,8 @@ def check_tables(tables: dict[str, list[list[str]]], ranked: list[dict]) -> None
     ranking = tables["ranking"]
     assert ranking[0][:3] == ["Rank", "Office", "Total"]
     assert [(r[0], r[1], r[2]) for r in ranking[1:]] == [
-        (str(x["rank"]), x["office"], f"{x['total']:.2f}") for x in ranked]
+        (str(x["rank"]), x["office"], f"{x['total']:.2f}") for x in ranked
+    ]
     sat = ranking[0].index("Commended")
     assert [r[1] for r in ranking[1:] if r[sat] == "yes"] == [NAMES[k] for k in "AB"]
     missing = ranking[0].index("Missing groups")
@@ -101,8 +112,27 @@ def check_tables(tables: dict[str, list[list[str]]], ranked: list[dict]) -> None
     assert tables["filings"][1][-1] == "2026-03-01 10:00"  # filed 02:00 UTC: shown in the campaign's zone
     # each extension, with the definition's own date kept beside it
     assert tables["extensions"][1:] == [
-        [NAMES["B"], "Study plan", "2026-03-23", "2026-03-23", "2026-04-10", "领导批准延期", "tester", "2026-03-01"],
-        [NAMES["B"], "Study plan", "2026-03-23", "2026-04-10", "2026-04-17", "再次延期", "tester", "2026-03-01"]]
+        [
+            NAMES["B"],
+            "Study plan",
+            "2026-03-23",
+            "2026-03-23",
+            "2026-04-10",
+            "领导批准延期",
+            "tester",
+            "2026-03-01",
+        ],
+        [
+            NAMES["B"],
+            "Study plan",
+            "2026-03-23",
+            "2026-04-10",
+            "2026-04-17",
+            "再次延期",
+            "tester",
+            "2026-03-01",
+        ],
+    ]
     progress = {r[0]: r[1:] for r in tables["progress"][1:]}
     assert progress[NAMES["A"]] == ["Study & mobilization", "Implementation opinion", "", "2"]
 
@@ -110,7 +140,8 @@ def check_tables(tables: dict[str, list[list[str]]], ranked: list[dict]) -> None
 def test_html_report_is_self_contained_with_tables_and_charts(campaign: Run, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     assert ok(campaign, "report", "--format", "html", "-o", str(out)) == (
-        f"Wrote the html report of campaign '2026' to {out}.\n")
+        f"Wrote the html report of campaign '2026' to {out}.\n"
+    )
     page = Tables()
     page.feed(out.read_text(encoding="utf-8"))
     assert page.svgs == ["progress", "rectification", "ranking"]
@@ -131,17 +162,26 @@ def test_html_report_renders_in_headless_chromium(campaign: Run, tmp_path: Path)
         pytest.skip("chromium not installed (apt-get install -y chromium)")
     out = tmp_path / "report.html"
     ok(campaign, "report", "--format", "html", "-o", str(out))
-    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             f"--user-data-dir={tmp_path / 'profile'}"]
+    flags = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     shot = tmp_path / "report.png"
-    done = subprocess.run([*flags, "--window-size=1200,2400", f"--screenshot={shot}", out.as_uri()],
-                          capture_output=True, timeout=180, check=False)
+    done = subprocess.run(
+        [*flags, "--window-size=1200,2400", f"--screenshot={shot}", out.as_uri()],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000
     # The DOM as chromium parsed and laid it out holds the same tables.
-    dom = subprocess.run([*flags, "--dump-dom", out.as_uri()], capture_output=True, timeout=180,
-                         check=False)
+    dom = subprocess.run([*flags, "--dump-dom", out.as_uri()], capture_output=True, timeout=180, check=False)
     assert dom.returncode == 0
     page = Tables()
     page.feed(dom.stdout.decode("utf-8"))
@@ -154,14 +194,23 @@ def test_xlsx_report_holds_the_numbers_of_rank_json(campaign: Run, tmp_path: Pat
     out = tmp_path / "report.xlsx"
     ok(campaign, "report", "--format", "xlsx", "-o", str(out))
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Campaign phases", "Phase progress per section", "Forced advances", "Filings",
-                             "Deadline extensions", "Rectification by section", "Rectification ledger", "Inspections",
-                             "Ranking"]
+    assert wb.sheetnames == [
+        "Campaign phases",
+        "Phase progress per section",
+        "Forced advances",
+        "Filings",
+        "Deadline extensions",
+        "Rectification by section",
+        "Rectification ledger",
+        "Inspections",
+        "Ranking",
+    ]
     rows = list(wb["Ranking"].iter_rows(values_only=True))
     head = rows[0]
     got = [dict(zip(head, r, strict=True)) for r in rows[1:]]
     assert [(g["Office"], g["Total"], g["Rank"]) for g in got] == [
-        (x["office"], x["total"], x["rank"]) for x in rank_json(campaign)]
+        (x["office"], x["total"], x["rank"]) for x in rank_json(campaign)
+    ]
     assert all(isinstance(g["Total"], (int, float)) for g in got)  # numbers, not text
     assert got[0]["Leading group"] == 90 and got[3]["Democratic-evaluation questionnaires"] == 88.13
     # A cell that would run as a formula is stored as a string, its text unchanged.
@@ -203,21 +252,29 @@ def test_markdown_report_to_stdout(campaign: Run) -> None:
     assert "再次延期 · Study plan: 2026-04-10 → 2026-04-17" in history
 
 
-def test_ledger_alone_as_xlsx_and_binary_formats_need_a_file(campaign: Run, db_path: Path,
-                                                             tmp_path: Path) -> None:
+def test_ledger_alone_as_xlsx_and_binary_formats_need_a_file(
+    campaign: Run, db_path: Path, tmp_path: Path
+) -> None:
     from openpyxl import load_workbook
 
     out = tmp_path / "ledger.xlsx"
     assert ok(campaign, "rectify", "list", "--format", "xlsx", "-o", str(out)) == (
-        f"Wrote 3 items to {out}.\n")
+        f"Wrote 3 items to {out}.\n"
+    )
     wb = load_workbook(out)
     assert wb.sheetnames == ["Rectification ledger"]
     rows = list(wb.active.iter_rows(values_only=True))
     assert [(r[0], r[1], r[5]) for r in rows[1:]] == [
-        (1, NAMES["A"], "published"), (2, NAMES["A"], "published"), (3, NAMES["B"], "confirmed")]
+        (1, NAMES["A"], "published"),
+        (2, NAMES["A"], "published"),
+        (3, NAMES["B"], "confirmed"),
+    ]
     before = dump(db_path)
-    for args in (["report", "--format", "xlsx"], ["report", "--format", "docx"],
-                 ["rectify", "list", "--format", "xlsx"]):
+    for args in (
+        ["report", "--format", "xlsx"],
+        ["report", "--format", "docx"],
+        ["rectify", "list", "--format", "xlsx"],
+    ):
         result = campaign(*args)
         assert result.exit_code == 1
         assert result.stderr.startswith("Error: --format ") and "give -o FILE" in result.stderr

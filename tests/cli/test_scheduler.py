@@ -22,27 +22,49 @@ OFFICES = [f"第{i}科" for i in range(1, 13)]
 
 
 def manyi(db: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MANYI, "--db", str(db), "--lang", "en", *args], env=env, text=True,
-                          capture_output=True, timeout=120)
+    return subprocess.run(
+        [MANYI, "--db", str(db), "--lang", "en", *args], env=env, text=True, capture_output=True, timeout=120
+    )
 
 
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     db = tmp_path / "manyi.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANYI_")}
-    env.update(MANYI_NOW=NOW, MANYI_LANG="en", MANYI_USER="tester",
-               MANYI_MAIL_FROM='"督查室" <dcs@example.gov.cn>')
-    roster = write_roster(tmp_path / "r.csv", [(n, f"o{i}@example.gov.cn", "科长") for i, n in enumerate(OFFICES)])
-    result = manyi(db, "campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-                   "--offices", str(roster), "--rehearsal", "--set", "leading-group-email=lg@example.gov.cn", env=env)
+    env.update(
+        MANYI_NOW=NOW, MANYI_LANG="en", MANYI_USER="tester", MANYI_MAIL_FROM='"督查室" <dcs@example.gov.cn>'
+    )
+    roster = write_roster(
+        tmp_path / "r.csv", [(n, f"o{i}@example.gov.cn", "科长") for i, n in enumerate(OFFICES)]
+    )
+    result = manyi(
+        db,
+        "campaign",
+        "start",
+        "people-satisfied-unit",
+        "--name",
+        "2026",
+        "--start",
+        "2026-03-01",
+        "--offices",
+        str(roster),
+        "--rehearsal",
+        "--set",
+        "leading-group-email=lg@example.gov.cn",
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     return db, env
 
 
 def start(db: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([MANYI, "--db", str(db), "scheduler", "run", "--interval", "0.3"],
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [MANYI, "--db", str(db), "scheduler", "run", "--interval", "0.3"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +94,9 @@ def check_exactly_once(server: SmtpServer, db: Path, env: dict[str, str]) -> Non
     assert ids and max(ids.values()) == 1, ids
     assert set(ids) == {r["message_id"] for r in rows}
     per_office = Counter(tuple(to) for _f, to, _m in received)
-    assert per_office == Counter({(f"o{i}@example.gov.cn",): 1 for i in range(12)} | {("lg@example.gov.cn",): 1})
+    assert per_office == Counter(
+        {(f"o{i}@example.gov.cn",): 1 for i in range(12)} | {("lg@example.gov.cn",): 1}
+    )
     lg = next(m for _f, to, m in received if to == ["lg@example.gov.cn"])
     for office in OFFICES:
         assert body(lg).count(f"{office}：活动实施意见") == 1
@@ -115,16 +139,27 @@ def test_two_schedulers_on_one_sqlite_database(setup, tmp_path: Path) -> None:  
 
 
 @pytest.mark.slow
-def test_the_scheduler_reads_the_mailbox_on_its_interval(setup: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+def test_the_scheduler_reads_the_mailbox_on_its_interval(
+    setup: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
     from tests.mailmaker import deliver_maildir, reply
 
     db, env = setup
     maildir = tmp_path / "Maildir"
-    deliver_maildir(maildir, reply(None, "o0@example.gov.cn", "第1科", [("学习计划.docx", b"PK")],
-                                   subject="回复：学习计划 [manyi:2026/第1科/study-plan]"))
+    deliver_maildir(
+        maildir,
+        reply(
+            None,
+            "o0@example.gov.cn",
+            "第1科",
+            [("学习计划.docx", b"PK")],
+            subject="回复：学习计划 [manyi:2026/第1科/study-plan]",
+        ),
+    )
     env = {**env, "MANYI_INBOX": str(maildir)}
     proc = start(db, env, tmp_path / "scheduler.log")
     try:
+
         def listed() -> list[dict]:
             result = manyi(db, "inbox", "list", "--json", env=env)
             return json.loads(result.stdout) if result.returncode == 0 else []
@@ -132,9 +167,17 @@ def test_the_scheduler_reads_the_mailbox_on_its_interval(setup: tuple[Path, dict
         wait_for(lambda: bool(listed()))
         (row,) = listed()
         assert (row["office"], row["requirement"], row["status"]) == ("第1科", "study-plan", "received")
-        deliver_maildir(maildir, reply(None, "o1@example.gov.cn", "第2科", [("计划.docx", b"PK2")],
-                                       subject="回复：学习计划 [manyi:2026/第2科/study-plan]",
-                                       message_id="<second@x>"))
+        deliver_maildir(
+            maildir,
+            reply(
+                None,
+                "o1@example.gov.cn",
+                "第2科",
+                [("计划.docx", b"PK2")],
+                subject="回复：学习计划 [manyi:2026/第2科/study-plan]",
+                message_id="<second@x>",
+            ),
+        )
         wait_for(lambda: len(listed()) == 2)  # the next interval takes the new one in, and only it
     finally:
         proc.send_signal(signal.SIGTERM)

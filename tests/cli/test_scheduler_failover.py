@@ -27,13 +27,32 @@ STANDBY = "standing by: another scheduler holds the lease"
 
 def test_standby_takes_over_when_the_active_scheduler_is_killed(db_path: Target, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANYI_")}
-    env.update(MANYI_NOW=NOW, MANYI_LANG="en", MANYI_USER="tester",
-               MANYI_MAIL_FROM='"督查室" <dcs@example.gov.cn>', MANYI_HOME=str(tmp_path))
-    roster = write_roster(tmp_path / "r.csv",
-                          [(n, f"o{i}@example.gov.cn", "科长") for i, n in enumerate(OFFICES)])
-    made = manyi(db_path, "campaign", "start", "people-satisfied-unit", "--name", "2026",  # type: ignore[arg-type]
-                 "--start", "2026-03-01", "--offices", str(roster), "--rehearsal",
-                 "--set", "leading-group-email=lg@example.gov.cn", env=env)
+    env.update(
+        MANYI_NOW=NOW,
+        MANYI_LANG="en",
+        MANYI_USER="tester",
+        MANYI_MAIL_FROM='"督查室" <dcs@example.gov.cn>',
+        MANYI_HOME=str(tmp_path),
+    )
+    roster = write_roster(
+        tmp_path / "r.csv", [(n, f"o{i}@example.gov.cn", "科长") for i, n in enumerate(OFFICES)]
+    )
+    made = manyi(
+        db_path,
+        "campaign",
+        "start",
+        "people-satisfied-unit",
+        "--name",
+        "2026",  # type: ignore[arg-type]
+        "--start",
+        "2026-03-01",
+        "--offices",
+        str(roster),
+        "--rehearsal",
+        "--set",
+        "leading-group-email=lg@example.gov.cn",
+        env=env,
+    )
     assert made.returncode == 0, made.stderr
 
     with SmtpServer(delay=0.25) as server:  # a slow server: the kill lands mid-sweep
@@ -42,16 +61,24 @@ def test_standby_takes_over_when_the_active_scheduler_is_killed(db_path: Target,
         procs = []
         for log in logs:
             with log.open("ab") as out:
-                procs.append(subprocess.Popen(
-                    [MANYI, "--db", str(db_path), "scheduler", "run", "--interval", str(INTERVAL)],
-                    env=env, stdout=out, stderr=subprocess.STDOUT))
+                procs.append(
+                    subprocess.Popen(
+                        [MANYI, "--db", str(db_path), "scheduler", "run", "--interval", str(INTERVAL)],
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
         try:
+
             def text(i: int) -> str:
                 return logs[i].read_text(encoding="utf-8")
 
             deadline = time.monotonic() + 60
-            while not (len(server.inbox.received) >= 3 and all(
-                    ACTIVE in text(i) or STANDBY in text(i) for i in range(3))):
+            while not (
+                len(server.inbox.received) >= 3
+                and all(ACTIVE in text(i) or STANDBY in text(i) for i in range(3))
+            ):
                 assert time.monotonic() < deadline, [text(i) for i in range(3)]
                 time.sleep(0.05)
             # Kill while the sender waits on the server (its RCPT delay), not in the instant

@@ -11,8 +11,15 @@ from click.testing import CliRunner
 from cli.main import cli, load_all
 from tests.conftest import OFFICES, Run
 
-READING = [("campaign", "list"), ("office", "list"), ("status",), ("history",), ("timeline",),
-           ("definition", "check"), ("audit", "verify")]
+READING = [
+    ("campaign", "list"),
+    ("office", "list"),
+    ("status",),
+    ("history",),
+    ("timeline",),
+    ("definition", "check"),
+    ("audit", "verify"),
+]
 
 
 @pytest.mark.parametrize("path", READING)
@@ -28,18 +35,37 @@ def test_definition_check_json(run: Run) -> None:
     assert data["key"] == "people-satisfied-unit"
     assert [p["key"] for p in data["phases"]] == ["mobilization", "implementation", "review", "summary"]
     exits = [r["key"] for p in data["phases"] for r in p["requirements"] if r["exit"]]
-    assert exits == ["work-plan", "working-group", "mobilization-meeting", "implementation-opinion",
-                     "study-plan", "research-report", "evaluation-meeting", "questionnaire",
-                     "report-to-review-group", "rectification-notice", "rectification-report",
-                     "evaluation-forms", "summary-report", "report-to-standing-committee"]
+    assert exits == [
+        "work-plan",
+        "working-group",
+        "mobilization-meeting",
+        "implementation-opinion",
+        "study-plan",
+        "research-report",
+        "evaluation-meeting",
+        "questionnaire",
+        "report-to-review-group",
+        "rectification-notice",
+        "rectification-report",
+        "evaluation-forms",
+        "summary-report",
+        "report-to-standing-committee",
+    ]
     assert data["parameters"]["study-sessions"]["default"] == 4
 
 
 def complete(db_path: Path, words: str) -> list[str]:
     cword = len(words.split()) - (0 if words.endswith(" ") else 1)
-    result = CliRunner().invoke(cli, [], prog_name="manyi", env={
-        "_MANYI_COMPLETE": "bash_complete", "COMP_WORDS": f"manyi --db {db_path} {words}",
-        "COMP_CWORD": str(cword + 3)})
+    result = CliRunner().invoke(
+        cli,
+        [],
+        prog_name="manyi",
+        env={
+            "_MANYI_COMPLETE": "bash_complete",
+            "COMP_WORDS": f"manyi --db {db_path} {words}",
+            "COMP_CWORD": str(cword + 3),
+        },
+    )
     return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
 
 

@@ -21,15 +21,25 @@ def test_registry_names_every_top_level_command_and_its_module() -> None:
 
 
 def test_help_imports_no_command_module_and_no_database_stack() -> None:
-    code = ("import sys; sys.argv = ['manyi', '--lang', 'en', '--help']\n"
-            "from cli.main import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "import json; print(json.dumps(sorted(sys.modules)))")
+    code = (
+        "import sys; sys.argv = ['manyi', '--lang', 'en', '--help']\n"
+        "from cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import json; print(json.dumps(sorted(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = set(json.loads(out.splitlines()[-1]))
     assert "Commands:" in out and "status" in out
-    heavy = {"cli.commands", "cli.ledger", "cli.reminders", "sqlalchemy", "sqlmodel", "rich.console",
-             "workflow.usecases.campaign", "yaml"}
+    heavy = {
+        "cli.commands",
+        "cli.ledger",
+        "cli.reminders",
+        "sqlalchemy",
+        "sqlmodel",
+        "rich.console",
+        "workflow.usecases.campaign",
+        "yaml",
+    }
     assert not heavy & loaded, heavy & loaded
 
 

@@ -17,9 +17,12 @@ from tests.conftest import Run, doc, dump
 def test_empty_document_refused_unless_allowed(started: Run, db_path: Path, tmp_path: Path) -> None:
     empty = tmp_path / "空.docx"
     empty.write_bytes(b"")
-    assert_refused(started, db_path, ["file", "秘书科", "study-plan", str(empty)],
-                   f"{empty} is empty (0 bytes); file the real document, or add --allow-empty if an empty "
-                   "file is meant")
+    assert_refused(
+        started,
+        db_path,
+        ["file", "秘书科", "study-plan", str(empty)],
+        f"{empty} is empty (0 bytes); file the real document, or add --allow-empty if an empty file is meant",
+    )
     result = started("file", "秘书科", "study-plan", str(empty), "--allow-empty")
     assert result.exit_code == 0, result.output
 
@@ -28,8 +31,12 @@ def test_document_over_the_size_limit_refused(started: Run, db_path: Path, tmp_p
     big = tmp_path / "big.pdf"
     with big.open("wb") as f:  # sparse: 300 MB that take no disk
         f.truncate(300 * 1000 * 1000)
-    assert_refused(started, db_path, ["file", "秘书科", "study-plan", str(big)],
-                   f"{big} is larger than the limit of 200 MB (MANYI_MAX_DOCUMENT)")
+    assert_refused(
+        started,
+        db_path,
+        ["file", "秘书科", "study-plan", str(big)],
+        f"{big} is larger than the limit of 200 MB (MANYI_MAX_DOCUMENT)",
+    )
     small = tmp_path / "small.pdf"
     small.write_bytes(b"x" * 2000)
     before = dump(db_path)
@@ -39,7 +46,9 @@ def test_document_over_the_size_limit_refused(started: Run, db_path: Path, tmp_p
     result = started("file", "秘书科", "study-plan", str(small), env={"MANYI_MAX_DOCUMENT": "lots"})
     assert result.stderr == "Error: MANYI_MAX_DOCUMENT: 'lots' is not a size like 200MB, 500KB or 1GB\n"
     assert dump(db_path) == before
-    assert started("file", "秘书科", "study-plan", str(small), env={"MANYI_MAX_DOCUMENT": "2KB"}).exit_code == 0
+    assert (
+        started("file", "秘书科", "study-plan", str(small), env={"MANYI_MAX_DOCUMENT": "2KB"}).exit_code == 0
+    )
 
 
 def test_a_file_whose_size_changes_while_read_is_refused(started: Run, db_path: Path) -> None:
@@ -56,40 +65,58 @@ def test_a_file_whose_size_changes_while_read_is_refused(started: Run, db_path: 
 
 
 def test_extend_to_an_earlier_date_needs_shorten(started: Run, db_path: Path) -> None:
-    assert started("extend", "秘书科", "study-plan", "--to", "2026-04-30", "--reason", "材料多").exit_code == 0
-    assert_refused(started, db_path, ["extend", "秘书科", "study-plan", "--to", "2026-04-03", "--reason", "改"],
-                   "--to 2026-04-03 is earlier than the current due date 2026-04-30 of 秘书科 'study-plan'; "
-                   "add --shorten to move it earlier")
+    assert (
+        started("extend", "秘书科", "study-plan", "--to", "2026-04-30", "--reason", "材料多").exit_code == 0
+    )
+    assert_refused(
+        started,
+        db_path,
+        ["extend", "秘书科", "study-plan", "--to", "2026-04-03", "--reason", "改"],
+        "--to 2026-04-03 is earlier than the current due date 2026-04-30 of 秘书科 'study-plan'; "
+        "add --shorten to move it earlier",
+    )
     result = started("extend", "秘书科", "study-plan", "--to", "2026-04-03", "--reason", "改", "--shorten")
     assert result.exit_code == 0, result.output
 
 
 def test_forced_advance_of_named_offices_needs_from(started: Run, db_path: Path) -> None:
-    assert_refused(started, db_path, ["advance", "秘书科", "--force", "--reason", "急"],
-                   "--force on named offices needs --from PHASE (the phase you saw them in), so that a "
-                   "repeated command cannot move them a second phase")
+    assert_refused(
+        started,
+        db_path,
+        ["advance", "秘书科", "--force", "--reason", "急"],
+        "--force on named offices needs --from PHASE (the phase you saw them in), so that a "
+        "repeated command cannot move them a second phase",
+    )
     ok = started("advance", "秘书科", "--force", "--reason", "急", "--from", "mobilization")
     assert ok.exit_code == 0, ok.output
     again = started("advance", "秘书科", "--force", "--reason", "急", "--from", "mobilization")
     assert again.exit_code == 1 and "was changed by tester" in again.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["file", "秘书科", "study-plan", "{doc}"],
-    ["advance", "--all"],
-    ["advance", "秘书科", "--force", "--reason", "r", "--from", "mobilization"],
-    ["office", "add", "人秘科"],
-    ["score", "add", "秘书科", "--group", "leading-group", "--score", "90"],
-    ["rectify", "add", "秘书科", "整改"],
-    ["extend", "秘书科", "study-plan", "--to", "2026-05-01", "--reason", "r"],
-    ["inspect", "record", "秘书科", "--kind", "announced", "--date", "2026-03-02", "--finding", "f"],
-], ids=["file", "advance", "force", "office", "score", "rectify", "extend", "inspect"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["file", "秘书科", "study-plan", "{doc}"],
+        ["advance", "--all"],
+        ["advance", "秘书科", "--force", "--reason", "r", "--from", "mobilization"],
+        ["office", "add", "人秘科"],
+        ["score", "add", "秘书科", "--group", "leading-group", "--score", "90"],
+        ["rectify", "add", "秘书科", "整改"],
+        ["extend", "秘书科", "study-plan", "--to", "2026-05-01", "--reason", "r"],
+        ["inspect", "record", "秘书科", "--kind", "announced", "--date", "2026-03-02", "--finding", "f"],
+    ],
+    ids=["file", "advance", "force", "office", "score", "rectify", "extend", "inspect"],
+)
 def test_closed_campaign_refuses_writes(started: Run, db_path: Path, tmp_path: Path, args: list[str]) -> None:
     started("file", "领导小组", "work-plan", doc(tmp_path, "plan.txt"))
     assert started("campaign", "close", "2026", "--reason", "误建").exit_code == 0
     argv = [a.replace("{doc}", doc(tmp_path, "p.txt")) for a in args] + ["--campaign", "2026"]
-    assert_refused(started, db_path, argv,
-                   "campaign '2026' is closed; it accepts no more changes (its history stays readable)")
+    assert_refused(
+        started,
+        db_path,
+        argv,
+        "campaign '2026' is closed; it accepts no more changes (its history stays readable)",
+    )
     assert started("status", "--campaign", "2026").exit_code == 0  # still readable
 
 
@@ -97,9 +124,17 @@ def _init_all(target: Target, n: int) -> list[subprocess.CompletedProcess[str]]:
     env = {**os.environ, "MANYI_LANG": "en"}
     env.pop("MANYI_NOW", None)
     main = "from cli.main import main; main()"
-    procs = [subprocess.Popen([sys.executable, "-c", main, "--db", str(target), "init"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                              cwd=Path(__file__).resolve().parents[2]) for _ in range(n)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", main, "--db", str(target), "init"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        for _ in range(n)
+    ]
     return [subprocess.CompletedProcess(p.args, p.wait(timeout=120), *p.communicate()) for p in procs]
 
 
@@ -135,7 +170,9 @@ def test_forced_advance_leaves_its_skipped_filings_owed_everywhere(started: Run,
     line = next(x for x in text.splitlines() if x.startswith("| 秘书科 | Organization & implementation"))
     assert "Study plan" in line
     forced = next(x for x in text.splitlines() if "学习方案后补" in x)
-    assert forced.startswith("| 秘书科 | Study & mobilization | Organization & implementation | Study plan | 学习方案后补 | tester |")
+    assert forced.startswith(
+        "| 秘书科 | Study & mobilization | Organization & implementation | Study plan | 学习方案后补 | tester |"
+    )
     # filing it later clears the debt
     started("file", "秘书科", "study-plan", doc(tmp_path, "s.txt"))
     rows = {r["office"]: r for r in json.loads(started("status", "--json").stdout)}
@@ -150,7 +187,9 @@ def test_database_passwords_are_never_printed(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.delenv("MANYI_NOW", raising=False)
     monkeypatch.setenv("MANYI_HOME", str(tmp_path))
-    bad = CliRunner().invoke(cli, ["--db", "postgresql://clerk:S3cret@host:notaport/db", "--lang", "en", "init"])
+    bad = CliRunner().invoke(
+        cli, ["--db", "postgresql://clerk:S3cret@host:notaport/db", "--lang", "en", "init"]
+    )
     assert bad.exit_code == 1 and "S3cret" not in bad.output and "clerk:***@" in bad.output
     pg_available_or_fail()
     schema = PgSchema().create()

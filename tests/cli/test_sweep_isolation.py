@@ -27,14 +27,41 @@ def crowd(run: Run, tmp_path: Path, db_path: object) -> Run:
     rows = [(f"科室{i:02d}", f"office{i:02d}@example.gov.cn", f"负责人{i}") for i in range(50)]
     rows += [("已撤销科室", REFUSED, "王"), ("王主任科", "wang@example.gov.cn", "王")]
     roster = write_roster(tmp_path / "roster.csv", rows)
-    assert run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-               "--offices", str(roster)).exit_code == 0
+    assert (
+        run(
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "2026",
+            "--start",
+            "2026-03-01",
+            "--offices",
+            str(roster),
+        ).exit_code
+        == 0
+    )
     other = write_roster(tmp_path / "other.csv", [("毒科", "poison@example.gov.cn", "李")])
-    assert run("campaign", "start", "people-satisfied-unit", "--name", "poison", "--start", "2026-03-01",
-               "--offices", str(other)).exit_code == 0
+    assert (
+        run(
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "poison",
+            "--start",
+            "2026-03-01",
+            "--offices",
+            str(other),
+        ).exit_code
+        == 0
+    )
     execute(db_path, "UPDATE section SET email = '王主任@example.gov.cn' WHERE name = '王主任科'")  # type: ignore[arg-type]
-    execute(db_path, "UPDATE campaign SET name = :n WHERE name = 'poison'",  # type: ignore[arg-type]
-            {"n": "poison\r\nBcc: spy@example.org"})
+    execute(
+        db_path,
+        "UPDATE campaign SET name = :n WHERE name = 'poison'",  # type: ignore[arg-type]
+        {"n": "poison\r\nBcc: spy@example.org"},
+    )
     return run
 
 
@@ -47,15 +74,24 @@ def test_sweep_delivers_the_good_50_and_says_why_for_each_failure(crowd: Run) ->
     assert "50 sent, 3 failed." in result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 3
-    assert any(line.startswith("failed: campaign 'poison\\x0d\\x0aBcc: spy@example.org' → poison@example.gov.cn: "
-                               "cannot compose the reminder: Header values may not contain linefeed") and line.endswith("(not retried)")
-               for line in lines), lines
-    assert ("failed: campaign '2026' → 王主任@example.gov.cn: cannot compose the reminder: recipient: "
-            "'王主任@example.gov.cn' has non-ASCII "
-            "characters before the @; manyi sends mail without SMTPUTF8, ask for an ASCII address "
-            "(not retried)") in lines, lines
-    assert (f"failed: campaign '2026' → {REFUSED}: the mail server 127.0.0.1:{server.port} refused: recipient "
-            f"{REFUSED}: 550 5.1.1 <gone@example.gov.cn>: mailbox unavailable (not retried)") in lines, lines
+    assert any(
+        line.startswith(
+            "failed: campaign 'poison\\x0d\\x0aBcc: spy@example.org' → poison@example.gov.cn: "
+            "cannot compose the reminder: Header values may not contain linefeed"
+        )
+        and line.endswith("(not retried)")
+        for line in lines
+    ), lines
+    assert (
+        "failed: campaign '2026' → 王主任@example.gov.cn: cannot compose the reminder: recipient: "
+        "'王主任@example.gov.cn' has non-ASCII "
+        "characters before the @; manyi sends mail without SMTPUTF8, ask for an ASCII address "
+        "(not retried)"
+    ) in lines, lines
+    assert (
+        f"failed: campaign '2026' → {REFUSED}: the mail server 127.0.0.1:{server.port} refused: recipient "
+        f"{REFUSED}: 550 5.1.1 <gone@example.gov.cn>: mailbox unavailable (not retried)"
+    ) in lines, lines
     rows = json.loads(crowd("outbox", "--json").stdout)
     by_to = {r["to"]: r for r in rows}
     assert {r["status"] for r in rows if r["to"].startswith("office")} == {"sent"}
@@ -75,15 +111,29 @@ def test_sweep_delivers_the_good_50_and_says_why_for_each_failure(crowd: Run) ->
 
 def test_a_4xx_reply_is_retried_and_a_5xx_is_not(run: Run, tmp_path: Path) -> None:
     rows = [("甲科", "busy@example.gov.cn", "甲"), ("乙科", "gone@example.gov.cn", "乙")]
-    assert run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-               "--offices", str(write_roster(tmp_path / "r.csv", rows))).exit_code == 0
+    assert (
+        run(
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "2026",
+            "--start",
+            "2026-03-01",
+            "--offices",
+            str(write_roster(tmp_path / "r.csv", rows)),
+        ).exit_code
+        == 0
+    )
     port = free_port()
     refuse = {"busy@example.gov.cn": "451 4.3.0 try again later", "gone@example.gov.cn": "550 no such user"}
     with SmtpServer(port=port, refuse=refuse):
         result = run("remind", "send", env=at(MANYI_SMTP_URL=f"smtp://127.0.0.1:{port}"))
     assert result.exit_code == 4
-    assert f"busy@example.gov.cn: the mail server 127.0.0.1:{port} refused: recipient busy@example.gov.cn: 451 4.3.0 " \
-           "try again later (retried later)" in result.stderr
+    assert (
+        f"busy@example.gov.cn: the mail server 127.0.0.1:{port} refused: recipient busy@example.gov.cn: 451 4.3.0 "
+        "try again later (retried later)" in result.stderr
+    )
     status = {r["to"]: r["status"] for r in json.loads(run("outbox", "--json").stdout)}
     assert status == {"busy@example.gov.cn": "failed", "gone@example.gov.cn": "undeliverable"}
     with SmtpServer(port=port) as server:
@@ -95,8 +145,20 @@ def test_a_4xx_reply_is_retried_and_a_5xx_is_not(run: Run, tmp_path: Path) -> No
 @pytest.mark.slow
 def test_time_budget_bounds_a_slow_server(run: Run, tmp_path: Path) -> None:
     rows = [(f"科{i}", f"o{i}@example.gov.cn", "x") for i in range(6)]
-    assert run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01",
-               "--offices", str(write_roster(tmp_path / "r.csv", rows))).exit_code == 0
+    assert (
+        run(
+            "campaign",
+            "start",
+            "people-satisfied-unit",
+            "--name",
+            "2026",
+            "--start",
+            "2026-03-01",
+            "--offices",
+            str(write_roster(tmp_path / "r.csv", rows)),
+        ).exit_code
+        == 0
+    )
     with SmtpServer(delay=0.6) as server:
         result = run("remind", "send", env=at(MANYI_SMTP_URL=server.url, MANYI_SWEEP_BUDGET="1"))
         first = len(server.inbox.received)
@@ -119,9 +181,13 @@ def test_smtp_needs_a_sender_and_never_prints_the_password(started: Run, db_path
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: MANYI_MAIL_FROM: must be set when MANYI_SMTP_URL is: the address reminders come from, like "
-        "督查室 <dcs@example.gov.cn> (mail servers refuse manyi@localhost)\n")
-    for url in ("smtp://clerk:S3cret!pw@mail.example.gov.cn:notaport",
-                "smtp://clerk:S3c/ret@mail.example.gov.cn:25", "smtpx://clerk:S3cret@mail.example.gov.cn"):
+        "督查室 <dcs@example.gov.cn> (mail servers refuse manyi@localhost)\n"
+    )
+    for url in (
+        "smtp://clerk:S3cret!pw@mail.example.gov.cn:notaport",
+        "smtp://clerk:S3c/ret@mail.example.gov.cn:25",
+        "smtpx://clerk:S3cret@mail.example.gov.cn",
+    ):
         result = started("remind", "send", env=at(MANYI_SMTP_URL=url))
         assert result.exit_code == 1
         assert "S3c" not in result.output and "clerk:***@" in result.stderr, result.stderr

@@ -30,17 +30,21 @@ pytestmark = pytest.mark.slow
 LONG_OFFICE = "市口岸与海防委员会办公室"
 LONG_ITEM = "行政执法案卷归档不及时且未按规定期限向社会公开执法结果的问题需在本月底前完成整改"
 HEAD = "刘䶮"
-LONG_TITLE = {"zh": '《关于开展创建"人民满意单位"活动的工作方案》',
-              "en": "Report to the People's Congress standing committee"}
+LONG_TITLE = {
+    "zh": '《关于开展创建"人民满意单位"活动的工作方案》',
+    "en": "Report to the People's Congress standing committee",
+}
 LONG_KEY = "rectification-report-to-review-group"
 assert len(LONG_ITEM) == 40
 
-OFFICES = [("市外事侨务办公室", "waishi@example.gov.cn", "王主任"),
-           ("市支前双拥工作办公室", "shuangyong@example.gov.cn", "李主任"),
-           (LONG_OFFICE, "kouan@example.gov.cn", HEAD),
-           ("市法制办公室", "fazhi@example.gov.cn", "赵主任"),
-           ("秘书科", "mishu@example.gov.cn", "陈科长"),
-           ("信息科", "xinxi@example.gov.cn", "孙科长")]
+OFFICES = [
+    ("市外事侨务办公室", "waishi@example.gov.cn", "王主任"),
+    ("市支前双拥工作办公室", "shuangyong@example.gov.cn", "李主任"),
+    (LONG_OFFICE, "kouan@example.gov.cn", HEAD),
+    ("市法制办公室", "fazhi@example.gov.cn", "赵主任"),
+    ("秘书科", "mishu@example.gov.cn", "陈科长"),
+    ("信息科", "xinxi@example.gov.cn", "孙科长"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +64,19 @@ def campaign_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return str(home / name)
 
     start = date.today() - timedelta(days=40)
-    run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", start.isoformat(),
-        "--offices", str(roster), "--set", "leading-group-email=duchashi@example.gov.cn")
+    run(
+        "campaign",
+        "start",
+        "people-satisfied-unit",
+        "--name",
+        "2026",
+        "--start",
+        start.isoformat(),
+        "--offices",
+        str(roster),
+        "--set",
+        "leading-group-email=duchashi@example.gov.cn",
+    )
     run("file", "领导小组", "work-plan", doc("plan.txt"))
     for office in (LONG_OFFICE, "市法制办公室"):
         run("file", office, "implementation-opinion", doc("实施意见.txt"), actor=HEAD)
@@ -102,10 +117,24 @@ def screens(db: Path, commands: list[list[str]], columns: int, lang: str) -> lis
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANYI_")}
-    env.update(MANYI_DB=str(db), MANYI_LANG=lang, MANYI_USER="督查室", COLUMNS=str(columns), LINES="24",
-               TERM="xterm-256color", MANYI_CACHE_DIR=os.environ.get("MANYI_CACHE_DIR", ""))
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(commands)], stdin=slave, stdout=slave,
-                            stderr=slave, env=env, cwd=db.parent, start_new_session=True)
+    env.update(
+        MANYI_DB=str(db),
+        MANYI_LANG=lang,
+        MANYI_USER="督查室",
+        COLUMNS=str(columns),
+        LINES="24",
+        TERM="xterm-256color",
+        MANYI_CACHE_DIR=os.environ.get("MANYI_CACHE_DIR", ""),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, json.dumps(commands)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=db.parent,
+        start_new_session=True,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -149,8 +178,10 @@ TABLES: list[tuple[list[str], list[Any]]] = [
     (["office", "list"], [LONG_OFFICE, HEAD, "shuangyong@example.gov.cn"]),
     (["rectify", "list"], [LONG_OFFICE, LONG_ITEM]),
     (["calendar"], [LONG_TITLE, LONG_KEY]),
-    (["remind", "preview", "--at", (date.today() + timedelta(days=1)).isoformat() + "T10:00"],
-     ["市支前双拥工作办公室", "shuangyong@example.gov.cn"]),
+    (
+        ["remind", "preview", "--at", (date.today() + timedelta(days=1)).isoformat() + "T10:00"],
+        ["市支前双拥工作办公室", "shuangyong@example.gov.cn"],
+    ),
     (["history", LONG_OFFICE], [HEAD, "实施意见.txt", "学习方案.txt"]),
     (["outbox"], ["duchashi@example.gov.cn", "shuangyong@example.gov.cn"]),
     (["rank"], [LONG_OFFICE, "市支前双拥工作办公室"]),
@@ -183,4 +214,4 @@ def test_the_board_is_stacked_where_its_columns_cannot_fit(campaign_db: Path) ->
     assert row.split()[1:5] in (["✓", "●", "·", "·"], ["●", "·", "·", "·"])
     block = narrow.index(LONG_OFFICE)  # the office heads its own block
     assert narrow[block + 1].split()[0] == "阶段"
-    assert any(line.split()[:1] == ["亮灯"] for line in narrow[block:block + 6])
+    assert any(line.split()[:1] == ["亮灯"] for line in narrow[block : block + 6])

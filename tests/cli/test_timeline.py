@@ -43,7 +43,11 @@ def test_chart_in_chinese_fits_80_columns(started: Run) -> None:
 def test_timeline_json(started: Run) -> None:
     data = json.loads(started("timeline", "--json", env={"MANYI_NOW": "2026-06-15"}).stdout)
     assert (data["campaign"], data["start"], data["end"], data["today"]) == (
-        "2026", "2026-03-01", "2027-03-31", "2026-06-15")
+        "2026",
+        "2026-03-01",
+        "2027-03-31",
+        "2026-06-15",
+    )
     assert [(p["key"], p["start"], p["end"], p["sections"]) for p in data["phases"]] == [
         ("mobilization", "2026-03-01", "2026-03-31", 6),
         ("implementation", "2026-04-01", "2026-10-31", 0),
@@ -51,8 +55,13 @@ def test_timeline_json(started: Run) -> None:
         ("summary", "2027-02-01", "2027-03-31", 0),
     ]
     first = data["phases"][0]["due"]
-    assert {"requirement": "study-plan", "title": "Study plan", "due": "2026-03-23",
-            "filer": "section", "exit": True} in first
+    assert {
+        "requirement": "study-plan",
+        "title": "Study plan",
+        "due": "2026-03-23",
+        "filer": "section",
+        "exit": True,
+    } in first
     # the same working-day due dates as `manyi calendar` (Saturday 03-21 → Monday 03-23)
     cal = json.loads(started("calendar", "--json").stdout)
     cal_rows = cal["rows"] if isinstance(cal, dict) else cal

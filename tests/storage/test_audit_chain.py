@@ -16,15 +16,27 @@ CAMPAIGN = "2026"
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 texts = st.text(alphabet="秘书科信息ab 1", min_size=1, max_size=6)
-event_specs = st.lists(st.tuples(st.sampled_from(["file", "advance", "note"]), st.none() | texts),
-                       min_size=3, max_size=25)
+event_specs = st.lists(
+    st.tuples(st.sampled_from(["file", "advance", "note"]), st.none() | texts), min_size=3, max_size=25
+)
 
 
 def chain_of(specs: list[tuple[str, str | None]]) -> list[StoredEvent]:
     out, prev = [], audit.GENESIS
     for seq, (action, reason) in enumerate(specs, start=1):
-        ev = StoredEvent(seq, T0 + timedelta(minutes=seq), "tester", "秘书科", action, None, None,
-                         reason, audit.dumps({"n": seq}), prev, "")
+        ev = StoredEvent(
+            seq,
+            T0 + timedelta(minutes=seq),
+            "tester",
+            "秘书科",
+            action,
+            None,
+            None,
+            reason,
+            audit.dumps({"n": seq}),
+            prev,
+            "",
+        )
         digest = audit.digest(ev.body(CAMPAIGN))  # type: ignore[arg-type]
         out.append(replace(ev, hash=digest))
         prev = digest
@@ -57,8 +69,11 @@ def test_edited_event_is_caught_at_its_position(specs: list, data: st.DataObject
     k = data.draw(st.integers(0, len(events) - 1))
     field = data.draw(st.sampled_from(["actor", "office", "action", "reason", "detail", "at"]))
     old = getattr(events[k], field)
-    new = (old + timedelta(seconds=1)) if field == "at" else (
-        audit.dumps({"n": -1}) if field == "detail" else f"{old or ''}改")
+    new = (
+        (old + timedelta(seconds=1))
+        if field == "at"
+        else (audit.dumps({"n": -1}) if field == "detail" else f"{old or ''}改")
+    )
     events[k] = replace(events[k], **{field: new})
     assert first_break(events) == Break(CAMPAIGN, k + 1, "edited")
 
@@ -89,8 +104,9 @@ def test_swapped_events_are_caught_at_the_first(specs: list, data: st.DataObject
 def test_inserted_event_is_caught(specs: list, data: st.DataObject) -> None:
     events = chain_of(specs)
     k = data.draw(st.integers(1, len(events) - 1))
-    forged = StoredEvent(k + 1, T0, "tester", "秘书科", "advance", "a", "b", None, "{}",
-                         events[k - 1].hash, "")
+    forged = StoredEvent(
+        k + 1, T0, "tester", "秘书科", "advance", "a", "b", None, "{}", events[k - 1].hash, ""
+    )
     if data.draw(st.booleans()):  # re-hashed by someone who read docs/audit.md
         forged = replace(forged, hash=audit.digest(forged.body(CAMPAIGN)))  # type: ignore[arg-type]
     else:

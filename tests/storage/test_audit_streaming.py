@@ -61,12 +61,31 @@ def _grow(ctx: usecases.Context, n: int, prev: str) -> None:
             seq += 1
             at = START + timedelta(seconds=seq)
             detail = {"note": "x" * 200}
-            body = audit.canonical(campaign=camp.name, seq=seq, at=at, actor="gen", office=None,
-                                   action="note", from_state=None, to_state=None, reason=None,
-                                   detail=detail, prev=prev)
+            body = audit.canonical(
+                campaign=camp.name,
+                seq=seq,
+                at=at,
+                actor="gen",
+                office=None,
+                action="note",
+                from_state=None,
+                to_state=None,
+                reason=None,
+                detail=detail,
+                prev=prev,
+            )
             digest = audit.digest(body)
-            rows.append({"campaign_id": camp.id, "seq": seq, "at": at, "actor": "gen",
-                         "action": "note", "detail": audit.dumps(detail), "prev_hash": prev,
-                         "hash": digest})
+            rows.append(
+                {
+                    "campaign_id": camp.id,
+                    "seq": seq,
+                    "at": at,
+                    "actor": "gen",
+                    "action": "note",
+                    "detail": audit.dumps(detail),
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
             prev = digest
         s.execute(insert(Event), rows)

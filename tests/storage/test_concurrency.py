@@ -36,16 +36,28 @@ GATED = (
 )
 
 
-def race(db_path: Target, tmp_path: Path,
-         commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
+def race(
+    db_path: Target, tmp_path: Path, commands: list[list[str]]
+) -> list[subprocess.CompletedProcess[str]]:
     """Start one process per command, release them together, wait for all."""
     gate = tmp_path / f"gate-{time.monotonic_ns()}"
-    env = {**os.environ, "RACE_GATE": str(gate), "MANYI_NOW": NOW, "MANYI_LANG": "en",
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "RACE_GATE": str(gate),
+        "MANYI_NOW": NOW,
+        "MANYI_LANG": "en",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("MANYI_USER", None)
     procs = [
-        subprocess.Popen([sys.executable, "-c", GATED, "--db", str(db_path), *cmd], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        subprocess.Popen(
+            [sys.executable, "-c", GATED, "--db", str(db_path), *cmd],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
         for cmd in commands
     ]
     time.sleep(1.5)  # let every racer finish importing and reach the gate
@@ -58,8 +70,9 @@ def race(db_path: Target, tmp_path: Path,
 
 
 def events(db_path: Target, action: str) -> list[tuple]:
-    return execute(db_path, "SELECT seq, actor, office FROM event WHERE action = :a ORDER BY seq",
-                   {"a": action})
+    return execute(
+        db_path, "SELECT seq, actor, office FROM event WHERE action = :a ORDER BY seq", {"a": action}
+    )
 
 
 def assert_chain_verifies(run: Run) -> None:
@@ -82,14 +95,17 @@ def test_racing_advances_land_once(started: Run, db_path: Target, tmp_path: Path
     # research-report filed too, so a late racer *could* move it a second phase on
     # if it did not say which transition it meant.
     assert started("file", "秘书科", "research-report", doc(tmp_path, "r.txt")).exit_code == 0
-    results = race(db_path, tmp_path, [
-        ["--as", f"clerk{i}", "advance", "秘书科", "--from", "mobilization"] for i in range(N)
-    ])
+    results = race(
+        db_path,
+        tmp_path,
+        [["--as", f"clerk{i}", "advance", "秘书科", "--from", "mobilization"] for i in range(N)],
+    )
     winners = [r for r in results if r.returncode == 0]
     losers = [r for r in results if r.returncode != 0]
     assert len(winners) == 1, [(r.returncode, r.stdout, r.stderr) for r in results]
     assert winners[0].stdout == (
-        "秘书科: Study & mobilization → Organization & implementation\n1 advanced, 0 blocked.\n")
+        "秘书科: Study & mobilization → Organization & implementation\n1 advanced, 0 blocked.\n"
+    )
     winner = winners[0].args[winners[0].args.index("--as") + 1]
     for r in losers:
         assert r.returncode == 1 and r.stdout == ""
@@ -103,12 +119,11 @@ def test_racing_advances_land_once(started: Run, db_path: Target, tmp_path: Path
     assert_chain_verifies(started)
 
 
-def test_racing_advances_without_from_never_skip_a_phase(started: Run, db_path: Target,
-                                                         tmp_path: Path) -> None:
+def test_racing_advances_without_from_never_skip_a_phase(
+    started: Run, db_path: Target, tmp_path: Path
+) -> None:
     ready_to_advance(started, tmp_path)
-    results = race(db_path, tmp_path, [
-        ["--as", f"clerk{i}", "advance", "秘书科"] for i in range(N)
-    ])
+    results = race(db_path, tmp_path, [["--as", f"clerk{i}", "advance", "秘书科"] for i in range(N)])
     codes = sorted(r.returncode for r in results)
     # One moves it; the others either lost the race (1, conflict) or came after it
     # and found implementation's guard closed (3, blocked). Never two transitions.
@@ -124,9 +139,9 @@ def test_racing_advances_without_from_never_skip_a_phase(started: Run, db_path: 
 def test_racing_filings_all_land_in_one_chain(started: Run, db_path: Target, tmp_path: Path) -> None:
     paths = [doc(tmp_path, f"plan-{i}.txt", f"方案 {i}") for i in range(N)]
     before = execute(db_path, "SELECT max(seq) FROM event")[0][0]
-    results = race(db_path, tmp_path, [
-        ["--as", f"clerk{i}", "file", "秘书科", "study-plan", paths[i]] for i in range(N)
-    ])
+    results = race(
+        db_path, tmp_path, [["--as", f"clerk{i}", "file", "秘书科", "study-plan", paths[i]] for i in range(N)]
+    )
     assert [r.returncode for r in results] == [0] * N, [r.stderr for r in results]
     filed = events(db_path, "file")
     # Each filing is its own intent: N filings, N events, consecutive seqs, no fork.
@@ -140,11 +155,15 @@ def test_racing_campaign_wide_advance_and_single(started: Run, db_path: Target, 
     for office in ("秘书科", "信息科"):
         for req in ("study-plan", "implementation-opinion"):
             assert started("file", office, req, doc(tmp_path, f"{office}{req}.txt", req)).exit_code == 0
-    results = race(db_path, tmp_path, [
-        ["--as", "clerk0", "advance", "--all"],
-        ["--as", "clerk1", "advance", "秘书科", "--from", "mobilization"],
-        ["--as", "clerk2", "advance", "信息科", "--from", "mobilization"],
-    ])
+    results = race(
+        db_path,
+        tmp_path,
+        [
+            ["--as", "clerk0", "advance", "--all"],
+            ["--as", "clerk1", "advance", "秘书科", "--from", "mobilization"],
+            ["--as", "clerk2", "advance", "信息科", "--from", "mobilization"],
+        ],
+    )
     assert all(r.returncode in (0, 1, 3) for r in results), [r.stderr for r in results]
     moved = sorted(office for _s, _a, office in events(db_path, "advance"))
     assert moved == ["信息科", "秘书科"]  # each moved exactly once, whoever won
@@ -161,8 +180,10 @@ def test_racing_confirmations_land_once(started: Run, db_path: Target, tmp_path:
     for r in results:
         if r.returncode != 0:
             assert r.returncode == 1
-            assert re.match(rf"^Error: item #1 was changed by {winner} at [\d: -]{{19}}; re-check and retry$",
-                            r.stderr.strip()), r.stderr
+            assert re.match(
+                rf"^Error: item #1 was changed by {winner} at [\d: -]{{19}}; re-check and retry$",
+                r.stderr.strip(),
+            ), r.stderr
     assert [a for _s, a, _o in events(db_path, "rectify-confirm")] == [winner]
     assert_chain_verifies(started)
 
@@ -170,9 +191,11 @@ def test_racing_confirmations_land_once(started: Run, db_path: Target, tmp_path:
 def test_racing_done_reports_land_once(started: Run, db_path: Target, tmp_path: Path) -> None:
     assert started("rectify", "add", "秘书科", "窗口服务态度").exit_code == 0
     paths = [doc(tmp_path, f"e{i}.txt", f"佐证 {i}") for i in range(N)]
-    results = race(db_path, tmp_path, [
-        ["--as", f"clerk{i}", "rectify", "done", "1", "--evidence", paths[i]] for i in range(N)
-    ])
+    results = race(
+        db_path,
+        tmp_path,
+        [["--as", f"clerk{i}", "rectify", "done", "1", "--evidence", paths[i]] for i in range(N)],
+    )
     assert sorted(r.returncode for r in results) == [0] + [1] * (N - 1), [r.stderr for r in results]
     assert len(events(db_path, "rectify-done")) == 1
     assert_chain_verifies(started)

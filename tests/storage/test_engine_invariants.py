@@ -32,11 +32,19 @@ pytestmark = pytest.mark.slow
 
 OFFICES = ["市法制办公室", "秘书科", "信息科"]
 STATES = ["mobilization", "implementation", "review", "summary", "completed"]
-SECTION_REQS = ["implementation-opinion", "study-plan", "research-report",
-                "rectification-report", "summary-report"]
-EXITS = {"mobilization": ["implementation-opinion", "study-plan"],
-         "implementation": ["research-report"], "review": ["rectification-report"],
-         "summary": ["summary-report"]}
+SECTION_REQS = [
+    "implementation-opinion",
+    "study-plan",
+    "research-report",
+    "rectification-report",
+    "summary-report",
+]
+EXITS = {
+    "mobilization": ["implementation-opinion", "study-plan"],
+    "implementation": ["research-report"],
+    "review": ["rectification-report"],
+    "summary": ["summary-report"],
+}
 
 
 class Clock:
@@ -87,9 +95,14 @@ class EngineMachine(RuleBasedStateMachine):
             self.model[office] = STATES[STATES.index(state) + 1]
             assert out.dest == self.model[office]
 
-    @rule(office=st.sampled_from(OFFICES), reason=st.text(
-        st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp")), min_size=1, max_size=8,
-    ).filter(str.strip))
+    @rule(
+        office=st.sampled_from(OFFICES),
+        reason=st.text(
+            st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp")),
+            min_size=1,
+            max_size=8,
+        ).filter(str.strip),
+    )
     def force(self, office: str, reason: str) -> None:
         state = self.model[office]
         [out] = usecases.advance(self.ctx, None, [office], force=True, reason=reason, expect=state)
@@ -130,9 +143,17 @@ class EngineMachine(RuleBasedStateMachine):
         for i, e in enumerate(events, start=1):
             assert e.seq == i and e.prev_hash == prev
             body = audit.canonical(
-                campaign=camp.name, seq=e.seq, at=e.at, actor=e.actor, office=e.office,
-                action=e.action, from_state=e.from_state, to_state=e.to_state,
-                reason=e.reason, detail=json.loads(e.detail), prev=e.prev_hash,
+                campaign=camp.name,
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor,
+                office=e.office,
+                action=e.action,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                reason=e.reason,
+                detail=json.loads(e.detail),
+                prev=e.prev_hash,
             )
             assert hashlib.sha256(body).hexdigest() == e.hash
             prev = e.hash
@@ -148,6 +169,8 @@ class EngineMachine(RuleBasedStateMachine):
 
 TestEngine = EngineMachine.TestCase
 TestEngine.settings = settings(
-    max_examples=25, stateful_step_count=25, deadline=None,
+    max_examples=25,
+    stateful_step_count=25,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

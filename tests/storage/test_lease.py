@@ -57,9 +57,16 @@ def wait_for(cond, timeout: float = 30.0):  # type: ignore[no-untyped-def]
 def test_one_active_and_a_standby_takes_over_when_it_is_killed(db_path: Target, tmp_path: Path) -> None:
     log = tmp_path / "ticks.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(db_path), str(log), str(INTERVAL)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(db_path), str(log), str(INTERVAL)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     try:
         wait_for(lambda: len(ticks(log)) >= 6)
         time.sleep(3 * INTERVAL)  # every standby has polled and been refused a few times

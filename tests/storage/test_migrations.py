@@ -48,8 +48,9 @@ def make_old_database(target: Target) -> None:
             meta.reflect(conn, only=TABLES)
             for table in TABLES:
                 spec = DATA["tables"][table]
-                rows = [{c: _value(c, v) for c, v in zip(spec["columns"], r, strict=True)}
-                        for r in spec["rows"]]
+                rows = [
+                    {c: _value(c, v) for c, v in zip(spec["columns"], r, strict=True)} for r in spec["rows"]
+                ]
                 conn.execute(insert(meta.tables[table]), rows)
         for sha, text in DATA["documents"].items():
             path = db.blob_root / sha[:2] / sha
@@ -59,8 +60,10 @@ def make_old_database(target: Target) -> None:
         db.dispose()
     if str(target).startswith("postgresql"):  # ids were given explicitly: move the sequences on
         for table in TABLES:
-            execute(target, f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f"(SELECT max(id) FROM {table}))")
+            execute(
+                target,
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))",
+            )
 
 
 def rows_of(target: Target) -> dict[str, list[tuple]]:
@@ -83,12 +86,18 @@ def test_old_database_upgrades_with_nothing_lost(run: Run, db_path: Target, tmp_
     make_old_database(db_path)
     before = rows_of(db_path)
     assert {t: len(r) for t, r in before.items()} == {
-        "campaign": 1, "section": 3, "record": 3, "filing": 4, "event": 11}
+        "campaign": 1,
+        "section": 3,
+        "record": 3,
+        "filing": 4,
+        "event": 11,
+    }
 
     stale = run("status")
     assert stale.exit_code == 1
-    assert stale.stderr == (f"Error: database schema 0001 is older than this manyi ({SCHEMA_HEAD}); "
-                            "run `manyi init`\n")
+    assert stale.stderr == (
+        f"Error: database schema 0001 is older than this manyi ({SCHEMA_HEAD}); run `manyi init`\n"
+    )
     result = run("init")
     assert result.exit_code == 0, result.output
     where = db_path if isinstance(db_path, Path) else str(db_path)
@@ -99,8 +108,7 @@ def test_old_database_upgrades_with_nothing_lost(run: Run, db_path: Target, tmp_
     verified = run("audit", "verify")
     assert verified.exit_code == 0, verified.output
     assert "11 events, chain intact" in verified.stdout and "4 documents checked" in verified.stdout
-    states = {r["office"]: (r["state"], r["blockers"])
-              for r in json.loads(run("status", "--json").stdout)}
+    states = {r["office"]: (r["state"], r["blockers"]) for r in json.loads(run("status", "--json").stdout)}
     assert states == {
         "市法制办公室": ("review", ["rectification-report"]),
         "秘书科": ("implementation", ["research-report"]),
@@ -108,7 +116,9 @@ def test_old_database_upgrades_with_nothing_lost(run: Run, db_path: Target, tmp_
     }
     history = json.loads(run("history", "秘书科", "--json").stdout)
     assert [(h["action"], h["actor"], h["reason"]) for h in history] == [
-        ("office-add", "人秘科", None), ("force-advance", "督查室", "已口头汇报")]
+        ("office-add", "人秘科", None),
+        ("force-advance", "督查室", "已口头汇报"),
+    ]
 
     # The upgraded database keeps working, and its chain keeps growing from the old head.
     # It is a real database, not a rehearsal: a pretended time (MANYI_NOW) no longer writes.
@@ -127,15 +137,19 @@ def test_old_database_upgrades_with_nothing_lost(run: Run, db_path: Target, tmp_
 
 
 def test_newer_database_is_refused(run: Run, db_path: Target) -> None:
-    assert run("campaign", "start", "people-satisfied-unit", "--name", "2026",
-               "--start", "2026-03-01").exit_code == 0
+    assert (
+        run("campaign", "start", "people-satisfied-unit", "--name", "2026", "--start", "2026-03-01").exit_code
+        == 0
+    )
     execute(db_path, "UPDATE alembic_version SET version_num = '0099_future'")
     for args in (["init"], ["status"], ["audit", "verify"]):
         result = run(*args)
         assert result.exit_code == 1, args
-        assert result.stderr == (f"Error: database schema 0099_future is unknown to this manyi (its newest "
-                                 f"is {SCHEMA_HEAD}): it was written by another version; use that "
-                                 "version or upgrade manyi\n")
+        assert result.stderr == (
+            f"Error: database schema 0099_future is unknown to this manyi (its newest "
+            f"is {SCHEMA_HEAD}): it was written by another version; use that "
+            "version or upgrade manyi\n"
+        )
     assert execute(db_path, "SELECT version_num FROM alembic_version") == [("0099_future",)]
 
 
@@ -152,9 +166,13 @@ def test_no_migration_imports_the_live_models() -> None:
 
     for path in sorted((MIGRATIONS / "versions").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [f"{node.module}.{a.name}" for a in node.names]
-                     if isinstance(node, ast.ImportFrom) and node.module else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [f"{node.module}.{a.name}" for a in node.names]
+                if isinstance(node, ast.ImportFrom) and node.module
+                else []
+            )
             for name in names:
                 assert not name.startswith("sqlmodel"), (path.name, name)
                 assert not name.startswith("storage.") or name == "storage.audit", (path.name, name)
@@ -184,9 +202,11 @@ def test_every_revision_from_empty_gives_the_models_schema(db_path: Target) -> N
                 command.upgrade(cfg, rev)
         with db.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-            diff = [d for d in compare_metadata(ctx, SQLModel.metadata)
-                    if not (isinstance(d, tuple) and d[0] == "remove_table"
-                            and d[1].name == "alembic_version")]
+            diff = [
+                d
+                for d in compare_metadata(ctx, SQLModel.metadata)
+                if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")
+            ]
     finally:
         db.engine.dispose()
     assert diff == []

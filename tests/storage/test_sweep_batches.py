@@ -31,16 +31,25 @@ def test_one_sweep_fires_every_due_deadline_and_mails_each_recipient_once(tmp_pa
         usecases.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
         with db.write() as s:
             campaign = repo.find_campaign(s, "2026")
-            repo.add_sections(s, campaign.id, [  # type: ignore[arg-type]
-                repo.NewSection(f"科室{i}", f"o{i % ADDRESSES}@x.cn") for i in range(SECTIONS)
-            ], "mobilization", "tester", START)
+            repo.add_sections(
+                s,
+                campaign.id,
+                [  # type: ignore[arg-type]
+                    repo.NewSection(f"科室{i}", f"o{i % ADDRESSES}@x.cn") for i in range(SECTIONS)
+                ],
+                "mobilization",
+                "tester",
+                START,
+            )
         seen: list[tuple[int, int]] = []
         outbox = tmp_path / "outbox"
-        result = sweep.sweep(ctx, OutboxTransport(outbox), at=DUE_SOON,
-                             progress=lambda done, total: seen.append((done, total)))
+        result = sweep.sweep(
+            ctx, OutboxTransport(outbox), at=DUE_SOON, progress=lambda done, total: seen.append((done, total))
+        )
         with db.read() as s:
-            still_due = s.execute(select(func.count()).select_from(Deadline)
-                                  .where(Deadline.next_at <= DUE_SOON)).scalar_one()  # type: ignore[operator]
+            still_due = s.execute(
+                select(func.count()).select_from(Deadline).where(Deadline.next_at <= DUE_SOON)
+            ).scalar_one()  # type: ignore[operator]
             fired = s.execute(select(func.count()).select_from(Reminder)).scalar_one()
             mails = s.execute(select(Mail.recipient)).scalars().all()
         assert still_due == 0
@@ -53,8 +62,10 @@ def test_one_sweep_fires_every_due_deadline_and_mails_each_recipient_once(tmp_pa
         assert Counter(mails) == Counter({m: 1 for m in mails})
         assert {f"o{k}@x.cn" for k in range(ADDRESSES)} <= set(mails)
         assert result.sent == len(mails)
-        files = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-                 for p in outbox.glob("*.eml")]
+        files = [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in outbox.glob("*.eml")
+        ]
         assert Counter(str(m["To"]) for m in files) == Counter({m: 1 for m in mails})
         # a second sweep at the same moment finds nothing left
         again = sweep.sweep(ctx, OutboxTransport(outbox), at=DUE_SOON)
@@ -76,21 +87,39 @@ def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> N
         usecases.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
         with db.write() as s:
             cid = repo.find_campaign(s, "2026").id
-            s.execute(insert(Mail), [
-                {"campaign_id": cid, "recipient": f"o{i}@x.cn", "subject": "s", "message_id": f"<{i}@x>",
-                 "raw": "", "items": "[]", "status": ("sent", "sent", "failed", "pending")[i % 4],
-                 "attempts": 0, "next_attempt_at": START, "created_at": START}
-                for i in range(20_000)])
+            s.execute(
+                insert(Mail),
+                [
+                    {
+                        "campaign_id": cid,
+                        "recipient": f"o{i}@x.cn",
+                        "subject": "s",
+                        "message_id": f"<{i}@x>",
+                        "raw": "",
+                        "items": "[]",
+                        "status": ("sent", "sent", "failed", "pending")[i % 4],
+                        "attempts": 0,
+                        "next_attempt_at": START,
+                        "created_at": START,
+                    }
+                    for i in range(20_000)
+                ],
+            )
         pg = db.url.startswith("postgresql")
         with db.write() as s:
             s.execute(text("ANALYZE"))
         with db.read() as s:
             for status in rr.UNSENT:
                 q = rr.to_send_query(status, DUE_SOON, 50)
-                sql = str(q.compile(dialect=postgresql.dialect() if pg else sqlite.dialect(),
-                                    compile_kwargs={"literal_binds": True}))
-                plan = "\n".join(str(r[-1]) for r in s.execute(text(("EXPLAIN " if pg else
-                                                                      "EXPLAIN QUERY PLAN ") + sql)))
+                sql = str(
+                    q.compile(
+                        dialect=postgresql.dialect() if pg else sqlite.dialect(),
+                        compile_kwargs={"literal_binds": True},
+                    )
+                )
+                plan = "\n".join(
+                    str(r[-1]) for r in s.execute(text(("EXPLAIN " if pg else "EXPLAIN QUERY PLAN ") + sql))
+                )
                 assert "ix_mail_status" in plan, plan
                 assert "TEMP B-TREE" not in plan and "Sort" not in plan.replace("Incremental Sort", ""), plan
             batch = rr.mails_to_send(s, DUE_SOON, 50)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workflow.calendar import schedule
 from workflow.adapters import definition_files
+from workflow.calendar import schedule
 from workflow.engine import validate as defs
 from workflow.errors import DefinitionError
 from workflow.i18n import set_language
@@ -41,25 +41,47 @@ phases:
 def test_seed_definition_is_faithful() -> None:
     d = definition_files.load("people-satisfied-unit")
     assert d.states == ("mobilization", "implementation", "review", "summary", "completed")
-    exits = {p: [getattr(c, "requirement", c.type) for c in conds]
-             for p, conds in d.exit_conditions.items()}
+    exits = {p: [getattr(c, "requirement", c.type) for c in conds] for p, conds in d.exit_conditions.items()}
     assert exits == {
-        "mobilization": ["work-plan", "working-group", "mobilization-meeting",
-                         "implementation-opinion", "study-plan", "not-before"],
+        "mobilization": [
+            "work-plan",
+            "working-group",
+            "mobilization-meeting",
+            "implementation-opinion",
+            "study-plan",
+            "not-before",
+        ],
         "implementation": ["research-report", "evaluation-meeting", "questionnaire", "not-before"],
-        "review": ["report-to-review-group", "rectification-notice", "rectification-report",
-                   "evaluation-forms", "items-confirmed", "all-scored", "not-before"],
+        "review": [
+            "report-to-review-group",
+            "rectification-notice",
+            "rectification-report",
+            "evaluation-forms",
+            "items-confirmed",
+            "all-scored",
+            "not-before",
+        ],
         "summary": ["summary-report", "report-to-standing-committee", "items-confirmed", "not-before"],
     }
     # the plan's xx constants are parameters, not constants
-    assert {"leader", "deputy-leader", "grassroots-research-days", "vote-satisfied", "vote-basic",
-            "vote-unsatisfied"} <= set(d.spec.parameters)
+    assert {
+        "leader",
+        "deputy-leader",
+        "grassroots-research-days",
+        "vote-satisfied",
+        "vote-basic",
+        "vote-unsatisfied",
+    } <= set(d.spec.parameters)
     assert d.spec.scoring.commend.tier == "satisfied"  # type: ignore[union-attr]
     assert d.requirement("research-report").title.zh == "调研报告"
     assert d.requirement("implementation-opinion").title.zh == "活动实施意见"
     group = [k for k, r in d.requirements.items() if r.filer == "leading-group"]
-    assert {"work-plan", "mobilization-meeting", "report-to-review-group",
-            "report-to-standing-committee"} <= set(group)
+    assert {
+        "work-plan",
+        "mobilization-meeting",
+        "report-to-review-group",
+        "report-to-standing-committee",
+    } <= set(group)
     assert d.spec.timezone == "Asia/Shanghai"
     assert d.count_of(d.requirement("study-session")) == 4
     assert d.count_of(d.requirement("study-session"), {"study-sessions": 6}) == 6
@@ -80,25 +102,49 @@ def test_minimal_definition_and_schedule() -> None:
     [
         ("key: mini", "key: Mini", 1, "key: 'Mini' is not a valid key (lowercase letters, digits and '-')"),
         ("    window: {length: P1M}\n", "", 6, "phase 'one': window: required field is missing"),
-        ("window: {length: P2W}", "window: {length: two weeks}", 16,
-         "phase 'two': window.length: 'two weeks' is not a duration like P1M, P2W, P10D or a $parameter"),
+        (
+            "window: {length: P2W}",
+            "window: {length: two weeks}",
+            16,
+            "phase 'two': window.length: 'two weeks' is not a duration like P1M, P2W, P10D or a $parameter",
+        ),
         ("count: $n", "count: $m", 12, "phase 'one': requirement 'a': count: unknown parameter 'm'"),
         ("count: $n", "count: 0", 12, "phase 'one': requirement 'a': count: must be at least 1"),
         ("  - key: two", "  - key: one", 14, "phase 'one': duplicate phase key"),
-        ("      - key: b", "      - key: a", 18,
-         "phase 'two': requirement 'a' is already defined in phase 'one'"),
-        ("        due: P3D", "        due: P3D\n        colour: red", 21,
-         "phase 'two': requirement 'b': colour: unknown field"),
+        (
+            "      - key: b",
+            "      - key: a",
+            18,
+            "phase 'two': requirement 'a' is already defined in phase 'one'",
+        ),
+        (
+            "        due: P3D",
+            "        due: P3D\n        colour: red",
+            21,
+            "phase 'two': requirement 'b': colour: unknown field",
+        ),
         ("title: {zh: 小活动, en: Mini}", "title: {zh: 小活动}", 2, "title.en: required field is missing"),
         ("key: mini", "key: mini\ntimezone: Mars/Olympus", 2, "timezone: unknown time zone"),
-        ("key: mini", "key: mini\nreminders:\n  templates:\n    subject: '{campaign}{nope}'", 4,
-         "reminders.templates.subject: unknown field {nope}; fields: campaign campaign_title count "
-         "items late late_part leading_group recipient_name sent_at tag"),
-        ("key: mini", "key: mini\nreminders:\n  templates:\n    body: 'x'\n    item: '{n} {office'", 5,
-         "reminders.templates.item: not a valid template: expected '}' before end of string"),
-        ("key: mini", "key: mini\nreminders:\n  templates:\n    item: '{title} {due}'\n    body: '{0}'", 5,
-         "reminders.templates.body: not a valid template: Replacement index 0 out of range for positional "
-         "args tuple"),
+        (
+            "key: mini",
+            "key: mini\nreminders:\n  templates:\n    subject: '{campaign}{nope}'",
+            4,
+            "reminders.templates.subject: unknown field {nope}; fields: campaign campaign_title count "
+            "items late late_part leading_group recipient_name sent_at tag",
+        ),
+        (
+            "key: mini",
+            "key: mini\nreminders:\n  templates:\n    body: 'x'\n    item: '{n} {office'",
+            5,
+            "reminders.templates.item: not a valid template: expected '}' before end of string",
+        ),
+        (
+            "key: mini",
+            "key: mini\nreminders:\n  templates:\n    item: '{title} {due}'\n    body: '{0}'",
+            5,
+            "reminders.templates.body: not a valid template: Replacement index 0 out of range for positional "
+            "args tuple",
+        ),
     ],
 )
 def test_errors_name_file_line_and_field(old: str, new: str, line: int, message: str) -> None:
@@ -162,23 +208,41 @@ def chinese() -> Iterator[None]:
         ("exit: true", "exit: maybe", 13, "phase 'one': requirement 'a': exit: 必须是 true 或 false"),
         ("count: $n", "count: [1]", 12, "phase 'one': requirement 'a': count: 必须是数字或文本"),
         ("key: mini", "key: [mini]", 1, "key: 必须是文本"),
-        ("window: {length: P1M}", "window: [P1M]", 8, "phase 'one': window: 必须是映射（每行一个“key: value”）"),
+        (
+            "window: {length: P1M}",
+            "window: [P1M]",
+            8,
+            "phase 'one': window: 必须是映射（每行一个“key: value”）",
+        ),
         ("key: mini", "key: mini\nreminders: {before: 3}", 2, "reminders.before: 必须是列表"),
         ("key: mini", "key: mini\nreminders: {overdue_every: x}", 2, "reminders.overdue_every: 必须是整数"),
         ("key: mini", "key: mini\nreminders: {overdue_every: 0}", 2, "reminders.overdue_every: 不能小于 1"),
-        ("due: P3D", "due: P3D\n        filer: boss", 21,
-         "phase 'two': requirement 'b': filer: 未知的报送主体“boss”；可用：section, leading-group"),
+        (
+            "due: P3D",
+            "due: P3D\n        filer: boss",
+            21,
+            "phase 'two': requirement 'b': filer: 未知的报送主体“boss”；可用：section, leading-group",
+        ),
         ("title: {zh: 小活动, en: Mini}", "title: {zh: '', en: Mini}", 2, "title.zh: 不能为空"),
         ("title: {zh: 小活动, en: Mini}", "title: {zh: 小活动}", 2, "title.en: 缺少必填字段"),
         ("key: mini", "key: mini\ncolour: red", 2, "colour: 未知字段"),
-        ("key: mini", "key: mini\ncalendar: {holidays: [tomorrow]}", 2,
-         "calendar.holidays[0]: 必须是 2026-10-01 这样的日期"),
-        ("        due: P3D\n", "        due: P3D\n    exit_conditions:\n      - type: requirement-filed\n", 22,
-         "phase 'two': requirement: 缺少必填字段"),
+        (
+            "key: mini",
+            "key: mini\ncalendar: {holidays: [tomorrow]}",
+            2,
+            "calendar.holidays[0]: 必须是 2026-10-01 这样的日期",
+        ),
+        (
+            "        due: P3D\n",
+            "        due: P3D\n    exit_conditions:\n      - type: requirement-filed\n",
+            22,
+            "phase 'two': requirement: 缺少必填字段",
+        ),
     ],
 )
-def test_errors_in_chinese_have_no_english_inside(chinese: None, old: str, new: str, line: int,
-                                                  message: str) -> None:
+def test_errors_in_chinese_have_no_english_inside(
+    chinese: None, old: str, new: str, line: int, message: str
+) -> None:
     assert old in MINIMAL
     with pytest.raises(DefinitionError) as info:
         defs.parse(MINIMAL.replace(old, new, 1), "x.yaml")

@@ -13,21 +13,33 @@ from workflow.engine.machine import PhaseMachine, machine_for
 from workflow.errors import GuardError, InputError
 
 SEED = definition_files.load("people-satisfied-unit")
-ALL_FILED = {"implementation-opinion": 1, "study-plan": 1, "research-report": 1,
-             "rectification-report": 1, "summary-report": 1}
+ALL_FILED = {
+    "implementation-opinion": 1,
+    "study-plan": 1,
+    "research-report": 1,
+    "rectification-report": 1,
+    "summary-report": 1,
+}
 #: Every leading-group step filed, every evaluator group heard: only the section's own filings left.
 CENTRAL = {k: 10 for k, r in SEED.requirements.items() if r.filer != "section"}
 GROUPS = frozenset(g.key for g in SEED.spec.scoring.groups)  # type: ignore[union-attr]
-WINDOWS = {"mobilization": (date(2026, 3, 1), date(2026, 3, 31)),
-           "implementation": (date(2026, 4, 1), date(2026, 10, 31)),
-           "review": (date(2026, 11, 1), date(2027, 1, 31)),
-           "summary": (date(2027, 2, 1), date(2027, 3, 31))}
+WINDOWS = {
+    "mobilization": (date(2026, 3, 1), date(2026, 3, 31)),
+    "implementation": (date(2026, 4, 1), date(2026, 10, 31)),
+    "review": (date(2026, 11, 1), date(2027, 1, 31)),
+    "summary": (date(2027, 2, 1), date(2027, 3, 31)),
+}
 
 
 def facts(filings: dict[str, int], today: date | None = None, **kw: object) -> SectionFacts:
-    return SectionFacts(filings=filings, campaign_filings=kw.pop("central", CENTRAL),  # type: ignore[arg-type]
-                        scored_groups=kw.pop("groups", GROUPS), windows=WINDOWS,  # type: ignore[arg-type]
-                        today=today, **kw)  # type: ignore[arg-type]
+    return SectionFacts(
+        filings=filings,
+        campaign_filings=kw.pop("central", CENTRAL),  # type: ignore[arg-type]
+        scored_groups=kw.pop("groups", GROUPS),
+        windows=WINDOWS,  # type: ignore[arg-type]
+        today=today,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -69,41 +81,46 @@ def test_guard_table(state: str, filings: dict[str, int], dest: str | None, bloc
     ],
 )
 def test_the_leading_groups_steps_gate_the_sections_next_step(
-        state: str, central: dict[str, int], blockers: list[str]) -> None:
+    state: str, central: dict[str, int], blockers: list[str]
+) -> None:
     step = machine_for(SEED).step(state, facts(ALL_FILED, central=central))
     assert step.dest is None
     assert [u.key for u in step.unmet] == blockers
-    assert all("Campaign leading group files it" in u.detail or "领导小组" in u.detail
-               for u in step.unmet)
+    assert all("Campaign leading group files it" in u.detail or "领导小组" in u.detail for u in step.unmet)
 
 
 def test_no_summary_before_every_evaluator_group_has_results() -> None:
     step = machine_for(SEED).step("review", facts(ALL_FILED, groups=frozenset({"leading-group"})))
     assert [u.key for u in step.unmet] == ["all-scored"]
-    assert step.unmet[0].detail == ("no results from: Party congress delegates, People's Congress "
-                                    "deputies, Democratic-evaluation questionnaires")
+    assert step.unmet[0].detail == (
+        "no results from: Party congress delegates, People's Congress "
+        "deputies, Democratic-evaluation questionnaires"
+    )
 
 
 @pytest.mark.parametrize("state", ["review", "summary"])
 def test_an_open_item_from_any_phase_blocks_review_and_completion(state: str) -> None:
-    step = machine_for(SEED).step(state, facts(ALL_FILED, open_items=1,
-                                                open_items_by_phase={"mobilization": 1}))
+    step = machine_for(SEED).step(
+        state, facts(ALL_FILED, open_items=1, open_items_by_phase={"mobilization": 1})
+    )
     assert [(u.key, u.detail) for u in step.unmet] == [("rectification-items", "1 open")]
 
 
-@pytest.mark.parametrize(("state", "today", "dest"), [
-    ("mobilization", date(2026, 3, 1), None),
-    ("mobilization", date(2026, 3, 30), None),
-    ("mobilization", date(2026, 3, 31), "implementation"),
-    ("implementation", date(2026, 10, 30), None),
-    ("summary", date(2027, 3, 31), "completed"),
-])
+@pytest.mark.parametrize(
+    ("state", "today", "dest"),
+    [
+        ("mobilization", date(2026, 3, 1), None),
+        ("mobilization", date(2026, 3, 30), None),
+        ("mobilization", date(2026, 3, 31), "implementation"),
+        ("implementation", date(2026, 10, 30), None),
+        ("summary", date(2027, 3, 31), "completed"),
+    ],
+)
 def test_a_phase_is_not_left_before_its_window_ends(state: str, today: date, dest: str | None) -> None:
     step = machine_for(SEED).step(state, facts(ALL_FILED, today))
     assert step.dest == dest
     if dest is None:
-        assert [(u.key, u.detail) for u in step.unmet] == [
-            ("not-before", WINDOWS[state][1].isoformat())]
+        assert [(u.key, u.detail) for u in step.unmet] == [("not-before", WINDOWS[state][1].isoformat())]
         forced = machine_for(SEED).step(state, facts(ALL_FILED, today), force=True)
         assert forced.dest is not None and forced.forced
 

@@ -34,7 +34,9 @@ from workflow.review.scoring import Entry
 
 # The seed as written in format 1 ("top: $satisfied-top"); the bundled one states the same rule
 # as "commend: {top: $satisfied-top, tier: satisfied}".
-SEED = definition_files.load(str(Path(__file__).resolve().parents[1] / "data" / "people-satisfied-unit-format1.yaml"))
+SEED = definition_files.load(
+    str(Path(__file__).resolve().parents[1] / "data" / "people-satisfied-unit-format1.yaml")
+)
 RULES = scoring.rules_from(SEED.spec.scoring, SEED.parameters())  # type: ignore[arg-type]
 
 
@@ -47,20 +49,29 @@ def votes(group: str, **counts: int) -> list[Entry]:
 
 
 RAW = {
-    "A": scores("leading-group", 95, 90, 85, 80, 100) + scores("party-delegates", 90, 80)
+    "A": scores("leading-group", 95, 90, 85, 80, 100)
+    + scores("party-delegates", 90, 80)
     + votes("npc-deputies", satisfied=3, basic=1)
     + votes("questionnaire", satisfied=8, basic=2, unknown=5),
-    "B": scores("leading-group", 88, 88, 88) + scores("party-delegates", 90)
-    + votes("npc-deputies", satisfied=1) + votes("questionnaire", satisfied=5, basic=5),
-    "C": scores("leading-group", 80, 90) + scores("party-delegates", 80)
-    + votes("npc-deputies", basic=2) + votes("questionnaire", basic=1),
-    "D": scores("leading-group", 70, 75, 80, 85, 99, 60) + scores("party-delegates", 85)
+    "B": scores("leading-group", 88, 88, 88)
+    + scores("party-delegates", 90)
+    + votes("npc-deputies", satisfied=1)
+    + votes("questionnaire", satisfied=5, basic=5),
+    "C": scores("leading-group", 80, 90)
+    + scores("party-delegates", 80)
+    + votes("npc-deputies", basic=2)
+    + votes("questionnaire", basic=1),
+    "D": scores("leading-group", 70, 75, 80, 85, 99, 60)
+    + scores("party-delegates", 85)
     + votes("npc-deputies", satisfied=1, unsatisfied=1)
     + votes("questionnaire", satisfied=5, basic=2, unsatisfied=1),
-    "E": scores("leading-group", 90, 90) + scores("party-delegates", 90)
+    "E": scores("leading-group", 90, 90)
+    + scores("party-delegates", 90)
     + votes("questionnaire", satisfied=1),
-    "F": scores("leading-group", 70) + scores("party-delegates", 60)
-    + votes("npc-deputies", unsatisfied=2) + votes("questionnaire", unsatisfied=1, basic=1),
+    "F": scores("leading-group", 70)
+    + scores("party-delegates", 60)
+    + votes("npc-deputies", unsatisfied=2)
+    + votes("questionnaire", unsatisfied=1, basic=1),
 }
 
 # office, total, rank, tier, satisfied, tie at the cut, missing groups
@@ -76,8 +87,10 @@ EXPECTED = [
 
 def test_ranking_matches_the_hand_computed_table() -> None:
     ranking = scoring.rank(RULES, [scoring.score_section(RULES, o, e) for o, e in RAW.items()])
-    got = [(r.office, str(r.score.total), r.rank, r.tier, r.satisfied, r.tie_at_cut, r.score.missing)
-           for r in ranking.rows]
+    got = [
+        (r.office, str(r.score.total), r.rank, r.tier, r.satisfied, r.tie_at_cut, r.score.missing)
+        for r in ranking.rows
+    ]
     assert got == EXPECTED
     # Only two sections are in the satisfied tier: the top 3 of that tier are those two;
     # C and D (basic) are third overall but never commended.
@@ -102,12 +115,17 @@ def test_top_n_regardless_of_tier_when_the_definition_says_so() -> None:
 def test_tie_at_the_cut_inside_the_commended_tier_keeps_everyone_tied() -> None:
     rules = rules_with("{top: 1, tier: satisfied}")
     same = RAW["A"]
-    secs = [scoring.score_section(rules, o, e) for o, e in
-            [("P", same), ("Q", same), ("R", RAW["B"]), ("S", RAW["C"])]]
+    secs = [
+        scoring.score_section(rules, o, e)
+        for o, e in [("P", same), ("Q", same), ("R", RAW["B"]), ("S", RAW["C"])]
+    ]
     ranking = scoring.rank(rules, secs)
     assert [(r.office, r.rank, r.tier, r.satisfied, r.tie_at_cut) for r in ranking.rows] == [
-        ("P", 1, "satisfied", True, True), ("Q", 1, "satisfied", True, True),
-        ("R", 3, "satisfied", False, False), ("S", 4, "basic", False, False)]
+        ("P", 1, "satisfied", True, True),
+        ("Q", 1, "satisfied", True, True),
+        ("R", 3, "satisfied", False, False),
+        ("S", 4, "basic", False, False),
+    ]
 
 
 def test_a_vetoed_section_is_never_commended_and_the_next_moves_up() -> None:
@@ -125,7 +143,8 @@ def test_commend_names_a_known_tier() -> None:
     with pytest.raises(DefinitionError) as info:
         rules_with("{top: 3, tier: golden}")
     assert "scoring.commend.tier: unknown tier 'golden'; known: any, satisfied, basic, unsatisfied" in str(
-        info.value)
+        info.value
+    )
 
 
 def test_group_details_keep_raw_values_and_what_was_dropped() -> None:
@@ -139,14 +158,24 @@ def test_group_details_keep_raw_values_and_what_was_dropped() -> None:
 
 
 def test_tie_below_the_cut_is_not_flagged_and_shares_rank() -> None:
-    same = scores("leading-group", 80) + scores("party-delegates", 80) + votes(
-        "npc-deputies", basic=1) + votes("questionnaire", basic=1)
-    secs = [scoring.score_section(RULES, o, e) for o, e in
-            [("P", RAW["A"]), ("Q", RAW["B"]), ("R", RAW["C"]), ("S", same), ("T", same)]]
+    same = (
+        scores("leading-group", 80)
+        + scores("party-delegates", 80)
+        + votes("npc-deputies", basic=1)
+        + votes("questionnaire", basic=1)
+    )
+    secs = [
+        scoring.score_section(RULES, o, e)
+        for o, e in [("P", RAW["A"]), ("Q", RAW["B"]), ("R", RAW["C"]), ("S", same), ("T", same)]
+    ]
     ranking = scoring.rank(RULES, secs)
     assert [(r.office, r.rank, r.satisfied, r.tie_at_cut) for r in ranking.rows] == [
-        ("P", 1, True, False), ("Q", 2, True, False), ("R", 3, False, False),
-        ("S", 4, False, False), ("T", 4, False, False)]
+        ("P", 1, True, False),
+        ("Q", 2, True, False),
+        ("R", 3, False, False),
+        ("S", 4, False, False),
+        ("T", 4, False, False),
+    ]
     assert ranking.tied_at_cut == ()
 
 
@@ -154,7 +183,9 @@ def test_unscored_section_is_listed_last_unranked() -> None:
     secs = [scoring.score_section(RULES, "X", []), scoring.score_section(RULES, "F", RAW["F"])]
     rows = scoring.rank(RULES, secs).rows
     assert [(r.office, r.rank, r.tier, r.satisfied) for r in rows] == [
-        ("F", 1, "unsatisfied", False), ("X", None, None, False)]
+        ("F", 1, "unsatisfied", False),
+        ("X", None, None, False),
+    ]
 
 
 def test_rounding_is_half_up_on_two_decimals() -> None:

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from workflow.adapters import definition_files
 from workflow.calendar import deadlines, schedule
 from workflow.calendar.workdays import WorkCalendar, official_through
-from workflow.adapters import definition_files
 from workflow.engine import validate as defs
 
 CN = WorkCalendar()
@@ -35,15 +35,18 @@ def due_of(start: date, calendar: str = "") -> deadlines.DueDate:
     return deadlines.due_dates(d, plan)["report"]
 
 
-@pytest.mark.parametrize(("day", "working"), [
-    (date(2026, 10, 1), False),   # National Day
-    (date(2026, 10, 7), False),   # National Day holiday (substituted day off)
-    (date(2026, 10, 10), True),   # make-up Saturday (调休)
-    (date(2026, 2, 14), True),    # make-up Saturday before the Spring Festival
-    (date(2026, 9, 20), True),    # make-up Sunday
-    (date(2026, 3, 21), False),   # an ordinary Saturday
-    (date(2026, 3, 23), True),    # an ordinary Monday
-])
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 10, 1), False),  # National Day
+        (date(2026, 10, 7), False),  # National Day holiday (substituted day off)
+        (date(2026, 10, 10), True),  # make-up Saturday (调休)
+        (date(2026, 2, 14), True),  # make-up Saturday before the Spring Festival
+        (date(2026, 9, 20), True),  # make-up Sunday
+        (date(2026, 3, 21), False),  # an ordinary Saturday
+        (date(2026, 3, 23), True),  # an ordinary Monday
+    ],
+)
 def test_working_days_follow_the_official_notice(day: date, working: bool) -> None:
     assert CN.is_working_day(day) is working
 
@@ -81,8 +84,10 @@ def test_lights_and_slots() -> None:
     assert deadlines.light(date(2026, 3, 23), date(2026, 3, 20), 3) == "yellow"
     assert deadlines.light(date(2026, 3, 23), date(2026, 3, 24), 3) == "red"
     policy = definition_files.load("people-satisfied-unit").spec.reminders
-    names = [s.name.split("/")[1] for s, _ in zip(deadlines.slots(date(2026, 3, 23), policy, "Asia/Shanghai"),
-                                                  range(8), strict=False)]
+    names = [
+        s.name.split("/")[1]
+        for s, _ in zip(deadlines.slots(date(2026, 3, 23), policy, "Asia/Shanghai"), range(8), strict=False)
+    ]
     assert names == ["before-7", "before-1", "due", "late-1", "escalate", "late-3", "late-5", "late-7"]
 
 

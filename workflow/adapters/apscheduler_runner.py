@@ -35,14 +35,20 @@ from workflow.usecases.results import SweepResult
 from workflow.usecases.sweep import phase_ends, sweep
 
 
-def run(ctx: Context, interval: float, log: Callable[[str], None],
-        report: Callable[[SweepResult], None],
-        fetched: Callable[[inbox.FetchResult], None] | None = None) -> None:
+def run(
+    ctx: Context,
+    interval: float,
+    log: Callable[[str], None],
+    report: Callable[[SweepResult], None],
+    fetched: Callable[[inbox.FetchResult], None] | None = None,
+) -> None:
     """Sweep until SIGTERM or SIGINT; with a mailbox configured, read it before each sweep."""
     owner = owner_id()
-    scheduler = BlockingScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)},
-                                  job_defaults={"coalesce": True, "max_instances": 1,
-                                                "misfire_grace_time": None})
+    scheduler = BlockingScheduler(
+        timezone=UTC,
+        executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
 
     lease = Lease(ctx.db, "scheduler")
     active: list[bool | None] = [None]  # None: not yet known

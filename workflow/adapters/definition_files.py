@@ -1,5 +1,4 @@
-"""Definition files: a path or the name of a bundled definition, read as text and validated.
-"""
+"""Definition files: a path or the name of a bundled definition, read as text and validated."""
 
 from __future__ import annotations
 

@@ -60,6 +60,7 @@ class ImapConfig:
 
 def parse_imap_url(raw: str) -> ImapConfig:
     """Validate ``MANYI_IMAP_URL``; raise :class:`ConfigError` naming it."""
+
     def bad(problem: str) -> ConfigError:
         return ConfigError("MANYI_IMAP_URL", problem)
 
@@ -67,8 +68,9 @@ def parse_imap_url(raw: str) -> ImapConfig:
         parts = urlsplit(raw.strip())
         port = parts.port
     except ValueError as exc:
-        raise bad(_("'{v}' is not a URL like imaps://user:pass@host/INBOX ({e})").format(
-            v=raw, e=exc)) from None
+        raise bad(
+            _("'{v}' is not a URL like imaps://user:pass@host/INBOX ({e})").format(v=raw, e=exc)
+        ) from None
     if parts.scheme not in ("imap", "imaps"):
         raise bad(_("'{v}' must start with imap:// or imaps://").format(v=raw))
     if not parts.hostname:
@@ -85,11 +87,18 @@ def parse_imap_url(raw: str) -> ImapConfig:
     tls = parts.scheme == "imaps"
     folder = unquote(parts.path.lstrip("/")) or "INBOX"
     if not folder.isascii() or any(c in folder for c in '"\\\r\n'):
-        raise bad(_("folder '{f}': use the folder's ASCII name (INBOX, or as the server lists it)").format(
-            f=folder))
-    return ImapConfig(host=parts.hostname, port=port or (993 if tls else 143), tls=tls,
-                      starttls=not tls and starttls in ("1", "true"), user=unquote(parts.username),
-                      password=unquote(parts.password or ""), folder=folder)
+        raise bad(
+            _("folder '{f}': use the folder's ASCII name (INBOX, or as the server lists it)").format(f=folder)
+        )
+    return ImapConfig(
+        host=parts.hostname,
+        port=port or (993 if tls else 143),
+        tls=tls,
+        starttls=not tls and starttls in ("1", "true"),
+        user=unquote(parts.username),
+        password=unquote(parts.password or ""),
+        folder=folder,
+    )
 
 
 class MaildirSource:
@@ -98,8 +107,9 @@ class MaildirSource:
     def __init__(self, path: Path):
         self.path = path
         if not (path / "new").is_dir() or not (path / "cur").is_dir():
-            raise ConfigError("MANYI_INBOX", _("{p} is not a Maildir folder (it needs new/ and cur/)").format(
-                p=path))
+            raise ConfigError(
+                "MANYI_INBOX", _("{p} is not a Maildir folder (it needs new/ and cur/)").format(p=path)
+            )
         self.box = mailbox.Maildir(str(path), factory=None, create=False)
 
     @property
@@ -155,8 +165,9 @@ class ImapSource:
         conn: imaplib.IMAP4 | None = None
         try:
             if c.tls:
-                conn = imaplib.IMAP4_SSL(c.host, c.port, ssl_context=ssl.create_default_context(),
-                                         timeout=TIMEOUT_S)
+                conn = imaplib.IMAP4_SSL(
+                    c.host, c.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT_S
+                )
             else:
                 conn = imaplib.IMAP4(c.host, c.port, timeout=TIMEOUT_S)
                 if c.starttls:
@@ -182,7 +193,7 @@ class ImapSource:
             typ, data = self.conn.uid("SEARCH", *criteria)
             uids = data[0].split() if typ == "OK" and data and data[0] else []
             for i in range(0, len(uids), 200):
-                chunk = b",".join(uids[i:i + 200]).decode()
+                chunk = b",".join(uids[i : i + 200]).decode()
                 typ, rows = self.conn.uid("FETCH", chunk, "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
                 for row in rows or []:
                     if isinstance(row, tuple):
@@ -232,8 +243,13 @@ def source_from_env() -> Source:
     folder = os.environ.get("MANYI_INBOX")
     if folder:
         return MaildirSource(Path(folder).expanduser())
-    raise ConfigError("MANYI_IMAP_URL", _("no mailbox configured: set MANYI_IMAP_URL "
-                                          "(imaps://user:pass@host/INBOX) or MANYI_INBOX (a Maildir folder)"))
+    raise ConfigError(
+        "MANYI_IMAP_URL",
+        _(
+            "no mailbox configured: set MANYI_IMAP_URL "
+            "(imaps://user:pass@host/INBOX) or MANYI_INBOX (a Maildir folder)"
+        ),
+    )
 
 
 def _describe(exc: BaseException) -> str:

@@ -44,6 +44,7 @@ class SmtpConfig:
 
 def parse_smtp_url(raw: str) -> SmtpConfig:
     """Validate ``MANYI_SMTP_URL``; raise :class:`ConfigError` naming it."""
+
     def bad(problem: str) -> ConfigError:
         return ConfigError("MANYI_SMTP_URL", problem)
 
@@ -67,7 +68,9 @@ def parse_smtp_url(raw: str) -> SmtpConfig:
         raise bad(_("starttls must be 1 or 0, not '{v}'").format(v=starttls))
     tls = parts.scheme == "smtps"
     return SmtpConfig(
-        host=parts.hostname, port=port or (465 if tls else 25), tls=tls,
+        host=parts.hostname,
+        port=port or (465 if tls else 25),
+        tls=tls,
         starttls=starttls in ("1", "true"),
         user=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
@@ -84,8 +87,9 @@ def sweep_budget() -> float:
     except ValueError:
         value = -1.0
     if not 1 <= value <= 86400:
-        raise ConfigError("MANYI_SWEEP_BUDGET", _("'{v}' is not a number of seconds from 1 to 86400").format(
-            v=raw))
+        raise ConfigError(
+            "MANYI_SWEEP_BUDGET", _("'{v}' is not a number of seconds from 1 to 86400").format(v=raw)
+        )
     return value
 
 
@@ -96,13 +100,21 @@ def sender_from_env() -> str:
     if url:
         parse_smtp_url(url)  # a broken URL is the first thing to fix
     if not configured and url:
-        raise ConfigError("MANYI_MAIL_FROM", _(
-            "must be set when MANYI_SMTP_URL is: the address reminders come from, like "
-            "督查室 <dcs@example.gov.cn> (mail servers refuse manyi@localhost)"))
+        raise ConfigError(
+            "MANYI_MAIL_FROM",
+            _(
+                "must be set when MANYI_SMTP_URL is: the address reminders come from, like "
+                "督查室 <dcs@example.gov.cn> (mail servers refuse manyi@localhost)"
+            ),
+        )
     raw = configured or DEFAULT_FROM
     if "\r" in raw or "\n" in raw or not parse_sender(raw)[1]:
-        raise ConfigError("MANYI_MAIL_FROM", _("'{v}' is not an address like 名称 <addr@host>").format(
-            v=raw.splitlines()[0] if raw.strip() else raw))
+        raise ConfigError(
+            "MANYI_MAIL_FROM",
+            _("'{v}' is not an address like 名称 <addr@host>").format(
+                v=raw.splitlines()[0] if raw.strip() else raw
+            ),
+        )
     if configured:
         from workflow.engine import text
         from workflow.errors import InputError
@@ -128,8 +140,9 @@ class OutboxTransport:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, sender: str, recipient: str, raw: bytes, mail_id: int,
-             timeout: float | None = None) -> str:
+    def send(
+        self, sender: str, recipient: str, raw: bytes, mail_id: int, timeout: float | None = None
+    ) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         safe = "".join(c if c.isalnum() or c in "@.-_" else "_" for c in recipient)
         path = self.folder / f"{mail_id:06d}-{safe}.eml"
@@ -155,8 +168,9 @@ class SmtpTransport:
         c = self.config
         try:
             if c.tls:
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=TIMEOUT_S,
-                                                      context=ssl.create_default_context())
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    c.host, c.port, timeout=TIMEOUT_S, context=ssl.create_default_context()
+                )
             else:
                 conn = smtplib.SMTP(c.host, c.port, timeout=TIMEOUT_S)
             if c.starttls:
@@ -167,8 +181,9 @@ class SmtpTransport:
             raise DeliveryError("MANYI_SMTP_URL", c.where, _describe(exc), unreachable=True) from None
         return conn
 
-    def send(self, sender: str, recipient: str, raw: bytes, mail_id: int,
-             timeout: float | None = None) -> str:
+    def send(
+        self, sender: str, recipient: str, raw: bytes, mail_id: int, timeout: float | None = None
+    ) -> str:
         """Hand one message over; ``timeout`` bounds each reply (the sweep's remaining budget).
 
         Raises:
@@ -177,9 +192,14 @@ class SmtpTransport:
         """
         where = self.config.where
         if not recipient.isascii():
-            raise DeliveryError("MANYI_SMTP_URL", where, _(
-                "recipient {r}: not an ASCII address (cannot be sent without SMTPUTF8)").format(
-                r=recipient), permanent=True)
+            raise DeliveryError(
+                "MANYI_SMTP_URL",
+                where,
+                _("recipient {r}: not an ASCII address (cannot be sent without SMTPUTF8)").format(
+                    r=recipient
+                ),
+                permanent=True,
+            )
         if self._conn is None:
             self._conn = self._connect()
         if timeout is not None and self._conn.sock is not None:
@@ -189,17 +209,27 @@ class SmtpTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             # smtplib has reset the transaction: the session goes on with the next message.
             code, reply = exc.recipients.get(recipient, next(iter(exc.recipients.values()), (0, b"")))
-            raise DeliveryError("MANYI_SMTP_URL", where, _("recipient {r}: {reply}").format(
-                r=recipient, reply=_reply(code, reply)), permanent=500 <= code < 600) from None
+            raise DeliveryError(
+                "MANYI_SMTP_URL",
+                where,
+                _("recipient {r}: {reply}").format(r=recipient, reply=_reply(code, reply)),
+                permanent=500 <= code < 600,
+            ) from None
         except smtplib.SMTPSenderRefused as exc:
             self.close()
-            raise DeliveryError("MANYI_SMTP_URL", where, _(
-                "sender {s} (MANYI_MAIL_FROM): {reply}").format(
-                s=exc.sender, reply=_reply(exc.smtp_code, exc.smtp_error)), unreachable=True) from None
+            raise DeliveryError(
+                "MANYI_SMTP_URL",
+                where,
+                _("sender {s} (MANYI_MAIL_FROM): {reply}").format(
+                    s=exc.sender, reply=_reply(exc.smtp_code, exc.smtp_error)
+                ),
+                unreachable=True,
+            ) from None
         except smtplib.SMTPResponseException as exc:
             self.close()
-            raise DeliveryError("MANYI_SMTP_URL", where, _describe(exc),
-                                permanent=500 <= exc.smtp_code < 600) from None
+            raise DeliveryError(
+                "MANYI_SMTP_URL", where, _describe(exc), permanent=500 <= exc.smtp_code < 600
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise DeliveryError("MANYI_SMTP_URL", where, _describe(exc)) from None

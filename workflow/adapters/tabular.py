@@ -44,9 +44,7 @@ def decode(data: bytes, source: str) -> str:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise InputError(
-        _("{src}: not UTF-8 or GBK/GB18030 text; save it as CSV from Excel").format(src=source)
-    )
+    raise InputError(_("{src}: not UTF-8 or GBK/GB18030 text; save it as CSV from Excel").format(src=source))
 
 
 def formula_like(value: object) -> bool:
@@ -93,9 +91,7 @@ class Table:
     ragged: tuple[tuple[int, int, int], ...] = ()
 
 
-def read_table(
-    path: Path, columns: Mapping[str, Sequence[str]], required: Sequence[str]
-) -> Table:
+def read_table(path: Path, columns: Mapping[str, Sequence[str]], required: Sequence[str]) -> Table:
     """Read a CSV whose header names columns in any of the accepted spellings.
 
     Args:
@@ -122,8 +118,11 @@ def read_table(
 
 
 def table_from_rows(
-    source: str, header: Sequence[str], reader: Iterable[Sequence[str]],
-    columns: Mapping[str, Sequence[str]], required: Sequence[str],
+    source: str,
+    header: Sequence[str],
+    reader: Iterable[Sequence[str]],
+    columns: Mapping[str, Sequence[str]],
+    required: Sequence[str],
 ) -> Table:
     """Map a header and its data rows (CSV or a spreadsheet) to a :class:`Table`."""
     lookup = {
@@ -153,9 +152,7 @@ def table_from_rows(
         used = max((i + 1 for i, cell in enumerate(raw) if cell.strip()), default=0)
         if len(raw) < width or used > width:
             ragged.append((line_no, len(raw) if len(raw) < width else used, width))
-        rows.append(
-            (line_no, {c: (raw[i].strip() if i < len(raw) else "") for c, i in index.items()})
-        )
+        rows.append((line_no, {c: (raw[i].strip() if i < len(raw) else "") for c, i in index.items()}))
     if not rows:
         raise InputError(_("{src}: no data rows under the header").format(src=source))
     return Table(source, rows, tuple(ragged))
@@ -184,11 +181,17 @@ def read_xlsx_table(path: Path, columns: Mapping[str, Sequence[str]], required: 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a bad file
-        raise InputError(_("{src}: not a readable .xlsx workbook ({e})").format(
-            src=path, e=type(exc).__name__)) from None
+        raise InputError(
+            _("{src}: not a readable .xlsx workbook ({e})").format(src=path, e=type(exc).__name__)
+        ) from None
     try:
-        cells = [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                  for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
+        cells = [
+            [
+                "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                for v in row
+            ]
+            for row in wb.worksheets[0].iter_rows(values_only=True)
+        ]
     finally:
         wb.close()
     if not cells:
@@ -209,11 +212,13 @@ def read_roster(path: Path, *, strict: bool = False, warnings: list[str] | None 
         table = read_table(path, ROSTER_COLUMNS, required=("name", "email", "head"))
     for line, got, want in table.ragged:
         if got < want:
-            message = _("{src} row {n}: {got} fields where the header has {want}; the missing ones "
-                        "are left empty").format(src=table.source, n=line, got=got, want=want)
+            message = _(
+                "{src} row {n}: {got} fields where the header has {want}; the missing ones are left empty"
+            ).format(src=table.source, n=line, got=got, want=want)
         else:
-            message = _("{src} row {n}: {got} fields where the header has {want}; the extra ones "
-                        "are ignored").format(src=table.source, n=line, got=got, want=want)
+            message = _(
+                "{src} row {n}: {got} fields where the header has {want}; the extra ones are ignored"
+            ).format(src=table.source, n=line, got=got, want=want)
         if strict:
             raise InputError(message)
         if warnings is not None:

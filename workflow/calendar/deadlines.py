@@ -112,8 +112,9 @@ def slots(due: date, policy: RemindersSpec, tz: str) -> Iterator[Slot]:
         late += policy.overdue_every
 
 
-def slots_between(due: date, policy: RemindersSpec, tz: str, after: datetime | None,
-                  until: datetime) -> tuple[list[Slot], Slot]:
+def slots_between(
+    due: date, policy: RemindersSpec, tz: str, after: datetime | None, until: datetime
+) -> tuple[list[Slot], Slot]:
     """The slots in ``(after, until]`` and the first slot after ``until``."""
     fired: list[Slot] = []
     for slot in slots(due, policy, tz):

@@ -74,8 +74,7 @@ class _YearTables:
     def __init__(self, code: str):
         self.code = code
         self.folder = _cache_dir()
-        self.path = (self.folder / f"workdays-{code}-{_package_fingerprint()}.json"
-                     if self.folder else None)
+        self.path = self.folder / f"workdays-{code}-{_package_fingerprint()}.json" if self.folder else None
         self.years: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
         self.official: int | None = None
         self._raw: dict[str, Any] = {"years": {}}
@@ -84,8 +83,10 @@ class _YearTables:
                 raw = json.loads(self.path.read_text("utf-8"))
                 self.official = int(raw["official_through"]) if "official_through" in raw else None
                 for year, table in raw["years"].items():
-                    self.years[int(year)] = (frozenset(map(date.fromisoformat, table["off"])),
-                                             frozenset(map(date.fromisoformat, table["on"])))
+                    self.years[int(year)] = (
+                        frozenset(map(date.fromisoformat, table["off"])),
+                        frozenset(map(date.fromisoformat, table["on"])),
+                    )
                 self._raw = raw
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 self.years, self.official, self._raw = {}, None, {"years": {}}
@@ -104,8 +105,10 @@ class _YearTables:
                     on.add(day)
                 day += timedelta(days=1)
             table = self.years[year] = (frozenset(off), frozenset(on))
-            self._raw["years"][str(year)] = {"off": sorted(d.isoformat() for d in off),
-                                             "on": sorted(d.isoformat() for d in on)}
+            self._raw["years"][str(year)] = {
+                "off": sorted(d.isoformat() for d in off),
+                "on": sorted(d.isoformat() for d in on),
+            }
             self._save()
         return table
 
@@ -149,8 +152,9 @@ class WorkCalendar:
     workdays: frozenset[date] = frozenset()
 
     @classmethod
-    def of(cls, country: str, extra_holidays: Iterable[date] = (),
-           extra_workdays: Iterable[date] = ()) -> WorkCalendar:
+    def of(
+        cls, country: str, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
+    ) -> WorkCalendar:
         return cls(country, frozenset(extra_holidays), frozenset(extra_workdays))
 
     def is_working_day(self, day: date) -> bool:

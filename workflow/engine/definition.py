@@ -144,8 +144,7 @@ class Definition:
         if req.note is None:
             return ""
         values_ = self.parameters(params)
-        return NOTE_PARAM_RE.sub(lambda m: str(values_.get(m.group(1), m.group(0))),
-                                 pick(req.note.as_dict()))
+        return NOTE_PARAM_RE.sub(lambda m: str(values_.get(m.group(1), m.group(0))), pick(req.note.as_dict()))
 
     def filer_title(self, req: RequirementSpec) -> str:
         if self.is_central(req):

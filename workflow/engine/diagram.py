@@ -60,8 +60,9 @@ def _shade(n: int, total: int) -> int:
     return min(len(SHADES) - 1, 1 + (len(SHADES) - 2) * n // total)
 
 
-def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int] | None = None,
-                  title: str | None = None) -> Any:
+def graph_machine(
+    definition: Definition, engine: str, counts: Mapping[str, int] | None = None, title: str | None = None
+) -> Any:
     """A ``GraphMachine`` of ``definition`` for drawing with ``engine`` ("mermaid" or "graphviz")."""
     from transitions.extensions.diagrams import GraphMachine
 
@@ -71,9 +72,10 @@ def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int]
         machine_attributes = {**GraphMachine.machine_attributes, "rankdir": "TB"}  # portrait
         style_attributes = {
             **GraphMachine.style_attributes,
-            "node": {**cast(dict[str, Any], GraphMachine.style_attributes["node"]),
-                     **{f"shade{i}": {"fillcolor": colour, "color": "black"}
-                        for i, colour in enumerate(SHADES)}},
+            "node": {
+                **cast(dict[str, Any], GraphMachine.style_attributes["node"]),
+                **{f"shade{i}": {"fillcolor": colour, "color": "black"} for i, colour in enumerate(SHADES)},
+            },
         }
 
     total = sum(counts.values()) if counts else 0
@@ -84,8 +86,11 @@ def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int]
             label = f"{label} ({counts.get(key, 0)})"
         states.append({"name": _node_id(key), "label": label})
     machine = _Machine(
-        states=states, initial=states[0]["name"], auto_transitions=False,
-        graph_engine=cast(Literal["graphviz", "mermaid"], engine), show_conditions=True,
+        states=states,
+        initial=states[0]["name"],
+        auto_transitions=False,
+        graph_engine=cast(Literal["graphviz", "mermaid"], engine),
+        show_conditions=True,
         title=_text(title or pick(definition.spec.title.as_dict())),
     )
     keys = definition.states
@@ -93,8 +98,9 @@ def graph_machine(definition: Definition, engine: str, counts: Mapping[str, int]
     for source, trigger, dest in machine_for(definition).edges():
         if trigger == "advance":
             guards: list[Any] = list(guard_titles(definition, source))
-            machine.add_transition("advance", _node_id(source), _node_id(dest),
-                                   conditions=guards or None, label=_("advance"))
+            machine.add_transition(
+                "advance", _node_id(source), _node_id(dest), conditions=guards or None, label=_("advance")
+            )
         else:
             machine.add_transition(trigger, _node_id(source), _node_id(dest), label=_("force + reason"))
     graph = machine.model_graphs[id(machine)]
@@ -110,8 +116,7 @@ def _node_id(key: str) -> str:
     return re.sub(r"\W", "_", key)
 
 
-def mermaid(definition: Definition, counts: Mapping[str, int] | None = None,
-            title: str | None = None) -> str:
+def mermaid(definition: Definition, counts: Mapping[str, int] | None = None, title: str | None = None) -> str:
     """The phase machine as a Mermaid ``stateDiagram-v2``."""
     machine = graph_machine(definition, "mermaid", counts, title)
     lines = str(machine.get_graph().draw(None)).rstrip("\n").splitlines()
@@ -127,8 +132,11 @@ def mermaid(definition: Definition, counts: Mapping[str, int] | None = None,
 
 
 #: Edge labels of the item lifecycle, by trigger.
-ITEM_ACTIONS = {"report_done": N_("report done + evidence"), "confirm": N_("confirm"),
-                "return_": N_("return + reason")}
+ITEM_ACTIONS = {
+    "report_done": N_("report done + evidence"),
+    "confirm": N_("confirm"),
+    "return_": N_("return + reason"),
+}
 
 
 def item_graph_machine(engine: str, title: str | None = None) -> Any:
@@ -142,9 +150,14 @@ def item_graph_machine(engine: str, title: str | None = None) -> Any:
         machine_attributes = {**GraphMachine.machine_attributes, "rankdir": "TB"}
 
     states = [{"name": s, "label": _text(_(s))} for s in STATES]
-    machine = _Machine(states=states, initial=STATES[0], auto_transitions=False,
-                       graph_engine=cast(Literal["graphviz", "mermaid"], engine), show_conditions=False,
-                       title=_text(title or _("Rectification item")))
+    machine = _Machine(
+        states=states,
+        initial=STATES[0],
+        auto_transitions=False,
+        graph_engine=cast(Literal["graphviz", "mermaid"], engine),
+        show_conditions=False,
+        title=_text(title or _("Rectification item")),
+    )
     for source, trigger, dest in item_machine().edges():
         machine.add_transition(trigger, source, dest, label=_(ITEM_ACTIONS[trigger]))
     machine.model_graphs[id(machine)].reset_styling()

@@ -63,5 +63,6 @@ def phase_entries(definition: Definition, *, final: bool = True) -> list[tuple[s
 def requirement_entries(definition: Definition) -> list[tuple[str, Sequence[str]]]:
     from workflow.i18n import pick
 
-    return [(r.key, (pick(r.title.as_dict()), r.title.zh, r.title.en))
-            for r in definition.requirements.values()]
+    return [
+        (r.key, (pick(r.title.as_dict()), r.title.zh, r.title.en)) for r in definition.requirements.values()
+    ]

@@ -52,8 +52,9 @@ class Role:
     office: str | None = None
 
 
-def check(actor: str, role: Role | None, action: str, office: str | None = None,
-          *, single_user: bool = False) -> None:
+def check(
+    actor: str, role: Role | None, action: str, office: str | None = None, *, single_user: bool = False
+) -> None:
     """Raise :class:`PermissionDenied` unless ``role`` may do ``action`` (for ``office``)."""
     from workflow.i18n import _
 

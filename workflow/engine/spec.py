@@ -38,9 +38,7 @@ class Titles(_Spec):
 
 def _check_key(value: str) -> str:
     if not KEY_RE.match(value):
-        raise ValueError(
-            _("'{v}' is not a valid key (lowercase letters, digits and '-')").format(v=value)
-        )
+        raise ValueError(_("'{v}' is not a valid key (lowercase letters, digits and '-')").format(v=value))
     return value
 
 

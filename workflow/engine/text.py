@@ -48,7 +48,8 @@ def describe(ch: str) -> str:
     """``U+202E RIGHT-TO-LEFT OVERRIDE``; controls have no Unicode name, so their category says it."""
     code = f"U+{ord(ch):04X}"
     label = unicodedata.name(ch, "") or (
-        _("control character") if unicodedata.category(ch) == "Cc" else _("invisible character"))
+        _("control character") if unicodedata.category(ch) == "Cc" else _("invisible character")
+    )
     return f"{code} ({label})"
 
 
@@ -57,8 +58,11 @@ def clean(value: str, field: str) -> str:
     value = unicodedata.normalize("NFC", value)
     bad = first_bad(value)
     if bad is not None:
-        raise InputError(_("{field}: contains {char}; control and invisible formatting characters "
-                           "are not allowed").format(field=field, char=describe(bad)))
+        raise InputError(
+            _("{field}: contains {char}; control and invisible formatting characters are not allowed").format(
+                field=field, char=describe(bad)
+            )
+        )
     return value
 
 
@@ -89,14 +93,22 @@ def email(value: str | None, field: str) -> str | None:
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        checked = validate_email(raw, check_deliverability=False, allow_smtputf8=True,
-                                 allow_display_name=False)
+        checked = validate_email(
+            raw, check_deliverability=False, allow_smtputf8=True, allow_display_name=False
+        )
     except EmailNotValidError as exc:
-        raise InputError(_("{field}: '{v}' is not an e-mail address ({why})").format(
-            field=field, v=raw, why=str(exc).rstrip("."))) from None
+        raise InputError(
+            _("{field}: '{v}' is not an e-mail address ({why})").format(
+                field=field, v=raw, why=str(exc).rstrip(".")
+            )
+        ) from None
     if not checked.local_part.isascii():
-        raise InputError(_("{field}: '{v}' has non-ASCII characters before the @; manyi sends mail "
-                           "without SMTPUTF8, ask for an ASCII address").format(field=field, v=raw))
+        raise InputError(
+            _(
+                "{field}: '{v}' has non-ASCII characters before the @; manyi sends mail "
+                "without SMTPUTF8, ask for an ASCII address"
+            ).format(field=field, v=raw)
+        )
     # An internationalized domain goes out in its ASCII (punycode) form.
     return checked.ascii_email or checked.normalized
 

@@ -78,8 +78,12 @@ PROBLEMS = {
     "date_from_datetime_inexact": N_("must be a date like 2026-10-01"),
 }
 #: What each member of a union of plain types accepts ("must be a number or text").
-UNION_MEMBERS = {"int": N_("a number"), "float": N_("a number"), "str": N_("text"),
-                 "bool": N_("true or false")}
+UNION_MEMBERS = {
+    "int": N_("a number"),
+    "float": N_("a number"),
+    "str": N_("text"),
+    "bool": N_("true or false"),
+}
 
 
 def validation_problem(exc: ValidationError, data: Any) -> tuple[tuple[Any, ...], str]:
@@ -94,11 +98,17 @@ def validation_problem(exc: ValidationError, data: Any) -> tuple[tuple[Any, ...]
     loc = tuple(err["loc"])
     if _is_union_member(data, loc):
         field = loc[:-1]
-        members = [e["loc"][-1] for e in errors if tuple(e["loc"][:-1]) == field
-                   and len(e["loc"]) == len(loc) and e["loc"][-1] in UNION_MEMBERS]
+        members = [
+            e["loc"][-1]
+            for e in errors
+            if tuple(e["loc"][:-1]) == field and len(e["loc"]) == len(loc) and e["loc"][-1] in UNION_MEMBERS
+        ]
         words = list(dict.fromkeys(_(UNION_MEMBERS[m]) for m in members))
-        kinds = words[0] if len(words) == 1 else _("{some} or {last}").format(
-            some=_(", ").join(words[:-1]), last=words[-1])
+        kinds = (
+            words[0]
+            if len(words) == 1
+            else _("{some} or {last}").format(some=_(", ").join(words[:-1]), last=words[-1])
+        )
         return field, _("must be {kinds}").format(kinds=kinds)
     return loc, problem_text(err)
 
@@ -111,7 +121,8 @@ def problem_text(err: Any) -> str:
         return _("must not be empty")
     if kind == "literal_error" and "expected" in ctx:
         ctx["expected"] = _(", ").join(
-            v.strip() for v in re.split(r",| or ", str(ctx["expected"])) if v.strip())
+            v.strip() for v in re.split(r",| or ", str(ctx["expected"])) if v.strip()
+        )
     if kind in PROBLEMS:
         try:
             return _(PROBLEMS[kind]).format(**ctx)
@@ -190,8 +201,9 @@ def _check_semantics(
 
         WorkCalendar(spec.calendar.country).is_working_day(date(2000, 1, 3))
     except NotImplementedError:
-        raise fail(("calendar", "country"), "calendar.country",
-                   _("unknown country code for the holiday calendar")) from None
+        raise fail(
+            ("calendar", "country"), "calendar.country", _("unknown country code for the holiday calendar")
+        ) from None
 
     seen_phase: dict[str, int] = {}
     seen_req: dict[str, str] = {}
@@ -212,28 +224,47 @@ def _check_semantics(
             seen_req[req.key] = phase.key
             where = f"phase '{phase.key}': requirement '{req.key}'"
             rloc = ("phases", i, "requirements", j)
-            _check_param_ref(spec, req.count, (*rloc, "count"), f"{where}: count", fail,
-                             kinds=("integer",), at_least=1)
-            _check_param_ref(spec, req.due, (*rloc, "due"), f"{where}: due", fail,
-                             kinds=("duration",))
+            _check_param_ref(
+                spec, req.count, (*rloc, "count"), f"{where}: count", fail, kinds=("integer",), at_least=1
+            )
+            _check_param_ref(spec, req.due, (*rloc, "due"), f"{where}: due", fail, kinds=("duration",))
             if req.filer != "section" and req.filer not in bodies:
-                raise fail((*rloc, "filer"), f"{where}: filer", _(
-                    "unknown filer '{f}'; known: {k}").format(f=req.filer, k=", ".join(
-                        ["section", *bodies])))
+                raise fail(
+                    (*rloc, "filer"),
+                    f"{where}: filer",
+                    _("unknown filer '{f}'; known: {k}").format(
+                        f=req.filer, k=", ".join(["section", *bodies])
+                    ),
+                )
             for lang in ("zh", "en"):
                 for name in NOTE_PARAM_RE.findall(getattr(req.note, lang) if req.note else ""):
                     if name not in spec.parameters:
-                        raise fail((*rloc, "note", lang), f"{where}: note.{lang}",
-                                   _("unknown parameter '{p}'").format(p=name))
+                        raise fail(
+                            (*rloc, "note", lang),
+                            f"{where}: note.{lang}",
+                            _("unknown parameter '{p}'").format(p=name),
+                        )
             if req.reminders is not None and req.reminders.templates != TemplatesSpec():
-                raise fail((*rloc, "reminders", "templates"), f"{where}: reminders.templates",
-                           _("mail templates are set for the whole definition, not per requirement"))
+                raise fail(
+                    (*rloc, "reminders", "templates"),
+                    f"{where}: reminders.templates",
+                    _("mail templates are set for the whole definition, not per requirement"),
+                )
             if req.only:  # the roster carries no tags yet: refuse rather than apply to nobody
-                raise fail((*rloc, "only"), f"{where}: only", _(
-                    "applicability by roster tag is not supported by this manyi yet"))
+                raise fail(
+                    (*rloc, "only"),
+                    f"{where}: only",
+                    _("applicability by roster tag is not supported by this manyi yet"),
+                )
         for fld in ("offset", "length"):
-            _check_param_ref(spec, getattr(phase.window, fld), ("phases", i, "window", fld),
-                             f"phase '{phase.key}': window.{fld}", fail, kinds=("duration",))
+            _check_param_ref(
+                spec,
+                getattr(phase.window, fld),
+                ("phases", i, "window", fld),
+                f"phase '{phase.key}': window.{fld}",
+                fail,
+                kinds=("duration",),
+            )
 
     if spec.scoring is not None:
         _check_scoring(spec, spec.scoring, fail)
@@ -244,35 +275,39 @@ def _check_semantics(
 
     definition = Definition(spec, source, text)
     for i, phase in enumerate(spec.phases):
-        conds: list[Condition] = [
-            RequirementFiled(requirement=r.key) for r in phase.requirements if r.exit
-        ]
+        conds: list[Condition] = [RequirementFiled(requirement=r.key) for r in phase.requirements if r.exit]
         for j, raw in enumerate(phase.exit_conditions):
             loc = ("phases", i, "exit_conditions", j)
             where = f"phase '{phase.key}'"
             kind = raw.get("type")
             cls = REGISTRY.get(str(kind))
             if cls is None:
-                raise fail((*loc, "type"), where, _("unknown condition type '{t}'; known: {k}").format(
-                    t=kind, k=", ".join(sorted(REGISTRY))))
+                raise fail(
+                    (*loc, "type"),
+                    where,
+                    _("unknown condition type '{t}'; known: {k}").format(
+                        t=kind, k=", ".join(sorted(REGISTRY))
+                    ),
+                )
             params = {k: v for k, v in raw.items() if k != "type"}
             try:
                 cond = cls.model_validate(params)
             except ValidationError as exc:
                 err_loc, problem = validation_problem(exc, params)
                 field = ".".join(map(str, err_loc))
-                raise fail((*loc, *err_loc), f"{where}: {field}" if field else where,
-                           problem) from None
+                raise fail((*loc, *err_loc), f"{where}: {field}" if field else where, problem) from None
             for ref in cond.referenced_requirements():
                 if ref not in seen_req:
-                    raise fail((*loc, "requirement"), where,
-                               _("unknown requirement '{r}'").format(r=ref))
+                    raise fail((*loc, "requirement"), where, _("unknown requirement '{r}'").format(r=ref))
             for fld, value in cond.referenced_parameters():
                 kinds = {"date": ("date",), "offset": ("duration",)}.get(fld, ("integer", "number"))
                 _check_param_ref(spec, value, (*loc, fld), f"{where}: {fld}", fail, kinds=kinds)
             if cond.only:
-                raise fail((*loc, "only"), f"{where}: only", _(
-                    "applicability by roster tag is not supported by this manyi yet"))
+                raise fail(
+                    (*loc, "only"),
+                    f"{where}: only",
+                    _("applicability by roster tag is not supported by this manyi yet"),
+                )
             bad = cond.validate_in(definition, phase.key)
             if bad is not None:
                 raise fail((*loc, bad[0]), f"{where}: {bad[0]}", bad[1])
@@ -297,21 +332,30 @@ def _check_scoring(spec: DefinitionSpec, scoring: ScoringSpec, fail: Any) -> Non
         for i, lv in enumerate(scoring.votes.levels):
             for n in (lv.key, *lv.aliases, lv.title.zh, lv.title.en):
                 if names.setdefault(n.lower(), lv.key) != lv.key:
-                    raise fail(("scoring", "votes", "levels", i), f"scoring.votes.levels[{i}]",
-                               _("name '{n}' is also used by vote '{k}'").format(n=n, k=names[n.lower()]))
+                    raise fail(
+                        ("scoring", "votes", "levels", i),
+                        f"scoring.votes.levels[{i}]",
+                        _("name '{n}' is also used by vote '{k}'").format(n=n, k=names[n.lower()]),
+                    )
         if len(set(keys)) != len(keys):
             raise fail(("scoring", "votes"), "scoring.votes", _("duplicate vote key"))
     tiers = [t.key for t in scoring.tiers]
     if scoring.commend is not None and scoring.commend.tier not in (None, "any", *tiers):
-        raise fail(("scoring", "commend", "tier"), "scoring.commend.tier", _(
-            "unknown tier '{t}'; known: {k}").format(t=scoring.commend.tier, k=", ".join(["any", *tiers])))
+        raise fail(
+            ("scoring", "commend", "tier"),
+            "scoring.commend.tier",
+            _("unknown tier '{t}'; known: {k}").format(t=scoring.commend.tier, k=", ".join(["any", *tiers])),
+        )
     if len(set(tiers)) != len(tiers):
         raise fail(("scoring", "tiers"), "scoring.tiers", _("duplicate tier key"))
     seen: set[str] = set()
     for i, g in enumerate(scoring.groups):
         if g.key in seen:
-            raise fail(("scoring", "groups", i, "key"), f"scoring.groups[{i}]",
-                       _("duplicate group key '{k}'").format(k=g.key))
+            raise fail(
+                ("scoring", "groups", i, "key"),
+                f"scoring.groups[{i}]",
+                _("duplicate group key '{k}'").format(k=g.key),
+            )
         seen.add(g.key)
 
 
@@ -320,8 +364,15 @@ def _check_param_key(key: str, fail: Any) -> None:
         raise fail(("parameters", key), f"parameters.{key}", _("not a valid key"))
 
 
-def _check_param_ref(spec: DefinitionSpec, value: Any, loc: tuple[Any, ...], where: str,
-                     fail: Any, kinds: tuple[str, ...] = (), at_least: float | None = None) -> None:
+def _check_param_ref(
+    spec: DefinitionSpec,
+    value: Any,
+    loc: tuple[Any, ...],
+    where: str,
+    fail: Any,
+    kinds: tuple[str, ...] = (),
+    at_least: float | None = None,
+) -> None:
     """A ``$parameter`` used here exists and is of a kind this place takes."""
     if not (isinstance(value, str) and (m := PARAM_RE.match(value))):
         return
@@ -330,22 +381,40 @@ def _check_param_ref(spec: DefinitionSpec, value: Any, loc: tuple[Any, ...], whe
     if param is None:
         raise fail(loc, where, _("unknown parameter '{p}'").format(p=name))
     if kinds and param.kind not in kinds:
-        raise fail(loc, where, _("parameter '{p}' is {kind}, this needs {need}").format(
-            p=name, kind=_(KIND_WORDS[param.kind]),
-            need=_(" or ").join(_(KIND_WORDS[k]) for k in kinds)))
-    if at_least is not None and (param.min is None or param.min < at_least) and isinstance(
-            param.default, int | float) and param.default < at_least:
-        raise fail(("parameters", name, "default"), f"parameters.{name}.default",
-                   _("must be at least {n}").format(n=values.bound(at_least, "")))
+        raise fail(
+            loc,
+            where,
+            _("parameter '{p}' is {kind}, this needs {need}").format(
+                p=name, kind=_(KIND_WORDS[param.kind]), need=_(" or ").join(_(KIND_WORDS[k]) for k in kinds)
+            ),
+        )
+    if (
+        at_least is not None
+        and (param.min is None or param.min < at_least)
+        and isinstance(param.default, int | float)
+        and param.default < at_least
+    ):
+        raise fail(
+            ("parameters", name, "default"),
+            f"parameters.{name}.default",
+            _("must be at least {n}").format(n=values.bound(at_least, "")),
+        )
 
 
 #: A parameter's kind as a word.
-KIND_WORDS = {"integer": N_("a whole number"), "number": N_("a number"),
-              "duration": N_("a duration"), "date": N_("a date"), "text": N_("text")}
+KIND_WORDS = {
+    "integer": N_("a whole number"),
+    "number": N_("a number"),
+    "duration": N_("a duration"),
+    "date": N_("a date"),
+    "text": N_("text"),
+}
 #: Keys that only a format-2 definition may use, by where they sit.
-FORMAT_2_KEYS = {(): ("bodies", "labels", "submission"),
-                 ("requirements",): ("only", "every", "dates", "reminders", "note"),
-                 ("parameters",): ("type",)}
+FORMAT_2_KEYS = {
+    (): ("bodies", "labels", "submission"),
+    ("requirements",): ("only", "every", "dates", "reminders", "note"),
+    ("parameters",): ("type",),
+}
 
 
 def _check_format_2(spec: DefinitionSpec, data: dict[str, Any], fail: Any) -> None:
@@ -370,8 +439,13 @@ def _check_parameter(key: str, param: ParameterSpec, fail: Any) -> None:
     """min ≤ max, and the default is a valid value of the parameter's own kind and bounds."""
     where = f"parameters.{key}"
     if param.min is not None and param.max is not None and param.min > param.max:
-        raise fail(("parameters", key, "min"), f"{where}.min", _("min {lo} is greater than max {hi}").format(
-            lo=values.bound(param.min, ""), hi=values.bound(param.max, "")))
+        raise fail(
+            ("parameters", key, "min"),
+            f"{where}.min",
+            _("min {lo} is greater than max {hi}").format(
+                lo=values.bound(param.min, ""), hi=values.bound(param.max, "")
+            ),
+        )
     kind = param.kind
     default = param.default
     try:
@@ -406,9 +480,13 @@ def _check_bodies(spec: DefinitionSpec, fail: Any) -> None:
         keys.add(body.key)
         for name in body.names:
             if name in seen and seen[name] != body.key:
-                raise fail(loc, f"bodies.{body.key}", _("name '{n}' is also used by body '{b}'").format(
-                    n=name, b=seen[name]))
+                raise fail(
+                    loc,
+                    f"bodies.{body.key}",
+                    _("name '{n}' is also used by body '{b}'").format(n=name, b=seen[name]),
+                )
             seen[name] = body.key
         for fld in ("email", "leader", "deputy"):
-            _check_param_ref(spec, getattr(body, fld), (*loc, fld), f"bodies.{body.key}.{fld}", fail,
-                             kinds=("text",))
+            _check_param_ref(
+                spec, getattr(body, fld), (*loc, fld), f"bodies.{body.key}.{fld}", fail, kinds=("text",)
+            )

@@ -54,13 +54,19 @@ class Duration:
         year = start.year + month_index // 12
         month = month_index % 12 + 1
         if not YEAR_MIN <= year <= YEAR_MAX:
-            raise InputError(_("a date after {start} falls outside the years {lo}..{hi}").format(
-                start=start.isoformat(), lo=YEAR_MIN, hi=YEAR_MAX))
+            raise InputError(
+                _("a date after {start} falls outside the years {lo}..{hi}").format(
+                    start=start.isoformat(), lo=YEAR_MIN, hi=YEAR_MAX
+                )
+            )
         day = min(start.day, calendar.monthrange(year, month)[1])
         end = date(year, month, day) + timedelta(days=self.days)
         if not YEAR_MIN <= end.year <= YEAR_MAX:
-            raise InputError(_("a date after {start} falls outside the years {lo}..{hi}").format(
-                start=start.isoformat(), lo=YEAR_MIN, hi=YEAR_MAX))
+            raise InputError(
+                _("a date after {start} falls outside the years {lo}..{hi}").format(
+                    start=start.isoformat(), lo=YEAR_MIN, hi=YEAR_MAX
+                )
+            )
         return end
 
 
@@ -73,7 +79,8 @@ def duration_problem(text: str) -> str | None:
     for unit, part in zip("YMWD", m.groups(), strict=True):
         if part is not None and int(part) > MAX_PARTS[unit]:
             return _("'{v}' is too long (at most {n}{unit} in one part)").format(
-                v=text, n=MAX_PARTS[unit], unit=unit)
+                v=text, n=MAX_PARTS[unit], unit=unit
+            )
     return None
 
 
@@ -93,8 +100,11 @@ def check_duration_or_param(value: str) -> str:
         return value
     problem = duration_problem(value)
     if problem:
-        raise ValueError(_("'{v}' is not a duration like P1M, P2W, P10D or a $parameter").format(v=value)
-                         if DURATION_RE.match(value) is None or value == "P" else problem)
+        raise ValueError(
+            _("'{v}' is not a duration like P1M, P2W, P10D or a $parameter").format(v=value)
+            if DURATION_RE.match(value) is None or value == "P"
+            else problem
+        )
     return value
 
 
@@ -164,16 +174,18 @@ def parse_instant(text: str, what: str, default_tz: str) -> datetime:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise InputError(_("{what}: '{v}' is not an ISO 8601 date or time").format(
-            what=what, v=text)) from None
+        raise InputError(
+            _("{what}: '{v}' is not an ISO 8601 date or time").format(what=what, v=text)
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(default_tz))
     return value
 
 
 # -- numbers ---------------------------------------------------------------------
-def parse_number(text: str, what: str, *, integer: bool = False, lo: float | None = None,
-                 hi: float | None = None) -> int | float:
+def parse_number(
+    text: str, what: str, *, integer: bool = False, lo: float | None = None, hi: float | None = None
+) -> int | float:
     """A finite number (a whole one with ``integer``) within ``lo``..``hi``."""
     raw = text.strip()
     if integer:
@@ -193,11 +205,15 @@ def check_range(value: int | float, what: str, lo: float | None, hi: float | Non
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(_("{what}: {v} is not a finite number").format(what=what, v=value))
     if abs(value) > MAX_INT:
-        raise InputError(_("{what}: {v} is too large (at most {max})").format(
-            what=what, v=value, max=MAX_INT))
+        raise InputError(
+            _("{what}: {v} is too large (at most {max})").format(what=what, v=value, max=MAX_INT)
+        )
     if lo is not None and value < lo or hi is not None and value > hi:
-        raise InputError(_("{what}: {v} is outside {lo}..{hi}").format(
-            what=what, v=value, lo=bound(lo, "-∞"), hi=bound(hi, "∞")))
+        raise InputError(
+            _("{what}: {v} is outside {lo}..{hi}").format(
+                what=what, v=value, lo=bound(lo, "-∞"), hi=bound(hi, "∞")
+            )
+        )
     return value
 
 

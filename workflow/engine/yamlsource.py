@@ -59,19 +59,35 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     return data, lines
 
 
-def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], source: str,
-          constructor: yaml.SafeLoader, budget: _Budget, stack: tuple[int, ...]) -> Any:
+def _walk(
+    node: yaml.Node,
+    path: Path,
+    lines: dict[Path, int],
+    source: str,
+    constructor: yaml.SafeLoader,
+    budget: _Budget,
+    stack: tuple[int, ...],
+) -> Any:
     budget.nodes += 1
     line = node.start_mark.line + 1
     if id(node) in stack:
-        raise DefinitionError(source, line, ".".join(map(str, path)),
-                              _("an anchor refers to itself (recursive alias)"))
+        raise DefinitionError(
+            source, line, ".".join(map(str, path)), _("an anchor refers to itself (recursive alias)")
+        )
     if budget.nodes > MAX_NODES:
-        raise DefinitionError(source, line, ".".join(map(str, path)), _(
-            "more than {n} values after expanding aliases (an alias bomb?)").format(n=MAX_NODES))
+        raise DefinitionError(
+            source,
+            line,
+            ".".join(map(str, path)),
+            _("more than {n} values after expanding aliases (an alias bomb?)").format(n=MAX_NODES),
+        )
     if len(path) > MAX_DEPTH:
-        raise DefinitionError(source, line, ".".join(map(str, path[:3])) + "…",
-                              _("nested deeper than {n} levels").format(n=MAX_DEPTH))
+        raise DefinitionError(
+            source,
+            line,
+            ".".join(map(str, path[:3])) + "…",
+            _("nested deeper than {n} levels").format(n=MAX_DEPTH),
+        )
     lines[path] = line
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         stack = (*stack, id(node))
@@ -90,15 +106,21 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], source: str,
             lines[(*path, key)] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, (*path, i), lines, source, constructor, budget, stack)
-                for i, item in enumerate(node.value)]
+        return [
+            _walk(item, (*path, i), lines, source, constructor, budget, stack)
+            for i, item in enumerate(node.value)
+        ]
     try:
         return constructor.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         raise DefinitionError(source, node.start_mark.line + 1, ".".join(map(str, path)), str(exc)) from None
     except ValueError:  # a timestamp-looking scalar that is no date, e.g. 2026-02-30
-        raise DefinitionError(source, node.start_mark.line + 1, ".".join(map(str, path)),
-                              _("{v} is a day that does not exist").format(v=node.value)) from None
+        raise DefinitionError(
+            source,
+            node.start_mark.line + 1,
+            ".".join(map(str, path)),
+            _("{v} is a day that does not exist").format(v=node.value),
+        ) from None
 
 
 def line_for(lines: dict[Path, int], loc: Path) -> int | None:

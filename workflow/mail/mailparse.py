@@ -30,12 +30,20 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 #: Charset labels Chinese clients use for text that is really GBK or GB18030.
-_CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
-             "euc-cn": "gb18030", "hz-gb-2312": "hz", "gb_2312-80": "gb18030"}
+_CHARSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "hz",
+    "gb_2312-80": "gb18030",
+}
 #: Attachment types never taken in unless allowed (MANYI_INBOX_ALLOW_TYPES).
 EXECUTABLE = frozenset(
     ".exe .com .bat .cmd .scr .pif .msi .msp .js .jse .vbs .vbe .wsf .wsh .ps1 .psm1 .jar .lnk "
-    ".hta .cpl .dll .sys .reg .sh .bash .app .apk .dmg .iso .vb .inf .scf .url .chm .py .pyc".split())
+    ".hta .cpl .dll .sys .reg .sh .bash .app .apk .dmg .iso .vb .inf .scf .url .chm .py .pyc".split()
+)
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 MAX_NAME_BYTES = 180
@@ -142,8 +150,16 @@ def refused_type(name: str, content_type: str, allowed: frozenset[str] = frozens
         return False
     if ext in EXECUTABLE:
         return True
-    return content_type in ("application/x-msdownload", "application/x-msdos-program",
-                            "application/x-executable", "application/x-sh") and ext not in allowed
+    return (
+        content_type
+        in (
+            "application/x-msdownload",
+            "application/x-msdos-program",
+            "application/x-executable",
+            "application/x-sh",
+        )
+        and ext not in allowed
+    )
 
 
 def _param(part: Message, name: str, header: str) -> str | None:
@@ -233,7 +249,7 @@ def oversized(raw: bytes, max_bytes: int) -> list[tuple[str, int]]:
         if (b - a) * 3 // 4 <= max_bytes:
             continue
         blank = _BLANK.search(raw, a, min(b, a + 65536))
-        head = raw[raw.find(b"\n", a) + 1:blank.start() if blank else a]
+        head = raw[raw.find(b"\n", a) + 1 : blank.start() if blank else a]
         part = email.message_from_bytes(head + b"\r\n\r\n", policy=email.policy.compat32)
         _raw_8bit_to_text(part)
         name = sanitize_filename(filename_of(part) or "", fallback="attachment")
@@ -246,7 +262,7 @@ def oversized(raw: bytes, max_bytes: int) -> list[tuple[str, int]]:
 def headers_only(raw: bytes) -> bytes:
     """The header block of a message (for a message whose body is not read)."""
     blank = _BLANK.search(raw)
-    return raw[:blank.end()] if blank else raw
+    return raw[: blank.end()] if blank else raw
 
 
 def parse(raw: bytes) -> Parsed:
@@ -259,8 +275,11 @@ def parse(raw: bytes) -> Parsed:
         name, addr = pairs[0]
     addr = addr.strip().lower() if "@" in addr and " " not in addr.strip() else ""
     out = Parsed(
-        message_id=_message_id(msg, raw), sender=addr, sender_name=name.strip(),
-        subject=decode_text(msg.get("Subject")), sent_at=_sent_at(msg),
+        message_id=_message_id(msg, raw),
+        sender=addr,
+        sender_name=name.strip(),
+        subject=decode_text(msg.get("Subject")),
+        sent_at=_sent_at(msg),
         references=" ".join(str(msg.get(h, "")) for h in ("In-Reply-To", "References")),
     )
     for part in msg.walk():

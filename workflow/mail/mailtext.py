@@ -30,9 +30,7 @@ DEFAULT_BODY = (
     "—— manyi 自动催办，{sent_at}\n"
 )
 DEFAULT_ITEM = (
-    "{n}. {office}：{title}（{requirement}）\n"
-    "   截止日期：{due}（{when}）\n"
-    "   报送方式：{submit}\n"
+    "{n}. {office}：{title}（{requirement}）\n   截止日期：{due}（{when}）\n   报送方式：{submit}\n"
 )
 #: How an office submits by mail (a definition's ``submission`` text replaces it).
 DEFAULT_SUBMIT = "直接回复本邮件并附上文件，主题中须含 {reference}"
@@ -58,8 +56,12 @@ class Item:
         """The console command a clerk at the supervision office types (custom templates only:
         the offices that receive reminders do not run manyi)."""
         if self.item is not None:
-            return f"manyi rectify done {self.item} --evidence 证明材料路径 --campaign {_quote(self.campaign)}"
-        return f"manyi file {_quote(self.office)} {self.requirement} 文件路径 --campaign {_quote(self.campaign)}"
+            return (
+                f"manyi rectify done {self.item} --evidence 证明材料路径 --campaign {_quote(self.campaign)}"
+            )
+        return (
+            f"manyi file {_quote(self.office)} {self.requirement} 文件路径 --campaign {_quote(self.campaign)}"
+        )
 
     @property
     def reference(self) -> str:
@@ -107,12 +109,14 @@ def parse_references(text: str) -> list[tuple[str, str, str | None]]:
 
 def parse_msgids(text: str) -> list[tuple[int, int | None, str | None]]:
     """(campaign id, section id, requirement) of every manyi Message-ID in a References header."""
-    return [(int(c), None if s == "-" else int(s), None if r == "-" else r)
-            for c, s, r in MSGID_RE.findall(text)]
+    return [
+        (int(c), None if s == "-" else int(s), None if r == "-" else r) for c, s, r in MSGID_RE.findall(text)
+    ]
 
 
-def message_id(now: datetime, domain: str, campaign_id: int, section_id: int | None,
-               requirement: str | None) -> str:
+def message_id(
+    now: datetime, domain: str, campaign_id: int, section_id: int | None, requirement: str | None
+) -> str:
     """``<UNIQUE.manyi.CAMPAIGN.SECTION.REQUIREMENT@domain>``, short enough never to be folded.
 
     A header line over 78 characters is folded, and a folded Message-ID comes back
@@ -141,10 +145,19 @@ def render(template: str, fields: dict[str, object]) -> str:
 
 
 def compose(
-    *, sender: str, recipient: str, recipient_name: str, items: Sequence[Item],
-    campaign: str, campaign_title: str, leading_group: str, now: datetime,
-    templates: dict[str, str | None] | None = None, submission: str | None = None,
-    campaign_id: int | None = None, section_id: int | None = None,
+    *,
+    sender: str,
+    recipient: str,
+    recipient_name: str,
+    items: Sequence[Item],
+    campaign: str,
+    campaign_title: str,
+    leading_group: str,
+    now: datetime,
+    templates: dict[str, str | None] | None = None,
+    submission: str | None = None,
+    campaign_id: int | None = None,
+    section_id: int | None = None,
 ) -> EmailMessage:
     """One digest message to ``recipient`` listing ``items``.
 
@@ -162,12 +175,23 @@ def compose(
         submit = (submission or DEFAULT_SUBMIT).replace("{reference}", i.reference)
         if i.reference not in submit:
             submit = f"{submit} {i.reference}"
-        line = render(t.get("item") or DEFAULT_ITEM, {
-            "n": n, "office": i.office, "title": i.title, "requirement": i.requirement,
-            "due": i.due.isoformat(), "when": i.when, "command": i.command,
-            "days_late": i.days_late, "days_left": i.days_left, "campaign": i.campaign,
-            "reference": i.reference, "submit": submit,
-        })
+        line = render(
+            t.get("item") or DEFAULT_ITEM,
+            {
+                "n": n,
+                "office": i.office,
+                "title": i.title,
+                "requirement": i.requirement,
+                "due": i.due.isoformat(),
+                "when": i.when,
+                "command": i.command,
+                "days_late": i.days_late,
+                "days_left": i.days_left,
+                "campaign": i.campaign,
+                "reference": i.reference,
+                "submit": submit,
+            },
+        )
         if i.reference not in line:  # a campaign's own item template still carries the reference
             line = line.rstrip("\n") + f"\n   {submit}\n"
         lines.append(line)
@@ -177,10 +201,16 @@ def compose(
     if len(offices) == 1 and items:
         common = reference(campaign, items[0].office, items[0].requirement if len(reqs) == 1 else None)
     fields: dict[str, object] = {
-        "tag": "催办" if late else "提醒", "campaign": campaign, "campaign_title": campaign_title,
-        "count": len(items), "late": len(late), "late_part": f"，{len(late)}项已逾期" if late else "",
-        "recipient_name": recipient_name, "leading_group": leading_group,
-        "items": "\n".join(lines), "sent_at": now.isoformat(timespec="minutes"),
+        "tag": "催办" if late else "提醒",
+        "campaign": campaign,
+        "campaign_title": campaign_title,
+        "count": len(items),
+        "late": len(late),
+        "late_part": f"，{len(late)}项已逾期" if late else "",
+        "recipient_name": recipient_name,
+        "leading_group": leading_group,
+        "items": "\n".join(lines),
+        "sent_at": now.isoformat(timespec="minutes"),
     }
     msg = EmailMessage(policy=SMTP)
     name, addr = parse_sender(sender)
@@ -191,8 +221,9 @@ def compose(
     msg["Subject"] = f"{subject} {common}" if common else subject
     msg["Date"] = format_datetime(now)
     one_req = next(iter(reqs)) if len(reqs) == 1 and len(offices) == 1 else None
-    msg["Message-ID"] = message_id(now, domain or "localhost", campaign_id or 0,
-                                   section_id if len(offices) == 1 else None, one_req)
+    msg["Message-ID"] = message_id(
+        now, domain or "localhost", campaign_id or 0, section_id if len(offices) == 1 else None, one_req
+    )
     if len(offices) == 1 and section_id is not None and campaign_id is not None:
         # one thread per office: mail clients group its reminders, and a reply names it
         msg["References"] = f"<thread.manyi.{campaign_id}.{section_id}.-@{domain or 'localhost'}>"
@@ -205,12 +236,32 @@ def check_templates(templates: dict[str, str | None]) -> tuple[str, str] | None:
     """The first template that would fail to render, as (template name, problem); None when all render."""
     from workflow.i18n import _
 
-    sample_item = {"n": 1, "office": "x", "title": "x", "requirement": "x", "due": "x", "when": "x",
-                   "command": "x", "days_late": 0, "days_left": 0, "campaign": "x",
-                   "reference": "x", "submit": "x"}
-    sample = {"tag": "x", "campaign": "x", "campaign_title": "x", "count": 1, "late": 0,
-              "late_part": "", "recipient_name": "x", "leading_group": "x", "items": "x",
-              "sent_at": "x"}
+    sample_item = {
+        "n": 1,
+        "office": "x",
+        "title": "x",
+        "requirement": "x",
+        "due": "x",
+        "when": "x",
+        "command": "x",
+        "days_late": 0,
+        "days_left": 0,
+        "campaign": "x",
+        "reference": "x",
+        "submit": "x",
+    }
+    sample = {
+        "tag": "x",
+        "campaign": "x",
+        "campaign_title": "x",
+        "count": 1,
+        "late": 0,
+        "late_part": "",
+        "recipient_name": "x",
+        "leading_group": "x",
+        "items": "x",
+        "sent_at": "x",
+    }
     for name, fields in (("subject", sample), ("body", sample), ("item", sample_item)):
         text = templates.get(name)
         if text is None:
@@ -219,15 +270,24 @@ def check_templates(templates: dict[str, str | None]) -> tuple[str, str] | None:
             text.format(**fields)
         except KeyError as exc:
             return name, _("unknown field {{{f}}}; fields: {known}").format(
-                f=exc.args[0], known=" ".join(sorted(fields)))
+                f=exc.args[0], known=" ".join(sorted(fields))
+            )
         except (IndexError, ValueError) as exc:
             return name, _("not a valid template: {e}").format(e=exc)
     return None
 
 
 def compose_notice(
-    *, sender: str, recipient: str, subject: str, text: str, now: datetime, in_reply_to: str | None,
-    ref: str, campaign_id: int, section_id: int | None,
+    *,
+    sender: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    now: datetime,
+    in_reply_to: str | None,
+    ref: str,
+    campaign_id: int,
+    section_id: int | None,
 ) -> EmailMessage:
     """A reply to an office's mail (refused or rejected), threaded under it, carrying its reference."""
     msg = EmailMessage(policy=SMTP)

@@ -68,9 +68,14 @@ class ItemMachine:
         try:
             getattr(cursor, trigger)()
         except (MachineError, ValueError):
-            raise InputError(_("item #{id} is {status}; only {allowed} items can be {action}").format(
-                id=item_id, status=_(status), allowed=" / ".join(_(a) for a in self.sources(trigger)),
-                action=_(TRIGGERS[trigger]))) from None
+            raise InputError(
+                _("item #{id} is {status}; only {allowed} items can be {action}").format(
+                    id=item_id,
+                    status=_(status),
+                    allowed=" / ".join(_(a) for a in self.sources(trigger)),
+                    action=_(TRIGGERS[trigger]),
+                )
+            ) from None
         return cursor.state
 
     def edges(self) -> list[tuple[str, str, str]]:
@@ -86,8 +91,13 @@ class ItemMachine:
 def item_machine() -> ItemMachine:
     """The one item Machine (its topology does not depend on the definition)."""
     cursor = _Cursor()
-    machine = Machine(model=cursor, states=list(STATES), initial="published",
-                      auto_transitions=False, ignore_invalid_triggers=False)
+    machine = Machine(
+        model=cursor,
+        states=list(STATES),
+        initial="published",
+        auto_transitions=False,
+        ignore_invalid_triggers=False,
+    )
     for trigger, source, dest in _TRANSITIONS:
         machine.add_transition(trigger, list(source), dest)
     return ItemMachine(machine, cursor)

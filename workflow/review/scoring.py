@@ -107,8 +107,10 @@ class ScoringSpec(_Spec):
         if self.commend is not None:
             refs.append((("commend", "top"), self.commend.top))
         for i, g in enumerate(self.groups):
-            refs += [(("groups", i, "weight"), g.weight),
-                     (("groups", i, "drop_high_low_min"), g.drop_high_low_min)]
+            refs += [
+                (("groups", i, "weight"), g.weight),
+                (("groups", i, "drop_high_low_min"), g.drop_high_low_min),
+            ]
         for i, t in enumerate(self.tiers):
             refs.append((("tiers", i, "min"), t.min))
         if isinstance(self.votes, VoteScaleSpec):
@@ -171,14 +173,22 @@ def _num(value: Number, params: Mapping[str, Any]) -> Fraction:
 
 def rules_from(spec: ScoringSpec, params: Mapping[str, Any]) -> Rules:
     groups = tuple(
-        Group(g.key, g.title.as_dict(), _num(g.weight, params), g.accepts,
-              None if g.drop_high_low_min is None else int(_num(g.drop_high_low_min, params)))
+        Group(
+            g.key,
+            g.title.as_dict(),
+            _num(g.weight, params),
+            g.accepts,
+            None if g.drop_high_low_min is None else int(_num(g.drop_high_low_min, params)),
+        )
         for g in spec.groups
     )
-    tiers = tuple(sorted(
-        (Tier(t.key, t.title.as_dict(), _num(t.min, params)) for t in spec.tiers),
-        key=lambda t: t.min, reverse=True,
-    ))
+    tiers = tuple(
+        sorted(
+            (Tier(t.key, t.title.as_dict(), _num(t.min, params)) for t in spec.tiers),
+            key=lambda t: t.min,
+            reverse=True,
+        )
+    )
     commend = spec.commend or CommendSpec(top=spec.top)
     tier = tiers[0].key if commend.tier is None else None if commend.tier == "any" else commend.tier
     votes = spec.votes
@@ -186,31 +196,62 @@ def rules_from(spec: ScoringSpec, params: Mapping[str, Any]) -> Rules:
         points = {lv.key: _num(lv.points, params) for lv in votes.levels}
         titles = {lv.key: lv.title.as_dict() for lv in votes.levels}
         titles[votes.unknown.key] = votes.unknown.title.as_dict()
-        names = {n.lower(): lv.key for lv in votes.levels
-                 for n in (lv.key, *lv.aliases, lv.title.zh, lv.title.en)}
-        names.update({n.lower(): votes.unknown.key for n in (
-            votes.unknown.key, *votes.unknown.aliases, votes.unknown.title.zh, votes.unknown.title.en)})
-        unknown, unknown_points = votes.unknown.key, (
-            None if votes.unknown.points is None else _num(votes.unknown.points, params))
+        names = {
+            n.lower(): lv.key for lv in votes.levels for n in (lv.key, *lv.aliases, lv.title.zh, lv.title.en)
+        }
+        names.update(
+            {
+                n.lower(): votes.unknown.key
+                for n in (
+                    votes.unknown.key,
+                    *votes.unknown.aliases,
+                    votes.unknown.title.zh,
+                    votes.unknown.title.en,
+                )
+            }
+        )
+        unknown, unknown_points = (
+            votes.unknown.key,
+            (None if votes.unknown.points is None else _num(votes.unknown.points, params)),
+        )
     else:
         points = {v: _num(getattr(votes, v), params) for v in ("satisfied", "basic", "unsatisfied")}
         titles = dict(FORMAT1_VOTE_TITLES)
         names = dict(FORMAT1_VOTE_NAMES)
         unknown, unknown_points = "unknown", None
-    return Rules(spec.scale, int(_num(commend.top, params)), groups, tiers, points, tier,
-                 unknown, unknown_points, titles, names)
+    return Rules(
+        spec.scale,
+        int(_num(commend.top, params)),
+        groups,
+        tiers,
+        points,
+        tier,
+        unknown,
+        unknown_points,
+        titles,
+        names,
+    )
 
 
 #: Format 1's fixed three-level scale, in both languages, and what may be typed for it.
 FORMAT1_VOTE_TITLES = {
-    "satisfied": {"zh": "满意", "en": "satisfied"}, "basic": {"zh": "基本满意", "en": "basically satisfied"},
-    "unsatisfied": {"zh": "不满意", "en": "unsatisfied"}, "unknown": {"zh": "不了解", "en": "don't know"},
+    "satisfied": {"zh": "满意", "en": "satisfied"},
+    "basic": {"zh": "基本满意", "en": "basically satisfied"},
+    "unsatisfied": {"zh": "不满意", "en": "unsatisfied"},
+    "unknown": {"zh": "不了解", "en": "don't know"},
 }
 FORMAT1_VOTE_NAMES = {
-    "satisfied": "satisfied", "满意": "satisfied",
-    "basic": "basic", "basically satisfied": "basic", "基本满意": "basic",
-    "unsatisfied": "unsatisfied", "不满意": "unsatisfied",
-    "unknown": "unknown", "don't know": "unknown", "不了解": "unknown", "不知道": "unknown",
+    "satisfied": "satisfied",
+    "满意": "satisfied",
+    "basic": "basic",
+    "basically satisfied": "basic",
+    "基本满意": "basic",
+    "unsatisfied": "unsatisfied",
+    "不满意": "unsatisfied",
+    "unknown": "unknown",
+    "don't know": "unknown",
+    "不了解": "unknown",
+    "不知道": "unknown",
 }
 
 
@@ -284,9 +325,7 @@ def combine_group(rules: Rules, group: Group, entries: Sequence[Entry]) -> Group
 
 
 def score_section(rules: Rules, office: str, entries: Sequence[Entry]) -> SectionScore:
-    results = tuple(
-        combine_group(rules, g, [e for e in entries if e.group == g.key]) for g in rules.groups
-    )
+    results = tuple(combine_group(rules, g, [e for e in entries if e.group == g.key]) for g in rules.groups)
     exact = sum((r.contribution for r in results), Fraction(0)) / rules.weight_sum
     missing = tuple(r.key for r in results if r.mean is None)
     return SectionScore(office, results, exact, round2(exact), missing)
@@ -308,13 +347,14 @@ class Ranked:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "office": self.office, "total": float(self.score.total), "rank": self.rank,
-            "tier": self.tier, "satisfied": self.satisfied, "tie_at_cut": self.tie_at_cut,
+            "office": self.office,
+            "total": float(self.score.total),
+            "rank": self.rank,
+            "tier": self.tier,
+            "satisfied": self.satisfied,
+            "tie_at_cut": self.tie_at_cut,
             "missing_groups": list(self.score.missing),
-            "groups": {
-                r.key: None if r.mean is None else float(round2(r.mean))
-                for r in self.score.groups
-            },
+            "groups": {r.key: None if r.mean is None else float(round2(r.mean)) for r in self.score.groups},
         }
 
 
@@ -337,8 +377,9 @@ def tier_of(rules: Rules, total: Decimal) -> str:
     return rules.tiers[-1].key
 
 
-def rank(rules: Rules, scores: Sequence[SectionScore],
-         excluded: frozenset[str] | set[str] = frozenset()) -> Ranking:
+def rank(
+    rules: Rules, scores: Sequence[SectionScore], excluded: frozenset[str] | set[str] = frozenset()
+) -> Ranking:
     """Competition ranking (1, 2, 2, 4) on the rounded totals; ties keep input order.
 
     Sections without a single score or vote are listed last, unranked.
@@ -352,9 +393,11 @@ def rank(rules: Rules, scores: Sequence[SectionScore],
     ordered = sorted(scored, key=lambda s: s.total, reverse=True)
     ranks = _competition([s.total for s in ordered])
     tiers = [tier_of(rules, s.total) for s in ordered]
-    eligible = [i for i, s in enumerate(ordered)
-                if (rules.commend_tier is None or tiers[i] == rules.commend_tier)
-                and s.office not in excluded]
+    eligible = [
+        i
+        for i, s in enumerate(ordered)
+        if (rules.commend_tier is None or tiers[i] == rules.commend_tier) and s.office not in excluded
+    ]
     inner = _competition([ordered[i].total for i in eligible])
     commended: set[int] = set()
     straddle: set[int] = set()

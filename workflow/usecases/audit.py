@@ -31,8 +31,20 @@ from workflow.usecases.operators import authorize
 
 EXPORT_FORMATS = ("jsonl", "csv")
 EXPORT_VERSION = 1
-CSV_COLUMNS = ["campaign", "seq", "at", "actor", "office", "action", "from", "to", "reason",
-               "detail", "prev", "hash"]
+CSV_COLUMNS = [
+    "campaign",
+    "seq",
+    "at",
+    "actor",
+    "office",
+    "action",
+    "from",
+    "to",
+    "reason",
+    "detail",
+    "prev",
+    "hash",
+]
 _CHECKED_CACHE = 4096  # documents remembered as checked (bounded: constant memory)
 
 
@@ -57,8 +69,11 @@ def parse_anchor(value: str) -> str:
     if text.startswith("#") and " " in text:
         text = text.split(None, 1)[1].strip()
     if len(text) != 64 or not set(text) <= _HEX:
-        raise InputError(_("--anchor {v}: expected the 64 hex digits of a head hash, as "
-                           "`manyi audit anchor` prints it").format(v=audit_rows.show(value, 80)))
+        raise InputError(
+            _(
+                "--anchor {v}: expected the 64 hex digits of a head hash, as `manyi audit anchor` prints it"
+            ).format(v=audit_rows.show(value, 80))
+        )
     return text
 
 
@@ -68,8 +83,13 @@ def _campaigns(s: Any, name: str | None) -> list[Campaign]:
     return repo.list_campaigns(s)
 
 
-def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = True,
-           anchors: list[str] | None = None) -> list[ChainReport]:
+def verify(
+    ctx: Context,
+    campaign_name: str | None = None,
+    *,
+    documents: bool = True,
+    anchors: list[str] | None = None,
+) -> list[ChainReport]:
     """Check every chain (or one); raise :class:`AuditError` at the first broken link.
 
     ``anchors``: head hashes printed earlier by ``audit anchor``; each must still be in
@@ -92,11 +112,20 @@ def verify(ctx: Context, campaign_name: str | None = None, *, documents: bool = 
     for anchor in sorted(wanted - found):
         if len(reports) == 1:
             r = reports[0]
-            raise AuditError(r.campaign, None, "anchor", _(
-                "anchor {anchor} is not in it; the chain now ends at #{n} {head}").format(
-                anchor=anchor, n=r.events, head=r.head))
-        raise AuditError("*", None, "anchor", _("anchor {anchor} is in none of the {n} chains").format(
-            anchor=anchor, n=len(reports)))
+            raise AuditError(
+                r.campaign,
+                None,
+                "anchor",
+                _("anchor {anchor} is not in it; the chain now ends at #{n} {head}").format(
+                    anchor=anchor, n=r.events, head=r.head
+                ),
+            )
+        raise AuditError(
+            "*",
+            None,
+            "anchor",
+            _("anchor {anchor} is in none of the {n} chains").format(anchor=anchor, n=len(reports)),
+        )
     return reports
 
 
@@ -123,20 +152,38 @@ def _verify_operators(s: Any) -> ChainReport:
     for row in operator_store.all_(s):
         found = told.pop(row.name, None)
         if found is None:
-            raise AuditError(OPERATORS_CHAIN, None, "state", _(
-                "operator {name} has no event in the chain (added behind manyi's back)").format(
-                    name=row.name))
+            raise AuditError(
+                OPERATORS_CHAIN,
+                None,
+                "state",
+                _("operator {name} has no event in the chain (added behind manyi's back)").format(
+                    name=row.name
+                ),
+            )
         seq, state = found
-        stored = {"role": row.role, "office": row.office, "db_login": row.db_login,
-                  "disabled": row.disabled_at is not None}
+        stored = {
+            "role": row.role,
+            "office": row.office,
+            "db_login": row.db_login,
+            "disabled": row.disabled_at is not None,
+        }
         for key, value in stored.items():
             if state.get(key) != value:
-                raise AuditError(OPERATORS_CHAIN, seq, "state", _(
-                    "operator {name} has {key} {value} but this event says {told}").format(
-                        name=row.name, key=key, value=_shown(value), told=_shown(state.get(key))))
+                raise AuditError(
+                    OPERATORS_CHAIN,
+                    seq,
+                    "state",
+                    _("operator {name} has {key} {value} but this event says {told}").format(
+                        name=row.name, key=key, value=_shown(value), told=_shown(state.get(key))
+                    ),
+                )
     for name, (seq, _state) in told.items():
-        raise AuditError(OPERATORS_CHAIN, seq, "state", _(
-            "operator {name} is missing from the operator table").format(name=name))
+        raise AuditError(
+            OPERATORS_CHAIN,
+            seq,
+            "state",
+            _("operator {name} is missing from the operator table").format(name=name),
+        )
     return ChainReport(OPERATORS_CHAIN, walker.position, walker.head, 0)
 
 
@@ -155,8 +202,9 @@ def anchors(ctx: Context, campaign_name: str | None = None) -> list[ChainReport]
             if head is None:
                 out.append(ChainReport(campaign.name, 0, audit.GENESIS, 0))
             else:
-                out.append(ChainReport(campaign.name, head.seq, head.hash, 0,
-                                       head_at=audit.format_at(head.at)))
+                out.append(
+                    ChainReport(campaign.name, head.seq, head.hash, 0, head_at=audit.format_at(head.at))
+                )
     return out
 
 
@@ -171,8 +219,14 @@ class _Times:
     rehearsal: bool
 
 
-def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None, times: _Times | None = None,
-                wanted: set[str] | None = None, found: set[str] | None = None) -> ChainReport:
+def _verify_one(
+    s: Any,
+    campaign: Campaign,
+    blobs: BlobStore | None,
+    times: _Times | None = None,
+    wanted: set[str] | None = None,
+    found: set[str] | None = None,
+) -> ChainReport:
     cid: int = campaign.id
     walker = audit.ChainWalker(campaign.name, lambda h: chain.event_by_hash(s, cid, h))
     tally = _Tally(derived=audit_rows.Derived(campaign.name), times=times or _Times(None, True))
@@ -189,11 +243,15 @@ def _verify_one(s: Any, campaign: Campaign, blobs: BlobStore | None, times: _Tim
             last_at = ev.at
     _check_state(s, campaign, tally.states, tally.filed)
     names = {sec.id: sec.name for sec in repo.sections(s, cid)}
-    audit_rows.compare(s, campaign, tally.derived, names,
-                       lambda: definition_of(campaign).spec.timezone)
-    return ChainReport(campaign.name, walker.position, walker.head, tally.documents,
-                       dict(tally.derived.unchecked),
-                       audit.format_at(last_at) if last_at is not None else None)
+    audit_rows.compare(s, campaign, tally.derived, names, lambda: definition_of(campaign).spec.timezone)
+    return ChainReport(
+        campaign.name,
+        walker.position,
+        walker.head,
+        tally.documents,
+        dict(tally.derived.unchecked),
+        audit.format_at(last_at) if last_at is not None else None,
+    )
 
 
 @dataclass
@@ -227,13 +285,13 @@ class _Tally:
             return
         problem = blobs.check(sha)
         if problem is not None:
-            raise AuditError(campaign, ev.seq, f"document-{problem}",
-                             f"{detail.get('filename', '')} sha256 {sha[:12]}")
+            raise AuditError(
+                campaign, ev.seq, f"document-{problem}", f"{detail.get('filename', '')} sha256 {sha[:12]}"
+            )
         if len(self.checked) >= _CHECKED_CACHE:
             self.checked.clear()
         self.checked.add(sha)
         self.documents += 1
-
 
     def _check_time(self, campaign: str, ev: audit.StoredEvent, raw: Any) -> None:
         """Real recorded times never go back, nor past the database's last one; outside a
@@ -241,21 +299,37 @@ class _Tally:
         try:
             recorded = datetime.strptime(str(raw), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         except ValueError:
-            raise AuditError(campaign, ev.seq, "clock", _("recorded_at '{v}' is not a time").format(
-                v=raw)) from None
+            raise AuditError(
+                campaign, ev.seq, "clock", _("recorded_at '{v}' is not a time").format(v=raw)
+            ) from None
         shown = audit.format_at(recorded)
         if self.recorded is not None and recorded < self.recorded[0]:
-            raise AuditError(campaign, ev.seq, "clock", _(
-                "recorded {at}, before event #{seq} ({before})").format(
-                    at=shown, seq=self.recorded[1], before=audit.format_at(self.recorded[0])))
+            raise AuditError(
+                campaign,
+                ev.seq,
+                "clock",
+                _("recorded {at}, before event #{seq} ({before})").format(
+                    at=shown, seq=self.recorded[1], before=audit.format_at(self.recorded[0])
+                ),
+            )
         if self.times.last is not None and recorded > self.times.last:
-            raise AuditError(campaign, ev.seq, "clock", _(
-                "recorded {at}, after the database's last recorded time {last}").format(
-                    at=shown, last=audit.format_at(self.times.last)))
+            raise AuditError(
+                campaign,
+                ev.seq,
+                "clock",
+                _("recorded {at}, after the database's last recorded time {last}").format(
+                    at=shown, last=audit.format_at(self.times.last)
+                ),
+            )
         if not self.times.rehearsal and abs(ev.at - recorded) > MAX_SKEW:
-            raise AuditError(campaign, ev.seq, "clock", _(
-                "dated {at} but recorded {rec}, in a database that is not a rehearsal").format(
-                    at=audit.format_at(ev.at), rec=shown))
+            raise AuditError(
+                campaign,
+                ev.seq,
+                "clock",
+                _("dated {at} but recorded {rec}, in a database that is not a rehearsal").format(
+                    at=audit.format_at(ev.at), rec=shown
+                ),
+            )
         self.recorded = (recorded, ev.seq)
 
 
@@ -268,23 +342,34 @@ def _body_name(campaign: Campaign, requirement: str) -> str:
     return d.body_label(d.body_of(req))
 
 
-def _check_state(s: Any, campaign: Campaign, states: dict[int, str],
-                 filed: dict[tuple[int | None, str], int]) -> None:
+def _check_state(
+    s: Any, campaign: Campaign, states: dict[int, str], filed: dict[tuple[int | None, str], int]
+) -> None:
     cid: int = campaign.id
     names = {sid: name for sid, name in ((x.id, x.name) for x in repo.sections(s, cid))}
     for sid, state in chain.record_states(s, cid).items():
         told = states.get(sid)
         if told != state:
-            raise AuditError(campaign.name, None, "state", _(
-                "office {office} is in {state} but its history says {told}"
-            ).format(office=names.get(sid, sid), state=state, told=told or "-"))
+            raise AuditError(
+                campaign.name,
+                None,
+                "state",
+                _("office {office} is in {state} but its history says {told}").format(
+                    office=names.get(sid, sid), state=state, told=told or "-"
+                ),
+            )
     stored = chain.filing_counts(s, cid)
     for key in sorted(set(stored) | set(filed), key=lambda k: (k[0] or 0, k[1])):
         if stored.get(key, 0) != filed.get(key, 0):
             office = names.get(key[0], "-") if key[0] is not None else _body_name(campaign, key[1])
-            raise AuditError(campaign.name, None, "state", _(
-                "{office} has {stored} filings of {req} but its history records {told}"
-            ).format(office=office, stored=stored.get(key, 0), req=key[1], told=filed.get(key, 0)))
+            raise AuditError(
+                campaign.name,
+                None,
+                "state",
+                _("{office} has {stored} filings of {req} but its history records {told}").format(
+                    office=office, stored=stored.get(key, 0), req=key[1], told=filed.get(key, 0)
+                ),
+            )
 
 
 # -- export ------------------------------------------------------------------
@@ -295,9 +380,17 @@ def _export_rows(s: Any, campaign: Campaign) -> Iterator[dict[str, Any]]:
         except ValueError:
             detail = ev.detail  # exported as found; verification will flag it
         yield {
-            "campaign": campaign.name, "seq": ev.seq, "at": audit.format_at(ev.at),
-            "actor": ev.actor, "office": ev.office, "action": ev.action, "from": ev.from_state,
-            "to": ev.to_state, "reason": ev.reason, "detail": detail, "prev": ev.prev_hash,
+            "campaign": campaign.name,
+            "seq": ev.seq,
+            "at": audit.format_at(ev.at),
+            "actor": ev.actor,
+            "office": ev.office,
+            "action": ev.action,
+            "from": ev.from_state,
+            "to": ev.to_state,
+            "reason": ev.reason,
+            "detail": detail,
+            "prev": ev.prev_hash,
             "hash": ev.hash,
         }
 

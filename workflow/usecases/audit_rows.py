@@ -73,8 +73,7 @@ def show(value: Any, limit: int = 48) -> str:
     if len(text) > limit:
         text = text[:limit] + "…"
     return "".join(
-        c if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") else f"\\u{ord(c):04x}"
-        for c in text
+        c if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") else f"\\u{ord(c):04x}" for c in text
     )
 
 
@@ -112,9 +111,12 @@ class Family:
 def _filing_event(ev: StoredEvent, d: dict[str, Any]) -> tuple[Key, Elem] | None:
     if "requirement" not in d:
         return None
-    return ((ev.section_id, d["requirement"]),
-            tuple(norm(v) for v in (d.get("sha256"), d.get("filename"), d.get("size"), ev.reason,
-                                    ev.actor, ev.at)))
+    return (
+        (ev.section_id, d["requirement"]),
+        tuple(
+            norm(v) for v in (d.get("sha256"), d.get("filename"), d.get("size"), ev.reason, ev.actor, ev.at)
+        ),
+    )
 
 
 def _filing_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, Elem]]:
@@ -125,22 +127,38 @@ def _filing_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, 
 def _score_event(ev: StoredEvent, d: dict[str, Any]) -> tuple[Key, Elem] | None:
     if ev.section_id is None or "group" not in d:
         return None
-    return ((ev.section_id, d["group"]),
-            tuple(norm(v) for v in (d.get("scorer"), _hundredths(d.get("score")), d.get("vote"),
-                                    d.get("count"), ev.actor, ev.at)))
+    return (
+        (ev.section_id, d["group"]),
+        tuple(
+            norm(v)
+            for v in (
+                d.get("scorer"),
+                _hundredths(d.get("score")),
+                d.get("vote"),
+                d.get("count"),
+                ev.actor,
+                ev.at,
+            )
+        ),
+    )
 
 
 def _score_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, Elem]]:
     for rid, sid, grp, scorer, hundredths, vote, count, actor, at in chain.score_rows(s, cid, key):
-        yield rid, (sid, grp), tuple(norm(v) for v in (scorer, _score_text(hundredths), vote, count,
-                                                         actor, at))
+        yield (
+            rid,
+            (sid, grp),
+            tuple(norm(v) for v in (scorer, _score_text(hundredths), vote, count, actor, at)),
+        )
 
 
 def _extension_event(ev: StoredEvent, d: dict[str, Any]) -> tuple[Key, Elem] | None:
     if ev.section_id is None or "requirement" not in d:
         return None
-    return ((ev.section_id, d["requirement"]),
-            tuple(norm(v) for v in (d.get("from"), d.get("to"), ev.reason, ev.actor, ev.at)))
+    return (
+        (ev.section_id, d["requirement"]),
+        tuple(norm(v) for v in (d.get("from"), d.get("to"), ev.reason, ev.actor, ev.at)),
+    )
 
 
 def _extension_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, Elem]]:
@@ -151,9 +169,13 @@ def _extension_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Ke
 def _inspection_event(ev: StoredEvent, d: dict[str, Any]) -> tuple[Key, Elem] | None:
     if ev.section_id is None or "inspection" not in d:
         return None
-    return ((ev.section_id,),
-            tuple(norm(v) for v in (d.get("inspection"), d.get("kind"), d.get("date"), d.get("text"),
-                                    ev.actor, ev.at)))
+    return (
+        (ev.section_id,),
+        tuple(
+            norm(v)
+            for v in (d.get("inspection"), d.get("kind"), d.get("date"), d.get("text"), ev.actor, ev.at)
+        ),
+    )
 
 
 def _inspection_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, Elem]]:
@@ -173,14 +195,34 @@ def _sender_rows(s: Any, cid: int, key: Key | None) -> Iterator[tuple[int, Key, 
 
 
 FAMILIES = (
-    Family("filing", ("file",), ("sha256", "filename", "size", "note", "actor", "at"),
-           _filing_event, _filing_rows),
-    Family("score_entry", ("score", "vote"), ("scorer", "score", "vote", "count", "actor", "at"),
-           _score_event, _score_rows),
-    Family("deadline_extension", ("extend",), ("from_due", "to_due", "reason", "actor", "at"),
-           _extension_event, _extension_rows),
-    Family("inspection", ("inspect",), ("id", "kind", "on", "finding", "actor", "at"),
-           _inspection_event, _inspection_rows),
+    Family(
+        "filing",
+        ("file",),
+        ("sha256", "filename", "size", "note", "actor", "at"),
+        _filing_event,
+        _filing_rows,
+    ),
+    Family(
+        "score_entry",
+        ("score", "vote"),
+        ("scorer", "score", "vote", "count", "actor", "at"),
+        _score_event,
+        _score_rows,
+    ),
+    Family(
+        "deadline_extension",
+        ("extend",),
+        ("from_due", "to_due", "reason", "actor", "at"),
+        _extension_event,
+        _extension_rows,
+    ),
+    Family(
+        "inspection",
+        ("inspect",),
+        ("id", "kind", "on", "finding", "actor", "at"),
+        _inspection_event,
+        _inspection_rows,
+    ),
     Family("office_sender", ("sender-add",), ("address", "actor", "at"), _sender_event, _sender_rows),
 )
 _BY_ACTION = {a: f for f in FAMILIES for a in f.actions}
@@ -239,7 +281,10 @@ class Derived:
             self._item(ev, detail)
         elif action == "extend" and ev.section_id is not None and "requirement" in detail:
             self.extended[(ev.section_id, detail["requirement"])] = (
-                ev.seq, norm(detail.get("to")), norm(detail.get("original")))
+                ev.seq,
+                norm(detail.get("to")),
+                norm(detail.get("original")),
+            )
         elif action in SCORE_CHANGES and ev.section_id is not None and "group" in detail:
             self._score_change(ev, detail)
         family = _BY_ACTION.get(action)
@@ -258,8 +303,15 @@ class Derived:
         if old is not None:
             bag.remove(old)
         if ev.action == "score-correct":
-            found = _score_event(ev, {"group": d["group"], "scorer": d.get("scorer"), "score": d.get("score"),
-                                      "count": old[3] if old is not None else 1})
+            found = _score_event(
+                ev,
+                {
+                    "group": d["group"],
+                    "scorer": d.get("scorer"),
+                    "score": d.get("score"),
+                    "count": old[3] if old is not None else 1,
+                },
+            )
             if found is not None:
                 bag.add(found[1], ev.seq)
                 self.named[(*key, d.get("scorer"))] = found[1]
@@ -285,10 +337,19 @@ class Derived:
         at = format_at(ev.at)
         if ev.action == "rectify-add":
             facts: dict[str, Any] = {
-                "section_id": ev.section_id, "source": d.get("source"), "text": norm(d.get("text")),
-                "due": norm(d.get("due")), "status": "published", "evidence_sha256": None,
-                "evidence_filename": None, "note": None, "return_reason": None,
-                "created_by": ev.actor, "created_at": at, "done_at": None, "confirmed_at": None,
+                "section_id": ev.section_id,
+                "source": d.get("source"),
+                "text": norm(d.get("text")),
+                "due": norm(d.get("due")),
+                "status": "published",
+                "evidence_sha256": None,
+                "evidence_filename": None,
+                "note": None,
+                "return_reason": None,
+                "created_by": ev.actor,
+                "created_at": at,
+                "done_at": None,
+                "confirmed_at": None,
             }
             if "inspection" in d:
                 facts["inspection_id"] = d["inspection"]
@@ -300,8 +361,13 @@ class Derived:
                 return  # an event about an item the history never added: its row is reported
             facts = known[1]
             if ev.action == "rectify-done":
-                facts.update(status="done", evidence_sha256=d.get("sha256"),
-                             evidence_filename=d.get("filename"), note=norm(ev.reason), done_at=at)
+                facts.update(
+                    status="done",
+                    evidence_sha256=d.get("sha256"),
+                    evidence_filename=d.get("filename"),
+                    note=norm(ev.reason),
+                    done_at=at,
+                )
             elif ev.action == "rectify-confirm":
                 facts.update(status="confirmed", confirmed_at=at)
             else:
@@ -311,27 +377,38 @@ class Derived:
 
 
 # -- comparing with the stored rows ----------------------------------------------------
-def _contradicts(campaign: str, seq: int | None, table: str, rid: Any, label: str, fld: str,
-                 stored: Any, told: Any) -> AuditError:
+def _contradicts(
+    campaign: str, seq: int | None, table: str, rid: Any, label: str, fld: str, stored: Any, told: Any
+) -> AuditError:
     if fld.endswith("sha256"):  # enough of a hash to tell the two apart
         stored, told = (v if v is None else str(v)[:16] for v in (stored, told))
-    return AuditError(campaign, seq, "row", _(
-        "{table} #{id} ({label}): {field} is {stored}, the event says {told}").format(
-        table=table, id=rid, label=label, field=fld, stored=show(stored), told=show(told)))
+    return AuditError(
+        campaign,
+        seq,
+        "row",
+        _("{table} #{id} ({label}): {field} is {stored}, the event says {told}").format(
+            table=table, id=rid, label=label, field=fld, stored=show(stored), told=show(told)
+        ),
+    )
 
 
 def _orphan(campaign: str, table: str, rid: Any, label: str) -> AuditError:
-    return AuditError(campaign, None, "row-orphan", _("{table} #{id} ({label})").format(
-        table=table, id=rid, label=label))
+    return AuditError(
+        campaign, None, "row-orphan", _("{table} #{id} ({label})").format(table=table, id=rid, label=label)
+    )
 
 
 def _missing(campaign: str, seq: int, table: str, label: str) -> AuditError:
-    return AuditError(campaign, seq, "row-missing", _("{table} ({label})").format(
-        table=table, label=label))
+    return AuditError(campaign, seq, "row-missing", _("{table} ({label})").format(table=table, label=label))
 
 
-def compare(s: Any, campaign: Campaign, derived: Derived, names: dict[int, str],
-            definition_timezone: Callable[[], str]) -> None:
+def compare(
+    s: Any,
+    campaign: Campaign,
+    derived: Derived,
+    names: dict[int, str],
+    definition_timezone: Callable[[], str],
+) -> None:
     """Raise :class:`AuditError` at the first stored row the history does not explain."""
     cid: int = campaign.id
     _compare_campaign(campaign, derived, definition_timezone)
@@ -356,8 +433,16 @@ def _compare_campaign(c: Campaign, derived: Derived, definition_timezone: Callab
 
     if "definition_sha256" in d:
         if sha != d["definition_sha256"]:
-            raise _contradicts(name, seq, "campaign", c.id, label, "definition_text",
-                               f"sha256 {sha[:16]}", f"sha256 {str(d['definition_sha256'])[:16]}")
+            raise _contradicts(
+                name,
+                seq,
+                "campaign",
+                c.id,
+                label,
+                "definition_text",
+                f"sha256 {sha[:16]}",
+                f"sha256 {str(d['definition_sha256'])[:16]}",
+            )
         check("timezone", c.timezone, definition_timezone())
     else:
         derived.unchecked["definition_text"] += 1
@@ -375,8 +460,16 @@ def _compare_campaign(c: Campaign, derived: Derived, definition_timezone: Callab
     else:
         for k in sorted(set(stored_params) | set(told_params)):
             if k not in stored_params or k not in told_params or stored_params[k] != told_params[k]:
-                raise _contradicts(name, seq, "campaign", c.id, label, f"parameters.{k}",
-                                   stored_params.get(k), told_params.get(k))
+                raise _contradicts(
+                    name,
+                    seq,
+                    "campaign",
+                    c.id,
+                    label,
+                    f"parameters.{k}",
+                    stored_params.get(k),
+                    told_params.get(k),
+                )
     check("status", c.status, "closed" if derived.closed else "active", derived.closed or seq)
 
 
@@ -390,8 +483,7 @@ def _compare_sections(s: Any, cid: int, derived: Derived, names: dict[int, str])
         seen += 1
         for fld, stored, told in zip(("name", "email", "head"), (name, email, head), facts, strict=True):
             if told is not UNKNOWN and norm(stored) != told:
-                raise _contradicts(derived.campaign, seq, "section", sid, show(facts[0]), fld, stored,
-                                   told)
+                raise _contradicts(derived.campaign, seq, "section", sid, show(facts[0]), fld, stored, told)
     if seen != len(derived.sections):
         for sid, (seq, facts) in sorted(derived.sections.items(), key=lambda kv: kv[1][0]):
             if sid not in names:
@@ -462,14 +554,19 @@ def _compare_items(s: Any, cid: int, derived: Derived, names: dict[int, str]) ->
         seq, facts = known
         for fld in chain.ITEM_FIELDS:
             if fld in facts and row[fld] != norm(facts[fld]):
-                raise _contradicts(derived.campaign, seq, "rectification_item", rid, label, fld,
-                                   row[fld], facts[fld])
+                raise _contradicts(
+                    derived.campaign, seq, "rectification_item", rid, label, fld, row[fld], facts[fld]
+                )
     if seen != len(derived.items):
         stored = {rid for rid, *_rest in chain.item_rows(s, cid)}
         for item, (seq, facts) in sorted(derived.items.items()):
             if item not in stored:
-                raise _missing(derived.campaign, seq, "rectification_item",
-                               f"#{item}, {show(names.get(facts['section_id'], '-'))}")
+                raise _missing(
+                    derived.campaign,
+                    seq,
+                    "rectification_item",
+                    f"#{item}, {show(names.get(facts['section_id'], '-'))}",
+                )
 
 
 def _compare_deadlines(s: Any, cid: int, derived: Derived, names: dict[int, str]) -> None:
@@ -481,15 +578,16 @@ def _compare_deadlines(s: Any, cid: int, derived: Derived, names: dict[int, str]
         office = names.get(sid, str(sid)) if sid is not None else _("leading group")
         label = f"{show(office)} / {show(req)}"
         if req.startswith(ITEM_PREFIX):
-            number = req[len(ITEM_PREFIX):]
+            number = req[len(ITEM_PREFIX) :]
             item = derived.items.get(int(number)) if number.isdigit() else None
             if item is None:
                 continue  # an item row without its event is reported with the items
             seq, facts = item
             for fld, stored in (("due", due), ("original_due", original)):
                 if stored != norm(facts["due"]):
-                    raise _contradicts(derived.campaign, seq, "deadline", rid, label, fld, stored,
-                                       facts["due"])
+                    raise _contradicts(
+                        derived.campaign, seq, "deadline", rid, label, fld, stored, facts["due"]
+                    )
             continue
         ext = derived.extended.get((sid, req))
         if ext is not None:
@@ -497,12 +595,18 @@ def _compare_deadlines(s: Any, cid: int, derived: Derived, names: dict[int, str]
             if due != to:
                 raise _contradicts(derived.campaign, seq, "deadline", rid, label, "due", due, to)
             if was is not None and original != was:
-                raise _contradicts(derived.campaign, seq, "deadline", rid, label, "original_due",
-                                   original, was)
+                raise _contradicts(
+                    derived.campaign, seq, "deadline", rid, label, "original_due", original, was
+                )
         elif due != original:
-            raise AuditError(derived.campaign, None, "row-orphan", _(
-                "deadline #{id} ({label}): due {due} but original_due {original}, and no extend event"
-            ).format(id=rid, label=label, due=due, original=original))
+            raise AuditError(
+                derived.campaign,
+                None,
+                "row-orphan",
+                _(
+                    "deadline #{id} ({label}): due {due} but original_due {original}, and no extend event"
+                ).format(id=rid, label=label, due=due, original=original),
+            )
 
 
 def unchecked_lines(derived: Derived) -> Iterable[tuple[str, int]]:

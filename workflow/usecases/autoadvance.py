@@ -72,8 +72,7 @@ def run(ctx: Context, now: datetime, *, preview: bool = False) -> list[Moved]:
             if not offices:
                 continue
             try:
-                outcomes = advance(bot, campaign, offices, expect=phase, dry_run=preview,
-                                   by_scheduler=True)
+                outcomes = advance(bot, campaign, offices, expect=phase, dry_run=preview, by_scheduler=True)
             except ConflictError:  # another process moved one of them first: it did this work
                 continue
             moved += [Moved(campaign, o.office, o.source, o.dest) for o in outcomes if o.dest]

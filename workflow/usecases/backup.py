@@ -16,9 +16,11 @@ def backup(ctx: Context, target: Path) -> BackupResult:
     """A consistent copy of the SQLite database at ``target`` (documents at ``target``.blobs)."""
     db = ctx.db
     if not db.is_sqlite or db.path is None:
-        raise InputError(_(
-            "manyi backup copies SQLite databases; for PostgreSQL use pg_dump and copy {blobs}"
-        ).format(blobs=db.blob_root))
+        raise InputError(
+            _("manyi backup copies SQLite databases; for PostgreSQL use pg_dump and copy {blobs}").format(
+                blobs=db.blob_root
+            )
+        )
     target = target.expanduser().resolve()
     if target == db.path.resolve():
         raise InputError(_("the backup must not overwrite the database itself"))

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from storage import clock, inbox_repo, ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.models import Campaign, Filing
+from workflow.adapters import definition_files as defs
 from workflow.adapters.tabular import RosterEntry, check_email, read_roster
 from workflow.calendar import schedule
 from workflow.calendar.deadlines import calendar_of
-from workflow.adapters import definition_files as defs
 from workflow.engine import text
 from workflow.engine.conditions import SectionFacts
 from workflow.engine.definition import Definition
@@ -53,8 +53,9 @@ def close_campaign(ctx: Context, name: str, reason: str) -> None:
             raise InputError(_("campaign '{name}' is already closed").format(name=campaign.name))
         campaign.status = "closed"
         s.add(campaign)
-        repo.append_events(s, campaign, [repo.NewEvent("campaign-close", reason=reason.strip())],
-                           ctx.actor, ctx.now())
+        repo.append_events(
+            s, campaign, [repo.NewEvent("campaign-close", reason=reason.strip())], ctx.actor, ctx.now()
+        )
 
 
 def _check_name(name: str, what: str) -> str:
@@ -132,18 +133,35 @@ def start_campaign(
         if name in {c.name for c in repo.list_campaigns(s)}:
             raise DuplicateError("campaign", name)
         campaign = Campaign(
-            name=name, definition_key=definition.key, definition_source=definition.source,
-            definition_text=definition.text, parameters=json.dumps(params, ensure_ascii=False),
-            start_date=start_date, timezone=definition.spec.timezone, created_at=now,
+            name=name,
+            definition_key=definition.key,
+            definition_source=definition.source,
+            definition_text=definition.text,
+            parameters=json.dumps(params, ensure_ascii=False),
+            start_date=start_date,
+            timezone=definition.spec.timezone,
+            created_at=now,
             created_by=ctx.actor,
         )
         s.add(campaign)
         s.flush()
-        repo.append_events(s, campaign, [repo.NewEvent(
-            "campaign-start",
-            detail={"definition": definition.key, "start": start_date.isoformat(),
-                    "parameters": params, "definition_sha256": _sha(definition.text)},
-        )], ctx.actor, now)
+        repo.append_events(
+            s,
+            campaign,
+            [
+                repo.NewEvent(
+                    "campaign-start",
+                    detail={
+                        "definition": definition.key,
+                        "start": start_date.isoformat(),
+                        "parameters": params,
+                        "definition_sha256": _sha(definition.text),
+                    },
+                )
+            ],
+            ctx.actor,
+            now,
+        )
         _add_entries(s, campaign, definition, entries, now, ctx.actor)
         info = _info(campaign, definition, plan, len(entries))
     return replace(info, next_working_day=calendar_of(definition).next_if_off(start_date))
@@ -171,9 +189,14 @@ def _sha(text: str) -> str:
 
 def _info(campaign: Campaign, definition: Definition, plan: schedule.Plan, n: int) -> CampaignInfo:
     return CampaignInfo(
-        name=campaign.name, definition=campaign.definition_key,
-        title=pick(definition.spec.title.as_dict()), start=campaign.start_date, end=plan.end,
-        timezone=campaign.timezone, status=campaign.status, sections=n,
+        name=campaign.name,
+        definition=campaign.definition_key,
+        title=pick(definition.spec.title.as_dict()),
+        start=campaign.start_date,
+        end=plan.end,
+        timezone=campaign.timezone,
+        status=campaign.status,
+        sections=n,
         parameters=json.loads(campaign.parameters),
     )
 
@@ -192,8 +215,12 @@ def list_campaigns(ctx: Context) -> list[CampaignInfo]:
 
 # -- offices -----------------------------------------------------------------
 def _add_entries(
-    s: Any, campaign: Campaign, definition: Definition, entries: Sequence[RosterEntry],
-    now: datetime, actor: str,
+    s: Any,
+    campaign: Campaign,
+    definition: Definition,
+    entries: Sequence[RosterEntry],
+    now: datetime,
+    actor: str,
 ) -> None:
     if not entries:
         return
@@ -210,22 +237,38 @@ def _add_entries(
             )
     initial = definition.states[0]
     added = repo.add_sections(
-        s, campaign.id, [repo.NewSection(e.name, e.email, e.head) for e in entries],
-        initial, actor, now,
+        s,
+        campaign.id,
+        [repo.NewSection(e.name, e.email, e.head) for e in entries],
+        initial,
+        actor,
+        now,
     )
     by_name = {e.name: e for e in entries}
-    repo.append_events(s, campaign, [
-        repo.NewEvent("office-add", section_id=sid, office=name, to_state=initial,
-                      detail={"email": by_name[name].email, "head": by_name[name].head})
-        for sid, name in added
-    ], actor, now)
+    repo.append_events(
+        s,
+        campaign,
+        [
+            repo.NewEvent(
+                "office-add",
+                section_id=sid,
+                office=name,
+                to_state=initial,
+                detail={"email": by_name[name].email, "head": by_name[name].head},
+            )
+            for sid, name in added
+        ],
+        actor,
+        now,
+    )
 
 
 def add_office(
     ctx: Context, campaign_name: str | None, name: str, email: str | None, head: str | None
 ) -> str:
-    entry = RosterEntry(_check_name(name, _("office name")), check_email(email, "--email"),
-                        text.optional(head, "--head"))
+    entry = RosterEntry(
+        _check_name(name, _("office name")), check_email(email, "--email"), text.optional(head, "--head")
+    )
     ctx.db.ensure_ready(create=False)
     with ctx.db.write() as s:
         authorize(s, ctx, "manage")
@@ -242,8 +285,15 @@ class Imported:
     updated: list[str]
 
 
-def import_offices(ctx: Context, campaign_name: str | None, path: Path, *, update: bool = False,
-                   strict: bool = False, warnings: list[str] | None = None) -> Imported:
+def import_offices(
+    ctx: Context,
+    campaign_name: str | None,
+    path: Path,
+    *,
+    update: bool = False,
+    strict: bool = False,
+    warnings: list[str] | None = None,
+) -> Imported:
     """Add the roster's new offices; offices already there are reported, not refused.
 
     An office whose e-mail or head differs from the roster is changed only with
@@ -272,17 +322,31 @@ def import_offices(ctx: Context, campaign_name: str | None, path: Path, *, updat
                 continue
             if not update:
                 field = "email" if before["email"] != after["email"] else "head"
-                raise InputError(_("{src}: office '{name}' differs from the database ({field}: {old} → {new}); "
-                                   "add --update to apply the roster's values").format(
-                    src=path, name=e.name, field=field, old=before[field] or "—", new=after[field] or "—"))
+                raise InputError(
+                    _(
+                        "{src}: office '{name}' differs from the database ({field}: {old} → {new}); "
+                        "add --update to apply the roster's values"
+                    ).format(
+                        src=path, name=e.name, field=field, old=before[field] or "—", new=after[field] or "—"
+                    )
+                )
             sec.email, sec.head = e.email, e.head
             s.add(sec)
             updated.append(e.name)
-            events.append(repo.NewEvent(
-                "office-edit", section_id=sec.id, office=sec.name, reason=_("roster {src} (--update)").format(
-                    src=path.name),
-                detail={"name": sec.name, "email": e.email, "head": e.head,
-                        "before": {k: v for k, v in before.items() if v != after[k]}}))
+            events.append(
+                repo.NewEvent(
+                    "office-edit",
+                    section_id=sec.id,
+                    office=sec.name,
+                    reason=_("roster {src} (--update)").format(src=path.name),
+                    detail={
+                        "name": sec.name,
+                        "email": e.email,
+                        "head": e.head,
+                        "before": {k: v for k, v in before.items() if v != after[k]},
+                    },
+                )
+            )
         s.flush()
         repo.append_events(s, campaign, events, ctx.actor, now)
         _add_entries(s, campaign, definition_of(campaign), new, now, ctx.actor)
@@ -296,8 +360,16 @@ class OfficeEdit:
     changes: dict[str, tuple[str | None, str | None]]  # field -> (before, after)
 
 
-def edit_office(ctx: Context, campaign_name: str | None, name: str, *, email: str | None = None,
-                head: str | None = None, new_name: str | None = None, reason: str) -> OfficeEdit:
+def edit_office(
+    ctx: Context,
+    campaign_name: str | None,
+    name: str,
+    *,
+    email: str | None = None,
+    head: str | None = None,
+    new_name: str | None = None,
+    reason: str,
+) -> OfficeEdit:
     """Correct an office's e-mail, head or name; the old values stay in its history.
 
     The event (``office-edit``) carries the office's full new address data (name,
@@ -329,13 +401,17 @@ def edit_office(ctx: Context, campaign_name: str | None, name: str, *, email: st
             if body is not None:
                 raise InputError(
                     _("'{name}' is the name of {body}, a central body; choose another office name").format(
-                        name=renamed, body=pick(body.title.as_dict())))
+                        name=renamed, body=pick(body.title.as_dict())
+                    )
+                )
             if renamed in repo.section_names(s, campaign.id):
                 raise DuplicateError("office", renamed)
             after["name"] = renamed
         changes = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
         if not changes:
-            raise InputError(_("{office} already has these values; nothing to change").format(office=section.name))
+            raise InputError(
+                _("{office} already has these values; nothing to change").format(office=section.name)
+            )
         section.name, section.email, section.head = after["name"], after["email"], after["head"]  # type: ignore[assignment]  # after["name"] is never None (email and head may be)
         s.add(section)
         if "name" in changes:
@@ -343,11 +419,26 @@ def edit_office(ctx: Context, campaign_name: str | None, name: str, *, email: st
 
             operator_store.rename_office(s, before["name"], after["name"])  # type: ignore[arg-type]  # after["name"] is never None (email and head may be)
         s.flush()
-        repo.append_events(s, campaign, [repo.NewEvent(
-            "office-edit", section_id=section.id, office=section.name, reason=reason,
-            detail={"name": after["name"], "email": after["email"], "head": after["head"],
-                    "before": {k: before[k] for k in changes}},
-        )], ctx.actor, now)
+        repo.append_events(
+            s,
+            campaign,
+            [
+                repo.NewEvent(
+                    "office-edit",
+                    section_id=section.id,
+                    office=section.name,
+                    reason=reason,
+                    detail={
+                        "name": after["name"],
+                        "email": after["email"],
+                        "head": after["head"],
+                        "before": {k: before[k] for k in changes},
+                    },
+                )
+            ],
+            ctx.actor,
+            now,
+        )
         return OfficeEdit(campaign.name, section.name, changes)
 
 
@@ -359,8 +450,13 @@ def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]
         definition = definition_of(campaign)
         titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
         return [
-            {"office": r.office, "email": r.email, "head": r.head, "state": r.state,
-             "state_title": titles.get(r.state, r.state)}
+            {
+                "office": r.office,
+                "email": r.email,
+                "head": r.head,
+                "state": r.state,
+                "state_title": titles.get(r.state, r.state),
+            }
             for r in repo.records(s, campaign.id)
         ]
 
@@ -386,11 +482,17 @@ class StatusRow(NamedTuple):
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "office": self.office, "state": self.state, "state_title": self.state_title,
-            "blockers": list(self.blockers), "blocker_titles": list(self.blocker_titles),
+            "office": self.office,
+            "state": self.state,
+            "state_title": self.state_title,
+            "blockers": list(self.blockers),
+            "blocker_titles": list(self.blocker_titles),
             "next_due": self.next_due.isoformat() if self.next_due else None,
-            "next_due_requirement": self.next_due_requirement, "open_items": self.open_items,
-            "light": self.light, "owed": list(self.owed), "owed_titles": list(self.owed_titles),
+            "next_due_requirement": self.next_due_requirement,
+            "open_items": self.open_items,
+            "light": self.light,
+            "owed": list(self.owed),
+            "owed_titles": list(self.owed_titles),
         }
 
 
@@ -407,7 +509,7 @@ def status_json_lines(rows: Iterable[StatusRow]) -> Iterator[str]:
         rest = row[1:]
         tail = tails.get(rest)
         if tail is None:
-            tail = tails[rest] = encode(row.as_json())[len(head):]
+            tail = tails[rest] = encode(row.as_json())[len(head) :]
         yield head + tail
 
 
@@ -428,8 +530,16 @@ class FactsLoader:
     kinds the definition's conditions name in their ``needs``.
     """
 
-    def __init__(self, s: Any, campaign: Campaign, definition: Definition, params: dict[str, Any],
-                 plan: schedule.Plan, today: date, section_ids: Sequence[int] | None = None):
+    def __init__(
+        self,
+        s: Any,
+        campaign: Campaign,
+        definition: Definition,
+        params: dict[str, Any],
+        plan: schedule.Plan,
+        today: date,
+        section_ids: Sequence[int] | None = None,
+    ):
         cid: int = campaign.id
         needs = definition.needs
         self.counts = repo.filing_counts(s, cid, section_ids)
@@ -457,12 +567,16 @@ class FactsLoader:
 
     def of(self, section_id: int) -> SectionFacts:
         return SectionFacts(
-            filings=self.counts.by_section.get(section_id, {}), campaign_filings=self.counts.campaign,
+            filings=self.counts.by_section.get(section_id, {}),
+            campaign_filings=self.counts.campaign,
             open_items=self.open_items.get(section_id, 0),
             open_items_by_phase=self.by_phase.get(section_id, {}),
             scored_groups=self.scored.get(section_id, frozenset()),
-            total=self.totals.get(section_id), vetoes=self.vetoes.get(section_id, ()),
-            tags=self.tags.get(section_id, frozenset()), params=self.params, today=self.today,
+            total=self.totals.get(section_id),
+            vetoes=self.vetoes.get(section_id, ()),
+            tags=self.tags.get(section_id, frozenset()),
+            params=self.params,
+            today=self.today,
             windows=self.windows,
         )
 
@@ -489,8 +603,7 @@ def status_in(s: Session, ctx: Context, campaign_name: str | None) -> Status:
     today = deadlines.local_day(ctx.now(), campaign.timezone)
     loader = FactsLoader(s, campaign, definition, params, plan, today)
     counts = loader.counts
-    cd = CampaignDates(campaign, definition, params, plan,
-                                 deadlines.due_dates(definition, plan))
+    cd = CampaignDates(campaign, definition, params, plan, deadlines.due_dates(definition, plan))
     lights = Lights(s, cd, today)
     owes = _owed_rules(definition, params)
     # Sections with the same phase, filings and extensions have the same row; at
@@ -508,14 +621,21 @@ def status_in(s: Session, ctx: Context, campaign_name: str | None) -> Status:
             lit = lights.of(section_id, state, filings)
             owed = tuple((k, t) for k, t, need in owes.get(state, ()) if filings.get(k, 0) < need)
             known = seen[key] = (
-                titles[state], tuple(u.key for u in unmet), tuple(u.title for u in unmet),
-                lit.next_due, lit.next_requirement, items, lit.light,
-                tuple(k for k, _t in owed), tuple(t for _k, t in owed),
+                titles[state],
+                tuple(u.key for u in unmet),
+                tuple(u.title for u in unmet),
+                lit.next_due,
+                lit.next_requirement,
+                items,
+                lit.light,
+                tuple(k for k, _t in owed),
+                tuple(t for _k, t in owed),
             )
         rows.append(StatusRow(office, state, *known))
     info = _info(campaign, definition, plan, len(records))
-    return Status(info, tuple(titles.items()), rows, who, clock.is_rehearsal(s),
-                  inbox_repo.waiting(s, campaign.id))
+    return Status(
+        info, tuple(titles.items()), rows, who, clock.is_rehearsal(s), inbox_repo.waiting(s, campaign.id)
+    )
 
 
 def _owed_rules(definition: Definition, params: dict[str, Any]) -> dict[str, list[tuple[str, str, int]]]:
@@ -527,21 +647,34 @@ def _owed_rules(definition: Definition, params: dict[str, Any]) -> dict[str, lis
     earlier: list[tuple[str, str, int]] = []
     for phase in definition.spec.phases:
         out[phase.key] = list(earlier)
-        earlier += [(r.key, pick(r.title.as_dict()), definition.count_of(r, params))
-                    for r in phase.requirements if r.filer == "section"]
+        earlier += [
+            (r.key, pick(r.title.as_dict()), definition.count_of(r, params))
+            for r in phase.requirements
+            if r.filer == "section"
+        ]
     out[definition.spec.final.key] = earlier
     return out
 
 
 def forced_moves(s: Any, campaign: Campaign) -> list[dict[str, Any]]:
     """Every forced advance of the campaign: who, when, from where to where, why, what it overrode."""
-    return [{"office": e.office, "from": e.from_state, "to": e.to_state, "reason": e.reason,
-             "actor": e.actor, "at": e.at, "overridden": repo.detail_of(e).get("overridden", [])}
-            for e in repo.events_of(s, campaign.id, "force-advance")]
+    return [
+        {
+            "office": e.office,
+            "from": e.from_state,
+            "to": e.to_state,
+            "reason": e.reason,
+            "actor": e.actor,
+            "at": e.at,
+            "overridden": repo.detail_of(e).get("overridden", []),
+        }
+        for e in repo.events_of(s, campaign.id, "force-advance")
+    ]
 
 
-def resolve_filters(ctx: Context, campaign_name: str | None, offices: Sequence[str],
-                    phases: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def resolve_filters(
+    ctx: Context, campaign_name: str | None, offices: Sequence[str], phases: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``--office``/``--phase`` filter values checked: offices must exist, phases may be given by
     key or title (学习动员阶段) and come back as keys. An unknown value is an error listing the known
     ones, never an empty board."""
@@ -572,8 +705,14 @@ class Filed:
 
 
 def file_document(
-    ctx: Context, campaign_name: str | None, office: str, requirement: str, path: Path,
-    note: str | None = None, *, allow_empty: bool = False,
+    ctx: Context,
+    campaign_name: str | None,
+    office: str,
+    requirement: str,
+    path: Path,
+    note: str | None = None,
+    *,
+    allow_empty: bool = False,
 ) -> Filed:
     note = text.optional(note, "--note")
     ctx.db.ensure_ready(create=False)
@@ -585,14 +724,18 @@ def file_document(
         is_group = body is not None
         authorize(s, ctx, "file-group" if is_group else "file", None if is_group else office)
         if body is not None and req.filer != body.key:
-            raise InputError(_("'{r}' is filed by {filer}, not by {body}").format(
-                r=req.key, filer=definition.filer_title(req), body=pick(body.title.as_dict())))
+            raise InputError(
+                _("'{r}' is filed by {filer}, not by {body}").format(
+                    r=req.key, filer=definition.filer_title(req), body=pick(body.title.as_dict())
+                )
+            )
         if body is None:
             repo.find_section(s, campaign.id, office)
             if definition.is_central(req):
                 raise InputError(
                     _("'{r}' is filed by {body} (use '{g}' as the office)").format(
-                        r=req.key, body=definition.filer_title(req),
+                        r=req.key,
+                        body=definition.filer_title(req),
                         g=definition.body_label(definition.body_of(req)),
                     )
                 )
@@ -604,14 +747,30 @@ def file_document(
         return record_filing(s, ctx, campaign, definition, req, section, blob, note, now)
 
 
-def record_filing(s: Any, ctx: Context, campaign: Campaign, definition: Definition, req: Any,
-                  section: Any, blob: Any, note: str | None, now: datetime,
-                  detail: dict[str, Any] | None = None) -> Filed:
+def record_filing(
+    s: Any,
+    ctx: Context,
+    campaign: Campaign,
+    definition: Definition,
+    req: Any,
+    section: Any,
+    blob: Any,
+    note: str | None,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> Filed:
     """The filing row, its deadline closed when enough, and the ``file`` event (``detail`` added to it)."""
     sid = section.id if section else None
     filing = Filing(
-        campaign_id=campaign.id, section_id=sid, requirement=req.key, sha256=blob.sha256,
-        filename=blob.filename, size=blob.size, note=note, actor=ctx.actor, at=now,
+        campaign_id=campaign.id,
+        section_id=sid,
+        requirement=req.key,
+        sha256=blob.sha256,
+        filename=blob.filename,
+        size=blob.size,
+        note=note,
+        actor=ctx.actor,
+        at=now,
     )
     repo.add_filing(s, filing)
     counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])
@@ -621,13 +780,38 @@ def record_filing(s: Any, ctx: Context, campaign: Campaign, definition: Definiti
 
         reminders_repo.close_deadline(s, campaign.id, sid, req.key)
     label = section.name if section else definition.body_label(definition.body_of(req))
-    repo.append_events(s, campaign, [repo.NewEvent(
-        "file", section_id=sid, office=label, reason=note,
-        detail={"requirement": req.key, "sha256": blob.sha256, "filename": blob.filename,
-                "size": blob.size, **(detail or {})},
-    )], ctx.actor, now)
-    return Filed(campaign.name, label, req.key, pick(req.title.as_dict()), blob.sha256,
-                 blob.filename, have, definition.count_of(req, json.loads(campaign.parameters)), filing.id)
+    repo.append_events(
+        s,
+        campaign,
+        [
+            repo.NewEvent(
+                "file",
+                section_id=sid,
+                office=label,
+                reason=note,
+                detail={
+                    "requirement": req.key,
+                    "sha256": blob.sha256,
+                    "filename": blob.filename,
+                    "size": blob.size,
+                    **(detail or {}),
+                },
+            )
+        ],
+        ctx.actor,
+        now,
+    )
+    return Filed(
+        campaign.name,
+        label,
+        req.key,
+        pick(req.title.as_dict()),
+        blob.sha256,
+        blob.filename,
+        have,
+        definition.count_of(req, json.loads(campaign.parameters)),
+        filing.id,
+    )
 
 
 # -- advancing ---------------------------------------------------------------
@@ -648,16 +832,26 @@ class Outcome:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "office": self.office, "from": self.source, "to": self.dest,
-            "moved": self.dest is not None, "forced": self.forced,
-            "blockers": [k for k, _t, _d in self.unmet], "final": self.final,
+            "office": self.office,
+            "from": self.source,
+            "to": self.dest,
+            "moved": self.dest is not None,
+            "forced": self.forced,
+            "blockers": [k for k, _t, _d in self.unmet],
+            "final": self.final,
         }
 
 
 def advance(
-    ctx: Context, campaign_name: str | None, offices: Sequence[str] | None, *,
-    dry_run: bool = False, force: bool = False, reason: str | None = None,
-    expect: str | None = None, by_scheduler: bool = False,
+    ctx: Context,
+    campaign_name: str | None,
+    offices: Sequence[str] | None,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    reason: str | None = None,
+    expect: str | None = None,
+    by_scheduler: bool = False,
 ) -> list[Outcome]:
     """Move sections one phase forward where their exit conditions hold.
 
@@ -682,8 +876,12 @@ def advance(
     if offices is not None and not offices:
         raise InputError(_("name at least one office, or use --all"))
     if force and offices is not None and expect is None and not dry_run:
-        raise InputError(_("--force on named offices needs --from PHASE (the phase you saw them in), "
-                           "so that a repeated command cannot move them a second phase"))
+        raise InputError(
+            _(
+                "--force on named offices needs --from PHASE (the phase you saw them in), "
+                "so that a repeated command cannot move them a second phase"
+            )
+        )
     ctx.db.ensure_ready(create=False)
     if expect is not None and offices is None:
         raise InputError(_("--from needs office names, not --all"))
@@ -702,14 +900,17 @@ def advance(
                 try:
                     expect = definition_of(campaign).state_key(expect)
                 except NotFoundError:
-                    raise InputError(_("unknown phase '{p}' for --from; phases: {known}").format(
-                        p=expect, known=", ".join(states))) from None
+                    raise InputError(
+                        _("unknown phase '{p}' for --from; phases: {known}").format(
+                            p=expect, known=", ".join(states)
+                        )
+                    ) from None
                 for r in seen_rows:
                     if r.state != expect:
                         raise ConflictError(r.office, r.updated_by, r.updated_at, campaign.timezone)
             seen = {r.record_id: r.version for r in seen_rows}
     now = ctx.now()
-    with (ctx.db.read() if dry_run else ctx.db.write()) as s:
+    with ctx.db.read() if dry_run else ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
         definition = definition_of(campaign)
         machine = machine_for(definition)
@@ -721,7 +922,10 @@ def advance(
 
         params = json.loads(campaign.parameters)
         loader = FactsLoader(
-            s, campaign, definition, params,
+            s,
+            campaign,
+            definition,
+            params,
             schedule.resolve(definition, campaign.start_date, params),
             deadlines.local_day(now, campaign.timezone),
             [r.section_id for r in records] if offices is not None else None,
@@ -735,8 +939,11 @@ def advance(
             if seen.get(rec.record_id) != rec.version:
                 raise ConflictError(rec.office, rec.updated_by, rec.updated_at, campaign.timezone)
             if rec.state == machine.final:
-                outcomes.append(Outcome(rec.office, rec.state, None, (), False, final=True,
-                                        source_title=titles[rec.state]))
+                outcomes.append(
+                    Outcome(
+                        rec.office, rec.state, None, (), False, final=True, source_title=titles[rec.state]
+                    )
+                )
                 continue
             facts = loader.of(rec.section_id)
             key = (rec.state, facts.key())
@@ -745,18 +952,31 @@ def advance(
                 first: Step = machine.step(rec.state, facts, force=force)
                 known = decided[key] = (first, tuple((u.key, u.title, u.detail) for u in first.unmet))
             step, unmet = known
-            outcomes.append(Outcome(rec.office, rec.state, step.dest, unmet, step.forced,
-                                    source_title=titles[rec.state],
-                                    dest_title=titles[step.dest] if step.dest else ""))
+            outcomes.append(
+                Outcome(
+                    rec.office,
+                    rec.state,
+                    step.dest,
+                    unmet,
+                    step.forced,
+                    source_title=titles[rec.state],
+                    dest_title=titles[step.dest] if step.dest else "",
+                )
+            )
             if step.dest is None:
                 continue
             changes.append(repo.StateChange(rec.record_id, rec.office, rec.version, step.dest))
-            events.append(repo.NewEvent(
-                "force-advance" if step.forced else "advance", section_id=rec.section_id,
-                office=rec.office, from_state=rec.state, to_state=step.dest,
-                reason=reason.strip() if reason else None,
-                detail={"overridden": [u[0] for u in unmet]} if step.forced else {},
-            ))
+            events.append(
+                repo.NewEvent(
+                    "force-advance" if step.forced else "advance",
+                    section_id=rec.section_id,
+                    office=rec.office,
+                    from_state=rec.state,
+                    to_state=step.dest,
+                    reason=reason.strip() if reason else None,
+                    detail={"overridden": [u[0] for u in unmet]} if step.forced else {},
+                )
+            )
         if not dry_run:
             repo.apply_changes(s, changes, ctx.actor, now, campaign.timezone)
             repo.append_events(s, campaign, events, ctx.actor, now)
@@ -777,11 +997,23 @@ def veto(ctx: Context, campaign_name: str | None, office: str, reason: str, *, l
         if lift and not standing:
             raise InputError(_("{office} has no veto to lift").format(office=section.name))
         if not lift and standing:
-            raise InputError(_("{office} is already vetoed; lift it first to record another").format(
-                office=section.name))
-        repo.append_events(s, campaign, [repo.NewEvent(
-            "veto-lift" if lift else "veto", section_id=section.id, office=section.name,
-            reason=reason.strip())], ctx.actor, ctx.now())
+            raise InputError(
+                _("{office} is already vetoed; lift it first to record another").format(office=section.name)
+            )
+        repo.append_events(
+            s,
+            campaign,
+            [
+                repo.NewEvent(
+                    "veto-lift" if lift else "veto",
+                    section_id=section.id,
+                    office=section.name,
+                    reason=reason.strip(),
+                )
+            ],
+            ctx.actor,
+            ctx.now(),
+        )
         return campaign.name
 
 
@@ -816,18 +1048,26 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
                 from workflow.usecases.scores import vote_word
 
                 words["vote"] = vote_word(str(detail["vote"]))
-            out.append({
-                "seq": e.seq, "at": e.at.isoformat(timespec="seconds"),
-                "at_local": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "actor": e.actor,
-                "action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
-                "from_title": titles.get(e.from_state or "", e.from_state),
-                "to_title": titles.get(e.to_state or "", e.to_state),
-                # PostgreSQL: the database login that wrote the event, beside the --as name.
-                "db_user": detail.pop("db_user", None),
-                # The real clock when it was written (``at`` is the effective time: MANYI_NOW
-                # in a rehearsal); None for events written before manyi recorded it.
-                "recorded_at": detail.pop("recorded_at", None),
-                "os_user": detail.pop("os_user", None),  # the OS login beside the --as label
-                "detail": detail, "detail_titles": words,
-            })
+            out.append(
+                {
+                    "seq": e.seq,
+                    "at": e.at.isoformat(timespec="seconds"),
+                    "at_local": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "from": e.from_state,
+                    "to": e.to_state,
+                    "reason": e.reason,
+                    "from_title": titles.get(e.from_state or "", e.from_state),
+                    "to_title": titles.get(e.to_state or "", e.to_state),
+                    # PostgreSQL: the database login that wrote the event, beside the --as name.
+                    "db_user": detail.pop("db_user", None),
+                    # The real clock when it was written (``at`` is the effective time: MANYI_NOW
+                    # in a rehearsal); None for events written before manyi recorded it.
+                    "recorded_at": detail.pop("recorded_at", None),
+                    "os_user": detail.pop("os_user", None),  # the OS login beside the --as label
+                    "detail": detail,
+                    "detail_titles": words,
+                }
+            )
         return out

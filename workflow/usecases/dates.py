@@ -61,8 +61,9 @@ def dates_of(campaign: Campaign) -> CampaignDates:
     return CampaignDates(campaign, d, params, plan, dl.due_dates(d, plan))
 
 
-def active_dates(s: Any, unreadable: Callable[[Campaign, Exception], None] | None = None
-                 ) -> dict[int, CampaignDates]:
+def active_dates(
+    s: Any, unreadable: Callable[[Campaign, Exception], None] | None = None
+) -> dict[int, CampaignDates]:
     """The active campaigns' dates by campaign id.
 
     Args:
@@ -124,8 +125,12 @@ class Lights:
         self.today = today
         self.warn = d.spec.reminders.warning_days
         self.order = {p.key: i for i, p in enumerate(d.spec.phases)}
-        self.reqs = [_Owed(self.order[p.key], r.key, d.count_of(r, cd.params))
-                     for p in d.spec.phases for r in p.requirements if r.filer == "section"]
+        self.reqs = [
+            _Owed(self.order[p.key], r.key, d.count_of(r, cd.params))
+            for p in d.spec.phases
+            for r in p.requirements
+            if r.filer == "section"
+        ]
         self.ext: dict[int, dict[str, date]] = defaultdict(dict)
         for (sid, req), e in rr.extensions(s, cd.campaign.id).items():
             self.ext[sid][req] = e.to_due

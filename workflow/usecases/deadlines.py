@@ -25,8 +25,16 @@ from workflow.usecases.operators import authorize
 
 def deadline_row(cid: int, sid: int | None, req: str, due: date, first: datetime) -> dict[str, Any]:
     """A new deadline row: due on ``due``, its first reminder slot at ``first``."""
-    return {"key": rr.deadline_key(cid, sid, req), "campaign_id": cid, "section_id": sid,
-            "requirement": req, "due": due, "original_due": due, "last_at": None, "next_at": first}
+    return {
+        "key": rr.deadline_key(cid, sid, req),
+        "campaign_id": cid,
+        "section_id": sid,
+        "requirement": req,
+        "due": due,
+        "original_due": due,
+        "last_at": None,
+        "next_at": first,
+    }
 
 
 # -- calendar --------------------------------------------------------------------
@@ -54,12 +62,32 @@ def calendar(ctx: Context, campaign_name: str | None) -> tuple[str, list[Calenda
         w = cd.plan.windows[p.key]
         end = cal.next_working_day(w.end)
         phase_title = pick(p.title.as_dict())
-        rows.append(CalendarRow(p.key, None, phase_title, w.end, end,
-                                cal.is_estimate(w.start) or cal.is_estimate(end), "", phase_title))
+        rows.append(
+            CalendarRow(
+                p.key,
+                None,
+                phase_title,
+                w.end,
+                end,
+                cal.is_estimate(w.start) or cal.is_estimate(end),
+                "",
+                phase_title,
+            )
+        )
         for r in p.requirements:
             due = cd.dues[r.key]
-            rows.append(CalendarRow(p.key, r.key, pick(r.title.as_dict()), due.planned, due.due,
-                                    due.estimate, r.filer, phase_title))
+            rows.append(
+                CalendarRow(
+                    p.key,
+                    r.key,
+                    pick(r.title.as_dict()),
+                    due.planned,
+                    due.due,
+                    due.estimate,
+                    r.filer,
+                    phase_title,
+                )
+            )
     return campaign.name, rows
 
 
@@ -76,8 +104,16 @@ class Extended:
     next_working_day: date | None = None
 
 
-def extend(ctx: Context, campaign_name: str | None, office: str, requirement: str, to: str,
-           reason: str, *, shorten: bool = False) -> Extended:
+def extend(
+    ctx: Context,
+    campaign_name: str | None,
+    office: str,
+    requirement: str,
+    to: str,
+    reason: str,
+    *,
+    shorten: bool = False,
+) -> Extended:
     """Move one section's due date (延期); the original date stays in history.
 
     A date earlier than the current one needs ``shorten``: a typo must not silently
@@ -95,24 +131,41 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
         cd = dates_of(campaign)
         req = cd.definition.requirement(requirement)
         if req.filer != "section":
-            raise InputError(_("'{r}' is filed by {body}; only office deadlines are extended").format(
-                r=req.key, body=cd.definition.filer_title(req)))
+            raise InputError(
+                _("'{r}' is filed by {body}; only office deadlines are extended").format(
+                    r=req.key, body=cd.definition.filer_title(req)
+                )
+            )
         section = repo.find_section(s, campaign.id, office)
         original = cd.dues[req.key].due
         prev_ext = rr.extensions(s, campaign.id).get((section.id, req.key))
         previous = prev_ext.to_due if prev_ext else original
         if new_due == previous:
-            raise InputError(_("{office} '{r}' is already due on {d}").format(
-                office=section.name, r=req.key, d=new_due))
+            raise InputError(
+                _("{office} '{r}' is already due on {d}").format(office=section.name, r=req.key, d=new_due)
+            )
         if new_due < previous and not shorten:
-            raise InputError(_("--to {d} is earlier than the current due date {p} of {office} '{r}'; "
-                               "add --shorten to move it earlier").format(
-                d=new_due, p=previous, office=section.name, r=req.key))
+            raise InputError(
+                _(
+                    "--to {d} is earlier than the current due date {p} of {office} '{r}'; "
+                    "add --shorten to move it earlier"
+                ).format(d=new_due, p=previous, office=section.name, r=req.key)
+            )
         if new_due < cd.campaign.start_date:
-            raise InputError(_("--to {d} is before the campaign starts ({s})").format(
-                d=new_due, s=cd.campaign.start_date))
-        rr.add_extension(s, campaign_id=campaign.id, section_id=section.id, requirement=req.key,
-                         from_due=previous, to_due=new_due, reason=reason.strip(), actor=ctx.actor, at=now)
+            raise InputError(
+                _("--to {d} is before the campaign starts ({s})").format(d=new_due, s=cd.campaign.start_date)
+            )
+        rr.add_extension(
+            s,
+            campaign_id=campaign.id,
+            section_id=section.id,
+            requirement=req.key,
+            from_due=previous,
+            to_due=new_due,
+            reason=reason.strip(),
+            actor=ctx.actor,
+            at=now,
+        )
         row = rr.find_deadline(s, campaign.id, section.id, req.key)
         if row is not None:
             rr.cancel_reminders(s, campaign.id, section.id, req.key)
@@ -121,13 +174,35 @@ def extend(ctx: Context, campaign_name: str | None, office: str, requirement: st
                 # Reminders of the new date start from now: none of its past slots is sent late.
                 _fired, nxt = dl.slots_between(new_due, cd.definition.policy_of(req.key), cd.tz, now, now)
                 row.last_at, row.next_at = now, nxt.at
-        repo.append_events(s, campaign, [repo.NewEvent(
-            "extend", section_id=section.id, office=section.name, reason=reason.strip(),
-            detail={"requirement": req.key, "from": previous.isoformat(), "to": new_due.isoformat(),
-                    "original": original.isoformat()},
-        )], ctx.actor, now)
-        return Extended(campaign.name, section.name, req.key, original, previous, new_due,
-                        dl.calendar_of(cd.definition).next_if_off(new_due))
+        repo.append_events(
+            s,
+            campaign,
+            [
+                repo.NewEvent(
+                    "extend",
+                    section_id=section.id,
+                    office=section.name,
+                    reason=reason.strip(),
+                    detail={
+                        "requirement": req.key,
+                        "from": previous.isoformat(),
+                        "to": new_due.isoformat(),
+                        "original": original.isoformat(),
+                    },
+                )
+            ],
+            ctx.actor,
+            now,
+        )
+        return Extended(
+            campaign.name,
+            section.name,
+            req.key,
+            original,
+            previous,
+            new_due,
+            dl.calendar_of(cd.definition).next_if_off(new_due),
+        )
 
 
 # -- rectification items --------------------------------------------------------
@@ -150,10 +225,20 @@ def plan_items(s: Any, campaign: Campaign, items: list[ItemDue]) -> None:
     item), so the same sweep reminds, escalates and digests it.
     """
     policy = definition_of(campaign).spec.reminders
-    rr.add_deadlines(s, [
-        deadline_row(campaign.id, it.section_id, rr.item_requirement(it.item_id), it.due,
-                     next(iter(dl.slots(it.due, policy, campaign.timezone))).at)
-        for it in items if it.due is not None])
+    rr.add_deadlines(
+        s,
+        [
+            deadline_row(
+                campaign.id,
+                it.section_id,
+                rr.item_requirement(it.item_id),
+                it.due,
+                next(iter(dl.slots(it.due, policy, campaign.timezone))).at,
+            )
+            for it in items
+            if it.due is not None
+        ],
+    )
 
 
 def stop_item(s: Any, campaign_id: int, section_id: int, item_id: int) -> None:

@@ -47,15 +47,19 @@ class _Claim(NamedTuple):
 def _release_abandoned(ctx: Context, now: datetime, owner: str) -> None:
     """Claims whose owner died between claim and send become retryable now."""
     with ctx.db.read() as s:
-        stale = [(m.id, m.claimed_by) for m in rr.claimed_mails(s)
-                 if m.claimed_by != owner and (owner_gone(m.claimed_by)
-                                                or (m.claimed_at and m.claimed_at < now - LEASE))]
+        stale = [
+            (m.id, m.claimed_by)
+            for m in rr.claimed_mails(s)
+            if m.claimed_by != owner
+            and (owner_gone(m.claimed_by) or (m.claimed_at and m.claimed_at < now - LEASE))
+        ]
     if not stale:
         return
     with ctx.db.write() as s:
         for mid, was in stale:
-            rr.take_back_claim(s, mid, was, _("interrupted while sending (owner {o} gone)").format(o=was),
-                               now)
+            rr.take_back_claim(
+                s, mid, was, _("interrupted while sending (owner {o} gone)").format(o=was), now
+            )
 
 
 def _claim(ctx: Context, now: datetime, owner: str, result: SweepResult) -> list[_Claim]:
@@ -72,14 +76,22 @@ def _claim(ctx: Context, now: datetime, owner: str, result: SweepResult) -> list
                 m.status = "cancelled"
                 result.cancelled += 1
                 continue
-            claimed.append(_Claim(m.id, m.recipient, m.raw, m.attempts, m.status,
-                                  names.get(m.campaign_id, "?")))
+            claimed.append(
+                _Claim(m.id, m.recipient, m.raw, m.attempts, m.status, names.get(m.campaign_id, "?"))
+            )
             m.status, m.claimed_by, m.claimed_at = "sending", owner, now
     return claimed
 
 
-def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, owner: str | None = None,
-            result: SweepResult | None = None, budget: float | None = None) -> SweepResult:
+def deliver(
+    ctx: Context,
+    transport: Transport,
+    *,
+    now: datetime | None = None,
+    owner: str | None = None,
+    result: SweepResult | None = None,
+    budget: float | None = None,
+) -> SweepResult:
     """Send every pending or due-for-retry message: claim, send, mark sent (or failed).
 
     Each message fails alone: a refused recipient or a 5xx reply is recorded as
@@ -125,11 +137,12 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
                     _mark_failed(ctx, claim, owner, str(exc), now, permanent=exc.permanent)
                     result.failed += 1
                     result.errors.append(str(exc))
-                    result.failures.append(Failure(claim.campaign, claim.recipient, exc.sentence,
-                                                   not exc.permanent))
+                    result.failures.append(
+                        Failure(claim.campaign, claim.recipient, exc.sentence, not exc.permanent)
+                    )
                     if exc.unreachable:  # the server is down: the rest of the batch waits too
                         result.unreachable = exc
-                        for other in claimed[i + 1:]:
+                        for other in claimed[i + 1 :]:
                             _mark_failed(ctx, other, owner, str(exc), now)
                             result.failed += 1
                         return result
@@ -141,8 +154,9 @@ def deliver(ctx: Context, transport: Transport, *, now: datetime | None = None, 
         transport.close()
 
 
-def _mark_failed(ctx: Context, claim: _Claim, owner: str, error: str, now: datetime,
-                 *, permanent: bool = False) -> None:
+def _mark_failed(
+    ctx: Context, claim: _Claim, owner: str, error: str, now: datetime, *, permanent: bool = False
+) -> None:
     with ctx.db.write() as s:
         rr.mark_failed(s, claim.mail_id, owner, error, now + backoff(claim.attempts + 1), permanent=permanent)
 
@@ -166,14 +180,25 @@ def outbox(ctx: Context, statuses: list[str] | None = None) -> list[dict[str, An
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
         names = rr.campaign_names(s)
-        return [{
-            "id": m.id, "campaign": names.get(m.campaign_id), "status": m.status, "to": m.recipient,
-            "subject": m.subject, "message_id": m.message_id, "attempts": m.attempts,
-            "last_error": m.last_error, "created_at": m.created_at.isoformat(timespec="seconds"),
-            "sent_at": m.sent_at.isoformat(timespec="seconds") if m.sent_at else None,
-            "sent_via": m.sent_via,
-            "next_attempt_at": m.next_attempt_at.isoformat(timespec="seconds") if m.status == "failed" else None,
-        } for m in rr.mails(s, statuses)]
+        return [
+            {
+                "id": m.id,
+                "campaign": names.get(m.campaign_id),
+                "status": m.status,
+                "to": m.recipient,
+                "subject": m.subject,
+                "message_id": m.message_id,
+                "attempts": m.attempts,
+                "last_error": m.last_error,
+                "created_at": m.created_at.isoformat(timespec="seconds"),
+                "sent_at": m.sent_at.isoformat(timespec="seconds") if m.sent_at else None,
+                "sent_via": m.sent_via,
+                "next_attempt_at": m.next_attempt_at.isoformat(timespec="seconds")
+                if m.status == "failed"
+                else None,
+            }
+            for m in rr.mails(s, statuses)
+        ]
 
 
 def retry(ctx: Context, transport: Transport | None = None) -> SweepResult:

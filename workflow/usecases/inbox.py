@@ -53,8 +53,16 @@ from workflow.usecases.operators import authorize
 DEFAULT_MAX_MB = 20
 DEFAULT_MAX_FILES = 10
 #: Words stored as keys and shown translated.
-WORDS = (N_("submission"), N_("received"), N_("accepted"), N_("rejected"), N_("matched"),
-         N_("unmatched"), N_("quarantined"), N_("refused"))
+WORDS = (
+    N_("submission"),
+    N_("received"),
+    N_("accepted"),
+    N_("rejected"),
+    N_("matched"),
+    N_("unmatched"),
+    N_("quarantined"),
+    N_("refused"),
+)
 CRASH_HOOK = "MANYI_INBOX_CRASH"  # tests: "before-commit" / "after-commit" kills the process there
 
 
@@ -80,8 +88,11 @@ def limits_from_env() -> Limits:
 
     words = os.environ.get("MANYI_INBOX_ALLOW_TYPES", "").split(",")
     allowed = frozenset(("." + w.strip().lstrip(".").lower()) for w in words if w.strip())
-    return Limits(number("MANYI_INBOX_MAX_MB", DEFAULT_MAX_MB) * 1024 * 1024,
-                  number("MANYI_INBOX_MAX_FILES", DEFAULT_MAX_FILES), allowed)
+    return Limits(
+        number("MANYI_INBOX_MAX_MB", DEFAULT_MAX_MB) * 1024 * 1024,
+        number("MANYI_INBOX_MAX_FILES", DEFAULT_MAX_FILES),
+        allowed,
+    )
 
 
 def _crash_point(name: str) -> None:
@@ -148,8 +159,11 @@ def match(s: Any, p: mailparse.Parsed) -> Match:
     # office adds the item's own ("[manyi:2026/秘书科] … [manyi:2026/秘书科/study-plan]").
     for cname, office, req in sorted(parse_references(p.subject), key=lambda r: r[2] is None):
         c = by_name.get(cname)
-        sec = (s.scalars(select(Section).where(Section.campaign_id == c.id, Section.name == office)).first()
-               if c else None)
+        sec = (
+            s.scalars(select(Section).where(Section.campaign_id == c.id, Section.name == office)).first()
+            if c
+            else None
+        )
         if c is not None and sec is not None:
             target = (c, sec, req)
             break
@@ -165,47 +179,77 @@ def match(s: Any, p: mailparse.Parsed) -> Match:
     if target is not None:
         c, sec, req = target
         if sec not in allowed:
-            return Match(c, sec, None, "quarantined", _(
-                "sender {a} is not on the roster of {office} (add it with `manyi inbox allow`)").format(
-                a=p.sender, office=sec.name))
+            return Match(
+                c,
+                sec,
+                None,
+                "quarantined",
+                _("sender {a} is not on the roster of {office} (add it with `manyi inbox allow`)").format(
+                    a=p.sender, office=sec.name
+                ),
+            )
         key = _office_requirement(c, req) or _title_requirement(c, p.subject)
-        return Match(c, sec, key, "matched" if key else "unmatched",
-                     None if key else _("the mail does not say which requirement it answers"))
+        return Match(
+            c,
+            sec,
+            key,
+            "matched" if key else "unmatched",
+            None if key else _("the mail does not say which requirement it answers"),
+        )
     if not allowed:
         if named:
-            return Match(status="quarantined", reason=_(
-                "sender {a} is not on any office's roster; its reference {r} names no office").format(
-                a=p.sender, r=named))
-        return Match(status="quarantined", reason=_("sender {a} is not on any office's roster").format(
-            a=p.sender))
+            return Match(
+                status="quarantined",
+                reason=_(
+                    "sender {a} is not on any office's roster; its reference {r} names no office"
+                ).format(a=p.sender, r=named),
+            )
+        return Match(
+            status="quarantined", reason=_("sender {a} is not on any office's roster").format(a=p.sender)
+        )
     if len(allowed) > 1:
         narrowed = [sec for sec in allowed if _title_requirement(campaigns[sec.campaign_id], p.subject)]
         if len(narrowed) != 1:
-            return Match(status="unmatched", reason=_(
-                "sender {a} is on the roster of several offices ({names}); the mail names none").format(
-                a=p.sender, names=", ".join(sorted(sec.name for sec in allowed))))
+            return Match(
+                status="unmatched",
+                reason=_(
+                    "sender {a} is on the roster of several offices ({names}); the mail names none"
+                ).format(a=p.sender, names=", ".join(sorted(sec.name for sec in allowed))),
+            )
         allowed = narrowed
     sec = allowed[0]
     c = campaigns[sec.campaign_id]
     key = _title_requirement(c, p.subject)
-    return Match(c, sec, key, "matched" if key else "unmatched",
-                 None if key else _("the mail does not say which requirement it answers"))
+    return Match(
+        c,
+        sec,
+        key,
+        "matched" if key else "unmatched",
+        None if key else _("the mail does not say which requirement it answers"),
+    )
 
 
 def _safety(p: mailparse.Parsed, limits: Limits) -> list[str]:
     """Why the attachments cannot be taken in (empty: they can)."""
     problems = []
     if len(p.attachments) > limits.max_files:
-        problems.append(_("{n} attachments, more than the limit of {m}").format(
-            n=len(p.attachments), m=limits.max_files))
+        problems.append(
+            _("{n} attachments, more than the limit of {m}").format(n=len(p.attachments), m=limits.max_files)
+        )
     mb = limits.max_bytes / (1024 * 1024)
     for a in p.attachments:
         if a.size > limits.max_bytes:
-            problems.append(_("{f} is {size:.1f} MB, over the limit of {m:g} MB").format(
-                f=a.filename, size=a.size / (1024 * 1024), m=mb))
+            problems.append(
+                _("{f} is {size:.1f} MB, over the limit of {m:g} MB").format(
+                    f=a.filename, size=a.size / (1024 * 1024), m=mb
+                )
+            )
         if mailparse.refused_type(a.filename, a.content_type, limits.allowed):
-            problems.append(_("{f} is an executable type ({ext}), not taken in").format(
-                f=a.filename, ext=mailparse.extension(a.filename) or a.content_type))
+            problems.append(
+                _("{f} is an executable type ({ext}), not taken in").format(
+                    f=a.filename, ext=mailparse.extension(a.filename) or a.content_type
+                )
+            )
     return problems
 
 
@@ -229,8 +273,11 @@ def _notes_text(notes: list[str]) -> list[str]:
     for n in notes:
         kind, _sep, name = n.partition(":")
         if kind == "winmail.dat":
-            out.append(_("{f} (Outlook winmail.dat) ignored: ask the office to send plain attachments")
-                       .format(f=name))
+            out.append(
+                _("{f} (Outlook winmail.dat) ignored: ask the office to send plain attachments").format(
+                    f=name
+                )
+            )
         elif kind == "forwarded-message":
             out.append(_("{f} (a forwarded message) not taken in").format(f=name))
     return out
@@ -246,8 +293,12 @@ def take_in(ctx: Context, raw: bytes, where: str, limits: Limits, now: datetime)
         m = match(s, p)
     notes = _notes_text(p.notes)
     if m.section is not None and m.status != "quarantined":
-        problems = [_("{f} is about {size:.1f} MB, over the limit of {m:g} MB").format(
-            f=name, size=size / (1024 * 1024), m=limits.max_bytes / (1024 * 1024)) for name, size in too_big]
+        problems = [
+            _("{f} is about {size:.1f} MB, over the limit of {m:g} MB").format(
+                f=name, size=size / (1024 * 1024), m=limits.max_bytes / (1024 * 1024)
+            )
+            for name, size in too_big
+        ]
         problems += _safety(p, limits)
         if problems:
             m.status, m.reason = "refused", "; ".join(problems)
@@ -261,51 +312,110 @@ def take_in(ctx: Context, raw: bytes, where: str, limits: Limits, now: datetime)
     _crash_point("before-commit")
     with ctx.db.write() as s:
         row = {
-            "message_id": p.message_id, "campaign_id": m.campaign.id if m.campaign else None,
-            "section_id": m.section.id if m.section else None, "requirement": m.requirement,
-            "sender": p.sender, "sender_name": p.sender_name or None, "subject": p.subject[:2000],
-            "sent_at": p.sent_at, "fetched_at": now, "source": where[:250], "status": m.status,
-            "reason": m.reason, "notes": json.dumps(notes, ensure_ascii=False),
-            "raw_sha256": raw_blob.sha256, "size": raw_blob.size,
+            "message_id": p.message_id,
+            "campaign_id": m.campaign.id if m.campaign else None,
+            "section_id": m.section.id if m.section else None,
+            "requirement": m.requirement,
+            "sender": p.sender,
+            "sender_name": p.sender_name or None,
+            "subject": p.subject[:2000],
+            "sent_at": p.sent_at,
+            "fetched_at": now,
+            "source": where[:250],
+            "status": m.status,
+            "reason": m.reason,
+            "notes": json.dumps(notes, ensure_ascii=False),
+            "raw_sha256": raw_blob.sha256,
+            "size": raw_blob.size,
         }
         if not rr.insert_ignoring_duplicates(s, table_of(InboundMessage), [row]):
             return "duplicate", 0  # another process took it in meanwhile
         mid = s.scalars(select(InboundMessage.id).where(InboundMessage.message_id == p.message_id)).one()
         assert m.campaign is not None and m.section is not None  # matched: both were found
         for a, blob in stored:
-            s.add(Submission(message_row_id=mid, campaign_id=m.campaign.id, section_id=m.section.id,
-                             requirement=m.requirement, sha256=blob.sha256, filename=blob.filename,
-                             size=blob.size, content_type=a.content_type, sender=p.sender,
-                             received_at=now, status="received"))
+            s.add(
+                Submission(
+                    message_row_id=mid,
+                    campaign_id=m.campaign.id,
+                    section_id=m.section.id,
+                    requirement=m.requirement,
+                    sha256=blob.sha256,
+                    filename=blob.filename,
+                    size=blob.size,
+                    content_type=a.content_type,
+                    sender=p.sender,
+                    received_at=now,
+                    status="received",
+                )
+            )
         if m.status == "refused" and m.campaign is not None and m.section is not None:
-            text = ("{office}：\n\n您于{when}发来的邮件“{subject}”未被接收：\n{why}\n\n"
-                    "请按要求调整后重新回复（单个附件不超过{mb:g} MB，最多{n}个附件，不接收可执行文件）。\n\n"
-                    "—— manyi 自动回复\n").format(
-                office=m.section.name, when=(p.sent_at or now).strftime("%Y-%m-%d %H:%M"),
-                subject=p.subject, why="\n".join(f"  - {x}" for x in (m.reason or "").split("; ")),
-                mb=limits.max_bytes / (1024 * 1024), n=limits.max_files)
-            _queue_notice(s, m.campaign, m.section, p.sender, p.subject, p.message_id, m.requirement,
-                          text, now)
+            text = (
+                "{office}：\n\n您于{when}发来的邮件“{subject}”未被接收：\n{why}\n\n"
+                "请按要求调整后重新回复（单个附件不超过{mb:g} MB，最多{n}个附件，不接收可执行文件）。\n\n"
+                "—— manyi 自动回复\n"
+            ).format(
+                office=m.section.name,
+                when=(p.sent_at or now).strftime("%Y-%m-%d %H:%M"),
+                subject=p.subject,
+                why="\n".join(f"  - {x}" for x in (m.reason or "").split("; ")),
+                mb=limits.max_bytes / (1024 * 1024),
+                n=limits.max_files,
+            )
+            _queue_notice(
+                s, m.campaign, m.section, p.sender, p.subject, p.message_id, m.requirement, text, now
+            )
     _crash_point("after-commit")
     return m.status, len(stored)
 
 
-def _queue_notice(s: Any, campaign: Campaign, section: Section, to: str, subject: str, in_reply_to: str,
-                  requirement: str | None, text: str, now: datetime) -> None:
+def _queue_notice(
+    s: Any,
+    campaign: Campaign,
+    section: Section,
+    to: str,
+    subject: str,
+    in_reply_to: str,
+    requirement: str | None,
+    text: str,
+    now: datetime,
+) -> None:
     real = in_reply_to.startswith("<") and "manyi.invalid" not in in_reply_to  # not a stand-in id
-    msg = compose_notice(sender=sender_from_env(), recipient=to, subject=subject, text=text, now=now,
-                         in_reply_to=in_reply_to if real else None,
-                         ref=reference(campaign.name, section.name, requirement), campaign_id=campaign.id,
-                         section_id=section.id)
-    s.execute(table_of(Mail).insert(), [{
-        "campaign_id": campaign.id, "recipient": to, "subject": str(msg["Subject"]),
-        "message_id": str(msg["Message-ID"]), "raw": msg.as_bytes().decode("ascii"), "items": "[]",
-        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
-    }])
+    msg = compose_notice(
+        sender=sender_from_env(),
+        recipient=to,
+        subject=subject,
+        text=text,
+        now=now,
+        in_reply_to=in_reply_to if real else None,
+        ref=reference(campaign.name, section.name, requirement),
+        campaign_id=campaign.id,
+        section_id=section.id,
+    )
+    s.execute(
+        table_of(Mail).insert(),
+        [
+            {
+                "campaign_id": campaign.id,
+                "recipient": to,
+                "subject": str(msg["Subject"]),
+                "message_id": str(msg["Message-ID"]),
+                "raw": msg.as_bytes().decode("ascii"),
+                "items": "[]",
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        ],
+    )
 
 
-def fetch(ctx: Context, source: Source | None = None, transport: Transport | None = None,
-          require: str | None = "manage") -> FetchResult:
+def fetch(
+    ctx: Context,
+    source: Source | None = None,
+    transport: Transport | None = None,
+    require: str | None = "manage",
+) -> FetchResult:
     """Take in every new message of the mailbox; mail back the notices of refused ones."""
     if require is not None:
         check_role(ctx, require)
@@ -321,8 +431,13 @@ def fetch(ctx: Context, source: Source | None = None, transport: Transport | Non
         known: set[str] = set()
         with ctx.db.read() as s:
             for i in range(0, len(ids), 500):
-                known.update(s.scalars(select(InboundMessage.message_id).where(
-                    col(InboundMessage.message_id).in_(ids[i:i + 500]))))
+                known.update(
+                    s.scalars(
+                        select(InboundMessage.message_id).where(
+                            col(InboundMessage.message_id).in_(ids[i : i + 500])
+                        )
+                    )
+                )
         for key, mid in listed:
             result.seen += 1
             if mid is not None and mid in known:
@@ -367,26 +482,51 @@ def list_inbox(ctx: Context) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for sub in subs:
         m = msgs[sub.message_row_id]
-        rows.append({
-            "id": sub.id, "kind": "submission", "status": sub.status, "campaign": names.get(sub.campaign_id),
-            "office": sections.get(sub.section_id), "requirement": sub.requirement,
-            "filename": sub.filename, "size": sub.size, "sha256": sub.sha256, "from": sub.sender,
-            "subject": m.subject, "message_id": m.message_id, "message": m.id,
-            "received_at": _local(sub.received_at),
-            "reason": sub.reason or (m.reason if sub.status == "received" else None),
-            "notes": json.loads(m.notes), "decided_by": sub.decided_by,
-        })
+        rows.append(
+            {
+                "id": sub.id,
+                "kind": "submission",
+                "status": sub.status,
+                "campaign": names.get(sub.campaign_id),
+                "office": sections.get(sub.section_id),
+                "requirement": sub.requirement,
+                "filename": sub.filename,
+                "size": sub.size,
+                "sha256": sub.sha256,
+                "from": sub.sender,
+                "subject": m.subject,
+                "message_id": m.message_id,
+                "message": m.id,
+                "received_at": _local(sub.received_at),
+                "reason": sub.reason or (m.reason if sub.status == "received" else None),
+                "notes": json.loads(m.notes),
+                "decided_by": sub.decided_by,
+            }
+        )
     for m in msgs.values():
         if m.id in with_subs:
             continue
-        rows.append({
-            "id": None, "kind": "mail", "status": m.status, "campaign": names.get(m.campaign_id),
-            "office": sections.get(m.section_id) if m.section_id else None, "requirement": m.requirement,
-            "filename": None, "size": m.size, "sha256": m.raw_sha256, "from": m.sender,
-            "subject": m.subject, "message_id": m.message_id, "message": m.id,
-            "received_at": _local(m.fetched_at), "reason": m.reason, "notes": json.loads(m.notes),
-            "decided_by": None,
-        })
+        rows.append(
+            {
+                "id": None,
+                "kind": "mail",
+                "status": m.status,
+                "campaign": names.get(m.campaign_id),
+                "office": sections.get(m.section_id) if m.section_id else None,
+                "requirement": m.requirement,
+                "filename": None,
+                "size": m.size,
+                "sha256": m.raw_sha256,
+                "from": m.sender,
+                "subject": m.subject,
+                "message_id": m.message_id,
+                "message": m.id,
+                "received_at": _local(m.fetched_at),
+                "reason": m.reason,
+                "notes": json.loads(m.notes),
+                "decided_by": None,
+            }
+        )
     rows.sort(key=lambda r: (r["message"], r["id"] or 0))
     return rows
 
@@ -396,8 +536,11 @@ def _submission(s: Any, sub_id: int) -> Submission:
     if sub is None:
         raise NotFoundError("submission", str(sub_id), _("see `manyi inbox list`"))
     if sub.status != "received":
-        raise InputError(_("submission {id} is already {status} (by {who})").format(
-            id=sub_id, status=_(sub.status), who=sub.decided_by or "?"))
+        raise InputError(
+            _("submission {id} is already {status} (by {who})").format(
+                id=sub_id, status=_(sub.status), who=sub.decided_by or "?"
+            )
+        )
     return sub
 
 
@@ -421,9 +564,12 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
         key = requirement or sub.requirement
         if not key:
             keys = [r.key for r in d.requirements.values() if r.filer == "section"]
-            raise InputError(_("submission {id} does not say which requirement it answers: "
-                               "give --requirement KEY (one of {keys})").format(id=sub_id,
-                                                                                keys=", ".join(keys)))
+            raise InputError(
+                _(
+                    "submission {id} does not say which requirement it answers: "
+                    "give --requirement KEY (one of {keys})"
+                ).format(id=sub_id, keys=", ".join(keys))
+            )
         req = d.requirement(key)
         if req.filer != "section":
             raise InputError(_("'{r}' is filed by the leading group, not by an office").format(r=req.key))
@@ -432,18 +578,30 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
         if campaign.status != "active":
             raise InputError(_("campaign '{name}' is closed").format(name=campaign.name))
         if BlobStore(ctx.db.blob_root).check(sub.sha256) is not None:
-            raise InputError(_("the document of submission {id} is missing from the blob store").format(
-                id=sub_id))
+            raise InputError(
+                _("the document of submission {id} is missing from the blob store").format(id=sub_id)
+            )
         msg = s.get(InboundMessage, sub.message_row_id)
         assert msg is not None  # a foreign key
-        claimed = s.execute(update(Submission).where(Submission.id == sub_id, Submission.status == "received")
-                            .values(status="accepted", requirement=req.key, decided_by=ctx.actor,
-                                    decided_at=now))
+        claimed = s.execute(
+            update(Submission)
+            .where(Submission.id == sub_id, Submission.status == "received")
+            .values(status="accepted", requirement=req.key, decided_by=ctx.actor, decided_at=now)
+        )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
             raise ConflictError(_("submission {id}").format(id=sub_id), "?", None)
         filed = record_filing(
-            s, ctx, campaign, d, req, section, StoredBlob(sub.sha256, sub.size, sub.filename),
-            None, now, {"mail": msg.message_id, "from": sub.sender, "submission": sub_id})
+            s,
+            ctx,
+            campaign,
+            d,
+            req,
+            section,
+            StoredBlob(sub.sha256, sub.size, sub.filename),
+            None,
+            now,
+            {"mail": msg.message_id, "from": sub.sender, "submission": sub_id},
+        )
         s.execute(update(Submission).where(Submission.id == sub_id).values(filing_id=filed.filing_id))
         return Accepted(filed, sub_id, msg.message_id)
 
@@ -464,15 +622,21 @@ def reject(ctx: Context, sub_id: int, reason: str, transport: Transport | None =
         # Foreign keys: a submission's campaign, section and message rows are never deleted.
         assert campaign is not None and section is not None and msg is not None
         authorize(s, ctx, "file", section.name)
-        s.execute(update(Submission).where(Submission.id == sub_id, Submission.status == "received")
-                  .values(status="rejected", reason=reason.strip(), decided_by=ctx.actor, decided_at=now))
+        s.execute(
+            update(Submission)
+            .where(Submission.id == sub_id, Submission.status == "received")
+            .values(status="rejected", reason=reason.strip(), decided_by=ctx.actor, decided_at=now)
+        )
         title = ""
         if sub.requirement:
             title = f"（{definition_of(campaign).requirement(sub.requirement).title.zh}）"
-        text = (f"{section.name}：\n\n您报送的文件“{sub.filename}”{title}未被采纳。\n原因：{reason.strip()}\n\n"
-                f"请修改后回复本邮件重新报送。\n\n—— {ctx.actor}（manyi）\n")
-        _queue_notice(s, campaign, section, sub.sender, msg.subject, msg.message_id,
-                      sub.requirement, text, now)
+        text = (
+            f"{section.name}：\n\n您报送的文件“{sub.filename}”{title}未被采纳。\n原因：{reason.strip()}\n\n"
+            f"请修改后回复本邮件重新报送。\n\n—— {ctx.actor}（manyi）\n"
+        )
+        _queue_notice(
+            s, campaign, section, sub.sender, msg.subject, msg.message_id, sub.requirement, text, now
+        )
         to = sub.sender
     result = deliver(ctx, transport, now=now)
     if result.unreachable is not None:
@@ -491,15 +655,27 @@ def allow(ctx: Context, campaign_name: str | None, office: str, address: str) ->
         authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         section = repo.find_section(s, campaign.id, office)
-        exists = s.scalars(select(OfficeSender.id).where(OfficeSender.section_id == section.id,
-                                                          OfficeSender.address == addr)).first()
+        exists = s.scalars(
+            select(OfficeSender.id).where(OfficeSender.section_id == section.id, OfficeSender.address == addr)
+        ).first()
         if exists or (section.email or "").lower() == addr:
             raise InputError(_("{a} already sends for {office}").format(a=addr, office=section.name))
-        s.add(OfficeSender(campaign_id=campaign.id, section_id=section.id, address=addr,
-                           actor=ctx.actor, at=now))
-        repo.append_events(s, campaign, [repo.NewEvent(
-            "sender-add", section_id=section.id, office=section.name, detail={"address": addr})],
-            ctx.actor, now)
+        s.add(
+            OfficeSender(
+                campaign_id=campaign.id, section_id=section.id, address=addr, actor=ctx.actor, at=now
+            )
+        )
+        repo.append_events(
+            s,
+            campaign,
+            [
+                repo.NewEvent(
+                    "sender-add", section_id=section.id, office=section.name, detail={"address": addr}
+                )
+            ],
+            ctx.actor,
+            now,
+        )
         return section.name
 
 

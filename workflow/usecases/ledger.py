@@ -35,16 +35,37 @@ from workflow.usecases.operators import authorize
 
 SOURCES = ("review", "evaluation", "inspection", "self")
 SOURCE_ALIASES = {
-    "review": "review", "评议": "review", "评议意见": "review",
-    "evaluation": "evaluation", "民主测评": "evaluation", "测评": "evaluation",
-    "inspection": "inspection", "明查暗访": "inspection", "检查": "inspection", "督查": "inspection",
-    "self": "self", "自查": "self", "自查自纠": "self",
+    "review": "review",
+    "评议": "review",
+    "评议意见": "review",
+    "evaluation": "evaluation",
+    "民主测评": "evaluation",
+    "测评": "evaluation",
+    "inspection": "inspection",
+    "明查暗访": "inspection",
+    "检查": "inspection",
+    "督查": "inspection",
+    "self": "self",
+    "自查": "self",
+    "自查自纠": "self",
 }
 KINDS = ("announced", "unannounced")
 # Words shown through _() at run time: marked here so the catalog carries them.
-LABELS = (N_("published"), N_("done"), N_("confirmed"), N_("returned"), N_("review"),
-          N_("evaluation"), N_("inspection"), N_("self"), N_("announced"), N_("unannounced"),
-          N_("reported done"), N_("rectification item"), N_("score"))
+LABELS = (
+    N_("published"),
+    N_("done"),
+    N_("confirmed"),
+    N_("returned"),
+    N_("review"),
+    N_("evaluation"),
+    N_("inspection"),
+    N_("self"),
+    N_("announced"),
+    N_("unannounced"),
+    N_("reported done"),
+    N_("rectification item"),
+    N_("score"),
+)
 ITEM_COLUMNS = {
     "office": ("科室", "名称", "科室名称", "name"),
     "text": ("整改内容", "整改事项", "内容", "item"),
@@ -69,10 +90,17 @@ class ItemView:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "office": self.office, "source": self.source, "text": self.text,
-            "due": self.due.isoformat() if self.due else None, "status": self.status,
-            "late": self.late, "evidence": self.evidence, "evidence_sha256": self.evidence_sha256,
-            "note": self.note, "return_reason": self.return_reason,
+            "id": self.id,
+            "office": self.office,
+            "source": self.source,
+            "text": self.text,
+            "due": self.due.isoformat() if self.due else None,
+            "status": self.status,
+            "late": self.late,
+            "evidence": self.evidence,
+            "evidence_sha256": self.evidence_sha256,
+            "note": self.note,
+            "return_reason": self.return_reason,
         }
 
 
@@ -89,8 +117,17 @@ def _view(item: RectificationItem, office: str, today: date, tz: ZoneInfo) -> It
         else:
             late = today > item.due
     return ItemView(
-        item.id, office, item.source, item.text, item.due, item.status, late,
-        item.evidence_filename, item.evidence_sha256, item.note, item.return_reason,
+        item.id,
+        office,
+        item.source,
+        item.text,
+        item.due,
+        item.status,
+        late,
+        item.evidence_filename,
+        item.evidence_sha256,
+        item.note,
+        item.return_reason,
     )
 
 
@@ -99,15 +136,15 @@ def check_source(value: str | None, where: str = "", definition: Any = None) -> 
     or without them the generic review / evaluation / inspection / self."""
     choices = definition.spec.labels.item_sources if definition is not None else ()
     if choices:
-        aliases = {name.lower(): c.key for c in choices
-                   for name in (c.key, *c.aliases, c.title.zh, c.title.en)}
+        aliases = {
+            name.lower(): c.key for c in choices for name in (c.key, *c.aliases, c.title.zh, c.title.en)
+        }
         keys: tuple[str, ...] = tuple(c.key for c in choices)
     else:
         aliases, keys = SOURCE_ALIASES, SOURCES
     key = aliases.get((value or keys[0]).strip().lower())
     if key is None:
-        raise InputError(where + _("unknown source '{v}'; use one of {k}").format(
-            v=value, k=", ".join(keys)))
+        raise InputError(where + _("unknown source '{v}'; use one of {k}").format(v=value, k=", ".join(keys)))
     return key
 
 
@@ -117,27 +154,63 @@ def _check_text(text: str, where: str = "") -> str:
     return textcheck.name(text, where + _("item text"))
 
 
-def _item_row(campaign: Campaign, sid: int, source: str, text: str, due: date | None,
-              ctx: Context, now: datetime, inspection_id: int | None = None) -> dict[str, Any]:
+def _item_row(
+    campaign: Campaign,
+    sid: int,
+    source: str,
+    text: str,
+    due: date | None,
+    ctx: Context,
+    now: datetime,
+    inspection_id: int | None = None,
+) -> dict[str, Any]:
     return {
-        "campaign_id": campaign.id, "section_id": sid, "source": source, "text": text, "due": due,
-        "status": "published", "inspection_id": inspection_id, "created_at": now,
-        "created_by": ctx.actor, "updated_at": now, "updated_by": ctx.actor,
+        "campaign_id": campaign.id,
+        "section_id": sid,
+        "source": source,
+        "text": text,
+        "due": due,
+        "status": "published",
+        "inspection_id": inspection_id,
+        "created_at": now,
+        "created_by": ctx.actor,
+        "updated_at": now,
+        "updated_by": ctx.actor,
     }
 
 
-def _add_event(office: str, sid: int, item_id: int, source: str, text: str,
-               due: date | None, inspection_id: int | None = None) -> repo.NewEvent:
+def _add_event(
+    office: str,
+    sid: int,
+    item_id: int,
+    source: str,
+    text: str,
+    due: date | None,
+    inspection_id: int | None = None,
+) -> repo.NewEvent:
     # "inspection": the item's inspection link, so audit verify can re-derive every column.
     return repo.NewEvent(
-        "rectify-add", section_id=sid, office=office,
-        detail={"item": item_id, "source": source, "text": text,
-                "due": due.isoformat() if due else None, "inspection": inspection_id},
+        "rectify-add",
+        section_id=sid,
+        office=office,
+        detail={
+            "item": item_id,
+            "source": source,
+            "text": text,
+            "due": due.isoformat() if due else None,
+            "inspection": inspection_id,
+        },
     )
 
 
-def add_item(ctx: Context, campaign_name: str | None, office: str, text: str,
-             source: str | None = None, due: str | None = None) -> ItemView:
+def add_item(
+    ctx: Context,
+    campaign_name: str | None,
+    office: str,
+    text: str,
+    source: str | None = None,
+    due: str | None = None,
+) -> ItemView:
     clean = _check_text(text)
     due_date = parse_date(due, "--due") if due else None
     ctx.db.ensure_ready(create=False)
@@ -147,10 +220,12 @@ def add_item(ctx: Context, campaign_name: str | None, office: str, text: str,
         campaign = repo.find_campaign(s, campaign_name)
         src = check_source(source, "", definition_of(campaign))
         section = repo.find_section(s, campaign.id, office)
-        [item_id] = ledger_repo.add_items(s, [_item_row(campaign, section.id, src, clean, due_date,
-                                                        ctx, now)])
-        repo.append_events(s, campaign, [_add_event(section.name, section.id, item_id, src, clean,
-                                                    due_date)], ctx.actor, now)
+        [item_id] = ledger_repo.add_items(
+            s, [_item_row(campaign, section.id, src, clean, due_date, ctx, now)]
+        )
+        repo.append_events(
+            s, campaign, [_add_event(section.name, section.id, item_id, src, clean, due_date)], ctx.actor, now
+        )
         plan_items(s, campaign, [ItemDue(item_id, section.id, due_date)])
         item, name = ledger_repo.find_item(s, campaign.id, item_id)
         return _view(item, name, today_of(campaign, now), ZoneInfo(campaign.timezone))
@@ -182,12 +257,19 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
         ids = ledger_repo.add_items(
             s, [_item_row(campaign, sid, src, text, due, ctx, now) for _o, sid, src, text, due in parsed]
         )
-        repo.append_events(s, campaign, [
-            _add_event(o, sid, i, src, text, due)
-            for i, (o, sid, src, text, due) in zip(ids, parsed, strict=True)
-        ], ctx.actor, now)
-        plan_items(s, campaign, [ItemDue(i, sid, due) for i, (_o, sid, _s, _t, due)
-                                 in zip(ids, parsed, strict=True)])
+        repo.append_events(
+            s,
+            campaign,
+            [
+                _add_event(o, sid, i, src, text, due)
+                for i, (o, sid, src, text, due) in zip(ids, parsed, strict=True)
+            ],
+            ctx.actor,
+            now,
+        )
+        plan_items(
+            s, campaign, [ItemDue(i, sid, due) for i, (_o, sid, _s, _t, due) in zip(ids, parsed, strict=True)]
+        )
         return campaign.name, len(ids)
 
 
@@ -201,8 +283,9 @@ def _transition(s: Session, item: RectificationItem, expected: str, values: dict
     if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult
         # Someone else changed it after we read it: name them (a fresh read, not our stale row).
         by, at = s.execute(
-            select(col(RectificationItem.updated_by), col(RectificationItem.updated_at))
-            .where(col(RectificationItem.id) == item.id)
+            select(col(RectificationItem.updated_by), col(RectificationItem.updated_at)).where(
+                col(RectificationItem.id) == item.id
+            )
         ).one()
         raise ConflictError(_("item #{id}").format(id=item.id), by, at, _zone(s, item))
 
@@ -224,8 +307,15 @@ def _next(item: RectificationItem, trigger: str) -> str:
     return item_machine().next_status(item.id, item.status, trigger)
 
 
-def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: Path,
-              note: str | None = None, *, allow_empty: bool = False) -> ItemView:
+def mark_done(
+    ctx: Context,
+    campaign_name: str | None,
+    item_id: int,
+    evidence: Path,
+    note: str | None = None,
+    *,
+    allow_empty: bool = False,
+) -> ItemView:
     note = textcheck.optional(note, "--note")
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
@@ -239,16 +329,41 @@ def mark_done(ctx: Context, campaign_name: str | None, item_id: int, evidence: P
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)
         _already(item, ("done",), campaign.timezone)
-        _transition(s, item, item.status, {
-            "status": _next(item, "report_done"),
-            "evidence_sha256": blob.sha256, "evidence_filename": blob.filename, "note": note, "done_at": now, "updated_at": now, "updated_by": ctx.actor,
-        })
+        _transition(
+            s,
+            item,
+            item.status,
+            {
+                "status": _next(item, "report_done"),
+                "evidence_sha256": blob.sha256,
+                "evidence_filename": blob.filename,
+                "note": note,
+                "done_at": now,
+                "updated_at": now,
+                "updated_by": ctx.actor,
+            },
+        )
         stop_item(s, campaign.id, item.section_id, item.id)
-        repo.append_events(s, campaign, [repo.NewEvent(
-            "rectify-done", section_id=item.section_id, office=office, reason=note,
-            detail={"item": item.id, "sha256": blob.sha256, "filename": blob.filename,
-                    "size": blob.size},
-        )], ctx.actor, now)
+        repo.append_events(
+            s,
+            campaign,
+            [
+                repo.NewEvent(
+                    "rectify-done",
+                    section_id=item.section_id,
+                    office=office,
+                    reason=note,
+                    detail={
+                        "item": item.id,
+                        "sha256": blob.sha256,
+                        "filename": blob.filename,
+                        "size": blob.size,
+                    },
+                )
+            ],
+            ctx.actor,
+            now,
+        )
         s.refresh(item)
         return _view(item, office, today_of(campaign, now), ZoneInfo(campaign.timezone))
 
@@ -281,24 +396,36 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
         _transition(s, item, "done", values)
         if reason is not None:
             resume_item(s, campaign, item.section_id, item.id, now)
-        repo.append_events(s, campaign, [repo.NewEvent(
-            "rectify-confirm" if reason is None else "rectify-return", section_id=item.section_id,
-            office=office, reason=reason,
-            detail={"item": item.id, "sha256": item.evidence_sha256},
-        )], ctx.actor, now)
+        repo.append_events(
+            s,
+            campaign,
+            [
+                repo.NewEvent(
+                    "rectify-confirm" if reason is None else "rectify-return",
+                    section_id=item.section_id,
+                    office=office,
+                    reason=reason,
+                    detail={"item": item.id, "sha256": item.evidence_sha256},
+                )
+            ],
+            ctx.actor,
+            now,
+        )
         s.refresh(item)
         return _view(item, office, today_of(campaign, now), ZoneInfo(campaign.timezone))
 
 
-def list_items(ctx: Context, campaign_name: str | None, office: str | None = None,
-               open_only: bool = False) -> tuple[str, list[ItemView]]:
+def list_items(
+    ctx: Context, campaign_name: str | None, office: str | None = None, open_only: bool = False
+) -> tuple[str, list[ItemView]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
         return items_in(s, ctx, campaign_name, office, open_only)
 
 
-def items_in(s: Session, ctx: Context, campaign_name: str | None, office: str | None = None,
-             open_only: bool = False) -> tuple[str, list[ItemView]]:
+def items_in(
+    s: Session, ctx: Context, campaign_name: str | None, office: str | None = None, open_only: bool = False
+) -> tuple[str, list[ItemView]]:
     """:func:`list_items` inside the caller's read transaction."""
     authorize(s, ctx, "read")
     campaign = repo.find_campaign(s, campaign_name)
@@ -321,13 +448,20 @@ class Inspected:
 
 
 def record_inspection(
-    ctx: Context, campaign_name: str | None, office: str, kind: str, on: str,
-    findings: tuple[str, ...], rectify: bool = False, due: str | None = None,
+    ctx: Context,
+    campaign_name: str | None,
+    office: str,
+    kind: str,
+    on: str,
+    findings: tuple[str, ...],
+    rectify: bool = False,
+    due: str | None = None,
 ) -> Inspected:
     """Record an inspection's findings; with ``rectify`` each becomes an item (source inspection)."""
     if kind not in KINDS:
-        raise InputError(_("unknown inspection kind '{v}'; use one of {k}").format(
-            v=kind, k=", ".join(KINDS)))
+        raise InputError(
+            _("unknown inspection kind '{v}'; use one of {k}").format(v=kind, k=", ".join(KINDS))
+        )
     day = parse_date(on, "--date")
     due_date = parse_date(due, "--due") if due else None
     clean = [textcheck.clean(f, "--finding").strip() for f in findings]
@@ -343,21 +477,33 @@ def record_inspection(
         item_ids: list[int] = []
         events: list[repo.NewEvent] = []
         for text in clean:
-            ins = ledger_repo.add_inspection(s, {
-                "campaign_id": campaign.id, "section_id": section.id, "kind": kind, "on": day,
-                "finding": text, "actor": ctx.actor, "at": now,
-            })
+            ins = ledger_repo.add_inspection(
+                s,
+                {
+                    "campaign_id": campaign.id,
+                    "section_id": section.id,
+                    "kind": kind,
+                    "on": day,
+                    "finding": text,
+                    "actor": ctx.actor,
+                    "at": now,
+                },
+            )
             ins_ids.append(ins)
-            events.append(repo.NewEvent(
-                "inspect", section_id=section.id, office=section.name,
-                detail={"inspection": ins, "kind": kind, "date": day.isoformat(), "text": text},
-            ))
+            events.append(
+                repo.NewEvent(
+                    "inspect",
+                    section_id=section.id,
+                    office=section.name,
+                    detail={"inspection": ins, "kind": kind, "date": day.isoformat(), "text": text},
+                )
+            )
             if rectify:
-                [item] = ledger_repo.add_items(s, [_item_row(
-                    campaign, section.id, "inspection", text, due_date, ctx, now, ins)])
+                [item] = ledger_repo.add_items(
+                    s, [_item_row(campaign, section.id, "inspection", text, due_date, ctx, now, ins)]
+                )
                 item_ids.append(item)
-                events.append(_add_event(section.name, section.id, item, "inspection", text,
-                                         due_date, ins))
+                events.append(_add_event(section.name, section.id, item, "inspection", text, due_date, ins))
         repo.append_events(s, campaign, events, ctx.actor, now)
         plan_items(s, campaign, [ItemDue(i, section.id, due_date) for i in item_ids])
         return Inspected(campaign.name, section.name, kind, day, tuple(ins_ids), tuple(item_ids))

@@ -47,16 +47,21 @@ def acting(db: Any, given: str, explicit: bool) -> str:
         return given
     if who.operator is not None:
         if explicit and given != who.operator:
-            raise IdentityError(_(
-                "--as {given}: you are connected as database login {login}, operator {name}; "
-                "--as and MANYI_USER may only name yourself").format(
-                    given=given, login=who.login, name=who.operator))
+            raise IdentityError(
+                _(
+                    "--as {given}: you are connected as database login {login}, operator {name}; "
+                    "--as and MANYI_USER may only name yourself"
+                ).format(given=given, login=who.login, name=who.operator)
+            )
         return who.operator
     if who.privileged:
         return given
-    raise IdentityError(_(
-        "database login {login} is not an active operator of this database; a supervisor maps "
-        "it: manyi user add NAME --role ROLE --db-login {login}").format(login=who.login))
+    raise IdentityError(
+        _(
+            "database login {login} is not an active operator of this database; a supervisor maps "
+            "it: manyi user add NAME --role ROLE --db-login {login}"
+        ).format(login=who.login)
+    )
 
 
 @dataclass(frozen=True)
@@ -91,12 +96,14 @@ def _check_office(s: Any, office: str | None) -> None:
     if office is not None:
         known = store.office_names(s)
         if office not in known:
-            raise InputError(_("no office '{o}' in any campaign; known: {known}").format(
-                o=office, known=_(", ").join(known) or "—"))
+            raise InputError(
+                _("no office '{o}' in any campaign; known: {known}").format(
+                    o=office, known=_(", ").join(known) or "—"
+                )
+            )
 
 
-def add_user(ctx: Any, name: str, role: str, office: str | None,
-             db_login: str | None = None) -> Operator:
+def add_user(ctx: Any, name: str, role: str, office: str | None, db_login: str | None = None) -> Operator:
     from workflow.engine import text
 
     if not name.strip():
@@ -110,8 +117,9 @@ def add_user(ctx: Any, name: str, role: str, office: str | None,
     with ctx.db.write() as s:
         if store.count(s) == 0:
             if role != "supervisor":
-                raise InputError(_(
-                    "the first operator must be a supervisor (someone has to manage the others)"))
+                raise InputError(
+                    _("the first operator must be a supervisor (someone has to manage the others)")
+                )
         else:
             authorize(s, ctx, "manage")
         if store.find(s, name) is not None:
@@ -125,24 +133,42 @@ def add_user(ctx: Any, name: str, role: str, office: str | None,
 def _check_login(s: Any, db_login: str) -> None:
     taken = store.find_login(s, db_login)
     if taken is not None:
-        raise InputError(_("database login {login} is already operator {name}").format(
-            login=db_login, name=taken.name))
+        raise InputError(
+            _("database login {login} is already operator {name}").format(login=db_login, name=taken.name)
+        )
     if not identity.login_exists(s, db_login):
-        raise InputError(_("no PostgreSQL login '{login}' (create it first: CREATE ROLE … LOGIN)").format(
-            login=db_login))
+        raise InputError(
+            _("no PostgreSQL login '{login}' (create it first: CREATE ROLE … LOGIN)").format(login=db_login)
+        )
 
 
-def _add(s: Any, ctx: Any, name: str, role: str, office: str | None, db_login: str | None,
-         reason: str | None = None) -> Operator:
+def _add(
+    s: Any,
+    ctx: Any,
+    name: str,
+    role: str,
+    office: str | None,
+    db_login: str | None,
+    reason: str | None = None,
+) -> Operator:
     now = ctx.now()
-    row = Operator(name=name, role=role, office=office, created_at=now, created_by=ctx.actor,
-                   db_login=db_login)
+    row = Operator(
+        name=name, role=role, office=office, created_at=now, created_by=ctx.actor, db_login=db_login
+    )
     s.add(row)
     s.flush()
     if db_login is not None:
         identity.grant(s, db_login)
-    identity.append_event(s, action="user-add", name=name, actor=ctx.actor, at=now, to_state=role,
-                          reason=reason, detail={"office": office, "db_login": db_login})
+    identity.append_event(
+        s,
+        action="user-add",
+        name=name,
+        actor=ctx.actor,
+        at=now,
+        to_state=role,
+        reason=reason,
+        detail={"office": office, "db_login": db_login},
+    )
     return row
 
 
@@ -156,7 +182,9 @@ def first_supervisor(ctx: Any) -> Operator | None:
         # Concurrent `init`s: one makes the first supervisor, the others wait here and find it made.
         from sqlalchemy import text as sql
 
-        s.execute(sql("SELECT pg_advisory_xact_lock(hashtext('manyi-first-supervisor:' || current_schema()))"))
+        s.execute(
+            sql("SELECT pg_advisory_xact_lock(hashtext('manyi-first-supervisor:' || current_schema()))")
+        )
         if store.count(s):
             return None
         return _add(s, ctx, ctx.actor, "supervisor", None, who.login, reason="init")
@@ -165,8 +193,11 @@ def first_supervisor(ctx: Any) -> Operator | None:
 def _active(s: Any, name: str) -> Operator:
     row = store.find(s, name)
     if row is None:
-        raise NotFoundError("operator", name, _("known: {names}").format(
-            names=", ".join(o.name for o in store.all_(s)) or "-"))
+        raise NotFoundError(
+            "operator",
+            name,
+            _("known: {names}").format(names=", ".join(o.name for o in store.all_(s)) or "-"),
+        )
     if row.disabled_at is not None:
         raise InputError(_("operator {name} is already disabled").format(name=name))
     return row
@@ -174,8 +205,9 @@ def _active(s: Any, name: str) -> Operator:
 
 def _keep_a_supervisor(s: Any, row: Operator) -> None:
     if row.role == "supervisor" and store.active_supervisors(s) <= 1:
-        raise InputError(_("{name} is the last active supervisor; add another supervisor first").format(
-            name=row.name))
+        raise InputError(
+            _("{name} is the last active supervisor; add another supervisor first").format(name=row.name)
+        )
 
 
 def disable_user(ctx: Any, name: str, reason: str) -> Operator:
@@ -189,8 +221,15 @@ def disable_user(ctx: Any, name: str, reason: str) -> Operator:
         now = ctx.now()
         row.disabled_at = now
         s.add(row)
-        identity.append_event(s, action="user-disable", name=row.name, actor=ctx.actor, at=now,
-                              from_state=row.role, reason=reason.strip())
+        identity.append_event(
+            s,
+            action="user-disable",
+            name=row.name,
+            actor=ctx.actor,
+            at=now,
+            from_state=row.role,
+            reason=reason.strip(),
+        )
         return row
 
 
@@ -208,8 +247,16 @@ def set_role(ctx: Any, name: str, role: str, office: str | None) -> Operator:
         before = row.role
         row.role, row.office = role, office
         s.add(row)
-        identity.append_event(s, action="user-role", name=row.name, actor=ctx.actor, at=ctx.now(),
-                              from_state=before, to_state=role, detail={"office": office})
+        identity.append_event(
+            s,
+            action="user-role",
+            name=row.name,
+            actor=ctx.actor,
+            at=ctx.now(),
+            from_state=before,
+            to_state=role,
+            detail={"office": office},
+        )
         return row
 
 
@@ -218,9 +265,14 @@ def list_users(ctx: Any) -> list[dict[str, Any]]:
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
         return [
-            {"name": o.name, "role": o.role, "office": o.office,
-             "added": o.created_at.isoformat(timespec="seconds"), "added_by": o.created_by,
-             "db_login": o.db_login, "active": o.disabled_at is None}
+            {
+                "name": o.name,
+                "role": o.role,
+                "office": o.office,
+                "added": o.created_at.isoformat(timespec="seconds"),
+                "added_by": o.created_by,
+                "db_login": o.db_login,
+                "active": o.disabled_at is None,
+            }
             for o in store.all_(s)
         ]
-

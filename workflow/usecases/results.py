@@ -29,8 +29,11 @@ class Failure:
     retried: bool  # False: permanent (a 5xx reply, an address or message that cannot be sent)
 
     def line(self) -> str:
-        what = (_("campaign '{c}' → {r}").format(c=self.campaign, r=self.recipient) if self.recipient
-                else _("campaign '{c}'").format(c=self.campaign))
+        what = (
+            _("campaign '{c}' → {r}").format(c=self.campaign, r=self.recipient)
+            if self.recipient
+            else _("campaign '{c}'").format(c=self.campaign)
+        )
         tail = _("retried later") if self.retried else _("not retried")
         return _("{what}: {problem} ({tail})").format(what=what, problem=self.problem, tail=tail)
 

@@ -26,15 +26,24 @@ from workflow.usecases.context import Context, definition_of
 from workflow.usecases.operators import authorize
 
 VOTE_ALIASES = {
-    "satisfied": "satisfied", "满意": "satisfied",
-    "basic": "basic", "basically satisfied": "basic", "基本满意": "basic",
-    "unsatisfied": "unsatisfied", "不满意": "unsatisfied",
-    "unknown": "unknown", "don't know": "unknown", "不了解": "unknown", "不知道": "unknown",
+    "satisfied": "satisfied",
+    "满意": "satisfied",
+    "basic": "basic",
+    "basically satisfied": "basic",
+    "基本满意": "basic",
+    "unsatisfied": "unsatisfied",
+    "不满意": "unsatisfied",
+    "unknown": "unknown",
+    "don't know": "unknown",
+    "不了解": "unknown",
+    "不知道": "unknown",
 }
 #: The vote keys as words (JSON and the database keep the keys).
 VOTE_WORDS = {
-    "satisfied": N_("satisfied"), "basic": N_("basically satisfied"),
-    "unsatisfied": N_("unsatisfied"), "unknown": N_("don't know"),
+    "satisfied": N_("satisfied"),
+    "basic": N_("basically satisfied"),
+    "unsatisfied": N_("unsatisfied"),
+    "unknown": N_("don't know"),
 }
 SCORE_COLUMNS = {
     "office": ("科室", "名称", "科室名称", "name"),
@@ -85,15 +94,30 @@ class _Row:
     count: int
 
 
-def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: str, group: str,
-           scorer: str | None, score: str | None, vote: str | None, count: str | int | None) -> _Row:
+def _check(
+    rules: scoring.Rules,
+    sections: dict[str, int],
+    where: str,
+    office: str,
+    group: str,
+    scorer: str | None,
+    score: str | None,
+    vote: str | None,
+    count: str | int | None,
+) -> _Row:
     if office not in sections:
         raise InputError(where + _("unknown office '{name}'").format(name=office))
     spec = rules.group(group) or next(
-        (g for g in rules.groups if group.strip().casefold() in {t.casefold() for t in g.titles.values()}), None)
+        (g for g in rules.groups if group.strip().casefold() in {t.casefold() for t in g.titles.values()}),
+        None,
+    )
     if spec is None:
-        raise InputError(where + _("unknown group '{g}'; known: {k}").format(
-            g=group, k=", ".join(f"{g.key} ({pick(g.titles)})" for g in rules.groups)))
+        raise InputError(
+            where
+            + _("unknown group '{g}'; known: {k}").format(
+                g=group, k=", ".join(f"{g.key} ({pick(g.titles)})" for g in rules.groups)
+            )
+        )
     group = spec.key
     if bool(score) == bool(vote):
         raise InputError(where + _("give either a score or a vote"))
@@ -116,8 +140,12 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
             raise InputError(where + _("group '{g}' takes scores, not votes").format(g=group))
         vote_key = rules.vote_key(str(vote))
         if vote_key is None:
-            raise InputError(where + _("unknown vote '{v}'; use one of {k}").format(
-                v=vote, k=", ".join([*rules.vote_points, rules.unknown_vote])))
+            raise InputError(
+                where
+                + _("unknown vote '{v}'; use one of {k}").format(
+                    v=vote, k=", ".join([*rules.vote_points, rules.unknown_vote])
+                )
+            )
     try:
         n = int(count) if count not in (None, "") else 1
     except ValueError:
@@ -126,12 +154,14 @@ def _check(rules: scoring.Rules, sections: dict[str, int], where: str, office: s
         raise InputError(where + _("count must be a whole number of at least 1, got '{v}'").format(v=count))
     if score and n != 1:
         raise InputError(where + _("--count is for votes only"))
-    return _Row(office, sections[office], group, textcheck.optional(scorer, where + "scorer"), hundredths,
-                vote_key, n)
+    return _Row(
+        office, sections[office], group, textcheck.optional(scorer, where + "scorer"), hundredths, vote_key, n
+    )
 
 
-def _store(ctx: Context, campaign_name: str | None,
-           build: Any, again: bool = False) -> tuple[str, list[_Row], dict[str, str]]:
+def _store(
+    ctx: Context, campaign_name: str | None, build: Any, again: bool = False
+) -> tuple[str, list[_Row], dict[str, str]]:
     """Validate with ``build(rules, sections)`` inside the write transaction, then store all.
 
     A row without a scorer (an anonymous score, a batch of votes) identical to one
@@ -147,15 +177,25 @@ def _store(ctx: Context, campaign_name: str | None,
         sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
         rows: list[tuple[str, _Row]] = build(rules, sections)
         if not again:
-            anonymous = {(e.section_id, e.grp, e.hundredths, e.vote, e.count)
-                         for e, _n in ledger_repo.score_entries(s, campaign.id) if e.scorer is None}
+            anonymous = {
+                (e.section_id, e.grp, e.hundredths, e.vote, e.count)
+                for e, _n in ledger_repo.score_entries(s, campaign.id)
+                if e.scorer is None
+            }
             for where, r in rows:
                 if r.scorer is None and (r.section_id, r.group, r.hundredths, r.vote, r.count) in anonymous:
-                    what = (str(Decimal(r.hundredths or 0) / 100) if r.vote is None
-                            else f"{r.count} × {vote_word(r.vote)}")
-                    raise InputError(where + _(
-                        "{office} / {group}: {what} is already stored; if this is a second, separate "
-                        "entry, add --again").format(office=r.office, group=r.group, what=what))
+                    what = (
+                        str(Decimal(r.hundredths or 0) / 100)
+                        if r.vote is None
+                        else f"{r.count} × {vote_word(r.vote)}"
+                    )
+                    raise InputError(
+                        where
+                        + _(
+                            "{office} / {group}: {what} is already stored; if this is a second, separate "
+                            "entry, add --again"
+                        ).format(office=r.office, group=r.group, what=what)
+                    )
         stored = ledger_repo.scorer_keys(s, campaign.id)
         seen: dict[tuple[int, str, str], str] = {}
         for where, r in rows:
@@ -166,39 +206,79 @@ def _store(ctx: Context, campaign_name: str | None,
             if key in stored and not where:
                 raise DuplicateError("score", label)
             if key in stored or key in seen:
-                prev = _("already stored") if key in stored else _("also in {where}").format(
-                    where=seen[key])
-                raise InputError(where + _("duplicate score {label} ({prev})").format(
-                    label=label, prev=prev))
+                prev = _("already stored") if key in stored else _("also in {where}").format(where=seen[key])
+                raise InputError(where + _("duplicate score {label} ({prev})").format(label=label, prev=prev))
             seen[key] = where.rstrip(": ")
-        ledger_repo.add_scores(s, [
-            {"campaign_id": campaign.id, "section_id": r.section_id, "grp": r.group,
-             "scorer": r.scorer, "hundredths": r.hundredths, "vote": r.vote, "count": r.count,
-             "actor": ctx.actor, "at": now}
-            for _w, r in rows
-        ])
-        repo.append_events(s, campaign, [
-            repo.NewEvent(
-                "score" if r.vote is None else "vote", section_id=r.section_id, office=r.office,
-                detail={"group": r.group, "scorer": r.scorer, "count": r.count,
-                        **({"score": str(Decimal(r.hundredths or 0) / 100)} if r.vote is None
-                           else {"vote": r.vote})},
-            )
-            for _w, r in rows
-        ], ctx.actor, now)
+        ledger_repo.add_scores(
+            s,
+            [
+                {
+                    "campaign_id": campaign.id,
+                    "section_id": r.section_id,
+                    "grp": r.group,
+                    "scorer": r.scorer,
+                    "hundredths": r.hundredths,
+                    "vote": r.vote,
+                    "count": r.count,
+                    "actor": ctx.actor,
+                    "at": now,
+                }
+                for _w, r in rows
+            ],
+        )
+        repo.append_events(
+            s,
+            campaign,
+            [
+                repo.NewEvent(
+                    "score" if r.vote is None else "vote",
+                    section_id=r.section_id,
+                    office=r.office,
+                    detail={
+                        "group": r.group,
+                        "scorer": r.scorer,
+                        "count": r.count,
+                        **(
+                            {"score": str(Decimal(r.hundredths or 0) / 100)}
+                            if r.vote is None
+                            else {"vote": r.vote}
+                        ),
+                    },
+                )
+                for _w, r in rows
+            ],
+            ctx.actor,
+            now,
+        )
         return campaign.name, [r for _w, r in rows], group_titles(rules)
 
 
-def add_score(ctx: Context, campaign_name: str | None, office: str, group: str, score: str,
-              scorer: str | None = None, *, again: bool = False) -> Recorded:
+def add_score(
+    ctx: Context,
+    campaign_name: str | None,
+    office: str,
+    group: str,
+    score: str,
+    scorer: str | None = None,
+    *,
+    again: bool = False,
+) -> Recorded:
     def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
         return [("", _check(rules, sections, "", office, group, scorer, score, None, None))]
 
     return _recorded(*_store(ctx, campaign_name, build, again))
 
 
-def add_vote(ctx: Context, campaign_name: str | None, office: str, group: str, vote: str,
-             count: int = 1, *, again: bool = False) -> Recorded:
+def add_vote(
+    ctx: Context,
+    campaign_name: str | None,
+    office: str,
+    group: str,
+    vote: str,
+    count: int = 1,
+    *,
+    again: bool = False,
+) -> Recorded:
     def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
         return [("", _check(rules, sections, "", office, group, None, None, vote, count))]
 
@@ -215,8 +295,15 @@ class Corrected:
     after: str | None  # None: withdrawn
 
 
-def correct_score(ctx: Context, campaign_name: str | None, office: str, group: str, scorer: str,
-                  score: str | None, reason: str) -> Corrected:
+def correct_score(
+    ctx: Context,
+    campaign_name: str | None,
+    office: str,
+    group: str,
+    scorer: str,
+    score: str | None,
+    reason: str,
+) -> Corrected:
     """Change (``score``) or withdraw (``score=None``) one scorer's stored score, with a reason.
 
     The stored row is updated or deleted; the event (``score-correct`` with the new
@@ -233,12 +320,20 @@ def correct_score(ctx: Context, campaign_name: str | None, office: str, group: s
         rules, _spec = rules_of(campaign)
         sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
         probe = _check(rules, sections, "", office, group, scorer, score or "0", None, None)
-        entry = next((e for e, _n in ledger_repo.score_entries(s, campaign.id)
-                      if e.section_id == probe.section_id and e.grp == probe.group and e.scorer == scorer),
-                     None)
+        entry = next(
+            (
+                e
+                for e, _n in ledger_repo.score_entries(s, campaign.id)
+                if e.section_id == probe.section_id and e.grp == probe.group and e.scorer == scorer
+            ),
+            None,
+        )
         if entry is None:
-            raise InputError(_("no score of {office} / {group} from '{scorer}' is stored").format(
-                office=office, group=probe.group, scorer=scorer))
+            raise InputError(
+                _("no score of {office} / {group} from '{scorer}' is stored").format(
+                    office=office, group=probe.group, scorer=scorer
+                )
+            )
         before = str(Decimal(entry.hundredths or 0) / 100)
         if score is None:
             s.delete(entry)
@@ -246,8 +341,11 @@ def correct_score(ctx: Context, campaign_name: str | None, office: str, group: s
             action, after = "score-withdraw", None
         else:
             if probe.hundredths == entry.hundredths:
-                raise InputError(_("{office} / {group} / {scorer} is already {score}").format(
-                    office=office, group=probe.group, scorer=scorer, score=before))
+                raise InputError(
+                    _("{office} / {group} / {scorer} is already {score}").format(
+                        office=office, group=probe.group, scorer=scorer, score=before
+                    )
+                )
             entry.hundredths = probe.hundredths
             entry.actor, entry.at = ctx.actor, now
             s.add(entry)
@@ -255,9 +353,13 @@ def correct_score(ctx: Context, campaign_name: str | None, office: str, group: s
             detail = {"group": probe.group, "scorer": scorer, "score": after, "before": before}
             action = "score-correct"
         s.flush()
-        repo.append_events(s, campaign, [repo.NewEvent(
-            action, section_id=probe.section_id, office=office, reason=reason, detail=detail)],
-            ctx.actor, now)
+        repo.append_events(
+            s,
+            campaign,
+            [repo.NewEvent(action, section_id=probe.section_id, office=office, reason=reason, detail=detail)],
+            ctx.actor,
+            now,
+        )
         return Corrected(campaign.name, office, group_titles(rules)[probe.group], scorer, before, after)
 
 
@@ -273,8 +375,9 @@ def read_scores_file(path: Path) -> Table:
     return read_table(path, SCORE_COLUMNS, required=("office", "group"))
 
 
-def import_scores(ctx: Context, campaign_name: str | None, path: Path, *,
-                  again: bool = False) -> tuple[str, int]:
+def import_scores(
+    ctx: Context, campaign_name: str | None, path: Path, *, again: bool = False
+) -> tuple[str, int]:
     """Validate every row first (offices, groups, 0–100, duplicates); store all or none."""
     table = read_scores_file(path)
 
@@ -282,9 +385,22 @@ def import_scores(ctx: Context, campaign_name: str | None, path: Path, *,
         out = []
         for line, row in table.rows:
             where = _("{src} row {n}: ").format(src=table.source, n=line)
-            out.append((where, _check(rules, sections, where, row["office"], row["group"],
-                                      row.get("scorer"), row.get("score"), row.get("vote"),
-                                      row.get("count"))))
+            out.append(
+                (
+                    where,
+                    _check(
+                        rules,
+                        sections,
+                        where,
+                        row["office"],
+                        row["group"],
+                        row.get("scorer"),
+                        row.get("score"),
+                        row.get("vote"),
+                        row.get("count"),
+                    ),
+                )
+            )
         return out
 
     name, rows, _titles = _store(ctx, campaign_name, build, again)
@@ -305,10 +421,15 @@ class RankResult:
 def _entries(rows: list[tuple[Any, str]]) -> dict[str, list[scoring.Entry]]:
     out: dict[str, list[scoring.Entry]] = {}
     for e, office in rows:
-        out.setdefault(office, []).append(scoring.Entry(
-            e.grp, e.scorer,
-            None if e.hundredths is None else Fraction(e.hundredths, 100), e.vote, e.count,
-        ))
+        out.setdefault(office, []).append(
+            scoring.Entry(
+                e.grp,
+                e.scorer,
+                None if e.hundredths is None else Fraction(e.hundredths, 100),
+                e.vote,
+                e.count,
+            )
+        )
     return out
 
 
@@ -329,7 +450,9 @@ def ranking_in(s: Any, campaign: Campaign) -> RankResult:
     vetoed = repo.vetoes(s, campaign.id)
     excluded = {sec.name for sec in sections if sec.id in vetoed}
     return RankResult(
-        campaign.name, rules, scoring.rank(rules, scores, excluded),
+        campaign.name,
+        rules,
+        scoring.rank(rules, scores, excluded),
         group_titles(rules),
         {t.key: pick(t.titles) for t in rules.tiers},
         pick(definition_of(campaign).spec.labels.commended.as_dict()),

@@ -40,9 +40,16 @@ __all__ = ["Failure", "PlannedMail", "SweepResult", "phase_ends", "submission_te
 BATCH = 2000
 
 
-def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = False,
-          at: datetime | None = None, owner: str | None = None, require: str | None = None,
-          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+def sweep(
+    ctx: Context,
+    transport: Transport | None = None,
+    *,
+    preview: bool = False,
+    at: datetime | None = None,
+    owner: str | None = None,
+    require: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
     """One pass: auto-advance, plan, fire due slots, compose digests, deliver. Safe to run concurrently.
 
     Args:
@@ -65,8 +72,9 @@ def sweep(ctx: Context, transport: Transport | None = None, *, preview: bool = F
     try:
         result.advanced = autoadvance.run(ctx, now, preview=preview)
     except Exception as exc:  # noqa: BLE001  reminders still go out when an automatic advance fails
-        result.failures.append(Failure("*", None, _("automatic advance failed: {e}").format(
-            e=sentence(exc)), True))
+        result.failures.append(
+            Failure("*", None, _("automatic advance failed: {e}").format(e=sentence(exc)), True)
+        )
     if preview:  # one transaction, rolled back: every batch fires inside it, nothing is kept
         with ctx.db.write("reminders-queued", dry_run=True) as s:
             cds = _plan(s, result)
@@ -91,8 +99,13 @@ def _same(s: Any) -> Iterator[Any]:
     yield s
 
 
-def _fire_all(session: Callable[[], Any], now: datetime, cds: dict[int, CampaignDates],
-              result: SweepResult, progress: Callable[[int, int], None] | None) -> None:
+def _fire_all(
+    session: Callable[[], Any],
+    now: datetime,
+    cds: dict[int, CampaignDates],
+    result: SweepResult,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     """Fire every due slot, ``BATCH`` deadlines a transaction, until none is due.
 
     Every deadline a batch handles moves past ``now`` (or closes), so each batch finds
@@ -116,9 +129,16 @@ def _fire_all(session: Callable[[], Any], now: datetime, cds: dict[int, Campaign
 
 def _plan(s: Any, result: SweepResult) -> dict[int, CampaignDates]:
     """The active campaigns' dates, with the deadlines of sections added since the last sweep laid out."""
+
     def unreadable(c: Campaign, exc: Exception) -> None:
-        result.failures.append(Failure(c.name, None, _(
-            "its definition or parameters cannot be read: {e}").format(e=sentence(exc)), True))
+        result.failures.append(
+            Failure(
+                c.name,
+                None,
+                _("its definition or parameters cannot be read: {e}").format(e=sentence(exc)),
+                True,
+            )
+        )
 
     cds = active_dates(s, unreadable)
     for cid, cd in list(cds.items()):
@@ -127,8 +147,14 @@ def _plan(s: Any, result: SweepResult) -> dict[int, CampaignDates]:
                 _plan_new_sections(s, cd)
         except Exception as exc:  # noqa: BLE001  one campaign fails alone
             del cds[cid]
-            result.failures.append(Failure(cd.campaign.name, None, _(
-                "its deadlines cannot be laid out: {e}").format(e=sentence(exc)), True))
+            result.failures.append(
+                Failure(
+                    cd.campaign.name,
+                    None,
+                    _("its deadlines cannot be laid out: {e}").format(e=sentence(exc)),
+                    True,
+                )
+            )
     return cds
 
 
@@ -139,8 +165,10 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
     top = rr.max_section_id(s, cid)
     if through is not None and top <= through:
         return
-    first_at = {key: next(iter(dl.slots(due.due, cd.definition.policy_of(key), cd.tz))).at
-                for key, due in cd.dues.items()}
+    first_at = {
+        key: next(iter(dl.slots(due.due, cd.definition.policy_of(key), cd.tz))).at
+        for key, due in cd.dues.items()
+    }
     rows = []
     section_reqs = [r.key for r in cd.definition.requirements.values() if r.filer == "section"]
     if through is None:
@@ -181,8 +209,14 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, in
     for cid, group in by_campaign.items():
         reqs = [r for r in group if rr.item_of(r.requirement) is None]
         if reqs:
-            filed.update({(k[0], k[1]): n for k, n in rr.filed_counts(
-                s, cid, [r.section_id for r in reqs], [r.requirement for r in reqs]).items()})
+            filed.update(
+                {
+                    (k[0], k[1]): n
+                    for k, n in rr.filed_counts(
+                        s, cid, [r.section_id for r in reqs], [r.requirement for r in reqs]
+                    ).items()
+                }
+            )
     items = rr.items_by_id(s, [i for r in rows if (i := rr.item_of(r.requirement)) is not None])
     gone = rr.ItemState("gone", "")
     new = []
@@ -213,12 +247,21 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, in
             if slot.escalate:
                 to += list(policy.cc)
             to = list(dict.fromkeys(to))
-            new.append({
-                "key": f"{r.key}:{slot.name}", "campaign_id": r.campaign_id, "section_id": r.section_id,
-                "requirement": r.requirement, "slot": slot.name, "kind": slot.kind, "days": slot.days,
-                "due": r.due, "recipients": json.dumps(to), "status": "pending" if to else "unaddressed",
-                "created_at": now,
-            })
+            new.append(
+                {
+                    "key": f"{r.key}:{slot.name}",
+                    "campaign_id": r.campaign_id,
+                    "section_id": r.section_id,
+                    "requirement": r.requirement,
+                    "slot": slot.name,
+                    "kind": slot.kind,
+                    "days": slot.days,
+                    "due": r.due,
+                    "recipients": json.dumps(to),
+                    "status": "pending" if to else "unaddressed",
+                    "created_at": now,
+                }
+            )
         r.last_at, r.next_at = now, nxt.at
     s.flush()
     return len(rows), rr.add_reminders(s, new)
@@ -231,8 +274,9 @@ class _Line(NamedTuple):
     item: Item
 
 
-def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
-             result: SweepResult) -> list[dict[str, Any]]:
+def _compose(
+    s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str, result: SweepResult
+) -> list[dict[str, Any]]:
     """One digest per (campaign, recipient) for every pending reminder."""
     pending = rr.pending_reminders(s)
     if not pending:
@@ -252,14 +296,27 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
             title = d.requirement(rem.requirement).title.zh
         else:
             title = "整改事项#{i}：{t}".format(i=item_id, t=texts[item_id].text if item_id in texts else "")
-        office = info[rem.section_id].name if rem.section_id is not None else d.body_label(
-            d.body_of(d.requirement(rem.requirement)))
+        office = (
+            info[rem.section_id].name
+            if rem.section_id is not None
+            else d.body_label(d.body_of(d.requirement(rem.requirement)))
+        )
         today = dl.local_day(now, cd.tz)
         recipients = json.loads(rem.recipients)
         # The digest says "copied to the leading group" only when it really was.
         copied = rem.kind == "escalate" and cd.leading_email() in recipients
-        item = Item(cd.campaign.name, office, rem.requirement, title, rem.due, dl.days_late(rem.due, today),
-                    max(0, (rem.due - today).days), copied, item_id, d.body_label(cd.organizer()))
+        item = Item(
+            cd.campaign.name,
+            office,
+            rem.requirement,
+            title,
+            rem.due,
+            dl.days_late(rem.due, today),
+            max(0, (rem.due - today).days),
+            copied,
+            item_id,
+            d.body_label(cd.organizer()),
+        )
         sec = info.get(rem.section_id) if rem.section_id is not None else None
         for addr in recipients:
             key = (rem.campaign_id, addr)
@@ -283,29 +340,56 @@ def _compose(s: Any, now: datetime, cds: dict[int, CampaignDates], sender: str,
         items = sorted(merged.values(), key=lambda i: (i.due, i.office, i.requirement))
         t = d.spec.reminders.templates
         sids = {line.reminder.section_id for line in lines}
-        row = {"campaign_id": cid, "recipient": addr,
-               "items": json.dumps(sorted({line.reminder.id for line in lines})), "status": "pending",
-               "attempts": 0, "next_attempt_at": now, "created_at": now}
+        row = {
+            "campaign_id": cid,
+            "recipient": addr,
+            "items": json.dumps(sorted({line.reminder.id for line in lines})),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         try:
             text.email(addr, _("recipient"))
             msg = compose(
-                sender=sender, recipient=addr, recipient_name=names.get((cid, addr), addr), items=items,
-                campaign=cd.campaign.name, campaign_title=d.spec.title.zh,
-                leading_group=cd.organizer().title.zh, now=now.astimezone(ZoneInfo(cd.tz)),
+                sender=sender,
+                recipient=addr,
+                recipient_name=names.get((cid, addr), addr),
+                items=items,
+                campaign=cd.campaign.name,
+                campaign_title=d.spec.title.zh,
+                leading_group=cd.organizer().title.zh,
+                now=now.astimezone(ZoneInfo(cd.tz)),
                 templates={"subject": t.subject, "body": t.body, "item": t.item},
-                submission=submission_text(d), campaign_id=cid,
+                submission=submission_text(d),
+                campaign_id=cid,
                 section_id=next(iter(sids)) if len(sids) == 1 else None,
             )
             raw = msg.as_bytes().decode("ascii")
         except Exception as exc:  # noqa: BLE001  one digest fails alone: recorded, reported, never retried
             problem = _("cannot compose the reminder: {e}").format(e=sentence(exc))
             result.failures.append(Failure(cd.campaign.name, addr, problem, False))
-            mails.append({**row, "subject": "", "message_id": make_msgid(idstring="manyi-unsent"),
-                          "raw": "", "status": "undeliverable", "last_error": problem[:500]})
+            mails.append(
+                {
+                    **row,
+                    "subject": "",
+                    "message_id": make_msgid(idstring="manyi-unsent"),
+                    "raw": "",
+                    "status": "undeliverable",
+                    "last_error": problem[:500],
+                }
+            )
             continue
         result.mails.append(PlannedMail(cd.campaign.name, addr, str(msg["Subject"]), items))
-        mails.append({**row, "subject": str(msg["Subject"]), "message_id": str(msg["Message-ID"]),
-                      "raw": raw, "last_error": None})
+        mails.append(
+            {
+                **row,
+                "subject": str(msg["Subject"]),
+                "message_id": str(msg["Message-ID"]),
+                "raw": raw,
+                "last_error": None,
+            }
+        )
     s.flush()
     return mails
 

@@ -47,14 +47,29 @@ class Timeline:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "campaign": self.campaign.name, "start": self.campaign.start.isoformat(),
-            "end": self.campaign.end.isoformat(), "today": self.today.isoformat(),
+            "campaign": self.campaign.name,
+            "start": self.campaign.start.isoformat(),
+            "end": self.campaign.end.isoformat(),
+            "today": self.today.isoformat(),
             "completed": self.completed,
             "phases": [
-                {"key": p.key, "title": p.title, "start": p.start.isoformat(),
-                 "end": p.end.isoformat(), "sections": p.sections,
-                 "due": [{"requirement": d.key, "title": d.title, "due": d.due.isoformat(),
-                          "filer": d.filer, "exit": d.exit} for d in p.dues]}
+                {
+                    "key": p.key,
+                    "title": p.title,
+                    "start": p.start.isoformat(),
+                    "end": p.end.isoformat(),
+                    "sections": p.sections,
+                    "due": [
+                        {
+                            "requirement": d.key,
+                            "title": d.title,
+                            "due": d.due.isoformat(),
+                            "filer": d.filer,
+                            "exit": d.exit,
+                        }
+                        for d in p.dues
+                    ],
+                }
                 for p in self.phases
             ],
         }
@@ -75,10 +90,24 @@ def timeline(ctx: Context, campaign_name: str | None) -> Timeline:
         moved = deadlines.due_dates(definition, plan)
         for phase in definition.spec.phases:
             window = plan.windows[phase.key]
-            dues = tuple(sorted(
-                (Due(r.key, pick(r.title.as_dict()), moved[r.key].due, r.filer, r.exit)
-                 for r in phase.requirements), key=lambda d: (d.due, d.key)))
-            spans.append(PhaseSpan(phase.key, pick(phase.title.as_dict()), window.start,
-                                   window.end, counts.get(phase.key, 0), dues))
+            dues = tuple(
+                sorted(
+                    (
+                        Due(r.key, pick(r.title.as_dict()), moved[r.key].due, r.filer, r.exit)
+                        for r in phase.requirements
+                    ),
+                    key=lambda d: (d.due, d.key),
+                )
+            )
+            spans.append(
+                PhaseSpan(
+                    phase.key,
+                    pick(phase.title.as_dict()),
+                    window.start,
+                    window.end,
+                    counts.get(phase.key, 0),
+                    dues,
+                )
+            )
         info = _info(campaign, definition, plan, len(records))
         return Timeline(info, today, tuple(spans), counts.get(definition.states[-1], 0))

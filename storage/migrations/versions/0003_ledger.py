@@ -56,9 +56,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["inspection_id"], ["inspection.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_item_campaign_section", "rectification_item", ["campaign_id", "section_id", "status"]
-    )
+    op.create_index("ix_item_campaign_section", "rectification_item", ["campaign_id", "section_id", "status"])
     op.create_table(
         "score_entry",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -15,32 +15,33 @@ from alembic import op
 # the same way forever), so this data migration uses it; it imports no table model.
 from storage import audit
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('operator') as batch:
-        batch.add_column(sa.Column('db_login', sa.String(), nullable=True))
-        batch.add_column(sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True))
-        batch.create_unique_constraint('uq_operator_db_login', ['db_login'])
-    op.create_table('operator_event',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('actor', sa.String(), nullable=False),
-    sa.Column('name', sa.String(), nullable=False),
-    sa.Column('action', sa.String(), nullable=False),
-    sa.Column('from_state', sa.String(), nullable=True),
-    sa.Column('to_state', sa.String(), nullable=True),
-    sa.Column('reason', sa.String(), nullable=True),
-    sa.Column('detail', sa.Text(), nullable=False),
-    sa.Column('prev_hash', sa.String(), nullable=False),
-    sa.Column('hash', sa.String(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('seq'),
+    with op.batch_alter_table("operator") as batch:
+        batch.add_column(sa.Column("db_login", sa.String(), nullable=True))
+        batch.add_column(sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_unique_constraint("uq_operator_db_login", ["db_login"])
+    op.create_table(
+        "operator_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("action", sa.String(), nullable=False),
+        sa.Column("from_state", sa.String(), nullable=True),
+        sa.Column("to_state", sa.String(), nullable=True),
+        sa.Column("reason", sa.String(), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("prev_hash", sa.String(), nullable=False),
+        sa.Column("hash", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("seq"),
     )
     conn = op.get_bind()
     _chain_existing_operators(conn)
@@ -53,35 +54,85 @@ def _chain_existing_operators(conn: sa.engine.Connection) -> None:
     """Operators added before they were chained get a 'user-add' event each, so the
     chain explains every row from here on."""
     ts = _UTCDateTime()
-    operator = sa.table('operator', sa.column('id', sa.Integer()), sa.column('name', sa.String()),
-                        sa.column('role', sa.String()), sa.column('office', sa.String()),
-                        sa.column('created_at', ts), sa.column('created_by', sa.String()))
-    rows = conn.execute(sa.select(operator.c.name, operator.c.role, operator.c.office,
-                                  operator.c.created_at, operator.c.created_by)
-                        .order_by(operator.c.id)).all()
+    operator = sa.table(
+        "operator",
+        sa.column("id", sa.Integer()),
+        sa.column("name", sa.String()),
+        sa.column("role", sa.String()),
+        sa.column("office", sa.String()),
+        sa.column("created_at", ts),
+        sa.column("created_by", sa.String()),
+    )
+    rows = conn.execute(
+        sa.select(
+            operator.c.name, operator.c.role, operator.c.office, operator.c.created_at, operator.c.created_by
+        ).order_by(operator.c.id)
+    ).all()
     prev = audit.GENESIS
-    table = sa.table('operator_event', sa.column('at', ts), *(sa.column(c, sa.String()) for c in (
-        'actor', 'name', 'action', 'from_state', 'to_state', 'reason', 'detail',
-        'prev_hash', 'hash')), sa.column('seq', sa.Integer()))
+    table = sa.table(
+        "operator_event",
+        sa.column("at", ts),
+        *(
+            sa.column(c, sa.String())
+            for c in (
+                "actor",
+                "name",
+                "action",
+                "from_state",
+                "to_state",
+                "reason",
+                "detail",
+                "prev_hash",
+                "hash",
+            )
+        ),
+        sa.column("seq", sa.Integer()),
+    )
     for seq, (name, role, office, created_at, created_by) in enumerate(rows, start=1):
         at = created_at
         detail = {"office": office, "migrated": True}
-        digest = audit.digest(audit.canonical(
-            campaign="(operators)", seq=seq, at=at, actor=created_by, office=name, action="user-add",
-            from_state=None, to_state=role, reason=None, detail=detail, prev=prev))
-        op.bulk_insert(table, [{
-            'seq': seq, 'at': at, 'actor': created_by, 'name': name, 'action': 'user-add',
-            'from_state': None, 'to_state': role, 'reason': None,
-            'detail': audit.dumps(detail), 'prev_hash': prev, 'hash': digest}])
+        digest = audit.digest(
+            audit.canonical(
+                campaign="(operators)",
+                seq=seq,
+                at=at,
+                actor=created_by,
+                office=name,
+                action="user-add",
+                from_state=None,
+                to_state=role,
+                reason=None,
+                detail=detail,
+                prev=prev,
+            )
+        )
+        op.bulk_insert(
+            table,
+            [
+                {
+                    "seq": seq,
+                    "at": at,
+                    "actor": created_by,
+                    "name": name,
+                    "action": "user-add",
+                    "from_state": None,
+                    "to_state": role,
+                    "reason": None,
+                    "detail": audit.dumps(detail),
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            ],
+        )
         prev = digest
 
 
 def downgrade() -> None:
-    op.drop_table('operator_event')
-    with op.batch_alter_table('operator') as batch:
-        batch.drop_constraint('uq_operator_db_login', type_='unique')
-        batch.drop_column('disabled_at')
-        batch.drop_column('db_login')
+    op.drop_table("operator_event")
+    with op.batch_alter_table("operator") as batch:
+        batch.drop_constraint("uq_operator_db_login", type_="unique")
+        batch.drop_column("disabled_at")
+        batch.drop_column("db_login")
 
 
 class _UTCDateTime(sa.TypeDecorator[datetime]):
@@ -104,12 +155,20 @@ class _UTCDateTime(sa.TypeDecorator[datetime]):
 
 
 # -- row-level security as of this revision ---------------------------------------------
-SECTION_TABLES = ("filing", "event", "record", "rectification_item", "inspection",
-                  "score_entry", "deadline", "deadline_extension", "reminder")
+SECTION_TABLES = (
+    "filing",
+    "event",
+    "record",
+    "rectification_item",
+    "inspection",
+    "score_entry",
+    "deadline",
+    "deadline_extension",
+    "reminder",
+)
 #: Written by supervisors only (a clerk's manyi may lock a campaign row, never change it);
 #: mail fetched in and the addresses allowed to answer for an office are theirs too.
-ADMIN_TABLES = ("campaign", "section", "operator", "operator_event", "inbound_message",
-                "office_sender")
+ADMIN_TABLES = ("campaign", "section", "operator", "operator_event", "inbound_message", "office_sender")
 #: Campaign-wide bookkeeping that leaders' commands write too (deadline plans, mail).
 SHARED_TABLES = ("deadline_plan", "mail")
 
@@ -140,21 +199,27 @@ def _policies() -> list[str]:
     for table in SECTION_TABLES:
         writable = f"({_ROLE} IN ('supervisor', 'leader') OR manyi_may_write(section_id))"
         out.append(f"CREATE POLICY manyi_insert ON {table} FOR INSERT WITH CHECK {writable}")
-        out.append(f"CREATE POLICY manyi_update ON {table} FOR UPDATE USING {writable} "
-                   f"WITH CHECK {writable}")
+        out.append(f"CREATE POLICY manyi_update ON {table} FOR UPDATE USING {writable} WITH CHECK {writable}")
         out.append(f"CREATE POLICY manyi_delete ON {table} FOR DELETE USING ({_ROLE} = 'supervisor')")
     for table in ADMIN_TABLES:
-        out.append(f"CREATE POLICY manyi_write ON {table} FOR ALL USING ({_ROLE} = 'supervisor') "
-                   f"WITH CHECK ({_ROLE} = 'supervisor')")
+        out.append(
+            f"CREATE POLICY manyi_write ON {table} FOR ALL USING ({_ROLE} = 'supervisor') "
+            f"WITH CHECK ({_ROLE} = 'supervisor')"
+        )
     # Appending to a campaign's chain locks its row (SELECT … FOR NO KEY UPDATE), which
     # needs an UPDATE policy; the check refuses any actual change by others.
-    out.append(f"CREATE POLICY manyi_lock ON campaign FOR UPDATE USING ({_ROLE} IS NOT NULL) "
-               "WITH CHECK (false)")
+    out.append(
+        f"CREATE POLICY manyi_lock ON campaign FOR UPDATE USING ({_ROLE} IS NOT NULL) WITH CHECK (false)"
+    )
     for table in SHARED_TABLES:
-        out.append(f"CREATE POLICY manyi_write ON {table} FOR ALL "
-                   f"USING ({_ROLE} IN ('supervisor', 'leader')) "
-                   f"WITH CHECK ({_ROLE} IN ('supervisor', 'leader'))")
+        out.append(
+            f"CREATE POLICY manyi_write ON {table} FOR ALL "
+            f"USING ({_ROLE} IN ('supervisor', 'leader')) "
+            f"WITH CHECK ({_ROLE} IN ('supervisor', 'leader'))"
+        )
     # Every writer records the time of its events (the column grant allows nothing else).
-    out.append(f"CREATE POLICY manyi_clock ON database_info FOR UPDATE USING ({_ROLE} IS NOT NULL) "
-               f"WITH CHECK ({_ROLE} IS NOT NULL)")
+    out.append(
+        f"CREATE POLICY manyi_clock ON database_info FOR UPDATE USING ({_ROLE} IS NOT NULL) "
+        f"WITH CHECK ({_ROLE} IS NOT NULL)"
+    )
     return out

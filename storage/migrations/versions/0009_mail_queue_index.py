@@ -12,17 +12,17 @@ Create Date: 2026-12-02
 
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.drop_index('ix_mail_status', table_name='mail')
-    op.create_index('ix_mail_status', 'mail', ['status', 'next_attempt_at', 'id'])
+    op.drop_index("ix_mail_status", table_name="mail")
+    op.create_index("ix_mail_status", "mail", ["status", "next_attempt_at", "id"])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_mail_status', table_name='mail')
-    op.create_index('ix_mail_status', 'mail', ['status', 'next_attempt_at'])
+    op.drop_index("ix_mail_status", table_name="mail")
+    op.create_index("ix_mail_status", "mail", ["status", "next_attempt_at"])

@@ -17,5 +17,16 @@ from workflow.engine.conditions import dates, filings, items, scores, veto
 from workflow.engine.conditions.base import NEEDS, REGISTRY, Condition, SectionFacts, register
 from workflow.engine.conditions.filings import RequirementFiled
 
-__all__ = ["NEEDS", "REGISTRY", "Condition", "RequirementFiled", "SectionFacts", "dates",
-           "filings", "items", "register", "scores", "veto"]
+__all__ = [
+    "NEEDS",
+    "REGISTRY",
+    "Condition",
+    "RequirementFiled",
+    "SectionFacts",
+    "dates",
+    "filings",
+    "items",
+    "register",
+    "scores",
+    "veto",
+]

@@ -62,9 +62,15 @@ class SectionFacts:
 
     def key(self) -> tuple[Any, ...]:
         """What differs between sections of one campaign (the rest is shared)."""
-        return (frozenset(self.filings.items()), self.open_items,
-                frozenset(self.open_items_by_phase.items()), self.scored_groups, self.total,
-                self.vetoes, self.tags)
+        return (
+            frozenset(self.filings.items()),
+            self.open_items,
+            frozenset(self.open_items_by_phase.items()),
+            self.scored_groups,
+            self.total,
+            self.vetoes,
+            self.tags,
+        )
 
 
 class Condition(BaseModel):

@@ -48,8 +48,7 @@ class NotBefore(Condition):
         return None if value is None else check_date_or_param(value)
 
     def referenced_parameters(self) -> tuple[tuple[str, str], ...]:
-        return tuple((f, v) for f, v in (("offset", self.offset), ("date", self.date))
-                     if v is not None)
+        return tuple((f, v) for f, v in (("offset", self.offset), ("date", self.date)) if v is not None)
 
     def validate_in(self, definition: Definition, phase: str) -> tuple[str, str] | None:
         if self.offset is not None and self.date is not None:
@@ -79,6 +78,5 @@ class NotBefore(Condition):
         if self.date is not None:
             return _("not before {day}").format(day=_value(self.date, params))
         if self.offset is not None:
-            return _("not before {offset} after the phase starts").format(
-                offset=_value(self.offset, params))
+            return _("not before {offset} after the phase starts").format(offset=_value(self.offset, params))
         return _("not before the phase window's last day")

@@ -50,5 +50,6 @@ class RequirementFiled(Condition):
         title = pick(req.title.as_dict())
         if definition.is_central(req):
             return _("filed by {body}: {title}").format(
-                body=pick(definition.body_of(req).title.as_dict()), title=title)
+                body=pick(definition.body_of(req).title.as_dict()), title=title
+            )
         return _("filed: {title}").format(title=title)

@@ -47,15 +47,15 @@ class ItemsConfirmed(Condition):
         n = _open_in_scope(self.scope, phase, facts)
         if n == 0:
             return None
-        return Unmet("rectification-items", self.describe(definition, phase),
-                     _("{n} open").format(n=n))
+        return Unmet("rectification-items", self.describe(definition, phase), _("{n} open").format(n=n))
 
     def describe(self, definition: Definition, phase: str) -> str:
         if self.scope == "campaign":
             return _("all rectification items confirmed")
         where = phase if self.scope == "phase" else self.scope
         return _("rectification items of {phase} confirmed").format(
-            phase=pick(definition.title_of(where).as_dict()))
+            phase=pick(definition.title_of(where).as_dict())
+        )
 
 
 @register("rectification-confirmed")

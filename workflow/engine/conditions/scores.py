@@ -29,8 +29,13 @@ class AllScored(Condition):
         missing = [g for g in definition.spec.scoring.groups if g.key not in facts.scored_groups]
         if not missing:
             return None
-        return Unmet("all-scored", self.describe(definition, phase), _("no results from: {groups}").format(
-            groups=_(", ").join(pick(g.title.as_dict()) for g in missing)))
+        return Unmet(
+            "all-scored",
+            self.describe(definition, phase),
+            _("no results from: {groups}").format(
+                groups=_(", ").join(pick(g.title.as_dict()) for g in missing)
+            ),
+        )
 
     def describe(self, definition: Definition, phase: str) -> str:
         return _("every evaluator group has given its results")
@@ -65,8 +70,11 @@ class ScoreAtLeast(Condition):
         if facts.total is not None and facts.total >= need:
             return None
         have = "-" if facts.total is None else str(facts.total)
-        return Unmet("score-at-least", _("total score at least {min}").format(min=f"{need:f}"),
-                     _("total {have}, needs {need}").format(have=have, need=f"{need:f}"))
+        return Unmet(
+            "score-at-least",
+            _("total score at least {min}").format(min=f"{need:f}"),
+            _("total {have}, needs {need}").format(have=have, need=f"{need:f}"),
+        )
 
     def describe(self, definition: Definition, phase: str) -> str:
         return _("total score at least {min}").format(min=self.min)

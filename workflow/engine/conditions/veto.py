@@ -24,8 +24,11 @@ class NoVeto(Condition):
     def check(self, definition: Definition, phase: str, facts: SectionFacts) -> Unmet | None:
         if not facts.vetoes:
             return None
-        return Unmet("veto", self.describe(definition, phase), _("vetoed: {reason}").format(
-            reason=_("; ").join(facts.vetoes)))
+        return Unmet(
+            "veto",
+            self.describe(definition, phase),
+            _("vetoed: {reason}").format(reason=_("; ").join(facts.vetoes)),
+        )
 
     def describe(self, definition: Definition, phase: str) -> str:
         return _("no veto recorded")
