@@ -157,7 +157,8 @@ def definition_check(file: str, verbose: bool, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
-    from cli.tables import KEEP, TEXT, WRAP, Col, paragraph, show
+    from cli.console import paragraph, show
+    from cli.tables import KEEP, TEXT, WRAP, Col
 
     paragraph(
         _("{source}: valid definition '{key}' ({title})").format(
@@ -419,7 +420,8 @@ def campaign_list(as_json: bool) -> None:
             ]
         )
         return
-    from cli.tables import WRAP, Col, show
+    from cli.console import show
+    from cli.tables import WRAP, Col
 
     show(
         [
@@ -585,7 +587,8 @@ def office_list(
     if as_json:
         print_json(rows)
         return
-    from cli.tables import Col, show
+    from cli.console import show
+    from cli.tables import Col
 
     # The address and the head are what this list is for: narrow consoles stack it rather than drop them.
     show(
@@ -610,7 +613,7 @@ def status(
     as_json: bool,
 ) -> None:
     from cli.board import board, legend
-    from cli.tables import paragraph
+    from cli.console import paragraph
     from workflow.usecases import campaign as usecases
 
     offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
@@ -792,7 +795,8 @@ def history(office: str, campaign: str | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    from cli.tables import TEXT, Col, show
+    from cli.console import show
+    from cli.tables import TEXT, Col
 
     cells = []
     for r in rows:

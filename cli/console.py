@@ -12,6 +12,8 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from cli.tables import Cell, Col
+
 
 class _LazyConsole:
     """The shared Console, created (and rich imported) on first use.
@@ -140,8 +142,30 @@ def say(message: str) -> None:
     """One message. A terminal gets it folded at word breaks (the terminal itself would
     split a key or a date at the edge); a pipe or file gets whole lines, for grep."""
     if console.is_terminal:
-        from cli.tables import paragraph
-
         paragraph(message)
         return
     console.print(message, markup=False, soft_wrap=True)
+
+
+def show(columns: Sequence[Col], rows: Sequence[Sequence[Cell]]) -> None:
+    """Print a :class:`~cli.tables.Grid` on the shared console."""
+    from cli.tables import Grid
+
+    console.print(Grid(columns, rows))
+
+
+def paragraph(text: str, target: Any = None) -> None:
+    """Print ``text`` folded to the console's width at the same breaks as table cells
+    (rich would move a Chinese sentence to the next line whole, and a terminal would split a key)."""
+    from cli.tables import fold
+
+    out = console if target is None else target
+    width = out.width
+    out.print(
+        "\n".join(fold(text, width)),
+        markup=False,
+        highlight=False,
+        no_wrap=True,
+        overflow="ignore",
+        crop=False,
+    )

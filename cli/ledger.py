@@ -163,7 +163,8 @@ def rectify_list(
         if output is not None:
             say(_("Wrote {n} items to {path}.").format(n=len(items), path=output))
         return
-    from cli.tables import TEXT, WRAP, Col, show
+    from cli.console import show
+    from cli.tables import TEXT, WRAP, Col
 
     rows = []
     for v in items:
@@ -407,7 +408,8 @@ def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
             office=row.office, total=row.score.total, rank=row.rank, tier=result.tier_titles[row.tier or ""]
         )
     )  # ranked rows always have a tier
-    from cli.tables import WRAP, Col, show
+    from cli.console import show
+    from cli.tables import WRAP, Col
 
     cells = []
     for g in row.score.groups:
@@ -470,7 +472,8 @@ def rank(
     if as_json:
         print_json([r.as_json() for r in rows])
         return
-    from cli.tables import WRAP, Col, show
+    from cli.console import show
+    from cli.tables import WRAP, Col
 
     cells = []
     for r in rows:

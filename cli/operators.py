@@ -90,7 +90,8 @@ def user_list(as_json: bool) -> None:
     if not rows:
         say(_("No operators configured: single-user mode (everyone may do everything)."))
         return
-    from cli.tables import Col, show
+    from cli.console import show
+    from cli.tables import Col
 
     logins = any(r["db_login"] for r in rows)
     cells = []

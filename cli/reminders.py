@@ -50,7 +50,8 @@ def calendar(campaign: str | None, as_json: bool) -> None:
             name=name
         )
     )
-    from cli.tables import TEXT, WRAP, Col, paragraph, show
+    from cli.console import paragraph, show
+    from cli.tables import TEXT, WRAP, Col
 
     cells: list[list[str | tuple[str, str]]] = []
     for r in rows:
@@ -153,7 +154,8 @@ def remind_preview(at: str | None, as_json: bool) -> None:
     if not result.mails:
         say(_("Nothing due at {at}.").format(at=_local(result.at)))
         return
-    from cli.tables import TEXT, WRAP, Col, show
+    from cli.console import show
+    from cli.tables import TEXT, WRAP, Col
 
     show(
         [
@@ -239,7 +241,8 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
     if as_json:
         print_json(rows)
         return
-    from cli.tables import WRAP, Col, show
+    from cli.console import show
+    from cli.tables import WRAP, Col
 
     show(
         [

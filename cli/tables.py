@@ -426,26 +426,3 @@ class Grid:
                 if any(self.columns[i].footer for i in cols)
             ]
             yield from block(heading, values)
-
-
-def show(columns: Sequence[Col], rows: Sequence[Sequence[Cell]]) -> None:
-    """Print a :class:`Grid` on the shared console."""
-    from cli.console import console
-
-    console.print(Grid(columns, rows))
-
-
-def paragraph(text: str, console: Any = None) -> None:
-    """Print ``text`` folded to the console's width at the same breaks as table cells
-    (rich would move a Chinese sentence to the next line whole, and a terminal would split a key)."""
-    if console is None:
-        from cli.console import console
-    width = console.width
-    console.print(
-        "\n".join(fold(text, width)),
-        markup=False,
-        highlight=False,
-        no_wrap=True,
-        overflow="ignore",
-        crop=False,
-    )

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from cli.board import board, legend
-from cli.tables import paragraph
+from cli.console import paragraph
 from storage.db import Database
 from tests.conftest import Run, doc
 from workflow.i18n import set_language
