@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 #: not pay for defining forty commands.
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("cli.commands", N_("Create or upgrade the database; safe to repeat.")),
-    "definition": ("cli.commands", N_("Campaign definition files.")),
+    "definition": ("cli.definition", N_("Campaign definition files.")),
     "campaign": ("cli.commands", N_("Start and list campaigns.")),
     "office": ("cli.commands", N_("The offices (sections) taking part in a campaign.")),
     "status": (

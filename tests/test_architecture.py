@@ -85,7 +85,6 @@ KNOWN_CLI_TO_STORAGE = {
     "cli.main -> storage.db",  # the Database a command's Context is built on
 }
 KNOWN_CYCLES = {
-    frozenset({"cli.commands", "cli.graph"}),
     # models registers the other table modules, which import its base types
     frozenset(
         {

@@ -10,7 +10,7 @@ of a long campaign fits a portrait page. Titles are kept as written (Chinese
 quotation marks “” included); Mermaid gets its title as front-matter ``title:``.
 
 Pure: this builds the machine and Mermaid text; turning a Graphviz graph into
-SVG or PNG runs the ``dot`` program and lives in :mod:`cli.graph`.
+SVG or PNG runs the ``dot`` program and lives in :mod:`cli.definition`.
 """
 
 from __future__ import annotations
