@@ -66,6 +66,10 @@ class Section(SQLModel, table=True):
     email: str | None = None
     head: str | None = None
     created_at: datetime = _ts(nullable=False)
+    #: Roster categories (JSON array, sorted): which ``only:`` requirements apply.
+    tags: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    #: When the office was retired from the campaign (None: it takes part).
+    retired_at: datetime | None = _ts(nullable=True)
 
 
 class Record(SQLModel, table=True):
