@@ -77,6 +77,8 @@ WORDS = {
     "closed": N_("closed"),
     "campaign-close": N_("campaign-close"),
     "office-edit": N_("office-edit"),
+    "office-retire": N_("office-retire"),
+    "office-reinstate": N_("office-reinstate"),
     "score-correct": N_("score-correct"),
     "score-withdraw": N_("score-withdraw"),
     "extend": N_("extend"),
@@ -241,79 +243,6 @@ def campaign_list(as_json: bool) -> None:
 
 
 # -- offices -----------------------------------------------------------------
-@cli.group(help=HELP["office"])
-def office() -> None:
-    pass
-
-
-@office.command("add", help=N_("Add one office to a campaign."))
-@click.argument("name")
-@option("--email", metavar="E", help=N_("The office's e-mail address."))
-@option("--head", metavar="H", help=N_("The office head (first responsible person)."))
-@CAMPAIGN_OPT
-def office_add(name: str, email: str | None, head: str | None, campaign: str | None) -> None:
-    from workflow.usecases import campaign as usecases
-
-    cname = usecases.add_office(_ctx(), campaign, name, email, head)
-    say(_("Added office '{name}' to campaign '{campaign}'.").format(name=name.strip(), campaign=cname))
-
-
-@office.command(
-    "edit", help=N_("Correct an office's e-mail, head or name; the old values stay in its history.")
-)
-@click.argument("name", shell_complete=completion.offices)
-@option("--email", metavar="E", help=N_("The new e-mail address ('' clears it)."))
-@option("--head", metavar="H", help=N_("The new head ('' clears it)."))
-@option("--rename", "new_name", metavar="NEW", help=N_("The office's new name."))
-@option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
-@CAMPAIGN_OPT
-def office_edit(
-    name: str, email: str | None, head: str | None, new_name: str | None, reason: str, campaign: str | None
-) -> None:
-    from workflow.usecases import campaign as usecases
-
-    e = usecases.edit_office(_ctx(), campaign, name, email=email, head=head, new_name=new_name, reason=reason)
-    for field_name, (old, new) in e.changes.items():
-        say(
-            _("{office}: {field} {old} → {new}").format(
-                office=e.office, field=_(FIELD_WORDS[field_name]), old=old or "—", new=new or "—"
-            )
-        )
-
-
-FIELD_WORDS = {"name": N_("name"), "email": N_("e-mail"), "head": N_("head")}
-
-
-@office.command(
-    "import",
-    help=N_(
-        "Import offices from a roster CSV or .xlsx (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK). "
-        "Offices already there are reported, not refused."
-    ),
-)
-@click.argument("roster", type=FILE_PATH)
-@option("--update", is_flag=True, help=N_("Apply the roster's e-mail and head to offices already there."))
-@CAMPAIGN_OPT
-@STRICT_OPT
-def office_import(roster: Path, update: bool, campaign: str | None, strict: bool) -> None:
-    from workflow.usecases import campaign as usecases
-
-    warnings: list[str] = []
-    with working(_("Importing offices…")):
-        r = usecases.import_offices(_ctx(), campaign, roster, update=update, strict=strict, warnings=warnings)
-    warn_all(warnings)
-    say(_("Imported {n} offices into campaign '{campaign}'.").format(n=len(r.added), campaign=r.campaign))
-    if r.unchanged:
-        say(
-            _("Already there, unchanged: {n} ({names}).").format(
-                n=len(r.unchanged),
-                names=_(", ").join(r.unchanged[:8]) + (" …" if len(r.unchanged) > 8 else ""),
-            )
-        )
-    if r.updated:
-        say(_("Updated from the roster: {names}.").format(names=_(", ").join(r.updated)))
-
-
 # -- status ------------------------------------------------------------------
 OFFICE_FILTER = option(
     "--office",
@@ -366,36 +295,6 @@ def offices_matching(
 
     offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
     return {r.office for r in filter_rows(usecases.status(_ctx(), campaign).rows, offices, phases, lights)}
-
-
-@office.command("list", help=N_("List the offices of a campaign."))
-@CAMPAIGN_OPT
-@row_filters
-@JSON_OPT
-def office_list(
-    campaign: str | None,
-    offices: tuple[str, ...],
-    phases: tuple[str, ...],
-    lights: tuple[str, ...],
-    as_json: bool,
-) -> None:
-    from workflow.usecases import campaign as usecases
-
-    rows = usecases.list_offices(_ctx(), campaign)
-    keep = offices_matching(campaign, offices, phases, lights)
-    if keep is not None:
-        rows = [r for r in rows if r["office"] in keep]
-    if as_json:
-        print_json(rows)
-        return
-    from cli.console import show
-    from cli.tables import Col
-
-    # The address and the head are what this list is for: narrow consoles stack it rather than drop them.
-    show(
-        [Col(_("Office"), title=True), Col(_("Phase")), Col(_("E-mail")), Col(_("Head"))],
-        [[r["office"], r["state_title"], r["email"] or "", r["head"] or ""] for r in rows],
-    )
 
 
 @cli.command(help=HELP["status"])

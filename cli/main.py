@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("cli.commands", N_("Create or upgrade the database; safe to repeat.")),
     "definition": ("cli.definition", N_("Campaign definition files.")),
     "campaign": ("cli.commands", N_("Start and list campaigns.")),
-    "office": ("cli.commands", N_("The offices (sections) taking part in a campaign.")),
+    "office": ("cli.offices", N_("The offices (sections) taking part in a campaign.")),
     "status": (
         "cli.commands",
         N_("The board: one row per office, a column per phase, blockers, next due date."),

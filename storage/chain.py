@@ -93,10 +93,17 @@ def _stream(s: Session, q: Any) -> Iterator[tuple[Any, ...]]:
 
 
 def section_rows(s: Session, campaign_id: int) -> Iterator[tuple[Any, ...]]:
-    """``(id, name, email, head)`` of every section of the campaign."""
+    """``(id, name, email, head, tags, retired)`` of every section of the campaign."""
     return _stream(
         s,
-        select(Section.id, Section.name, Section.email, Section.head)
+        select(
+            Section.id,
+            Section.name,
+            Section.email,
+            Section.head,
+            Section.tags,
+            col(Section.retired_at).is_not(None),
+        )
         .where(Section.campaign_id == campaign_id)
         .order_by(Section.id),
     )

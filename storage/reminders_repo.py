@@ -141,6 +141,8 @@ class SectionContact(NamedTuple):
     email: str | None
     head: str | None  # "Name <addr>" of the office's head, copied on escalations
     state: str
+    tags: str = "[]"  # the stored JSON array of its roster tags
+    retired: bool = False  # retired from the campaign: no reminders
 
 
 def section_info(s: Session, ids: Iterable[int]) -> dict[int, SectionContact]:
@@ -148,11 +150,19 @@ def section_info(s: Session, ids: Iterable[int]) -> dict[int, SectionContact]:
     wanted = sorted(set(ids))
     for i in range(0, len(wanted), 500):
         q = (
-            select(Section.id, Section.name, Section.email, Section.head, Record.state)
+            select(
+                Section.id,
+                Section.name,
+                Section.email,
+                Section.head,
+                Record.state,
+                Section.tags,
+                col(Section.retired_at).is_not(None),
+            )
             .join(Record, Record.section_id == Section.id)
             .where(col(Section.id).in_(wanted[i : i + 500]))
         )
-        out.update({sid: SectionContact(n, e, h, st) for sid, n, e, h, st in s.execute(q)})
+        out.update({sid: SectionContact(n, e, h, st, t, bool(r)) for sid, n, e, h, st, t, r in s.execute(q)})
     return out
 
 

@@ -94,6 +94,32 @@ class NewSection:
     name: str
     email: str | None = None
     head: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def tags_json(tags: Iterable[str]) -> str:
+    """How a section's tags are stored: a JSON array, sorted and unique."""
+    return json.dumps(sorted(set(tags)), ensure_ascii=False)
+
+
+def tags_of(stored: str | None) -> frozenset[str]:
+    return frozenset(json.loads(stored)) if stored and stored != "[]" else frozenset()
+
+
+def section_tags(s: Session, campaign_id: int) -> dict[int, frozenset[str]]:
+    """``{section_id: tags}`` of the sections that carry any (the rest carry none)."""
+    q = select(Section.id, Section.tags).where(Section.campaign_id == campaign_id, Section.tags != "[]")
+    return {sid: tags_of(t) for sid, t in s.connection().execute(q)}
+
+
+def retired_names(s: Session, campaign_id: int) -> list[str]:
+    """Names of the campaign's retired sections, in section order."""
+    q = (
+        select(Section.name)
+        .where(Section.campaign_id == campaign_id, col(Section.retired_at).is_not(None))
+        .order_by(Section.id)
+    )
+    return list(s.scalars(q))
 
 
 def add_sections(
@@ -105,7 +131,14 @@ def add_sections(
     s.execute(
         insert(Section),
         [
-            {"campaign_id": campaign_id, "name": r.name, "email": r.email, "head": r.head, "created_at": at}
+            {
+                "campaign_id": campaign_id,
+                "name": r.name,
+                "email": r.email,
+                "head": r.head,
+                "tags": tags_json(r.tags),
+                "created_at": at,
+            }
             for r in rows
         ],
     )
@@ -145,9 +178,14 @@ class RecordRow:
     updated_by: str
     email: str | None = None
     head: str | None = None
+    retired_at: datetime | None = None
 
 
-def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) -> list[RecordRow]:
+def records(
+    s: Session, campaign_id: int, names: Iterable[str] | None = None, *, retired: bool = False
+) -> list[RecordRow]:
+    """The records of ``names`` (any, retired or not), or of every section taking part
+    (with ``retired``: every section)."""
     q = (
         select(
             Record.id,
@@ -159,12 +197,15 @@ def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) ->
             Record.updated_by,
             Section.email,
             Section.head,
+            Section.retired_at,
         )
         .join(Section, Section.id == Record.section_id)
         .where(Record.campaign_id == campaign_id)
         .order_by(Section.id)
     )
     if names is None:
+        if not retired:  # retired sections are seen when named or asked for
+            q = q.where(col(Section.retired_at).is_(None))
         # Core rows, not the ORM's loading layer: a third of the time at 100,000 records.
         return [RecordRow(*row) for row in s.connection().execute(q)]
     wanted = list(dict.fromkeys(names))
@@ -179,20 +220,24 @@ def records(s: Session, campaign_id: int, names: Iterable[str] | None = None) ->
 
 
 def versions(s: Session, campaign_id: int) -> dict[int, int]:
-    """``{record_id: version}`` of every record of the campaign."""
-    q = select(Record.id, Record.version).where(Record.campaign_id == campaign_id)
+    """``{record_id: version}`` of every record of the campaign's sections taking part."""
+    q = (
+        select(Record.id, Record.version)
+        .join(Section, Section.id == Record.section_id)
+        .where(Record.campaign_id == campaign_id, col(Section.retired_at).is_(None))
+    )
     return dict(s.connection().execute(q).all())
 
 
 def phases(s: Session, campaign_id: int) -> list[tuple[int, str, str]]:
-    """``(section_id, office, state)`` of every record, in section order.
+    """``(section_id, office, state)`` of every section taking part (not retired), in section order.
 
     What the status board needs and no more: no timestamps to parse, no row objects.
     """
     q = (
         select(Section.id, Section.name, Record.state)
         .join(Section, Section.id == Record.section_id)
-        .where(Record.campaign_id == campaign_id)
+        .where(Record.campaign_id == campaign_id, col(Section.retired_at).is_(None))
         .order_by(Section.id)
     )
     return _plain_rows(s, q)

@@ -178,7 +178,7 @@ def test_duplicate_office_name(started: Run, db_path: Path, tmp_path: Path) -> N
         started,
         db_path,
         ["office", "import", str(roster)],
-        f"{roster}: office '秘书科' differs from the database (email: office4@example.gov.cn → "
+        f"{roster}: office '秘书科' differs from the database (e-mail: office4@example.gov.cn → "
         "office1@example.gov.cn); add --update to apply the roster's values",
     )
     dup = write_roster(tmp_path / "dup.csv", roster_rows(["人秘科", "督查室", "人秘科"]))

@@ -195,8 +195,11 @@ CSV_HEADERS = {
     "Import offices from a roster CSV (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK).",
     "Import items from a CSV (office,text,source,due; UTF-8 or GBK); all rows or none.",
     "Import scores/votes from CSV or .xlsx (office,group,scorer,score|vote[,count]); all rows or none.",
-    "Import offices from a roster CSV or .xlsx (name,email,head or 科室,邮箱,负责人; UTF-8 or GBK). "
-    "Offices already there are reported, not refused.",
+    "Import offices from a roster CSV or .xlsx (name,email,head[,tags] or 科室,邮箱,负责人[,标签]; "
+    "UTF-8 or GBK). Offices already there are reported, not refused.",
+    # tag values as typed: 涉企部门;窗口单位 and the separators themselves
+    "Roster categories, e.g. 涉企部门;窗口单位 (separated by ; 、 or ,); "
+    "a requirement marked only: applies to offices with one of them.",
 }
 
 

@@ -78,7 +78,7 @@ def test_office_edit_rename_and_refusals(started: Run, db_path: Path) -> None:
         started,
         db_path,
         ["office", "edit", "信息科", "--reason", "x"],
-        "say what to change: --email, --head or --rename",
+        "say what to change: --email, --head, --rename or --tags",
     )
     assert_refused(
         started,
@@ -231,7 +231,7 @@ def test_roster_reimport_adds_new_reports_unchanged_and_updates(
         started,
         db_path,
         ["office", "import", str(roster)],
-        f"{roster}: office '秘书科' differs from the database (email: office4@example.gov.cn → "
+        f"{roster}: office '秘书科' differs from the database (e-mail: office4@example.gov.cn → "
         "mishu@example.gov.cn); add --update to apply the roster's values",
     )
     result = started("office", "import", str(roster), "--update")

@@ -365,9 +365,9 @@ def broken(tmp_path: Path, old: str, new: str) -> tuple[str, int]:
         ("format: 2\n", "format: 1\n", "bodies: needs format: 2 (this file says format: 1)"),
         (
             "        due: P20D\n        exit: true\n",
-            "        due: P20D\n        exit: true\n        only: [涉企部门]\n",
-            "phase 'self-inspection': requirement 'self-report': only: applicability by roster tag is not "
-            "supported by this manyi yet",
+            "        due: P20D\n        exit: true\n        only: ['涉企;窗口']\n",
+            "phase 'self-inspection': requirement 'self-report': only: '涉企;窗口' cannot be a roster tag "
+            "(blank, a separator ; , 、 | or a control character)",
         ),
         (
             '    type: date\n    default: "2026-12-20"\n',

@@ -162,6 +162,7 @@ ROSTER_COLUMNS = {
     "name": ("科室", "名称", "科室名称", "部门", "部门名称", "单位", "单位名称", "office"),
     "email": ("邮箱", "电子邮箱", "e-mail"),
     "head": ("负责人", "科室负责人"),
+    "tags": ("标签", "类别", "分类", "tags"),
 }
 
 
@@ -170,6 +171,9 @@ class RosterEntry:
     name: str
     email: str | None
     head: str | None
+    #: Roster categories (sorted, unique) that decide which ``only:`` requirements apply;
+    #: None when the roster has no tags column (an import then leaves tags as they are).
+    tags: tuple[str, ...] | None = None
 
 
 def read_xlsx_table(path: Path, columns: Mapping[str, Sequence[str]], required: Sequence[str]) -> Table:
@@ -238,7 +242,14 @@ def read_roster(path: Path, *, strict: bool = False, warnings: list[str] | None 
             )
         seen[name] = line
         email = text.email(row.get("email"), where + _("e-mail"))
-        out.append(RosterEntry(name, email, text.optional(row.get("head"), where + _("head"))))
+        out.append(
+            RosterEntry(
+                name,
+                email,
+                text.optional(row.get("head"), where + _("head")),
+                None if "tags" not in row else text.tags(row["tags"], where + _("tags")),
+            )
+        )
     return out
 
 

@@ -134,6 +134,13 @@ class Definition:
         """Whether ``req`` applies to a section carrying ``tags`` (central ones always do)."""
         return not req.only or self.is_central(req) or bool(set(tags or ()) & set(req.only))
 
+    @cached_property
+    def uses_tags(self) -> bool:
+        """Whether any requirement or exit condition applies only to sections with some tag."""
+        return any(r.only for r in self._requirements.values()) or any(
+            c.only for conds in self.exit_conditions.values() for c in conds
+        )
+
     def policy_of(self, requirement: str) -> RemindersSpec:
         """The reminder policy of a requirement: its own, else the definition's."""
         req = self._requirements.get(requirement)

@@ -81,6 +81,18 @@ def optional(value: str | None, field: str) -> str | None:
     return clean(value, field).strip() or None
 
 
+#: What separates the tags in one roster cell or option: 涉企部门;窗口单位 or 涉企部门、窗口单位.
+TAG_SEPARATORS = re.compile(r"[;；,，、|]")
+
+
+def tags(value: str | None, field: str) -> tuple[str, ...]:
+    """Roster categories from one cell or option: each cleaned, blanks dropped, sorted, unique."""
+    if not value:
+        return ()
+    found = (clean(t, field).strip() for t in TAG_SEPARATORS.split(value))
+    return tuple(sorted({t for t in found if t}))
+
+
 def email(value: str | None, field: str) -> str | None:
     """A checked, normalised e-mail address (None when absent or blank).
 

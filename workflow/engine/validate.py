@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workflow.engine import values
+from workflow.engine import text, values
 from workflow.engine.conditions import REGISTRY, Condition, RequirementFiled
 from workflow.engine.definition import Definition, bodies_of
 from workflow.engine.spec import (
@@ -250,12 +250,14 @@ def _check_semantics(
                     f"{where}: reminders.templates",
                     _("mail templates are set for the whole definition, not per requirement"),
                 )
-            if req.only:  # the roster carries no tags yet: refuse rather than apply to nobody
-                raise fail(
-                    (*rloc, "only"),
-                    f"{where}: only",
-                    _("applicability by roster tag is not supported by this manyi yet"),
-                )
+            if req.only:
+                if req.filer != "section":
+                    raise fail(
+                        (*rloc, "only"),
+                        f"{where}: only",
+                        _("a central body files this once for all; only is for office requirements"),
+                    )
+                _check_tags(req.only, (*rloc, "only"), f"{where}: only", fail)
         for fld in ("offset", "length"):
             _check_param_ref(
                 spec,
@@ -303,11 +305,7 @@ def _check_semantics(
                 kinds = {"date": ("date",), "offset": ("duration",)}.get(fld, ("integer", "number"))
                 _check_param_ref(spec, value, (*loc, fld), f"{where}: {fld}", fail, kinds=kinds)
             if cond.only:
-                raise fail(
-                    (*loc, "only"),
-                    f"{where}: only",
-                    _("applicability by roster tag is not supported by this manyi yet"),
-                )
+                _check_tags(cond.only, (*loc, "only"), f"{where}: only", fail)
             bad = cond.validate_in(definition, phase.key)
             if bad is not None:
                 raise fail((*loc, bad[0]), f"{where}: {bad[0]}", bad[1])
@@ -362,6 +360,19 @@ def _check_scoring(spec: DefinitionSpec, scoring: ScoringSpec, fail: Any) -> Non
 def _check_param_key(key: str, fail: Any) -> None:
     if not KEY_RE.match(key):
         raise fail(("parameters", key), f"parameters.{key}", _("not a valid key"))
+
+
+def _check_tags(tags: tuple[str, ...], loc: tuple[Any, ...], where: str, fail: Any) -> None:
+    """Tags as a roster cell would give them: not blank, clean, no separator inside."""
+    for tag in tags:
+        if not tag.strip() or text.TAG_SEPARATORS.search(tag) or text.first_bad(tag) is not None:
+            raise fail(
+                loc,
+                where,
+                _("'{t}' cannot be a roster tag (blank, a separator ; , 、 | or a control character)").format(
+                    t=text.inert(tag, one_line=True)
+                ),
+            )
 
 
 def _check_param_ref(

@@ -11,8 +11,9 @@ What is compared (docs/audit.md has the table):
   ``definition_sha256``), definition key, parameters (each by name), start
   date, time zone (from the verified definition), creator, status (closed
   exactly when a ``campaign-close`` event exists);
-- ``section``: name, e-mail, head (``office-add``, and ``office-edit`` events
-  carrying the new values under the same keys);
+- ``section``: name, e-mail, head, tags (``office-add``, and ``office-edit`` events
+  carrying the new values under the same keys) and retirement (``office-retire``,
+  ``office-reinstate``);
 - ``filing``, ``score_entry``, ``deadline_extension``, ``inspection``, ``office_sender``
   (addresses an office's mail is also taken from): the rows
   of each (section, requirement / group) key as a multiset of their facts;
@@ -40,6 +41,7 @@ from storage import chain
 from storage.audit import StoredEvent, dumps, format_at
 from storage.models import Campaign
 from storage.reminders_repo import ITEM_PREFIX
+from storage.repo import tags_json
 from workflow.errors import AuditError
 from workflow.i18n import _
 
@@ -227,7 +229,9 @@ FAMILIES = (
 )
 _BY_ACTION = {a: f for f in FAMILIES for a in f.actions}
 
-SECTION_ACTIONS = ("office-add", "office-edit")
+SECTION_ACTIONS = ("office-add", "office-edit", "office-retire", "office-reinstate")
+#: The section row's fields that events decide, in the order of ``Derived.sections``' facts.
+SECTION_FIELDS = ("name", "email", "head", "tags", "retired")
 #: A named score changed (``score-correct``: new ``score``) or taken out (``score-withdraw``).
 SCORE_CHANGES = ("score-correct", "score-withdraw")
 ITEM_ACTIONS = ("rectify-add", "rectify-done", "rectify-confirm", "rectify-return")
@@ -258,7 +262,7 @@ class Derived:
     campaign: str
     start: tuple[int, str, datetime, dict[str, Any]] | None = None  # seq, actor, at, detail
     closed: int | None = None  # seq of the campaign-close event
-    #: section id -> (seq, (name, email, head)); a tuple, not a dict: there may be 100,000
+    #: section id -> (seq, (name, email, head, tags, retired)); a tuple, not a dict: there may be 100,000
     sections: dict[int, tuple[int, tuple[Any, ...]]] = field(default_factory=dict)
     bags: dict[str, dict[Key, _Bag]] = field(default_factory=lambda: {f.table: {} for f in FAMILIES})
     items: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
@@ -317,18 +321,29 @@ class Derived:
                 self.named[(*key, d.get("scorer"))] = found[1]
 
     def _section(self, ev: StoredEvent, d: dict[str, Any]) -> None:
-        _seq, (name, email, head) = self.sections.get(ev.section_id, (0, (UNKNOWN,) * 3))  # type: ignore[arg-type]  # events of a section always carry its id
+        _seq, (name, email, head, tags, retired) = self.sections.get(
+            ev.section_id,  # type: ignore[arg-type]  # events of a section always carry its id
+            (0, (UNKNOWN,) * len(SECTION_FIELDS)),
+        )
         if ev.office is not None:
             name = ev.office
-        if "email" in d:
-            email = norm(d["email"])
-        if "head" in d:
-            head = norm(d["head"])
-        if ev.action == "office-add":
-            for k in ("email", "head"):
-                if k not in d:
-                    self.unchecked[k] += 1
-        self.sections[ev.section_id] = (ev.seq, (name, email, head))  # type: ignore[index]  # events of a section always carry its id
+        if ev.action == "office-retire":
+            retired = True
+        elif ev.action == "office-reinstate":
+            retired = False
+        else:
+            if "email" in d:
+                email = norm(d["email"])
+            if "head" in d:
+                head = norm(d["head"])
+            # An add or an edit states the office's whole data: no tags recorded means none.
+            tags = tags_json(d.get("tags", ()))
+            if ev.action == "office-add":
+                retired = False
+                for k in ("email", "head"):
+                    if k not in d:
+                        self.unchecked[k] += 1
+        self.sections[ev.section_id] = (ev.seq, (name, email, head, tags, retired))  # type: ignore[index]  # events of a section always carry its id
 
     def _item(self, ev: StoredEvent, d: dict[str, Any]) -> None:
         item = d.get("item")
@@ -475,13 +490,14 @@ def _compare_campaign(c: Campaign, derived: Derived, definition_timezone: Callab
 
 def _compare_sections(s: Any, cid: int, derived: Derived, names: dict[int, str]) -> None:
     seen = 0
-    for sid, name, email, head in chain.section_rows(s, cid):
+    for sid, name, email, head, tags, retired in chain.section_rows(s, cid):
         known = derived.sections.get(sid)
         if known is None:
             raise _orphan(derived.campaign, "section", sid, show(name))
         seq, facts = known
         seen += 1
-        for fld, stored, told in zip(("name", "email", "head"), (name, email, head), facts, strict=True):
+        stored_row = (name, email, head, tags, bool(retired))
+        for fld, stored, told in zip(SECTION_FIELDS, stored_row, facts, strict=True):
             if told is not UNKNOWN and norm(stored) != told:
                 raise _contradicts(derived.campaign, seq, "section", sid, show(facts[0]), fld, stored, told)
     if seen != len(derived.sections):

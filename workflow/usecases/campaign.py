@@ -19,7 +19,7 @@ from storage import clock, inbox_repo, ledger_repo, repo
 from storage.blobs import BlobStore
 from storage.models import Campaign, Filing
 from workflow.adapters import definition_files as defs
-from workflow.adapters.tabular import RosterEntry, check_email, read_roster
+from workflow.adapters.tabular import read_roster
 from workflow.calendar import schedule
 from workflow.calendar.deadlines import calendar_of
 from workflow.engine import text
@@ -30,6 +30,7 @@ from workflow.errors import ConflictError, DuplicateError, InputError, NotFoundE
 from workflow.i18n import _, pick
 from workflow.usecases.context import Context, definition_of, parse_date
 from workflow.usecases.dates import CampaignDates, Lights
+from workflow.usecases.offices import add_entries
 from workflow.usecases.operators import Mode, authorize
 from workflow.usecases.operators import mode as operator_mode
 
@@ -162,7 +163,7 @@ def start_campaign(
             ctx.actor,
             now,
         )
-        _add_entries(s, campaign, definition, entries, now, ctx.actor)
+        add_entries(s, campaign, definition, entries, now, ctx.actor)
         info = _info(campaign, definition, plan, len(entries))
     return replace(info, next_working_day=calendar_of(definition).next_if_off(start_date))
 
@@ -214,253 +215,6 @@ def list_campaigns(ctx: Context) -> list[CampaignInfo]:
 
 
 # -- offices -----------------------------------------------------------------
-def _add_entries(
-    s: Any,
-    campaign: Campaign,
-    definition: Definition,
-    entries: Sequence[RosterEntry],
-    now: datetime,
-    actor: str,
-) -> None:
-    if not entries:
-        return
-    existing = repo.section_names(s, campaign.id)
-    for e in entries:
-        if e.name in existing:
-            raise DuplicateError("office", e.name)
-        body = definition.body_named(e.name)
-        if body is not None:
-            raise InputError(
-                _("'{name}' is the name of {body}, a central body; choose another office name").format(
-                    name=e.name, body=pick(body.title.as_dict())
-                )
-            )
-    initial = definition.states[0]
-    added = repo.add_sections(
-        s,
-        campaign.id,
-        [repo.NewSection(e.name, e.email, e.head) for e in entries],
-        initial,
-        actor,
-        now,
-    )
-    by_name = {e.name: e for e in entries}
-    repo.append_events(
-        s,
-        campaign,
-        [
-            repo.NewEvent(
-                "office-add",
-                section_id=sid,
-                office=name,
-                to_state=initial,
-                detail={"email": by_name[name].email, "head": by_name[name].head},
-            )
-            for sid, name in added
-        ],
-        actor,
-        now,
-    )
-
-
-def add_office(
-    ctx: Context, campaign_name: str | None, name: str, email: str | None, head: str | None
-) -> str:
-    entry = RosterEntry(
-        _check_name(name, _("office name")), check_email(email, "--email"), text.optional(head, "--head")
-    )
-    ctx.db.ensure_ready(create=False)
-    with ctx.db.write() as s:
-        authorize(s, ctx, "manage")
-        campaign = repo.find_campaign(s, campaign_name)
-        _add_entries(s, campaign, definition_of(campaign), [entry], ctx.now(), ctx.actor)
-        return campaign.name
-
-
-@dataclass(frozen=True)
-class Imported:
-    campaign: str
-    added: list[str]
-    unchanged: list[str]
-    updated: list[str]
-
-
-def import_offices(
-    ctx: Context,
-    campaign_name: str | None,
-    path: Path,
-    *,
-    update: bool = False,
-    strict: bool = False,
-    warnings: list[str] | None = None,
-) -> Imported:
-    """Add the roster's new offices; offices already there are reported, not refused.
-
-    An office whose e-mail or head differs from the roster is changed only with
-    ``update`` (each change an ``office-edit`` event); without it the import is
-    refused naming the first difference, and nothing is stored. Rows with missing or
-    extra fields are warned about (see read_roster).
-    """
-    entries = read_roster(path, strict=strict, warnings=warnings)
-    ctx.db.ensure_ready(create=False)
-    now = ctx.now()
-    with ctx.db.write() as s:
-        authorize(s, ctx, "manage")
-        campaign = repo.find_campaign(s, campaign_name)
-        repo.require_open(campaign)
-        current = {sec.name: sec for sec in repo.sections(s, campaign.id)}
-        new = [e for e in entries if e.name not in current]
-        unchanged, updated, events = [], [], []
-        for e in entries:
-            sec = current.get(e.name)
-            if sec is None:
-                continue
-            before = {"email": sec.email, "head": sec.head}
-            after = {"email": e.email, "head": e.head}
-            if before == after:
-                unchanged.append(e.name)
-                continue
-            if not update:
-                field = "email" if before["email"] != after["email"] else "head"
-                raise InputError(
-                    _(
-                        "{src}: office '{name}' differs from the database ({field}: {old} → {new}); "
-                        "add --update to apply the roster's values"
-                    ).format(
-                        src=path, name=e.name, field=field, old=before[field] or "—", new=after[field] or "—"
-                    )
-                )
-            sec.email, sec.head = e.email, e.head
-            s.add(sec)
-            updated.append(e.name)
-            events.append(
-                repo.NewEvent(
-                    "office-edit",
-                    section_id=sec.id,
-                    office=sec.name,
-                    reason=_("roster {src} (--update)").format(src=path.name),
-                    detail={
-                        "name": sec.name,
-                        "email": e.email,
-                        "head": e.head,
-                        "before": {k: v for k, v in before.items() if v != after[k]},
-                    },
-                )
-            )
-        s.flush()
-        repo.append_events(s, campaign, events, ctx.actor, now)
-        _add_entries(s, campaign, definition_of(campaign), new, now, ctx.actor)
-        return Imported(campaign.name, [e.name for e in new], unchanged, updated)
-
-
-@dataclass(frozen=True)
-class OfficeEdit:
-    campaign: str
-    office: str  # the name after the edit
-    changes: dict[str, tuple[str | None, str | None]]  # field -> (before, after)
-
-
-def edit_office(
-    ctx: Context,
-    campaign_name: str | None,
-    name: str,
-    *,
-    email: str | None = None,
-    head: str | None = None,
-    new_name: str | None = None,
-    reason: str,
-) -> OfficeEdit:
-    """Correct an office's e-mail, head or name; the old values stay in its history.
-
-    The event (``office-edit``) carries the office's full new address data (name,
-    email, head) and the values before, so the chain alone tells where reminders went.
-    An empty ``email``/``head`` ("") clears it; None leaves it as it is.
-    """
-    reason = text.name(reason, "--reason")
-    new_email = check_email(email, "--email") if email else ("" if email == "" else None)
-    new_head = text.optional(head, "--head") if head else ("" if head == "" else None)
-    renamed = _check_name(new_name, "--rename") if new_name is not None else None
-    if new_email is None and new_head is None and renamed is None:
-        raise InputError(_("say what to change: --email, --head or --rename"))
-    ctx.db.ensure_ready(create=False)
-    now = ctx.now()
-    with ctx.db.write() as s:
-        authorize(s, ctx, "manage")
-        campaign = repo.find_campaign(s, campaign_name)
-        repo.require_open(campaign)
-        section = repo.find_section(s, campaign.id, name)
-        before = {"name": section.name, "email": section.email, "head": section.head}
-        after = dict(before)
-        if new_email is not None:
-            after["email"] = new_email or None
-        if new_head is not None:
-            after["head"] = new_head or None
-        if renamed is not None and renamed != section.name:
-            definition = definition_of(campaign)
-            body = definition.body_named(renamed)
-            if body is not None:
-                raise InputError(
-                    _("'{name}' is the name of {body}, a central body; choose another office name").format(
-                        name=renamed, body=pick(body.title.as_dict())
-                    )
-                )
-            if renamed in repo.section_names(s, campaign.id):
-                raise DuplicateError("office", renamed)
-            after["name"] = renamed
-        changes = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
-        if not changes:
-            raise InputError(
-                _("{office} already has these values; nothing to change").format(office=section.name)
-            )
-        section.name, section.email, section.head = after["name"], after["email"], after["head"]  # type: ignore[assignment]  # after["name"] is never None (email and head may be)
-        s.add(section)
-        if "name" in changes:
-            from storage import operators as operator_store
-
-            operator_store.rename_office(s, before["name"], after["name"])  # type: ignore[arg-type]  # after["name"] is never None (email and head may be)
-        s.flush()
-        repo.append_events(
-            s,
-            campaign,
-            [
-                repo.NewEvent(
-                    "office-edit",
-                    section_id=section.id,
-                    office=section.name,
-                    reason=reason,
-                    detail={
-                        "name": after["name"],
-                        "email": after["email"],
-                        "head": after["head"],
-                        "before": {k: before[k] for k in changes},
-                    },
-                )
-            ],
-            ctx.actor,
-            now,
-        )
-        return OfficeEdit(campaign.name, section.name, changes)
-
-
-def list_offices(ctx: Context, campaign_name: str | None) -> list[dict[str, Any]]:
-    ctx.db.ensure_ready(create=False)
-    with ctx.db.read() as s:
-        authorize(s, ctx, "read")
-        campaign = repo.find_campaign(s, campaign_name)
-        definition = definition_of(campaign)
-        titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
-        return [
-            {
-                "office": r.office,
-                "email": r.email,
-                "head": r.head,
-                "state": r.state,
-                "state_title": titles.get(r.state, r.state),
-            }
-            for r in repo.records(s, campaign.id)
-        ]
-
-
 # -- status ------------------------------------------------------------------
 class StatusRow(NamedTuple):
     """One office on the board. A named tuple: at 100,000 offices a frozen
@@ -560,7 +314,7 @@ class FactsLoader:
                 if row.rank is not None:
                     self.totals[ids[row.office]] = row.score.total
         self.vetoes = repo.vetoes(s, cid) if "vetoes" in needs else {}
-        self.tags: dict[int, frozenset[str]] = {}
+        self.tags = repo.section_tags(s, cid) if definition.uses_tags else {}
         self.params = params
         self.today = today
         self.windows = {k: (w.start, w.end) for k, w in plan.windows.items()}
@@ -618,8 +372,12 @@ def status_in(s: Session, ctx: Context, campaign_name: str | None) -> Status:
         known = seen.get(key)
         if known is None:
             unmet = machine.unmet(state, facts)
-            lit = lights.of(section_id, state, filings)
-            owed = tuple((k, t) for k, t, need in owes.get(state, ()) if filings.get(k, 0) < need)
+            lit = lights.of(section_id, state, filings, facts.tags)
+            owed = tuple(
+                (o.key, o.title)
+                for o in owes.get(state, ())
+                if filings.get(o.key, 0) < o.needed and (not o.only or facts.tags & set(o.only))
+            )
             known = seen[key] = (
                 titles[state],
                 tuple(u.key for u in unmet),
@@ -638,17 +396,24 @@ def status_in(s: Session, ctx: Context, campaign_name: str | None) -> Status:
     )
 
 
-def _owed_rules(definition: Definition, params: dict[str, Any]) -> dict[str, list[tuple[str, str, int]]]:
-    """Per phase: the section requirements of the phases before it, as (key, title, count needed).
+class OwedRule(NamedTuple):
+    key: str
+    title: str
+    needed: int
+    only: tuple[str, ...]  # the roster tags it applies to (empty: every section)
+
+
+def _owed_rules(definition: Definition, params: dict[str, Any]) -> dict[str, list[OwedRule]]:
+    """Per phase: the section requirements of the phases before it.
 
     The final state owes every phase's requirements.
     """
-    out: dict[str, list[tuple[str, str, int]]] = {}
-    earlier: list[tuple[str, str, int]] = []
+    out: dict[str, list[OwedRule]] = {}
+    earlier: list[OwedRule] = []
     for phase in definition.spec.phases:
         out[phase.key] = list(earlier)
         earlier += [
-            (r.key, pick(r.title.as_dict()), definition.count_of(r, params))
+            OwedRule(r.key, pick(r.title.as_dict()), definition.count_of(r, params), r.only)
             for r in phase.requirements
             if r.filer == "section"
         ]
@@ -730,7 +495,7 @@ def file_document(
                 )
             )
         if body is None:
-            repo.find_section(s, campaign.id, office)
+            check_can_file(s, definition, req, repo.find_section(s, campaign.id, office))
             if definition.is_central(req):
                 raise InputError(
                     _("'{r}' is filed by {body} (use '{g}' as the office)").format(
@@ -747,6 +512,25 @@ def file_document(
         return record_filing(s, ctx, campaign, definition, req, section, blob, note, now)
 
 
+def _retired_message(office: str) -> str:
+    return _(
+        "office '{office}' is retired from the campaign; reinstate it first "
+        "(manyi office retire '{office}' --undo --reason …)"
+    ).format(office=office)
+
+
+def check_can_file(s: Any, definition: Definition, req: Any, section: Any) -> None:
+    """Refuse a filing by a retired section, or of a requirement that does not apply to it."""
+    if section.retired_at is not None:
+        raise InputError(_retired_message(section.name))
+    if req.only and not definition.applies(req, repo.tags_of(section.tags)):
+        raise InputError(
+            _("'{r}' applies only to offices tagged {only}; {office} is not").format(
+                r=req.key, only=_(", ").join(req.only), office=section.name
+            )
+        )
+
+
 def record_filing(
     s: Any,
     ctx: Context,
@@ -760,6 +544,8 @@ def record_filing(
     detail: dict[str, Any] | None = None,
 ) -> Filed:
     """The filing row, its deadline closed when enough, and the ``file`` event (``detail`` added to it)."""
+    if section is not None:
+        check_can_file(s, definition, req, section)
     sid = section.id if section else None
     filing = Filing(
         campaign_id=campaign.id,
@@ -895,6 +681,9 @@ def advance(
             seen = repo.versions(s, campaign.id)
         else:
             seen_rows = repo.records(s, campaign.id, offices)
+            for r in seen_rows:
+                if r.retired_at is not None:
+                    raise InputError(_retired_message(r.office))
             if expect is not None:
                 states = definition_of(campaign).states
                 try:

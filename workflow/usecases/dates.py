@@ -104,6 +104,7 @@ class _Owed(NamedTuple):
     phase_index: int
     requirement: str
     needed: int
+    only: tuple[str, ...] = ()  # the roster tags it applies to (empty: every section)
 
 
 class _Due(NamedTuple):
@@ -126,7 +127,7 @@ class Lights:
         self.warn = d.spec.reminders.warning_days
         self.order = {p.key: i for i, p in enumerate(d.spec.phases)}
         self.reqs = [
-            _Owed(self.order[p.key], r.key, d.count_of(r, cd.params))
+            _Owed(self.order[p.key], r.key, d.count_of(r, cd.params), r.only)
             for p in d.spec.phases
             for r in p.requirements
             if r.filer == "section"
@@ -138,7 +139,9 @@ class Lights:
     def extended(self, section_id: int) -> tuple[tuple[str, date], ...]:
         return tuple(sorted(self.ext[section_id].items())) if section_id in self.ext else ()
 
-    def of(self, section_id: int, state: str, filings: dict[str, int]) -> Light:
+    def of(
+        self, section_id: int, state: str, filings: dict[str, int], tags: frozenset[str] = frozenset()
+    ) -> Light:
         if state not in self.order:  # final
             return Light(None, None, None)
         here = self.order[state]
@@ -146,6 +149,8 @@ class Lights:
         found: list[_Due] = []
         for owed in self.reqs:
             if owed.phase_index > here or filings.get(owed.requirement, 0) >= owed.needed:
+                continue
+            if owed.only and not tags & set(owed.only):  # does not apply to this section
                 continue
             due = ext.get(owed.requirement) or self.cd.dues[owed.requirement].due
             found.append(_Due(due, owed.requirement, dl.light(due, self.today, self.warn)))

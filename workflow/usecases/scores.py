@@ -174,8 +174,18 @@ def _store(
         authorize(s, ctx, "score")
         campaign = repo.find_campaign(s, campaign_name)
         rules, _spec = rules_of(campaign)
-        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
+        all_sections = repo.sections(s, campaign.id)
+        sections = {sec.name: sec.id for sec in all_sections}
         rows: list[tuple[str, _Row]] = build(rules, sections)
+        retired = {sec.id for sec in all_sections if sec.retired_at is not None}
+        for where, r in rows:
+            if r.section_id in retired:
+                raise InputError(
+                    where
+                    + _("office '{name}' is retired from the campaign; it takes no scores").format(
+                        name=r.office
+                    )
+                )
         if not again:
             anonymous = {
                 (e.section_id, e.grp, e.hundredths, e.vote, e.count)
@@ -444,7 +454,7 @@ def ranking(ctx: Context, campaign_name: str | None) -> RankResult:
 def ranking_in(s: Any, campaign: Campaign) -> RankResult:
     rules, _spec = rules_of(campaign)
     entries = _entries(ledger_repo.score_entries(s, campaign.id))
-    sections = repo.sections(s, campaign.id)
+    sections = [sec for sec in repo.sections(s, campaign.id) if sec.retired_at is None]
     offices = [sec.name for sec in sections]
     scores = [scoring.score_section(rules, o, entries.get(o, [])) for o in offices]
     vetoed = repo.vetoes(s, campaign.id)
@@ -466,5 +476,9 @@ def explain(ctx: Context, campaign_name: str | None, office: str) -> tuple[RankR
         campaign = repo.find_campaign(s, campaign_name)
         section = repo.find_section(s, campaign.id, office)
         result = ranking_in(s, campaign)
-    row = next(r for r in result.ranking.rows if r.office == section.name)
+    row = next((r for r in result.ranking.rows if r.office == section.name), None)
+    if row is None:
+        raise InputError(
+            _("office '{name}' is retired from the campaign; it is not ranked").format(name=section.name)
+        )
     return result, row

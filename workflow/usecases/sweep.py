@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from storage import reminders_repo as rr
+from storage import repo
 from storage.models import Campaign
 from storage.reminders_models import Deadline, Reminder
 from workflow.adapters.mailserver import Transport, sender_from_env, sweep_budget, transport_from_env
@@ -192,6 +193,11 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
     rr.set_planned_through(s, cid, top, through is None)
 
 
+def _applies(cd: CampaignDates, requirement: str, sec: rr.SectionContact) -> bool:
+    req = cd.definition.requirement(requirement)
+    return not req.only or cd.definition.applies(req, repo.tags_of(sec.tags))
+
+
 def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, int]:
     """Turn one batch of due slots into reminder rows; move each deadline on to its next slot.
 
@@ -234,6 +240,11 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, in
             continue
         policy = cd.definition.policy_of(r.requirement)  # an item's key falls back to the definition's
         fired, nxt = dl.slots_between(r.due, policy, cd.tz, r.last_at, now)
+        if sec is not None and (sec.retired or (item is None and not _applies(cd, r.requirement, sec))):
+            # Retired, or not its requirement (by its tags): no mail now; the deadline moves
+            # on, so reinstating the office or giving it the tag resumes its reminders.
+            r.last_at, r.next_at = now, nxt.at
+            continue
         lg = cd.leading_email()
         for slot in dl.coalesce(fired):
             to: list[str] = []
