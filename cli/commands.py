@@ -408,14 +408,17 @@ def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
 @option(
     "--force",
     is_flag=True,
-    help=N_("Override unmet exit conditions (needs --reason, and --from for named offices)."),
+    help=N_("Override unmet exit conditions (needs --reason and --from)."),
 )
 @option("--reason", metavar="TEXT", help=N_("Why the guard is overridden; recorded in history."))
 @option(
     "--from",
     "expect",
     metavar="PHASE",
-    help=N_("Only if the offices are still in PHASE (what you saw); otherwise report who changed them."),
+    help=N_(
+        "Only if the offices are still in PHASE (what you saw); otherwise report who changed them. "
+        "With --all: the offices now in PHASE."
+    ),
 )
 @CAMPAIGN_OPT
 @JSON_OPT

@@ -219,13 +219,16 @@ def records(
     return [found[n] for n in wanted]
 
 
-def versions(s: Session, campaign_id: int) -> dict[int, int]:
-    """``{record_id: version}`` of every record of the campaign's sections taking part."""
+def versions(s: Session, campaign_id: int, state: str | None = None) -> dict[int, int]:
+    """``{record_id: version}`` of every record of the campaign's sections taking part
+    (only those in ``state`` when given)."""
     q = (
         select(Record.id, Record.version)
         .join(Section, Section.id == Record.section_id)
         .where(Record.campaign_id == campaign_id, col(Section.retired_at).is_(None))
     )
+    if state is not None:
+        q = q.where(Record.state == state)
     return dict(s.connection().execute(q).all())
 
 

@@ -24,6 +24,10 @@ DEPTS = [
     "市住房和城乡建设局",
     "市人力资源和社会保障局",
 ]
+#: Not enterprise-facing (no 涉企部门 in the roster's 类别): service-commitment and
+#: service-report (only: [涉企部门]) do not apply to it.
+JGSW = "市机关事务管理局"
+ALL = [*DEPTS, JGSW]
 SELF_END, PUBLIC_END, RECT_START, ASSESS_START = "2026-08-31", "2026-10-31", "2026-11-01", "2027-01-01"
 
 
@@ -71,7 +75,7 @@ def appraisal(run: Run) -> Run:
 
 def test_the_bundled_roster_and_definition_start_from_the_package(appraisal: Run) -> None:
     camps = json.loads(ok(appraisal, "campaign", "list", "--json"))
-    assert [(c["definition"], c["offices"], c["end"]) for c in camps] == [(KEY, 6, "2027-01-31")]
+    assert [(c["definition"], c["offices"], c["end"]) for c in camps] == [(KEY, 7, "2027-01-31")]
     result = appraisal("definition", "check", KEY, "--verbose", env={"COLUMNS": "220"})
     out = result.stdout
     assert result.exit_code == 0
@@ -108,10 +112,19 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
         "self-report",
         "service-commitment",
     ]
+    # Applicability: the requirements marked only: [涉企部门] are not the non-enterprise one's.
+    assert board(run, "2026-08-03")[JGSW]["blockers"] == ["appraisal-plan", "self-report"]
+    before = dump(db_path)
+    wrong = run("file", JGSW, "service-commitment", doc(tmp_path, "x.txt"), env=on("2026-08-03"))
+    assert wrong.exit_code == 1 and wrong.stderr.strip() == (
+        f"Error: 'service-commitment' applies only to offices tagged 涉企部门; {JGSW} is not"
+    )
+    assert dump(db_path) == before
     ok(run, "file", "营商办", "appraisal-plan", doc(tmp_path, "plan.txt"))
     for dept in DEPTS:
         for req in ("self-report", "service-commitment"):
             ok(run, "file", dept, req, doc(tmp_path, f"{dept}-{req}.txt", dept + req))
+    ok(run, "file", JGSW, "self-report", doc(tmp_path, "jgsw-self.txt", "jgsw"))
     assert {to for to, _b in advance(run, SELF_END).values()} == {"public-appraisal"}
 
     # Public appraisal: two other central bodies file, and every evaluator group must have scored.
@@ -159,9 +172,12 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
         rest[1]: ("basic", "80"),
         rest[2]: ("basic", "75"),
         rest[3]: ("unsatisfied", "20"),
+        JGSW: ("basic", "70"),
     }
+    assert board(run, PUBLIC_END)[JGSW]["blockers"] == ["all-scored"]  # no service-report
     for dept, (vote, score) in totals.items():
-        ok(run, "file", dept, "service-report", doc(tmp_path, f"{dept}-svc.txt", dept), day=PUBLIC_END)
+        if dept != JGSW:
+            ok(run, "file", dept, "service-report", doc(tmp_path, f"{dept}-svc.txt", dept), day=PUBLIC_END)
         ok(
             run,
             "score",
@@ -196,7 +212,7 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
     ok(run, "rectify", "add", scjg, "企业开办材料重复提交", "--source", "投诉", day=RECT_START)
     items = json.loads(ok(run, "rectify", "list", scjg, "--json", day=RECT_START))
     assert [(i["source"], i["status"]) for i in items] == [("complaint", "published")]
-    for dept in DEPTS:
+    for dept in ALL:
         for req in ("rectification-plan", "rectification-report"):
             ok(run, "file", dept, req, doc(tmp_path, f"{dept}-{req}.txt", dept + req), day=RECT_START)
     early = advance(run, "2026-11-20")
@@ -238,7 +254,7 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
     assert ranked[fgw]["rank"] == 1 and not ranked[fgw]["satisfied"]
     # 1 × 100 and 10 × 85 from enterprises (3 "don't know" left out): mean 950 / 11
     assert ranked[fgw]["groups"]["enterprises"] == 86.36 and ranked[fgw]["total"] == 90.68
-    assert [o for o in DEPTS if ranked[o]["satisfied"]] == [scjg, *rest]
+    assert [o for o in ALL if ranked[o]["satisfied"]] == [scjg, *rest[:3], JGSW]
     assert "Commended department (top 5): " in ok(run, "rank", day="2027-01-15")
     hist = json.loads(ok(run, "history", fgw, "--json", day="2027-01-15"))
     assert ("veto", "查实违规收费案件") in [(h["action"], h["reason"]) for h in hist]
@@ -267,6 +283,9 @@ def test_reminder_mail_says_how_to_submit_and_names_no_command(
         assert "请登录市政务服务网“营商环境评议”专栏上传材料" in text
         assert "manyi file" not in text and "报送命令" not in text
         assert "市优化营商环境工作领导小组办公室" in text  # extensions: ask the organizing body
+    # Not enterprise-facing: no mail for the service commitment, only its own report's.
+    (only,) = mails_to(tmp_path, "jgsw@example.gov.cn")
+    assert "部门自查自评报告" in only and "服务企业承诺书" not in only
 
 
 def mails_to(tmp_path: Path, address: str) -> list[str]:

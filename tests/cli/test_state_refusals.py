@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -91,6 +92,31 @@ def test_forced_advance_of_named_offices_needs_from(started: Run, db_path: Path)
     assert ok.exit_code == 0, ok.output
     again = started("advance", "秘书科", "--force", "--reason", "急", "--from", "mobilization")
     assert again.exit_code == 1 and "was changed by tester" in again.stderr
+
+
+def test_forced_advance_of_all_needs_from_and_a_repeat_moves_nobody(started: Run, db_path: Path) -> None:
+    assert_refused(
+        started,
+        db_path,
+        ["advance", "--all", "--force", "--reason", "急"],
+        "--all --force needs --from PHASE: only the offices still in that phase are moved, so that a "
+        "repeated command cannot move anyone a second phase",
+    )
+    assert (
+        started("advance", "秘书科", "--force", "--reason", "先行", "--from", "mobilization").exit_code == 0
+    )
+    args = ["advance", "--all", "--force", "--reason", "统一推进", "--from", "学习动员阶段", "--json"]
+    first = started(*args)
+    assert first.exit_code == 0, first.output
+    moved = {o["office"]: (o["from"], o["to"]) for o in json.loads(first.stdout)}
+    assert "秘书科" not in moved and len(moved) == 5  # already past mobilization: not moved again
+    assert set(moved.values()) == {("mobilization", "implementation")}
+    before = dump(db_path)
+    again = started(*args)  # a retried script: nobody is still in mobilization
+    assert again.exit_code == 0 and json.loads(again.stdout) == []
+    assert dump(db_path) == before
+    states = {r["office"]: r["state"] for r in json.loads(started("status", "--json").stdout)}
+    assert set(states.values()) == {"implementation"}
 
 
 @pytest.mark.parametrize(

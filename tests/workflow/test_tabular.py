@@ -129,3 +129,14 @@ def test_csv_cell_guards_formula_like_text_but_not_numbers(value: object, cell: 
 def test_csv_text_has_a_bom_crlf_and_quotes_every_field() -> None:
     out = tabular.csv_text(["科室", "分数"], [["秘书科", 95], ['=HYPERLINK("x")', None]])
     assert out == '\ufeff"科室","分数"\r\n"秘书科","95"\r\n"\'=HYPERLINK(""x"")",""\r\n'
+
+
+def test_roster_tags_column_is_optional_and_none_when_absent(tmp_path: Path) -> None:
+    with_tags = tmp_path / "a.csv"
+    with_tags.write_text(
+        "科室,邮箱,负责人,类别\n甲,a@example.cn,,涉企部门、窗口单位\n乙,,,\n", encoding="utf-8"
+    )
+    assert [e.tags for e in tabular.read_roster(with_tags)] == [("涉企部门", "窗口单位"), ()]
+    without = tmp_path / "b.csv"
+    without.write_text("科室,邮箱,负责人\n甲,a@example.cn,\n", encoding="utf-8")
+    assert [e.tags for e in tabular.read_roster(without)] == [None]

@@ -85,3 +85,10 @@ def test_inert_escapes_what_could_drive_a_terminal_and_keeps_plain_text() -> Non
     assert text.inert("\x1b]0;title\x07") == "\\x1b]0;title\\x07"
     assert text.inert("a\u202eb\U000e0041") == "a\\u202eb\\U000e0041"
     assert text.inert("one\nline\tkept", one_line=True) == "one\\x0aline\tkept"
+
+
+def test_tags_split_on_any_separator_sorted_unique_and_blanks_dropped() -> None:
+    assert text.tags("窗口单位、涉企部门; 窗口单位,，|", "--tags") == ("涉企部门", "窗口单位")
+    assert text.tags("", "--tags") == () and text.tags(None, "--tags") == ()
+    with pytest.raises(InputError, match="--tags: contains U\\+200B"):
+        text.tags("涉企\u200b部门", "--tags")

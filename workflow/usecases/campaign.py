@@ -661,39 +661,45 @@ def advance(
         raise InputError(_("--reason is only used with --force"))
     if offices is not None and not offices:
         raise InputError(_("name at least one office, or use --all"))
-    if force and offices is not None and expect is None and not dry_run:
+    if force and expect is None and not dry_run:
+        if offices is not None:
+            raise InputError(
+                _(
+                    "--force on named offices needs --from PHASE (the phase you saw them in), "
+                    "so that a repeated command cannot move them a second phase"
+                )
+            )
         raise InputError(
             _(
-                "--force on named offices needs --from PHASE (the phase you saw them in), "
-                "so that a repeated command cannot move them a second phase"
+                "--all --force needs --from PHASE: only the offices still in that phase are moved, "
+                "so that a repeated command cannot move anyone a second phase"
             )
         )
     ctx.db.ensure_ready(create=False)
-    if expect is not None and offices is None:
-        raise InputError(_("--from needs office names, not --all"))
     with ctx.db.read() as s:
         if not by_scheduler:
             authorize(s, ctx, "read" if dry_run else "force-advance" if force else "advance")
         campaign = repo.find_campaign(s, campaign_name)
         if not dry_run:
             repo.require_open(campaign)
+        if expect is not None:
+            states = definition_of(campaign).states
+            try:
+                expect = definition_of(campaign).state_key(expect)
+            except NotFoundError:
+                raise InputError(
+                    _("unknown phase '{p}' for --from; phases: {known}").format(
+                        p=expect, known=", ".join(states)
+                    )
+                ) from None
         if offices is None:
-            seen = repo.versions(s, campaign.id)
+            seen = repo.versions(s, campaign.id, expect)
         else:
             seen_rows = repo.records(s, campaign.id, offices)
             for r in seen_rows:
                 if r.retired_at is not None:
                     raise InputError(_retired_message(r.office))
             if expect is not None:
-                states = definition_of(campaign).states
-                try:
-                    expect = definition_of(campaign).state_key(expect)
-                except NotFoundError:
-                    raise InputError(
-                        _("unknown phase '{p}' for --from; phases: {known}").format(
-                            p=expect, known=", ".join(states)
-                        )
-                    ) from None
                 for r in seen_rows:
                     if r.state != expect:
                         raise ConflictError(r.office, r.updated_by, r.updated_at, campaign.timezone)

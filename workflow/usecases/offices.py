@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from storage import repo
 from storage.models import Campaign, Section
@@ -322,7 +323,8 @@ def retire_office(
         if not undo and section.retired_at is not None:
             raise InputError(
                 _("{office} is already retired (since {at})").format(
-                    office=section.name, at=section.retired_at.date().isoformat()
+                    office=section.name,
+                    at=section.retired_at.astimezone(ZoneInfo(campaign.timezone)).date().isoformat(),
                 )
             )
         section.retired_at = None if undo else now
