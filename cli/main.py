@@ -63,7 +63,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "demo": (
         "cli.demo",
-        N_("A narrated tour of the seed campaign into a fresh demo database (manyi-demo.db)."),
+        N_(
+            "A narrated tour of a bundled campaign (default: the seed) into a fresh demo database "
+            "(manyi-demo.db); its steps are definitions/tours/DEFINITION.yaml."
+        ),
     ),
     "timeline": ("cli.timeline", N_("The campaign's phases and due dates as a chart, with today marked.")),
     "audit": ("cli.audit", N_("Verify or export the tamper-evident history (hash chain).")),

@@ -8,6 +8,7 @@ import os
 import re
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -120,7 +121,8 @@ def real_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_demo_refuses_a_real_database_and_touches_nothing(real_folder: Path) -> None:
     db = real_folder / "manyi-demo.db"
-    assert sqlite3.connect(db).execute("SELECT count(*) FROM event").fetchone()[0] >= 8
+    with closing(sqlite3.connect(db)) as conn:  # closed now, not whenever it is collected
+        assert conn.execute("SELECT count(*) FROM event").fetchone()[0] >= 8
     before = tree(real_folder)
     for args, lang, message in (
         (
@@ -216,3 +218,28 @@ def test_a_demo_database_is_replaced_only_while_unused(
     result = manyi("--db", str(db), "demo")
     assert result.exit_code == 1 and "is not an unused demo database" in result.stderr
     assert tree(tmp_path) == before
+
+
+def test_demo_names_the_tours_it_has(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MANYI_DB", raising=False)
+    result = manyi("demo", "no-such-campaign")
+    assert (result.exit_code, result.stderr.strip()) == (
+        1,
+        "Error: no demo tour for 'no-such-campaign'; tours: people-satisfied-unit",
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing created
+
+
+def test_no_campaign_wording_in_the_demo_code() -> None:
+    """The tour is data (definitions/tours/): the command's code names no office or step."""
+    source = (Path(demo_module.__file__)).read_text("utf-8")
+    for word in (
+        "市法制办公室",
+        "秘书科",
+        "领导小组",
+        "study-plan",
+        "leading-group",
+        "people-satisfied-unit",
+    ):
+        assert word not in source, word

@@ -11,7 +11,7 @@ from workflow.errors import DefinitionError
 from workflow.i18n import _
 
 
-def _bundled_dirs() -> list[Path]:
+def bundled_dirs() -> list[Path]:
     """Folders of the ``definitions`` data package (a namespace package, no code)."""
     spec = importlib.util.find_spec("definitions")
     if spec is None or not spec.submodule_search_locations:
@@ -20,7 +20,7 @@ def _bundled_dirs() -> list[Path]:
 
 
 def bundled_names() -> list[str]:
-    return sorted({p.stem for d in _bundled_dirs() for p in d.glob("*.yaml")})
+    return sorted({p.stem for d in bundled_dirs() for p in d.glob("*.yaml")})
 
 
 def read_source(name_or_path: str) -> tuple[str, str]:
@@ -41,7 +41,7 @@ def read_source(name_or_path: str) -> tuple[str, str]:
                 str(path), line, "", _("not UTF-8 text; save the definition file as UTF-8")
             ) from None
     if "/" not in name_or_path and not name_or_path.endswith((".yaml", ".yml")):
-        for folder in _bundled_dirs():
+        for folder in bundled_dirs():
             candidate = folder / f"{name_or_path}.yaml"
             if candidate.is_file():
                 return f"definitions/{name_or_path}.yaml", candidate.read_text("utf-8")
