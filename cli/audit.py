@@ -127,7 +127,7 @@ def audit_anchor(campaign: str | None, as_json: bool) -> None:
         )
     say(
         _(
-            "Keep these lines outside the database (in a report, or mailed to the leading group); "
+            "Keep these lines outside the database (in a report, or mailed to the organizing body); "
             "`manyi audit verify --anchor HASH` proves the chain still holds that event."
         )
     )

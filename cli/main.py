@@ -44,10 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "file": (
         "cli.commands",
-        N_(
-            "File a document for a requirement "
-            "(a central body, e.g. the leading group, files under its name as OFFICE)."
-        ),
+        N_("File a document for a requirement (a central body files under its name or alias as OFFICE)."),
     ),
     "advance": ("cli.commands", N_("Move offices to their next phase where every exit condition holds.")),
     "history": (

@@ -508,7 +508,7 @@ def _compare_sections(s: Any, cid: int, derived: Derived, names: dict[int, str])
 
 def _key_label(family: Family, key: Key, names: dict[int, str]) -> str:
     sid = family.section_of(key)
-    office = names.get(sid, str(sid)) if sid is not None else _("leading group")
+    office = names.get(sid, str(sid)) if sid is not None else _("central body")
     return " / ".join(show(p) for p in (office, *key[1:]))
 
 
@@ -591,7 +591,7 @@ def _compare_deadlines(s: Any, cid: int, derived: Derived, names: dict[int, str]
     comes from the definition and the working-day calendar and is not re-computed here."""
     for rid, sid, req, due, original in chain.deadline_rows(s, cid):
         due, original = norm(due), norm(original)
-        office = names.get(sid, str(sid)) if sid is not None else _("leading group")
+        office = names.get(sid, str(sid)) if sid is not None else _("central body")
         label = f"{show(office)} / {show(req)}"
         if req.startswith(ITEM_PREFIX):
             number = req[len(ITEM_PREFIX) :]

@@ -572,7 +572,9 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
             )
         req = d.requirement(key)
         if req.filer != "section":
-            raise InputError(_("'{r}' is filed by the leading group, not by an office").format(r=req.key))
+            raise InputError(
+                _("'{r}' is filed by {body}, not by an office").format(r=req.key, body=d.filer_title(req))
+            )
         assert campaign is not None and section is not None  # foreign keys
         authorize(s, ctx, "file", section.name)
         if campaign.status != "active":
