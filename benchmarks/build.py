@@ -28,7 +28,8 @@ from benchmarks.common import ACTOR, CAMPAIGN, DEFINITION, NOW, START, T0  # noq
 from storage import repo
 from storage.db import Database
 from storage.models import Campaign, Filing
-from workflow.usecases import campaign as usecases
+from workflow.usecases import campaigns
+from workflow.usecases.context import Context, definition_of
 
 SHARE = (40, 30, 20, 10)  # % of sections per phase, in phase order
 CHUNK = 20_000
@@ -67,11 +68,11 @@ def build(url: str, n: int) -> Built:
     """Create the campaign in an empty database at ``url``."""
     db = Database(url)
     clock = [T0]
-    ctx = usecases.Context(db, ACTOR, lambda: clock[0])
-    usecases.start_campaign(ctx, DEFINITION, CAMPAIGN, START, rehearsal=True)  # a pretended clock
+    ctx = Context(db, ACTOR, lambda: clock[0])
+    campaigns.start_campaign(ctx, DEFINITION, CAMPAIGN, START, rehearsal=True)  # a pretended clock
     with db.read() as s:
         campaign = repo.find_campaign(s, CAMPAIGN)
-        definition = usecases.definition_of(campaign)
+        definition = definition_of(campaign)
     states = definition.states
     exit_reqs = {
         p.key: [r.key for r in p.requirements if r.exit and r.filer == "section"]

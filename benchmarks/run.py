@@ -225,7 +225,7 @@ class Suite:
                 eng,
                 base,
                 5.0,
-                "workflow.usecases.campaign.advance(ctx, 'bench', None): every section one phase",
+                "workflow.usecases.advancing.advance(ctx, 'bench', None): every section one phase",
                 f"plain {'sqlite3' if store.kind == 'sqlite' else 'psycopg'}: same reads, "
                 "updates, chained event inserts, executemany, one transaction",
             )

@@ -27,11 +27,12 @@ CAMPAIGN = "bench"
 def engine_advance(url: str) -> dict[str, Any]:
     from benchmarks.common import ACTOR, NOW
     from storage.db import Database
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import advancing
+    from workflow.usecases.context import Context
 
-    ctx = usecases.Context(Database(url), ACTOR, lambda: NOW)
+    ctx = Context(Database(url), ACTOR, lambda: NOW)
     t0 = time.perf_counter()
-    outcomes = usecases.advance(ctx, CAMPAIGN, None)
+    outcomes = advancing.advance(ctx, CAMPAIGN, None)
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "moved": sum(1 for o in outcomes if o.dest), "records": len(outcomes)}
 
@@ -39,9 +40,9 @@ def engine_advance(url: str) -> dict[str, Any]:
 def _sweep_ctx(url: str, at: Any) -> Any:
     from benchmarks.common import ACTOR
     from storage.db import Database
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases.context import Context
 
-    return usecases.Context(Database(url), ACTOR, lambda: at)
+    return Context(Database(url), ACTOR, lambda: at)
 
 
 def sweep_prep(url: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The status board: one row per office, a column per phase, totals at the foot.
 
-Pure rendering: it takes the :class:`workflow.usecases.campaign.Status` a use case returned
+Pure rendering: it takes the :class:`workflow.usecases.board.Status` a use case returned
 and builds a :class:`cli.tables.Grid` (a rich renderable); the ``status`` command decides what to
 show. Office names, requirement titles and dates are identifiers: never cut (see cli/tables.py).
 """
@@ -33,7 +33,7 @@ def marks(states: Sequence[str], current: str) -> list[str]:
 
 
 def board(status: Any, rows: Sequence[Any] | None = None) -> Grid:
-    """The board of ``status`` (a ``workflow.usecases.campaign.Status``), for ``rows`` (default: all).
+    """The board of ``status`` (a ``workflow.usecases.board.Status``), for ``rows`` (default: all).
 
     Args:
         status: the campaign's status, with its ordered ``states`` (key, title).

@@ -110,7 +110,7 @@ def _ctx():
     help=N_("Make a new database a rehearsal: writes at a pretended time (MANYI_NOW) are allowed."),
 )
 def init(rehearsal: bool) -> None:
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import campaigns as usecases
 
     ctx = _ctx()
     before, after, first = usecases.init(ctx, rehearsal=rehearsal)
@@ -166,7 +166,7 @@ def campaign_start(
     rehearsal: bool,
     strict: bool,
 ) -> None:
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import campaigns as usecases
 
     warnings: list[str] = []
     with working(_("Starting the campaign…")):
@@ -193,7 +193,7 @@ def campaign_start(
 @click.argument("name", shell_complete=completion.campaigns)
 @option("--reason", required=True, metavar="TEXT", help=N_("Why it is closed (kept in history)."))
 def campaign_close(name: str, reason: str) -> None:
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import campaigns as usecases
 
     usecases.close_campaign(_ctx(), name, reason)
     say(_("Closed campaign '{name}'.").format(name=name))
@@ -202,7 +202,7 @@ def campaign_close(name: str, reason: str) -> None:
 @campaign.command("list", help=N_("List campaigns."))
 @JSON_OPT
 def campaign_list(as_json: bool) -> None:
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import campaigns as usecases
 
     rows = usecases.list_campaigns(_ctx())
     if as_json:
@@ -291,7 +291,7 @@ def offices_matching(
     """Names of the offices that pass the filters (their phase and light from the board); None: no filter."""
     if not (offices or phases or lights):
         return None
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import board as usecases
 
     offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
     return {r.office for r in filter_rows(usecases.status(_ctx(), campaign).rows, offices, phases, lights)}
@@ -314,7 +314,7 @@ def status(
 ) -> None:
     from cli.board import board, legend
     from cli.console import paragraph
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import board as usecases
 
     offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
     st = usecases.status(_ctx(), campaign)
@@ -361,7 +361,7 @@ def status(
 def file_cmd(
     office: str, requirement: str, path: Path, note: str | None, allow_empty: bool, campaign: str | None
 ) -> None:
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import filings as usecases
 
     f = usecases.file_document(_ctx(), campaign, office, requirement, path, note, allow_empty=allow_empty)
     counted = f" ({f.count}/{f.needed})" if f.needed > 1 else ""
@@ -385,7 +385,7 @@ def file_cmd(
 @option("--lift", is_flag=True, help=N_("Lift the office's standing veto instead."))
 @CAMPAIGN_OPT
 def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import advancing as usecases
 
     name = usecases.veto(_ctx(), campaign, office, reason, lift=lift)
     say(
@@ -433,7 +433,7 @@ def advance(
     as_json: bool,
 ) -> None:
     from workflow.errors import InputError
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import advancing as usecases
 
     if all_ and offices:
         raise InputError(_("give office names or --all, not both"))
@@ -492,7 +492,7 @@ def advance(
 @CAMPAIGN_OPT
 @JSON_OPT
 def history(office: str, campaign: str | None, as_json: bool) -> None:
-    from workflow.usecases import campaign as usecases
+    from workflow.usecases import campaigns as usecases
 
     rows = usecases.history(_ctx(), campaign, office)
     if as_json:

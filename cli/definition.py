@@ -308,7 +308,7 @@ def definition_graph(file: str, fmt: str, output: Path | None, lifecycle: str, c
     if lifecycle == "items":
         title = f"{pick(d.spec.title.as_dict())} — {_('rectification item')}"
     elif campaign is not None:
-        from workflow.usecases import campaign as usecases
+        from workflow.usecases import board as usecases
 
         st = usecases.status(_ctx(), campaign)
         counts = Counter(r.state for r in st.rows)

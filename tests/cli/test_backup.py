@@ -22,16 +22,17 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from storage.db import Database
-from workflow.usecases import campaign as usecases
+from workflow.usecases import advancing, filings
+from workflow.usecases.context import Context
 db, folder, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
-ctx = usecases.Context(Database(db), "writer", lambda: datetime.now(UTC))
+ctx = Context(Database(db), "writer", lambda: datetime.now(UTC))
 for i in range(n):
     p = folder / f"doc-{i}.txt"
     p.write_text(f"文件 {i}", encoding="utf-8")
-    usecases.file_document(ctx, None, "秘书科", "study-plan", p)
+    filings.file_document(ctx, None, "秘书科", "study-plan", p)
     if i == n // 2:
-        usecases.file_document(ctx, None, "秘书科", "implementation-opinion", p)
-        usecases.advance(ctx, None, ["秘书科"])
+        filings.file_document(ctx, None, "秘书科", "implementation-opinion", p)
+        advancing.advance(ctx, None, ["秘书科"])
 print("done")
 """
 

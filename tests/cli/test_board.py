@@ -15,7 +15,8 @@ from cli.console import paragraph
 from storage.db import Database
 from tests.conftest import Run, doc
 from workflow.i18n import set_language
-from workflow.usecases import campaign as usecases
+from workflow.usecases import board as board_usecases
+from workflow.usecases.context import Context
 
 
 @pytest.fixture
@@ -36,8 +37,8 @@ def render(db_path: Path, width: int, lang: str) -> str:
     set_language(lang)
     db = Database(str(db_path))
     try:
-        ctx = usecases.Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
-        st = usecases.status(ctx, None)
+        ctx = Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
+        st = board_usecases.status(ctx, None)
         out = io.StringIO()
         con = Console(width=width, file=out, color_system=None, legacy_windows=False)
         con.print(board(st))
@@ -212,11 +213,11 @@ def test_status_json_lines_are_each_rows_own_json(moved: Run, db_path: Path) -> 
     """The shared-tail encoding of ``status --json`` equals encoding each row on its own."""
     db = Database(str(db_path))
     try:
-        ctx = usecases.Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
-        rows = usecases.status(ctx, None).rows
+        ctx = Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
+        rows = board_usecases.status(ctx, None).rows
     finally:
         db.dispose()
-    lines = list(usecases.status_json_lines(rows))
+    lines = list(board_usecases.status_json_lines(rows))
     assert [json.loads(line) for line in lines] == [r.as_json() for r in rows]
     assert len({line.split('"office": ')[1].split(",")[0] for line in lines}) == len(rows)
     printed = json.loads(moved("status", "--json").stdout)

@@ -37,7 +37,8 @@ def test_help_imports_no_command_module_and_no_database_stack() -> None:
         "sqlalchemy",
         "sqlmodel",
         "rich.console",
-        "workflow.usecases.campaign",
+        "workflow.usecases.board",
+        "workflow.usecases.advancing",
         "yaml",
     }
     assert not heavy & loaded, heavy & loaded

@@ -17,12 +17,13 @@ from storage.db import Database
 from storage.models import Campaign, Event
 from tests.backends import Target
 from workflow.usecases import audit as audit_use
-from workflow.usecases import campaign as usecases
+from workflow.usecases import campaigns
+from workflow.usecases.context import Context
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-def peak_of_verify(ctx: usecases.Context) -> int:
+def peak_of_verify(ctx: Context) -> int:
     tracemalloc.start()
     try:
         [report] = audit_use.verify(ctx)
@@ -33,9 +34,9 @@ def peak_of_verify(ctx: usecases.Context) -> int:
 
 @pytest.mark.slow
 def test_verify_memory_does_not_grow_with_the_chain(db_path: Target) -> None:
-    ctx = usecases.Context(Database(str(db_path)), "gen", lambda: START)
+    ctx = Context(Database(str(db_path)), "gen", lambda: START)
     try:
-        usecases.start_campaign(ctx, "people-satisfied-unit", "big", "2026-03-01", rehearsal=True)
+        campaigns.start_campaign(ctx, "people-satisfied-unit", "big", "2026-03-01", rehearsal=True)
         with ctx.db.read() as s:
             head = s.execute(select(Event.hash).where(Event.seq == 1)).scalar_one()
         _grow(ctx, 2_000, head)
@@ -52,7 +53,7 @@ def test_verify_memory_does_not_grow_with_the_chain(db_path: Target) -> None:
         ctx.db.dispose()
 
 
-def _grow(ctx: usecases.Context, n: int, prev: str) -> None:
+def _grow(ctx: Context, n: int, prev: str) -> None:
     with ctx.db.write() as s:
         camp = s.scalars(select(Campaign)).one()
         seq = s.execute(select(Event.seq).order_by(Event.seq.desc()).limit(1)).scalar_one()  # type: ignore[attr-defined]

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GATED = (
     "import os, sys, time\n"
     "from cli.main import main\n"
-    "import storage.db, workflow.usecases.campaign, storage.repo  # warm imports before the gate\n"
+    "import storage.db, workflow.usecases.advancing, storage.repo  # warm imports before the gate\n"
     "gate = os.environ['RACE_GATE']\n"
     "while not os.path.exists(gate):\n"
     "    time.sleep(0.0005)\n"

@@ -25,7 +25,8 @@ from storage.db import Database
 from storage.models import Event
 from tests.conftest import FORMAT1_SEED
 from workflow.errors import InputError
-from workflow.usecases import campaign as usecases
+from workflow.usecases import advancing, board, campaigns, filings
+from workflow.usecases.context import Context
 
 # Slow: hypothesis drives the engine through many runs (pytest -m 'not slow' leaves it out).
 pytestmark = pytest.mark.slow
@@ -62,11 +63,11 @@ class EngineMachine(RuleBasedStateMachine):
         self.tmpdir = Path(tempfile.mkdtemp(prefix="manyi-hypo-"))
         self.path = self.tmpdir / "manyi.db"
         self.clock = Clock()
-        self.ctx = usecases.Context(Database(str(self.path)), "hypo", self.clock)
+        self.ctx = Context(Database(str(self.path)), "hypo", self.clock)
         roster = self.tmpdir / "r.csv"
         roster.write_text("name,email,head\n" + "".join(f"{o},,\n" for o in OFFICES), "utf-8")
         # The format-1 seed: its guards are the filings this model replays.
-        usecases.start_campaign(self.ctx, str(FORMAT1_SEED), "h", "2026-03-01", (), roster, rehearsal=True)
+        campaigns.start_campaign(self.ctx, str(FORMAT1_SEED), "h", "2026-03-01", (), roster, rehearsal=True)
         self.doc = self.tmpdir / "doc.txt"
         self.doc.write_text("x", "utf-8")
         self.model = {o: "mobilization" for o in OFFICES}
@@ -78,17 +79,17 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule(office=st.sampled_from(OFFICES), req=st.sampled_from(SECTION_REQS))
     def file(self, office: str, req: str) -> None:
-        usecases.file_document(self.ctx, None, office, req, self.doc)
+        filings.file_document(self.ctx, None, office, req, self.doc)
         self.filed[office].add(req)
 
     @rule(office=st.sampled_from(OFFICES))
     def advance(self, office: str) -> None:
         state = self.model[office]
         if state == "completed":
-            [out] = usecases.advance(self.ctx, None, [office])
+            [out] = advancing.advance(self.ctx, None, [office])
             assert out.final and out.dest is None
             return
-        [out] = usecases.advance(self.ctx, None, [office])
+        [out] = advancing.advance(self.ctx, None, [office])
         guards_hold = all(r in self.filed[office] for r in EXITS[state])
         assert (out.dest is not None) == guards_hold
         if guards_hold:
@@ -105,7 +106,7 @@ class EngineMachine(RuleBasedStateMachine):
     )
     def force(self, office: str, reason: str) -> None:
         state = self.model[office]
-        [out] = usecases.advance(self.ctx, None, [office], force=True, reason=reason, expect=state)
+        [out] = advancing.advance(self.ctx, None, [office], force=True, reason=reason, expect=state)
         if state == "completed":
             assert out.final
             return
@@ -115,7 +116,7 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(office=st.sampled_from(OFFICES))
     def force_without_reason_is_refused(self, office: str) -> None:
         try:
-            usecases.advance(self.ctx, None, [office], force=True, reason=None)
+            advancing.advance(self.ctx, None, [office], force=True, reason=None)
         except InputError:
             return
         raise AssertionError("force without a reason was accepted")
@@ -124,16 +125,16 @@ class EngineMachine(RuleBasedStateMachine):
     def save_and_restore(self) -> None:
         before = self._snapshot()
         self.ctx.db.dispose()
-        self.ctx = usecases.Context(Database(str(self.path)), "hypo", self.clock)
+        self.ctx = Context(Database(str(self.path)), "hypo", self.clock)
         assert self._snapshot() == before
 
     def _snapshot(self) -> tuple:
-        st_ = usecases.status(self.ctx, None)
+        st_ = board.status(self.ctx, None)
         return tuple((r.office, r.state, r.blockers) for r in st_.rows)
 
     @invariant()
     def states_match_model_and_replay(self) -> None:
-        rows = {r.office: r.state for r in usecases.status(self.ctx, None).rows}
+        rows = {r.office: r.state for r in board.status(self.ctx, None).rows}
         assert rows == self.model
         with self.ctx.db.read() as s:
             camp = repo.find_campaign(s, None)

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from storage import repo
 from storage.db import Database
 from workflow.adapters.mailserver import OutboxTransport
-from workflow.usecases import campaign as usecases
-from workflow.usecases import sweep
+from workflow.usecases import campaigns, sweep
+from workflow.usecases.context import Context
 
 LATER = datetime(2026, 3, 2, 2, tzinfo=UTC)  # no slot falls due on the campaign's second day
 
@@ -22,8 +22,8 @@ LATER = datetime(2026, 3, 2, 2, tzinfo=UTC)  # no slot falls due on the campaign
 def test_idle_sweep_over_many_sections_is_cheap(tmp_path: Path) -> None:
     db = Database(str(tmp_path / "m.db"))
     try:
-        ctx = usecases.Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
-        usecases.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
+        ctx = Context(db, "tester", lambda: datetime(2026, 3, 1, 2, tzinfo=UTC))
+        campaigns.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
         with db.write() as s:
             campaign = repo.find_campaign(s, "2026")
             repo.add_sections(

@@ -15,8 +15,8 @@ from storage import repo
 from storage.db import Database
 from storage.reminders_models import Deadline, Mail, Reminder
 from workflow.adapters.mailserver import OutboxTransport
-from workflow.usecases import campaign as usecases
-from workflow.usecases import sweep
+from workflow.usecases import campaigns, sweep
+from workflow.usecases.context import Context
 
 START = datetime(2026, 3, 1, 2, tzinfo=UTC)
 DUE_SOON = datetime(2026, 3, 16, 2, tzinfo=UTC)  # 7 days before the offices' first due date
@@ -27,8 +27,8 @@ ADDRESSES = 7  # shared by many sections: each address's reminders straddle ever
 def test_one_sweep_fires_every_due_deadline_and_mails_each_recipient_once(tmp_path: Path) -> None:
     db = Database(str(tmp_path / "m.db"))
     try:
-        ctx = usecases.Context(db, "tester", lambda: START)
-        usecases.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
+        ctx = Context(db, "tester", lambda: START)
+        campaigns.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
         with db.write() as s:
             campaign = repo.find_campaign(s, "2026")
             repo.add_sections(
@@ -83,8 +83,8 @@ def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> N
 
     db = Database(str(db_path))
     try:
-        ctx = usecases.Context(db, "tester", lambda: START)
-        usecases.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
+        ctx = Context(db, "tester", lambda: START)
+        campaigns.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
         with db.write() as s:
             cid = repo.find_campaign(s, "2026").id
             s.execute(

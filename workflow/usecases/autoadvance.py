@@ -2,7 +2,7 @@
 
 Once a phase's window has ended (the local midnight after its last day), each
 sweep moves every section still in that phase whose exit conditions hold one
-phase on, through :func:`workflow.usecases.campaign.advance` with the actor
+phase on, through :func:`workflow.usecases.advancing.advance` with the actor
 ``scheduler``: the same guards, optimistic versions and hash-chained history
 as an operator's advance. Sections that are blocked stay where they are and
 keep receiving the reminders of what they still owe; when they catch up, the
@@ -25,7 +25,8 @@ from storage import repo
 from workflow.calendar import deadlines as dl
 from workflow.calendar import schedule
 from workflow.errors import ConflictError
-from workflow.usecases.campaign import Context, advance, definition_of
+from workflow.usecases.advancing import advance
+from workflow.usecases.context import Context, definition_of
 
 SCHEDULER = "scheduler"
 

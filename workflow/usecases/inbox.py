@@ -45,9 +45,9 @@ from workflow.errors import ConfigError, ConflictError, InputError, NotFoundErro
 from workflow.i18n import N_, _, pick
 from workflow.mail import mailparse
 from workflow.mail.mailtext import compose_notice, parse_msgids, parse_references, reference
-from workflow.usecases.campaign import Filed, record_filing
 from workflow.usecases.context import Context, check_role, definition_of
 from workflow.usecases.delivery import deliver
+from workflow.usecases.filings import Filed, record_filing
 from workflow.usecases.operators import authorize
 
 DEFAULT_MAX_MB = 20

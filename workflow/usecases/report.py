@@ -18,7 +18,7 @@ from workflow.calendar import deadlines, schedule
 from workflow.errors import InputError
 from workflow.i18n import _, pick
 from workflow.review.scoring import round2
-from workflow.usecases import campaign as usecases
+from workflow.usecases import board as usecases
 from workflow.usecases import scores
 from workflow.usecases.context import Context, definition_of
 from workflow.usecases.ledger import items_in

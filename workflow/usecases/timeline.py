@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from storage import repo
 from workflow.calendar import deadlines, schedule
 from workflow.i18n import pick
-from workflow.usecases.campaign import CampaignInfo, Context, _info, definition_of
+from workflow.usecases.campaigns import CampaignInfo, info_of
+from workflow.usecases.context import Context, definition_of
 from workflow.usecases.operators import authorize
 
 
@@ -109,5 +110,5 @@ def timeline(ctx: Context, campaign_name: str | None) -> Timeline:
                     dues,
                 )
             )
-        info = _info(campaign, definition, plan, len(records))
+        info = info_of(campaign, definition, plan, len(records))
         return Timeline(info, today, tuple(spans), counts.get(definition.states[-1], 0))
