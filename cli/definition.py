@@ -102,12 +102,18 @@ def definition_check(file: str, verbose: bool, as_json: bool) -> None:
             title = r["title"] + (f" ({r['note']})" if r["note"] else "")
             if r["only"]:
                 title += " " + _("only for: {tags}").format(tags=_(", ").join(r["only"]))
+            due = r["due"] or _("phase end")
+            count = str(r["count"])
+            if "every" in r:
+                due, count = _("every {every} from the phase start").format(every=r["every"]), str(r["times"])
+            elif "dates" in r:
+                due, count = _(", ").join(r["dates"]), str(len(r["dates"]))
             rows.append(
                 [
                     r["key"],
                     r["filer_title"],
-                    str(r["count"]),
-                    r["due"] or _("phase end"),
+                    count,
+                    due,
                     yes if r["exit"] else "",
                     title,
                 ]

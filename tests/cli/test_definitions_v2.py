@@ -213,7 +213,7 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
     items = json.loads(ok(run, "rectify", "list", scjg, "--json", day=RECT_START))
     assert [(i["source"], i["status"]) for i in items] == [("complaint", "published")]
     for dept in ALL:
-        for req in ("rectification-plan", "rectification-report"):
+        for req in ("rectification-plan", "rectification-report", "progress-report", "progress-report"):
             ok(run, "file", dept, req, doc(tmp_path, f"{dept}-{req}.txt", dept + req), day=RECT_START)
     early = advance(run, "2026-11-20")
     assert early[fgw] == (None, ["not-before"])
@@ -387,6 +387,45 @@ def broken(tmp_path: Path, old: str, new: str) -> tuple[str, int]:
             "        due: P20D\n        exit: true\n        only: ['涉企;窗口']\n",
             "phase 'self-inspection': requirement 'self-report': only: '涉企;窗口' cannot be a roster tag "
             "(blank, a separator ; , 、 | or a control character)",
+        ),
+        (
+            "        every: P1M\n        times: $progress-reports\n",
+            "        every: P1M\n",
+            "phase 'rectification': requirement 'progress-report': times: say how many times it recurs: times: N",
+        ),
+        (
+            "        every: P1M\n        times: $progress-reports\n",
+            "        every: P1M\n        times: $progress-reports\n        dates: [P1M]\n",
+            "phase 'rectification': requirement 'progress-report': dates: give either every (with times) or "
+            "dates, not both",
+        ),
+        (
+            "        every: P1M\n        times: $progress-reports\n",
+            "        every: monthly\n        times: 2\n",
+            "phase 'rectification': requirement 'progress-report': every: 'monthly' is not a duration like "
+            "P1M, P2W, P10D or a $parameter",
+        ),
+        (
+            "        every: P1M\n        times: $progress-reports\n",
+            "        dates: []\n",
+            "phase 'rectification': requirement 'progress-report': dates: must be a list of one or more dates, "
+            "offsets like P1M, or $parameters",
+        ),
+        (
+            "        every: P1M\n        times: $progress-reports\n",
+            "        dates: [2026-11-30, 2026-11-31]\n",
+            "phases.2.requirements.2.dates.1: 2026-11-31 is a day that does not exist",
+        ),
+        (
+            "        every: P1M\n        times: $progress-reports\n",
+            "        every: P1M\n        times: $pass-scor\n",
+            "phase 'rectification': requirement 'progress-report': times: unknown parameter 'pass-scor'",
+        ),
+        (
+            "        every: P1M\n        times: $progress-reports\n",
+            "        every: P1M\n        times: 2\n        count: 3\n",
+            "phase 'rectification': requirement 'progress-report': count: a recurring requirement is filed once "
+            "per occurrence; leave count out",
         ),
         (
             '    type: date\n    default: "2026-12-20"\n',

@@ -261,3 +261,49 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(chinese: None, tmp_path:
     with pytest.raises(DefinitionError) as info:
         definition_files.load(str(path))
     assert str(info.value) == f"{path}:2: 不是 UTF-8 文本；请将定义文件另存为 UTF-8 编码"
+
+
+RECURRING = """\
+format: 2
+key: monthly
+title: {zh: 月报, en: Monthly}
+parameters:
+  reports: {title: {zh: 份数, en: Reports}, default: 3}
+  last: {title: {zh: 最后, en: Last}, type: date, default: "2026-06-15"}
+phases:
+  - key: work
+    title: {zh: 工作, en: Work}
+    window: {length: P4M}
+    requirements:
+      - key: monthly
+        title: {zh: 月报, en: Monthly report}
+        every: P1M
+        times: $reports
+        exit: true
+      - key: checks
+        title: {zh: 检查, en: Checks}
+        dates: [P10D, 2026-04-30, $last, P6M]
+"""
+
+
+def test_recurring_occurrences_each_get_their_own_due_date() -> None:
+    d = defs.parse(RECURRING, "r.yaml")
+    monthly, checks = d.requirement("monthly"), d.requirement("checks")
+    assert d.count_of(monthly, {"reports": 3}) == 3 and d.count_of(checks, {}) == 4
+    assert d.occurrences(monthly, {"reports": 2}) == ["monthly@1", "monthly@2"]
+    assert d.needed_by("monthly@2", {}) == 2 and d.needed_by("monthly", {"reports": 5}) == 5
+    plan = schedule.resolve(d, date(2026, 1, 31), {"reports": 3, "last": "2026-03-15"})
+    # every P1M from the phase start (month ends clamp from the start, not step by step)
+    assert [plan.due[f"monthly@{i}"] for i in (1, 2, 3)] == [
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+    ]
+    assert plan.due["monthly"] == date(2026, 4, 30)  # the requirement is done with its last
+    # dates: an offset, a date, a $parameter; sorted; capped at the window's last day (2026-05-30)
+    assert [plan.due[f"checks@{i}"] for i in (1, 2, 3, 4)] == [
+        date(2026, 2, 10),
+        date(2026, 3, 15),
+        date(2026, 4, 30),
+        date(2026, 5, 30),
+    ]

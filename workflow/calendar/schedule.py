@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from workflow.engine.definition import Definition
-from workflow.engine.values import Duration, parse_duration_value
+from workflow.engine.definition import Definition, occurrence_key
+from workflow.engine.spec import RequirementSpec
+from workflow.engine.values import DATE_RE, PARAM_RE, Duration, parse_duration_value
 
 __all__ = ["Duration", "Plan", "PhaseWindow", "parse_duration", "resolve"]
 
@@ -33,7 +34,7 @@ class Plan:
     """The resolved calendar of one campaign."""
 
     windows: dict[str, PhaseWindow]
-    due: dict[str, date]  # requirement key -> due date
+    due: dict[str, date]  # requirement key (and ``key@i`` of each occurrence) -> due date
 
     @property
     def end(self) -> date:
@@ -46,6 +47,25 @@ class Plan:
             if day <= w.end:
                 return w.phase
         return ordered[-1].phase
+
+
+def _occurrence_days(
+    definition: Definition, req: RequirementSpec, start: date, params: dict[str, Any]
+) -> list[date]:
+    """The planned days of a recurring requirement's occurrences, its phase starting ``start``:
+    ``every`` period after the start (1×, 2×, … ``times``), or each of ``dates`` (a date, or an
+    offset from the start; either may come from a $parameter)."""
+    if req.every is not None:
+        n = definition.count_of(req, params)
+        step = parse_duration(req.every, params)
+        return [step.times(i).after(start) for i in range(1, n + 1)]
+    days = []
+    for item in req.dates or ():
+        value = str(params[item[1:]]) if PARAM_RE.match(item) else item
+        days.append(
+            date.fromisoformat(value) if DATE_RE.match(value) else parse_duration(value, params).after(start)
+        )
+    return sorted(days)
 
 
 def resolve(definition: Definition, start: date, params: dict[str, Any]) -> Plan:
@@ -64,7 +84,12 @@ def resolve(definition: Definition, start: date, params: dict[str, Any]) -> Plan
         end = max(end, cursor)
         windows[phase.key] = PhaseWindow(phase.key, cursor, end)
         for req in phase.requirements:
-            if req.due is None:
+            if req.recurring:
+                days = _occurrence_days(definition, req, cursor, params)
+                for i, day in enumerate(days, 1):
+                    due[occurrence_key(req.key, i)] = min(day, end)
+                due[req.key] = min(days[-1], end)  # the last one: the requirement is done then
+            elif req.due is None:
                 due[req.key] = end
             else:
                 due[req.key] = min(parse_duration(req.due, params).after(cursor), end)

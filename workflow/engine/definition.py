@@ -28,6 +28,19 @@ from workflow.engine.spec import (
 from workflow.errors import InputError
 from workflow.i18n import _, pick
 
+#: Between a recurring requirement's key and an occurrence's number: ``progress-report@2``.
+OCCURRENCE_SEP = "@"
+
+
+def occurrence_key(requirement: str, i: int) -> str:
+    return f"{requirement}{OCCURRENCE_SEP}{i}"
+
+
+def split_occurrence(key: str) -> tuple[str, int | None]:
+    """``("progress-report", 2)`` for ``progress-report@2``; ``(key, None)`` for a plain key."""
+    base, sep, n = key.partition(OCCURRENCE_SEP)
+    return (base, int(n)) if sep and n.isdigit() else (key, None)
+
 
 class Definition:
     """A validated definition: the spec plus its parsed exit conditions.
@@ -99,12 +112,31 @@ class Definition:
         return values
 
     def count_of(self, req: RequirementSpec, params: dict[str, Any] | Any = None) -> int:
-        """Filings ``req`` needs; a ``$parameter`` count is read from the campaign's ``params``."""
-        if isinstance(req.count, int):
-            return req.count
-        name = req.count[1:]
+        """Filings ``req`` needs; a ``$parameter`` count is read from the campaign's ``params``.
+
+        A recurring requirement needs one filing per occurrence.
+        """
+        if req.dates is not None:
+            return len(req.dates)
+        count = req.times if req.every is not None else req.count
+        if isinstance(count, int):
+            return count
+        assert count is not None  # validated: every comes with times
+        name = count[1:]
         value = (params or {}).get(name, self.spec.parameters[name].default)
         return int(value)
+
+    def occurrences(self, req: RequirementSpec, params: dict[str, Any] | Any = None) -> list[str]:
+        """The deadline keys of a recurring requirement's occurrences (``key@1``, ``key@2``, …);
+        ``[key]`` for one that does not recur."""
+        if not req.recurring:
+            return [req.key]
+        return [occurrence_key(req.key, i) for i in range(1, self.count_of(req, params) + 1)]
+
+    def needed_by(self, deadline_key: str, params: dict[str, Any] | Any = None) -> int:
+        """Filings that meet a deadline: occurrence ``i`` of a recurring requirement needs ``i``."""
+        key, i = split_occurrence(deadline_key)
+        return i if i is not None else self.count_of(self.requirement(key), params)
 
     @cached_property
     def needs(self) -> frozenset[str]:
@@ -143,7 +175,7 @@ class Definition:
 
     def policy_of(self, requirement: str) -> RemindersSpec:
         """The reminder policy of a requirement: its own, else the definition's."""
-        req = self._requirements.get(requirement)
+        req = self._requirements.get(split_occurrence(requirement)[0])
         return req.reminders if req is not None and req.reminders is not None else self.spec.reminders
 
     def note_of(self, req: RequirementSpec, params: dict[str, Any] | None = None) -> str:

@@ -106,8 +106,54 @@ class RequirementSpec(_Spec):
     only: tuple[str, ...] = ()  # format 2: roster tags of the sections it applies to
     note: Titles | None = None  # format 2: a remark; "$name" shows the campaign's parameter
     reminders: RemindersSpec | None = None  # format 2: this requirement's own reminder policy
+    #: format 2, recurring: one occurrence every this long from the phase start, ``times`` of them
+    every: str | None = None
+    times: int | str | None = None
+    #: format 2, recurring: each occurrence's due date (a date, an offset from the phase start
+    #: or a $parameter holding either)
+    dates: tuple[str, ...] | None = None
 
     _k = field_validator("key")(_check_key)
+
+    @property
+    def recurring(self) -> bool:
+        return self.every is not None or self.dates is not None
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        return None if value is None else _check_duration_or_param(value)
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int):
+            if value < 1:
+                raise ValueError(_("must be at least 1"))
+        elif value is not None and not PARAM_RE.match(value):
+            raise ValueError(_("must be a number or a $parameter"))
+        return value
+
+    @field_validator("dates", mode="before")
+    @classmethod
+    def _dates(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, list | tuple) or not value:
+            raise ValueError(_("must be a list of one or more dates, offsets like P1M, or $parameters"))
+        out = []
+        for item in value:
+            if isinstance(item, date):  # YAML reads 2026-10-01 as a date
+                item = item.isoformat()
+            if not isinstance(item, str):
+                raise ValueError(_("must be a list of one or more dates, offsets like P1M, or $parameters"))
+            if not PARAM_RE.match(item):
+                if values.DATE_RE.match(item):
+                    values.check_date_or_param(item)
+                else:
+                    _check_duration_or_param(item)
+            out.append(item)
+        return tuple(out)
 
     @field_validator("count")
     @classmethod

@@ -130,6 +130,8 @@ def _phase(d: Definition, key: str) -> dict[str, Any]:
                 "exit": r.exit,
                 "only": list(r.only),
                 "note": d.note_of(r) or None,
+                **({"every": r.every, "times": r.times} if r.every is not None else {}),
+                **({"dates": list(r.dates)} if r.dates is not None else {}),
             }
             for r in p.requirements
         ],

@@ -258,6 +258,7 @@ def _check_semantics(
                         _("a central body files this once for all; only is for office requirements"),
                     )
                 _check_tags(req.only, (*rloc, "only"), f"{where}: only", fail)
+            _check_recurrence(spec, req, rloc, where, fail)
         for fld in ("offset", "length"):
             _check_param_ref(
                 spec,
@@ -362,6 +363,38 @@ def _check_param_key(key: str, fail: Any) -> None:
         raise fail(("parameters", key), f"parameters.{key}", _("not a valid key"))
 
 
+def _check_recurrence(spec: DefinitionSpec, req: Any, rloc: tuple[Any, ...], where: str, fail: Any) -> None:
+    """``every`` with ``times``, or ``dates``; never both, never with a ``count`` or a ``due``."""
+    if req.every is not None and req.dates is not None:
+        raise fail(
+            (*rloc, "dates"), f"{where}: dates", _("give either every (with times) or dates, not both")
+        )
+    if req.times is not None and req.every is None:
+        raise fail((*rloc, "times"), f"{where}: times", _("times is for a requirement that recurs every …"))
+    if not req.recurring:
+        return
+    if req.every is not None and req.times is None:
+        raise fail((*rloc, "times"), f"{where}: times", _("say how many times it recurs: times: N"))
+    if req.count != 1:
+        raise fail(
+            (*rloc, "count"),
+            f"{where}: count",
+            _("a recurring requirement is filed once per occurrence; leave count out"),
+        )
+    if req.due is not None:
+        raise fail(
+            (*rloc, "due"),
+            f"{where}: due",
+            _("a recurring requirement's due dates come from every or dates; leave due out"),
+        )
+    _check_param_ref(spec, req.every, (*rloc, "every"), f"{where}: every", fail, kinds=("duration",))
+    _check_param_ref(
+        spec, req.times, (*rloc, "times"), f"{where}: times", fail, kinds=("integer",), at_least=1
+    )
+    for k, item in enumerate(req.dates or ()):
+        _check_param_ref(spec, item, (*rloc, "dates", k), f"{where}: dates", fail, kinds=("date", "duration"))
+
+
 def _check_tags(tags: tuple[str, ...], loc: tuple[Any, ...], where: str, fail: Any) -> None:
     """Tags as a roster cell would give them: not blank, clean, no separator inside."""
     for tag in tags:
@@ -423,7 +456,7 @@ KIND_WORDS = {
 #: Keys that only a format-2 definition may use, by where they sit.
 FORMAT_2_KEYS = {
     (): ("bodies", "labels", "submission"),
-    ("requirements",): ("only", "every", "dates", "reminders", "note"),
+    ("requirements",): ("only", "every", "times", "dates", "reminders", "note"),
     ("parameters",): ("type",),
 }
 

@@ -69,6 +69,10 @@ class Duration:
             )
         return end
 
+    def times(self, n: int) -> Duration:
+        """This duration ``n`` times over (P1M × 3 is P3M: month ends clamp once, not each step)."""
+        return Duration(self.years * n, self.months * n, self.days * n)
+
 
 # -- durations -------------------------------------------------------------------
 def duration_problem(text: str) -> str | None:

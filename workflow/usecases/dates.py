@@ -20,7 +20,7 @@ from storage import repo
 from storage.models import Campaign
 from workflow.calendar import deadlines as dl
 from workflow.calendar import schedule
-from workflow.engine.definition import Definition
+from workflow.engine.definition import Definition, occurrence_key
 from workflow.usecases.context import definition_of
 
 
@@ -51,7 +51,8 @@ class CampaignDates:
         return next(iter(self.definition.bodies.values()))
 
     def needed(self, requirement: str) -> int:
-        return self.definition.count_of(self.definition.requirement(requirement), self.params)
+        """Filings that meet a deadline (``key``, or an occurrence's ``key@i``)."""
+        return self.definition.needed_by(requirement, self.params)
 
 
 def dates_of(campaign: Campaign) -> CampaignDates:
@@ -105,6 +106,7 @@ class _Owed(NamedTuple):
     requirement: str
     needed: int
     only: tuple[str, ...] = ()  # the roster tags it applies to (empty: every section)
+    recurring: bool = False  # each occurrence has its own due date (``key@i``)
 
 
 class _Due(NamedTuple):
@@ -127,7 +129,7 @@ class Lights:
         self.warn = d.spec.reminders.warning_days
         self.order = {p.key: i for i, p in enumerate(d.spec.phases)}
         self.reqs = [
-            _Owed(self.order[p.key], r.key, d.count_of(r, cd.params), r.only)
+            _Owed(self.order[p.key], r.key, d.count_of(r, cd.params), r.only, r.recurring)
             for p in d.spec.phases
             for r in p.requirements
             if r.filer == "section"
@@ -152,7 +154,11 @@ class Lights:
                 continue
             if owed.only and not tags & set(owed.only):  # does not apply to this section
                 continue
-            due = ext.get(owed.requirement) or self.cd.dues[owed.requirement].due
+            if owed.recurring:  # the first occurrence not yet filed
+                key = occurrence_key(owed.requirement, filings.get(owed.requirement, 0) + 1)
+                due = self.cd.dues[key].due
+            else:
+                due = ext.get(owed.requirement) or self.cd.dues[owed.requirement].due
             found.append(_Due(due, owed.requirement, dl.light(due, self.today, self.warn)))
         found.sort()
         if not found:

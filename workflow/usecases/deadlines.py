@@ -75,19 +75,15 @@ def calendar(ctx: Context, campaign_name: str | None) -> tuple[str, list[Calenda
             )
         )
         for r in p.requirements:
-            due = cd.dues[r.key]
-            rows.append(
-                CalendarRow(
-                    p.key,
-                    r.key,
-                    pick(r.title.as_dict()),
-                    due.planned,
-                    due.due,
-                    due.estimate,
-                    r.filer,
-                    phase_title,
+            keys = cd.definition.occurrences(r, cd.params)
+            for i, key in enumerate(keys, 1):
+                due = cd.dues[key]
+                title = pick(r.title.as_dict())
+                if r.recurring:
+                    title = _("{title} ({i} of {n})").format(title=title, i=i, n=len(keys))
+                rows.append(
+                    CalendarRow(p.key, r.key, title, due.planned, due.due, due.estimate, r.filer, phase_title)
                 )
-            )
     return campaign.name, rows
 
 
@@ -130,6 +126,13 @@ def extend(
         campaign = repo.find_campaign(s, campaign_name)
         cd = dates_of(campaign)
         req = cd.definition.requirement(requirement)
+        if req.recurring:
+            raise InputError(
+                _(
+                    "'{r}' recurs, each occurrence on its own date; extensions are for one-off "
+                    "requirements (record the agreed delay in a filing's --note)"
+                ).format(r=req.key)
+            )
         if req.filer != "section":
             raise InputError(
                 _("'{r}' is filed by {body}; only office deadlines are extended").format(

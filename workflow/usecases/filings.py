@@ -12,7 +12,7 @@ from storage import repo
 from storage.blobs import BlobStore
 from storage.models import Campaign, Filing
 from workflow.engine import text
-from workflow.engine.definition import Definition
+from workflow.engine.definition import Definition, occurrence_key
 from workflow.errors import InputError
 from workflow.i18n import _, pick
 from workflow.usecases.context import Context, definition_of
@@ -125,7 +125,13 @@ def record_filing(
     repo.add_filing(s, filing)
     counts = repo.filing_counts(s, campaign.id, [sid] if sid else [])
     have = counts.campaign.get(req.key, 0) if sid is None else counts.by_section[sid].get(req.key, 0)
-    if have >= definition.count_of(req, json.loads(campaign.parameters)):
+    params = json.loads(campaign.parameters)
+    if req.recurring:  # the occurrence this filing meets (they are met in order)
+        if have <= definition.count_of(req, params):
+            from storage import reminders_repo
+
+            reminders_repo.close_deadline(s, campaign.id, sid, occurrence_key(req.key, have))
+    elif have >= definition.count_of(req, params):
         from storage import reminders_repo
 
         reminders_repo.close_deadline(s, campaign.id, sid, req.key)

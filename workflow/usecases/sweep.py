@@ -26,7 +26,7 @@ from storage.reminders_models import Deadline, Reminder
 from workflow.adapters.mailserver import Transport, sender_from_env, sweep_budget, transport_from_env
 from workflow.calendar import deadlines as dl
 from workflow.engine import text
-from workflow.engine.definition import Definition
+from workflow.engine.definition import Definition, split_occurrence
 from workflow.i18n import _, pick
 from workflow.mail.mailtext import Item, compose
 from workflow.usecases import autoadvance
@@ -171,11 +171,16 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
         for key, due in cd.dues.items()
     }
     rows = []
-    section_reqs = [r.key for r in cd.definition.requirements.values() if r.filer == "section"]
+    d = cd.definition
+    # A recurring requirement's deadlines are its occurrences' (key@1, key@2, ...).
+    section_reqs = [
+        k for r in d.requirements.values() if r.filer == "section" for k in d.occurrences(r, cd.params)
+    ]
     if through is None:
-        for r in cd.definition.requirements.values():
-            if cd.definition.is_central(r):
-                rows.append(deadline_row(cid, None, r.key, cd.dues[r.key].due, first_at[r.key]))
+        for r in d.requirements.values():
+            if d.is_central(r):
+                for key in d.occurrences(r, cd.params):
+                    rows.append(deadline_row(cid, None, key, cd.dues[key].due, first_at[key]))
     # An extension made before the section's deadlines were laid out (e.g. right
     # after `campaign start`, before the first sweep) sets its due date here.
     extended = rr.extensions(s, cid)
@@ -194,7 +199,7 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
 
 
 def _applies(cd: CampaignDates, requirement: str, sec: rr.SectionContact) -> bool:
-    req = cd.definition.requirement(requirement)
+    req = cd.definition.requirement(split_occurrence(requirement)[0])
     return not req.only or cd.definition.applies(req, repo.tags_of(sec.tags))
 
 
@@ -219,7 +224,10 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, in
                 {
                     (k[0], k[1]): n
                     for k, n in rr.filed_counts(
-                        s, cid, [r.section_id for r in reqs], [r.requirement for r in reqs]
+                        s,
+                        cid,
+                        [r.section_id for r in reqs],
+                        [split_occurrence(r.requirement)[0] for r in reqs],
                     ).items()
                 }
             )
@@ -234,7 +242,8 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, in
         if item is not None:
             closed = items.get(item, gone).status not in OPEN_ITEM
         else:
-            closed = filed.get((r.section_id, r.requirement), 0) >= cd.needed(r.requirement)
+            base = split_occurrence(r.requirement)[0]
+            closed = filed.get((r.section_id, base), 0) >= cd.needed(r.requirement)
         if closed or (sec is not None and sec.state == final):
             r.next_at = None
             continue
@@ -253,7 +262,7 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, in
                 if slot.escalate:
                     to += [a for a in (head_address(sec.head), lg) if a]
             else:
-                body = cd.body_email(cd.definition.requirement(r.requirement).filer)
+                body = cd.body_email(cd.definition.requirement(split_occurrence(r.requirement)[0]).filer)
                 to += [body] if body else []
             if slot.escalate:
                 to += list(policy.cc)
@@ -303,14 +312,18 @@ def _compose(
         d = cd.definition
         lg_title = pick(cd.organizer().title.as_dict())
         item_id = rr.item_of(rem.requirement)
+        req_key, occurrence = split_occurrence(rem.requirement)
         if item_id is None:
-            title = d.requirement(rem.requirement).title.zh
+            title = d.requirement(req_key).title.zh
+            if occurrence is not None:
+                n = d.count_of(d.requirement(req_key), cd.params)
+                title += f"（第{occurrence}次，共{n}次）"
         else:
             title = "整改事项#{i}：{t}".format(i=item_id, t=texts[item_id].text if item_id in texts else "")
         office = (
             info[rem.section_id].name
             if rem.section_id is not None
-            else d.body_label(d.body_of(d.requirement(rem.requirement)))
+            else d.body_label(d.body_of(d.requirement(req_key)))
         )
         today = dl.local_day(now, cd.tz)
         recipients = json.loads(rem.recipients)
@@ -319,7 +332,7 @@ def _compose(
         item = Item(
             cd.campaign.name,
             office,
-            rem.requirement,
+            req_key,
             title,
             rem.due,
             dl.days_late(rem.due, today),
@@ -346,7 +359,7 @@ def _compose(
         # one line per requirement: an escalation and a plain reminder of the same thing merge
         merged: dict[tuple[str, str], Item] = {}
         for line in lines:
-            k = (line.item.office, line.item.requirement)
+            k = (line.item.office, line.reminder.requirement)  # each occurrence its own line
             merged[k] = line.item if k not in merged or line.item.escalated else merged[k]
         items = sorted(merged.values(), key=lambda i: (i.due, i.office, i.requirement))
         t = d.spec.reminders.templates
