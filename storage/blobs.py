@@ -1,9 +1,13 @@
-"""Content-addressed store for filed documents, beside the database.
+"""Content-addressed stores for filed documents: a folder, or the database itself.
 
-A document is stored once under ``<root>/<sha[:2]>/<sha>``; the filing row
-keeps the hash and the original file name. Writes go through a temporary
-file and an atomic rename, so a crash never leaves a half-written blob under
-its final name.
+:class:`BlobStore` keeps a document once under ``<root>/<sha[:2]>/<sha>`` (SQLite: the
+folder beside the database file; PostgreSQL with ``MANYI_BLOBS``). Writes go through a
+temporary file and an atomic rename, so a crash never leaves a half-written blob under
+its final name. :class:`DbBlobStore` keeps it in table ``blob`` (PostgreSQL's default):
+every client sees the same documents from any folder, and ``pg_dump`` carries them.
+Either way the filing row keeps the hash and the original file name, and the same
+checks apply: an empty file is refused unless allowed, a size limit, and a file that
+changed while it was read is refused.
 """
 
 from __future__ import annotations
@@ -12,8 +16,13 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import text as sql_text
+from sqlalchemy.engine import Engine
 
 from workflow.engine import text
 from workflow.errors import ConfigError, InputError
@@ -170,6 +179,92 @@ class BlobStore:
         if not path.is_file():
             return "missing"
         return None if _sha_of(path) == sha256 else "altered"
+
+
+class DbBlobStore:
+    """Documents in the database (table ``blob``), content-addressed, never changed.
+
+    Each put is its own short transaction, insert-if-absent: a document stored by a
+    command that then failed is kept unreferenced (as a file would be), never half.
+    """
+
+    def __init__(self, engine: Engine, translate: Callable[[], AbstractContextManager[None]] = nullcontext):
+        self.engine = engine
+        self.translate = translate  # the database's errors as messages a person can act on
+
+    def put(self, source: Path, *, allow_empty: bool = False, limit: int | None = None) -> StoredBlob:
+        """Read ``source`` whole (up to the size limit) and store it, refused as in :class:`BlobStore`."""
+        if not source.exists():
+            raise InputError(_("document not found: {path}").format(path=source))
+        if not source.is_file():
+            raise InputError(_("not a file: {path}").format(path=source))
+        filename = text.name(source.name, _("file name"))
+        limit = max_document_bytes() if limit is None else limit
+        try:
+            before = source.stat()
+            BlobStore._check_size(source, before.st_size, limit, allow_empty)
+            with source.open("rb") as src:
+                data = src.read(limit + 1)
+                after = os.fstat(src.fileno())
+        except PermissionError:
+            raise InputError(_("cannot read document: {path}").format(path=source)) from None
+        except OSError as exc:
+            raise InputError(
+                _("cannot read document {path}: {err}").format(path=source, err=exc.strerror)
+            ) from None
+        BlobStore._check_size(source, len(data), limit, allow_empty)
+        if (
+            len(data) != before.st_size
+            or after.st_size != len(data)
+            or after.st_mtime_ns != before.st_mtime_ns
+        ):
+            raise InputError(
+                _(
+                    "{path} changed while it was being read ({a} bytes before, {b} read); "
+                    "file it again once it is complete"
+                ).format(path=source, a=before.st_size, b=len(data))
+            )
+        sha = hashlib.sha256(data).hexdigest()
+        self._store(sha, data, source)
+        return StoredBlob(sha, len(data), filename)
+
+    def put_bytes(self, data: bytes, filename: str) -> StoredBlob:
+        sha = hashlib.sha256(data).hexdigest()
+        self._store(sha, data, Path(filename))
+        return StoredBlob(sha, len(data), filename)
+
+    def _store(self, sha: str, data: bytes, source: Path) -> None:
+        from datetime import UTC, datetime
+
+        with self.translate(), self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(
+                    sql_text(
+                        "INSERT INTO blob (sha256, size, content, created_at) VALUES (:s, :n, :c, :t) "
+                        "ON CONFLICT (sha256) DO NOTHING"
+                    ),
+                    {"s": sha, "n": len(data), "c": data, "t": datetime.now(UTC)},
+                )
+            elif conn.execute(sql_text("SELECT 1 FROM blob WHERE sha256 = :s"), {"s": sha}).first() is None:
+                conn.execute(
+                    sql_text("INSERT INTO blob (sha256, size, content, created_at) VALUES (:s, :n, :c, :t)"),
+                    {"s": sha, "n": len(data), "c": data, "t": datetime.now(UTC)},
+                )
+        if self.check(sha) is not None:
+            raise InputError(
+                _("the copy of {path} does not match what was read; file it again").format(path=source)
+            )
+
+    def check(self, sha256: str) -> str | None:
+        """None when the document is stored and intact, else "missing" or "altered"."""
+        with self.translate(), self.engine.connect() as conn:
+            row = conn.execute(sql_text("SELECT content FROM blob WHERE sha256 = :s"), {"s": sha256}).first()
+        if row is None:
+            return "missing"
+        return None if hashlib.sha256(bytes(row[0])).hexdigest() == sha256 else "altered"
+
+    def __str__(self) -> str:
+        return _("the database (table blob)")
 
 
 def _sha_of(path: Path) -> str:

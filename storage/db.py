@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from storage.blobs import BlobStore, DbBlobStore
 from workflow.errors import ConfigError, StorageError
 from workflow.i18n import _
 
@@ -146,13 +147,15 @@ class Database:
             self.home = path.parent
             if not self.home.is_dir():
                 raise ConfigError(self.setting, _("folder does not exist: {p}").format(p=self.home))
-            self.blob_root = Path(str(path) + ".blobs")
+            self.blob_root: Path | None = Path(str(path) + ".blobs")
             # Per database, beside it: two databases in one folder never share their mail.
             self.outbox = Path(str(path) + ".outbox")
         else:
             self.path = None
             self.home = Path(os.environ.get("MANYI_HOME", ".")).resolve()
-            self.blob_root = Path(os.environ.get("MANYI_BLOBS", self.home / "manyi-blobs"))
+            # Documents live in the database itself unless MANYI_BLOBS names a folder for them.
+            folder = os.environ.get("MANYI_BLOBS", "").strip()
+            self.blob_root = Path(folder).resolve() if folder else None
             label = server_label(self.url) + ".outbox"
             self.outbox = Path(os.environ.get("MANYI_OUTBOX") or self.home / label)
         #: Set when MANYI_NOW pretends the time: writes then need a rehearsal database.
@@ -349,6 +352,13 @@ class Database:
             if "locked" in msg or "busy" in msg:
                 raise StorageError(_("the database is busy (another manyi is writing); retry")) from None
             raise StorageError(_("database error: {e}").format(e=msg)) from None
+
+    def blobs(self) -> BlobStore | DbBlobStore:
+        """Where filed documents are kept: the folder beside a SQLite file (or MANYI_BLOBS),
+        else the database's own table ``blob``."""
+        if self.blob_root is None:
+            return DbBlobStore(self.engine, self._translate)
+        return BlobStore(self.blob_root)
 
     def dispose(self) -> None:
         self.engine.dispose()

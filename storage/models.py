@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, Table, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -70,6 +80,17 @@ class Section(SQLModel, table=True):
     tags: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     #: When the office was retired from the campaign (None: it takes part).
     retired_at: datetime | None = _ts(nullable=True)
+
+
+class Blob(SQLModel, table=True):
+    """A filed document in the database (PostgreSQL), content-addressed; never changed."""
+
+    __tablename__ = "blob"
+
+    sha256: str = Field(primary_key=True)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _ts(nullable=False)
 
 
 class Record(SQLModel, table=True):

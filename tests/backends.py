@@ -152,9 +152,9 @@ def execute(target: Target, sql: str, params: dict[str, Any] | None = None) -> l
         engine.dispose()
 
 
-def blob_root(target: Target) -> Path:
-    """Where manyi keeps the documents of this test database (beside a SQLite file, else
-    MANYI_BLOBS / MANYI_HOME as the ``db_path`` fixture set them)."""
+def blob_root(target: Target) -> Path | None:
+    """The folder holding this test database's documents (beside a SQLite file, or
+    MANYI_BLOBS); None when they are in the database itself (PostgreSQL's default)."""
     from storage.db import Database
 
     db = Database(str(target))
@@ -162,6 +162,39 @@ def blob_root(target: Target) -> Path:
         return db.blob_root
     finally:
         db.dispose()
+
+
+def stored_document(target: Target, sha: str) -> bytes | None:
+    """A filed document's bytes as manyi stored them (folder or table ``blob``); None if absent."""
+    root = blob_root(target)
+    if root is not None:
+        path = root / sha[:2] / sha
+        return path.read_bytes() if path.is_file() else None
+    rows = execute(target, "SELECT content FROM blob WHERE sha256 = :s", {"s": sha})
+    return bytes(rows[0][0]) if rows else None
+
+
+def stored_documents(target: Target) -> list[str]:
+    """The sha256 of every stored document, sorted."""
+    root = blob_root(target)
+    if root is not None:
+        return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    return sorted(r[0] for r in execute(target, "SELECT sha256 FROM blob"))
+
+
+def tamper_document(target: Target, sha: str, data: bytes | None) -> None:
+    """What an attacker with file or SQL access does: replace a stored document (None: delete it)."""
+    root = blob_root(target)
+    if root is not None:
+        path = root / sha[:2] / sha
+        if data is None:
+            path.unlink()
+        else:
+            path.write_bytes(data)
+    elif data is None:
+        execute(target, "DELETE FROM blob WHERE sha256 = :s", {"s": sha})
+    else:
+        execute(target, "UPDATE blob SET content = :c WHERE sha256 = :s", {"c": data, "s": sha})
 
 
 def outbox_in(folder: Path) -> Path:

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage import audit
-from storage.db import Database
-from tests.backends import Target, execute
+from tests.backends import Target, execute, tamper_document
 from tests.conftest import Run, doc
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
@@ -198,30 +197,24 @@ def test_inserted_event_is_named(started: Run, db_path: Target, tmp_path: Path, 
     verify_fails(run, "event #9: inserted (it does not belong to the chain)")
 
 
-def _blob(db_path: Target, seq: int) -> Path:
+def _sha(db_path: Target, seq: int) -> str:
     detail = json.loads(execute(db_path, "SELECT detail FROM event WHERE seq = :s", {"s": seq})[0][0])
-    db = Database(str(db_path))
-    try:
-        return db.blob_root / detail["sha256"][:2] / detail["sha256"]
-    finally:
-        db.dispose()
+    return str(detail["sha256"])
 
 
 def test_replaced_document_is_named(started: Run, db_path: Target, tmp_path: Path) -> None:
     run = walked(started, tmp_path)
-    path = _blob(db_path, 11)
-    path.write_text("另一份报告", encoding="utf-8")
-    verify_fails(run, f"event #11: its document was altered in the blob store; r.txt sha256 {path.name[:12]}")
+    sha = _sha(db_path, 11)
+    tamper_document(db_path, sha, "另一份报告".encode())
+    verify_fails(run, f"event #11: its document was altered in the blob store; r.txt sha256 {sha[:12]}")
     assert run("audit", "verify", "--skip-documents").exit_code == 0
 
 
 def test_missing_document_is_named(started: Run, db_path: Target, tmp_path: Path) -> None:
     run = walked(started, tmp_path)
-    path = _blob(db_path, 12)
-    path.unlink()
-    verify_fails(
-        run, f"event #12: its document is missing from the blob store; w.txt sha256 {path.name[:12]}"
-    )
+    sha = _sha(db_path, 12)
+    tamper_document(db_path, sha, None)
+    verify_fails(run, f"event #12: its document is missing from the blob store; w.txt sha256 {sha[:12]}")
 
 
 def test_verify_one_campaign_and_unknown_campaign(started: Run, tmp_path: Path) -> None:

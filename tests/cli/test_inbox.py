@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import Target, execute, outbox_in
+from tests.backends import Target, execute, outbox_in, stored_document
 from tests.conftest import FORMAT1_SEED, Run, write_roster
 from tests.mailmaker import deliver_maildir, reply
 from tests.smtpd import SmtpServer, body
@@ -113,9 +113,7 @@ def test_reply_to_a_real_reminder_is_taken_in_once_listed_accepted_and_the_guard
     filed = history[-1]
     assert filed["action"] == "file" and filed["detail"]["mail"] == "<r1@office.example.gov.cn>"
     assert filed["detail"]["from"] == MISHU and filed["detail"]["filename"] == DOCX
-    blob = Path(str(db_path) + ".blobs") if isinstance(db_path, Path) else tmp_path / "manyi-blobs"
-    sha = filed["detail"]["sha256"]
-    assert (blob / sha[:2] / sha).read_bytes() == CONTENT
+    assert stored_document(db_path, filed["detail"]["sha256"]) == CONTENT
     linked = "SELECT count(*) FROM submission s JOIN filing f ON f.id = s.filing_id AND f.sha256 = s.sha256"
     assert execute(db_path, linked) == [(1,)]
     twice = office("inbox", "accept", "1")

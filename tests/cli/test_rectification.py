@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import blob_root
+from tests.backends import stored_document
 from tests.conftest import Run, doc, dump
 
 OFFICE = "市法制办公室"
@@ -109,8 +109,7 @@ def test_review_waits_for_every_item_confirmed(started: Run, db_path: Path, tmp_
     done = next(h for h in hist if h["action"] == "rectify-done")
     assert done["detail"]["sha256"] == sha and done["detail"]["filename"] == "整改佐证.pdf"
     assert next(h for h in hist if h["action"] == "rectify-return")["reason"] == "缺少公示照片"
-    stored = blob_root(db_path) / sha[:2] / sha
-    assert stored.read_bytes() == evidence.read_bytes()
+    assert stored_document(db_path, sha) == evidence.read_bytes()
 
 
 def test_other_sections_are_not_blocked_by_someone_elses_items(started: Run, tmp_path: Path) -> None:

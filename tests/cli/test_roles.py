@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Database
-from tests.backends import Target
+from tests.backends import Target, stored_documents
 from tests.conftest import Run, doc, dump
 
 NEEDS_ANY = "needs role supervisor / clerk / leader / observer"
@@ -28,12 +27,8 @@ def staffed(started: Run) -> Run:
     return started
 
 
-def blobs(db_path: Target) -> list[Path]:
-    db = Database(str(db_path))
-    try:
-        return sorted(p for p in db.blob_root.rglob("*") if p.is_file()) if db.blob_root.exists() else []
-    finally:
-        db.dispose()
+def blobs(db_path: Target) -> list[str]:
+    return stored_documents(db_path)
 
 
 def refused(run: Run, db_path: Target, actor: str, args: list[str], message: str) -> None:

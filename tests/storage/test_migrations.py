@@ -10,6 +10,7 @@ a forced advance.
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,11 @@ def make_old_database(target: Target) -> None:
                     {c: _value(c, v) for c, v in zip(spec["columns"], r, strict=True)} for r in spec["rows"]
                 ]
                 conn.execute(insert(meta.tables[table]), rows)
+        # Where manyi before 0011 kept them: beside a SQLite file; for PostgreSQL in
+        # $MANYI_HOME/manyi-blobs (0011 moves those into the database).
+        root = db.blob_root or Path(os.environ["MANYI_HOME"]) / "manyi-blobs"
         for sha, text in DATA["documents"].items():
-            path = db.blob_root / sha[:2] / sha
+            path = root / sha[:2] / sha
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
     finally:

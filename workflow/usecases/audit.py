@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from storage import audit, chain, clock, identity, repo
 from storage import operators as operator_store
-from storage.blobs import BlobStore
+from storage.blobs import BlobStore, DbBlobStore
 from storage.models import Campaign
 from workflow.adapters.tabular import BOM, csv_cell, csv_writer
 from workflow.errors import OPERATORS_CHAIN, AuditError, InputError
@@ -97,7 +97,7 @@ def verify(
     """
     wanted = {parse_anchor(a) for a in anchors or ()}
     ctx.db.ensure_ready(create=False)
-    blobs = BlobStore(ctx.db.blob_root)
+    blobs = ctx.db.blobs()
     reports = []
     found: set[str] = set()
     with ctx.db.read() as s:
@@ -222,7 +222,7 @@ class _Times:
 def _verify_one(
     s: Any,
     campaign: Campaign,
-    blobs: BlobStore | None,
+    blobs: BlobStore | DbBlobStore | None,
     times: _Times | None = None,
     wanted: set[str] | None = None,
     found: set[str] | None = None,
@@ -266,7 +266,7 @@ class _Tally:
     times: _Times = field(default_factory=lambda: _Times(None, True))
     recorded: tuple[datetime, int] | None = None  # the previous event's real time and seq
 
-    def add(self, campaign: str, ev: audit.StoredEvent, blobs: BlobStore | None) -> None:
+    def add(self, campaign: str, ev: audit.StoredEvent, blobs: BlobStore | DbBlobStore | None) -> None:
         if ev.section_id is not None and ev.to_state is not None:
             self.states[ev.section_id] = ev.to_state
         detail = ev.parsed_detail  # parsed once: the walker's hash check read it already

@@ -15,7 +15,9 @@ from workflow.usecases.operators import authorize
 def backup(ctx: Context, target: Path) -> BackupResult:
     """A consistent copy of the SQLite database at ``target`` (documents at ``target``.blobs)."""
     db = ctx.db
-    if not db.is_sqlite or db.path is None:
+    if not db.is_sqlite or db.path is None or db.blob_root is None:
+        if db.blob_root is None:  # documents in the database: one dump holds everything
+            raise InputError(_("manyi backup copies SQLite databases; for PostgreSQL use pg_dump"))
         raise InputError(
             _("manyi backup copies SQLite databases; for PostgreSQL use pg_dump and copy {blobs}").format(
                 blobs=db.blob_root

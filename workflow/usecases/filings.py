@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from storage import repo
-from storage.blobs import BlobStore
 from storage.models import Campaign, Filing
 from workflow.engine import text
 from workflow.engine.definition import Definition, occurrence_key
@@ -68,7 +67,7 @@ def file_document(
                         g=definition.body_label(definition.body_of(req)),
                     )
                 )
-    blob = BlobStore(ctx.db.blob_root).put(path, allow_empty=allow_empty)
+    blob = ctx.db.blobs().put(path, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)

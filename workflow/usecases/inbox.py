@@ -34,7 +34,7 @@ from sqlmodel import col
 
 from storage import reminders_repo as rr
 from storage import repo
-from storage.blobs import BlobStore, StoredBlob
+from storage.blobs import StoredBlob
 from storage.inbox_models import InboundMessage, OfficeSender, Submission
 from storage.models import Campaign, Section, table_of
 from storage.reminders_models import Mail
@@ -304,7 +304,7 @@ def take_in(ctx: Context, raw: bytes, where: str, limits: Limits, now: datetime)
             m.status, m.reason = "refused", "; ".join(problems)
         elif not p.attachments and not too_big:
             m.status, m.reason = "unmatched", _("no attachment")
-    blobs = BlobStore(ctx.db.blob_root)
+    blobs = ctx.db.blobs()
     raw_blob = blobs.put_bytes(raw, "message.eml")
     stored: list[tuple[mailparse.Attachment, StoredBlob]] = []
     if m.status in ("matched", "unmatched") and m.section is not None:
@@ -579,7 +579,7 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
         authorize(s, ctx, "file", section.name)
         if campaign.status != "active":
             raise InputError(_("campaign '{name}' is closed").format(name=campaign.name))
-        if BlobStore(ctx.db.blob_root).check(sub.sha256) is not None:
+        if ctx.db.blobs().check(sub.sha256) is not None:
             raise InputError(
                 _("the document of submission {id} is missing from the blob store").format(id=sub_id)
             )

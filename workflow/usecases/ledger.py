@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage import ledger_repo, repo
-from storage.blobs import BlobStore
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign
 from workflow.adapters.tabular import read_table
@@ -323,7 +322,7 @@ def mark_done(
         item, owner = ledger_repo.find_item(s, campaign.id, item_id)
         authorize(s, ctx, "report-rectification", owner)
         _next(item, "report_done")
-    blob = BlobStore(ctx.db.blob_root).put(evidence, allow_empty=allow_empty)
+    blob = ctx.db.blobs().put(evidence, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
         campaign = repo.find_campaign(s, campaign_name)
