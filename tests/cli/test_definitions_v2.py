@@ -175,6 +175,12 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
         JGSW: ("basic", "70"),
     }
     assert board(run, PUBLIC_END)[JGSW]["blockers"] == ["all-scored"]  # no service-report
+    # ... nor in the report for the leaders: the service report is owed by the others only
+    report = ok(run, "report", "--format", "md", day=PUBLIC_END)
+    rows = [line for line in report.splitlines() if line.startswith("|")]
+    assert any(fgw in line and "Report on service" in line for line in rows)
+    assert [line for line in rows if JGSW in line]
+    assert not any(JGSW in line and "service" in line.lower() for line in rows)
     for dept, (vote, score) in totals.items():
         if dept != JGSW:
             ok(run, "file", dept, "service-report", doc(tmp_path, f"{dept}-svc.txt", dept), day=PUBLIC_END)
