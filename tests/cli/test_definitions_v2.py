@@ -219,12 +219,45 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
     items = json.loads(ok(run, "rectify", "list", scjg, "--json", day=RECT_START))
     assert [(i["source"], i["status"]) for i in items] == [("complaint", "published")]
     for dept in ALL:
-        for req in ("rectification-plan", "rectification-report", "progress-report", "progress-report"):
+        for req in ("rectification-plan", "rectification-report"):
             ok(run, "file", dept, req, doc(tmp_path, f"{dept}-{req}.txt", dept + req), day=RECT_START)
-    early = advance(run, "2026-11-20")
+    # The monthly progress report recurs: each occurrence is due, lit and reminded on its own.
+    row = board(run, "2026-11-26")[fgw]
+    assert (row["next_due"], row["next_due_requirement"], row["light"]) == (
+        "2026-12-01",
+        "progress-report",
+        "yellow",
+    )
+    ok(run, "remind", "send", day="2026-11-26")  # five days before the first occurrence
+    assert "整改进展月报（第1次，共2次）" in mails_to(tmp_path, "fgw@example.gov.cn")[-1]
+    for dept in ALL:
+        ok(
+            run,
+            "file",
+            dept,
+            "progress-report",
+            doc(tmp_path, f"{dept}-p1.txt", dept + "p1"),
+            day="2026-11-30",
+        )
+    row = board(run, "2026-11-30")[fgw]
+    assert (row["next_due"], row["light"], row["blockers"][:1]) == (
+        "2026-12-31",
+        "green",
+        ["progress-report"],
+    )
+    for dept in ALL:
+        ok(
+            run,
+            "file",
+            dept,
+            "progress-report",
+            doc(tmp_path, f"{dept}-p2.txt", dept + "p2"),
+            day="2026-11-30",
+        )
+    early = advance(run, "2026-11-30")
     assert early[fgw] == (None, ["not-before"])
     assert early[scjg] == (None, ["rectification-items", "not-before"])
-    result = run("advance", fgw, env=on("2026-11-20"))
+    result = run("advance", fgw, env=on("2026-11-30"))
     assert "not-before (not before P1M after the phase starts, 2026-12-01)" in result.stdout  # resolved
     later = advance(run, "2026-12-01")
     assert later[scjg] == (None, ["rectification-items"])
