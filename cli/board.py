@@ -48,7 +48,9 @@ def board(status: Any, rows: Sequence[Any] | None = None) -> Grid:
     # Open rectification items: a column once any office has one (the JSON always has them).
     with_items = any(getattr(r, "open_items", 0) for r in rows)
 
-    columns = [Col(_("Office"), footer=_("Total {n}").format(n=len(rows)), title=True)]
+    noun = status.campaign.participant  # the definition's word: 科室, 部门, 单位 ...
+    head = noun[:1].upper() + noun[1:] if noun else _("Office")
+    columns = [Col(head, footer=_("Total {n}").format(n=len(rows)), title=True)]
     columns += [
         Col(str(i), justify="center", footer=str(counts.get(key, 0)), group=_("Phase"))
         for i, key in enumerate(phases, start=1)

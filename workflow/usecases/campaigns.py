@@ -87,6 +87,8 @@ class CampaignInfo:
     parameters: dict[str, Any]
     #: When the start date is not a working day: the first working day after it.
     next_working_day: date | None = None
+    #: What the definition calls a participant (科室 / 部门 / 单位), in the user's language.
+    participant: str = ""
 
 
 def start_campaign(
@@ -192,6 +194,8 @@ def info_of(campaign: Campaign, definition: Definition, plan: schedule.Plan, n: 
         status=campaign.status,
         sections=n,
         parameters=json.loads(campaign.parameters),
+        # Only a word the definition chose: format-1 boards keep their header.
+        participant=definition.noun() if "participant" in definition.spec.labels.model_fields_set else "",
     )
 
 
