@@ -24,7 +24,6 @@ from pathlib import Path
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 
-from workflow.engine import text
 from workflow.errors import ConfigError, InputError
 from workflow.i18n import _
 
@@ -84,7 +83,7 @@ class BlobStore:
             raise InputError(_("document not found: {path}").format(path=source))
         if not source.is_file():
             raise InputError(_("not a file: {path}").format(path=source))
-        filename = text.name(source.name, _("file name"))
+        filename = source.name  # checked at the door by the use case (workflow.engine.text)
         limit = max_document_bytes() if limit is None else limit
         try:
             before = source.stat()
@@ -198,7 +197,7 @@ class DbBlobStore:
             raise InputError(_("document not found: {path}").format(path=source))
         if not source.is_file():
             raise InputError(_("not a file: {path}").format(path=source))
-        filename = text.name(source.name, _("file name"))
+        filename = source.name  # checked at the door by the use case (workflow.engine.text)
         limit = max_document_bytes() if limit is None else limit
         try:
             before = source.stat()

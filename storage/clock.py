@@ -15,23 +15,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel
 
-from storage.models import Campaign, UTCDateTime
+from storage.models import Campaign, DatabaseInfo
 from workflow.errors import ClockError, InputError
 from workflow.i18n import _
-
-
-class DatabaseInfo(SQLModel, table=True):
-    """One row (id 1): facts about the database as a whole."""
-
-    __tablename__ = "database_info"
-
-    id: int = Field(default=1, primary_key=True)
-    rehearsal: bool = False
-    last_recorded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 def is_rehearsal(s: Session) -> bool:

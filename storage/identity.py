@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col
 
 from storage import audit
-from storage.models import UTCDateTime
+from storage.columns import UTCDateTime
 from workflow.errors import OPERATORS_CHAIN
 
 GENESIS = audit.GENESIS

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models import _ts
+from storage.columns import _ts
 
 
 class InboundMessage(SQLModel, table=True):

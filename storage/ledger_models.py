@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from storage.models import _ts
+from storage.columns import _ts
 
 
 class RectificationItem(SQLModel, table=True):

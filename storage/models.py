@@ -7,47 +7,19 @@ hash (see :mod:`storage.audit`).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     LargeBinary,
-    Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that is always UTC on the way in and zone-aware on the way out."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def _ts(**kw: Any) -> Any:
-    # Any: a Field() stands in for the column's Python value, as sqlmodel's own Field() does.
-    return Field(sa_column=Column(UTCDateTime(), **kw))
+from storage.columns import UTCDateTime, _ts
 
 
 class Campaign(SQLModel, table=True):
@@ -151,15 +123,11 @@ class Event(SQLModel, table=True):
     hash: str
 
 
-def table_of(model: type[SQLModel]) -> Table:
-    """The Core ``Table`` of a table model (sqlmodel sets ``__table__`` in its metaclass,
-    where a type checker cannot see it)."""
-    return model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
+class DatabaseInfo(SQLModel, table=True):
+    """One row (id 1): facts about the database as a whole (see :mod:`storage.clock`)."""
 
+    __tablename__ = "database_info"
 
-# The other table modules register their tables on import; they import this module first.
-from storage import clock  # noqa: E402,F401,I001  (the database_info table)
-from storage import inbox_models  # noqa: E402,F401  (inbound mail, submissions, extra senders)
-from storage import ledger_models  # noqa: E402,F401  (rectification ledger, inspections, scores)
-from storage import operator_models  # noqa: E402,F401  (the operator table)
-from storage import reminders_models  # noqa: E402,F401  (deadline, reminder, mail tables)
+    id: int = Field(default=1, primary_key=True)
+    rehearsal: bool = False
+    last_recorded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

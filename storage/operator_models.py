@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from storage.models import UTCDateTime
+from storage.columns import UTCDateTime
 
 
 class Operator(SQLModel, table=True):

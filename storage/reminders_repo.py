@@ -14,8 +14,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from storage.columns import table_of
 from storage.ledger_models import RectificationItem
-from storage.models import Campaign, Filing, Record, Section, table_of
+from storage.models import Campaign, Filing, Record, Section
 from storage.reminders_models import Deadline, DeadlinePlan, Extension, Mail, Reminder
 
 ITEM_PREFIX = "item:"  # a rectification item's deadline stands where a requirement key would

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage import audit
-from storage.models import Campaign, Event, Filing, Record, Section, table_of
+from storage.columns import table_of
+from storage.models import Campaign, Event, Filing, Record, Section
 from workflow.errors import ConflictError, InputError, NotFoundError, StorageError
 from workflow.i18n import _
 

@@ -73,9 +73,7 @@ KNOWN_SQL_OUTSIDE_STORAGE = {
     "workflow.usecases.operators -> sqlalchemy",
     "workflow.usecases.report -> sqlalchemy",
 }
-KNOWN_STORAGE_TO_WORKFLOW = {
-    "storage.blobs -> workflow.engine.text",  # file names checked at the door
-}
+KNOWN_STORAGE_TO_WORKFLOW: set[str] = set()
 KNOWN_CLI_TO_STORAGE = {
     "cli.completion -> sqlalchemy",
     "cli.completion -> storage.db",
@@ -84,19 +82,7 @@ KNOWN_CLI_TO_STORAGE = {
     "cli.demo -> sqlite3",
     "cli.main -> storage.db",  # the Database a command's Context is built on
 }
-KNOWN_CYCLES = {
-    # models registers the other table modules, which import its base types
-    frozenset(
-        {
-            "storage.clock",
-            "storage.inbox_models",
-            "storage.ledger_models",
-            "storage.models",
-            "storage.operator_models",
-            "storage.reminders_models",
-        }
-    ),
-}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _module_of(path: Path) -> str:

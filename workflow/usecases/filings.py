@@ -67,6 +67,7 @@ def file_document(
                         g=definition.body_label(definition.body_of(req)),
                     )
                 )
+    text.name(path.name, _("file name"))  # a name that will be shown: clean, at the door
     blob = ctx.db.blobs().put(path, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:

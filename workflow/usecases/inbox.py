@@ -35,8 +35,9 @@ from sqlmodel import col
 from storage import reminders_repo as rr
 from storage import repo
 from storage.blobs import StoredBlob
+from storage.columns import table_of
 from storage.inbox_models import InboundMessage, OfficeSender, Submission
-from storage.models import Campaign, Section, table_of
+from storage.models import Campaign, Section
 from storage.reminders_models import Mail
 from workflow.adapters.mailin import Source, source_from_env
 from workflow.adapters.mailserver import Transport, sender_from_env, transport_from_env

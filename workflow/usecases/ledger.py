@@ -322,6 +322,7 @@ def mark_done(
         item, owner = ledger_repo.find_item(s, campaign.id, item_id)
         authorize(s, ctx, "report-rectification", owner)
         _next(item, "report_done")
+    textcheck.name(evidence.name, _("file name"))  # a name that will be shown: clean, at the door
     blob = ctx.db.blobs().put(evidence, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
