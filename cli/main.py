@@ -118,8 +118,7 @@ class Settings:
     def context(self) -> Context:
         """The use-case context; imports the storage stack on first use."""
         if self._context is None:
-            from storage.db import Database
-            from workflow.usecases.context import Context
+            from workflow.usecases.context import open_context
 
             raw_now = os.environ.get("MANYI_NOW")
             if raw_now:
@@ -127,17 +126,14 @@ class Settings:
                 clock = lambda: fixed  # noqa: E731
             else:
                 clock = lambda: datetime.now(UTC)  # noqa: E731
-            from workflow.usecases.operators import acting
-
-            db = Database(self.db)
-            db.simulated_clock = bool(raw_now)
-            db.os_user = _os_login()
-            try:
-                actor = acting(db, self.actor, self.explicit)
-            except BaseException:
-                db.dispose()
-                raise
-            self._context = Context(db, actor, clock)
+            self._context = open_context(
+                self.db,
+                self.actor,
+                self.explicit,
+                clock,
+                simulated_clock=bool(raw_now),
+                os_user=_os_login(),
+            )
         return self._context
 
 
@@ -311,7 +307,9 @@ def interrupted() -> NoReturn:
     """
     committed: dict[str, int] = {}
     if "storage.db" in sys.modules:  # nothing imported the database yet: nothing was written
-        from storage.db import COMMITTED as committed
+        from workflow.usecases.context import committed as committed_so_far
+
+        committed = committed_so_far()
     if not any(n for kind, n in committed.items() if kind not in ("mail-claimed", "reminders-planned")):
         message = _("Interrupted: nothing was saved.")
     else:

@@ -62,7 +62,6 @@ KNOWN_IMPURE = {
     "workflow.i18n -> pathlib",
 }
 KNOWN_SQL_OUTSIDE_STORAGE = {
-    "cli.completion -> sqlalchemy",  # shell completion reads names straight from the database
     "cli.demo -> sqlite3",  # the demo marks its own file (application_id)
     "workflow.usecases.backup -> sqlite3",  # SQLite's online backup API
     "workflow.usecases.inbox -> sqlalchemy",
@@ -75,12 +74,7 @@ KNOWN_SQL_OUTSIDE_STORAGE = {
 }
 KNOWN_STORAGE_TO_WORKFLOW: set[str] = set()
 KNOWN_CLI_TO_STORAGE = {
-    "cli.completion -> sqlalchemy",
-    "cli.completion -> storage.db",
-    "cli.completion -> storage.models",
-    "cli.completion -> storage.repo",
     "cli.demo -> sqlite3",
-    "cli.main -> storage.db",  # the Database a command's Context is built on
 }
 KNOWN_CYCLES: set[frozenset[str]] = set()
 

@@ -31,6 +31,41 @@ class Context:
         return self.clock()
 
 
+def open_context(
+    db_url: str | None,
+    actor: str,
+    explicit: bool,
+    clock: Callable[[], datetime],
+    *,
+    simulated_clock: bool,
+    os_user: str | None,
+) -> Context:
+    """The context a command runs in: its database, the acting operator (resolved from
+    ``actor`` and the database's login; see :func:`workflow.usecases.operators.acting`)
+    and its clock."""
+    from workflow.usecases.operators import acting
+
+    db = Database(db_url)
+    db.simulated_clock = simulated_clock
+    db.os_user = os_user
+    try:
+        return Context(db, acting(db, actor, explicit), clock)
+    except BaseException:
+        db.dispose()
+        raise
+
+
+def committed() -> dict[str, int]:
+    """What this process committed so far, by kind (nothing when no database was opened)."""
+    import sys
+
+    if "storage.db" not in sys.modules:
+        return {}
+    from storage.db import COMMITTED
+
+    return dict(COMMITTED)
+
+
 @lru_cache(maxsize=32)
 def _definition_from_text(text: str, source: str) -> Definition:
     return defs.parse(text, source)
