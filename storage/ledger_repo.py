@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -148,3 +149,23 @@ def scored_groups(s: Session, campaign_id: int) -> dict[int, frozenset[str]]:
     for sid, grp in s.execute(q):
         out[sid].add(grp)
     return {sid: frozenset(g) for sid, g in out.items()}
+
+
+def set_item_if(s: Session, item_id: int, expected: str, values: dict[str, Any]) -> bool:
+    """Change an item only if its status is still ``expected``; False when it was not."""
+    result = s.execute(
+        update(RectificationItem)
+        .where(col(RectificationItem.id) == item_id, col(RectificationItem.status) == expected)
+        .values(**values)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult
+
+
+def item_changed_by(s: Session, item_id: int) -> tuple[str, datetime]:
+    """Who last changed an item, and when (a fresh read)."""
+    by, at = s.execute(
+        select(col(RectificationItem.updated_by), col(RectificationItem.updated_at)).where(
+            col(RectificationItem.id) == item_id
+        )
+    ).one()
+    return by, at

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -11,6 +11,11 @@ from storage.operator_models import Operator
 
 def count(s: Session) -> int:
     return s.execute(select(func.count()).select_from(Operator)).scalar_one()
+
+
+def lock_first_supervisor(s: Session) -> None:
+    """PostgreSQL: serialize concurrent ``init``s deciding who the first supervisor is."""
+    s.execute(text("SELECT pg_advisory_xact_lock(hashtext('manyi-first-supervisor:' || current_schema()))"))
 
 
 def find(s: Session, name: str) -> Operator | None:

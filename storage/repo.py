@@ -350,10 +350,9 @@ def add_filing(s: Session, filing: Filing) -> None:
     s.flush()
 
 
-def filings_of(s: Session, campaign_id: int, section_id: int | None) -> list[Filing]:
-    q = select(Filing).where(Filing.campaign_id == campaign_id)
-    q = q.where(col(Filing.section_id).is_(None) if section_id is None else Filing.section_id == section_id)
-    return list(s.scalars(q.order_by(Filing.id)))
+def campaign_filings(s: Session, campaign_id: int) -> list[Filing]:
+    """Every filing of the campaign, in the order they were made."""
+    return list(s.scalars(select(Filing).where(Filing.campaign_id == campaign_id).order_by(Filing.id)))
 
 
 # -- events ------------------------------------------------------------------

@@ -64,13 +64,6 @@ KNOWN_IMPURE = {
 KNOWN_SQL_OUTSIDE_STORAGE = {
     "cli.demo -> sqlite3",  # the demo marks its own file (application_id)
     "workflow.usecases.backup -> sqlite3",  # SQLite's online backup API
-    "workflow.usecases.inbox -> sqlalchemy",
-    "workflow.usecases.inbox -> sqlmodel",
-    "workflow.usecases.ledger -> sqlalchemy",
-    "workflow.usecases.ledger -> sqlalchemy.orm",
-    "workflow.usecases.ledger -> sqlmodel",
-    "workflow.usecases.operators -> sqlalchemy",
-    "workflow.usecases.report -> sqlalchemy",
 }
 KNOWN_STORAGE_TO_WORKFLOW: set[str] = set()
 KNOWN_CLI_TO_STORAGE = {

@@ -29,16 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlmodel import col
-
+from storage import inbox_repo, repo
 from storage import reminders_repo as rr
-from storage import repo
 from storage.blobs import StoredBlob
 from storage.columns import table_of
 from storage.inbox_models import InboundMessage, OfficeSender, Submission
 from storage.models import Campaign, Section
-from storage.reminders_models import Mail
 from workflow.adapters.mailin import Source, source_from_env
 from workflow.adapters.mailserver import Transport, sender_from_env, transport_from_env
 from workflow.adapters.tabular import check_email
@@ -117,14 +113,14 @@ def _senders(s: Any, campaigns: dict[int, Campaign]) -> dict[str, list[Section]]
     ids = list(campaigns)
     if not ids:
         return out
-    secs = {sec.id: sec for sec in s.scalars(select(Section).where(col(Section.campaign_id).in_(ids)))}
+    secs = {sec.id: sec for sec in inbox_repo.sections_of(s, ids)}
     for sec in secs.values():
         if sec.email:
             out.setdefault(sec.email.strip().lower(), []).append(sec)
-    for extra in s.scalars(select(OfficeSender).where(col(OfficeSender.campaign_id).in_(ids))):
-        sec = secs.get(extra.section_id)
-        if sec is not None and sec not in out.get(extra.address, []):
-            out.setdefault(extra.address, []).append(sec)
+    for extra in inbox_repo.extra_senders(s, ids):
+        also = secs.get(extra.section_id)
+        if also is not None and also not in out.get(extra.address, []):
+            out.setdefault(extra.address, []).append(also)
     return out
 
 
@@ -160,11 +156,7 @@ def match(s: Any, p: mailparse.Parsed) -> Match:
     # office adds the item's own ("[manyi:2026/秘书科] … [manyi:2026/秘书科/study-plan]").
     for cname, office, req in sorted(parse_references(p.subject), key=lambda r: r[2] is None):
         c = by_name.get(cname)
-        sec = (
-            s.scalars(select(Section).where(Section.campaign_id == c.id, Section.name == office)).first()
-            if c
-            else None
-        )
+        sec = inbox_repo.section_named(s, c.id, office) if c else None
         if c is not None and sec is not None:
             target = (c, sec, req)
             break
@@ -289,7 +281,7 @@ def take_in(ctx: Context, raw: bytes, where: str, limits: Limits, now: datetime)
     too_big = mailparse.oversized(raw, limits.max_bytes)
     p = mailparse.parse(mailparse.headers_only(raw) if too_big else raw)
     with ctx.db.read() as s:
-        if s.scalars(select(InboundMessage.id).where(InboundMessage.message_id == p.message_id)).first():
+        if inbox_repo.message_row_id(s, p.message_id) is not None:
             return "duplicate", 0
         m = match(s, p)
     notes = _notes_text(p.notes)
@@ -331,7 +323,7 @@ def take_in(ctx: Context, raw: bytes, where: str, limits: Limits, now: datetime)
         }
         if not rr.insert_ignoring_duplicates(s, table_of(InboundMessage), [row]):
             return "duplicate", 0  # another process took it in meanwhile
-        mid = s.scalars(select(InboundMessage.id).where(InboundMessage.message_id == p.message_id)).one()
+        mid = inbox_repo.message_row_id(s, p.message_id)
         assert m.campaign is not None and m.section is not None  # matched: both were found
         for a, blob in stored:
             s.add(
@@ -392,8 +384,8 @@ def _queue_notice(
         campaign_id=campaign.id,
         section_id=section.id,
     )
-    s.execute(
-        table_of(Mail).insert(),
+    rr.add_mails(
+        s,
         [
             {
                 "campaign_id": campaign.id,
@@ -429,16 +421,8 @@ def fetch(
     try:
         listed = list(source.headers())
         ids = [mid for _k, mid in listed if mid]
-        known: set[str] = set()
         with ctx.db.read() as s:
-            for i in range(0, len(ids), 500):
-                known.update(
-                    s.scalars(
-                        select(InboundMessage.message_id).where(
-                            col(InboundMessage.message_id).in_(ids[i : i + 500])
-                        )
-                    )
-                )
+            known = inbox_repo.known_message_ids(s, ids)
         for key, mid in listed:
             result.seen += 1
             if mid is not None and mid in known:
@@ -476,9 +460,7 @@ def list_inbox(ctx: Context) -> list[dict[str, Any]]:
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
         names = rr.campaign_names(s)
-        sections = {sec.id: sec.name for sec in s.scalars(select(Section))}
-        msgs = {m.id: m for m in s.scalars(select(InboundMessage).order_by(InboundMessage.id))}
-        subs = list(s.scalars(select(Submission).order_by(Submission.id)))
+        sections, msgs, subs = inbox_repo.everything(s)
     with_subs = {sub.message_row_id for sub in subs}
     rows: list[dict[str, Any]] = []
     for sub in subs:
@@ -586,12 +568,10 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
             )
         msg = s.get(InboundMessage, sub.message_row_id)
         assert msg is not None  # a foreign key
-        claimed = s.execute(
-            update(Submission)
-            .where(Submission.id == sub_id, Submission.status == "received")
-            .values(status="accepted", requirement=req.key, decided_by=ctx.actor, decided_at=now)
+        claimed = inbox_repo.decide(
+            s, sub_id, status="accepted", requirement=req.key, decided_by=ctx.actor, decided_at=now
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
+        if not claimed:
             raise ConflictError(_("submission {id}").format(id=sub_id), "?", None)
         filed = record_filing(
             s,
@@ -605,7 +585,7 @@ def accept(ctx: Context, sub_id: int, requirement: str | None = None) -> Accepte
             now,
             {"mail": msg.message_id, "from": sub.sender, "submission": sub_id},
         )
-        s.execute(update(Submission).where(Submission.id == sub_id).values(filing_id=filed.filing_id))
+        inbox_repo.link_filing(s, sub_id, filed.filing_id)
         return Accepted(filed, sub_id, msg.message_id)
 
 
@@ -625,10 +605,8 @@ def reject(ctx: Context, sub_id: int, reason: str, transport: Transport | None =
         # Foreign keys: a submission's campaign, section and message rows are never deleted.
         assert campaign is not None and section is not None and msg is not None
         authorize(s, ctx, "file", section.name)
-        s.execute(
-            update(Submission)
-            .where(Submission.id == sub_id, Submission.status == "received")
-            .values(status="rejected", reason=reason.strip(), decided_by=ctx.actor, decided_at=now)
+        inbox_repo.decide(
+            s, sub_id, status="rejected", reason=reason.strip(), decided_by=ctx.actor, decided_at=now
         )
         title = ""
         if sub.requirement:
@@ -658,10 +636,7 @@ def allow(ctx: Context, campaign_name: str | None, office: str, address: str) ->
         authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         section = repo.find_section(s, campaign.id, office)
-        exists = s.scalars(
-            select(OfficeSender.id).where(OfficeSender.section_id == section.id, OfficeSender.address == addr)
-        ).first()
-        if exists or (section.email or "").lower() == addr:
+        if inbox_repo.sender_exists(s, section.id, addr) or (section.email or "").lower() == addr:
             raise InputError(_("{a} already sends for {office}").format(a=addr, office=section.name))
         s.add(
             OfficeSender(

@@ -13,12 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from storage import ledger_repo, repo
 from storage.ledger_models import RectificationItem
@@ -71,6 +67,9 @@ ITEM_COLUMNS = {
     "source": ("来源", "问题来源"),
     "due": ("期限", "整改期限", "完成时限", "due date"),
 }
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -274,18 +273,9 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
 
 def _transition(s: Session, item: RectificationItem, expected: str, values: dict[str, Any]) -> None:
     """Change an item only if its status is still what we checked (no lost updates)."""
-    result = s.execute(
-        update(RectificationItem)
-        .where(RectificationItem.id == item.id, RectificationItem.status == expected)  # type: ignore[arg-type]  # sqlmodel types columns as values
-        .values(**values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult
+    if not ledger_repo.set_item_if(s, item.id, expected, values):
         # Someone else changed it after we read it: name them (a fresh read, not our stale row).
-        by, at = s.execute(
-            select(col(RectificationItem.updated_by), col(RectificationItem.updated_at)).where(
-                col(RectificationItem.id) == item.id
-            )
-        ).one()
+        by, at = ledger_repo.item_changed_by(s, item.id)
         raise ConflictError(_("item #{id}").format(id=item.id), by, at, _zone(s, item))
 
 

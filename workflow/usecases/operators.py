@@ -180,11 +180,7 @@ def first_supervisor(ctx: Any) -> Operator | None:
         return None
     with ctx.db.write(pretended_ok=True) as s:
         # Concurrent `init`s: one makes the first supervisor, the others wait here and find it made.
-        from sqlalchemy import text as sql
-
-        s.execute(
-            sql("SELECT pg_advisory_xact_lock(hashtext('manyi-first-supervisor:' || current_schema()))")
-        )
+        store.lock_first_supervisor(s)
         if store.count(s):
             return None
         return _add(s, ctx, ctx.actor, "supervisor", None, who.login, reason="init")

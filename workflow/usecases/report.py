@@ -413,11 +413,7 @@ def _minute(at: datetime) -> datetime:
 
 def _filings(s: Any, campaign_id: int, definition: Any) -> list[tuple[Any, str]]:
     sections = {sec.id: sec.name for sec in repo.sections(s, campaign_id)}
-    from sqlalchemy import select
-
-    from storage.models import Filing
-
-    rows = s.scalars(select(Filing).where(Filing.campaign_id == campaign_id).order_by(Filing.id))
+    rows = repo.campaign_filings(s, campaign_id)
     return [(f, sections.get(f.section_id) or _body_label(definition, f.requirement)) for f in rows]
 
 
