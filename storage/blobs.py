@@ -18,13 +18,14 @@ import re
 import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 
-from workflow.errors import ConfigError, InputError
+from workflow.errors import ConfigError, InputError, StorageError
 from workflow.i18n import _
 
 CHUNK = 1 << 16
@@ -59,6 +60,8 @@ class StoredBlob:
     sha256: str
     size: int
     filename: str
+    #: The bytes still to be kept by :meth:`DbBlobStore.keep` (None once in a folder).
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 class BlobStore:
@@ -156,6 +159,9 @@ class BlobStore:
                 raise
         return StoredBlob(sha, len(data), filename)
 
+    def keep(self, s: Any, blob: StoredBlob) -> None:
+        """Nothing to do: a folder's document was written (atomically) by put."""
+
     @staticmethod
     def _check_size(source: Path, size: int, limit: int, allow_empty: bool) -> None:
         if size == 0 and not allow_empty:
@@ -183,8 +189,9 @@ class BlobStore:
 class DbBlobStore:
     """Documents in the database (table ``blob``), content-addressed, never changed.
 
-    Each put is its own short transaction, insert-if-absent: a document stored by a
-    command that then failed is kept unreferenced (as a file would be), never half.
+    :meth:`put` reads and checks a document; :meth:`keep` inserts it (if absent) inside
+    the write transaction of the event that refers to it, so a refused or failed
+    command leaves no document behind and a kept one always has its event.
     """
 
     def __init__(self, engine: Engine, translate: Callable[[], AbstractContextManager[None]] = nullcontext):
@@ -223,35 +230,38 @@ class DbBlobStore:
                     "file it again once it is complete"
                 ).format(path=source, a=before.st_size, b=len(data))
             )
-        sha = hashlib.sha256(data).hexdigest()
-        self._store(sha, data, source)
-        return StoredBlob(sha, len(data), filename)
+        return StoredBlob(hashlib.sha256(data).hexdigest(), len(data), filename, data)
 
     def put_bytes(self, data: bytes, filename: str) -> StoredBlob:
-        sha = hashlib.sha256(data).hexdigest()
-        self._store(sha, data, Path(filename))
-        return StoredBlob(sha, len(data), filename)
+        return StoredBlob(hashlib.sha256(data).hexdigest(), len(data), filename, data)
 
-    def _store(self, sha: str, data: bytes, source: Path) -> None:
+    def keep(self, s: Any, blob: StoredBlob) -> None:
+        """Insert the document in the caller's write transaction (``s``), if not there yet,
+        and check what the database now holds under its hash."""
         from datetime import UTC, datetime
 
-        with self.translate(), self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(
-                    sql_text(
-                        "INSERT INTO blob (sha256, size, content, created_at) VALUES (:s, :n, :c, :t) "
-                        "ON CONFLICT (sha256) DO NOTHING"
-                    ),
-                    {"s": sha, "n": len(data), "c": data, "t": datetime.now(UTC)},
+        if blob.data is None:
+            return
+        params = {"s": blob.sha256, "n": blob.size, "c": blob.data, "t": datetime.now(UTC)}
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(
+                sql_text(
+                    "INSERT INTO blob (sha256, size, content, created_at) VALUES (:s, :n, :c, :t) "
+                    "ON CONFLICT (sha256) DO NOTHING"
+                ),
+                params,
+            )
+        elif s.execute(sql_text("SELECT 1 FROM blob WHERE sha256 = :s"), {"s": blob.sha256}).first() is None:
+            s.execute(
+                sql_text("INSERT INTO blob (sha256, size, content, created_at) VALUES (:s, :n, :c, :t)"),
+                params,
+            )
+        row = s.execute(sql_text("SELECT content FROM blob WHERE sha256 = :s"), {"s": blob.sha256}).first()
+        if row is None or hashlib.sha256(bytes(row[0])).hexdigest() != blob.sha256:
+            raise StorageError(
+                _("the database holds another document under {sha}; run manyi audit verify").format(
+                    sha=blob.sha256[:12]
                 )
-            elif conn.execute(sql_text("SELECT 1 FROM blob WHERE sha256 = :s"), {"s": sha}).first() is None:
-                conn.execute(
-                    sql_text("INSERT INTO blob (sha256, size, content, created_at) VALUES (:s, :n, :c, :t)"),
-                    {"s": sha, "n": len(data), "c": data, "t": datetime.now(UTC)},
-                )
-        if self.check(sha) is not None:
-            raise InputError(
-                _("the copy of {path} does not match what was read; file it again").format(path=source)
             )
 
     def check(self, sha256: str) -> str | None:

@@ -68,9 +68,11 @@ def file_document(
                     )
                 )
     text.name(path.name, _("file name"))  # a name that will be shown: clean, at the door
-    blob = ctx.db.blobs().put(path, allow_empty=allow_empty)
+    blobs = ctx.db.blobs()
+    blob = blobs.put(path, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
+        blobs.keep(s, blob)
         campaign = repo.find_campaign(s, campaign_name)
         section = None if is_group else repo.find_section(s, campaign.id, office)
         return record_filing(s, ctx, campaign, definition, req, section, blob, note, now)

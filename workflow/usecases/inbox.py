@@ -304,6 +304,8 @@ def take_in(ctx: Context, raw: bytes, where: str, limits: Limits, now: datetime)
         stored = [(a, blobs.put_bytes(a.data, a.filename)) for a in p.attachments]
     _crash_point("before-commit")
     with ctx.db.write() as s:
+        for blob in (raw_blob, *(b for _a, b in stored)):
+            blobs.keep(s, blob)
         row = {
             "message_id": p.message_id,
             "campaign_id": m.campaign.id if m.campaign else None,

@@ -313,9 +313,11 @@ def mark_done(
         authorize(s, ctx, "report-rectification", owner)
         _next(item, "report_done")
     textcheck.name(evidence.name, _("file name"))  # a name that will be shown: clean, at the door
-    blob = ctx.db.blobs().put(evidence, allow_empty=allow_empty)
+    blobs = ctx.db.blobs()
+    blob = blobs.put(evidence, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
+        blobs.keep(s, blob)
         campaign = repo.find_campaign(s, campaign_name)
         item, office = ledger_repo.find_item(s, campaign.id, item_id)
         _already(item, ("done",), campaign.timezone)
