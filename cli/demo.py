@@ -9,11 +9,8 @@ nothing here knows a campaign.
 from __future__ import annotations
 
 import os
-import shutil
-import sqlite3
-import zlib
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,88 +21,9 @@ from cli.console import console, say
 from cli.main import HELP, cli, settings
 from workflow.errors import InputError
 from workflow.i18n import _, language
+from workflow.usecases import demo as demo_usecases
 
 DEMO_DB = "manyi-demo.db"
-
-
-# Written into the SQLite header (``PRAGMA application_id``) when the demo creates its
-# database: "mnyd". A file without it was not made by the demo and is never touched.
-DEMO_MARK = 0x6D6E7964
-COMPANIONS = ("-wal", "-shm", ".blobs", ".outbox", ".files")
-
-
-def _companions(db_path: Path) -> list[Path]:
-    """The files and folders that belong to the demo database ``db_path`` (and only to it)."""
-    return [Path(str(db_path) + suffix) for suffix in COMPANIONS]
-
-
-def _fingerprint(conn: sqlite3.Connection) -> int:
-    """What the database holds, in 31 bits: its events and its mail (both only ever grow)."""
-    events = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM event").fetchone()
-    last = conn.execute("SELECT hash FROM event ORDER BY id DESC LIMIT 1").fetchone()
-    mail = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM mail").fetchone()
-    text = f"{events[0]}:{events[1]}:{last[0] if last else ''}:{mail[0]}:{mail[1]}"
-    return zlib.crc32(text.encode()) & 0x7FFFFFFF
-
-
-def _untouched_demo(db_path: Path) -> bool:
-    """True when ``db_path`` was created by ``manyi demo`` and nobody has used it since.
-
-    Opened as ``immutable``: no lock, no ``-wal``/``-shm`` created, nothing written. A
-    write-ahead log with content means someone is using (or crashed in) it: not ours to
-    delete. A tour that stopped half-way (no fingerprint yet) counts as the demo's own.
-    """
-    if db_path.is_symlink() or not db_path.is_file():
-        return False
-    wal = Path(str(db_path) + "-wal")
-    if wal.exists() and wal.stat().st_size > 0:
-        return False
-    try:
-        with closing(sqlite3.connect(f"{db_path.as_uri()}?immutable=1", uri=True)) as conn:
-            if conn.execute("PRAGMA application_id").fetchone()[0] != DEMO_MARK:
-                return False
-            stamp = conn.execute("PRAGMA user_version").fetchone()[0]
-            return bool(stamp == 0 or stamp == _fingerprint(conn))
-    except sqlite3.Error:
-        return False
-
-
-def _prepare(db_path: Path) -> None:
-    """Make room for a fresh demo database at ``db_path``, deleting only what an earlier
-    demo made there and nobody has used since; refuse anything else, changing nothing."""
-    if db_path.exists() or db_path.is_symlink():
-        if not _untouched_demo(db_path):
-            raise InputError(
-                _(
-                    "{path} exists and is not an unused demo database; the demo only writes a "
-                    "database it creates: choose another path with --db"
-                ).format(path=db_path)
-            )
-        db_path.unlink()
-        for path in _companions(db_path):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
-    else:
-        for path in _companions(db_path):
-            if path.exists() or path.is_symlink():
-                raise InputError(
-                    _(
-                        "{path} exists but its demo database does not; the demo only writes folders "
-                        "it creates: choose another path with --db"
-                    ).format(path=path)
-                )
-    with closing(sqlite3.connect(db_path)) as conn:
-        conn.execute(f"PRAGMA application_id = {DEMO_MARK}")
-        conn.commit()
-
-
-def _stamp(db_path: Path) -> None:
-    """Record what the finished tour left, so a later demo replaces it only if still unused."""
-    with closing(sqlite3.connect(db_path)) as conn:
-        conn.execute(f"PRAGMA user_version = {_fingerprint(conn)}")
-        conn.commit()
 
 
 @contextmanager
@@ -131,10 +49,10 @@ def demo(click_ctx: click.Context, tour_name: str | None) -> None:
     if "://" in (opts.db or ""):
         raise InputError(_("the demo writes a SQLite file; give --db a file path"))
     plan = tour.load(tour_name)
-    _prepare(db_path)
+    demo_usecases.prepare(db_path)
     with _offline():
         _tour(opts, db_path, plan)
-    _stamp(db_path)
+    demo_usecases.stamp(db_path)
 
 
 def _tour(opts: Any, db_path: Path, plan: Any) -> None:

@@ -15,6 +15,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflow.errors import StorageError
+from workflow.i18n import _
+
 
 @dataclass(frozen=True)
 class BackupResult:
@@ -29,7 +32,19 @@ def backup_sqlite(source: Path, source_blobs: Path, target: Path) -> BackupResul
 
     The database goes to a temporary name first and is renamed when complete,
     so an interrupted backup never looks like a good one.
+
+    Raises:
+        StorageError: SQLite or the file system refused, said in one line.
     """
+    try:
+        return _backup(source, source_blobs, target)
+    except sqlite3.Error as exc:
+        raise StorageError(_("backup failed: {e}").format(e=str(exc).splitlines()[0])) from None
+    except OSError as exc:
+        raise StorageError(_("backup failed: {e}").format(e=exc.strerror or exc)) from None
+
+
+def _backup(source: Path, source_blobs: Path, target: Path) -> BackupResult:
     partial = target.with_name(target.name + ".partial")
     target_blobs = Path(str(target) + ".blobs")
     partial.unlink(missing_ok=True)

@@ -61,14 +61,9 @@ KNOWN_IMPURE = {
     "workflow.i18n -> os",  # reading the .mo catalogue and MANYI_LANG: to be handed in by cli/
     "workflow.i18n -> pathlib",
 }
-KNOWN_SQL_OUTSIDE_STORAGE = {
-    "cli.demo -> sqlite3",  # the demo marks its own file (application_id)
-    "workflow.usecases.backup -> sqlite3",  # SQLite's online backup API
-}
+KNOWN_SQL_OUTSIDE_STORAGE: set[str] = set()
 KNOWN_STORAGE_TO_WORKFLOW: set[str] = set()
-KNOWN_CLI_TO_STORAGE = {
-    "cli.demo -> sqlite3",
-}
+KNOWN_CLI_TO_STORAGE: set[str] = set()
 KNOWN_CYCLES: set[frozenset[str]] = set()
 
 

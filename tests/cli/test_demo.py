@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from cli import demo as demo_module
 from cli.main import cli
 from tests.conftest import NOW, OFFICES, roster_rows, write_roster
+from workflow.usecases import demo as demo_usecases
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -173,7 +174,7 @@ def test_a_demo_database_is_replaced_only_while_unused(
 ) -> None:
     monkeypatch.setenv("MANYI_NOW", NOW)
     db = tmp_path / "d.db"
-    demo_module._prepare(db)  # what the demo creates: an empty file carrying its mark
+    demo_usecases.prepare(db)  # what the demo creates: an empty file carrying its mark
     files = tmp_path / "d.db.files"
     files.mkdir()
     (files / "note.txt").write_text("x")
@@ -192,8 +193,8 @@ def test_a_demo_database_is_replaced_only_while_unused(
         ).exit_code
         == 0
     )
-    demo_module._stamp(db)  # the tour finished here
-    demo_module._prepare(db)  # so a second demo may start over
+    demo_usecases.stamp(db)  # the tour finished here
+    demo_usecases.prepare(db)  # so a second demo may start over
     assert not files.exists()
     assert sqlite3.connect(db).execute("SELECT name FROM sqlite_master").fetchall() == []
     # Used after the tour (an event more): it is somebody's database now.
@@ -212,7 +213,7 @@ def test_a_demo_database_is_replaced_only_while_unused(
         ).exit_code
         == 0
     )
-    demo_module._stamp(db)
+    demo_usecases.stamp(db)
     assert manyi("--db", str(db), "office", "add", "新科室").exit_code == 0
     before = tree(tmp_path)
     result = manyi("--db", str(db), "demo")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from storage.backup import BackupResult, backup_sqlite
-from workflow.errors import InputError, StorageError
+from workflow.errors import InputError
 from workflow.i18n import _
 from workflow.usecases.context import Context
 from workflow.usecases.operators import authorize
@@ -33,9 +32,4 @@ def backup(ctx: Context, target: Path) -> BackupResult:
     db.ensure_ready(create=False)
     with db.read() as s:
         authorize(s, ctx, "manage")
-    try:
-        return backup_sqlite(db.path, db.blob_root, target)
-    except sqlite3.Error as exc:
-        raise StorageError(_("backup failed: {e}").format(e=str(exc).splitlines()[0])) from None
-    except OSError as exc:
-        raise StorageError(_("backup failed: {e}").format(e=exc.strerror or exc)) from None
+    return backup_sqlite(db.path, db.blob_root, target)
