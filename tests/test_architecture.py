@@ -54,10 +54,6 @@ STORAGE_MAY_USE = ("workflow.errors", "workflow.i18n")
 
 # -- known exceptions (each is work left in issue #12; the lists only shrink) -------------
 KNOWN_IMPURE = {
-    # the official-holiday cache file: its reading and writing belong in adapters/
-    "workflow.calendar.workdays -> os",
-    "workflow.calendar.workdays -> pathlib",
-    "workflow.calendar.workdays -> tempfile",
     "workflow.i18n -> os",  # reading the .mo catalogue and MANYI_LANG: to be handed in by cli/
     "workflow.i18n -> pathlib",
 }

@@ -92,10 +92,11 @@ def test_lights_and_slots() -> None:
 
 
 def _fresh_tables(monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
+    from workflow.adapters import holiday_cache
     from workflow.calendar import workdays
 
     monkeypatch.setenv("MANYI_CACHE_DIR", folder)
-    workdays._tables.cache_clear()
+    workdays.use_cache(holiday_cache.FileCache())
 
 
 def test_cached_calendar_answers_exactly_as_the_package(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -131,5 +132,7 @@ def test_a_corrupt_or_unwritable_cache_changes_no_answer(tmp_path, monkeypatch) 
     _fresh_tables(monkeypatch, str(blocked / "cache"))  # cannot be created
     assert CN.is_working_day(date(2026, 2, 14)) and not CN.is_working_day(date(2026, 3, 21))
     _fresh_tables(monkeypatch, "")  # MANYI_CACHE_DIR= turns the cache off
-    assert workdays._tables("CN").path is None and CN.is_working_day(date(2026, 9, 20))
+    from workflow.adapters import holiday_cache
+
+    assert holiday_cache.path_of("CN") is None and CN.is_working_day(date(2026, 9, 20))
     workdays._tables.cache_clear()

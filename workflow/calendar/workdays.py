@@ -12,26 +12,20 @@ confirmed.
 Asking the package is slow to start: finding one country imports every
 country's module (about 0.1 s, a quarter of ``manyi status``). So what the
 package says is kept, per country and year, as the days that break the
-Monday-to-Friday rule, in a small JSON file in the user's cache folder
-(``MANYI_CACHE_DIR``, else ``$XDG_CACHE_HOME/manyi`` or ``~/.cache/manyi``;
-``MANYI_CACHE_DIR=`` with an empty value turns it off). The file is keyed by
-the installed package's version file, so upgrading ``holidays`` (say, to the
-release with next year's notice) starts a fresh table. A missing, unreadable or
-corrupt cache only costs the package's start-up; it never changes an answer.
+Monday-to-Friday rule, in a cache handed in with :func:`use_cache` (the use
+cases hand in :mod:`workflow.adapters.holiday_cache`, a small JSON file in the
+user's cache folder). This module only asks it for a country's stored tables and
+gives it new ones; a missing, unreadable or corrupt cache only costs the
+package's start-up, it never changes an answer.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 
 @lru_cache(maxsize=8)
@@ -41,31 +35,22 @@ def _country(code: str) -> Any:
     return holidays.country_holidays(code)
 
 
-def _cache_dir() -> Path | None:
-    raw = os.environ.get("MANYI_CACHE_DIR")
-    if raw is not None:
-        return Path(raw) if raw.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "manyi"
+class TableCache(Protocol):
+    """Where a country's tables are kept between processes (see workflow.adapters.holiday_cache)."""
+
+    def load(self, code: str) -> dict[str, Any] | None: ...
+
+    def save(self, code: str, raw: dict[str, Any]) -> None: ...
 
 
-@lru_cache(maxsize=1)
-def _package_fingerprint() -> str:
-    """A digest of the installed ``holidays`` release (its version file), without importing it."""
-    import importlib.util
+_cache: TableCache | None = None
 
-    spec = importlib.util.find_spec("holidays")
-    if spec is None or spec.origin is None:
-        return "none"
-    root = Path(spec.origin).parent
-    digest = hashlib.sha256(str(root).encode())
-    for name in ("version.py", "__init__.py"):
-        try:
-            digest.update((root / name).read_bytes())
-            break
-        except OSError:
-            continue
-    return digest.hexdigest()[:16]
+
+def use_cache(cache: TableCache | None) -> None:
+    """Keep the package's answers in ``cache`` from now on (None: ask the package each process)."""
+    global _cache
+    _cache = cache
+    _tables.cache_clear()
 
 
 class _YearTables:
@@ -73,14 +58,13 @@ class _YearTables:
 
     def __init__(self, code: str):
         self.code = code
-        self.folder = _cache_dir()
-        self.path = self.folder / f"workdays-{code}-{_package_fingerprint()}.json" if self.folder else None
+        self.cache = _cache
         self.years: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
         self.official: int | None = None
         self._raw: dict[str, Any] = {"years": {}}
-        if self.path is not None:
+        raw = self.cache.load(code) if self.cache is not None else None
+        if raw is not None:
             try:
-                raw = json.loads(self.path.read_text("utf-8"))
                 self.official = int(raw["official_through"]) if "official_through" in raw else None
                 for year, table in raw["years"].items():
                     self.years[int(year)] = (
@@ -88,7 +72,7 @@ class _YearTables:
                         frozenset(map(date.fromisoformat, table["on"])),
                     )
                 self._raw = raw
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            except (ValueError, KeyError, TypeError, AttributeError):
                 self.years, self.official, self._raw = {}, None, {"years": {}}
 
     def year(self, year: int) -> tuple[frozenset[date], frozenset[date]]:
@@ -121,16 +105,8 @@ class _YearTables:
         return self.official
 
     def _save(self) -> None:
-        if self.path is None or self.folder is None:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".workdays-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self._raw, f)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only home: answers still come from the package
+        if self.cache is not None:
+            self.cache.save(self.code, self._raw)
 
 
 @lru_cache(maxsize=8)

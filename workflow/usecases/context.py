@@ -15,10 +15,15 @@ from functools import lru_cache
 
 from storage.db import Database
 from storage.models import Campaign
+from workflow.adapters import holiday_cache
+from workflow.calendar import workdays
 from workflow.engine import validate as defs
 from workflow.engine.definition import Definition
 from workflow.engine.values import parse_date as _strict_date
 from workflow.usecases.operators import authorize
+
+# The working-day calendar keeps the holiday package's answers between processes.
+workdays.use_cache(holiday_cache.FileCache())
 
 
 @dataclass(frozen=True)
