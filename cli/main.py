@@ -15,16 +15,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from cli.language import LOCALE_DIR, detect_language, unknown_language
 from workflow.errors import CampaignError, ConfigError
-from workflow.i18n import (
-    N_,
-    _,
-    click_gettext,
-    click_ngettext,
-    detect_language,
-    set_language,
-    unknown_language,
-)
+from workflow.i18n import N_, _, click_gettext, click_ngettext, set_language, use_catalogues
+
+use_catalogues(str(LOCALE_DIR))
 
 if TYPE_CHECKING:
     from workflow.usecases.context import Context

@@ -9,16 +9,24 @@ the locale.
 from __future__ import annotations
 
 import gettext
-import os
-from pathlib import Path
 
 DOMAIN = "manyi"
 LANGUAGES = ("zh", "en")
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "cli" / "locale"
+#: The compiled catalogues' folder, handed in by the console (cli/locale) at start-up;
+#: without it every message stays in English.
+_localedir: str | None = None
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _click_translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
+
+
+def use_catalogues(folder: str) -> None:
+    """Where the compiled catalogues are (``<folder>/<lang>/LC_MESSAGES/<domain>.mo``)."""
+    global _localedir
+    _localedir = folder
+    if _language != "en":
+        set_language(_language)
 
 
 def set_language(lang: str) -> None:
@@ -30,38 +38,15 @@ def set_language(lang: str) -> None:
     if lang == "en":
         _translation = _click_translation = gettext.NullTranslations()
     else:
-        _translation = gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
+        _translation = gettext.translation(DOMAIN, localedir=_localedir, languages=[lang], fallback=True)
         # click's own strings (Usage:, Options:, its errors) have a catalog of their own.
         _click_translation = gettext.translation(
-            "click", localedir=str(LOCALE_DIR), languages=[lang], fallback=True
+            "click", localedir=_localedir, languages=[lang], fallback=True
         )
 
 
 def language() -> str:
     return _language
-
-
-def detect_language(explicit: str | None = None) -> str:
-    """Pick the language: explicit option, then MANYI_LANG, then the locale.
-
-    Chinese is the default unless the locale asks for English.
-    """
-    for value in (explicit, os.environ.get("MANYI_LANG")):
-        if value:
-            return "en" if value.lower().startswith("en") else "zh"
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "en" if value.lower().startswith("en") else "zh"
-    return "zh"
-
-
-def unknown_language() -> str | None:
-    """``MANYI_LANG`` when it names neither language (``detect_language`` then picks Chinese)."""
-    value = os.environ.get("MANYI_LANG")
-    if value and not value.lower().startswith(LANGUAGES):
-        return value
-    return None
 
 
 def _(message: str) -> str:

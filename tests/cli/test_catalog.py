@@ -115,7 +115,7 @@ def test_help_and_errors_follow_the_language() -> None:
 
 
 def test_locale_picks_chinese_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    from workflow.i18n import detect_language
+    from cli.language import detect_language
 
     for var in ("MANYI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(var, raising=False)
