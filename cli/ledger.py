@@ -23,10 +23,6 @@ OUT_OPT = option(
 )
 
 
-def _item_line(v) -> str:
-    return _("#{id} {office}: {status}").format(id=v.id, office=v.office, status=_(v.status))
-
-
 # -- rectify -------------------------------------------------------------------
 @cli.group(help=HELP["rectify"])
 def rectify() -> None:

@@ -75,8 +75,6 @@ def digest(data: bytes) -> str:
 # (to tell a reordered event from an inserted one) is a callback, asked only
 # once the chain is already broken.
 
-EVENT_FIELDS = ("seq", "at", "actor", "office", "action", "from", "to", "reason", "detail", "prev", "hash")
-
 
 @dataclass(frozen=True)
 class StoredEvent:

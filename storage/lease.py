@@ -22,8 +22,6 @@ remain the last line of defence against a double send).
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from storage.db import Database
@@ -141,28 +139,3 @@ class Lease:
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         return True
-
-
-def lead_or_stand_by(
-    lease: Lease, interval: float, work: Callable[[], None], stop: threading.Event, log: Callable[[str], None]
-) -> None:
-    """Every ``interval`` seconds: run ``work`` if this process holds (or can take) the lease.
-
-    A standby therefore takes over at its first poll after the active process is
-    gone: within one interval plus the time the server needs to notice the death
-    (immediate for a killed process; bounded by the TCP keepalives for a lost host).
-    """
-    active = False
-    try:
-        while not stop.is_set():
-            if lease.try_acquire():
-                if not active:
-                    log("active: holding the lease")
-                    active = True
-                work()
-            elif active:
-                log("lost the lease: standing by")
-                active = False
-            stop.wait(interval)
-    finally:
-        lease.release()

@@ -18,8 +18,6 @@ from storage.ledger_models import Inspection, RectificationItem, ScoreEntry
 from storage.models import Section
 from workflow.errors import NotFoundError
 
-OPEN = ("published", "done", "returned")
-
 
 def open_item_counts(
     s: Session, campaign_id: int, section_ids: Sequence[int] | None = None

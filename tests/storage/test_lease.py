@@ -1,8 +1,9 @@
 """Failover: several processes share one database; exactly one is active, and when it is
 killed (SIGKILL) a standby takes over within two intervals. Real processes, both backends.
 
-Each worker runs :func:`storage.lease.lead_or_stand_by`; its ``work`` appends
-``pid monotonic-time`` to a shared log, so the log shows who was active when.
+Each worker polls the lease the way the scheduler does (:func:`lead_or_stand_by` below);
+its ``work`` appends ``pid monotonic-time`` to a shared log, so the log shows who was
+active when.
 """
 
 from __future__ import annotations
@@ -23,7 +24,24 @@ INTERVAL = 0.4
 WORKER = """
 import os, sys, threading, time
 from storage.db import Database
-from storage.lease import Lease, lead_or_stand_by
+from storage.lease import Lease
+def lead_or_stand_by(lease, interval, work, stop, log):
+    # Every interval: run work if this process holds (or can take) the lease.
+    active = False
+    try:
+        while not stop.is_set():
+            if lease.try_acquire():
+                if not active:
+                    log("active: holding the lease")
+                    active = True
+                work()
+            elif active:
+                log("lost the lease: standing by")
+                active = False
+            stop.wait(interval)
+    finally:
+        lease.release()
+
 db, log, interval = Database(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 def work():
     with open(log, "a") as f:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.errors import InputError
-from workflow.review.items import OPEN, STATES, item_machine
+from workflow.review.items import OWES_FIX, STATES, item_machine
 
 
 @pytest.mark.parametrize(
@@ -60,4 +60,4 @@ def test_edges_are_the_whole_topology_and_every_state_is_reachable() -> None:
     reached = {"published"} | {dest for _s, _t, dest in edges}
     assert reached == set(STATES)
     # the open statuses are exactly those the office can still act on
-    assert set(OPEN) == {s for s, t, _d in edges if t == "report_done"}
+    assert set(OWES_FIX) == {s for s, t, _d in edges if t == "report_done"}

@@ -53,7 +53,6 @@ class Definition:
         self.source = source
         self.text = text
         self._requirements = {r.key: r for p in spec.phases for r in p.requirements}
-        self._phase_of = {r.key: p.key for p in spec.phases for r in p.requirements}
         self.exit_conditions: dict[str, tuple[Condition, ...]] = {}
         self.bodies: dict[str, BodySpec] = {b.key: b for b in bodies_of(spec)}
 
@@ -97,9 +96,6 @@ class Definition:
     @property
     def requirements(self) -> dict[str, RequirementSpec]:
         return self._requirements
-
-    def phase_of(self, requirement_key: str) -> str:
-        return self._phase_of[requirement_key]
 
     def title_of(self, state: str) -> Titles:
         if state == self.spec.final.key:

@@ -29,7 +29,9 @@ from workflow.i18n import N_, _
 STATES = ("published", "done", "confirmed", "returned")
 #: Triggers, each with the past-tense word the refusal uses ("only done items can be confirmed").
 TRIGGERS = {"report_done": N_("reported done"), "confirm": N_("confirmed"), "return_": N_("returned")}
-OPEN = ("published", "returned")  # statuses that still owe work from the office
+#: An item is *open* until it is confirmed (it blocks ``items-confirmed`` and counts on the
+#: board and in the report); of the open ones, these still *owe the fix* (reminders go on).
+OWES_FIX = ("published", "returned")
 FINAL = "confirmed"
 
 _TRANSITIONS: tuple[tuple[str, list[str], str], ...] = (

@@ -209,8 +209,6 @@ def extend(
 
 
 # -- rectification items --------------------------------------------------------
-#: The statuses of an open item: its office still owes the fix (reminders go on).
-OPEN_ITEM = ("published", "returned")
 
 
 class ItemDue(NamedTuple):

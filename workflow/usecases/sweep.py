@@ -29,10 +29,11 @@ from workflow.engine import text
 from workflow.engine.definition import Definition, split_occurrence
 from workflow.i18n import _, pick
 from workflow.mail.mailtext import Item, compose
+from workflow.review.items import OWES_FIX
 from workflow.usecases import autoadvance
 from workflow.usecases.context import Context, check_role
 from workflow.usecases.dates import CampaignDates, active_dates, head_address
-from workflow.usecases.deadlines import OPEN_ITEM, deadline_row
+from workflow.usecases.deadlines import deadline_row
 from workflow.usecases.delivery import deliver
 from workflow.usecases.results import Failure, PlannedMail, SweepResult, sentence
 
@@ -240,7 +241,7 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, in
         sec = info.get(r.section_id) if r.section_id is not None else None
         item = rr.item_of(r.requirement)
         if item is not None:
-            closed = items.get(item, gone).status not in OPEN_ITEM
+            closed = items.get(item, gone).status not in OWES_FIX
         else:
             base = split_occurrence(r.requirement)[0]
             closed = filed.get((r.section_id, base), 0) >= cd.needed(r.requirement)
