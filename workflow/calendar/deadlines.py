@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from workflow.calendar.schedule import Plan
@@ -112,14 +113,19 @@ def slots(due: date, policy: RemindersSpec, tz: str) -> Iterator[Slot]:
         late += policy.overdue_every
 
 
+class SlotsBetween(NamedTuple):
+    fired: list[Slot]  # the slots in (after, until]
+    next: Slot  # the first slot after until
+
+
 def slots_between(
     due: date, policy: RemindersSpec, tz: str, after: datetime | None, until: datetime
-) -> tuple[list[Slot], Slot]:
+) -> SlotsBetween:
     """The slots in ``(after, until]`` and the first slot after ``until``."""
     fired: list[Slot] = []
     for slot in slots(due, policy, tz):
         if slot.at > until:
-            return fired, slot
+            return SlotsBetween(fired, slot)
         if after is None or slot.at > after:
             fired.append(slot)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -50,7 +50,12 @@ class CalendarRow:
     phase_title: str = ""
 
 
-def calendar(ctx: Context, campaign_name: str | None) -> tuple[str, list[CalendarRow]]:
+class Calendar(NamedTuple):
+    campaign: str
+    rows: list[CalendarRow]
+
+
+def calendar(ctx: Context, campaign_name: str | None) -> Calendar:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
@@ -84,7 +89,7 @@ def calendar(ctx: Context, campaign_name: str | None) -> tuple[str, list[Calenda
                 rows.append(
                     CalendarRow(p.key, r.key, title, due.planned, due.due, due.estimate, r.filer, phase_title)
                 )
-    return campaign.name, rows
+    return Calendar(campaign.name, rows)
 
 
 # -- extensions ------------------------------------------------------------------
@@ -175,7 +180,7 @@ def extend(
             row.due = new_due
             if row.next_at is not None:
                 # Reminders of the new date start from now: none of its past slots is sent late.
-                _fired, nxt = dl.slots_between(new_due, cd.definition.policy_of(req.key), cd.tz, now, now)
+                nxt = dl.slots_between(new_due, cd.definition.policy_of(req.key), cd.tz, now, now).next
                 row.last_at, row.next_at = now, nxt.at
         repo.append_events(
             s,
@@ -253,5 +258,5 @@ def resume_item(s: Any, campaign: Campaign, section_id: int, item_id: int, now: 
     if row is None:
         return
     policy = definition_of(campaign).spec.reminders
-    _fired, nxt = dl.slots_between(row.due, policy, campaign.timezone, now, now)
+    nxt = dl.slots_between(row.due, policy, campaign.timezone, now, now).next
     row.last_at, row.next_at = now, nxt.at

@@ -120,12 +120,12 @@ def _fire_all(
     done = 0
     for _round in range(total // BATCH + 2):
         with session() as s:
-            seen, fired = _fire(s, now, cds)
-        result.reminders += fired
-        done += seen
+            batch = _fire(s, now, cds)
+        result.reminders += batch.reminders
+        done += batch.deadlines
         if progress is not None and total:
             progress(min(done, total), total)
-        if seen < BATCH:
+        if batch.deadlines < BATCH:
             return
 
 
@@ -204,15 +204,16 @@ def _applies(cd: CampaignDates, requirement: str, sec: rr.SectionContact) -> boo
     return not req.only or cd.definition.applies(req, repo.tags_of(sec.tags))
 
 
-def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, int]:
-    """Turn one batch of due slots into reminder rows; move each deadline on to its next slot.
+class Fired(NamedTuple):
+    deadlines: int  # deadlines handled in this batch
+    reminders: int  # reminder rows added
 
-    Returns:
-        (deadlines handled, reminders added).
-    """
+
+def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
+    """Turn one batch of due slots into reminder rows; move each deadline on to its next slot."""
     rows = rr.due_deadlines(s, now, BATCH, list(cds))
     if not rows:
-        return 0, 0
+        return Fired(0, 0)
     info = rr.section_info(s, [r.section_id for r in rows if r.section_id is not None])
     filed: dict[tuple[int | None, str], int] = {}
     by_campaign: dict[int, list[Deadline]] = defaultdict(list)
@@ -285,7 +286,7 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> tuple[int, in
             )
         r.last_at, r.next_at = now, nxt.at
     s.flush()
-    return len(rows), rr.add_reminders(s, new)
+    return Fired(len(rows), rr.add_reminders(s, new))
 
 
 class _Line(NamedTuple):
