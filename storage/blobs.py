@@ -7,7 +7,8 @@ its final name. :class:`DbBlobStore` keeps it in table ``blob`` (PostgreSQL's de
 every client sees the same documents from any folder, and ``pg_dump`` carries them.
 Either way the filing row keeps the hash and the original file name, and the same
 checks apply: an empty file is refused unless allowed, a size limit, and a file that
-changed while it was read is refused.
+changed while it was read is refused. Both stream: a document is never held in memory
+whole, neither when it is filed nor when ``audit verify`` checks it.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import struct
 import tempfile
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text as sql_text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from workflow.errors import ConfigError, InputError, StorageError
 from workflow.i18n import _
@@ -31,6 +34,8 @@ from workflow.i18n import _
 CHUNK = 1 << 16
 #: Default largest document (MANYI_MAX_DOCUMENT): 200 MB.
 MAX_DOCUMENT = 200 * 1000 * 1000
+#: The largest document kept in the database (a PostgreSQL ``bytea`` value holds at most 1 GiB).
+MAX_IN_DATABASE = 1000 * 1000 * 1000
 _UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "M": 1000**2, "MB": 1000**2, "G": 1000**3, "GB": 1000**3}
 
 
@@ -56,12 +61,23 @@ def human_size(n: int) -> str:
 
 
 @dataclass(frozen=True)
+class PendingFile:
+    """A file :meth:`DbBlobStore.put` read and checked, for :meth:`DbBlobStore.keep` to stream in."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
 class StoredBlob:
     sha256: str
     size: int
     filename: str
     #: The bytes still to be kept by :meth:`DbBlobStore.keep` (None once in a folder).
     data: bytes | None = field(default=None, repr=False, compare=False)
+    #: The file still to be streamed in by :meth:`DbBlobStore.keep` (None once in a folder).
+    source: PendingFile | None = field(default=None, repr=False, compare=False)
 
 
 class BlobStore:
@@ -187,11 +203,17 @@ class BlobStore:
 
 
 class DbBlobStore:
-    """Documents in the database (table ``blob``), content-addressed, never changed.
+    """Documents in a PostgreSQL database (table ``blob``), content-addressed, never changed.
 
     :meth:`put` reads and checks a document; :meth:`keep` inserts it (if absent) inside
     the write transaction of the event that refers to it, so a refused or failed
     command leaves no document behind and a kept one always has its event.
+
+    Neither holds a document in memory: :meth:`put` hashes the file in chunks, and
+    :meth:`keep` streams it in (binary ``COPY`` into a temporary table, then one
+    ``INSERT … SELECT``: ``COPY`` cannot write a table under row-level security) and has
+    the server hash what it stored (``sha256()``, as :meth:`check` does). A ``bytea``
+    value holds at most 1 GiB: a document above :data:`MAX_IN_DATABASE` is refused.
     """
 
     def __init__(self, engine: Engine, translate: Callable[[], AbstractContextManager[None]] = nullcontext):
@@ -199,18 +221,24 @@ class DbBlobStore:
         self.translate = translate  # the database's errors as messages a person can act on
 
     def put(self, source: Path, *, allow_empty: bool = False, limit: int | None = None) -> StoredBlob:
-        """Read ``source`` whole (up to the size limit) and store it, refused as in :class:`BlobStore`."""
+        """Read ``source`` through (hashing it) and check it, refused as in :class:`BlobStore`;
+        :meth:`keep` then stores it."""
         if not source.exists():
             raise InputError(_("document not found: {path}").format(path=source))
         if not source.is_file():
             raise InputError(_("not a file: {path}").format(path=source))
         filename = source.name  # checked at the door by the use case (workflow.engine.text)
         limit = max_document_bytes() if limit is None else limit
+        h = hashlib.sha256()
         try:
-            before = source.stat()
-            BlobStore._check_size(source, before.st_size, limit, allow_empty)
             with source.open("rb") as src:
-                data = src.read(limit + 1)
+                before = os.fstat(src.fileno())
+                BlobStore._check_size(source, before.st_size, limit, allow_empty)
+                _check_fits(source, before.st_size)
+                read = 0
+                while read <= limit and (chunk := src.read(CHUNK)):
+                    h.update(chunk)
+                    read += len(chunk)
                 after = os.fstat(src.fileno())
         except PermissionError:
             raise InputError(_("cannot read document: {path}").format(path=source)) from None
@@ -218,62 +246,138 @@ class DbBlobStore:
             raise InputError(
                 _("cannot read document {path}: {err}").format(path=source, err=exc.strerror)
             ) from None
-        BlobStore._check_size(source, len(data), limit, allow_empty)
-        if (
-            len(data) != before.st_size
-            or after.st_size != len(data)
-            or after.st_mtime_ns != before.st_mtime_ns
-        ):
-            raise InputError(
-                _(
-                    "{path} changed while it was being read ({a} bytes before, {b} read); "
-                    "file it again once it is complete"
-                ).format(path=source, a=before.st_size, b=len(data))
-            )
-        return StoredBlob(hashlib.sha256(data).hexdigest(), len(data), filename, data)
+        BlobStore._check_size(source, read, limit, allow_empty)
+        if read != before.st_size or after.st_size != read or after.st_mtime_ns != before.st_mtime_ns:
+            raise _changed(source, before.st_size, read)
+        pending = PendingFile(source, read, before.st_mtime_ns)
+        return StoredBlob(h.hexdigest(), read, filename, source=pending)
 
     def put_bytes(self, data: bytes, filename: str) -> StoredBlob:
+        """An attachment or a message, already in memory; :meth:`keep` stores it."""
+        _check_fits(Path(filename), len(data))
         return StoredBlob(hashlib.sha256(data).hexdigest(), len(data), filename, data)
 
     def keep(self, s: Any, blob: StoredBlob) -> None:
         """Insert the document in the caller's write transaction (``s``), if not there yet,
-        and check what the database now holds under its hash."""
-        from datetime import UTC, datetime
+        and check what the database now holds under its hash.
 
-        if blob.data is None:
+        Raises:
+            InputError: the file changed since :meth:`put` read it (nothing is kept).
+            StorageError: the database holds other bytes under this hash, or refused.
+        """
+        if blob.data is None and blob.source is None:
             return
-        params = {"s": blob.sha256, "n": blob.size, "c": blob.data, "t": datetime.now(UTC)}
-        if s.get_bind().dialect.name == "postgresql":
-            s.execute(
-                sql_text(
-                    "INSERT INTO blob (sha256, size, content, created_at) VALUES (:s, :n, :c, :t) "
-                    "ON CONFLICT (sha256) DO NOTHING"
-                ),
-                params,
-            )
-        elif s.execute(sql_text("SELECT 1 FROM blob WHERE sha256 = :s"), {"s": blob.sha256}).first() is None:
-            s.execute(
-                sql_text("INSERT INTO blob (sha256, size, content, created_at) VALUES (:s, :n, :c, :t)"),
-                params,
-            )
-        row = s.execute(sql_text("SELECT content FROM blob WHERE sha256 = :s"), {"s": blob.sha256}).first()
-        if row is None or hashlib.sha256(bytes(row[0])).hexdigest() != blob.sha256:
+        import psycopg  # only ever on PostgreSQL, like its dialect
+
+        conn: Connection = s.connection()
+        try:
+            present = conn.execute(sql_text("SELECT 1 FROM blob WHERE sha256 = :s"), {"s": blob.sha256})
+            if present.first() is None:
+                if blob.source is not None:
+                    self._stream_in(conn, blob.sha256, blob.source)
+                else:
+                    conn.execute(
+                        sql_text(
+                            "INSERT INTO blob (sha256, size, content, created_at) VALUES (:s, :n, :c, :t) "
+                            "ON CONFLICT (sha256) DO NOTHING"
+                        ),
+                        {"s": blob.sha256, "n": blob.size, "c": blob.data, "t": datetime.now(UTC)},
+                    )
+        except psycopg.Error as exc:  # from the COPY, which SQLAlchemy does not wrap
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StorageError(_("database error: {e}").format(e=first)) from None
+        if _problem(conn, blob.sha256) is not None:
             raise StorageError(
                 _("the database holds another document under {sha}; run manyi audit verify").format(
                     sha=blob.sha256[:12]
                 )
             )
 
+    @staticmethod
+    def _stream_in(conn: Connection, sha: str, pending: PendingFile) -> None:
+        """Copy the file :meth:`put` read into table ``blob``, in chunks, hashing it again:
+        a file that is no longer what was read is refused (the caller's transaction then
+        keeps nothing)."""
+        source, size = pending.path, pending.size
+        h = hashlib.sha256()
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE manyi_incoming (content bytea NOT NULL) ON COMMIT DROP")
+        driver = conn.connection.driver_connection  # psycopg's: SQLAlchemy has no COPY
+        assert driver is not None  # an open connection
+        try:
+            with (
+                source.open("rb") as src,
+                driver.cursor() as cursor,
+                cursor.copy("COPY pg_temp.manyi_incoming (content) FROM STDIN (FORMAT BINARY)") as copy,
+            ):
+                # PostgreSQL's binary COPY: signature, flags, no header extension; one row of one field.
+                copy.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack("!iihi", 0, 0, 1, size))
+                read = 0
+                while read < size and (chunk := src.read(min(CHUNK, size - read))):
+                    h.update(chunk)
+                    read += len(chunk)
+                    copy.write(chunk)
+                more = src.read(1)
+                after = os.fstat(src.fileno())
+                if read != size or more or after.st_mtime_ns != pending.mtime_ns or h.hexdigest() != sha:
+                    raise _changed(source, size, read + len(more))  # aborts the COPY
+                copy.write(struct.pack("!h", -1))
+        except PermissionError:
+            raise InputError(_("cannot read document: {path}").format(path=source)) from None
+        except OSError as exc:
+            raise InputError(
+                _("cannot read document {path}: {err}").format(path=source, err=exc.strerror)
+            ) from None
+        conn.execute(
+            sql_text(
+                "INSERT INTO blob (sha256, size, content, created_at) "
+                "SELECT :s, :n, content, :t FROM pg_temp.manyi_incoming "
+                "ON CONFLICT (sha256) DO NOTHING"
+            ),
+            {"s": sha, "n": size, "t": datetime.now(UTC)},
+        )
+        conn.exec_driver_sql("DROP TABLE pg_temp.manyi_incoming")
+
     def check(self, sha256: str) -> str | None:
-        """None when the document is stored and intact, else "missing" or "altered"."""
+        """None when the document is stored and intact, else "missing" or "altered".
+
+        The server hashes the stored bytes: the document never travels, however large.
+        """
         with self.translate(), self.engine.connect() as conn:
-            row = conn.execute(sql_text("SELECT content FROM blob WHERE sha256 = :s"), {"s": sha256}).first()
-        if row is None:
-            return "missing"
-        return None if hashlib.sha256(bytes(row[0])).hexdigest() == sha256 else "altered"
+            return _problem(conn, sha256)
 
     def __str__(self) -> str:
         return _("the database (table blob)")
+
+
+def _problem(conn: Connection, sha256: str) -> str | None:
+    """What is wrong with the document stored under ``sha256``: None, "missing" or "altered"
+    (hashed by the server: ``sha256()``, PostgreSQL 11 and later)."""
+    row = conn.execute(
+        sql_text("SELECT pg_catalog.encode(pg_catalog.sha256(content), 'hex') FROM blob WHERE sha256 = :s"),
+        {"s": sha256},
+    ).first()
+    if row is None:
+        return "missing"
+    return None if row[0] == sha256 else "altered"
+
+
+def _check_fits(source: Path, size: int) -> None:
+    if size > MAX_IN_DATABASE:
+        raise InputError(
+            _(
+                "{path} is larger than {limit}, the most a document kept in the database may be; "
+                "set MANYI_BLOBS to keep documents in a folder"
+            ).format(path=source, limit=human_size(MAX_IN_DATABASE))
+        )
+
+
+def _changed(source: Path, before: int, read: int) -> InputError:
+    return InputError(
+        _(
+            "{path} changed while it was being read ({a} bytes before, {b} read); "
+            "file it again once it is complete"
+        ).format(path=source, a=before, b=read)
+    )
 
 
 def _sha_of(path: Path) -> str:
