@@ -153,9 +153,18 @@ class Database:
         else:
             self.path = None
             self.home = Path(os.environ.get("MANYI_HOME", ".")).resolve()
-            # Documents live in the database itself unless MANYI_BLOBS names a folder for them.
+            # Documents live in the database itself unless MANYI_BLOBS names a folder for them:
+            # an absolute one, or every folder a command runs in would hold other documents.
             folder = os.environ.get("MANYI_BLOBS", "").strip()
-            self.blob_root = Path(folder).resolve() if folder else None
+            if folder and not Path(folder).expanduser().is_absolute():
+                raise ConfigError(
+                    "MANYI_BLOBS",
+                    _(
+                        "'{v}' is a relative path: each folder a command runs in would hold "
+                        "other documents; give an absolute path"
+                    ).format(v=folder),
+                )
+            self.blob_root = Path(folder).expanduser().resolve() if folder else None
             label = server_label(self.url) + ".outbox"
             self.outbox = Path(os.environ.get("MANYI_OUTBOX") or self.home / label)
         #: Set when MANYI_NOW pretends the time: writes then need a rehearsal database.
