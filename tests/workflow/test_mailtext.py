@@ -7,6 +7,8 @@ from email import message_from_bytes
 from email.policy import default
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflow.mail import mailtext
 from workflow.mail.mailtext import Item
@@ -186,3 +188,55 @@ def test_compose_notice_replies_in_the_thread_once() -> None:
         section_id=None,
     )
     assert again["Subject"] == "Re: x [manyi:2026/秘书科]" and again["In-Reply-To"] is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sender_name=st.text(alphabet="督查室人秘科 Ab.,", max_size=30),
+    title=st.text(alphabet="创建人民满意单位活动（）\"'AZaz09 -", min_size=1, max_size=60),
+    office=st.text(alphabet="市法制办公室秘书科信息科ABC", min_size=1, max_size=20),
+    offices=st.integers(min_value=1, max_value=3),
+    late=st.booleans(),
+    with_thread=st.booleans(),
+)
+def test_the_fast_bytes_are_the_librarys_bytes(
+    sender_name: str, title: str, office: str, offices: int, late: bool, with_thread: bool
+) -> None:
+    """The sweep writes Digest.as_bytes(); the standard library's message must give the same
+    bytes for any sender name, campaign title and office (short, long, ASCII or Chinese)."""
+    name = sender_name.strip()
+    sender = f'"{name}" <dcs@example.gov.cn>' if name else "dcs@example.gov.cn"
+    items = [
+        item(office=office + str(n), days_late=2 if late else 0, title=title[:20] or "x")
+        for n in range(offices)
+    ]
+    digest = mailtext.compose(
+        sender=sender,
+        recipient="office1@example.gov.cn",
+        recipient_name=office,
+        items=items,
+        campaign="2026",
+        campaign_title=title,
+        leading_group="领导小组",
+        now=NOW,
+        campaign_id=3,
+        section_id=12 if with_thread else None,
+    )
+    assert digest.as_bytes() == digest.message().as_bytes()
+
+
+def test_a_line_break_in_a_header_is_refused_on_the_fast_path_too() -> None:
+    digest = mailtext.compose(
+        sender=SENDER,
+        recipient="office1@example.gov.cn\r\nBcc: x@evil.example",
+        recipient_name="x",
+        items=[item()],
+        campaign="2026",
+        campaign_title="T",
+        leading_group="L",
+        now=NOW,
+    )
+    with pytest.raises(ValueError, match="linefeed or carriage return"):
+        digest.as_bytes()
+    with pytest.raises(ValueError, match="linefeed or carriage return"):
+        digest.message()

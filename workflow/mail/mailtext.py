@@ -20,6 +20,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 
 DEFAULT_SUBJECT = "【{tag}】{campaign_title}（{campaign}）：{count}项待办{late_part}"
 DEFAULT_BODY = (
@@ -158,7 +159,7 @@ def compose(
     submission: str | None = None,
     campaign_id: int | None = None,
     section_id: int | None = None,
-) -> EmailMessage:
+) -> Digest:
     """One digest message to ``recipient`` listing ``items``.
 
     Every item carries its reply reference and a line saying how to submit by
@@ -212,24 +213,79 @@ def compose(
         "items": "\n".join(lines),
         "sent_at": now.isoformat(timespec="minutes"),
     }
-    msg = EmailMessage(policy=SMTP)
     name, addr = parse_sender(sender)
     user, _at, domain = addr.partition("@")
-    msg["From"] = Address(display_name=name, username=user, domain=domain)
-    msg["To"] = recipient
     subject = render(t.get("subject") or DEFAULT_SUBJECT, fields)
-    msg["Subject"] = f"{subject} {common}" if common else subject
-    msg["Date"] = format_datetime(now)
     one_req = next(iter(reqs)) if len(reqs) == 1 and len(offices) == 1 else None
-    msg["Message-ID"] = message_id(
-        now, domain or "localhost", campaign_id or 0, section_id if len(offices) == 1 else None, one_req
-    )
+    headers: list[tuple[str, object]] = [
+        ("From", Address(display_name=name, username=user, domain=domain)),
+        ("To", recipient),
+        ("Subject", f"{subject} {common}" if common else subject),
+        ("Date", format_datetime(now)),
+        (
+            "Message-ID",
+            message_id(
+                now,
+                domain or "localhost",
+                campaign_id or 0,
+                section_id if len(offices) == 1 else None,
+                one_req,
+            ),
+        ),
+    ]
     if len(offices) == 1 and section_id is not None and campaign_id is not None:
         # one thread per office: mail clients group its reminders, and a reply names it
-        msg["References"] = f"<thread.manyi.{campaign_id}.{section_id}.-@{domain or 'localhost'}>"
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(render(t.get("body") or DEFAULT_BODY, fields), charset="utf-8", cte="base64")
-    return msg
+        headers.append(("References", f"<thread.manyi.{campaign_id}.{section_id}.-@{domain or 'localhost'}>"))
+    headers.append(("Auto-Submitted", "auto-generated"))
+    return Digest(headers, render(t.get("body") or DEFAULT_BODY, fields))
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A composed reminder digest: its headers in order and its plain-text body."""
+
+    headers: list[tuple[str, object]]
+    body: str
+
+    def __getitem__(self, name: str) -> str | None:
+        """A header's value as text (``digest["Subject"]``; None when absent), as ``message()`` reads."""
+        return next((str(value) for key, value in self.headers if key.lower() == name.lower()), None)
+
+    def message(self) -> EmailMessage:
+        """The message as the standard library builds it (SMTP policy, base64 UTF-8 body)."""
+        msg = EmailMessage(policy=SMTP)
+        for name, value in self.headers:
+            msg[name] = value
+        msg.set_content(self.body, charset="utf-8", cte="base64")
+        return msg
+
+    def as_bytes(self) -> bytes:
+        """The same bytes as ``message().as_bytes()``, without the library's per-message cost.
+
+        Folding a header through the SMTP policy parses it (RFC 2047 encoded words cost
+        most): a short ASCII header folds to itself, and any other is folded once per
+        distinct value (the sender's Chinese name is the same in every digest). A test
+        compares both paths byte for byte.
+        """
+        out = [_folded(name, str(value)) for name, value in self.headers]
+        body = EmailMessage(policy=SMTP)
+        body.set_content(self.body, charset="utf-8", cte="base64")
+        return b"".join(out) + body.as_bytes()
+
+
+def _folded(name: str, value: str) -> bytes:
+    if "\r" in value or "\n" in value:  # as the library refuses: a header never spans a line break
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
+    line = f"{name}: {value}"
+    if len(line) <= (SMTP.max_line_length or 78) and line.isascii():
+        return (line + "\r\n").encode("ascii")
+    return _fold_cached(name, value)
+
+
+@lru_cache(maxsize=512)
+def _fold_cached(name: str, value: str) -> bytes:
+    # A header object (as setting msg[name] makes) folds with encoded words; a bare str would not.
+    return SMTP.fold_binary(name, SMTP.header_factory(name, value))
 
 
 def check_templates(templates: dict[str, str | None]) -> tuple[str, str] | None:
