@@ -43,7 +43,13 @@ class RequirementFiled(Condition):
         return (self.requirement,)
 
     def label(self, definition: Definition, phase: str) -> str:
-        return pick(definition.requirement(self.requirement).title.as_dict())
+        req = definition.requirement(self.requirement)
+        title = pick(req.title.as_dict())
+        if req.recurring:
+            title = _("{title} (every occurrence)").format(title=title)
+        if req.only:
+            title = _("{title} (only {tags})").format(title=title, tags=_(", ").join(req.only))
+        return title
 
     def describe(self, definition: Definition, phase: str) -> str:
         req = definition.requirement(self.requirement)
