@@ -96,7 +96,7 @@ def _tour(opts: Any, db_path: Path, plan: Any) -> None:
     outbox = Path(str(db_path) + ".outbox")
     say(_("Reminder mail was written as .eml files into {folder}.").format(folder=outbox))
     if plan.report:
-        say(_("The report for the standing committee is {path}.").format(path=files / plan.report))
+        say(_("The report is {path}.").format(path=files / plan.report))
     say(_("The demo database is {db}. Keep exploring, for example:").format(db=db_path))
     say(f"  export MANYI_DB={db_path}")
     for args in plan.explore:

@@ -489,7 +489,7 @@ def rank(
     show(
         [
             Col(_("Rank"), justify="right", title=True),
-            Col(_("Office"), title=True),
+            Col(result.participant or _("Office"), title=True),
             Col(_("Total"), justify="right"),
             Col(_("Tier")),
             # The line under the table names the commended too: this column goes first.

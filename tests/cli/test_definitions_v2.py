@@ -117,7 +117,7 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
     before = dump(db_path)
     wrong = run("file", JGSW, "service-commitment", doc(tmp_path, "x.txt"), env=on("2026-08-03"))
     assert wrong.exit_code == 1 and wrong.stderr.strip() == (
-        f"Error: 'service-commitment' applies only to offices tagged 涉企部门; {JGSW} is not"
+        f"Error: 'service-commitment' applies only to those tagged 涉企部门; {JGSW} is not"
     )
     assert dump(db_path) == before
     ok(run, "file", "营商办", "appraisal-plan", doc(tmp_path, "plan.txt"))

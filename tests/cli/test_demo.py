@@ -227,7 +227,8 @@ def test_demo_names_the_tours_it_has(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = manyi("demo", "no-such-campaign")
     assert (result.exit_code, result.stderr.strip()) == (
         1,
-        "Error: no demo tour for 'no-such-campaign'; tours: people-satisfied-unit",
+        "Error: no demo tour for 'no-such-campaign'; tours: business-environment-appraisal, "
+        "people-satisfied-unit",
     )
     assert list(tmp_path.iterdir()) == []  # nothing created
 
@@ -244,3 +245,20 @@ def test_no_campaign_wording_in_the_demo_code() -> None:
         "people-satisfied-unit",
     ):
         assert word not in source, word
+
+
+def test_the_second_campaigns_tour_runs_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The appraisal's tour: a category column deciding what applies, five-level votes, a veto."""
+    monkeypatch.chdir(tmp_path)
+    for var in ("MANYI_DB", "MANYI_NOW", "MANYI_MAIL_FROM", "MANYI_USER", "MANYI_SMTP_URL"):
+        monkeypatch.delenv(var, raising=False)
+    result = manyi("demo", "business-environment-appraisal")
+    assert result.exit_code == 0, result.output
+    numbers = [int(m) for m in re.findall(r"^─+ (\d+)\. ", result.stdout, flags=re.MULTILINE)]
+    assert numbers == list(range(1, 12)), numbers
+    out = result.stdout
+    refused = "'service-commitment' applies only to those tagged 涉企部门; 市机关事务管理局 is not"
+    assert refused in result.stderr  # the tour shows the refusal as the command gives it
+    assert "市机关事务管理局: Self-inspection → Public appraisal" in out
+    assert "Commended department (top 5): 市市场监督管理局, 市机关事务管理局" in out  # after the veto
+    assert (tmp_path / "manyi-demo.db.files" / "评议报告.html").is_file()

@@ -91,7 +91,7 @@ def check_can_file(s: Any, definition: Definition, req: Any, section: Any) -> No
         raise InputError(retired_message(section.name))
     if req.only and not definition.applies(req, repo.tags_of(section.tags)):
         raise InputError(
-            _("'{r}' applies only to offices tagged {only}; {office} is not").format(
+            _("'{r}' applies only to those tagged {only}; {office} is not").format(
                 r=req.key, only=_(", ").join(req.only), office=section.name
             )
         )

@@ -426,6 +426,7 @@ class RankResult:
     group_titles: dict[str, str]
     tier_titles: dict[str, str]
     commended: str = ""  # the definition's title for the commended (满意科室, 群众满意单位, ...)
+    participant: str = ""  # the definition's word for a participant when it names one (部门, 科室)
 
 
 def _entries(rows: list[tuple[Any, str]]) -> dict[str, list[scoring.Entry]]:
@@ -466,7 +467,16 @@ def ranking_in(s: Any, campaign: Campaign) -> RankResult:
         group_titles(rules),
         {t.key: pick(t.titles) for t in rules.tiers},
         pick(definition_of(campaign).spec.labels.commended.as_dict()),
+        _participant(definition_of(campaign)),
     )
+
+
+def _participant(definition: Any) -> str:
+    """The definition's own word for a participant, capitalised for a column ("" when it names none)."""
+    if "participant" not in definition.spec.labels.model_fields_set:
+        return ""
+    noun = str(definition.noun())
+    return noun[:1].upper() + noun[1:]
 
 
 def explain(ctx: Context, campaign_name: str | None, office: str) -> tuple[RankResult, scoring.Ranked]:
