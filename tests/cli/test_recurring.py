@@ -121,3 +121,17 @@ def mails(tmp_path: Path) -> list[str]:
         msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         out.append(msg.get_body().get_content())  # type: ignore[union-attr]
     return out
+
+
+def test_a_parameter_cannot_make_a_requirement_recur_without_bound(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "monthly.yaml"
+    path.write_text(DEFINITION, encoding="utf-8")
+    assert run("init").exit_code == 0
+    result = run(
+        "campaign", "start", str(path), "--name", "m", "--start", "2026-03-02", "--set", "reports=100000"
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: 'monthly' would recur 100000 times; a recurring requirement recurs 1 to 366 times"
+    )
+    assert "m" not in run("campaign", "list").stdout.split()

@@ -13,6 +13,8 @@ from typing import Any
 from workflow.engine.definition import Definition, occurrence_key
 from workflow.engine.spec import RequirementSpec
 from workflow.engine.values import DATE_RE, PARAM_RE, Duration, parse_duration_value
+from workflow.errors import InputError
+from workflow.i18n import _
 
 __all__ = ["Duration", "Plan", "PhaseWindow", "parse_duration", "resolve"]
 
@@ -49,6 +51,10 @@ class Plan:
         return ordered[-1].phase
 
 
+#: The most occurrences one recurring requirement may have (a deadline row each, per office).
+MAX_OCCURRENCES = 366
+
+
 def _occurrence_days(
     definition: Definition, req: RequirementSpec, start: date, params: dict[str, Any]
 ) -> list[date]:
@@ -57,6 +63,12 @@ def _occurrence_days(
     offset from the start; either may come from a $parameter)."""
     if req.every is not None:
         n = definition.count_of(req, params)
+        if not 1 <= n <= MAX_OCCURRENCES:
+            raise InputError(
+                _("'{r}' would recur {n} times; a recurring requirement recurs 1 to {most} times").format(
+                    r=req.key, n=n, most=MAX_OCCURRENCES
+                )
+            )
         step = parse_duration(req.every, params)
         return [step.times(i).after(start) for i in range(1, n + 1)]
     days = []
