@@ -152,12 +152,21 @@ def office_list(
     lights: tuple[str, ...],
     as_json: bool,
 ) -> None:
+    from workflow.usecases import board
     from workflow.usecases import offices as usecases
 
     rows = usecases.list_offices(_ctx(), campaign)
-    keep = offices_matching(campaign, offices, phases, lights)
-    if keep is not None:
-        rows = [r for r in rows if r["office"] in keep]
+    # By name and phase from the list itself (a retired office is listed, though not on the
+    # board); by light from the board. Unknown names or phases are an error naming the known.
+    names, states = board.resolve_filters(_ctx(), campaign, offices, phases)
+    lit = offices_matching(campaign, (), (), lights) if lights else None
+    rows = [
+        r
+        for r in rows
+        if (not names or r["office"] in names)
+        and (not states or r["state"] in states)
+        and (lit is None or r["office"] in lit)
+    ]
     if as_json:
         print_json(rows)
         return

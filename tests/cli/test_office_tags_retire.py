@@ -99,6 +99,9 @@ def test_a_retired_office_leaves_the_campaign_and_keeps_its_history(
     assert result.stdout.strip() == f"{gone} is retired from campaign '2026'."
     assert gone not in board(run) and len(board(run)) == 5
     assert offices(run)[gone]["retired"] is True
+    # the list still finds it by name (it is off the board, not out of the roster)
+    (listed,) = json.loads(run("office", "list", "--office", gone, "--json").stdout)
+    assert (listed["office"], listed["retired"]) == (gone, True)
     assert f"{gone}" in run("office", "list", env={"COLUMNS": "200"}).stdout
     assert "(retired)" in run("office", "list", env={"COLUMNS": "200"}).stdout
 
