@@ -348,6 +348,13 @@ def status(
                     offices=_(", ").join(f"{o} {n}" for o, n in sorted(st.waiting.items()))
                 )
             )
+        retired = [o for o in st.retired if not offices or o in offices]
+        if retired:  # named or not, a retired office is said to be off the board, not silently missing
+            say(
+                _("Retired from the campaign, not on the board: {offices}").format(
+                    offices=_(", ").join(retired)
+                )
+            )
 
 
 # -- file --------------------------------------------------------------------

@@ -98,6 +98,8 @@ def test_a_retired_office_leaves_the_campaign_and_keeps_its_history(
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"{gone} is retired from campaign '2026'."
     assert gone not in board(run) and len(board(run)) == 5
+    shown = run("status", "--office", gone, env={"COLUMNS": "120"})
+    assert shown.exit_code == 0 and f"Retired from the campaign, not on the board: {gone}" in shown.stdout
     assert offices(run)[gone]["retired"] is True
     # the list still finds it by name (it is off the board, not out of the roster)
     (listed,) = json.loads(run("office", "list", "--office", gone, "--json").stdout)

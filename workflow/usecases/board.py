@@ -90,6 +90,7 @@ class Status:
     mode: Mode | None = None  # single-user, or who is acting in which role
     rehearsal: bool = False  # a rehearsal database: every board says so
     waiting: dict[str, int] = field(default_factory=dict)  # office -> submissions by mail not yet accepted
+    retired: tuple[str, ...] = ()  # offices retired from the campaign: not on the board
 
 
 class FactsLoader:
@@ -207,7 +208,13 @@ def status_in(s: Session, ctx: Context, campaign_name: str | None) -> Status:
         rows.append(StatusRow(office, state, *known))
     info = info_of(campaign, definition, plan, len(records))
     return Status(
-        info, tuple(titles.items()), rows, who, clock.is_rehearsal(s), inbox_repo.waiting(s, campaign.id)
+        info,
+        tuple(titles.items()),
+        rows,
+        who,
+        clock.is_rehearsal(s),
+        inbox_repo.waiting(s, campaign.id),
+        tuple(repo.retired_names(s, campaign.id)),
     )
 
 
