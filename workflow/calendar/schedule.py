@@ -12,7 +12,7 @@ from typing import Any
 
 from workflow.engine.definition import Definition, occurrence_key
 from workflow.engine.spec import RequirementSpec
-from workflow.engine.values import DATE_RE, PARAM_RE, Duration, parse_duration_value
+from workflow.engine.values import DATE_RE, PARAM_RE, Duration, parse_date, parse_duration_value
 from workflow.errors import InputError
 from workflow.i18n import _
 
@@ -73,9 +73,9 @@ def _occurrence_days(
         return [step.times(i).after(start) for i in range(1, n + 1)]
     days = []
     for item in req.dates or ():
-        value = str(params[item[1:]]) if PARAM_RE.match(item) else item
+        value = str(params[item[1:]]) if PARAM_RE.match(item) else item  # a $param holds either
         days.append(
-            date.fromisoformat(value) if DATE_RE.match(value) else parse_duration(value, params).after(start)
+            parse_date(value, item) if DATE_RE.match(value) else parse_duration(value, params).after(start)
         )
     return sorted(days)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from workflow.engine import values
+from workflow.engine import text, values
 from workflow.engine.conditions import Condition
 from workflow.engine.spec import (
     NOTE_PARAM_RE,
@@ -160,7 +160,7 @@ class Definition:
 
     def applies(self, req: RequirementSpec, tags: frozenset[str] | set[str] | None) -> bool:
         """Whether ``req`` applies to a section carrying ``tags`` (central ones always do)."""
-        return not req.only or self.is_central(req) or bool(set(tags or ()) & set(req.only))
+        return self.is_central(req) or text.tagged(req.only, tags)
 
     @cached_property
     def uses_tags(self) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from workflow.errors import InputError
 from workflow.i18n import _
@@ -91,6 +92,14 @@ def tags(value: str | None, field: str) -> tuple[str, ...]:
         return ()
     found = (clean(t, field).strip() for t in TAG_SEPARATORS.split(value))
     return tuple(sorted({t for t in found if t}))
+
+
+def tagged(only: Iterable[str], tags: Iterable[str] | None) -> bool:
+    """Whether something marked ``only: [...]`` applies to an office carrying ``tags``:
+    it does when ``only`` is empty or names one of them. The one rule for guards, lights,
+    owed filings, reminders and filing."""
+    wanted = set(only)
+    return not wanted or not wanted.isdisjoint(tags or ())
 
 
 def email(value: str | None, field: str) -> str | None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from storage import clock, inbox_repo, ledger_repo, repo
 from storage.models import Campaign
 from workflow.calendar import schedule
+from workflow.engine import text
 from workflow.engine.conditions import SectionFacts
 from workflow.engine.definition import Definition
 from workflow.engine.machine import machine_for
@@ -192,7 +193,7 @@ def status_in(s: Session, ctx: Context, campaign_name: str | None) -> Status:
             owed = tuple(
                 (o.key, o.title)
                 for o in owes.get(state, ())
-                if filings.get(o.key, 0) < o.needed and (not o.only or facts.tags & set(o.only))
+                if filings.get(o.key, 0) < o.needed and text.tagged(o.only, facts.tags)
             )
             known = seen[key] = (
                 titles[state],

@@ -20,6 +20,7 @@ from storage import repo
 from storage.models import Campaign
 from workflow.calendar import deadlines as dl
 from workflow.calendar import schedule
+from workflow.engine import text
 from workflow.engine.definition import Definition, occurrence_key
 from workflow.usecases.context import definition_of
 
@@ -152,7 +153,7 @@ class Lights:
         for owed in self.reqs:
             if owed.phase_index > here or filings.get(owed.requirement, 0) >= owed.needed:
                 continue
-            if owed.only and not tags & set(owed.only):  # does not apply to this section
+            if not text.tagged(owed.only, tags):  # does not apply to this section
                 continue
             if owed.recurring:  # the first occurrence not yet filed
                 key = occurrence_key(owed.requirement, filings.get(owed.requirement, 0) + 1)

@@ -200,7 +200,7 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
 
 
 def _applies(cd: CampaignDates, requirement: str, sec: rr.SectionContact) -> bool:
-    req = cd.definition.requirement(split_occurrence(requirement)[0])
+    req = cd.definition.requirement(requirement)
     return not req.only or cd.definition.applies(req, repo.tags_of(sec.tags))
 
 
@@ -241,17 +241,17 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
         final = cd.definition.spec.final.key
         sec = info.get(r.section_id) if r.section_id is not None else None
         item = rr.item_of(r.requirement)
+        key = split_occurrence(r.requirement)[0]  # an occurrence's (key@i) requirement
         if item is not None:
             closed = items.get(item, gone).status not in OWES_FIX
         else:
-            base = split_occurrence(r.requirement)[0]
-            closed = filed.get((r.section_id, base), 0) >= cd.needed(r.requirement)
+            closed = filed.get((r.section_id, key), 0) >= cd.needed(r.requirement)
         if closed or (sec is not None and sec.state == final):
             r.next_at = None
             continue
         policy = cd.definition.policy_of(r.requirement)  # an item's key falls back to the definition's
         fired, nxt = dl.slots_between(r.due, policy, cd.tz, r.last_at, now)
-        if sec is not None and (sec.retired or (item is None and not _applies(cd, r.requirement, sec))):
+        if sec is not None and (sec.retired or (item is None and not _applies(cd, key, sec))):
             # Retired, or not its requirement (by its tags): no mail now; the deadline moves
             # on, so reinstating the office or giving it the tag resumes its reminders.
             r.last_at, r.next_at = now, nxt.at
@@ -264,7 +264,7 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
                 if slot.escalate:
                     to += [a for a in (head_address(sec.head), lg) if a]
             else:
-                body = cd.body_email(cd.definition.requirement(split_occurrence(r.requirement)[0]).filer)
+                body = cd.body_email(cd.definition.requirement(key).filer)
                 to += [body] if body else []
             if slot.escalate:
                 to += list(policy.cc)

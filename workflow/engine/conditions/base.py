@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from workflow.engine.text import tagged
 from workflow.errors import Unmet
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class Condition(BaseModel):
     only: tuple[str, ...] = ()
 
     def applies(self, facts: SectionFacts) -> bool:
-        return not self.only or bool(facts.tags & set(self.only))
+        return tagged(self.only, facts.tags)
 
     def check(self, definition: Definition, phase: str, facts: SectionFacts) -> Unmet | None:
         raise NotImplementedError
