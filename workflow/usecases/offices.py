@@ -35,6 +35,23 @@ def address_detail(name: str, email: str | None, head: str | None, tags: Sequenc
     return detail
 
 
+def _edit(section: Section, before: dict[str, Any], after: dict[str, Any], reason: str) -> repo.NewEvent:
+    """Set ``section`` to ``after`` (name, e-mail, head, tags) and give the ``office-edit``
+    event that records it with the values before, for the fields that changed."""
+    section.name, section.email, section.head = after["name"], after["email"], after["head"]
+    section.tags = repo.tags_json(after["tags"])
+    return repo.NewEvent(
+        "office-edit",
+        section_id=section.id,
+        office=section.name,
+        reason=reason,
+        detail={
+            **address_detail(after["name"], after["email"], after["head"], after["tags"]),
+            "before": {k: _stored(v) for k, v in before.items() if v != after[k]},
+        },
+    )
+
+
 def _refuse_body_name(definition: Definition, name: str) -> None:
     body = definition.body_named(name)
     if body is not None:
@@ -74,9 +91,8 @@ def add_entries(
     events = []
     for sid, name in added:
         e = by_name[name]
-        detail: dict[str, Any] = {"email": e.email, "head": e.head}
-        if e.tags:
-            detail["tags"] = list(e.tags)
+        detail = address_detail(name, e.email, e.head, e.tags or ())
+        del detail["name"]  # the event's office says it
         events.append(
             repo.NewEvent("office-add", section_id=sid, office=name, to_state=initial, detail=detail)
         )
@@ -115,7 +131,13 @@ class Imported:
 
 
 def _fields(sec: Section) -> dict[str, Any]:
-    return {"email": sec.email, "head": sec.head, "tags": tuple(sorted(repo.tags_of(sec.tags)))}
+    """What an office edit may change, as comparable values (tags a sorted tuple)."""
+    return {
+        "name": sec.name,
+        "email": sec.email,
+        "head": sec.head,
+        "tags": tuple(sorted(repo.tags_of(sec.tags))),
+    }
 
 
 def import_offices(
@@ -150,11 +172,9 @@ def import_offices(
             if sec is None:
                 continue
             before = _fields(sec)
-            after: dict[str, Any] = {
-                "email": e.email,
-                "head": e.head,
-                "tags": before["tags"] if e.tags is None else e.tags,
-            }
+            after = {**before, "email": e.email, "head": e.head}
+            if e.tags is not None:  # a roster without a tags column leaves them
+                after["tags"] = e.tags
             if before == after:
                 unchanged.append(e.name)
                 continue
@@ -172,21 +192,9 @@ def import_offices(
                         new=shown(after[field]),
                     )
                 )
-            sec.email, sec.head, sec.tags = e.email, e.head, repo.tags_json(after["tags"])
+            events.append(_edit(sec, before, after, _("roster {src} (--update)").format(src=path.name)))
             s.add(sec)
             updated.append(e.name)
-            events.append(
-                repo.NewEvent(
-                    "office-edit",
-                    section_id=sec.id,
-                    office=sec.name,
-                    reason=_("roster {src} (--update)").format(src=path.name),
-                    detail={
-                        **address_detail(sec.name, e.email, e.head, after["tags"]),
-                        "before": {k: _stored(v) for k, v in before.items() if v != after[k]},
-                    },
-                )
-            )
         s.flush()
         repo.append_events(s, campaign, events, ctx.actor, now)
         add_entries(s, campaign, definition_of(campaign), new, now, ctx.actor)
@@ -247,7 +255,7 @@ def edit_office(
         campaign = repo.find_campaign(s, campaign_name)
         repo.require_open(campaign)
         section = repo.find_section(s, campaign.id, name)
-        before: dict[str, Any] = {"name": section.name, **_fields(section)}
+        before = _fields(section)
         after = dict(before)
         if new_email is not None:
             after["email"] = new_email or None
@@ -265,32 +273,14 @@ def edit_office(
             raise InputError(
                 _("{office} already has these values; nothing to change").format(office=section.name)
             )
-        section.name, section.email, section.head = after["name"], after["email"], after["head"]
-        section.tags = repo.tags_json(after["tags"])
+        event = _edit(section, before, after, reason)
         s.add(section)
         if "name" in changes:
             from storage import operators as operator_store
 
             operator_store.rename_office(s, before["name"], after["name"])
         s.flush()
-        repo.append_events(
-            s,
-            campaign,
-            [
-                repo.NewEvent(
-                    "office-edit",
-                    section_id=section.id,
-                    office=section.name,
-                    reason=reason,
-                    detail={
-                        **address_detail(after["name"], after["email"], after["head"], after["tags"]),
-                        "before": {k: _stored(before[k]) for k in changes},
-                    },
-                )
-            ],
-            ctx.actor,
-            now,
-        )
+        repo.append_events(s, campaign, [event], ctx.actor, now)
         return OfficeEdit(campaign.name, section.name, changes)
 
 
