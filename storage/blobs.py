@@ -98,12 +98,7 @@ class BlobStore:
             InputError: the file is missing, a directory, unreadable, empty, too large, or
                 changed while it was being copied.
         """
-        if not source.exists():
-            raise InputError(_("document not found: {path}").format(path=source))
-        if not source.is_file():
-            raise InputError(_("not a file: {path}").format(path=source))
-        filename = source.name  # checked at the door by the use case (workflow.engine.text)
-        limit = max_document_bytes() if limit is None else limit
+        filename, limit = _source(source, limit)
         try:
             before = source.stat()
         except OSError as exc:
@@ -223,12 +218,7 @@ class DbBlobStore:
     def put(self, source: Path, *, allow_empty: bool = False, limit: int | None = None) -> StoredBlob:
         """Read ``source`` through (hashing it) and check it, refused as in :class:`BlobStore`;
         :meth:`keep` then stores it."""
-        if not source.exists():
-            raise InputError(_("document not found: {path}").format(path=source))
-        if not source.is_file():
-            raise InputError(_("not a file: {path}").format(path=source))
-        filename = source.name  # checked at the door by the use case (workflow.engine.text)
-        limit = max_document_bytes() if limit is None else limit
+        filename, limit = _source(source, limit)
         h = hashlib.sha256()
         try:
             with source.open("rb") as src:
@@ -359,6 +349,16 @@ def _problem(conn: Connection, sha256: str) -> str | None:
     if row is None:
         return "missing"
     return None if row[0] == sha256 else "altered"
+
+
+def _source(source: Path, limit: int | None) -> tuple[str, int]:
+    """A document's file name and the size limit it is held to; refused when the path is
+    missing or not a file. (The name is checked at the door by the use case.)"""
+    if not source.exists():
+        raise InputError(_("document not found: {path}").format(path=source))
+    if not source.is_file():
+        raise InputError(_("not a file: {path}").format(path=source))
+    return source.name, max_document_bytes() if limit is None else limit
 
 
 def _check_fits(source: Path, size: int) -> None:

@@ -12,14 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from pathlib import Path
 
+from storage.blobs import BlobStore, DbBlobStore, StoredBlob
 from storage.db import Database
 from storage.models import Campaign
 from workflow.adapters import holiday_cache
 from workflow.calendar import workdays
+from workflow.engine import text
 from workflow.engine import validate as defs
 from workflow.engine.definition import Definition
 from workflow.engine.values import parse_date as _strict_date
+from workflow.i18n import _
 from workflow.usecases.operators import authorize
 
 # The working-day calendar keeps the holiday package's answers between processes.
@@ -84,6 +88,17 @@ def definition_of(campaign: Campaign) -> Definition:
 def parse_date(value: str, what: str) -> date:
     """Exactly ``YYYY-MM-DD``, a real day within the sane years (see :mod:`workflow.engine.values`)."""
     return _strict_date(value, what)
+
+
+def read_document(
+    ctx: Context, path: Path, *, allow_empty: bool = False
+) -> tuple[BlobStore | DbBlobStore, StoredBlob]:
+    """A document to file: its name checked at the door (it will be shown), read and checked
+    by the database's store. The caller keeps it (``store.keep(s, blob)``) in the write
+    transaction of the event that refers to it."""
+    text.name(path.name, _("file name"))
+    store = ctx.db.blobs()
+    return store, store.put(path, allow_empty=allow_empty)
 
 
 def check_role(ctx: Context, action: str) -> None:

@@ -14,7 +14,7 @@ from workflow.engine import text
 from workflow.engine.definition import Definition, occurrence_key
 from workflow.errors import InputError
 from workflow.i18n import _, pick
-from workflow.usecases.context import Context, definition_of
+from workflow.usecases.context import Context, definition_of, read_document
 from workflow.usecases.operators import authorize
 
 
@@ -67,9 +67,7 @@ def file_document(
                         g=definition.body_label(definition.body_of(req)),
                     )
                 )
-    text.name(path.name, _("file name"))  # a name that will be shown: clean, at the door
-    blobs = ctx.db.blobs()
-    blob = blobs.put(path, allow_empty=allow_empty)
+    blobs, blob = read_document(ctx, path, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
         blobs.keep(s, blob)

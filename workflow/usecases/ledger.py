@@ -24,7 +24,7 @@ from workflow.engine import text as textcheck
 from workflow.errors import ConflictError, InputError
 from workflow.i18n import N_, _
 from workflow.review.items import item_machine
-from workflow.usecases.context import Context, definition_of, parse_date
+from workflow.usecases.context import Context, definition_of, parse_date, read_document
 from workflow.usecases.deadlines import ItemDue, plan_items, resume_item, stop_item
 from workflow.usecases.operators import authorize
 
@@ -312,9 +312,7 @@ def mark_done(
         item, owner = ledger_repo.find_item(s, campaign.id, item_id)
         authorize(s, ctx, "report-rectification", owner)
         _next(item, "report_done")
-    textcheck.name(evidence.name, _("file name"))  # a name that will be shown: clean, at the door
-    blobs = ctx.db.blobs()
-    blob = blobs.put(evidence, allow_empty=allow_empty)
+    blobs, blob = read_document(ctx, evidence, allow_empty=allow_empty)
     now = ctx.now()
     with ctx.db.write() as s:
         blobs.keep(s, blob)
