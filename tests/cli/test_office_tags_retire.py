@@ -149,6 +149,7 @@ def test_a_retired_office_leaves_the_campaign_and_keeps_its_history(
     assert gone not in {r["office"] for r in ranked}
     report = run("report", "--format", "md")
     assert report.exit_code == 0, report.output
+    assert f"Retired from the campaign, not counted: {gone}." in report.stdout
     board_lines = [line for line in report.stdout.splitlines() if line.startswith("|")]
     assert not any(gone in line for line in board_lines if "file" not in line.lower())
     with SmtpServer() as server:

@@ -105,6 +105,10 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         issuing_body=body,
     )
 
+    # The definition's word for a participant (部门, 科室) heads the columns when it names one.
+    labelled = "participant" in definition.spec.labels.model_fields_set
+    who = st.campaign.participant or _("Office")
+
     # Phases and progress.
     titles = dict(st.states)
     rep.tables.append(
@@ -135,7 +139,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ReportTable(
             "progress",
             _("Phase progress per section"),
-            (_("Office"), _("Phase"), _("Blocked by"), _("Owed from earlier phases"), _("Open items")),
+            (who, _("Phase"), _("Blocked by"), _("Owed from earlier phases"), _("Open items")),
             [
                 (r.office, r.state_title, "; ".join(r.blocker_titles), "; ".join(r.owed_titles), r.open_items)
                 for r in st.rows
@@ -147,7 +151,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ReportTable(
             "forced",
             _("Forced advances"),
-            (_("Office"), _("From phase"), _("To phase"), _("Overrode"), _("Reason"), _("Actor"), _("Date")),
+            (who, _("From phase"), _("To phase"), _("Overrode"), _("Reason"), _("Actor"), _("Date")),
             [
                 (
                     m["office"],
@@ -182,7 +186,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ReportTable(
             "filings",
             _("Filings"),
-            (_("Office"), _("Requirement"), _("Document"), _("sha256"), _("Filed at")),
+            (who, _("Requirement"), _("Document"), _("sha256"), _("Filed at")),
             [
                 (
                     office,
@@ -202,7 +206,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
             "extensions",
             _("Deadline extensions"),
             (
-                _("Office"),
+                who,
                 _("Requirement"),
                 _("Original due"),
                 _("From"),
@@ -238,7 +242,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ReportTable(
             "rectification",
             _("Rectification by section"),
-            (_("Office"), _("Items"), _("Open"), _("Done"), _("Confirmed"), _("Late")),
+            (who, _("Items"), _("Open"), _("Done"), _("Confirmed"), _("Late")),
             [
                 (
                     o,
@@ -256,7 +260,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ReportTable(
             "ledger",
             _("Rectification ledger"),
-            (_("#"), _("Office"), _("Source"), _("Item"), _("Due"), _("Status"), _("Late"), _("Evidence")),
+            (_("#"), who, _("Source"), _("Item"), _("Due"), _("Status"), _("Late"), _("Evidence")),
             [
                 (
                     v.id,
@@ -298,7 +302,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
             ReportTable(
                 "submissions",
                 _("Mail submissions waiting"),
-                (_("Office"), _("Requirement"), _("Document"), _("From"), _("Received")),
+                (who, _("Requirement"), _("Document"), _("From"), _("Received")),
                 [
                     (
                         office,
@@ -317,18 +321,26 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         ReportTable(
             "inspections",
             _("Inspections"),
-            (_("Date"), _("Office"), _("Kind"), _("Finding")),
+            (_("Date"), who, _("Kind"), _("Finding")),
             [(i.on, office, _(i.kind), i.finding) for i, office in inspections],
         )
     )
 
     total = len(items)
     confirmed = sum(1 for v in items if v.status == "confirmed")
-    rep.summary.append(
-        _("{n} sections; {done} completed the campaign.").format(
-            n=len(st.rows), done=sum(1 for r in st.rows if r.state == definition.spec.final.key)
+    done = sum(1 for r in st.rows if r.state == definition.spec.final.key)
+    if labelled:
+        rep.summary.append(
+            _("{noun}: {n}; {done} completed the campaign.").format(noun=who, n=len(st.rows), done=done)
         )
-    )
+    else:
+        rep.summary.append(
+            _("{n} sections; {done} completed the campaign.").format(n=len(st.rows), done=done)
+        )
+    if st.retired:  # off the board, so the readers are told rather than left to wonder
+        rep.summary.append(
+            _("Retired from the campaign, not counted: {offices}.").format(offices=_(", ").join(st.retired))
+        )
     rep.summary.append(
         _("{total} rectification items, {confirmed} confirmed, {late} late.").format(
             total=total, confirmed=confirmed, late=sum(1 for v in items if v.late)
@@ -344,7 +356,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
                 _("Ranking"),
                 (
                     _("Rank"),
-                    _("Office"),
+                    who,
                     _("Total"),
                     *[ranked.group_titles[g] for g in groups],
                     _("Tier"),
