@@ -51,7 +51,7 @@ def inbox_fetch() -> None:
 @inbox.command("list", help=N_("Submissions received by mail and mail kept aside, with the reason."))
 @JSON_OPT
 def inbox_list(as_json: bool) -> None:
-    from workflow.usecases import inbox as uc
+    from workflow.usecases import inbox_desk as uc
 
     rows = uc.list_inbox(_ctx())
     if as_json:
@@ -89,7 +89,7 @@ def inbox_list(as_json: bool) -> None:
     help=N_("The requirement it answers, when the mail did not say (or said wrongly)."),
 )
 def inbox_accept(submission: int, requirement: str | None) -> None:
-    from workflow.usecases import inbox as uc
+    from workflow.usecases import inbox_desk as uc
 
     a = uc.accept(_ctx(), submission, requirement)
     f = a.filed
@@ -114,7 +114,7 @@ def inbox_accept(submission: int, requirement: str | None) -> None:
 @click.argument("submission", type=click.IntRange(min=1), metavar="ID")
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; mailed to the office."))
 def inbox_reject(submission: int, reason: str) -> None:
-    from workflow.usecases import inbox as uc
+    from workflow.usecases import inbox_desk as uc
 
     to, sent = uc.reject(_ctx(), submission, reason)
     say(
@@ -129,7 +129,7 @@ def inbox_reject(submission: int, reason: str) -> None:
 @click.argument("address")
 @CAMPAIGN_OPT
 def inbox_allow(office: str, address: str, campaign: str | None) -> None:
-    from workflow.usecases import inbox as uc
+    from workflow.usecases import inbox_desk as uc
 
     name = uc.allow(_ctx(), campaign, office, address)
     say(_("Mail from {a} is now taken in for {office}.").format(a=address.strip().lower(), office=name))
