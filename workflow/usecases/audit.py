@@ -25,7 +25,7 @@ from storage.models import Campaign
 from workflow.adapters.tabular import BOM, csv_cell, csv_writer
 from workflow.errors import OPERATORS_CHAIN, AuditError, InputError
 from workflow.i18n import _
-from workflow.usecases import audit_rows
+from workflow.usecases import audit_derive, audit_rows
 from workflow.usecases.context import Context, definition_of
 from workflow.usecases.operators import authorize
 
@@ -72,7 +72,7 @@ def parse_anchor(value: str) -> str:
         raise InputError(
             _(
                 "--anchor {v}: expected the 64 hex digits of a head hash, as `manyi audit anchor` prints it"
-            ).format(v=audit_rows.show(value, 80))
+            ).format(v=audit_derive.show(value, 80))
         )
     return text
 
@@ -229,7 +229,7 @@ def _verify_one(
 ) -> ChainReport:
     cid: int = campaign.id
     walker = audit.ChainWalker(campaign.name, lambda h: chain.event_by_hash(s, cid, h))
-    tally = _Tally(derived=audit_rows.Derived(campaign.name), times=times or _Times(None, True))
+    tally = _Tally(derived=audit_derive.Derived(campaign.name), times=times or _Times(None, True))
     last_at = None
     with closing(chain.iter_events(s, cid)) as events:
         for ev in events:
@@ -258,7 +258,7 @@ def _verify_one(
 class _Tally:
     """What the history says about the stored state (bounded by offices x requirements)."""
 
-    derived: audit_rows.Derived
+    derived: audit_derive.Derived
     states: dict[int, str] = field(default_factory=dict)
     filed: dict[tuple[int | None, str], int] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)
