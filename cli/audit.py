@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from cli import completion
-from cli.commands import JSON_OPT, _ctx
 from cli.console import one_write, print_json, say
 from cli.main import HELP, cli, option
+from cli.shared import JSON_OPT, context
 from workflow.i18n import N_, _
 
 
@@ -48,7 +48,7 @@ def audit_verify(campaign: str | None, skip_documents: bool, anchors: tuple[str,
     from workflow.usecases import audit as use
 
     with working(_("Verifying the history…")):
-        reports = use.verify(_ctx(), campaign, documents=not skip_documents, anchors=list(anchors))
+        reports = use.verify(context(), campaign, documents=not skip_documents, anchors=list(anchors))
     if as_json:  # a broken chain is still exit 1 with one line on stderr
         print_json(
             [
@@ -113,7 +113,7 @@ def audit_verify(campaign: str | None, skip_documents: bool, anchors: tuple[str,
 def audit_anchor(campaign: str | None, as_json: bool) -> None:
     from workflow.usecases import audit as use
 
-    reports = use.anchors(_ctx(), campaign)
+    reports = use.anchors(context(), campaign)
     if as_json:
         print_json(
             [{"campaign": r.campaign, "seq": r.events, "hash": r.head, "at": r.head_at} for r in reports]
@@ -157,7 +157,7 @@ def audit_export(campaign: str | None, fmt: str, output: Path) -> None:
     from workflow.usecases import audit as use
 
     with working(_("Exporting the history…")):
-        reports = use.export(_ctx(), campaign, fmt, output)
+        reports = use.export(context(), campaign, fmt, output)
     for r in reports:
         say(
             _("Campaign '{name}': {n} events exported, head {head}.").format(

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from cli.commands import FILE_PATH, _ctx
 from cli.console import say
 from cli.main import HELP, cli
+from cli.shared import FILE_PATH, context
 from workflow.i18n import _
 
 
@@ -19,7 +19,7 @@ def backup_cmd(file: Path) -> None:
     from workflow.usecases.backup import backup
 
     with working(_("Backing up…")):
-        result = backup(_ctx(), file)
+        result = backup(context(), file)
     say(
         _("Backed up to {path} ({pages} pages) and {blobs}/ ({n} documents copied).").format(
             path=result.path, pages=result.pages, blobs=result.blob_root, n=result.blobs_copied

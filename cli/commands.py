@@ -9,292 +9,19 @@ import click
 
 from cli import completion
 from cli.console import console, one_write, print_json, print_json_lines, say, say_lines
-from cli.main import EXIT_BLOCKED, HELP, cli, option, settings
+from cli.main import EXIT_BLOCKED, HELP, cli, option
 from cli.progress import working
+from cli.shared import (
+    CAMPAIGN_OPT,
+    JSON_OPT,
+    LIGHT_FILTER,
+    OFFICE_FILTER,
+    PHASE_FILTER,
+    context,
+    filter_rows,
+    word,
+)
 from workflow.i18n import N_, _
-
-FILE_PATH = click.Path(path_type=Path, dir_okay=False)
-CAMPAIGN_OPT = option(
-    "--campaign",
-    metavar="NAME",
-    shell_complete=completion.campaigns,
-    help=N_("Campaign name (may be left out when only one is active)."),
-)
-JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
-STRICT_OPT = option(
-    "--strict",
-    is_flag=True,
-    help=N_("Refuse a roster with a row of missing or extra fields (default: warn and go on)."),
-)
-
-
-def warn_all(warnings: list[str]) -> None:
-    """Each warning as its own line on stderr (after any progress display is gone)."""
-    for message in warnings:
-        click.echo(_("Warning: {message}").format(message=message), err=True)
-
-
-def moved_dates(campaign: str) -> None:
-    """A notice on stderr for each date the definition lays on a weekend or holiday (one line
-    per date, naming what falls on it)."""
-    from workflow.usecases import deadlines
-
-    _name, rows = deadlines.calendar(_ctx(), campaign)
-    moved: dict[tuple[object, object], list[str]] = {}
-    for r in rows:
-        if r.due != r.planned:
-            what = r.title if r.requirement else _("{phase} (phase ends)").format(phase=r.phase_title)
-            moved.setdefault((r.planned, r.due), []).append(what)
-    for (day, nxt), names in sorted(moved.items(), key=lambda kv: str(kv[0][0])):
-        click.echo(
-            _("Notice: {day} is not a working day; due on the next working day, {next}: {what}.").format(
-                day=day, next=nxt, what=_(", ").join(names)
-            ),
-            err=True,
-        )
-
-
-def off_day(day: object, next_working: object) -> None:
-    """A notice on stderr when a date someone gave falls on a weekend or holiday."""
-    if next_working is not None:
-        click.echo(
-            _(
-                "Notice: {day} is not a working day; the next working day is {next}. "
-                "The date is kept as given."
-            ).format(day=day, next=next_working),
-            err=True,
-        )
-
-
-#: Event actions and campaign states as shown in tables (JSON keeps the keys).
-WORDS = {
-    "campaign-start": N_("campaign-start"),
-    "office-add": N_("office-add"),
-    "file": N_("file"),
-    "advance": N_("advance"),
-    "force-advance": N_("force-advance"),
-    "active": N_("active"),
-    "closed": N_("closed"),
-    "campaign-close": N_("campaign-close"),
-    "office-edit": N_("office-edit"),
-    "office-retire": N_("office-retire"),
-    "office-reinstate": N_("office-reinstate"),
-    "score-correct": N_("score-correct"),
-    "score-withdraw": N_("score-withdraw"),
-    "extend": N_("extend"),
-    "inspect": N_("inspect"),
-    "rectify-add": N_("rectify-add"),
-    "rectify-done": N_("rectify-done"),
-    "rectify-confirm": N_("rectify-confirm"),
-    "rectify-return": N_("rectify-return"),
-    "score": N_("score"),
-    "vote": N_("vote"),
-    "sender-add": N_("sender-add"),
-}
-
-
-def word(key: str) -> str:
-    """The translated display word for an action or status key (the key itself if unknown)."""
-    return _(WORDS[key]) if key in WORDS else key
-
-
-def _ctx():
-    return settings(click.get_current_context()).context()
-
-
-# -- init --------------------------------------------------------------------
-@cli.command(help=HELP["init"])
-@option(
-    "--rehearsal",
-    is_flag=True,
-    help=N_("Make a new database a rehearsal: writes at a pretended time (MANYI_NOW) are allowed."),
-)
-def init(rehearsal: bool) -> None:
-    from workflow.usecases import campaigns as usecases
-
-    ctx = _ctx()
-    before, after, first = usecases.init(ctx, rehearsal=rehearsal)
-    where = ctx.db.path or ctx.db.shown_url
-    if before is None:
-        say(_("Created database {where} (schema {rev}).").format(where=where, rev=after))
-    elif before == after:
-        say(_("Database {where} is up to date (schema {rev}).").format(where=where, rev=after))
-    else:
-        say(
-            _("Upgraded database {where} from schema {old} to {rev}.").format(
-                where=where, old=before, rev=after
-            )
-        )
-    if first is not None:
-        say(
-            _("First supervisor: {name} (database login {login}).").format(
-                name=first.name, login=first.db_login
-            )
-        )
-
-
-# -- campaign ----------------------------------------------------------------
-@cli.group(help=HELP["campaign"])
-def campaign() -> None:
-    pass
-
-
-@campaign.command("start", help=N_("Start a campaign from a definition file or bundled name."))
-@click.argument("file")
-@option("--name", required=True, help=N_("Name of this campaign, e.g. 2026."))
-@option("--start", "start", required=True, metavar="YYYY-MM-DD", help=N_("First day of the campaign."))
-@option(
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help=N_("Override a definition parameter; repeatable."),
-)
-@option("--offices", type=FILE_PATH, metavar="ROSTER.csv", help=N_("Import the offices from a roster CSV."))
-@option(
-    "--rehearsal",
-    is_flag=True,
-    help=N_("A rehearsal in a new database: MANYI_NOW may set the time; every board says so."),
-)
-@STRICT_OPT
-def campaign_start(
-    file: str,
-    name: str,
-    start: str,
-    sets: tuple[str, ...],
-    offices: Path | None,
-    rehearsal: bool,
-    strict: bool,
-) -> None:
-    from workflow.usecases import campaigns as usecases
-
-    warnings: list[str] = []
-    with working(_("Starting the campaign…")):
-        info = usecases.start_campaign(
-            _ctx(), file, name, start, sets, offices, rehearsal=rehearsal, strict=strict, warnings=warnings
-        )
-    warn_all(warnings)
-    say(
-        _("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
-            name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections
-        )
-    )
-    off_day(info.start, info.next_working_day)
-    moved_dates(info.name)
-
-
-@campaign.command(
-    "close",
-    help=N_(
-        "Close a campaign (finished, or started by mistake): it stops being the default, reminders stop; "
-        "its history stays."
-    ),
-)
-@click.argument("name", shell_complete=completion.campaigns)
-@option("--reason", required=True, metavar="TEXT", help=N_("Why it is closed (kept in history)."))
-def campaign_close(name: str, reason: str) -> None:
-    from workflow.usecases import campaigns as usecases
-
-    usecases.close_campaign(_ctx(), name, reason)
-    say(_("Closed campaign '{name}'.").format(name=name))
-
-
-@campaign.command("list", help=N_("List campaigns."))
-@JSON_OPT
-def campaign_list(as_json: bool) -> None:
-    from workflow.usecases import campaigns as usecases
-
-    rows = usecases.list_campaigns(_ctx())
-    if as_json:
-        print_json(
-            [
-                {
-                    "name": c.name,
-                    "definition": c.definition,
-                    "title": c.title,
-                    "start": c.start.isoformat(),
-                    "end": c.end.isoformat(),
-                    "timezone": c.timezone,
-                    "status": c.status,
-                    "offices": c.sections,
-                    "parameters": c.parameters,
-                }
-                for c in rows
-            ]
-        )
-        return
-    from cli.console import show
-    from cli.tables import WRAP, Col
-
-    show(
-        [
-            Col(_("Campaign"), title=True),
-            Col(_("Definition"), WRAP),
-            Col(_("Start")),
-            Col(_("End")),
-            Col(_("Offices"), justify="right"),
-            Col(_("Status")),
-        ],
-        [
-            [c.name, f"{c.definition}\n{c.title}", str(c.start), str(c.end), str(c.sections), word(c.status)]
-            for c in rows
-        ],
-    )
-
-
-# -- offices -----------------------------------------------------------------
-# -- status ------------------------------------------------------------------
-OFFICE_FILTER = option(
-    "--office",
-    "offices",
-    multiple=True,
-    metavar="NAME",
-    shell_complete=completion.offices,
-    help=N_("Only this office; repeatable."),
-)
-PHASE_FILTER = option(
-    "--phase",
-    "phases",
-    multiple=True,
-    metavar="PHASE",
-    shell_complete=completion.states,
-    help=N_("Only offices in this phase, by key or title (or 'completed'); repeatable."),
-)
-LIGHT_FILTER = option(
-    "--light",
-    "lights",
-    multiple=True,
-    type=click.Choice(["green", "yellow", "red"]),
-    help=N_("Only offices with this traffic light; repeatable."),
-)
-
-
-def filter_rows(rows, offices=(), phases=(), lights=()):
-    """The rows that match every given filter (an empty filter matches all)."""
-    return [
-        r
-        for r in rows
-        if (not offices or r.office in offices)
-        and (not phases or r.state in phases)
-        and (not lights or getattr(r, "light", None) in lights)
-    ]
-
-
-def row_filters(f):
-    """``--office``, ``--phase`` and ``--light`` on a list of offices' things."""
-    return OFFICE_FILTER(PHASE_FILTER(LIGHT_FILTER(f)))
-
-
-def offices_matching(
-    campaign: str | None, offices: tuple[str, ...], phases: tuple[str, ...], lights: tuple[str, ...]
-) -> set[str] | None:
-    """Names of the offices that pass the filters (their phase and light from the board); None: no filter."""
-    if not (offices or phases or lights):
-        return None
-    from workflow.usecases import board as usecases
-
-    offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
-    return {r.office for r in filter_rows(usecases.status(_ctx(), campaign).rows, offices, phases, lights)}
 
 
 @cli.command(help=HELP["status"])
@@ -316,8 +43,8 @@ def status(
     from cli.console import paragraph
     from workflow.usecases import board as usecases
 
-    offices, phases = usecases.resolve_filters(_ctx(), campaign, offices, phases)
-    st = usecases.status(_ctx(), campaign)
+    offices, phases = usecases.resolve_filters(context(), campaign, offices, phases)
+    st = usecases.status(context(), campaign)
     rows = filter_rows(st.rows, offices, phases, ("red",) if overdue else lights)
     if as_json:
         print_json_lines(list(usecases.status_json_lines(rows)))
@@ -370,7 +97,7 @@ def file_cmd(
 ) -> None:
     from workflow.usecases import filings as usecases
 
-    f = usecases.file_document(_ctx(), campaign, office, requirement, path, note, allow_empty=allow_empty)
+    f = usecases.file_document(context(), campaign, office, requirement, path, note, allow_empty=allow_empty)
     counted = f" ({f.count}/{f.needed})" if f.needed > 1 else ""
     say(
         _("Filed '{title}' for {office}{counted}: {filename} (sha256 {sha}).").format(
@@ -394,7 +121,7 @@ def file_cmd(
 def veto(office: str, reason: str, lift: bool, campaign: str | None) -> None:
     from workflow.usecases import advancing as usecases
 
-    name = usecases.veto(_ctx(), campaign, office, reason, lift=lift)
+    name = usecases.veto(context(), campaign, office, reason, lift=lift)
     say(
         (
             _("Lifted the veto against {office} in campaign '{campaign}'.")
@@ -448,7 +175,7 @@ def advance(
         raise InputError(_("name at least one office, or use --all"))
     with working(_("Advancing offices…")):
         outcomes = usecases.advance(
-            _ctx(),
+            context(),
             campaign,
             None if all_ else list(offices),
             dry_run=dry_run,
@@ -501,7 +228,7 @@ def advance(
 def history(office: str, campaign: str | None, as_json: bool) -> None:
     from workflow.usecases import campaigns as usecases
 
-    rows = usecases.history(_ctx(), campaign, office)
+    rows = usecases.history(context(), campaign, office)
     if as_json:
         print_json(rows)
         return

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
 from cli.console import print_json, say
 from cli.main import HELP, cli, option
+from cli.shared import CAMPAIGN_OPT, JSON_OPT, context
 from workflow.errors import ConfigError
 from workflow.i18n import N_, _, pick
 
@@ -316,7 +316,7 @@ def definition_graph(file: str, fmt: str, output: Path | None, lifecycle: str, c
     elif campaign is not None:
         from workflow.usecases import board as usecases
 
-        st = usecases.status(_ctx(), campaign)
+        st = usecases.status(context(), campaign)
         counts = Counter(r.state for r in st.rows)
         title = f"{st.campaign.title} — {st.campaign.name}"
     if fmt == "mermaid":

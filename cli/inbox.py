@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from cli import completion
-from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
 from cli.console import print_json, say
 from cli.main import HELP, cli, option
+from cli.shared import CAMPAIGN_OPT, JSON_OPT, context
 from workflow.i18n import N_, _
 
 
@@ -44,7 +44,7 @@ def inbox_fetch() -> None:
     from workflow.usecases import inbox as uc
 
     with working(_("Reading the mailbox…")):
-        result = uc.fetch(_ctx())
+        result = uc.fetch(context())
     say(fetch_summary(result))
 
 
@@ -53,7 +53,7 @@ def inbox_fetch() -> None:
 def inbox_list(as_json: bool) -> None:
     from workflow.usecases import inbox_desk as uc
 
-    rows = uc.list_inbox(_ctx())
+    rows = uc.list_inbox(context())
     if as_json:
         print_json(rows)
         return
@@ -91,7 +91,7 @@ def inbox_list(as_json: bool) -> None:
 def inbox_accept(submission: int, requirement: str | None) -> None:
     from workflow.usecases import inbox_desk as uc
 
-    a = uc.accept(_ctx(), submission, requirement)
+    a = uc.accept(context(), submission, requirement)
     f = a.filed
     counted = f" ({f.count}/{f.needed})" if f.needed > 1 else ""
     say(
@@ -116,7 +116,7 @@ def inbox_accept(submission: int, requirement: str | None) -> None:
 def inbox_reject(submission: int, reason: str) -> None:
     from workflow.usecases import inbox_desk as uc
 
-    to, sent = uc.reject(_ctx(), submission, reason)
+    to, sent = uc.reject(context(), submission, reason)
     say(
         _("Rejected submission {id}; the reason was mailed to {to}.").format(id=submission, to=to)
         if sent
@@ -131,5 +131,5 @@ def inbox_reject(submission: int, reason: str) -> None:
 def inbox_allow(office: str, address: str, campaign: str | None) -> None:
     from workflow.usecases import inbox_desk as uc
 
-    name = uc.allow(_ctx(), campaign, office, address)
+    name = uc.allow(context(), campaign, office, address)
     say(_("Mail from {a} is now taken in for {office}.").format(a=address.strip().lower(), office=name))

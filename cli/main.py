@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 #: when that command runs (or its own --help is asked for), so start-up does
 #: not pay for defining forty commands.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("cli.commands", N_("Create or upgrade the database; safe to repeat.")),
+    "init": ("cli.campaigns", N_("Create or upgrade the database; safe to repeat.")),
     "definition": ("cli.definition", N_("Campaign definition files.")),
-    "campaign": ("cli.commands", N_("Start and list campaigns.")),
+    "campaign": ("cli.campaigns", N_("Start and list campaigns.")),
     "office": ("cli.offices", N_("The offices (sections) taking part in a campaign.")),
     "status": (
         "cli.commands",
@@ -64,9 +64,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("cli.audit", N_("Verify or export the tamper-evident history (hash chain).")),
     "rectify": ("cli.ledger", N_("The rectification ledger (整改台账): items, evidence, confirmation.")),
     "inspect": ("cli.ledger", N_("Announced and unannounced inspections (明查暗访).")),
-    "score": ("cli.ledger", N_("Scores and votes of the evaluator groups (百分制).")),
-    "rank": ("cli.ledger", N_("Rank the offices: weighted total, rank, tier, satisfied, missing groups.")),
-    "report": ("cli.ledger", N_("The campaign report for the standing committee (md, html, xlsx or docx).")),
+    "score": ("cli.scoring", N_("Scores and votes of the evaluator groups (百分制).")),
+    "rank": ("cli.scoring", N_("Rank the offices: weighted total, rank, tier, satisfied, missing groups.")),
+    "report": ("cli.scoring", N_("The campaign report for the standing committee (md, html, xlsx or docx).")),
     "calendar": ("cli.reminders", N_("Resolved phase ends and due dates on working days; estimates marked.")),
     "extend": (
         "cli.reminders",

@@ -7,19 +7,19 @@ from pathlib import Path
 import click
 
 from cli import completion
-from cli.commands import (
+from cli.console import print_json, say
+from cli.main import HELP, cli, option
+from cli.progress import working
+from cli.shared import (
     CAMPAIGN_OPT,
     FILE_PATH,
     JSON_OPT,
     STRICT_OPT,
-    _ctx,
+    context,
     offices_matching,
     row_filters,
     warn_all,
 )
-from cli.console import print_json, say
-from cli.main import HELP, cli, option
-from cli.progress import working
 from workflow.i18n import N_, _
 
 TAGS_HELP = N_(
@@ -44,7 +44,7 @@ def office_add(
 ) -> None:
     from workflow.usecases import offices as usecases
 
-    cname = usecases.add_office(_ctx(), campaign, name, email, head, tags)
+    cname = usecases.add_office(context(), campaign, name, email, head, tags)
     say(_("Added office '{name}' to campaign '{campaign}'.").format(name=name.strip(), campaign=cname))
 
 
@@ -71,7 +71,7 @@ def office_edit(
     from workflow.usecases import offices as usecases
 
     e = usecases.edit_office(
-        _ctx(), campaign, name, email=email, head=head, new_name=new_name, tags=tags, reason=reason
+        context(), campaign, name, email=email, head=head, new_name=new_name, tags=tags, reason=reason
     )
     for field_name, (old, new) in e.changes.items():
         say(
@@ -98,7 +98,7 @@ def office_edit(
 def office_retire(name: str, reason: str, undo: bool, campaign: str | None) -> None:
     from workflow.usecases import offices as usecases
 
-    r = usecases.retire_office(_ctx(), campaign, name, reason, undo=undo)
+    r = usecases.retire_office(context(), campaign, name, reason, undo=undo)
     if r.retired:
         say(_("{office} is retired from campaign '{campaign}'.").format(office=r.office, campaign=r.campaign))
     else:
@@ -127,7 +127,9 @@ def office_import(roster: Path, update: bool, campaign: str | None, strict: bool
 
     warnings: list[str] = []
     with working(_("Importing offices…")):
-        r = usecases.import_offices(_ctx(), campaign, roster, update=update, strict=strict, warnings=warnings)
+        r = usecases.import_offices(
+            context(), campaign, roster, update=update, strict=strict, warnings=warnings
+        )
     warn_all(warnings)
     say(_("Imported {n} offices into campaign '{campaign}'.").format(n=len(r.added), campaign=r.campaign))
     if r.unchanged:
@@ -155,10 +157,10 @@ def office_list(
     from workflow.usecases import board
     from workflow.usecases import offices as usecases
 
-    rows = usecases.list_offices(_ctx(), campaign)
+    rows = usecases.list_offices(context(), campaign)
     # By name and phase from the list itself (a retired office is listed, though not on the
     # board); by light from the board. Unknown names or phases are an error naming the known.
-    names, states = board.resolve_filters(_ctx(), campaign, offices, phases)
+    names, states = board.resolve_filters(context(), campaign, offices, phases)
     lit = offices_matching(campaign, (), (), lights) if lights else None
     rows = [
         r

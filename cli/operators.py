@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from cli.commands import JSON_OPT, _ctx
 from cli.console import print_json, say
 from cli.main import DEFAULT_TZ, HELP, cli, option
+from cli.shared import JSON_OPT, context
 from workflow.engine.permissions import ROLES
 from workflow.i18n import N_, _
 
@@ -46,7 +46,7 @@ def _said(role: str, office: str | None) -> str:
 def user_add(name: str, role: str, office: str | None, db_login: str | None) -> None:
     from workflow.usecases import operators
 
-    row = operators.add_user(_ctx(), name, role, office, db_login)
+    row = operators.add_user(context(), name, role, office, db_login)
     if row.office:
         say(
             _("Added operator '{name}' as {role} of {office}.").format(
@@ -63,7 +63,7 @@ def user_add(name: str, role: str, office: str | None, db_login: str | None) -> 
 def user_disable(name: str, reason: str) -> None:
     from workflow.usecases import operators
 
-    row = operators.disable_user(_ctx(), name, reason)
+    row = operators.disable_user(context(), name, reason)
     say(_("Disabled operator '{name}'.").format(name=row.name))
 
 
@@ -74,7 +74,7 @@ def user_disable(name: str, reason: str) -> None:
 def user_role(name: str, role: str, office: str | None) -> None:
     from workflow.usecases import operators
 
-    row = operators.set_role(_ctx(), name, role, office)
+    row = operators.set_role(context(), name, role, office)
     say(_("Operator '{name}' is now {role}.").format(name=row.name, role=_said(row.role, row.office)))
 
 
@@ -83,7 +83,7 @@ def user_role(name: str, role: str, office: str | None) -> None:
 def user_list(as_json: bool) -> None:
     from workflow.usecases import operators
 
-    rows = operators.list_users(_ctx())
+    rows = operators.list_users(context())
     if as_json:
         print_json(rows)
         return

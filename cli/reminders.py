@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx, off_day
 from cli.console import print_json, say, say_lines
 from cli.main import EXIT_MAIL_FAILED, HELP, cli, option
+from cli.shared import CAMPAIGN_OPT, JSON_OPT, context, off_day
 from workflow.i18n import N_, _
 
 
@@ -27,7 +27,7 @@ def _local(instant):
 def calendar(campaign: str | None, as_json: bool) -> None:
     from workflow.usecases import deadlines
 
-    name, rows = deadlines.calendar(_ctx(), campaign)
+    name, rows = deadlines.calendar(context(), campaign)
     if as_json:
         print_json(
             [
@@ -91,7 +91,7 @@ def calendar(campaign: str | None, as_json: bool) -> None:
 def extend(office: str, requirement: str, to: str, reason: str, shorten: bool, campaign: str | None) -> None:
     from workflow.usecases import deadlines
 
-    e = deadlines.extend(_ctx(), campaign, office, requirement, to, reason, shorten=shorten)
+    e = deadlines.extend(context(), campaign, office, requirement, to, reason, shorten=shorten)
     say(
         _("Extended {office} '{r}' from {prev} to {due} (originally {orig}).").format(
             office=e.office, r=e.requirement, prev=e.previous, due=e.due, orig=e.original
@@ -126,7 +126,7 @@ def remind_preview(at: str | None, as_json: bool) -> None:
     from workflow.usecases import sweep
 
     with working(_("Sweeping reminders…")):
-        result = sweep.sweep(_ctx(), preview=True, at=_parse_at(at), require="read")
+        result = sweep.sweep(context(), preview=True, at=_parse_at(at), require="read")
     if as_json:
         print_json(
             [
@@ -212,7 +212,7 @@ def remind_send() -> None:
         def progress(done: int, total: int) -> None:
             show(_("Sweeping reminders… {done}/{total} due deadlines").format(done=done, total=total))
 
-        result = sweep.sweep(_ctx(), require="manage", progress=progress)
+        result = sweep.sweep(context(), require="manage", progress=progress)
     _report(result)
     if result.unreachable is not None:
         raise result.unreachable
@@ -237,7 +237,7 @@ def outbox(click_ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -
         return
     from workflow.usecases import delivery
 
-    rows = delivery.outbox(_ctx(), list(statuses) or None)
+    rows = delivery.outbox(context(), list(statuses) or None)
     if as_json:
         print_json(rows)
         return
@@ -266,7 +266,7 @@ def outbox_retry() -> None:
     from workflow.usecases import delivery
 
     with working(_("Sending the outbox…")):
-        result = delivery.retry(_ctx())
+        result = delivery.retry(context())
     say(_("Retried: {sent} sent, {failed} failed.").format(sent=result.sent, failed=result.failed))
     if result.unreachable is not None:
         raise result.unreachable
@@ -294,7 +294,7 @@ def scheduler_run(interval: float) -> None:
     from workflow.adapters.mailserver import transport_from_env
     from workflow.usecases.context import check_role
 
-    ctx = _ctx()
+    ctx = context()
     check_role(ctx, "manage")  # it sends mail and advances offices for the whole campaign
     transport_from_env(ctx.db.outbox)  # a bad MANYI_SMTP_URL stops it before it starts
     from workflow.adapters import mailin

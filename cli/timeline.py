@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from cli.commands import CAMPAIGN_OPT, JSON_OPT, _ctx
 from cli.console import console, print_json, say
 from cli.main import HELP, cli
+from cli.shared import CAMPAIGN_OPT, JSON_OPT, context
 from workflow.i18n import _
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def upcoming(tl, limit: int = 5) -> list[str]:
 def timeline(campaign: str | None, as_json: bool) -> None:
     from workflow.usecases.timeline import timeline as load
 
-    tl = load(_ctx(), campaign)
+    tl = load(context(), campaign)
     if as_json:
         print_json(tl.as_json())
         return

@@ -32,7 +32,10 @@ def test_help_imports_no_command_module_and_no_database_stack() -> None:
     assert "Commands:" in out and "status" in out
     heavy = {
         "cli.commands",
+        "cli.campaigns",
+        "cli.shared",
         "cli.ledger",
+        "cli.scoring",
         "cli.reminders",
         "sqlalchemy",
         "sqlmodel",
