@@ -2,7 +2,7 @@
 
 A campaign of the seed definition with N sections is started through the real
 use case; then its history is replayed in bulk through the storage layer
-(``repo.add_sections``, ``repo.append_events``, ``repo.apply_changes``), one
+(``repo.add_sections``, ``events_repo.append_events``, ``repo.apply_changes``), one
 batch per step of the campaign, so the records, filings and the hash chain are
 the ones the CLI would have produced, only without one transaction per office.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from benchmarks.common import ACTOR, CAMPAIGN, DEFINITION, NOW, START, T0  # noqa: E402,F401
-from storage import repo
+from storage import events_repo, repo
 from storage.db import Database
 from storage.models import Campaign, Filing
 from workflow.usecases import campaigns
@@ -107,7 +107,7 @@ def build(url: str, n: int) -> Built:
                 s,
                 campaign,
                 [
-                    repo.NewEvent(
+                    events_repo.NewEvent(
                         "office-add",
                         section_id=ids[e.name],
                         office=e.name,
@@ -147,7 +147,7 @@ def build(url: str, n: int) -> Built:
                     s,
                     campaign,
                     [
-                        repo.NewEvent(
+                        events_repo.NewEvent(
                             "advance",
                             section_id=ids[names[i]],
                             office=names[i],
@@ -167,8 +167,8 @@ def build(url: str, n: int) -> Built:
     return Built(db.url, n, counts["events"], counts["filings"], by_state, names[probe])
 
 
-def _events(s, campaign: Campaign, events: list[repo.NewEvent], at: datetime, counts) -> None:  # type: ignore[no-untyped-def]
-    repo.append_events(s, campaign, events, ACTOR, at)
+def _events(s, campaign: Campaign, events: list[events_repo.NewEvent], at: datetime, counts) -> None:  # type: ignore[no-untyped-def]
+    events_repo.append_events(s, campaign, events, ACTOR, at)
     counts["events"] += len(events)
 
 
@@ -196,7 +196,7 @@ def _group_filings(s, campaign: Campaign, reqs, at: datetime, counts) -> None:  
                 s,
                 campaign,
                 [
-                    repo.NewEvent(
+                    events_repo.NewEvent(
                         "file",
                         section_id=None,
                         office=group,
@@ -238,7 +238,7 @@ def _section_filings(
                 }
             )
             events.append(
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "file",
                     section_id=sid,
                     office=office,

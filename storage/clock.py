@@ -61,7 +61,7 @@ def lock(s: Session) -> None:
 def record(s: Session) -> datetime:
     """The real time for the events being written now; refused if the clock went back.
 
-    Call under :func:`lock` (``repo.append_events`` does).
+    Call under :func:`lock` (``events_repo.append_events`` does).
     """
     now = real_now(s)
     last = s.execute(select(DatabaseInfo.last_recorded_at).where(DatabaseInfo.id == 1)).scalar()

@@ -103,10 +103,10 @@ def append_event(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append to the operators' chain (under the database's clock lock, like every event)."""
-    from storage import clock, repo
+    from storage import clock, events_repo
 
     clock.lock(s)
-    detail = {**repo.stamp(s, clock.record(s)), **(detail or {})}
+    detail = {**events_repo.stamp(s, clock.record(s)), **(detail or {})}
     if s.get_bind().dialect.name != "sqlite":
         detail["db_user"] = s.execute(text("SELECT session_user")).scalar()
     head = s.execute(

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from storage import audit
 from storage.columns import table_of
 from storage.models import Campaign, Event, Filing, Record, Section
 from workflow.errors import ConflictError, InputError, NotFoundError, StorageError
@@ -296,7 +295,7 @@ def apply_changes(
             if ver != c.version:
                 raise ConflictError(c.office, by, when, tz)
     at_utc = table_of(Record).c.updated_at.type.process_bind_param(at, None)  # type: ignore[attr-defined]  # the column type is UTCDateTime
-    result = _executemany(
+    result = executemany(
         s,
         "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
         "WHERE id = ? AND version = ?",
@@ -355,127 +354,7 @@ def campaign_filings(s: Session, campaign_id: int) -> list[Filing]:
     return list(s.scalars(select(Filing).where(Filing.campaign_id == campaign_id).order_by(Filing.id)))
 
 
-# -- events ------------------------------------------------------------------
-@dataclass
-class NewEvent:
-    action: str
-    section_id: int | None = None
-    office: str | None = None
-    from_state: str | None = None
-    to_state: str | None = None
-    reason: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-def append_events(
-    s: Session, campaign: Campaign, events: Sequence[NewEvent], actor: str, at: datetime
-) -> None:
-    """Append events to the campaign's hash chain, in order, in bulk.
-
-    ``at`` is the effective time (MANYI_NOW in a rehearsal); each event's
-    ``detail.recorded_at`` is the real clock, monotonic per database
-    (:mod:`storage.clock`).
-
-    The chain head is read under the write lock (SQLite's immediate
-    transaction, PostgreSQL's row lock on the campaign), and ``(campaign_id,
-    seq)`` is unique, so concurrent writers can never fork the chain.
-    """
-    if not events:
-        return
-    if any(ev.action != "campaign-close" for ev in events):
-        # Every change to a campaign is an event of its chain: refusing here refuses them all.
-        require_open(campaign)
-    from storage import clock
-
-    clock.lock(s)  # first: every writer takes the database's clock lock, then a campaign's
-    recorded = stamp(s, clock.record(s))
-    db_user = None
-    if s.get_bind().dialect.name != "sqlite":
-        # FOR NO KEY UPDATE: does not conflict with the KEY SHARE locks that inserting
-        # rows referencing the campaign takes, so two filers queue here instead of deadlocking.
-        s.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update(key_share=True))
-        # The server's login, not the --as name, so an operator cannot pass as another unnoticed.
-        db_user = s.execute(text("SELECT current_user")).scalar()
-    head = s.execute(
-        select(Event.seq, Event.hash)
-        .where(Event.campaign_id == campaign.id)
-        .order_by(col(Event.seq).desc())
-        .limit(1)
-    ).first()
-    seq, prev = (head[0], head[1]) if head else (0, audit.GENESIS)
-    dialect = s.get_bind().dialect
-    bind_at = table_of(Event).c.at.type.dialect_impl(dialect).bind_processor(dialect)
-    at_value = bind_at(at) if bind_at else at
-    rows = []
-    for ev in events:
-        seq += 1
-        detail = {**audit.with_db_user(ev.detail, db_user), **recorded}
-        reason = ev.reason or None  # an empty reason is no reason (keeps CSV exports unambiguous)
-        body = audit.canonical(
-            campaign=campaign.name,
-            seq=seq,
-            at=at,
-            actor=actor,
-            office=ev.office,
-            action=ev.action,
-            from_state=ev.from_state,
-            to_state=ev.to_state,
-            reason=reason,
-            detail=detail,
-            prev=prev,
-        )
-        digest = audit.digest(body)
-        rows.append(
-            (
-                campaign.id,
-                seq,
-                at_value,
-                actor,
-                ev.section_id,
-                ev.office,
-                ev.action,
-                ev.from_state,
-                ev.to_state,
-                reason,
-                audit.dumps(detail) if detail else "{}",
-                prev,
-                digest,
-            )
-        )
-        prev = digest
-    _executemany(
-        s,
-        "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
-        "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-
-
-def stamp(s: Session, recorded: datetime) -> dict[str, Any]:
-    """What every event records beside who acted: the real time and the OS login."""
-    out = {"recorded_at": audit.format_at(recorded)}
-    os_user = s.info.get("os_user")
-    if os_user:
-        out["os_user"] = os_user
-    return out
-
-
-def history(s: Session, campaign_id: int, section_id: int | None) -> list[Event]:
-    q = select(Event).where(Event.campaign_id == campaign_id)
-    q = q.where(col(Event.section_id).is_(None) if section_id is None else Event.section_id == section_id)
-    return list(s.scalars(q.order_by(Event.seq)))
-
-
-def events_of(s: Session, campaign_id: int, action: str) -> list[Event]:
-    q = select(Event).where(Event.campaign_id == campaign_id, Event.action == action)
-    return list(s.scalars(q.order_by(Event.seq)))
-
-
-def detail_of(event: Event) -> dict[str, Any]:
-    return json.loads(event.detail) if event.detail else {}
-
-
-def _executemany(s: Session, sql: str, rows: list[tuple[Any, ...]]) -> Any:
+def executemany(s: Session, sql: str, rows: list[tuple[Any, ...]]) -> Any:
     """One statement over many rows, handed to the driver's ``executemany`` as tuples.
 
     The bulk paths (advance, history) already have their rows in column order

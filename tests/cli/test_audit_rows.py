@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import repo
+from storage import events_repo, repo
 from storage.db import Database
 from tests.backends import Target, execute
 from tests.conftest import Run, doc
@@ -273,11 +273,11 @@ def test_an_older_event_without_a_fact_is_reported_not_checked(decided: Run, db_
                     }
                 ],
             )
-            repo.append_events(
+            events_repo.append_events(
                 s,
                 campaign,
                 [
-                    repo.NewEvent(
+                    events_repo.NewEvent(
                         "rectify-add",
                         section_id=sid,
                         office="秘书科",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage import repo
+from storage import events_repo, repo
 from workflow.calendar import schedule
 from workflow.engine import text
 from workflow.engine.machine import Step, machine_for
@@ -147,7 +147,7 @@ def advance(
         )
         outcomes: list[Outcome] = []
         changes: list[repo.StateChange] = []
-        events: list[repo.NewEvent] = []
+        events: list[events_repo.NewEvent] = []
         # Same phase and same filings, same step: decide each distinct case once.
         decided: dict[tuple[Any, ...], tuple[Step, tuple[Any, ...]]] = {}
         for rec in records:
@@ -182,7 +182,7 @@ def advance(
                 continue
             changes.append(repo.StateChange(rec.record_id, rec.office, rec.version, step.dest))
             events.append(
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "force-advance" if step.forced else "advance",
                     section_id=rec.section_id,
                     office=rec.office,
@@ -194,7 +194,7 @@ def advance(
             )
         if not dry_run:
             repo.apply_changes(s, changes, ctx.actor, now, campaign.timezone)
-            repo.append_events(s, campaign, events, ctx.actor, now)
+            events_repo.append_events(s, campaign, events, ctx.actor, now)
         return outcomes
 
 
@@ -215,11 +215,11 @@ def veto(ctx: Context, campaign_name: str | None, office: str, reason: str, *, l
             raise InputError(
                 _("{office} is already vetoed; lift it first to record another").format(office=section.name)
             )
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
             [
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "veto-lift" if lift else "veto",
                     section_id=section.id,
                     office=section.name,

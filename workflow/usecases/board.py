@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from storage import clock, inbox_repo, ledger_repo, repo
+from storage import clock, events_repo, inbox_repo, ledger_repo, repo
 from storage.models import Campaign
 from workflow.calendar import schedule
 from workflow.engine import text
@@ -254,9 +254,9 @@ def forced_moves(s: Any, campaign: Campaign) -> list[dict[str, Any]]:
             "reason": e.reason,
             "actor": e.actor,
             "at": e.at,
-            "overridden": repo.detail_of(e).get("overridden", []),
+            "overridden": events_repo.detail_of(e).get("overridden", []),
         }
-        for e in repo.events_of(s, campaign.id, "force-advance")
+        for e in events_repo.events_of(s, campaign.id, "force-advance")
     ]
 
 

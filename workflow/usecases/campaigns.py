@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storage import clock, repo
+from storage import clock, events_repo, repo
 from storage.models import Campaign
 from workflow.adapters import definition_files as defs
 from workflow.adapters.tabular import read_roster
@@ -47,8 +47,8 @@ def close_campaign(ctx: Context, name: str, reason: str) -> None:
             raise InputError(_("campaign '{name}' is already closed").format(name=campaign.name))
         campaign.status = "closed"
         s.add(campaign)
-        repo.append_events(
-            s, campaign, [repo.NewEvent("campaign-close", reason=reason.strip())], ctx.actor, ctx.now()
+        events_repo.append_events(
+            s, campaign, [events_repo.NewEvent("campaign-close", reason=reason.strip())], ctx.actor, ctx.now()
         )
 
 
@@ -141,11 +141,11 @@ def start_campaign(
         )
         s.add(campaign)
         s.flush()
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
             [
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "campaign-start",
                     detail={
                         "definition": definition.key,
@@ -230,8 +230,8 @@ def history(ctx: Context, campaign_name: str | None, office: str) -> list[dict[s
 
             groups = scores.group_titles(scores.rules_of(campaign)[0])
         out = []
-        for e in repo.history(s, campaign.id, sid):
-            detail = repo.detail_of(e)
+        for e in events_repo.history(s, campaign.id, sid):
+            detail = events_repo.detail_of(e)
             # What the detail's keys mean, in the user's language (the keys stay for scripts).
             words: dict[str, str] = {}
             if detail.get("requirement") in definition.requirements:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from storage import events_repo, repo
 from storage import reminders_repo as rr
-from storage import repo
 from storage.models import Campaign
 from workflow.calendar import deadlines as dl
 from workflow.engine import text
@@ -182,11 +182,11 @@ def extend(
                 # Reminders of the new date start from now: none of its past slots is sent late.
                 nxt = dl.slots_between(new_due, cd.definition.policy_of(req.key), cd.tz, now, now).next
                 row.last_at, row.next_at = now, nxt.at
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
             [
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "extend",
                     section_id=section.id,
                     office=section.name,

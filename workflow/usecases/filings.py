@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from storage import repo
+from storage import events_repo, repo
 from storage.models import Campaign, Filing
 from workflow.engine import text
 from workflow.engine.definition import Definition, occurrence_key
@@ -136,11 +136,11 @@ def record_filing(
 
         reminders_repo.close_deadline(s, campaign.id, sid, req.key)
     label = section.name if section else definition.body_label(definition.body_of(req))
-    repo.append_events(
+    events_repo.append_events(
         s,
         campaign,
         [
-            repo.NewEvent(
+            events_repo.NewEvent(
                 "file",
                 section_id=sid,
                 office=label,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage import inbox_repo, repo
+from storage import events_repo, inbox_repo, repo
 from storage import reminders_repo as rr
 from storage.blobs import StoredBlob
 from storage.inbox_models import InboundMessage, OfficeSender, Submission
@@ -221,11 +221,11 @@ def allow(ctx: Context, campaign_name: str | None, office: str, address: str) ->
                 campaign_id=campaign.id, section_id=section.id, address=addr, actor=ctx.actor, at=now
             )
         )
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
             [
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "sender-add", section_id=section.id, office=section.name, detail={"address": addr}
                 )
             ],

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from storage import ledger_repo, repo
+from storage import events_repo, ledger_repo, repo
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign
 from workflow.adapters.tabular import read_table
@@ -185,9 +185,9 @@ def _add_event(
     text: str,
     due: date | None,
     inspection_id: int | None = None,
-) -> repo.NewEvent:
+) -> events_repo.NewEvent:
     # "inspection": the item's inspection link, so audit verify can re-derive every column.
-    return repo.NewEvent(
+    return events_repo.NewEvent(
         "rectify-add",
         section_id=sid,
         office=office,
@@ -221,7 +221,7 @@ def add_item(
         [item_id] = ledger_repo.add_items(
             s, [_item_row(campaign, section.id, src, clean, due_date, ctx, now)]
         )
-        repo.append_events(
+        events_repo.append_events(
             s, campaign, [_add_event(section.name, section.id, item_id, src, clean, due_date)], ctx.actor, now
         )
         plan_items(s, campaign, [ItemDue(item_id, section.id, due_date)])
@@ -255,7 +255,7 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
         ids = ledger_repo.add_items(
             s, [_item_row(campaign, sid, src, text, due, ctx, now) for _o, sid, src, text, due in parsed]
         )
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
             [
@@ -334,11 +334,11 @@ def mark_done(
             },
         )
         stop_item(s, campaign.id, item.section_id, item.id)
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
             [
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "rectify-done",
                     section_id=item.section_id,
                     office=office,
@@ -386,11 +386,11 @@ def _decide(ctx: Context, campaign_name: str | None, item_id: int, reason: str |
         _transition(s, item, "done", values)
         if reason is not None:
             resume_item(s, campaign, item.section_id, item.id, now)
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
             [
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "rectify-confirm" if reason is None else "rectify-return",
                     section_id=item.section_id,
                     office=office,
@@ -465,7 +465,7 @@ def record_inspection(
         section = repo.find_section(s, campaign.id, office)
         ins_ids: list[int] = []
         item_ids: list[int] = []
-        events: list[repo.NewEvent] = []
+        events: list[events_repo.NewEvent] = []
         for text in clean:
             ins = ledger_repo.add_inspection(
                 s,
@@ -481,7 +481,7 @@ def record_inspection(
             )
             ins_ids.append(ins)
             events.append(
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "inspect",
                     section_id=section.id,
                     office=section.name,
@@ -494,6 +494,6 @@ def record_inspection(
                 )
                 item_ids.append(item)
                 events.append(_add_event(section.name, section.id, item, "inspection", text, due_date, ins))
-        repo.append_events(s, campaign, events, ctx.actor, now)
+        events_repo.append_events(s, campaign, events, ctx.actor, now)
         plan_items(s, campaign, [ItemDue(i, section.id, due_date) for i in item_ids])
         return Inspected(campaign.name, section.name, kind, day, tuple(ins_ids), tuple(item_ids))

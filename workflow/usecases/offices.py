@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storage import repo
+from storage import events_repo, repo
 from storage.models import Campaign, Section
 from workflow.adapters.tabular import RosterEntry, check_email, read_roster
 from workflow.engine import text
@@ -35,12 +35,14 @@ def address_detail(name: str, email: str | None, head: str | None, tags: Sequenc
     return detail
 
 
-def _edit(section: Section, before: dict[str, Any], after: dict[str, Any], reason: str) -> repo.NewEvent:
+def _edit(
+    section: Section, before: dict[str, Any], after: dict[str, Any], reason: str
+) -> events_repo.NewEvent:
     """Set ``section`` to ``after`` (name, e-mail, head, tags) and give the ``office-edit``
     event that records it with the values before, for the fields that changed."""
     section.name, section.email, section.head = after["name"], after["email"], after["head"]
     section.tags = repo.tags_json(after["tags"])
-    return repo.NewEvent(
+    return events_repo.NewEvent(
         "office-edit",
         section_id=section.id,
         office=section.name,
@@ -94,9 +96,9 @@ def add_entries(
         detail = address_detail(name, e.email, e.head, e.tags or ())
         del detail["name"]  # the event's office says it
         events.append(
-            repo.NewEvent("office-add", section_id=sid, office=name, to_state=initial, detail=detail)
+            events_repo.NewEvent("office-add", section_id=sid, office=name, to_state=initial, detail=detail)
         )
-    repo.append_events(s, campaign, events, actor, now)
+    events_repo.append_events(s, campaign, events, actor, now)
 
 
 def add_office(
@@ -196,7 +198,7 @@ def import_offices(
             s.add(sec)
             updated.append(e.name)
         s.flush()
-        repo.append_events(s, campaign, events, ctx.actor, now)
+        events_repo.append_events(s, campaign, events, ctx.actor, now)
         add_entries(s, campaign, definition_of(campaign), new, now, ctx.actor)
         return Imported(campaign.name, [e.name for e in new], unchanged, updated)
 
@@ -280,7 +282,7 @@ def edit_office(
 
             operator_store.rename_office(s, before["name"], after["name"])
         s.flush()
-        repo.append_events(s, campaign, [event], ctx.actor, now)
+        events_repo.append_events(s, campaign, [event], ctx.actor, now)
         return OfficeEdit(campaign.name, section.name, changes)
 
 
@@ -320,11 +322,11 @@ def retire_office(
         section.retired_at = None if undo else now
         s.add(section)
         s.flush()
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
             [
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "office-reinstate" if undo else "office-retire",
                     section_id=section.id,
                     office=section.name,

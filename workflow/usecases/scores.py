@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from storage import ledger_repo, repo
+from storage import events_repo, ledger_repo, repo
 from storage.models import Campaign
 from workflow.adapters.tabular import Table, read_table, read_xlsx_table
 from workflow.engine import text as textcheck
@@ -236,11 +236,11 @@ def _store(
                 for _w, r in rows
             ],
         )
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
             [
-                repo.NewEvent(
+                events_repo.NewEvent(
                     "score" if r.vote is None else "vote",
                     section_id=r.section_id,
                     office=r.office,
@@ -363,10 +363,14 @@ def correct_score(
             detail = {"group": probe.group, "scorer": scorer, "score": after, "before": before}
             action = "score-correct"
         s.flush()
-        repo.append_events(
+        events_repo.append_events(
             s,
             campaign,
-            [repo.NewEvent(action, section_id=probe.section_id, office=office, reason=reason, detail=detail)],
+            [
+                events_repo.NewEvent(
+                    action, section_id=probe.section_id, office=office, reason=reason, detail=detail
+                )
+            ],
             ctx.actor,
             now,
         )
