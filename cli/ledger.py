@@ -51,10 +51,10 @@ def rectify_add(office: str, text: str, source: str | None, due: str | None, cam
 @CAMPAIGN_OPT
 def rectify_import(file: Path, campaign: str | None) -> None:
     from cli.progress import working
-    from workflow.usecases import ledger
+    from workflow.usecases import ledger_import
 
     with working(_("Importing rectification items…")):
-        name, n = ledger.import_items(context(), campaign, file)
+        name, n = ledger_import.import_items(context(), campaign, file)
     say(_("Imported {n} rectification items into campaign '{campaign}'.").format(n=n, campaign=name))
 
 
@@ -214,9 +214,9 @@ def inspect_record(
     due: str | None,
     campaign: str | None,
 ) -> None:
-    from workflow.usecases import ledger
+    from workflow.usecases import inspections
 
-    r = ledger.record_inspection(context(), campaign, office, kind, on, findings, rectify, due)
+    r = inspections.record_inspection(context(), campaign, office, kind, on, findings, rectify, due)
     say(
         _("Recorded {kind} inspection of {office} on {date}: {n} findings.").format(
             kind=_(r.kind), office=r.office, date=r.on, n=len(r.inspections)

@@ -1,4 +1,5 @@
-"""Use cases of the rectification ledger (整改台账) and of inspections (明查暗访).
+"""Use cases of the rectification ledger (整改台账): add, list and decide items (inspections in
+:mod:`.inspections`, a spreadsheet of items in :mod:`.ledger_import`).
 
 Items belong to a section and may be added in any phase ("边评边改"). Their
 lifecycle is ``published`` → ``done`` (reported with an evidence document,
@@ -19,7 +20,6 @@ from zoneinfo import ZoneInfo
 from storage import events_repo, ledger_repo, repo
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign
-from workflow.adapters.tabular import read_table
 from workflow.engine import text as textcheck
 from workflow.errors import ConflictError, InputError
 from workflow.i18n import N_, _
@@ -44,7 +44,6 @@ SOURCE_ALIASES = {
     "自查": "self",
     "自查自纠": "self",
 }
-KINDS = ("announced", "unannounced")
 # Words shown through _() at run time: marked here so the catalog carries them.
 LABELS = (
     N_("published"),
@@ -61,12 +60,6 @@ LABELS = (
     N_("rectification item"),
     N_("score"),
 )
-ITEM_COLUMNS = {
-    "office": ("科室", "名称", "科室名称", "name"),
-    "text": ("整改内容", "整改事项", "内容", "item"),
-    "source": ("来源", "问题来源"),
-    "due": ("期限", "整改期限", "完成时限", "due date"),
-}
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -146,13 +139,13 @@ def check_source(value: str | None, where: str = "", definition: Any = None) -> 
     return key
 
 
-def _check_text(text: str, where: str = "") -> str:
+def check_text(text: str, where: str = "") -> str:
     if not text.strip():
         raise InputError(where + _("the item text is empty"))
     return textcheck.name(text, where + _("item text"))
 
 
-def _item_row(
+def item_row(
     campaign: Campaign,
     sid: int,
     source: str,
@@ -177,7 +170,7 @@ def _item_row(
     }
 
 
-def _add_event(
+def add_item_event(
     office: str,
     sid: int,
     item_id: int,
@@ -209,7 +202,7 @@ def add_item(
     source: str | None = None,
     due: str | None = None,
 ) -> ItemView:
-    clean = _check_text(text)
+    clean = check_text(text)
     due_date = parse_date(due, "--due") if due else None
     ctx.db.ensure_ready(create=False)
     now = ctx.now()
@@ -218,57 +211,17 @@ def add_item(
         campaign = repo.find_campaign(s, campaign_name)
         src = check_source(source, "", definition_of(campaign))
         section = repo.find_section(s, campaign.id, office)
-        [item_id] = ledger_repo.add_items(
-            s, [_item_row(campaign, section.id, src, clean, due_date, ctx, now)]
-        )
+        [item_id] = ledger_repo.add_items(s, [item_row(campaign, section.id, src, clean, due_date, ctx, now)])
         events_repo.append_events(
-            s, campaign, [_add_event(section.name, section.id, item_id, src, clean, due_date)], ctx.actor, now
+            s,
+            campaign,
+            [add_item_event(section.name, section.id, item_id, src, clean, due_date)],
+            ctx.actor,
+            now,
         )
         plan_items(s, campaign, [ItemDue(item_id, section.id, due_date)])
         item, name = ledger_repo.find_item(s, campaign.id, item_id)
         return _view(item, name, today_of(campaign, now), ZoneInfo(campaign.timezone))
-
-
-def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[str, int]:
-    """Validate every row of the CSV first; store all of them or none."""
-    table = read_table(path, ITEM_COLUMNS, required=("office", "text"))
-    ctx.db.ensure_ready(create=False)
-    now = ctx.now()
-    with ctx.db.write() as s:
-        authorize(s, ctx, "publish-items")
-        campaign = repo.find_campaign(s, campaign_name)
-        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
-        parsed = []
-        for line, row in table.rows:
-            where = _("{src} row {n}: ").format(src=table.source, n=line)
-            office = row["office"]
-            if office not in sections:
-                raise InputError(where + _("unknown office '{name}'").format(name=office))
-            text = _check_text(row["text"], where)
-            src = check_source(row.get("source") or None, where, definition_of(campaign))
-            raw_due = row.get("due") or ""
-            try:
-                due = parse_date(raw_due.replace("/", "-"), _("due")) if raw_due else None
-            except InputError as exc:
-                raise InputError(where + str(exc)) from None
-            parsed.append((office, sections[office], src, text, due))
-        ids = ledger_repo.add_items(
-            s, [_item_row(campaign, sid, src, text, due, ctx, now) for _o, sid, src, text, due in parsed]
-        )
-        events_repo.append_events(
-            s,
-            campaign,
-            [
-                _add_event(o, sid, i, src, text, due)
-                for i, (o, sid, src, text, due) in zip(ids, parsed, strict=True)
-            ],
-            ctx.actor,
-            now,
-        )
-        plan_items(
-            s, campaign, [ItemDue(i, sid, due) for i, (_o, sid, _s, _t, due) in zip(ids, parsed, strict=True)]
-        )
-        return campaign.name, len(ids)
 
 
 def _transition(s: Session, item: RectificationItem, expected: str, values: dict[str, Any]) -> None:
@@ -424,76 +377,3 @@ def items_in(
     tz = ZoneInfo(campaign.timezone)
     rows = ledger_repo.items(s, campaign.id, sid, open_only)
     return campaign.name, [_view(item, name, today, tz) for item, name in rows]
-
-
-# -- inspections ---------------------------------------------------------------
-@dataclass(frozen=True)
-class Inspected:
-    campaign: str
-    office: str
-    kind: str
-    on: date
-    inspections: tuple[int, ...]
-    items: tuple[int, ...]
-
-
-def record_inspection(
-    ctx: Context,
-    campaign_name: str | None,
-    office: str,
-    kind: str,
-    on: str,
-    findings: tuple[str, ...],
-    rectify: bool = False,
-    due: str | None = None,
-) -> Inspected:
-    """Record an inspection's findings; with ``rectify`` each becomes an item (source inspection)."""
-    if kind not in KINDS:
-        raise InputError(
-            _("unknown inspection kind '{v}'; use one of {k}").format(v=kind, k=", ".join(KINDS))
-        )
-    day = parse_date(on, "--date")
-    due_date = parse_date(due, "--due") if due else None
-    clean = [textcheck.clean(f, "--finding").strip() for f in findings]
-    if not clean or not all(clean):
-        raise InputError(_("--finding must not be empty"))
-    ctx.db.ensure_ready(create=False)
-    now = ctx.now()
-    with ctx.db.write() as s:
-        authorize(s, ctx, "inspect")
-        campaign = repo.find_campaign(s, campaign_name)
-        section = repo.find_section(s, campaign.id, office)
-        ins_ids: list[int] = []
-        item_ids: list[int] = []
-        events: list[events_repo.NewEvent] = []
-        for text in clean:
-            ins = ledger_repo.add_inspection(
-                s,
-                {
-                    "campaign_id": campaign.id,
-                    "section_id": section.id,
-                    "kind": kind,
-                    "on": day,
-                    "finding": text,
-                    "actor": ctx.actor,
-                    "at": now,
-                },
-            )
-            ins_ids.append(ins)
-            events.append(
-                events_repo.NewEvent(
-                    "inspect",
-                    section_id=section.id,
-                    office=section.name,
-                    detail={"inspection": ins, "kind": kind, "date": day.isoformat(), "text": text},
-                )
-            )
-            if rectify:
-                [item] = ledger_repo.add_items(
-                    s, [_item_row(campaign, section.id, "inspection", text, due_date, ctx, now, ins)]
-                )
-                item_ids.append(item)
-                events.append(_add_event(section.name, section.id, item, "inspection", text, due_date, ins))
-        events_repo.append_events(s, campaign, events, ctx.actor, now)
-        plan_items(s, campaign, [ItemDue(i, section.id, due_date) for i in item_ids])
-        return Inspected(campaign.name, section.name, kind, day, tuple(ins_ids), tuple(item_ids))
