@@ -114,9 +114,9 @@ def score_import(file: Path, again: bool, campaign: str | None) -> None:
 def score_correct(
     office: str, group: str, scorer: str, value: str, reason: str, campaign: str | None
 ) -> None:
-    from workflow.usecases import scores
+    from workflow.usecases import score_corrections
 
-    c = scores.correct_score(context(), campaign, office, group, scorer, value, reason)
+    c = score_corrections.correct_score(context(), campaign, office, group, scorer, value, reason)
     say(
         _("Corrected the score of {office} from {scorer} ({group}): {before} → {after}.").format(
             office=c.office, scorer=c.scorer, group=c.group, before=c.before, after=c.after
@@ -131,9 +131,9 @@ def score_correct(
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in history."))
 @CAMPAIGN_OPT
 def score_withdraw(office: str, group: str, scorer: str, reason: str, campaign: str | None) -> None:
-    from workflow.usecases import scores
+    from workflow.usecases import score_corrections
 
-    c = scores.correct_score(context(), campaign, office, group, scorer, None, reason)
+    c = score_corrections.correct_score(context(), campaign, office, group, scorer, None, reason)
     say(
         _("Withdrew the score {before} of {office} from {scorer} ({group}).").format(
             office=c.office, scorer=c.scorer, group=c.group, before=c.before
@@ -152,9 +152,9 @@ def _num(value) -> str:
 @CAMPAIGN_OPT
 @JSON_OPT
 def score_explain(office: str, campaign: str | None, as_json: bool) -> None:
-    from workflow.usecases import scores
+    from workflow.usecases import ranking
 
-    result, row = scores.explain(context(), campaign, office)
+    result, row = ranking.explain(context(), campaign, office)
     rules = result.rules
     if as_json:
         print_json(
@@ -236,9 +236,9 @@ def rank(
     lights: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    from workflow.usecases import scores
+    from workflow.usecases import ranking
 
-    result = scores.ranking(context(), campaign)
+    result = ranking.ranking(context(), campaign)
     keep = offices_matching(campaign, offices, phases, lights)
     rows = [
         r for r in result.ranking.rows if keep is None or r.office in keep

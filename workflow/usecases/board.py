@@ -124,10 +124,10 @@ class FactsLoader:
         self.scored = ledger_repo.scored_groups(s, cid) if "scores" in needs else {}
         self.totals: dict[int, Any] = {}
         if "totals" in needs and definition.spec.scoring is not None:
-            from workflow.usecases import scores
+            from workflow.usecases import ranking
 
             ids = {sec.name: sec.id for sec in repo.sections(s, cid)}
-            for row in scores.ranking_in(s, campaign).ranking.rows:
+            for row in ranking.ranking_in(s, campaign).ranking.rows:
                 if row.rank is not None:
                     self.totals[ids[row.office]] = row.score.total
         self.vetoes = repo.vetoes(s, cid) if "vetoes" in needs else {}

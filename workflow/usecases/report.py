@@ -19,7 +19,7 @@ from workflow.errors import InputError
 from workflow.i18n import _, pick
 from workflow.review.scoring import round2
 from workflow.usecases import board as usecases
-from workflow.usecases import scores
+from workflow.usecases import ranking
 from workflow.usecases.context import Context, definition_of
 from workflow.usecases.ledger import items_in
 
@@ -87,7 +87,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
         inspections = ledger_repo.inspections(s, campaign.id)
         extensions = reminders_repo.extension_log(s, campaign.id)
         dues = deadlines.due_dates(definition, plan)
-        ranked = scores.ranking_in(s, campaign) if definition.spec.scoring else None
+        ranked = ranking.ranking_in(s, campaign) if definition.spec.scoring else None
         pending = inbox_repo.pending(s, campaign.id, campaign.timezone)
         forced = usecases.forced_moves(s, campaign)
     now = ctx.now()

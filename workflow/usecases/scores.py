@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +93,7 @@ class _Row:
     count: int
 
 
-def _check(
+def check_entry(
     rules: scoring.Rules,
     sections: dict[str, int],
     where: str,
@@ -274,7 +273,7 @@ def add_score(
     again: bool = False,
 ) -> Recorded:
     def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
-        return [("", _check(rules, sections, "", office, group, scorer, score, None, None))]
+        return [("", check_entry(rules, sections, "", office, group, scorer, score, None, None))]
 
     return _recorded(*_store(ctx, campaign_name, build, again))
 
@@ -290,91 +289,9 @@ def add_vote(
     again: bool = False,
 ) -> Recorded:
     def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
-        return [("", _check(rules, sections, "", office, group, None, None, vote, count))]
+        return [("", check_entry(rules, sections, "", office, group, None, None, vote, count))]
 
     return _recorded(*_store(ctx, campaign_name, build, again))
-
-
-@dataclass(frozen=True)
-class Corrected:
-    campaign: str
-    office: str
-    group: str
-    scorer: str
-    before: str
-    after: str | None  # None: withdrawn
-
-
-def correct_score(
-    ctx: Context,
-    campaign_name: str | None,
-    office: str,
-    group: str,
-    scorer: str,
-    score: str | None,
-    reason: str,
-) -> Corrected:
-    """Change (``score``) or withdraw (``score=None``) one scorer's stored score, with a reason.
-
-    The stored row is updated or deleted; the event (``score-correct`` with the new
-    and the old value, or ``score-withdraw`` with the value taken out) keeps the history.
-    """
-    reason = textcheck.name(reason, "--reason")
-    scorer = textcheck.name(scorer, "--scorer")
-    ctx.db.ensure_ready(create=False)
-    now = ctx.now()
-    with ctx.db.write() as s:
-        authorize(s, ctx, "score")
-        campaign = repo.find_campaign(s, campaign_name)
-        repo.require_open(campaign)
-        rules, _spec = rules_of(campaign)
-        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
-        probe = _check(rules, sections, "", office, group, scorer, score or "0", None, None)
-        entry = next(
-            (
-                e
-                for e, _n in ledger_repo.score_entries(s, campaign.id)
-                if e.section_id == probe.section_id and e.grp == probe.group and e.scorer == scorer
-            ),
-            None,
-        )
-        if entry is None:
-            raise InputError(
-                _("no score of {office} / {group} from '{scorer}' is stored").format(
-                    office=office, group=probe.group, scorer=scorer
-                )
-            )
-        before = str(Decimal(entry.hundredths or 0) / 100)
-        if score is None:
-            s.delete(entry)
-            detail: dict[str, Any] = {"group": probe.group, "scorer": scorer, "score": before}
-            action, after = "score-withdraw", None
-        else:
-            if probe.hundredths == entry.hundredths:
-                raise InputError(
-                    _("{office} / {group} / {scorer} is already {score}").format(
-                        office=office, group=probe.group, scorer=scorer, score=before
-                    )
-                )
-            entry.hundredths = probe.hundredths
-            entry.actor, entry.at = ctx.actor, now
-            s.add(entry)
-            after = str(Decimal(probe.hundredths or 0) / 100)
-            detail = {"group": probe.group, "scorer": scorer, "score": after, "before": before}
-            action = "score-correct"
-        s.flush()
-        events_repo.append_events(
-            s,
-            campaign,
-            [
-                events_repo.NewEvent(
-                    action, section_id=probe.section_id, office=office, reason=reason, detail=detail
-                )
-            ],
-            ctx.actor,
-            now,
-        )
-        return Corrected(campaign.name, office, group_titles(rules)[probe.group], scorer, before, after)
 
 
 def _recorded(campaign: str, rows: list[_Row], titles: dict[str, str]) -> Recorded:
@@ -402,7 +319,7 @@ def import_scores(
             out.append(
                 (
                     where,
-                    _check(
+                    check_entry(
                         rules,
                         sections,
                         where,
@@ -419,80 +336,3 @@ def import_scores(
 
     name, rows, _titles = _store(ctx, campaign_name, build, again)
     return name, len(rows)
-
-
-# -- ranking -------------------------------------------------------------------
-@dataclass(frozen=True)
-class RankResult:
-    campaign: str
-    rules: scoring.Rules
-    ranking: scoring.Ranking
-    group_titles: dict[str, str]
-    tier_titles: dict[str, str]
-    commended: str = ""  # the definition's title for the commended (满意科室, 群众满意单位, ...)
-    participant: str = ""  # the definition's word for a participant when it names one (部门, 科室)
-
-
-def _entries(rows: list[tuple[Any, str]]) -> dict[str, list[scoring.Entry]]:
-    out: dict[str, list[scoring.Entry]] = {}
-    for e, office in rows:
-        out.setdefault(office, []).append(
-            scoring.Entry(
-                e.grp,
-                e.scorer,
-                None if e.hundredths is None else Fraction(e.hundredths, 100),
-                e.vote,
-                e.count,
-            )
-        )
-    return out
-
-
-def ranking(ctx: Context, campaign_name: str | None) -> RankResult:
-    ctx.db.ensure_ready(create=False)
-    with ctx.db.read() as s:
-        authorize(s, ctx, "read")
-        campaign = repo.find_campaign(s, campaign_name)
-        return ranking_in(s, campaign)
-
-
-def ranking_in(s: Any, campaign: Campaign) -> RankResult:
-    rules, _spec = rules_of(campaign)
-    entries = _entries(ledger_repo.score_entries(s, campaign.id))
-    sections = [sec for sec in repo.sections(s, campaign.id) if sec.retired_at is None]
-    offices = [sec.name for sec in sections]
-    scores = [scoring.score_section(rules, o, entries.get(o, [])) for o in offices]
-    vetoed = repo.vetoes(s, campaign.id)
-    excluded = {sec.name for sec in sections if sec.id in vetoed}
-    return RankResult(
-        campaign.name,
-        rules,
-        scoring.rank(rules, scores, excluded),
-        group_titles(rules),
-        {t.key: pick(t.titles) for t in rules.tiers},
-        pick(definition_of(campaign).spec.labels.commended.as_dict()),
-        _participant(definition_of(campaign)),
-    )
-
-
-def _participant(definition: Any) -> str:
-    """The definition's own word for a participant, capitalised for a column ("" when it names none)."""
-    if "participant" not in definition.spec.labels.model_fields_set:
-        return ""
-    noun = str(definition.noun())
-    return noun[:1].upper() + noun[1:]
-
-
-def explain(ctx: Context, campaign_name: str | None, office: str) -> tuple[RankResult, scoring.Ranked]:
-    ctx.db.ensure_ready(create=False)
-    with ctx.db.read() as s:
-        authorize(s, ctx, "read")
-        campaign = repo.find_campaign(s, campaign_name)
-        section = repo.find_section(s, campaign.id, office)
-        result = ranking_in(s, campaign)
-    row = next((r for r in result.ranking.rows if r.office == section.name), None)
-    if row is None:
-        raise InputError(
-            _("office '{name}' is retired from the campaign; it is not ranked").format(name=section.name)
-        )
-    return result, row
