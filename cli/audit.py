@@ -154,7 +154,7 @@ def audit_anchor(campaign: str | None, as_json: bool) -> None:
 )
 def audit_export(campaign: str | None, fmt: str, output: Path) -> None:
     from cli.progress import working
-    from workflow.usecases import audit as use
+    from workflow.usecases import audit_export as use
 
     with working(_("Exporting the history…")):
         reports = use.export(context(), campaign, fmt, output)
