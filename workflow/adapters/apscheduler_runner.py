@@ -31,8 +31,9 @@ from workflow.errors import CampaignError
 from workflow.i18n import _
 from workflow.usecases import inbox
 from workflow.usecases.context import Context
+from workflow.usecases.digest import phase_ends
 from workflow.usecases.results import SweepResult
-from workflow.usecases.sweep import phase_ends, sweep
+from workflow.usecases.sweep import sweep
 
 
 def run(
