@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from cli import completion
+from cli.clickext import option
 from cli.console import one_write, print_json, say
-from cli.main import HELP, cli, option
+from cli.main import HELP, cli
 from cli.shared import JSON_OPT, context
 from workflow.i18n import N_, _
 

@@ -6,7 +6,7 @@ Two gettext domains live under ``cli/locale/<lang>/LC_MESSAGES/``:
   text reached by walking the command tree (a docstring used as help has no marker);
 * ``click``: click's own strings (``Usage:``, ``Show this message and exit.``, its
   error messages), extracted from the installed click, which looks them up through
-  the names ``_``/``ngettext`` we rebind in :mod:`cli.main`.
+  the names ``_``/``ngettext`` we rebind in :mod:`cli.clickext`.
 
 ``update`` re-extracts both, merges into each language's ``.po`` (new strings get an
 empty translation, translations of strings that are gone are dropped) and compiles

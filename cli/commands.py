@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from cli import completion
+from cli.clickext import option
 from cli.console import console, one_write, print_json, print_json_lines, say, say_lines
-from cli.main import EXIT_BLOCKED, HELP, cli, option
+from cli.main import EXIT_BLOCKED, HELP, cli
 from cli.progress import working
 from cli.shared import (
     CAMPAIGN_OPT,

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import click
 
+from cli.clickext import option
 from cli.console import print_json, say
-from cli.main import HELP, cli, option
+from cli.main import HELP, cli
 from cli.shared import CAMPAIGN_OPT, JSON_OPT, context
 from workflow.errors import ConfigError
 from workflow.i18n import N_, _, pick

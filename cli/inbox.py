@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from cli import completion
+from cli.clickext import option
 from cli.console import print_json, say
-from cli.main import HELP, cli, option
+from cli.main import HELP, cli
 from cli.shared import CAMPAIGN_OPT, JSON_OPT, context
 from workflow.i18n import N_, _
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from cli.clickext import option
 from cli.console import print_json, say
-from cli.main import HELP, cli, option
+from cli.main import HELP, cli
 from cli.shared import CAMPAIGN_OPT, FILE_PATH, JSON_OPT, OUT_OPT, context, offices_matching, row_filters
 from workflow.engine.values import MAX_INT
 from workflow.errors import InputError

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from cli import completion
+from cli.clickext import option
 from cli.console import print_json, say
-from cli.main import HELP, cli, option
+from cli.main import HELP, cli
 from cli.progress import working
 from cli.shared import (
     CAMPAIGN_OPT,

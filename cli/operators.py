@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from cli.clickext import option
 from cli.console import print_json, say
-from cli.main import DEFAULT_TZ, HELP, cli, option
+from cli.main import DEFAULT_TZ, HELP, cli
 from cli.shared import JSON_OPT, context
 from workflow.engine.permissions import ROLES
 from workflow.i18n import N_, _

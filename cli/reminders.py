@@ -6,8 +6,9 @@ import sys
 
 import click
 
+from cli.clickext import option
 from cli.console import print_json, say, say_lines
-from cli.main import EXIT_MAIL_FAILED, HELP, cli, option
+from cli.main import EXIT_MAIL_FAILED, HELP, cli
 from cli.shared import CAMPAIGN_OPT, JSON_OPT, context, off_day
 from workflow.i18n import N_, _
 

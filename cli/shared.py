@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from cli import completion
-from cli.main import option, settings
+from cli.clickext import option
+from cli.main import settings
 from workflow.i18n import N_, _
 
 FILE_PATH = click.Path(path_type=Path, dir_okay=False)
