@@ -157,7 +157,7 @@ def show(columns: Sequence[Col], rows: Sequence[Sequence[Cell]]) -> None:
 def paragraph(text: str, target: Any = None) -> None:
     """Print ``text`` folded to the console's width at the same breaks as table cells
     (rich would move a Chinese sentence to the next line whole, and a terminal would split a key)."""
-    from cli.tables import fold
+    from cli.folding import fold
 
     out = console if target is None else target
     width = out.width
