@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from workflow.usecases.report import Cell
+from workflow.usecases.report_model import Cell
 
 
 def cell_text(value: Cell) -> str:

@@ -33,7 +33,7 @@ from typing import Any
 from cli.cells import cell_text, display_width
 from cli.docxstyle import TABLE_PT, add_styles, font_table, letterhead, oxml_element, page_number
 from workflow.i18n import _, chinese_quotes, language
-from workflow.usecases.report import Cell, Report, ReportTable
+from workflow.usecases.report_model import Cell, Report, ReportTable
 
 CN_DIGITS = "〇一二三四五六七八九"
 

@@ -17,7 +17,7 @@ from cli.cells import cell_text, display_width
 from workflow.adapters import tabular
 from workflow.errors import InputError
 from workflow.i18n import _, chinese_quotes
-from workflow.usecases.report import Cell, Chart, Report, ReportTable
+from workflow.usecases.report_model import Cell, Chart, Report, ReportTable
 
 
 def ledger_table(items: Sequence[Any]) -> ReportTable:
