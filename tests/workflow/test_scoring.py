@@ -29,7 +29,7 @@ from pathlib import Path
 
 from workflow.adapters import definition_files
 from workflow.engine import validate as defs
-from workflow.review import scoring
+from workflow.review import scoring, scoring_rules
 from workflow.review.scoring import Entry
 
 # The seed as written in format 1 ("top: $satisfied-top"); the bundled one states the same rule
@@ -37,7 +37,7 @@ from workflow.review.scoring import Entry
 SEED = definition_files.load(
     str(Path(__file__).resolve().parents[1] / "data" / "people-satisfied-unit-format1.yaml")
 )
-RULES = scoring.rules_from(SEED.spec.scoring, SEED.parameters())  # type: ignore[arg-type]
+RULES = scoring_rules.rules_from(SEED.spec.scoring, SEED.parameters())  # type: ignore[arg-type]
 
 
 def scores(group: str, *values: float) -> list[Entry]:
@@ -98,11 +98,11 @@ def test_ranking_matches_the_hand_computed_table() -> None:
     assert ranking.tied_at_cut == ()
 
 
-def rules_with(commend: str) -> scoring.Rules:
+def rules_with(commend: str) -> scoring_rules.Rules:
     text = SEED.text.replace("  top: $satisfied-top\n", f"  commend: {commend}\n")
     assert text != SEED.text
     d = defs.parse(text, "commend.yaml")
-    return scoring.rules_from(d.spec.scoring, d.parameters())  # type: ignore[arg-type]
+    return scoring_rules.rules_from(d.spec.scoring, d.parameters())  # type: ignore[arg-type]
 
 
 def test_top_n_regardless_of_tier_when_the_definition_says_so() -> None:

@@ -27,7 +27,7 @@ from workflow.engine.yamlsource import line_for
 from workflow.errors import DefinitionError, InputError
 from workflow.i18n import N_, _
 from workflow.mail.mailtext import check_templates
-from workflow.review.scoring import ScoringSpec, VotePointsSpec
+from workflow.review.scoring_rules import ScoringSpec, VotePointsSpec
 
 
 def check_semantics(

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_
 from workflow.engine import values
 from workflow.engine.values import DURATION_RE, PARAM_RE
 from workflow.i18n import _
-from workflow.review.scoring import ScoringSpec
+from workflow.review.scoring_rules import ScoringSpec
 
 FORMAT_VERSION = 2
 KEY_RE = re.compile(r"^[a-z][a-z0-9-]*$")

@@ -11,7 +11,7 @@ from storage import ledger_repo, repo
 from storage.models import Campaign
 from workflow.errors import InputError
 from workflow.i18n import _, pick
-from workflow.review import scoring
+from workflow.review import scoring, scoring_rules
 from workflow.usecases.context import Context, definition_of
 from workflow.usecases.operators import authorize
 from workflow.usecases.scores import group_titles, rules_of
@@ -21,7 +21,7 @@ from workflow.usecases.scores import group_titles, rules_of
 @dataclass(frozen=True)
 class RankResult:
     campaign: str
-    rules: scoring.Rules
+    rules: scoring_rules.Rules
     ranking: scoring.Ranking
     group_titles: dict[str, str]
     tier_titles: dict[str, str]

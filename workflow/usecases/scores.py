@@ -20,7 +20,7 @@ from workflow.engine import text as textcheck
 from workflow.engine.values import MAX_INT
 from workflow.errors import DuplicateError, InputError
 from workflow.i18n import N_, _, pick
-from workflow.review import scoring
+from workflow.review import scoring_rules
 from workflow.usecases.context import Context, definition_of
 from workflow.usecases.operators import authorize
 
@@ -59,7 +59,7 @@ def vote_word(key: str) -> str:
     return _(VOTE_WORDS[key]) if key in VOTE_WORDS else key
 
 
-def group_titles(rules: scoring.Rules) -> dict[str, str]:
+def group_titles(rules: scoring_rules.Rules) -> dict[str, str]:
     """Each evaluator group's title in the user's language, by key."""
     return {g.key: pick(g.titles) for g in rules.groups}
 
@@ -74,12 +74,12 @@ class Recorded:
     group_title: str
 
 
-def rules_of(campaign: Campaign) -> tuple[scoring.Rules, Any]:
+def rules_of(campaign: Campaign) -> tuple[scoring_rules.Rules, Any]:
     definition = definition_of(campaign)
     spec = definition.spec.scoring
     if spec is None:
         raise InputError(_("definition '{key}' has no scoring rules").format(key=definition.key))
-    return scoring.rules_from(spec, json.loads(campaign.parameters)), spec
+    return scoring_rules.rules_from(spec, json.loads(campaign.parameters)), spec
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class _Row:
 
 
 def check_entry(
-    rules: scoring.Rules,
+    rules: scoring_rules.Rules,
     sections: dict[str, int],
     where: str,
     office: str,
@@ -272,7 +272,7 @@ def add_score(
     *,
     again: bool = False,
 ) -> Recorded:
-    def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
+    def build(rules: scoring_rules.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
         return [("", check_entry(rules, sections, "", office, group, scorer, score, None, None))]
 
     return _recorded(*_store(ctx, campaign_name, build, again))
@@ -288,7 +288,7 @@ def add_vote(
     *,
     again: bool = False,
 ) -> Recorded:
-    def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
+    def build(rules: scoring_rules.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
         return [("", check_entry(rules, sections, "", office, group, None, None, vote, count))]
 
     return _recorded(*_store(ctx, campaign_name, build, again))
@@ -312,7 +312,7 @@ def import_scores(
     """Validate every row first (offices, groups, 0–100, duplicates); store all or none."""
     table = read_scores_file(path)
 
-    def build(rules: scoring.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
+    def build(rules: scoring_rules.Rules, sections: dict[str, int]) -> list[tuple[str, _Row]]:
         out = []
         for line, row in table.rows:
             where = _("{src} row {n}: ").format(src=table.source, n=line)
