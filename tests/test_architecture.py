@@ -214,3 +214,16 @@ def test_the_rules_catch_a_cycle_and_an_impure_import() -> None:
     }
     assert "workflow.engine.machine -> sqlalchemy" in impure_imports(graph)
     assert any({"workflow.engine.machine", "workflow.usecases.advance"} <= c for c in cycles(graph))
+
+
+#: A module longer than this holds more than one subject (issue #12: "none over 400 lines").
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {
+        name: n
+        for name, path in modules().items()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"split these along their subjects: {long}"
