@@ -127,3 +127,67 @@ def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> N
         assert [m.id for m in batch] == sorted(m.id for m in batch)  # same moment: oldest first
     finally:
         db.dispose()
+
+
+class _Interrupted(OutboxTransport):
+    """The outbox folder, with Ctrl-C arriving while the fifth message is written."""
+
+    def __init__(self, folder: Path):
+        super().__init__(folder)
+        self.written = 0
+
+    def send(
+        self, sender: str, recipient: str, raw: bytes, mail_id: int, timeout: float | None = None
+    ) -> str:
+        if self.written == 4:
+            raise KeyboardInterrupt
+        self.written += 1
+        return super().send(sender, recipient, raw, mail_id, timeout)
+
+
+def test_outbox_marks_in_batches_and_a_cut_batch_is_written_again_not_twice(tmp_path: Path) -> None:
+    """The outbox transport is marked once per claimed batch: a sweep stopped inside a batch
+    leaves its files written and unmarked, and the next delivery writes the same files again
+    (one file per message, none lost, none doubled)."""
+    from datetime import timedelta
+
+    from workflow.usecases import delivery
+
+    db = Database(str(tmp_path / "m.db"))
+    try:
+        ctx = Context(db, "tester", lambda: START)
+        campaigns.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
+        with db.write() as s:
+            campaign = repo.find_campaign(s, "2026")
+            repo.add_sections(
+                s,
+                campaign.id,
+                [repo.NewSection(f"科室{i}", f"o{i}@x.cn") for i in range(12)],  # type: ignore[arg-type]
+                "mobilization",
+                "tester",
+                START,
+            )
+        outbox = tmp_path / "outbox"
+        cut = _Interrupted(outbox)
+        try:
+            sweep.sweep(ctx, cut, at=DUE_SOON)
+            raise AssertionError("the interrupt did not reach the sweep")
+        except KeyboardInterrupt:
+            pass
+        first = {p.name: p.read_bytes() for p in outbox.glob("*.eml")}
+        with db.read() as s:
+            statuses = Counter(s.execute(select(Mail.status)).scalars().all())
+        assert len(first) == 4 and statuses["sent"] == 0, (len(first), statuses)
+        # The interrupted owner's claims expire (a live process of ours: only the lease frees them).
+        later = DUE_SOON + delivery.LEASE + timedelta(minutes=1)
+        result = delivery.deliver(Context(db, "tester", lambda: later), OutboxTransport(outbox))
+        with db.read() as s:
+            mails = s.execute(select(Mail.id, Mail.status, Mail.sent_via)).all()
+        files = sorted(outbox.glob("*.eml"))
+        assert all(status == "sent" for _id, status, _via in mails), mails
+        assert len(files) == len(mails) == result.sent and len(mails) > 4
+        assert sorted(str(f) for f in files) == sorted(via for _id, _s, via in mails)
+        for name, data in first.items():  # written again, the same message
+            assert (outbox / name).read_bytes() == data
+    finally:
+        db.dispose()

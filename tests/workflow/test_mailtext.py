@@ -240,3 +240,24 @@ def test_a_line_break_in_a_header_is_refused_on_the_fast_path_too() -> None:
         digest.as_bytes()
     with pytest.raises(ValueError, match="linefeed or carriage return"):
         digest.message()
+
+
+def test_the_fast_q_length_is_the_librarys_for_every_byte() -> None:
+    """mailtext gives the encoded-word chooser a faster Q length: it must count as the library's."""
+    import importlib
+
+    ew = importlib.import_module("email._encoded_words")
+    fast = ew._cte_encode_length["q"]
+    assert fast is not ew.len_q  # installed (else the digests pay the slow one)
+    for b in range(256):
+        assert fast(bytes([b])) == ew.len_q(bytes([b])), b
+    sample = "【督查室提醒】2026年 创建“人民满意单位” 第000123科 ?=_ \t".encode()
+    assert fast(sample) == ew.len_q(sample)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+def test_the_fast_body_is_the_librarys_body(body: str) -> None:
+    """Any body text (line breaks of every kind, Chinese, empty) gives the library's bytes."""
+    digest = mailtext.Digest([("To", "office1@example.gov.cn")], body)
+    assert digest.as_bytes() == digest.message().as_bytes()

@@ -136,6 +136,9 @@ class OutboxTransport:
     """
 
     name = "outbox"
+    #: Sending a message again writes the same file (named by the message's id): a sweep killed
+    #: after writing and before marking rewrites it, so marks may be batched.
+    idempotent = True
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -159,6 +162,8 @@ class SmtpTransport:
     """One SMTP session per sweep, opened on the first message."""
 
     name = "smtp"
+    #: A message handed to the server is delivered: each is marked sent alone, right after.
+    idempotent = False
 
     def __init__(self, config: SmtpConfig):
         self.config = config

@@ -1,4 +1,4 @@
-"""Delivering the outbox table: claim → send → mark sent, each message alone.
+"""Delivering the outbox table: claim → send → mark sent (alone over SMTP, per batch to a folder).
 
 The transport (SMTP server or outbox folder, :mod:`workflow.adapters.mailserver`)
 does the sending; this module decides what to send and records what happened.
@@ -114,9 +114,11 @@ def deliver(
             claimed = _claim(ctx, now, owner, result)
             if not claimed:
                 return result
+            sent: list[tuple[int, str]] = []  # written but not yet marked (idempotent transports)
             for i, claim in enumerate(claimed):
                 left = stop_at - time.monotonic()
                 if left <= 0:
+                    _mark_sent(ctx, owner, now, sent, result)
                     _release(ctx, owner, claimed[i:])
                     result.deferred += len(claimed) - i
                     _defer_rest(ctx, now, result)
@@ -141,17 +143,37 @@ def deliver(
                         Failure(claim.campaign, claim.recipient, exc.sentence, not exc.permanent)
                     )
                     if exc.unreachable:  # the server is down: the rest of the batch waits too
+                        _mark_sent(ctx, owner, now, sent, result)
                         result.unreachable = exc
                         for other in claimed[i + 1 :]:
                             _mark_failed(ctx, other, owner, str(exc), now)
                             result.failed += 1
                         return result
                     continue
-                with ctx.db.write("mail-sent") as s:
-                    rr.mark_sent(s, claim.mail_id, owner, now, where)
-                result.sent += 1
+                sent.append((claim.mail_id, where))
+                if not transport.idempotent:
+                    _mark_sent(ctx, owner, now, sent, result)
+            _mark_sent(ctx, owner, now, sent, result)
     finally:
         transport.close()
+
+
+def _mark_sent(
+    ctx: Context, owner: str, now: datetime, sent: list[tuple[int, str]], result: SweepResult
+) -> None:
+    """Mark the messages sent, in one transaction, and empty ``sent``.
+
+    A message handed to an SMTP server is marked alone, right after (a crash before the mark
+    would send it twice). An idempotent transport (the outbox folder: the same file again)
+    is marked once per claimed batch: a crash in between rewrites those files, nothing more.
+    """
+    if not sent:
+        return
+    with ctx.db.write("mail-sent") as s:
+        for mail_id, where in sent:
+            rr.mark_sent(s, mail_id, owner, now, where)
+    result.sent += len(sent)
+    sent.clear()
 
 
 def _mark_failed(
