@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -332,12 +332,21 @@ def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:
         s.execute(table_of(Mail).insert(), list(rows))
 
 
-def mark_sent(s: Session, mail_id: int, owner: str, now: datetime, via: str) -> None:
-    s.execute(
-        update(Mail)
-        .where(Mail.id == mail_id, Mail.claimed_by == owner)
-        .values(status="sent", sent_at=now, sent_via=via, attempts=Mail.attempts + 1, last_error=None)
+def mark_sent(s: Session, sent: list[tuple[int, str]], owner: str, now: datetime) -> None:
+    """Mark ``(mail_id, where)`` sent, if this owner still holds them: one statement, many rows."""
+    table = table_of(Mail)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("mail_id"), table.c.claimed_by == owner)
+        .values(
+            status="sent",
+            sent_at=now,
+            sent_via=bindparam("via"),
+            attempts=table.c.attempts + 1,
+            last_error=None,
+        )
     )
+    s.connection().execute(stmt, [{"mail_id": mail_id, "via": via} for mail_id, via in sent])
 
 
 def mark_failed(

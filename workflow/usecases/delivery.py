@@ -170,8 +170,7 @@ def _mark_sent(
     if not sent:
         return
     with ctx.db.write("mail-sent") as s:
-        for mail_id, where in sent:
-            rr.mark_sent(s, mail_id, owner, now, where)
+        rr.mark_sent(s, sent, owner, now)
     result.sent += len(sent)
     sent.clear()
 
