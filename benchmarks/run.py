@@ -52,6 +52,9 @@ def spawn(argv: list[str], *, capture: bool = False, ok: tuple[int, ...] = (0,))
         "MANYI_USER": ACTOR,
         "MANYI_NOW": NOW.isoformat(),
         "PYTHONPATH": str(ROOT),
+        # A server database keeps its outbox folder in MANYI_HOME (default: the current folder,
+        # here the repository): keep the sweeps' mail with the benchmark's own files.
+        "MANYI_HOME": os.environ.get("MANYI_HOME") or str(HERE / "work"),
     }
     with tempfile.TemporaryFile() as errf, tempfile.NamedTemporaryFile("r") as rss:
         wrap = [TIME, "-f", "%M", "-o", rss.name] if TIME else []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,19 @@ GENESIS = "0" * 64
 @lru_cache(maxsize=64)  # a bulk append stamps thousands of events with one instant
 def format_at(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_CANONICAL_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+
+
+def parse_at(raw: str) -> datetime:
+    """A time as :func:`format_at` writes it (ValueError otherwise), as an aware UTC datetime.
+
+    ``strptime`` with the same format accepts the same strings; the canonical shape (what
+    manyi writes) takes the C parser, ten times faster over a long chain."""
+    if _CANONICAL_AT.fullmatch(raw):
+        return datetime.fromisoformat(raw[:-1]).replace(tzinfo=UTC)
+    return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def canonical(

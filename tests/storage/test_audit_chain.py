@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage import audit
@@ -113,3 +114,22 @@ def test_inserted_event_is_caught(specs: list, data: st.DataObject) -> None:
         forged = replace(forged, hash="e" * 64)
     events = renumber(events[:k] + [forged] + events[k:])
     assert first_break(events) == Break(CAMPAIGN, k + 1, "inserted")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.one_of(
+        st.datetimes(timezones=st.none()).map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+        st.from_regex(r"\d{1,4}-\d{1,2}-\d{1,2}T\d{1,2}:\d{1,2}:\d{1,2}\.\d{0,7}Z?", fullmatch=True),
+        st.text(max_size=30),
+    )
+)
+def test_parse_at_accepts_exactly_what_strptime_accepts(raw: str) -> None:
+    """The audit's fast time parser takes the same strings as the format's strptime, to the same time."""
+    try:
+        expected = datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        with pytest.raises(ValueError):
+            audit.parse_at(raw)
+        return
+    assert audit.parse_at(raw) == expected

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage import audit, chain, clock, identity, repo
@@ -276,7 +276,7 @@ class _Tally:
         """Real recorded times never go back, nor past the database's last one; outside a
         rehearsal the effective time is the recorded one (give or take MAX_SKEW)."""
         try:
-            recorded = datetime.strptime(str(raw), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            recorded = audit.parse_at(str(raw))
         except ValueError:
             raise AuditError(
                 campaign, ev.seq, "clock", _("recorded_at '{v}' is not a time").format(v=raw)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -77,7 +76,7 @@ def export(ctx: Context, campaign_name: str | None, fmt: str, out: Path) -> list
 
 def local_time(at: str, zone: ZoneInfo) -> str:
     """An event's stored UTC time as the campaign's wall-clock time with its offset."""
-    when = datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    when = audit.parse_at(at)
     return when.astimezone(zone).isoformat(sep=" ", timespec="seconds")
 
 

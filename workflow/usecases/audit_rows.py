@@ -254,7 +254,6 @@ def _compare_deadlines(s: Any, cid: int, derived: Derived, names: dict[int, str]
     for rid, sid, req, due, original in chain.deadline_rows(s, cid):
         due, original = norm(due), norm(original)
         office = names.get(sid, str(sid)) if sid is not None else _("central body")
-        label = f"{show(office)} / {show(req)}"
         if req.startswith(ITEM_PREFIX):
             number = req[len(ITEM_PREFIX) :]
             item = derived.items.get(int(number)) if number.isdigit() else None
@@ -264,17 +263,19 @@ def _compare_deadlines(s: Any, cid: int, derived: Derived, names: dict[int, str]
             for fld, stored in (("due", due), ("original_due", original)):
                 if stored != norm(facts["due"]):
                     raise _contradicts(
-                        derived.campaign, seq, "deadline", rid, label, fld, stored, facts["due"]
+                        derived.campaign, seq, "deadline", rid, _label(office, req), fld, stored, facts["due"]
                     )
             continue
         ext = derived.extended.get((sid, req))
         if ext is not None:
             seq, to, was = ext
             if due != to:
-                raise _contradicts(derived.campaign, seq, "deadline", rid, label, "due", due, to)
+                raise _contradicts(
+                    derived.campaign, seq, "deadline", rid, _label(office, req), "due", due, to
+                )
             if was is not None and original != was:
                 raise _contradicts(
-                    derived.campaign, seq, "deadline", rid, label, "original_due", original, was
+                    derived.campaign, seq, "deadline", rid, _label(office, req), "original_due", original, was
                 )
         elif due != original:
             raise AuditError(
@@ -283,8 +284,13 @@ def _compare_deadlines(s: Any, cid: int, derived: Derived, names: dict[int, str]
                 "row-orphan",
                 _(
                     "deadline #{id} ({label}): due {due} but original_due {original}, and no extend event"
-                ).format(id=rid, label=label, due=due, original=original),
+                ).format(id=rid, label=_label(office, req), due=due, original=original),
             )
+
+
+def _label(office: str, req: str) -> str:
+    """A deadline's office and requirement for a message (made only when one is needed)."""
+    return f"{show(office)} / {show(req)}"
 
 
 def unchecked_lines(derived: Derived) -> Iterable[tuple[str, int]]:
