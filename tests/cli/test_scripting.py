@@ -82,3 +82,12 @@ def test_completion_without_a_database_offers_nothing_and_creates_nothing(tmp_pa
     missing = tmp_path / "none.db"
     assert complete(missing, "history ") == []
     assert not missing.exists()
+
+
+def test_a_name_that_looks_like_an_emoji_code_is_printed_as_it_is(started: Run) -> None:
+    """Piped output is the text itself: rich would have turned ':cat:' into a picture."""
+    added = started("office", "add", "督查:cat:组", "--email", "cat@example.gov.cn")
+    assert added.exit_code == 0, added.output
+    assert "督查:cat:组" in added.output and "\N{CAT FACE}" not in added.output
+    moved = started("advance", "督查:cat:组", "--force", "--from", "mobilization", "--reason", "测试")
+    assert "督查:cat:组" in moved.output and "\N{CAT FACE}" not in moved.output, moved.output
