@@ -90,8 +90,12 @@ class Slot:
         return self.kind == "escalate"
 
 
-def slots(due: date, policy: RemindersSpec, tz: str) -> Iterator[Slot]:
-    """Every reminder slot of ``due`` in time order (endless while overdue)."""
+def slots(due: date, policy: RemindersSpec, tz: str, first_late: int = 1) -> Iterator[Slot]:
+    """Every reminder slot of ``due`` in time order (endless while overdue).
+
+    ``first_late``: start the overdue slots there (a value of the 1, 1 + every, … series),
+    leaving out the earlier ones; an escalation among those is still given, first.
+    """
     zone = ZoneInfo(tz)
     hh, mm = (int(x) for x in policy.send_at.split(":"))
 
@@ -103,7 +107,7 @@ def slots(due: date, policy: RemindersSpec, tz: str) -> Iterator[Slot]:
         yield Slot(f"{tag}/before-{n}", at(due - timedelta(days=n)), "before", n)
     if policy.on_due:
         yield Slot(f"{tag}/due", at(due), "due", 0)
-    late = 1
+    late = first_late
     esc = policy.escalate_after
     while True:
         if esc is not None and esc <= late:
@@ -126,6 +130,32 @@ def slots_between(
     for slot in slots(due, policy, tz):
         if slot.at > until:
             return SlotsBetween(fired, slot)
+        if after is None or slot.at > after:
+            fired.append(slot)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def due_between(
+    due: date, policy: RemindersSpec, tz: str, after: datetime | None, until: datetime
+) -> SlotsBetween:
+    """``coalesce`` of the slots in ``(after, until]``, and the first slot after ``until``.
+
+    The same as ``coalesce(slots_between(...).fired)``, without walking every overdue slot of
+    a long-overdue date: coalesce keeps only the latest plain slot (and any escalation), so
+    the overdue series starts one step before the last one due by ``until``.
+    """
+    zone = ZoneInfo(tz)
+    hh, mm = (int(x) for x in policy.send_at.split(":"))
+    last_day = until.astimezone(zone).date()
+    if datetime.combine(last_day, time(hh, mm), zone).astimezone(UTC) > until:
+        last_day -= timedelta(days=1)
+    every = policy.overdue_every
+    last = ((last_day - due).days - 1) // every  # index of the last overdue slot due by `until`
+    first_late = 1 + max(0, last - 1) * every
+    fired: list[Slot] = []
+    for slot in slots(due, policy, tz, first_late):
+        if slot.at > until:
+            return SlotsBetween(coalesce(fired), slot)
         if after is None or slot.at > after:
             fired.append(slot)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -247,14 +247,14 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
             r.next_at = None
             continue
         policy = cd.definition.policy_of(r.requirement)  # an item's key falls back to the definition's
-        fired, nxt = dl.slots_between(r.due, policy, cd.tz, r.last_at, now)
+        fired, nxt = dl.due_between(r.due, policy, cd.tz, r.last_at, now)
         if sec is not None and (sec.retired or (item is None and not _applies(cd, key, sec))):
             # Retired, or not its requirement (by its tags): no mail now; the deadline moves
             # on, so reinstating the office or giving it the tag resumes its reminders.
             r.last_at, r.next_at = now, nxt.at
             continue
         lg = cd.leading_email()
-        for slot in dl.coalesce(fired):
+        for slot in fired:
             to: list[str] = []
             if sec is not None:
                 to += [sec.email] if sec.email else []
