@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from storage.ledger_models import Inspection, RectificationItem, ScoreEntry
 from storage.models import Section
+from storage.repo import bind_value, executemany
 from workflow.errors import NotFoundError
 
 
@@ -120,8 +121,32 @@ def scorer_keys(s: Session, campaign_id: int) -> set[tuple[int, str, str]]:
 
 
 def add_scores(s: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        s.execute(insert(ScoreEntry), list(rows))
+    """Insert score and vote rows in one ``executemany`` (values converted once, not per row)."""
+    if not rows:
+        return
+    ats: dict[Any, Any] = {}
+    for r in rows:
+        if r["at"] not in ats:
+            ats[r["at"]] = bind_value(s, ScoreEntry, "at", r["at"])
+    executemany(
+        s,
+        "INSERT INTO score_entry (campaign_id, section_id, grp, scorer, hundredths, vote, count, actor, at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                r["campaign_id"],
+                r["section_id"],
+                r["grp"],
+                r.get("scorer"),
+                r.get("hundredths"),
+                r.get("vote"),
+                r.get("count", 1),
+                r["actor"],
+                ats[r["at"]],
+            )
+            for r in rows
+        ],
+    )
 
 
 def open_item_dates(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -128,19 +128,11 @@ def add_sections(
     """Insert sections and their records in bulk; return ``[(section_id, name)]``."""
     if not rows:
         return []
-    s.execute(
-        insert(Section),
-        [
-            {
-                "campaign_id": campaign_id,
-                "name": r.name,
-                "email": r.email,
-                "head": r.head,
-                "tags": tags_json(r.tags),
-                "created_at": at,
-            }
-            for r in rows
-        ],
+    at_value = bind_value(s, Section, "created_at", at)
+    executemany(
+        s,
+        "INSERT INTO section (campaign_id, name, email, head, tags, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [(campaign_id, r.name, r.email, r.head, tags_json(r.tags), at_value) for r in rows],
     )
     names = [r.name for r in rows]
     ids: dict[str, int] = {}
@@ -149,19 +141,12 @@ def add_sections(
             Section.campaign_id == campaign_id, col(Section.name).in_(chunk)
         )
         ids.update({name: sid for sid, name in s.execute(q)})
-    s.execute(
-        insert(Record),
-        [
-            {
-                "campaign_id": campaign_id,
-                "section_id": ids[n],
-                "state": state,
-                "version": 1,
-                "updated_at": at,
-                "updated_by": actor,
-            }
-            for n in names
-        ],
+    at_value = bind_value(s, Record, "updated_at", at)
+    executemany(
+        s,
+        "INSERT INTO record (campaign_id, section_id, state, version, updated_at, updated_by) "
+        "VALUES (?, ?, ?, 1, ?, ?)",
+        [(campaign_id, ids[n], state, at_value, actor) for n in names],
     )
     return [(ids[n], n) for n in names]
 
@@ -352,6 +337,13 @@ def add_filing(s: Session, filing: Filing) -> None:
 def campaign_filings(s: Session, campaign_id: int) -> list[Filing]:
     """Every filing of the campaign, in the order they were made."""
     return list(s.scalars(select(Filing).where(Filing.campaign_id == campaign_id).order_by(Filing.id)))
+
+
+def bind_value(s: Session, model: Any, column: str, value: Any) -> Any:
+    """``value`` as the driver gets it for ``model.column`` (its type's bind processing, once)."""
+    dialect = s.get_bind().dialect
+    bind = table_of(model).c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return bind(value) if bind else value
 
 
 def executemany(s: Session, sql: str, rows: list[tuple[Any, ...]]) -> Any:
