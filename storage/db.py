@@ -301,7 +301,7 @@ class Database:
     # -- sessions ----------------------------------------------------------
     @contextmanager
     def write(
-        self, kind: str = "change", *, pretended_ok: bool = False, dry_run: bool = False
+        self, kind: str = "change", *, pretended_ok: bool = False, dry_run: bool = False, count: int = 1
     ) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any error.
 
@@ -309,8 +309,9 @@ class Database:
         rehearsal (``pretended_ok``: the caller is making it one).
 
         Args:
-            kind: what a commit saves, counted in :data:`COMMITTED` (``mail-sent`` for a
-                reminder mail marked sent; ``change`` for anything else).
+            kind: what a commit saves, counted in :data:`COMMITTED` (``mail-sent`` for
+                reminder mails marked sent; ``change`` for anything else).
+            count: how many of ``kind`` the commit saves (the mails of a batch marked sent).
             dry_run: the same transaction, with the same locks, rolled back at the end
                 instead of committed: what a change would do, without doing it.
         """
@@ -330,7 +331,7 @@ class Database:
                             tx.rollback()
                             return
                         held.hold()  # the commit and its count below are one step for Ctrl-C
-                    COMMITTED[kind] += 1
+                    COMMITTED[kind] += count
                 finally:
                     held.release()
 

@@ -130,16 +130,17 @@ def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> N
 
 
 class _Interrupted(OutboxTransport):
-    """The outbox folder, with Ctrl-C arriving while the fifth message is written."""
+    """The outbox folder, with Ctrl-C arriving as message ``cut`` + 1 is written (default: the fifth)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, cut: int = 4):
         super().__init__(folder)
         self.written = 0
+        self.cut = cut
 
     def send(
         self, sender: str, recipient: str, raw: bytes, mail_id: int, timeout: float | None = None
     ) -> str:
-        if self.written == 4:
+        if self.written == self.cut:
             raise KeyboardInterrupt
         self.written += 1
         return super().send(sender, recipient, raw, mail_id, timeout)
@@ -189,5 +190,39 @@ def test_outbox_marks_in_batches_and_a_cut_batch_is_written_again_not_twice(tmp_
         assert sorted(str(f) for f in files) == sorted(via for _id, _s, via in mails)
         for name, data in first.items():  # written again, the same message
             assert (outbox / name).read_bytes() == data
+    finally:
+        db.dispose()
+
+
+def test_an_interrupted_outbox_sweep_counts_every_mail_of_a_marked_batch(tmp_path: Path) -> None:
+    """Ctrl-C says how many mails were sent and marked: a batch marked in one commit counts
+    each of its mails, not one."""
+    from workflow.usecases import delivery
+    from workflow.usecases.context import committed
+
+    db = Database(str(tmp_path / "m.db"))
+    try:
+        ctx = Context(db, "tester", lambda: START)
+        campaigns.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
+        with db.write() as s:
+            campaign = repo.find_campaign(s, "2026")
+            repo.add_sections(
+                s,
+                campaign.id,
+                [repo.NewSection(f"科室{i}", f"o{i}@x.cn") for i in range(delivery.MAIL_BATCH + 10)],  # type: ignore[arg-type]
+                "mobilization",
+                "tester",
+                START,
+            )
+        before = committed().get("mail-sent", 0)
+        try:
+            sweep.sweep(ctx, _Interrupted(tmp_path / "outbox", cut=delivery.MAIL_BATCH + 3), at=DUE_SOON)
+            raise AssertionError("the interrupt did not reach the sweep")
+        except KeyboardInterrupt:
+            pass
+        with db.read() as s:
+            sent = s.execute(select(func.count()).select_from(Mail).where(Mail.status == "sent")).scalar_one()
+        assert sent == delivery.MAIL_BATCH  # the first batch, marked; the second cut before its mark
+        assert committed().get("mail-sent", 0) - before == sent
     finally:
         db.dispose()

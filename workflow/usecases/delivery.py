@@ -169,7 +169,7 @@ def _mark_sent(
     """
     if not sent:
         return
-    with ctx.db.write("mail-sent") as s:
+    with ctx.db.write("mail-sent", count=len(sent)) as s:
         rr.mark_sent(s, sent, owner, now)
     result.sent += len(sent)
     sent.clear()
