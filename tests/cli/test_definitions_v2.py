@@ -181,6 +181,13 @@ def test_second_campaign_end_to_end(appraisal: Run, tmp_path: Path, db_path: Tar
     assert any(fgw in line and "Report on service" in line for line in rows)
     assert [line for line in rows if JGSW in line]
     assert not any(JGSW in line and "service" in line.lower() for line in rows)
+    # Its headings speak of departments, as the definition does (部门, not the seed's 科室).
+    assert "Phase progress per department" in report and "per section" not in report
+    zh = run("--lang", "zh", "report", "--format", "md", env=on(PUBLIC_END))
+    assert zh.exit_code == 0, zh.output
+    for heading in ("所处部门数", "各部门阶段进度", "各部门整改情况"):
+        assert heading in zh.stdout, heading
+    assert "科室" not in zh.stdout, [line for line in zh.stdout.splitlines() if "科室" in line]
     for dept, (vote, score) in totals.items():
         if dept != JGSW:
             ok(run, "file", dept, "service-report", doc(tmp_path, f"{dept}-svc.txt", dept), day=PUBLIC_END)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflow.i18n import _, pick
+from workflow.i18n import N_, _, language, pick
 from workflow.review.scoring import round2
 from workflow.usecases.report_model import Bar, Chart, Facts, Report, ReportTable
 
@@ -26,7 +26,7 @@ def progress(rep: Report, facts: Facts) -> None:
         ReportTable(
             "phases",
             _("Campaign phases"),
-            (_("Phase"), _("Start"), _("End"), _("Sections in it")),
+            (_("Phase"), _("Start"), _("End"), _heading(facts, N_("Sections in it"), N_("{noun} in it"))),
             [
                 (
                     titles[k],
@@ -49,7 +49,7 @@ def progress(rep: Report, facts: Facts) -> None:
     rep.tables.append(
         ReportTable(
             "progress",
-            _("Phase progress per section"),
+            _heading(facts, N_("Phase progress per section"), N_("Phase progress per {noun}")),
             (who, _("Phase"), _("Blocked by"), _("Owed from earlier phases"), _("Open items")),
             [
                 (r.office, r.state_title, "; ".join(r.blocker_titles), "; ".join(r.owed_titles), r.open_items)
@@ -167,7 +167,7 @@ def rectification(rep: Report, facts: Facts) -> None:
     rep.tables.append(
         ReportTable(
             "rectification",
-            _("Rectification by section"),
+            _heading(facts, N_("Rectification by section"), N_("Rectification by {noun}")),
             (who, _("Items"), _("Open"), _("Done"), _("Confirmed"), _("Late")),
             [
                 (
@@ -355,6 +355,15 @@ def ranking(rep: Report, facts: Facts) -> None:
                     )
                 )
             )
+
+
+def _heading(facts: Facts, plain: str, labelled: str) -> str:
+    """A heading in the definition's own word for a participant (各部门阶段进度) when it names
+    one; the format-1 heading (各科室阶段进度) when it does not."""
+    if not facts.labelled:
+        return _(plain)
+    noun = facts.who if language() == "zh" else facts.who.lower()
+    return _(labelled).format(noun=noun)
 
 
 def _minute(at: datetime) -> datetime:
