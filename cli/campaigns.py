@@ -96,9 +96,18 @@ def campaign_start(
             context(), file, name, start, sets, offices, rehearsal=rehearsal, strict=strict, warnings=warnings
         )
     warn_all(warnings)
+    if info.participant:  # the definition's own word (部门, 单位): "…，部门共 12 个。"
+        started = _("Started campaign '{name}' ({title}): {start} to {end}; {noun}: {n}.")
+    else:
+        started = _("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.")
     say(
-        _("Started campaign '{name}' ({title}): {start} to {end}, {n} offices.").format(
-            name=info.name, title=info.title, start=info.start, end=info.end, n=info.sections
+        started.format(
+            name=info.name,
+            title=info.title,
+            start=info.start,
+            end=info.end,
+            n=info.sections,
+            noun=info.participant,
         )
     )
     off_day(info.start, info.next_working_day)

@@ -53,7 +53,7 @@ def advance(run: Run, day: str, *offices: str) -> dict[str, tuple[str | None, li
 
 @pytest.fixture
 def appraisal(run: Run) -> Run:
-    ok(
+    started = ok(
         run,
         "campaign",
         "start",
@@ -70,6 +70,7 @@ def appraisal(run: Run) -> Run:
         "announce-date=2027-01-15",
         day="2026-08-01",
     )
+    assert started.endswith("; department: 7.\n"), started  # the definition's word, not "offices"
     return run
 
 
