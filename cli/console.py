@@ -27,7 +27,8 @@ class _LazyConsole:
     def _get(self) -> Console:
         if self._real is None:
             # file=None: rich writes to whatever sys.stdout is at print time (CliRunner-friendly).
-            type(self)._real = _inert_console_class()(highlight=False, soft_wrap=False)
+            # emoji=False: a name like "督查:cat:组" is text, not an emoji code.
+            type(self)._real = _inert_console_class()(highlight=False, soft_wrap=False, emoji=False)
         return self._real  # type: ignore[return-value]  # set just above
 
     def __getattr__(self, name: str) -> Any:
@@ -155,7 +156,7 @@ def say(message: str) -> None:
         return
     if not _buffered:
         # A pipe or a file: the text itself, made inert, in one write (rich would build a Text,
-        # strip and wrap it, and read ":name:" as an emoji code: ~20 µs a line at 10,000 offices).
+        # strip and wrap it: ~20 µs a line at 10,000 offices).
         from workflow.engine.text import inert
 
         click.echo(inert(message))

@@ -84,8 +84,13 @@ def test_completion_without_a_database_offers_nothing_and_creates_nothing(tmp_pa
     assert not missing.exists()
 
 
-def test_a_name_that_looks_like_an_emoji_code_is_printed_as_it_is(started: Run) -> None:
-    """Piped output is the text itself: rich would have turned ':cat:' into a picture."""
+@pytest.mark.parametrize("terminal", [False, True])
+def test_a_name_that_looks_like_an_emoji_code_is_printed_as_it_is(
+    started: Run, monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    """A name is text, in a pipe and on a terminal: rich would have turned ':cat:' into a picture."""
+    if terminal:
+        monkeypatch.setenv("FORCE_COLOR", "1")  # rich treats the output as a terminal
     added = started("office", "add", "督查:cat:组", "--email", "cat@example.gov.cn")
     assert added.exit_code == 0, added.output
     assert "督查:cat:组" in added.output and "\N{CAT FACE}" not in added.output
