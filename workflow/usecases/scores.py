@@ -24,19 +24,6 @@ from workflow.review import scoring_rules
 from workflow.usecases.context import Context, definition_of
 from workflow.usecases.operators import authorize
 
-VOTE_ALIASES = {
-    "satisfied": "satisfied",
-    "满意": "satisfied",
-    "basic": "basic",
-    "basically satisfied": "basic",
-    "基本满意": "basic",
-    "unsatisfied": "unsatisfied",
-    "不满意": "unsatisfied",
-    "unknown": "unknown",
-    "don't know": "unknown",
-    "不了解": "unknown",
-    "不知道": "unknown",
-}
 #: The vote keys as words (JSON and the database keep the keys).
 VOTE_WORDS = {
     "satisfied": N_("satisfied"),
