@@ -7,22 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 LATIN = "Times New Roman"
-
-
 TITLE_FONT = "方正小标宋简体"
-
-
 BODY_FONT = "仿宋_GB2312"
-
-
 HEADING1_FONT = "黑体"
-
-
 HEADING2_FONT = "楷体_GB2312"
-
-
 PAGE_NUMBER_FONT = "宋体"
-
 
 #: Fonts to use when the named one is missing: (name, alternative, GB/T family, pitch).
 FONT_TABLE = (
@@ -34,23 +23,11 @@ FONT_TABLE = (
     ("楷体", "KaiTi", "modern"),
     (PAGE_NUMBER_FONT, "SimSun", "auto"),
 )
-
-
 BODY_PT = 16.0  # 3号
-
-
 TITLE_PT = 22.0  # 2号
-
-
 TABLE_PT = 10.5  # 5号
-
-
 PAGE_NUMBER_PT = 14.0  # 4号
-
-
 LINE_TWIPS = 579  # 28.95 pt: 22 lines in the 225 mm type area
-
-
 RED = "FF0000"
 
 

@@ -15,19 +15,13 @@ from cli.main import settings
 from workflow.i18n import N_, _
 
 FILE_PATH = click.Path(path_type=Path, dir_okay=False)
-
-
 CAMPAIGN_OPT = option(
     "--campaign",
     metavar="NAME",
     shell_complete=completion.campaigns,
     help=N_("Campaign name (may be left out when only one is active)."),
 )
-
-
 JSON_OPT = option("--json", "as_json", is_flag=True, help=N_("Print JSON on stdout."))
-
-
 STRICT_OPT = option(
     "--strict",
     is_flag=True,
@@ -119,8 +113,6 @@ OFFICE_FILTER = option(
     shell_complete=completion.offices,
     help=N_("Only this office; repeatable."),
 )
-
-
 PHASE_FILTER = option(
     "--phase",
     "phases",
@@ -129,8 +121,6 @@ PHASE_FILTER = option(
     shell_complete=completion.states,
     help=N_("Only offices in this phase, by key or title (or 'completed'); repeatable."),
 )
-
-
 LIGHT_FILTER = option(
     "--light",
     "lights",

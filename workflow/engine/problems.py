@@ -43,7 +43,6 @@ PROBLEMS = {
     "date_from_datetime_inexact": N_("must be a date like 2026-10-01"),
 }
 
-
 #: What each member of a union of plain types accepts ("must be a number or text").
 UNION_MEMBERS = {
     "int": N_("a number"),

@@ -309,7 +309,6 @@ KIND_WORDS = {
     "text": N_("text"),
 }
 
-
 #: Keys that only a format-2 definition may use, by where they sit.
 FORMAT_2_KEYS = {
     (): ("bodies", "labels", "submission"),

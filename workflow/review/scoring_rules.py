@@ -234,8 +234,6 @@ FORMAT1_VOTE_TITLES = {
     "unsatisfied": {"zh": "不满意", "en": "unsatisfied"},
     "unknown": {"zh": "不了解", "en": "don't know"},
 }
-
-
 FORMAT1_VOTE_NAMES = {
     "satisfied": "satisfied",
     "满意": "satisfied",

@@ -20,14 +20,8 @@ from storage.audit import StoredEvent, dumps, format_at
 from storage.repo import tags_json
 
 _MOD = 1 << 128
-
-
 UNKNOWN = object()  # a fact the events did not record
-
-
 Key = tuple[Any, ...]
-
-
 Elem = tuple[Any, ...]
 
 
@@ -206,22 +200,14 @@ FAMILIES = (
     ),
     Family("office_sender", ("sender-add",), ("address", "actor", "at"), _sender_event, _sender_rows),
 )
-
-
 _BY_ACTION = {a: f for f in FAMILIES for a in f.actions}
-
-
 SECTION_ACTIONS = ("office-add", "office-edit", "office-retire", "office-reinstate")
-
 
 #: The section row's fields that events decide, in the order of ``Derived.sections``' facts.
 SECTION_FIELDS = ("name", "email", "head", "tags", "retired")
 
-
 #: A named score changed (``score-correct``: new ``score``) or taken out (``score-withdraw``).
 SCORE_CHANGES = ("score-correct", "score-withdraw")
-
-
 ITEM_ACTIONS = ("rectify-add", "rectify-done", "rectify-confirm", "rectify-return")
 
 

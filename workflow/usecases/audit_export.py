@@ -1,5 +1,5 @@
-"""The history as a spreadsheet: every event of a campaign (or of one office), in order, with its
-hash, time in the campaign's zone, actor and detail (CSV or XLSX)."""
+"""The history as a spreadsheet: every event of one campaign (or of all), in order, with its
+hash chain fields, actor and detail (JSON lines, or CSV with times in the campaign's zone)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,24 @@ from workflow.usecases.audit import ChainReport, campaigns_named
 from workflow.usecases.context import Context
 from workflow.usecases.operators import authorize
 
+EXPORT_FORMATS = ("jsonl", "csv")
+EXPORT_VERSION = 1
+CSV_COLUMNS = [
+    "campaign",
+    "seq",
+    "at",
+    "actor",
+    "office",
+    "action",
+    "from",
+    "to",
+    "reason",
+    "detail",
+    "prev",
+    "hash",
+]
 
-# -- export ------------------------------------------------------------------
+
 def _export_rows(s: Any, campaign: Campaign) -> Iterator[dict[str, Any]]:
     for ev in chain.iter_events(s, campaign.id):
         try:
@@ -102,25 +118,3 @@ def _writer(f: IO[str], fmt: str) -> Any:
         w.writerow(cells)
 
     return write
-
-
-EXPORT_FORMATS = ("jsonl", "csv")
-
-
-EXPORT_VERSION = 1
-
-
-CSV_COLUMNS = [
-    "campaign",
-    "seq",
-    "at",
-    "actor",
-    "office",
-    "action",
-    "from",
-    "to",
-    "reason",
-    "detail",
-    "prev",
-    "hash",
-]
