@@ -28,22 +28,12 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from cli.clickext import CLICK_MODULES
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE_DIR = ROOT / "cli" / "locale"
 LANGUAGES = ("zh",)
 SOURCE_PACKAGES = ("workflow", "storage", "cli")
-CLICK_MODULES = (
-    "core",
-    "decorators",
-    "exceptions",
-    "formatting",
-    "parser",
-    "types",
-    "termui",
-    "shell_completion",
-    "utils",
-    "_termui_impl",
-)
 
 
 def _sources() -> Iterator[Path]:

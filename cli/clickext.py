@@ -12,6 +12,21 @@ import click
 
 from workflow.i18n import _, click_gettext, click_ngettext
 
+#: click's modules that look up their messages through gettext (``_``/``ngettext``): routed to our
+#: catalogue here, and extracted from by :mod:`cli.catalog`.
+CLICK_MODULES = (
+    "core",
+    "decorators",
+    "exceptions",
+    "formatting",
+    "parser",
+    "types",
+    "termui",
+    "shell_completion",
+    "utils",
+    "_termui_impl",
+)
+
 
 def route_click_messages() -> None:
     """Make click's built-in strings (Usage:, Options:, its errors) follow ``--lang``.
@@ -23,18 +38,7 @@ def route_click_messages() -> None:
     """
     import importlib
 
-    for name in (
-        "core",
-        "decorators",
-        "exceptions",
-        "formatting",
-        "parser",
-        "types",
-        "termui",
-        "shell_completion",
-        "utils",
-        "_termui_impl",
-    ):
+    for name in CLICK_MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
             module._ = click_gettext  # type: ignore[attr-defined]  # patching click's module-level gettext
