@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from workflow.engine.spec import Titles
+from workflow.engine.specbase import Titles
 from workflow.errors import InputError
 from workflow.i18n import _
 

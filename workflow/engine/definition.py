@@ -23,8 +23,8 @@ from workflow.engine.spec import (
     PhaseSpec,
     RemindersSpec,
     RequirementSpec,
-    Titles,
 )
+from workflow.engine.specbase import Titles
 from workflow.errors import InputError
 from workflow.i18n import _, pick
 

@@ -10,9 +10,11 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from workflow.engine import values
+from workflow.engine.specbase import Spec as _Spec
+from workflow.engine.specbase import Titles
 from workflow.engine.values import DURATION_RE, PARAM_RE
 from workflow.i18n import _
 from workflow.review.scoring_rules import ScoringSpec
@@ -22,18 +24,6 @@ KEY_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 NOTE_PARAM_RE = re.compile(r"\$([a-z][a-z0-9-]*)")
 #: The kinds a parameter can be; format 1 infers it from the default.
 PARAM_KINDS = ("integer", "number", "duration", "date", "text")
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Titles(_Spec):
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def as_dict(self) -> dict[str, str]:
-        return {"zh": self.zh, "en": self.en}
 
 
 def _check_key(value: str) -> str:

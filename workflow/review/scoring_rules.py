@@ -14,21 +14,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from workflow.engine.specbase import Spec as _Spec
+from workflow.engine.specbase import Titles as _Titles
 
 Number = int | float | str  # a number or a "$parameter"
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class _Titles(_Spec):
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def as_dict(self) -> dict[str, str]:
-        return {"zh": self.zh, "en": self.en}
 
 
 class GroupSpec(_Spec):
