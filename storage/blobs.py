@@ -144,14 +144,9 @@ class BlobStore:
                 os.replace(tmp, final)
         except InputError:
             raise
-        except PermissionError:
-            _silent_unlink(tmp)
-            raise InputError(_("cannot read document: {path}").format(path=source)) from None
         except OSError as exc:
             _silent_unlink(tmp)
-            raise InputError(
-                _("cannot read document {path}: {err}").format(path=source, err=exc.strerror)
-            ) from None
+            raise _unreadable(source, exc) from None
         return StoredBlob(sha, size, filename)
 
     def put_bytes(self, data: bytes, filename: str) -> StoredBlob:
@@ -230,12 +225,8 @@ class DbBlobStore:
                     h.update(chunk)
                     read += len(chunk)
                 after = os.fstat(src.fileno())
-        except PermissionError:
-            raise InputError(_("cannot read document: {path}").format(path=source)) from None
         except OSError as exc:
-            raise InputError(
-                _("cannot read document {path}: {err}").format(path=source, err=exc.strerror)
-            ) from None
+            raise _unreadable(source, exc) from None
         BlobStore._check_size(source, read, limit, allow_empty)
         if read != before.st_size or after.st_size != read or after.st_mtime_ns != before.st_mtime_ns:
             raise _changed(source, before.st_size, read)
@@ -311,12 +302,8 @@ class DbBlobStore:
                 if read != size or more or after.st_mtime_ns != pending.mtime_ns or h.hexdigest() != sha:
                     raise _changed(source, size, read + len(more))  # aborts the COPY
                 copy.write(struct.pack("!h", -1))
-        except PermissionError:
-            raise InputError(_("cannot read document: {path}").format(path=source)) from None
         except OSError as exc:
-            raise InputError(
-                _("cannot read document {path}: {err}").format(path=source, err=exc.strerror)
-            ) from None
+            raise _unreadable(source, exc) from None
         conn.execute(
             sql_text(
                 "INSERT INTO blob (sha256, size, content, created_at) "
@@ -369,6 +356,13 @@ def _check_fits(source: Path, size: int) -> None:
                 "set MANYI_BLOBS to keep documents in a folder"
             ).format(path=source, limit=human_size(MAX_IN_DATABASE))
         )
+
+
+def _unreadable(source: Path, exc: OSError) -> InputError:
+    """A document that could not be read, as the clerk is told (no errno text for a permission)."""
+    if isinstance(exc, PermissionError):
+        return InputError(_("cannot read document: {path}").format(path=source))
+    return InputError(_("cannot read document {path}: {err}").format(path=source, err=exc.strerror))
 
 
 def _changed(source: Path, before: int, read: int) -> InputError:

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage import audit
-from storage.columns import table_of
 from storage.models import Campaign, Event
-from storage.repo import executemany, require_open
+from storage.repo import bind_value, executemany, require_open
 
 
 # -- events ------------------------------------------------------------------
@@ -67,9 +66,7 @@ def append_events(
         .limit(1)
     ).first()
     seq, prev = (head[0], head[1]) if head else (0, audit.GENESIS)
-    dialect = s.get_bind().dialect
-    bind_at = table_of(Event).c.at.type.dialect_impl(dialect).bind_processor(dialect)
-    at_value = bind_at(at) if bind_at else at
+    at_value = bind_value(s, Event, "at", at)
     rows = []
     for ev in events:
         seq += 1

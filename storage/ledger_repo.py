@@ -124,10 +124,7 @@ def add_scores(s: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert score and vote rows in one ``executemany`` (values converted once, not per row)."""
     if not rows:
         return
-    ats: dict[Any, Any] = {}
-    for r in rows:
-        if r["at"] not in ats:
-            ats[r["at"]] = bind_value(s, ScoreEntry, "at", r["at"])
+    ats = {at: bind_value(s, ScoreEntry, "at", at) for at in {r["at"] for r in rows}}
     executemany(
         s,
         "INSERT INTO score_entry (campaign_id, section_id, grp, scorer, hundredths, vote, count, actor, at) "

@@ -123,11 +123,12 @@ class SlotsBetween(NamedTuple):
 
 
 def slots_between(
-    due: date, policy: RemindersSpec, tz: str, after: datetime | None, until: datetime
+    due: date, policy: RemindersSpec, tz: str, after: datetime | None, until: datetime, first_late: int = 1
 ) -> SlotsBetween:
-    """The slots in ``(after, until]`` and the first slot after ``until``."""
+    """The slots in ``(after, until]`` and the first slot after ``until`` (``first_late``: as
+    for :func:`slots`)."""
     fired: list[Slot] = []
-    for slot in slots(due, policy, tz):
+    for slot in slots(due, policy, tz, first_late):
         if slot.at > until:
             return SlotsBetween(fired, slot)
         if after is None or slot.at > after:
@@ -151,14 +152,8 @@ def due_between(
         last_day -= timedelta(days=1)
     every = policy.overdue_every
     last = ((last_day - due).days - 1) // every  # index of the last overdue slot due by `until`
-    first_late = 1 + max(0, last - 1) * every
-    fired: list[Slot] = []
-    for slot in slots(due, policy, tz, first_late):
-        if slot.at > until:
-            return SlotsBetween(coalesce(fired), slot)
-        if after is None or slot.at > after:
-            fired.append(slot)
-    raise AssertionError("unreachable")  # pragma: no cover
+    fired, nxt = slots_between(due, policy, tz, after, until, first_late=1 + max(0, last - 1) * every)
+    return SlotsBetween(coalesce(fired), nxt)
 
 
 def coalesce(fired: list[Slot]) -> list[Slot]:
