@@ -23,6 +23,13 @@ AGAIN_OPT = option(
     ),
 )
 
+GROUP_OPT = option(
+    "--group",
+    required=True,
+    metavar="GROUP",
+    help=N_("Evaluator group key (manyi definition check --verbose lists them)."),
+)
+
 
 @cli.group(help=HELP["score"])
 def score() -> None:
@@ -31,12 +38,7 @@ def score() -> None:
 
 @score.command("add", help=N_("Record one scorer's score (0–100) for an office."))
 @click.argument("office")
-@option(
-    "--group",
-    required=True,
-    metavar="GROUP",
-    help=N_("Evaluator group key (manyi definition check --verbose lists them)."),
-)
+@GROUP_OPT
 @option("--score", "value", required=True, metavar="N", help=N_("The score, 0–100."))
 @option("--scorer", metavar="NAME", help=N_("Who gave it (one score per scorer)."))
 @AGAIN_OPT
@@ -56,12 +58,7 @@ def score_add(
 
 @score.command("vote", help=N_("Record votes (satisfied / basic / unsatisfied / unknown) for an office."))
 @click.argument("office")
-@option(
-    "--group",
-    required=True,
-    metavar="GROUP",
-    help=N_("Evaluator group key (manyi definition check --verbose lists them)."),
-)
+@GROUP_OPT
 @option(
     "--vote",
     required=True,

@@ -24,23 +24,27 @@ SECTIONS = 2600
 ADDRESSES = 7  # shared by many sections: each address's reminders straddle every batch cut
 
 
+def _started(db: Database, sections: int, addresses: int | None = None) -> Context:
+    """The seed campaign with ``sections`` offices, mailing ``addresses`` addresses (default: one each)."""
+    ctx = Context(db, "tester", lambda: START)
+    campaigns.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
+    with db.write() as s:
+        campaign = repo.find_campaign(s, "2026")
+        repo.add_sections(
+            s,
+            campaign.id,
+            [repo.NewSection(f"科室{i}", f"o{i % (addresses or sections)}@x.cn") for i in range(sections)],
+            "mobilization",
+            "tester",
+            START,
+        )
+    return ctx
+
+
 def test_one_sweep_fires_every_due_deadline_and_mails_each_recipient_once(tmp_path: Path) -> None:
     db = Database(str(tmp_path / "m.db"))
     try:
-        ctx = Context(db, "tester", lambda: START)
-        campaigns.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
-        with db.write() as s:
-            campaign = repo.find_campaign(s, "2026")
-            repo.add_sections(
-                s,
-                campaign.id,
-                [  # type: ignore[arg-type]
-                    repo.NewSection(f"科室{i}", f"o{i % ADDRESSES}@x.cn") for i in range(SECTIONS)
-                ],
-                "mobilization",
-                "tester",
-                START,
-            )
+        ctx = _started(db, SECTIONS, ADDRESSES)
         seen: list[tuple[int, int]] = []
         outbox = tmp_path / "outbox"
         result = sweep.sweep(
@@ -156,18 +160,7 @@ def test_outbox_marks_in_batches_and_a_cut_batch_is_written_again_not_twice(tmp_
 
     db = Database(str(tmp_path / "m.db"))
     try:
-        ctx = Context(db, "tester", lambda: START)
-        campaigns.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
-        with db.write() as s:
-            campaign = repo.find_campaign(s, "2026")
-            repo.add_sections(
-                s,
-                campaign.id,
-                [repo.NewSection(f"科室{i}", f"o{i}@x.cn") for i in range(12)],  # type: ignore[arg-type]
-                "mobilization",
-                "tester",
-                START,
-            )
+        ctx = _started(db, 12)
         outbox = tmp_path / "outbox"
         cut = _Interrupted(outbox)
         try:
@@ -202,18 +195,7 @@ def test_an_interrupted_outbox_sweep_counts_every_mail_of_a_marked_batch(tmp_pat
 
     db = Database(str(tmp_path / "m.db"))
     try:
-        ctx = Context(db, "tester", lambda: START)
-        campaigns.start_campaign(ctx, "people-satisfied-unit", "2026", "2026-03-01", rehearsal=True)
-        with db.write() as s:
-            campaign = repo.find_campaign(s, "2026")
-            repo.add_sections(
-                s,
-                campaign.id,
-                [repo.NewSection(f"科室{i}", f"o{i}@x.cn") for i in range(delivery.MAIL_BATCH + 10)],  # type: ignore[arg-type]
-                "mobilization",
-                "tester",
-                START,
-            )
+        ctx = _started(db, delivery.MAIL_BATCH + 10)
         before = committed().get("mail-sent", 0)
         try:
             sweep.sweep(ctx, _Interrupted(tmp_path / "outbox", cut=delivery.MAIL_BATCH + 3), at=DUE_SOON)
