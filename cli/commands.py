@@ -195,6 +195,8 @@ def advance(
         moved_fmt = prefix + _("{office}: {src} → {dst}")
         blocked_fmt = prefix + _("{office}: blocked in {src}, missing {missing}")
         lines = []
+        # Offices with the same case share one tuple of unmet conditions: word it once.
+        wording: dict[int, str] = {}
         for o in outcomes:
             if o.final:
                 lines.append(done_fmt.format(office=o.office))
@@ -210,7 +212,11 @@ def advance(
             elif o.dest:
                 lines.append(moved_fmt.format(office=o.office, src=o.source_title, dst=o.dest_title))
             else:
-                missing = "; ".join(f"{k} ({t}{', ' + d if d else ''})" for k, t, d in o.unmet)
+                missing = wording.get(id(o.unmet))
+                if missing is None:
+                    missing = wording[id(o.unmet)] = "; ".join(
+                        f"{k} ({t}{', ' + d if d else ''})" for k, t, d in o.unmet
+                    )
                 lines.append(blocked_fmt.format(office=o.office, src=o.source_title, missing=missing))
         moved = sum(1 for o in outcomes if o.dest)
         lines.append(

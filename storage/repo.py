@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -204,6 +204,32 @@ def records(
     return [found[n] for n in wanted]
 
 
+class StateRow(NamedTuple):
+    record_id: int
+    section_id: int
+    office: str
+    state: str
+    version: int
+
+
+def states(s: Session, campaign_id: int) -> list[StateRow]:
+    """Every section taking part (not retired), in section order, with what the board and a
+    bulk advance need: no timestamps to parse (a conflict asks :func:`last_change`)."""
+    q = (
+        select(Record.id, Section.id, Section.name, Record.state, Record.version)
+        .join(Section, Section.id == Record.section_id)
+        .where(Record.campaign_id == campaign_id, col(Section.retired_at).is_(None))
+        .order_by(Section.id)
+    )
+    return [StateRow(*row) for row in _plain_rows(s, q)]
+
+
+def last_change(s: Session, record_id: int) -> tuple[str, datetime]:
+    """Who changed a record last, and when."""
+    row = s.execute(select(Record.updated_by, Record.updated_at).where(Record.id == record_id)).one()
+    return row[0], row[1]
+
+
 def versions(s: Session, campaign_id: int, state: str | None = None) -> dict[int, int]:
     """``{record_id: version}`` of every record of the campaign's sections taking part
     (only those in ``state`` when given)."""
@@ -215,20 +241,6 @@ def versions(s: Session, campaign_id: int, state: str | None = None) -> dict[int
     if state is not None:
         q = q.where(Record.state == state)
     return dict(s.connection().execute(q).all())
-
-
-def phases(s: Session, campaign_id: int) -> list[tuple[int, str, str]]:
-    """``(section_id, office, state)`` of every section taking part (not retired), in section order.
-
-    What the status board needs and no more: no timestamps to parse, no row objects.
-    """
-    q = (
-        select(Section.id, Section.name, Record.state)
-        .join(Section, Section.id == Record.section_id)
-        .where(Record.campaign_id == campaign_id, col(Section.retired_at).is_(None))
-        .order_by(Section.id)
-    )
-    return _plain_rows(s, q)
 
 
 def _plain_rows(s: Session, q: Any) -> list[tuple[Any, ...]]:

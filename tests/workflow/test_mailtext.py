@@ -261,3 +261,17 @@ def test_the_fast_body_is_the_librarys_body(body: str) -> None:
     """Any body text (line breaks of every kind, Chinese, empty) gives the library's bytes."""
     digest = mailtext.Digest([("To", "office1@example.gov.cn")], body)
     assert digest.as_bytes() == digest.message().as_bytes()
+
+
+def test_a_reference_part_skips_the_character_look_only_when_nothing_needs_encoding() -> None:
+    # _part's fast check is a regex; the slow path's rule is per character. They must agree on
+    # every code point, or a name would go out unencoded (a reply could not be matched).
+    rule = [
+        f"U+{c:04X}"
+        for c in range(0x110000)
+        if bool(mailtext._REFERENCE_SPECIAL.search(chr(c)))
+        != (chr(c) in "%/[]" or chr(c).isspace() or c < 32)
+    ]
+    assert rule == []
+    assert mailtext._part("秘书科") == "秘书科"
+    assert mailtext._part("a b\u3000c/d") == "a%20b%3000c%2Fd"

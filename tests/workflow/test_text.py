@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from workflow.engine import text
@@ -92,3 +94,16 @@ def test_tags_split_on_any_separator_sorted_unique_and_blanks_dropped() -> None:
     assert text.tags("", "--tags") == () and text.tags(None, "--tags") == ()
     with pytest.raises(InputError, match="--tags: contains U\\+200B"):
         text.tags("涉企\u200b部门", "--tags")
+
+
+def test_the_isprintable_fast_path_lets_no_refused_character_through() -> None:
+    # first_bad() and inert() skip the per-character look when str.isprintable() holds: sound
+    # only if no character of a refused category is printable, on this Python's Unicode tables.
+    slipped = [
+        f"U+{c:04X}"
+        for c in range(0x110000)
+        if unicodedata.category(chr(c)) in text.BAD_CATEGORIES and chr(c).isprintable()
+    ]
+    assert slipped == []
+    assert text.first_bad("a\u202eb") == "\u202e"
+    assert text.inert("x\u2028y\u00ad") == "x\\u2028y\\xad"

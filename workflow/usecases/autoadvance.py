@@ -69,7 +69,7 @@ def run(ctx: Context, now: datetime, *, preview: bool = False) -> list[Moved]:
         for phase in phases:
             with ctx.db.read() as s:
                 c = repo.find_campaign(s, campaign)
-                offices = [o for _sid, o, state in repo.phases(s, c.id) if state == phase]
+                offices = [r.office for r in repo.states(s, c.id) if r.state == phase]
             if not offices:
                 continue
             try:

@@ -17,7 +17,7 @@ from storage import clock, events_repo, inbox_repo, ledger_repo, repo
 from storage.models import Campaign
 from workflow.calendar import schedule
 from workflow.engine import text
-from workflow.engine.conditions import SectionFacts
+from workflow.engine.conditions import SectionFacts, facts_key
 from workflow.engine.definition import Definition
 from workflow.engine.machine import machine_for
 from workflow.i18n import pick
@@ -94,6 +94,9 @@ class Status:
     retired: tuple[str, ...] = ()  # offices retired from the campaign: not on the board
 
 
+_NONE: dict[str, int] = {}  # shared, never written: a section with nothing loaded
+
+
 class FactsLoader:
     """The facts a definition's exit conditions need, loaded in bulk for a campaign's sections.
 
@@ -136,6 +139,18 @@ class FactsLoader:
         self.today = today
         self.windows = {k: (w.start, w.end) for k, w in plan.windows.items()}
 
+    def key(self, section_id: int) -> tuple[Any, ...]:
+        """``self.of(section_id).key()``, without building the facts (asked once per section)."""
+        return facts_key(
+            self.counts.by_section.get(section_id, _NONE),
+            self.open_items.get(section_id, 0),
+            self.by_phase.get(section_id, _NONE),
+            self.scored.get(section_id, frozenset()),
+            self.totals.get(section_id),
+            self.vetoes.get(section_id, ()),
+            self.tags.get(section_id, frozenset()),
+        )
+
     def of(self, section_id: int) -> SectionFacts:
         return SectionFacts(
             filings=self.counts.by_section.get(section_id, {}),
@@ -167,7 +182,7 @@ def status_in(s: Session, ctx: Context, campaign_name: str | None) -> Status:
     params = json.loads(campaign.parameters)
     plan = schedule.resolve(definition, campaign.start_date, params)
     machine = machine_for(definition)
-    records = repo.phases(s, campaign.id)
+    records = repo.states(s, campaign.id)
     titles = {st: pick(definition.title_of(st).as_dict()) for st in definition.states}
     from workflow.calendar import deadlines
 
@@ -181,13 +196,13 @@ def status_in(s: Session, ctx: Context, campaign_name: str | None) -> Status:
     # 100,000 sections there are only a handful of distinct ones.
     seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     rows = []
-    for section_id, office, state in records:
-        filings = counts.by_section.get(section_id, {})
-        facts = loader.of(section_id)
-        items = facts.open_items
-        key = (state, facts.key(), lights.extended(section_id))
+    for _rid, section_id, office, state, _version in records:
+        key = (state, loader.key(section_id), lights.extended(section_id))
         known = seen.get(key)
         if known is None:
+            filings = counts.by_section.get(section_id, {})
+            facts = loader.of(section_id)
+            items = facts.open_items
             unmet = machine.unmet(state, facts)
             lit = lights.of(section_id, state, filings, facts.tags)
             owed = tuple(

@@ -14,7 +14,14 @@ and ``needs``, decorate it with :func:`register`, and import the module here.
 """
 
 from workflow.engine.conditions import dates, filings, items, scores, veto
-from workflow.engine.conditions.base import NEEDS, REGISTRY, Condition, SectionFacts, register
+from workflow.engine.conditions.base import (
+    NEEDS,
+    REGISTRY,
+    Condition,
+    SectionFacts,
+    facts_key,
+    register,
+)
 from workflow.engine.conditions.filings import RequirementFiled
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "RequirementFiled",
     "SectionFacts",
     "dates",
+    "facts_key",
     "filings",
     "items",
     "register",
