@@ -66,29 +66,21 @@ def engine_sweep(url: str, mode: str) -> dict[str, Any]:
     """
     from datetime import timedelta
 
-    from sqlalchemy import update
-
-    from benchmarks.common import NOW, T0
-    from storage.db import Database
-    from storage.reminders_models import Deadline
+    from benchmarks.common import T0
+    from benchmarks.sweep_baseline import prepare_tenth
     from workflow.usecases import sweep
 
-    if mode == "none":
-        at = T0 + timedelta(days=1, hours=1)
-    else:
-        at = NOW
-        db = Database(url)
-        with db.write() as s:
-            s.execute(
-                update(Deadline)
-                .where(Deadline.id % 10 != 0, Deadline.next_at.is_not(None))  # type: ignore[union-attr]
-                .values(next_at=NOW + timedelta(days=365))
-            )
-        db.dispose()
+    at = T0 + timedelta(days=1, hours=1) if mode == "none" else prepare_tenth(url)
     ctx = _sweep_ctx(url, at)
     t0 = time.perf_counter()
     result = sweep.sweep(ctx, at=at)
     return {"seconds": time.perf_counter() - t0, "reminders": result.reminders, "mails": len(result.mails)}
+
+
+def baseline_sweep(url: str) -> dict[str, Any]:
+    from benchmarks.sweep_baseline import baseline_sweep as run
+
+    return run(url)
 
 
 def build(url: str, n: str) -> dict[str, Any]:
@@ -511,6 +503,7 @@ TASKS = {
     "baseline-verify": baseline_verify,
     "sweep-prep": sweep_prep,
     "engine-sweep": engine_sweep,
+    "baseline-sweep": baseline_sweep,
     "build": build,
     "lengthen": lengthen,
 }

@@ -74,8 +74,42 @@ def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
     assert result["builds"]["sqlite-1000"]["sections"] == 1000
     assert len(result["load_average"]["start"]) == 3
     tenth = next(f for f in result["figures"] if f["name"] == "reminder sweep, 10% due")
-    fired = re.search(r"; (\d+) reminders, (\d+) mails", tenth["what"])
+    fired = re.search(r": (\d+) reminders, (\d+) mails", tenth["what"])
     assert fired and int(fired[1]) > 0 and int(fired[2]) > 0  # the 10% case really sends
+    assert tenth["baseline"]["what"].startswith("benchmarks/sweep_baseline.py")
+
+
+def test_the_sweep_baseline_does_the_engines_row_work(result: dict, tmp_path: Path) -> None:
+    """Same reminders (by their unique keys), same deadlines closed, one mail per recipient
+    each, every mail sent and written to the outbox folder."""
+    import shutil
+
+    src = Path(result["_work"]) / "campaign-1000.db"
+    dbs = {}
+    for name, extra in (("engine-sweep", ["tenth"]), ("baseline-sweep", [])):
+        dbs[name] = tmp_path / f"{name}.db"
+        shutil.copyfile(src, dbs[name])
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.tasks", name, f"sqlite:///{dbs[name]}", *extra],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert done.returncode == 0, done.stderr
+
+    def facts(path: Path) -> tuple:
+        with sqlite3.connect(path) as conn:
+            return (
+                sorted(conn.execute("SELECT key, kind, days, due, recipients, status FROM reminder")),
+                sorted(conn.execute("SELECT id, last_at, next_at FROM deadline")),
+                sorted(conn.execute("SELECT recipient, status, items FROM mail")),
+            )
+
+    engine, baseline = facts(dbs["engine-sweep"]), facts(dbs["baseline-sweep"])
+    assert engine == baseline
+    assert len(engine[0]) > 100 and len(engine[2]) > 50
+    for path in dbs.values():
+        assert len(list(Path(f"{path}.outbox").glob("*.eml"))) == len(engine[2])
 
 
 def test_built_campaign_passes_audit_verify(result: dict) -> None:
