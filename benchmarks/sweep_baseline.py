@@ -68,18 +68,16 @@ def baseline_sweep(url: str) -> dict[str, Any]:
 def _fire(db: Any, now: datetime) -> int:
     db.begin()
     found = db.q(
-        "SELECT d.id, d.campaign_id, d.section_id, d.requirement, d.due, s.email, "
-        "EXISTS (SELECT 1 FROM filing f WHERE f.campaign_id = d.campaign_id "
-        "AND (f.section_id = d.section_id OR f.section_id IS NULL AND d.section_id IS NULL) "
-        "AND f.requirement = d.requirement) "
+        "SELECT d.id, d.campaign_id, d.section_id, d.requirement, d.due, s.email "
         "FROM deadline d LEFT JOIN section s ON s.id = d.section_id "
         "WHERE d.next_at IS NOT NULL AND d.next_at <= ? ORDER BY d.next_at, d.id",
         (db.stamp(now),),
     )
+    filed = set(db.q("SELECT DISTINCT campaign_id, section_id, requirement FROM filing"))
     every, escalate_after = _repeat()
     rows, fired, closed = [], [], []
-    for did, cid, sid, req, due, email, filed in found:
-        if filed:  # nothing owed: the deadline is closed, no reminder
+    for did, cid, sid, req, due, email in found:
+        if (cid, sid, req) in filed:  # nothing owed: the deadline is closed, no reminder
             closed.append((did,))
             continue
         fired.append((db.stamp(now), db.stamp(now + timedelta(days=every)), did))

@@ -10,14 +10,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage.columns import table_of
 from storage.ledger_models import RectificationItem
 from storage.models import Campaign, Filing, Record, Section
-from storage.reminders_models import Deadline, DeadlinePlan, Extension, Mail, Reminder
+from storage.reminders_models import Deadline, Extension, Mail, Reminder
 
 ITEM_PREFIX = "item:"  # a rectification item's deadline stands where a requirement key would
 
@@ -76,63 +76,6 @@ def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, 
     # batched by SQLAlchemy's insertmanyvalues on both backends.
     key = next(iter(table.primary_key.columns))
     return len(s.connection().execute(ins.returning(key), list(rows)).all())
-
-
-# -- planning ----------------------------------------------------------------
-def planned_through(s: Session, campaign_id: int) -> int | None:
-    return s.scalar(select(DeadlinePlan.through_section_id).where(DeadlinePlan.campaign_id == campaign_id))
-
-
-def max_section_id(s: Session, campaign_id: int) -> int:
-    return s.scalar(select(func.max(Section.id)).where(Section.campaign_id == campaign_id)) or 0
-
-
-def new_section_ids(s: Session, campaign_id: int, after: int) -> list[int]:
-    q = (
-        select(Section.id)
-        .where(Section.campaign_id == campaign_id, col(Section.id) > after)
-        .order_by(Section.id)
-    )
-    return list(s.scalars(q))
-
-
-def set_planned_through(s: Session, campaign_id: int, through: int, first: bool) -> None:
-    if first:
-        s.execute(insert(DeadlinePlan).values(campaign_id=campaign_id, through_section_id=through))
-    else:
-        s.execute(
-            update(DeadlinePlan)
-            .where(DeadlinePlan.campaign_id == campaign_id)
-            .values(through_section_id=through)
-        )
-
-
-def add_deadlines(s: Session, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), 1000):
-        s.execute(insert(Deadline), rows[i : i + 1000])
-
-
-# -- sweeping ----------------------------------------------------------------
-def due_deadlines(s: Session, now: datetime, limit: int, campaign_ids: list[int]) -> list[Deadline]:
-    """Up to ``limit`` deadlines of these campaigns with a slot due by ``now``, earliest first."""
-    q = (
-        select(Deadline)
-        .where(col(Deadline.next_at) <= now, col(Deadline.campaign_id).in_(campaign_ids))
-        .order_by(Deadline.next_at)
-        .limit(limit)
-    )
-    if _is_pg(s):
-        q = q.with_for_update(skip_locked=True)
-    return list(s.scalars(q))
-
-
-def count_due_deadlines(s: Session, now: datetime, campaign_ids: list[int]) -> int:
-    q = (
-        select(func.count())
-        .select_from(Deadline)
-        .where(col(Deadline.next_at) <= now, col(Deadline.campaign_id).in_(campaign_ids))
-    )
-    return int(s.execute(q).scalar_one())
 
 
 class SectionContact(NamedTuple):

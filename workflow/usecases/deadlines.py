@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from storage import deadlines_repo as dr
 from storage import events_repo, repo
 from storage import reminders_repo as rr
 from storage.models import Campaign
@@ -231,7 +232,7 @@ def plan_items(s: Any, campaign: Campaign, items: list[ItemDue]) -> None:
     item), so the same sweep reminds, escalates and digests it.
     """
     policy = definition_of(campaign).spec.reminders
-    rr.add_deadlines(
+    dr.add_deadlines(
         s,
         [
             deadline_row(

@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from storage import deadlines_repo as dr
 from storage import reminders_repo as rr
 from storage import repo
 from storage.models import Campaign
-from storage.reminders_models import Deadline
 from workflow.adapters.mailserver import Transport, sender_from_env, sweep_budget, transport_from_env
 from workflow.calendar import deadlines as dl
 from workflow.engine.definition import split_occurrence
@@ -113,7 +113,7 @@ def _fire_all(
     if not cds:
         return
     with session() as s:
-        total = rr.count_due_deadlines(s, now, list(cds))
+        total = dr.count_due_deadlines(s, now, list(cds))
     done = 0
     for _round in range(total // BATCH + 2):
         with session() as s:
@@ -160,8 +160,8 @@ def _plan(s: Any, result: SweepResult) -> dict[int, CampaignDates]:
 def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
     """Lay out the deadlines of sections added since the last sweep (and the leading group's once)."""
     cid = cd.campaign.id
-    through = rr.planned_through(s, cid)
-    top = rr.max_section_id(s, cid)
+    through = dr.planned_through(s, cid)
+    top = dr.max_section_id(s, cid)
     if through is not None and top <= through:
         return
     first_at = {
@@ -182,7 +182,7 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
     # An extension made before the section's deadlines were laid out (e.g. right
     # after `campaign start`, before the first sweep) sets its due date here.
     extended = rr.extensions(s, cid)
-    for sid in rr.new_section_ids(s, cid, through or 0):
+    for sid in dr.new_section_ids(s, cid, through or 0):
         for key in section_reqs:
             ext = extended.get((sid, key))
             if ext is None:
@@ -192,8 +192,8 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
                 row = deadline_row(cid, sid, key, ext.to_due, first)
                 row["original_due"] = cd.dues[key].due
                 rows.append(row)
-    rr.add_deadlines(s, rows)
-    rr.set_planned_through(s, cid, top, through is None)
+    dr.add_deadlines(s, rows)
+    dr.set_planned_through(s, cid, top, through is None)
 
 
 def _applies(cd: CampaignDates, requirement: str, sec: rr.SectionContact) -> bool:
@@ -208,12 +208,12 @@ class Fired(NamedTuple):
 
 def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
     """Turn one batch of due slots into reminder rows; move each deadline on to its next slot."""
-    rows = rr.due_deadlines(s, now, BATCH, list(cds))
+    rows = dr.due_deadlines(s, now, BATCH, list(cds))
     if not rows:
         return Fired(0, 0)
     info = rr.section_info(s, [r.section_id for r in rows if r.section_id is not None])
     filed: dict[tuple[int | None, str], int] = {}
-    by_campaign: dict[int, list[Deadline]] = defaultdict(list)
+    by_campaign: dict[int, list[dr.DueDeadline]] = defaultdict(list)
     for r in rows:
         by_campaign[r.campaign_id].append(r)
     for cid, group in by_campaign.items():
@@ -233,6 +233,7 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
     items = rr.items_by_id(s, [i for r in rows if (i := rr.item_of(r.requirement)) is not None])
     gone = rr.ItemState("gone", "")
     new = []
+    moves: list[tuple[int, datetime | None, datetime | None]] = []  # (id, last_at, next_at)
     for r in rows:
         cd = cds[r.campaign_id]
         final = cd.definition.spec.final.key
@@ -244,14 +245,14 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
         else:
             closed = filed.get((r.section_id, key), 0) >= cd.needed(r.requirement)
         if closed or (sec is not None and sec.state == final):
-            r.next_at = None
+            moves.append((r.id, None, None))
             continue
         policy = cd.definition.policy_of(r.requirement)  # an item's key falls back to the definition's
         fired, nxt = dl.due_between(r.due, policy, cd.tz, r.last_at, now)
         if sec is not None and (sec.retired or (item is None and not _applies(cd, key, sec))):
             # Retired, or not its requirement (by its tags): no mail now; the deadline moves
             # on, so reinstating the office or giving it the tag resumes its reminders.
-            r.last_at, r.next_at = now, nxt.at
+            moves.append((r.id, now, nxt.at))
             continue
         lg = cd.leading_email()
         for slot in fired:
@@ -281,6 +282,6 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
                     "created_at": now,
                 }
             )
-        r.last_at, r.next_at = now, nxt.at
-    s.flush()
+        moves.append((r.id, now, nxt.at))
+    dr.move_deadlines(s, moves)
     return Fired(len(rows), rr.add_reminders(s, new))
