@@ -83,7 +83,7 @@ def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> N
     from sqlalchemy import insert, text
     from sqlalchemy.dialects import postgresql, sqlite
 
-    from storage import reminders_repo as rr
+    from storage import mail_repo
 
     db = Database(str(db_path))
     try:
@@ -113,8 +113,8 @@ def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> N
         with db.write() as s:
             s.execute(text("ANALYZE"))
         with db.read() as s:
-            for status in rr.UNSENT:
-                q = rr.to_send_query(status, DUE_SOON, 50)
+            for status in mail_repo.UNSENT:
+                q = mail_repo.to_send_query(status, DUE_SOON, 50)
                 sql = str(
                     q.compile(
                         dialect=postgresql.dialect() if pg else sqlite.dialect(),
@@ -126,7 +126,7 @@ def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> N
                 )
                 assert "ix_mail_status" in plan, plan
                 assert "TEMP B-TREE" not in plan and "Sort" not in plan.replace("Incremental Sort", ""), plan
-            batch = rr.mails_to_send(s, DUE_SOON, 50)
+            batch = mail_repo.mails_to_send(s, DUE_SOON, 50)
         assert len(batch) == 50 and {m.status for m in batch} <= {"pending", "failed"}
         assert [m.id for m in batch] == sorted(m.id for m in batch)  # same moment: oldest first
     finally:

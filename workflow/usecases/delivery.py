@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from storage import reminders_repo as rr
+from storage import mail_repo
 from workflow.adapters.mailserver import Transport, sender_from_env, sweep_budget, transport_from_env
 from workflow.adapters.processes import owner_gone, owner_id
 from workflow.engine import text
@@ -49,7 +49,7 @@ def _release_abandoned(ctx: Context, now: datetime, owner: str) -> None:
     with ctx.db.read() as s:
         stale = [
             (m.id, m.claimed_by)
-            for m in rr.claimed_mails(s)
+            for m in mail_repo.claimed_mails(s)
             if m.claimed_by != owner
             and (owner_gone(m.claimed_by) or (m.claimed_at and m.claimed_at < now - LEASE))
         ]
@@ -57,7 +57,7 @@ def _release_abandoned(ctx: Context, now: datetime, owner: str) -> None:
         return
     with ctx.db.write() as s:
         for mid, was in stale:
-            rr.take_back_claim(
+            mail_repo.take_back_claim(
                 s, mid, was, _("interrupted while sending (owner {o} gone)").format(o=was), now
             )
 
@@ -65,21 +65,22 @@ def _release_abandoned(ctx: Context, now: datetime, owner: str) -> None:
 def _claim(ctx: Context, now: datetime, owner: str, result: SweepResult) -> list[_Claim]:
     """Claim the next batch of messages due; a message whose reminders were all cancelled is cancelled."""
     with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
-        batch = rr.mails_to_send(s, now, MAIL_BATCH)
-        names = rr.campaign_names(s) if batch else {}
+        batch = mail_repo.mails_to_send(s, now, MAIL_BATCH)
+        names = mail_repo.campaign_names(s) if batch else {}
         items_of = {m.id: json.loads(m.items) for m in batch}
-        statuses = rr.reminder_status_map(s, (i for items in items_of.values() for i in items))
-        claimed = []
+        statuses = mail_repo.reminder_status_map(s, (i for items in items_of.values() for i in items))
+        claimed, cancelled = [], []
         for m in batch:
             items = items_of[m.id]
             if items and all(statuses.get(i) == "cancelled" for i in items if i in statuses):
-                m.status = "cancelled"
-                result.cancelled += 1
+                cancelled.append(m.id)
                 continue
             claimed.append(
                 _Claim(m.id, m.recipient, m.raw, m.attempts, m.status, names.get(m.campaign_id, "?"))
             )
-            m.status, m.claimed_by, m.claimed_at = "sending", owner, now
+        mail_repo.cancel_mails(s, cancelled)
+        mail_repo.claim_mails(s, [c.mail_id for c in claimed], owner, now)
+        result.cancelled += len(cancelled)
     return claimed
 
 
@@ -170,7 +171,7 @@ def _mark_sent(
     if not sent:
         return
     with ctx.db.write("mail-sent", count=len(sent)) as s:
-        rr.mark_sent(s, sent, owner, now)
+        mail_repo.mark_sent(s, sent, owner, now)
     result.sent += len(sent)
     sent.clear()
 
@@ -179,20 +180,22 @@ def _mark_failed(
     ctx: Context, claim: _Claim, owner: str, error: str, now: datetime, *, permanent: bool = False
 ) -> None:
     with ctx.db.write() as s:
-        rr.mark_failed(s, claim.mail_id, owner, error, now + backoff(claim.attempts + 1), permanent=permanent)
+        mail_repo.mark_failed(
+            s, claim.mail_id, owner, error, now + backoff(claim.attempts + 1), permanent=permanent
+        )
 
 
 def _release(ctx: Context, owner: str, claims: list[_Claim]) -> None:
     """Give claimed messages back untouched (their status before the claim) for the next sweep."""
     with ctx.db.write() as s:
         for claim in claims:
-            rr.release_claim(s, claim.mail_id, owner, claim.status)
+            mail_repo.release_claim(s, claim.mail_id, owner, claim.status)
 
 
 def _defer_rest(ctx: Context, now: datetime, result: SweepResult) -> None:
     """Count what the time budget left for the next sweep."""
     with ctx.db.read() as s:
-        result.deferred = max(result.deferred, rr.count_to_send(s, now))
+        result.deferred = max(result.deferred, mail_repo.count_to_send(s, now))
 
 
 def outbox(ctx: Context, statuses: list[str] | None = None) -> list[dict[str, Any]]:
@@ -200,7 +203,7 @@ def outbox(ctx: Context, statuses: list[str] | None = None) -> list[dict[str, An
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
-        names = rr.campaign_names(s)
+        names = mail_repo.campaign_names(s)
         return [
             {
                 "id": m.id,
@@ -218,7 +221,7 @@ def outbox(ctx: Context, statuses: list[str] | None = None) -> list[dict[str, An
                 if m.status == "failed"
                 else None,
             }
-            for m in rr.mails(s, statuses)
+            for m in mail_repo.mails(s, statuses)
         ]
 
 
@@ -229,5 +232,5 @@ def retry(ctx: Context, transport: Transport | None = None) -> SweepResult:
     transport = transport or transport_from_env(ctx.db.outbox)
     with ctx.db.write() as s:
         authorize(s, ctx, "manage")
-        rr.retry_failed_now(s, now)
+        mail_repo.retry_failed_now(s, now)
     return deliver(ctx, transport, now=now)

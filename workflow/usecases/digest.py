@@ -12,7 +12,6 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from storage import reminders_repo as rr
-from storage.reminders_models import Reminder
 from workflow.calendar import deadlines as dl
 from workflow.engine import text
 from workflow.engine.definition import Definition, split_occurrence
@@ -26,7 +25,7 @@ from workflow.usecases.results import Failure, PlannedMail, SweepResult, sentenc
 class _Line(NamedTuple):
     """One reminder as a line of one recipient's digest."""
 
-    reminder: Reminder
+    reminder: rr.PendingReminder
     item: Item
 
 
@@ -41,6 +40,7 @@ def compose_digests(
     digests: dict[tuple[int, str], list[_Line]] = defaultdict(list)
     names: dict[tuple[int, str], str] = {}
     texts = rr.items_by_id(s, [i for r in pending if (i := rr.item_of(r.requirement)) is not None])
+    queued: list[int] = []
     for rem in pending:
         cd = cds.get(rem.campaign_id)
         if cd is None:
@@ -87,7 +87,8 @@ def compose_digests(
                 names.setdefault(key, parseaddr(sec.head or "")[0] or sec.head or addr)
             elif addr == cd.leading_email():
                 names.setdefault(key, lg_title)
-        rem.status = "queued"
+        queued.append(rem.id)
+    rr.mark_queued(s, queued)
     mails = []
     for (cid, addr), lines in digests.items():
         cd = cds[cid]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage import inbox_repo
+from storage import inbox_repo, mail_repo
 from storage import reminders_repo as rr
 from storage.blobs import StoredBlob
 from storage.columns import table_of
@@ -198,7 +198,7 @@ def queue_notice(
         campaign_id=campaign.id,
         section_id=section.id,
     )
-    rr.add_mails(
+    mail_repo.add_mails(
         s,
         [
             {

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage import events_repo, inbox_repo, repo
-from storage import reminders_repo as rr
+from storage import events_repo, inbox_repo, mail_repo, repo
 from storage.blobs import StoredBlob
 from storage.inbox_models import InboundMessage, OfficeSender, Submission
 from storage.models import Campaign, Section
@@ -37,7 +36,7 @@ def list_inbox(ctx: Context) -> list[dict[str, Any]]:
     ctx.db.ensure_ready(create=False)
     with ctx.db.read() as s:
         authorize(s, ctx, "read")
-        names = rr.campaign_names(s)
+        names = mail_repo.campaign_names(s)
         sections, msgs, subs = inbox_repo.everything(s)
     with_subs = {sub.message_row_id for sub in subs}
     rows: list[dict[str, Any]] = []

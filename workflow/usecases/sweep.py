@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from storage import deadlines_repo as dr
+from storage import mail_repo, repo
 from storage import reminders_repo as rr
-from storage import repo
 from storage.models import Campaign
 from workflow.adapters.mailserver import Transport, sender_from_env, sweep_budget, transport_from_env
 from workflow.calendar import deadlines as dl
@@ -87,7 +87,7 @@ def sweep(
     # wherever the batches were cut.
     with ctx.db.write("reminders-queued") as s:
         mails = compose_digests(s, now, cds, sender, result)
-        rr.add_mails(s, mails)
+        mail_repo.add_mails(s, mails)
     assert transport is not None
     deliver(ctx, transport, now=now, owner=owner, result=result, budget=sweep_budget())
     return result

@@ -1,0 +1,193 @@
+"""The mail table, the outbox: digests queued, claimed in batches, marked sent or failed.
+
+Every query that takes a batch starts from ``ix_mail_status (status, next_attempt_at, id)``,
+so a batch costs the same however long the backlog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from storage.columns import table_of
+from storage.models import Campaign
+from storage.reminders_models import Mail, Reminder
+from storage.repo import bind_value, executemany
+
+
+def _is_pg(s: Session) -> bool:
+    return s.get_bind().dialect.name != "sqlite"
+
+
+# -- mail --------------------------------------------------------------------
+UNSENT = ("pending", "failed")
+
+
+class MailToSend(NamedTuple):
+    """A message waiting to be sent (or retried): what delivery needs of it."""
+
+    id: int
+    campaign_id: int
+    recipient: str
+    raw: str
+    items: str  # the stored JSON list of its reminders' ids
+    attempts: int
+    status: str
+    next_attempt_at: datetime
+
+
+def to_send_query(status: str, now: datetime, limit: int) -> Any:
+    """The next ``limit`` messages of one status due by ``now``, earliest attempt first.
+
+    One status per query, so ``ix_mail_status (status, next_attempt_at, id)`` serves both the
+    filter and the order and the scan stops after ``limit`` rows: taking a batch costs the
+    same however long the backlog (``status IN (...) ORDER BY id`` sorted every unsent row
+    for every batch of 50, quadratic in a backlog after an SMTP outage).
+    """
+    return (
+        select(
+            Mail.id,
+            Mail.campaign_id,
+            Mail.recipient,
+            Mail.raw,
+            Mail.items,
+            Mail.attempts,
+            Mail.status,
+            Mail.next_attempt_at,
+        )
+        .where(Mail.status == status, Mail.next_attempt_at <= now)
+        .order_by(Mail.next_attempt_at, Mail.id)
+        .limit(limit)
+    )
+
+
+def mails_to_send(s: Session, now: datetime, limit: int) -> list[MailToSend]:
+    """The next ``limit`` pending or failed messages due by ``now``, earliest attempt first."""
+    found: list[MailToSend] = []
+    for status in UNSENT:
+        q = to_send_query(status, now, limit)
+        if _is_pg(s):
+            q = q.with_for_update(skip_locked=True)
+        found += (MailToSend(*row) for row in s.execute(q))
+    found.sort(key=lambda m: (m.next_attempt_at, m.id))
+    return found[:limit]
+
+
+def claim_mails(s: Session, ids: Sequence[int], owner: str, now: datetime) -> None:
+    """``owner`` is sending these (one statement for the batch)."""
+    at = bind_value(s, Mail, "claimed_at", now)
+    executemany(
+        s,
+        "UPDATE mail SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ?",
+        [(owner, at, i) for i in ids],
+    )
+
+
+def cancel_mails(s: Session, ids: Sequence[int]) -> None:
+    """Every reminder of these messages was cancelled: they are not sent."""
+    executemany(s, "UPDATE mail SET status = 'cancelled' WHERE id = ?", [(i,) for i in ids])
+
+
+def count_to_send(s: Session, now: datetime) -> int:
+    q = (
+        select(func.count())
+        .select_from(Mail)
+        .where(col(Mail.status).in_(("pending", "failed")), Mail.next_attempt_at <= now)
+    )
+    return int(s.execute(q).scalar() or 0)
+
+
+def claimed_mails(s: Session) -> list[Mail]:
+    return list(s.scalars(select(Mail).where(Mail.status == "sending")))
+
+
+def reminder_statuses(s: Session, ids: Sequence[int]) -> list[str]:
+    return list(s.scalars(select(Reminder.status).where(col(Reminder.id).in_(ids))))
+
+
+def reminder_status_map(s: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Each reminder's status, for a whole batch of mails in one query per 5,000 ids."""
+    wanted = sorted(set(ids))
+    out: dict[int, str] = {}
+    for lo in range(0, len(wanted), 5000):
+        rows = s.execute(
+            select(Reminder.id, Reminder.status).where(col(Reminder.id).in_(wanted[lo : lo + 5000]))
+        )
+        out.update({rid: status for rid, status in rows})
+    return out
+
+
+def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        s.execute(table_of(Mail).insert(), list(rows))
+
+
+def mark_sent(s: Session, sent: list[tuple[int, str]], owner: str, now: datetime) -> None:
+    """Mark ``(mail_id, where)`` sent, if this owner still holds them: one statement, many rows."""
+    table = table_of(Mail)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("mail_id"), table.c.claimed_by == owner)
+        .values(
+            status="sent",
+            sent_at=now,
+            sent_via=bindparam("via"),
+            attempts=table.c.attempts + 1,
+            last_error=None,
+        )
+    )
+    s.connection().execute(stmt, [{"mail_id": mail_id, "via": via} for mail_id, via in sent])
+
+
+def mark_failed(
+    s: Session, mail_id: int, owner: str, error: str, retry_at: datetime, *, permanent: bool
+) -> None:
+    s.execute(
+        update(Mail)
+        .where(Mail.id == mail_id, Mail.claimed_by == owner)
+        .values(
+            status="undeliverable" if permanent else "failed",
+            attempts=Mail.attempts + 1,
+            last_error=error[:500],
+            next_attempt_at=retry_at,
+            claimed_by=None,
+        )
+    )
+
+
+def release_claim(s: Session, mail_id: int, owner: str, status: str) -> None:
+    """Give a claimed message back untouched: ``status`` is the one it had before the claim."""
+    s.execute(
+        update(Mail)
+        .where(Mail.id == mail_id, Mail.claimed_by == owner)
+        .values(status=status, claimed_by=None, claimed_at=None)
+    )
+
+
+def take_back_claim(s: Session, mail_id: int, owner: str | None, error: str, now: datetime) -> None:
+    """A claim whose owner is gone: the message is failed (retried now) unless someone finished it."""
+    s.execute(
+        update(Mail)
+        .where(Mail.id == mail_id, Mail.status == "sending", Mail.claimed_by == owner)
+        .values(status="failed", last_error=error, next_attempt_at=now, claimed_by=None)
+    )
+
+
+def retry_failed_now(s: Session, now: datetime) -> None:
+    s.execute(update(Mail).where(Mail.status == "failed").values(next_attempt_at=now))
+
+
+def mails(s: Session, statuses: Sequence[str] | None = None) -> list[Mail]:
+    q = select(Mail).order_by(Mail.id)
+    if statuses:
+        q = q.where(col(Mail.status).in_(statuses))
+    return list(s.scalars(q))
+
+
+def campaign_names(s: Session) -> dict[int, str]:
+    return {cid: name for cid, name in s.execute(select(Campaign.id, Campaign.name))}
