@@ -77,6 +77,63 @@ def engine_sweep(url: str, mode: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - t0, "reminders": result.reminders, "mails": len(result.mails)}
 
 
+def engine_backlog(url: str, count: str) -> dict[str, Any]:
+    """A backlog of ``count`` failed messages (the mail server was down for a while), then the
+    server back: one delivery run sends them all (outbox transport). Queuing the backlog is not
+    timed; the run is, from the first claim to the last mark."""
+    import base64
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from benchmarks.common import NOW
+    from storage import mail_repo
+    from storage.models import Campaign
+    from workflow.adapters.mailserver import transport_from_env
+    from workflow.usecases import delivery
+
+    ctx = _sweep_ctx(url, NOW)
+    body = base64.encodebytes(("各科室：请按期报送材料。\n" * 40).encode()).decode().replace("\n", "\r\n")
+    failed_at = NOW - timedelta(hours=2)
+    with ctx.db.write() as s:
+        cid = s.execute(select(Campaign.id).where(Campaign.name == CAMPAIGN)).scalar_one()
+        rows = []
+        for i in range(int(count)):
+            to = f"office{i % 5000}@example.cn"
+            mid = f"<backlog.{i}@bench.example.cn>"
+            raw = (
+                f"From: manyi@example.cn\r\nTo: {to}\r\nSubject: backlog {i}\r\n"
+                f"Message-ID: {mid}\r\nMIME-Version: 1.0\r\n"
+                f"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}"
+            )
+            rows.append(
+                {
+                    "campaign_id": cid,
+                    "recipient": to,
+                    "subject": f"backlog {i}",
+                    "message_id": mid,
+                    "raw": raw,
+                    "items": "[]",
+                    "status": "failed",
+                    "attempts": 3,
+                    "next_attempt_at": failed_at + timedelta(seconds=i % 600),
+                    "last_error": "421 4.3.2 service not available",
+                    "created_at": failed_at,
+                }
+            )
+            if len(rows) == 5000:
+                mail_repo.add_mails(s, rows)
+                rows = []
+        mail_repo.add_mails(s, rows)
+    transport = transport_from_env(ctx.db.outbox)
+    t0 = time.perf_counter()
+    result = delivery.deliver(ctx, transport, now=NOW, budget=3600)
+    seconds = time.perf_counter() - t0
+    if result.sent != int(count) or result.failed or result.deferred:
+        raise RuntimeError(f"backlog of {count}: sent {result.sent}, failed {result.failed}")
+    return {"seconds": seconds, "mails": result.sent}
+
+
 def baseline_sweep(url: str) -> dict[str, Any]:
     from benchmarks.sweep_baseline import baseline_sweep as run
 
@@ -412,6 +469,140 @@ def baseline_advance_cli(url: str, *flags: str) -> None:
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+def baseline_start(url: str, roster: str, name: str) -> None:
+    """``campaign start`` with a roster, by the driver: read the CSV (UTF-8 or GBK), check each
+    name and address (the same validator), insert the campaign, its sections and records and
+    the chained events (campaign-start, one office-add per section) in one transaction, and print
+    the summary line (whole process)."""
+    import csv
+    import getpass
+    import io
+    from pathlib import Path
+
+    from email_validator import validate_email
+
+    from benchmarks.common import ACTOR, DEFINITION, NOW
+
+    data = Path(roster).read_bytes()
+    try:
+        rows_in = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    except UnicodeDecodeError:
+        rows_in = list(csv.reader(io.StringIO(data.decode("gb18030"))))
+    head_row, *body = rows_in
+    col = {h.strip(): i for i, h in enumerate(head_row)}
+    entries, seen = [], set()
+    for row in body:
+        office = row[col["科室"]].strip()
+        if not office or not office.isprintable() or office in seen:
+            raise SystemExit(f"bad office name {office!r}")
+        seen.add(office)
+        checked = validate_email(row[col["邮箱"]].strip(), check_deliverability=False)
+        entries.append(
+            (office, checked.ascii_email or checked.normalized, row[col["负责人"]].strip() or None)
+        )
+    text = Path(DEFINITION).read_text(encoding="utf-8")
+    db = _driver(url)
+    db.begin()
+    if db.q("SELECT id FROM campaign WHERE name = ?", (name,)):
+        raise SystemExit(f"campaign {name} exists")
+    stamp = db.stamp(NOW)
+    db.many(
+        "INSERT INTO campaign (name, definition_key, definition_source, definition_text, parameters, "
+        "start_date, timezone, status, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                name,
+                "people-satisfied-unit",
+                DEFINITION,
+                text,
+                "{}",
+                "2026-03-01",
+                "Asia/Shanghai",
+                "active",
+                stamp,
+                ACTOR,
+            )
+        ],
+    )
+    (cid,) = db.q("SELECT id FROM campaign WHERE name = ?", (name,))[0]
+    db.many(
+        "INSERT INTO section (campaign_id, name, email, head, created_at, tags) VALUES (?, ?, ?, ?, ?, '[]')",
+        [(cid, office, email, head, stamp) for office, email, head in entries],
+    )
+    ids = dict(db.q("SELECT name, id FROM section WHERE campaign_id = ?", (cid,)))
+    db.many(
+        "INSERT INTO record (campaign_id, section_id, state, version, updated_at, updated_by) "
+        "VALUES (?, ?, 'mobilization', 1, ?, ?)",
+        [(cid, ids[office], stamp, ACTOR) for office, _e, _h in entries],
+    )
+    recorded = datetime.now(UTC)
+    db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
+    rec = recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    at = NOW.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    user = getpass.getuser()
+    prev, events = "0" * 64, []
+    plan: list[tuple[int | None, str | None, str, str | None, dict[str, Any]]] = [
+        (
+            None,
+            None,
+            "campaign-start",
+            None,
+            {"definition": "people-satisfied-unit", "os_user": user, "recorded_at": rec},
+        )
+    ]
+    plan += [
+        (
+            ids[office],
+            office,
+            "office-add",
+            "mobilization",
+            {"email": email, "head": head, "os_user": user, "recorded_at": rec},
+        )
+        for office, email, head in entries
+    ]
+    for seq, (sid, office, action, to, detail) in enumerate(plan, 1):
+        digest = hashlib.sha256(
+            _canonical(
+                action=action,
+                actor=ACTOR,
+                at=at,
+                campaign=name,
+                detail=detail,
+                office=office,
+                prev=prev,
+                reason=None,
+                seq=seq,
+                to=to,
+                **{"from": None},
+            )
+        ).hexdigest()
+        events.append(
+            (
+                cid,
+                seq,
+                stamp,
+                ACTOR,
+                sid,
+                office,
+                action,
+                None,
+                to,
+                None,
+                json.dumps(detail, ensure_ascii=False, separators=(",", ":")),
+                prev,
+                digest,
+            )
+        )
+        prev = digest
+    db.many(
+        "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
+        "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        events,
+    )
+    db.commit()
+    print(f"Campaign '{name}' started ({len(entries)} offices).")
+
+
 def baseline_status(url: str) -> None:
     """Read what ``status --json`` reads and print it as JSON (timed as a whole process)."""
     db = _driver(url)
@@ -498,12 +689,14 @@ TASKS = {
     "engine-advance": engine_advance,
     "baseline-advance": baseline_advance,
     "baseline-status": baseline_status,
+    "baseline-start": baseline_start,
     "baseline-advance-cli": baseline_advance_cli,
     "baseline-history": baseline_history,
     "baseline-verify": baseline_verify,
     "sweep-prep": sweep_prep,
     "engine-sweep": engine_sweep,
     "baseline-sweep": baseline_sweep,
+    "engine-backlog": engine_backlog,
     "build": build,
     "lengthen": lengthen,
 }

@@ -112,12 +112,17 @@ def dump(target: Target) -> str:
     out: list[str] = []
     if isinstance(target, PgSchema):
         with target.connect() as conn:
-            for table in target.tables():
-                cols = conn.execute(
-                    "SELECT count(*) FROM information_schema.columns "
-                    "WHERE table_schema = %s AND table_name = %s",
-                    (target.schema, table),
-                ).fetchone()[0]
+            # One catalogue query for every table and its column count (information_schema
+            # takes tens of milliseconds per query on a fresh connection).
+            tables = conn.execute(
+                "SELECT c.relname, count(a.attnum) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') "
+                "GROUP BY c.relname ORDER BY c.relname",
+                (target.schema,),
+            ).fetchall()
+            for table, cols in tables:
                 order = ", ".join(str(i) for i in range(1, cols + 1))
                 out.append(f"-- {table}")
                 for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}'):

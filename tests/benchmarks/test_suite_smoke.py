@@ -40,6 +40,8 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "10000",
             "--chain-sections",
             "1000",
+            "--backlog",
+            "300,600",
             "--work",
             str(work),
             "--out",
@@ -64,13 +66,22 @@ def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
         ("reminder sweep, 10% due", 1000),
         ("advance --all, moving", 1000),
         ("advance --all, blocked", 1000),
+        ("campaign start", 1000),
+        ("mail backlog, server back", 300),
+        ("mail backlog, server back", 600),
     }
     for f in result["figures"]:
         assert f["seconds"] > 0 and f["peak_rss_mb"] > 5, f
+        if f["name"] == "mail backlog, server back":  # a scaling figure: no baseline
+            assert f["baseline"] is None, f
+            continue
         assert f["baseline"]["seconds"] > 0 and f["ratio"] > 0, f
     long = [f for f in result["figures"] if f["name"] == "audit verify, long chain"]
     assert long and long[0]["size"] >= 10_000
-    assert [d["name"] for d in result["derived"]] == ["audit verify peak RSS, long chain"]
+    assert [d["name"] for d in result["derived"]] == [
+        "mail backlog: time at 600 / at 300",
+        "audit verify peak RSS, long chain",
+    ]
     assert result["builds"]["sqlite-1000"]["sections"] == 1000
     assert len(result["load_average"]["start"]) == 3
     tenth = next(f for f in result["figures"] if f["name"] == "reminder sweep, 10% due")
