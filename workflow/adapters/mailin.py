@@ -34,6 +34,22 @@ TIMEOUT_S = 30.0
 _MSGID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 
 
+_DELIVERED = re.compile(r"(\d+)\.(?:[^.]*?M(\d+))?")
+
+
+def delivery_order(key: str) -> tuple[int, int, str]:
+    """A Maildir file name's place in delivery order: its seconds, then its microseconds
+    (``1700000000.M98765P12Q3.host``), then the name.
+
+    Sorting the names as text puts ``M100000`` before ``M98765`` (the microseconds are not
+    zero-padded), so two messages delivered in one second could be taken in swapped.
+    """
+    m = _DELIVERED.match(key)
+    if m is None:
+        return (1 << 62, 0, key)  # not a delivery agent's name: after the ones that are
+    return (int(m[1]), int(m[2] or 0), key)
+
+
 def header_message_id(head: bytes) -> str | None:
     """The Message-ID in a message's header block, as ``<…>``; None when there is none."""
     found = _MSGID.search(head)
@@ -118,7 +134,7 @@ class MaildirSource:
 
     def headers(self) -> Iterator[tuple[str, str | None]]:
         """(key, Message-ID) of every message, reading only its header block."""
-        for key in sorted(self.box.iterkeys()):
+        for key in sorted(self.box.iterkeys(), key=delivery_order):
             try:
                 with self.box.get_file(key) as fh:
                     head = b""
