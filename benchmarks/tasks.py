@@ -18,7 +18,7 @@ import json
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 CAMPAIGN = "bench"
 
@@ -252,6 +252,60 @@ class _Postgres(_Sqlite):
         self.conn.commit()
 
 
+class _Event(NamedTuple):
+    """An event to append to the campaign's chain (what storage.events_repo.NewEvent carries)."""
+
+    section_id: int | None
+    office: str | None
+    action: str
+    from_state: str | None
+    to_state: str | None
+    detail: dict[str, Any]
+
+
+def _append_events(db: _Sqlite, cid: int, cname: str, events: list[_Event]) -> None:
+    """Insert ``events`` after the head of the campaign's chain, each hashed over the one
+    before, in one ``executemany`` (what storage.events_repo.append_events writes)."""
+    from benchmarks.common import ACTOR, NOW
+
+    stamp = db.stamp(NOW)
+    at = NOW.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    head = db.q("SELECT seq, hash FROM event WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1", (cid,))
+    seq, prev = head[0] if head else (0, "0" * 64)
+    texts: dict[int, str] = {}  # a detail shared by many events is serialised once
+    rows = []
+    for e in events:
+        seq += 1
+        digest = hashlib.sha256(
+            _canonical(
+                action=e.action,
+                actor=ACTOR,
+                at=at,
+                campaign=cname,
+                detail=e.detail,
+                office=e.office,
+                prev=prev,
+                reason=None,
+                seq=seq,
+                to=e.to_state,
+                **{"from": e.from_state},
+            )
+        ).hexdigest()
+        text = texts.get(id(e.detail))
+        if text is None:
+            text = texts[id(e.detail)] = json.dumps(e.detail, ensure_ascii=False, separators=(",", ":"))
+        rows.append(
+            (cid, seq, stamp, ACTOR, e.section_id, e.office, e.action, e.from_state, e.to_state, None)
+            + (text, prev, digest)
+        )
+        prev = digest
+    db.many(
+        "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
+        "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
 def _driver(url: str) -> _Sqlite:
     return _Sqlite(url) if url.startswith("sqlite") else _Postgres(url)
 
@@ -285,7 +339,6 @@ def baseline_advance(url: str) -> dict[str, Any]:
         have = counts.get(sid, {})
         if all(have.get(req, 0) >= need for req, need in needs[state]):
             moves.append((rid, sid, office, state, version))
-    stamp = db.stamp(NOW)
     db.many(
         "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
         "WHERE id = ? AND version = ?",
@@ -295,50 +348,11 @@ def baseline_advance(url: str) -> dict[str, Any]:
     recorded = datetime.now(UTC)
     db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
     detail = {"recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
-    detail_text = json.dumps(detail, separators=(",", ":"))
-    head = db.q("SELECT seq, hash FROM event WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1", (cid,))
-    seq, prev = head[0] if head else (0, "0" * 64)
-    at = NOW.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    events = []
-    for _rid, sid, office, state, _v in moves:
-        seq += 1
-        digest = hashlib.sha256(
-            _canonical(
-                action="advance",
-                actor=ACTOR,
-                at=at,
-                campaign=cname,
-                detail=detail,
-                office=office,
-                prev=prev,
-                reason=None,
-                seq=seq,
-                to=nxt[state],
-                **{"from": state},
-            )
-        ).hexdigest()
-        events.append(
-            (
-                cid,
-                seq,
-                stamp,
-                ACTOR,
-                sid,
-                office,
-                "advance",
-                state,
-                nxt[state],
-                None,
-                detail_text,
-                prev,
-                digest,
-            )
-        )
-        prev = digest
-    db.many(
-        "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
-        "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        events,
+    _append_events(
+        db,
+        cid,
+        cname,
+        [_Event(sid, office, "advance", state, nxt[state], detail) for _r, sid, office, state, _v in moves],
     )
     db.commit()
     return {"seconds": time.perf_counter() - t0, "moved": len(moves), "records": len(rows)}
@@ -410,7 +424,6 @@ def baseline_advance_cli(url: str, *flags: str) -> None:
             continue
         moves.append((rid, sid, office, state, version))
         lines.append(f"{office}: {titles[state]} → {titles[nxt[state]]}")
-    stamp = db.stamp(NOW)
     db.many(
         "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
         "WHERE id = ? AND version = ?",
@@ -419,50 +432,11 @@ def baseline_advance_cli(url: str, *flags: str) -> None:
     recorded = datetime.now(UTC)
     db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
     detail = {"recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
-    detail_text = json.dumps(detail, separators=(",", ":"))
-    head = db.q("SELECT seq, hash FROM event WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1", (cid,))
-    seq, prev = head[0] if head else (0, "0" * 64)
-    at = NOW.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    events = []
-    for _rid, sid, office, state, _v in moves:
-        seq += 1
-        digest = hashlib.sha256(
-            _canonical(
-                action="advance",
-                actor=ACTOR,
-                at=at,
-                campaign=cname,
-                detail=detail,
-                office=office,
-                prev=prev,
-                reason=None,
-                seq=seq,
-                to=nxt[state],
-                **{"from": state},
-            )
-        ).hexdigest()
-        events.append(
-            (
-                cid,
-                seq,
-                stamp,
-                ACTOR,
-                sid,
-                office,
-                "advance",
-                state,
-                nxt[state],
-                None,
-                detail_text,
-                prev,
-                digest,
-            )
-        )
-        prev = digest
-    db.many(
-        "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
-        "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        events,
+    _append_events(
+        db,
+        cid,
+        cname,
+        [_Event(sid, office, "advance", state, nxt[state], detail) for _r, sid, office, state, _v in moves],
     )
     db.commit()
     lines.append(f"{len(moves)} advanced, {blocked} blocked.")
@@ -538,66 +512,24 @@ def baseline_start(url: str, roster: str, name: str) -> None:
     recorded = datetime.now(UTC)
     db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
     rec = recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    at = NOW.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     user = getpass.getuser()
-    prev, events = "0" * 64, []
-    plan: list[tuple[int | None, str | None, str, str | None, dict[str, Any]]] = [
-        (
-            None,
-            None,
-            "campaign-start",
-            None,
-            {"definition": "people-satisfied-unit", "os_user": user, "recorded_at": rec},
-        )
-    ]
-    plan += [
-        (
-            ids[office],
-            office,
-            "office-add",
-            "mobilization",
-            {"email": email, "head": head, "os_user": user, "recorded_at": rec},
-        )
-        for office, email, head in entries
-    ]
-    for seq, (sid, office, action, to, detail) in enumerate(plan, 1):
-        digest = hashlib.sha256(
-            _canonical(
-                action=action,
-                actor=ACTOR,
-                at=at,
-                campaign=name,
-                detail=detail,
-                office=office,
-                prev=prev,
-                reason=None,
-                seq=seq,
-                to=to,
-                **{"from": None},
-            )
-        ).hexdigest()
-        events.append(
-            (
-                cid,
-                seq,
-                stamp,
-                ACTOR,
-                sid,
+    started = {"definition": "people-satisfied-unit", "os_user": user, "recorded_at": rec}
+    _append_events(
+        db,
+        cid,
+        name,
+        [_Event(None, None, "campaign-start", None, None, started)]
+        + [
+            _Event(
+                ids[office],
                 office,
-                action,
+                "office-add",
                 None,
-                to,
-                None,
-                json.dumps(detail, ensure_ascii=False, separators=(",", ":")),
-                prev,
-                digest,
+                "mobilization",
+                {"email": email, "head": head, "os_user": user, "recorded_at": rec},
             )
-        )
-        prev = digest
-    db.many(
-        "INSERT INTO event (campaign_id, seq, at, actor, section_id, office, action, from_state, "
-        "to_state, reason, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        events,
+            for office, email, head in entries
+        ],
     )
     db.commit()
     print(f"Campaign '{name}' started ({len(entries)} offices).")
