@@ -92,6 +92,18 @@ def current_schema(url: str) -> bool:
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
+def on_copy(
+    store: Any, which: Any, argv_of: Any, *, capture: bool = False, ok: tuple[int, ...] = (0,)
+) -> Any:
+    """A measurement: ``argv_of(url)`` run on a fresh copy of the campaign ``which``."""
+
+    def go() -> Sample:
+        with store.copy(which) as u:
+            return spawn(argv_of(u), capture=capture, ok=ok)
+
+    return go
+
+
 def task(name: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "benchmarks.tasks", name, *args]
 
@@ -207,15 +219,10 @@ class Suite:
         runs = self.runs_for(n)
         url = store.master(n)
 
-        def fresh(argv_of: Any) -> Any:
-            def go() -> Sample:
-                with store.copy(n) as u:
-                    return spawn(argv_of(u), capture=True)
-
-            return go
-
         eng, base = paired(
-            runs, fresh(lambda u: task("engine-advance", u)), fresh(lambda u: task("baseline-advance", u))
+            runs,
+            on_copy(store, n, lambda u: task("engine-advance", u), capture=True),
+            on_copy(store, n, lambda u: task("baseline-advance", u), capture=True),
         )
         moved = {s.extra.get("moved") for s in eng + base}
         if moved != {n}:
@@ -288,18 +295,10 @@ class Suite:
             ("advance --all, moving", n, (0,)),
             ("advance --all, blocked", key, (0, 3)),
         ):
-
-            def fresh(argv_of: Any, which: Any = which, codes: Any = codes) -> Any:
-                def go() -> Sample:
-                    with store.copy(which) as u:
-                        return spawn(argv_of(u), ok=codes)
-
-                return go
-
             eng, base = paired(
                 runs,
-                fresh(lambda u: cli(u, "advance", "--all")),
-                fresh(lambda u: task("baseline-advance-cli", u)),
+                on_copy(store, which, lambda u: cli(u, "advance", "--all"), ok=codes),
+                on_copy(store, which, lambda u: task("baseline-advance-cli", u), ok=codes),
             )
             self.add(
                 Figure(
@@ -328,19 +327,11 @@ class Suite:
             roster.parent.mkdir(parents=True, exist_ok=True)
             lines = ["科室,邮箱,负责人"] + [f"科室{i:06d},office{i}@example.cn,负责人{i}" for i in range(n)]
             roster.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
-
-        def fresh(argv_of: Any) -> Any:
-            def go() -> Sample:
-                with store.copy(base) as u:
-                    return spawn(argv_of(u))
-
-            return go
-
         start = ("campaign", "start", DEFINITION, "--name", "started", "--start", START)
         eng, b = paired(
             runs,
-            fresh(lambda u: cli(u, *start, "--offices", str(roster), "--rehearsal")),
-            fresh(lambda u: task("baseline-start", u, str(roster), "started")),
+            on_copy(store, base, lambda u: cli(u, *start, "--offices", str(roster), "--rehearsal")),
+            on_copy(store, base, lambda u: task("baseline-start", u, str(roster), "started")),
         )
         self.add(
             Figure(
@@ -360,11 +351,7 @@ class Suite:
         """Reminder sweeps; ``audit verify`` over the whole chain (documents skipped: no blobs)."""
 
         def sweep(mode: str) -> Any:
-            def go() -> Sample:
-                with store.copy(n) as u:
-                    return spawn(task("engine-sweep", u, mode), capture=True)
-
-            return go
+            return on_copy(store, n, lambda u: task("engine-sweep", u, mode), capture=True)
 
         if "sweep" in self.args.figures:
             adv = next(
@@ -385,11 +372,7 @@ class Suite:
                     "the engine's bulk advance of the same campaign (target: sweep < 10% of it)",
                 )
             )
-
-            def base_sweep() -> Sample:
-                with store.copy(n) as u:
-                    return spawn(task("baseline-sweep", u), capture=True)
-
+            base_sweep = on_copy(store, n, lambda u: task("baseline-sweep", u), capture=True)
             eng, base = paired(runs, sweep("tenth"), base_sweep)
             mails = {s.extra.get("mails") for s in eng + base}
             if len(mails) != 1:
@@ -504,11 +487,7 @@ class Suite:
         n = 1000
         self.ensure_built(store, n)
         for count in self.args.backlog:
-
-            def go(count: int = count) -> Sample:
-                with store.copy(n) as u:
-                    return spawn(task("engine-backlog", u, str(count)), capture=True)
-
+            go = on_copy(store, n, lambda u, c=count: task("engine-backlog", u, str(c)), capture=True)
             eng, _unused = paired(min(self.args.runs, self.args.large_runs), go, None)
             self.add(
                 Figure(
@@ -672,91 +651,59 @@ class Suite:
         }
 
 
+COLUMNS = ("backend", "measure", "size", "engine (s)", "baseline (s)", "ratio", "target")
+RSS_COLUMN = "peak RSS MB engine / baseline"
+
+
+def _mark(ok: bool | None) -> str:
+    return "" if ok is None else (" ✓" if ok else " ✗")
+
+
+def cells(result: dict[str, Any]) -> list[list[str]]:
+    """Every figure and derived figure as one row of cells (the terminal table and the README's)."""
+    rows = []
+    for f in result["figures"]:
+        b = f["baseline"]
+        rows.append(
+            [
+                f["backend"],
+                f["name"],
+                f"{f['size']:,}" if f["size"] else "",
+                f"{f['seconds']:.3f}",
+                f"{b['seconds']:.3f}" if b else "",
+                f"{f['ratio']:.2f}×" if f["ratio"] is not None else "",
+                (f"≤{f['target_ratio']}×" if f["target_ratio"] else "") + _mark(f["ok"]),
+                f"{f['peak_rss_mb']:.0f} / {b['peak_rss_mb']:.0f}" if b else f"{f['peak_rss_mb']:.0f}",
+            ]
+        )
+    for d in result["derived"]:
+        target = f"≤{d.get('target_ratio')}×{_mark(d['ok'])}"
+        size, engine, base, ratio, rss = "", "", "", "", ""
+        if "scaling" in d:
+            engine, ratio = " → ".join(f"{x:.3f}" for x in d["seconds"]), f"{d['ratio']:.2f}×"
+        elif "rss_ratio" in d:
+            ratio, rss = f"{d['rss_ratio']:.2f}×", f"{d['peak_rss_mb']:.0f} / {d['baseline_rss_mb']:.0f}"
+        elif "marginal_ratio" in d:
+            engine, base = f"{d['engine_us']} µs", f"{d['baseline_us']} µs"
+            ratio = f"{d['marginal_ratio']}×"
+        elif "ratio" in d:
+            size = "10k→100k"
+            engine = f"{d['per_record_10k_ms']:.4f}→{d['per_record_100k_ms']:.4f} ms"
+            base = f"baseline {d['baseline_ratio']}×" if d.get("baseline_ratio") else ""
+            ratio = f"{d['ratio']:.2f}×"
+        else:
+            target, rss = f"<{d['target_mb']} MB{_mark(d['ok'])}", f"{d['peak_rss_mb']:.0f}"
+        rows.append([d["backend"], d["name"], size, engine, base, ratio, target, rss])
+    return rows
+
+
 def render(result: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(
-        "backend",
-        "measure",
-        "size",
-        "engine s",
-        "baseline s",
-        "ratio",
-        "target",
-        "peak RSS MB",
-        title="manyi benchmarks (medians)",
-    )
-    for f in result["figures"]:
-        b = f["baseline"]
-        ok = "" if f["ok"] is None else (" ✓" if f["ok"] else " ✗")
-        table.add_row(
-            f["backend"],
-            f["name"],
-            f"{f['size']:,}" if f["size"] else "",
-            f"{f['seconds']:.3f}",
-            f"{b['seconds']:.3f}" if b else "",
-            f"{f['ratio']:.2f}×" if f["ratio"] is not None else "",
-            (f"≤{f['target_ratio']}×" if f["target_ratio"] else "") + ok,
-            f"{f['peak_rss_mb']:.0f} / {b['peak_rss_mb']:.0f}" if b else f"{f['peak_rss_mb']:.0f}",
-        )
-    for d in result["derived"]:
-        ok = " ✓" if d["ok"] else " ✗"
-        if "scaling" in d:
-            table.add_row(
-                d["backend"],
-                d["name"],
-                "",
-                " → ".join(f"{x:.3f}" for x in d["seconds"]),
-                "",
-                f"{d['ratio']:.2f}×",
-                f"≤{d['target_ratio']}×{ok}",
-                "",
-            )
-        elif "rss_ratio" in d:
-            table.add_row(
-                d["backend"],
-                d["name"],
-                "",
-                "",
-                "",
-                f"{d['rss_ratio']:.2f}×",
-                f"≤{d['target_ratio']}×{ok}",
-                f"{d['peak_rss_mb']:.0f} / {d['baseline_rss_mb']:.0f}",
-            )
-        elif "marginal_ratio" in d:
-            table.add_row(
-                d["backend"],
-                d["name"],
-                "",
-                f"{d['engine_us']} µs",
-                f"{d['baseline_us']} µs",
-                f"{d['marginal_ratio']}×",
-                f"≤{d['target_ratio']}×{ok}",
-                "",
-            )
-        elif "ratio" in d:
-            table.add_row(
-                d["backend"],
-                d["name"],
-                "10k→100k",
-                f"{d['per_record_10k_ms']:.4f}→{d['per_record_100k_ms']:.4f} ms",
-                f"{d['baseline_ratio']:.2f}× (baseline)" if d.get("baseline_ratio") else "",
-                f"{d['ratio']:.2f}×",
-                f"≤{d['target_ratio']}×{ok}",
-                "",
-            )
-        else:
-            table.add_row(
-                d["backend"],
-                d["name"],
-                "",
-                "",
-                "",
-                "",
-                f"<{d['target_mb']} MB{ok}",
-                f"{d['peak_rss_mb']:.0f}",
-            )
+    table = Table(*COLUMNS, "peak RSS MB", title="manyi benchmarks (medians)")
+    for row in cells(result):
+        table.add_row(*row)
     Console(width=140).print(table)
 
 
@@ -769,49 +716,10 @@ def markdown(result: dict[str, Any], backend: str | None = None) -> str:
             "derived": [d for d in result["derived"] if d["backend"] == backend],
         }
     lines = [
-        "| backend | measure | size | engine (s) | baseline (s) | ratio | target "
-        "| peak RSS MB engine / baseline |",
+        "| " + " | ".join((*COLUMNS, RSS_COLUMN)) + " |",
         "|---|---|---:|---:|---:|---:|---|---:|",
     ]
-    for f in result["figures"]:
-        b = f["baseline"]
-        ok = "" if f["ok"] is None else (" ✓" if f["ok"] else " ✗")
-        base = f"{b['seconds']:.3f} | {f['ratio']:.2f}×" if b else " | "
-        target = f"≤{f['target_ratio']}×" if f["target_ratio"] else ""
-        rss = f"{f['peak_rss_mb']:.0f} / {b['peak_rss_mb']:.0f}" if b else f"{f['peak_rss_mb']:.0f}"
-        lines.append(
-            f"| {f['backend']} | {f['name']} | {f['size'] or ''} | {f['seconds']:.3f} | {base} | "
-            f"{target}{ok} | {rss} |"
-        )
-    for d in result["derived"]:
-        ok = " ✓" if d["ok"] else " ✗"
-        if "scaling" in d:
-            lines.append(
-                f"| {d['backend']} | {d['name']} | | "
-                f"{' → '.join(f'{x:.3f}' for x in d['seconds'])} | | {d['ratio']:.2f}× | "
-                f"≤{d['target_ratio']}×{ok} | |"
-            )
-        elif "rss_ratio" in d:
-            lines.append(
-                f"| {d['backend']} | {d['name']} | | | | {d['rss_ratio']:.2f}× | "
-                f"≤{d['target_ratio']}×{ok} | {d['peak_rss_mb']:.0f} / {d['baseline_rss_mb']:.0f} |"
-            )
-        elif "marginal_ratio" in d:
-            lines.append(
-                f"| {d['backend']} | {d['name']} | | {d['engine_us']} µs | {d['baseline_us']} µs | "
-                f"{d['marginal_ratio']}× | ≤{d['target_ratio']}×{ok} | |"
-            )
-        elif "ratio" in d:
-            lines.append(
-                f"| {d['backend']} | {d['name']} | 10k→100k | {d['per_record_10k_ms']:.4f}→"
-                f"{d['per_record_100k_ms']:.4f} ms | baseline {d.get('baseline_ratio')}× | "
-                f"{d['ratio']:.2f}× | ≤{d['target_ratio']}×{ok} | |"
-            )
-        else:
-            lines.append(
-                f"| {d['backend']} | {d['name']} | | | | | <{d['target_mb']} MB{ok} | "
-                f"{d['peak_rss_mb']:.0f} |"
-            )
+    lines += ["| " + " | ".join(row) + " |" for row in cells(result)]
     return "\n".join(lines)
 
 
@@ -842,12 +750,17 @@ def update_readme(result: dict[str, Any], path: Path = README) -> list[str]:
     return done
 
 
+def _ints(value: str) -> list[int]:
+    """``1000,10_000`` → [1000, 10000]."""
+    return [int(x.replace("_", "")) for x in value.split(",") if x]
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     ap.add_argument(
         "--sizes",
         default="1000,10000,100000",
-        type=lambda v: [int(x.replace("_", "")) for x in v.split(",") if x],
+        type=_ints,
     )
     ap.add_argument("--runs", type=int, default=5, help="runs per figure (median); default 5")
     ap.add_argument("--large-runs", type=int, default=3, help="runs per figure at >=100k; default 3")
@@ -888,7 +801,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument(
         "--backlog",
         default="50000,100000",
-        type=lambda v: [int(x.replace("_", "")) for x in v.split(",") if x],
+        type=_ints,
         help="failed-mail backlogs delivered after an outage ('' to skip); default 50000,100000",
     )
     ap.add_argument("--skip-startup", action="store_true", help="skip the CLI start-up figures")
