@@ -310,8 +310,35 @@ def _driver(url: str) -> _Sqlite:
     return _Sqlite(url) if url.startswith("sqlite") else _Postgres(url)
 
 
-def baseline_advance(url: str) -> dict[str, Any]:
+def _move(
+    db: _Sqlite,
+    cid: int,
+    cname: str,
+    moves: list[tuple[int, int, str, str, int]],
+    nxt: dict[str, str],
+) -> None:
+    """Advance ``moves`` (record id, section id, office, state, version): the guarded record
+    updates, the database's clock, one chained ``advance`` event each."""
     from benchmarks.common import ACTOR, NOW
+
+    db.many(
+        "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
+        "WHERE id = ? AND version = ?",
+        [(nxt[state], db.record_stamp(NOW), ACTOR, rid, version) for rid, _s, _o, state, version in moves],
+    )
+    # The database's real clock for the events (storage.clock), as the engine records it.
+    recorded = datetime.now(UTC)
+    db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
+    detail = {"recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+    _append_events(
+        db,
+        cid,
+        cname,
+        [_Event(sid, office, "advance", state, nxt[state], detail) for _r, sid, office, state, _v in moves],
+    )
+
+
+def baseline_advance(url: str) -> dict[str, Any]:
 
     needs, states = _exit_needs(), _states()
     nxt = dict(zip(states, states[1:], strict=False))
@@ -339,21 +366,7 @@ def baseline_advance(url: str) -> dict[str, Any]:
         have = counts.get(sid, {})
         if all(have.get(req, 0) >= need for req, need in needs[state]):
             moves.append((rid, sid, office, state, version))
-    db.many(
-        "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
-        "WHERE id = ? AND version = ?",
-        [(nxt[state], db.record_stamp(NOW), ACTOR, rid, version) for rid, _s, _o, state, version in moves],
-    )
-    # The database's real clock for the events (storage.clock), as the engine records it.
-    recorded = datetime.now(UTC)
-    db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
-    detail = {"recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
-    _append_events(
-        db,
-        cid,
-        cname,
-        [_Event(sid, office, "advance", state, nxt[state], detail) for _r, sid, office, state, _v in moves],
-    )
+    _move(db, cid, cname, moves, nxt)
     db.commit()
     return {"seconds": time.perf_counter() - t0, "moved": len(moves), "records": len(rows)}
 
@@ -386,7 +399,6 @@ def baseline_advance_cli(url: str, *flags: str) -> None:
     """``manyi advance --all`` done with the driver, whole process: the same row work as
     :func:`baseline_advance` (reads, guarded updates, chained events, one transaction) and
     the same lines on stdout, written once."""
-    from benchmarks.common import ACTOR, NOW
 
     phases = _phases_from_yaml()
     titles = {k: t for k, t, _r in phases}
@@ -424,20 +436,7 @@ def baseline_advance_cli(url: str, *flags: str) -> None:
             continue
         moves.append((rid, sid, office, state, version))
         lines.append(f"{office}: {titles[state]} → {titles[nxt[state]]}")
-    db.many(
-        "UPDATE record SET state = ?, version = version + 1, updated_at = ?, updated_by = ? "
-        "WHERE id = ? AND version = ?",
-        [(nxt[state], db.record_stamp(NOW), ACTOR, rid, version) for rid, _s, _o, state, version in moves],
-    )
-    recorded = datetime.now(UTC)
-    db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
-    detail = {"recorded_at": recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
-    _append_events(
-        db,
-        cid,
-        cname,
-        [_Event(sid, office, "advance", state, nxt[state], detail) for _r, sid, office, state, _v in moves],
-    )
+    _move(db, cid, cname, moves, nxt)
     db.commit()
     lines.append(f"{len(moves)} advanced, {blocked} blocked.")
     sys.stdout.write("\n".join(lines) + "\n")
