@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.build import PostgresStore, SqliteStore
-from benchmarks.common import ACTOR, NOW
+from benchmarks.common import ACTOR, CAMPAIGN, NOW
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -243,6 +243,7 @@ class Suite:
         if "commands" in self.args.figures:
             self.whole_commands(store, n, runs)
             self.campaign_start(store, n, runs)
+            self.score_import(store, n, runs)
         if "status" not in self.args.figures:
             self.extra_measurements(store, n, url, runs)
             return
@@ -344,6 +345,38 @@ class Suite:
                 f"manyi campaign start with a {n:,}-office roster (whole process)",
                 "python + driver: read and check the roster (same e-mail validator), insert the "
                 "campaign, sections, records and chained events in one transaction",
+            )
+        )
+
+    def score_import(self, store: Any, n: int, runs: int) -> None:
+        """``manyi score import`` of one leading-group score per office (whole process), into a
+        copy of the ``n``-office campaign, against the driver doing the same reads, checks,
+        inserts and chained events."""
+        from benchmarks.build import office_name
+
+        sheet = Path(self.args.work) / f"scores-{n}.csv"
+        if not sheet.exists():
+            sheet.parent.mkdir(parents=True, exist_ok=True)
+            lines = ["科室,评价主体,评分人,分数"] + [
+                f"{office_name(i)},领导小组,评委{i % 7 + 1},{80 + i % 20}.5" for i in range(n)
+            ]
+            sheet.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+        eng, b = paired(
+            runs,
+            on_copy(store, n, lambda u: cli(u, "score", "import", str(sheet), "--campaign", CAMPAIGN)),
+            on_copy(store, n, lambda u: task("baseline-score-import", u, str(sheet))),
+        )
+        self.add(
+            Figure(
+                "score import",
+                store.kind,
+                n,
+                eng,
+                b,
+                None,
+                f"manyi score import of {n:,} score rows (whole process)",
+                "python + driver: read and check the sheet (offices, groups, 0-100, duplicates), "
+                "insert the scores and their chained events in one transaction",
             )
         )
 
@@ -539,6 +572,7 @@ class Suite:
                 ("advance --all, moving", 1.5),
                 ("advance --all, blocked", 2.0),
                 ("campaign start", 1.5),
+                ("score import", 1.5),
             ):
                 by = {f.size: f for f in self.figures if f.backend == backend and f.name == name}
                 sizes = sorted(by)

@@ -447,21 +447,14 @@ def baseline_start(url: str, roster: str, name: str) -> None:
     name and address (the same validator), insert the campaign, its sections and records and
     the chained events (campaign-start, one office-add per section) in one transaction, and print
     the summary line (whole process)."""
-    import csv
     import getpass
-    import io
     from pathlib import Path
 
     from email_validator import validate_email
 
     from benchmarks.common import ACTOR, DEFINITION, NOW
 
-    data = Path(roster).read_bytes()
-    try:
-        rows_in = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    except UnicodeDecodeError:
-        rows_in = list(csv.reader(io.StringIO(data.decode("gb18030"))))
-    head_row, *body = rows_in
+    head_row, *body = _read_csv(roster)
     col = {h.strip(): i for i, h in enumerate(head_row)}
     entries, seen = [], set()
     for row in body:
@@ -532,6 +525,112 @@ def baseline_start(url: str, roster: str, name: str) -> None:
     )
     db.commit()
     print(f"Campaign '{name}' started ({len(entries)} offices).")
+
+
+def _read_csv(path: str) -> list[list[str]]:
+    """A roster or score sheet as Excel writes it: UTF-8 (with or without BOM) or GBK."""
+    import csv
+    import io
+    from pathlib import Path
+
+    data = Path(path).read_bytes()
+    try:
+        return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    except UnicodeDecodeError:
+        return list(csv.reader(io.StringIO(data.decode("gb18030"))))
+
+
+def baseline_score_import(url: str, sheet: str) -> None:
+    """``score import`` by the driver: read the CSV (UTF-8 or GBK), check every row against the
+    sections and the definition's groups (score groups, 0-100 with two decimals, no scorer twice),
+    insert the score rows and one chained ``score`` event each in one transaction, and print the
+    summary line (whole process)."""
+    import getpass
+    from decimal import Decimal, InvalidOperation
+
+    import yaml
+
+    from benchmarks.common import ACTOR, DEFINITION, NOW
+
+    head_row, *body = _read_csv(sheet)
+    col = {h.strip(): i for i, h in enumerate(head_row)}
+    with open(DEFINITION, encoding="utf-8") as f:
+        spec = yaml.safe_load(f)["scoring"]
+    groups = {}
+    for g in spec["groups"]:
+        for title in (g["key"], *g["title"].values()):
+            groups[title.casefold()] = (g["key"], "score" in g.get("accepts", ["score", "vote"]))
+    db = _driver(url)
+    db.begin()
+    cid, cname = db.q("SELECT id, name FROM campaign WHERE name = ?", (CAMPAIGN,))[0]
+    db.lock_campaign(cid)
+    sections = {
+        name: (sid, retired)
+        for sid, name, retired in db.q(
+            "SELECT id, name, retired_at FROM section WHERE campaign_id = ?", (cid,)
+        )
+    }
+    stored = set(
+        db.q(
+            "SELECT section_id, grp, scorer FROM score_entry WHERE campaign_id = ? AND scorer IS NOT NULL",
+            (cid,),
+        )
+    )
+    rows, seen = [], set()
+    for line, row in enumerate(body, start=2):
+        office, group = row[col["科室"]].strip(), row[col["评价主体"]].strip()
+        scorer, score = row[col["评分人"]].strip() or None, row[col["分数"]].strip()
+        if office not in sections or sections[office][1] is not None:
+            raise SystemExit(f"row {line}: unknown office {office!r}")
+        key, takes_scores = groups.get(group.casefold(), (None, False))
+        if key is None or not takes_scores:
+            raise SystemExit(f"row {line}: group {group!r} takes no scores")
+        try:
+            value = Decimal(score)
+        except InvalidOperation:
+            raise SystemExit(f"row {line}: {score!r} is not a number") from None
+        if not value.is_finite() or not 0 <= value <= spec["scale"] or value != round(value, 2):
+            raise SystemExit(f"row {line}: score {score} is outside 0-100")
+        sid = sections[office][0]
+        if scorer is not None and ((sid, key, scorer) in stored or (sid, key, scorer) in seen):
+            raise SystemExit(f"row {line}: duplicate score")
+        seen.add((sid, key, scorer))
+        rows.append((sid, office, key, scorer, int(value * 100), str(value)))
+    stamp = db.stamp(NOW)
+    db.many(
+        "INSERT INTO score_entry (campaign_id, section_id, grp, scorer, hundredths, vote, count, actor, at) "
+        "VALUES (?, ?, ?, ?, ?, NULL, 1, ?, ?)",
+        [(cid, sid, key, scorer, hundredths, ACTOR, stamp) for sid, _o, key, scorer, hundredths, _s in rows],
+    )
+    recorded = datetime.now(UTC)
+    db.many("UPDATE database_info SET last_recorded_at = ? WHERE id = 1", [(db.stamp(recorded),)])
+    rec = recorded.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    user = getpass.getuser()
+    _append_events(
+        db,
+        cid,
+        cname,
+        [
+            _Event(
+                sid,
+                office,
+                "score",
+                None,
+                None,
+                {
+                    "count": 1,
+                    "group": key,
+                    "os_user": user,
+                    "recorded_at": rec,
+                    "score": text,
+                    "scorer": scorer,
+                },
+            )
+            for sid, office, key, scorer, _h, text in rows
+        ],
+    )
+    db.commit()
+    print(f"Imported {len(rows)} score rows into campaign '{cname}'.")
 
 
 def baseline_status(url: str) -> None:
@@ -628,6 +727,7 @@ TASKS = {
     "engine-sweep": engine_sweep,
     "baseline-sweep": baseline_sweep,
     "engine-backlog": engine_backlog,
+    "baseline-score-import": baseline_score_import,
     "build": build,
     "lengthen": lengthen,
 }

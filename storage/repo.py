@@ -73,9 +73,14 @@ def sections(s: Session, campaign_id: int) -> list[Section]:
     return list(s.scalars(q))
 
 
+def section_ids(s: Session, campaign_id: int) -> dict[str, int]:
+    """Each section's id by name (retired ones too), in section order, without loading rows."""
+    q = select(Section.name, Section.id).where(Section.campaign_id == campaign_id).order_by(Section.id)
+    return dict(_plain_rows(s, q))
+
+
 def section_names(s: Session, campaign_id: int) -> set[str]:
-    q = select(Section.name).where(Section.campaign_id == campaign_id)
-    return set(s.scalars(q))
+    return set(section_ids(s, campaign_id))
 
 
 def find_section(s: Session, campaign_id: int, name: str) -> Section:

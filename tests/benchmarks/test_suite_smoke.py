@@ -67,6 +67,7 @@ def test_every_figure_is_measured_with_its_baseline(result: dict) -> None:
         ("advance --all, moving", 1000),
         ("advance --all, blocked", 1000),
         ("campaign start", 1000),
+        ("score import", 1000),
         ("mail backlog, server back", 300),
         ("mail backlog, server back", 600),
     }
@@ -222,3 +223,54 @@ def test_the_driver_baseline_prints_what_manyi_advance_prints(result: dict, tmp_
         )
         assert engine.returncode == expected_code and base.returncode == 0, engine.stderr
         assert engine.stdout == base.stdout and engine.stdout.count(b"\n") >= 900
+
+
+def test_the_score_import_baseline_stores_and_prints_what_manyi_does(result: dict, tmp_path: Path) -> None:
+    """Same score rows, same event details (all but the real clock), same summary line."""
+    import os
+    import shutil
+
+    from benchmarks.common import ACTOR, NOW
+
+    work = Path(result["_work"])
+    sheet = work / "scores-1000.csv"
+    assert sheet.read_text(encoding="utf-8").count("\n") == 1001
+    env = {**os.environ, "MANYI_LANG": "en", "MANYI_USER": ACTOR, "MANYI_NOW": NOW.isoformat()}
+    engine_db, base_db = tmp_path / "e.db", tmp_path / "b.db"
+    for db in (engine_db, base_db):
+        shutil.copyfile(work / "campaign-1000.db", db)
+    manyi = str(Path(sys.executable).parent / "manyi")
+    engine = subprocess.run(
+        [manyi, "--db", str(engine_db), "score", "import", str(sheet), "--campaign", "bench"],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+    )
+    base = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.tasks",
+            "baseline-score-import",
+            f"sqlite:///{base_db}",
+            str(sheet),
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert engine.returncode == 0 and base.returncode == 0, (engine.stderr, base.stderr)
+    assert engine.stdout == base.stdout == b"Imported 1000 score rows into campaign 'bench'.\n"
+
+    def stored(path: Path) -> tuple[list[tuple], list[tuple]]:
+        with sqlite3.connect(path) as conn:
+            scores = conn.execute("SELECT * FROM score_entry ORDER BY id").fetchall()
+            events = conn.execute(
+                "SELECT seq, at, actor, section_id, office, action, json_remove(detail, '$.recorded_at') "
+                "FROM event WHERE action = 'score' ORDER BY seq"
+            ).fetchall()
+        return scores, events
+
+    engine_rows, base_rows = stored(engine_db), stored(base_db)
+    assert len(engine_rows[0]) == len(engine_rows[1]) == 1000
+    assert engine_rows == base_rows

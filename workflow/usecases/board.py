@@ -129,7 +129,7 @@ class FactsLoader:
         if "totals" in needs and definition.spec.scoring is not None:
             from workflow.usecases import ranking
 
-            ids = {sec.name: sec.id for sec in repo.sections(s, cid)}
+            ids = repo.section_ids(s, cid)
             for row in ranking.ranking_in(s, campaign).ranking.rows:
                 if row.rank is not None:
                     self.totals[ids[row.office]] = row.score.total

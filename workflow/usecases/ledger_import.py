@@ -29,7 +29,7 @@ def import_items(ctx: Context, campaign_name: str | None, path: Path) -> tuple[s
     with ctx.db.write() as s:
         authorize(s, ctx, "publish-items")
         campaign = repo.find_campaign(s, campaign_name)
-        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
+        sections = repo.section_ids(s, campaign.id)
         parsed = []
         for line, row in table.rows:
             where = _("{src} row {n}: ").format(src=table.source, n=line)

@@ -49,7 +49,7 @@ def correct_score(
         campaign = repo.find_campaign(s, campaign_name)
         repo.require_open(campaign)
         rules, _spec = rules_of(campaign)
-        sections = {sec.name: sec.id for sec in repo.sections(s, campaign.id)}
+        sections = repo.section_ids(s, campaign.id)
         probe = check_entry(rules, sections, "", office, group, scorer, score or "0", None, None)
         entry = next(
             (

@@ -160,10 +160,9 @@ def _store(
         authorize(s, ctx, "score")
         campaign = repo.find_campaign(s, campaign_name)
         rules, _spec = rules_of(campaign)
-        all_sections = repo.sections(s, campaign.id)
-        sections = {sec.name: sec.id for sec in all_sections}
+        sections = repo.section_ids(s, campaign.id)
         rows: list[tuple[str, _Row]] = build(rules, sections)
-        retired = {sec.id for sec in all_sections if sec.retired_at is not None}
+        retired = {sections[name] for name in repo.retired_names(s, campaign.id)}
         for where, r in rows:
             if r.section_id in retired:
                 raise InputError(
