@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.build import PostgresStore, SqliteStore
+from benchmarks.build import PostgresStore, SqliteStore, empty_trash
 from benchmarks.common import ACTOR, CAMPAIGN, NOW
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -669,6 +669,7 @@ class Suite:
                 self.backlog(store)
             if self.args.chain_events and (store.kind == "sqlite" or self.args.postgres_chain):
                 self.long_chain(store)
+        empty_trash()
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "load_average": {"start": self.load_at_start, "end": [round(x, 2) for x in os.getloadavg()]},

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -82,7 +83,10 @@ def engine_backlog(url: str, count: str) -> dict[str, Any]:
     server back: one delivery run sends them all (outbox transport). Queuing the backlog is not
     timed; the run is, from the first claim to the last mark."""
     import base64
+    import shutil
+    import tempfile
     from datetime import timedelta
+    from pathlib import Path
 
     from sqlalchemy import select
 
@@ -125,10 +129,18 @@ def engine_backlog(url: str, count: str) -> dict[str, Any]:
                 mail_repo.add_mails(s, rows)
                 rows = []
         mail_repo.add_mails(s, rows)
-    transport = transport_from_env(ctx.db.outbox)
+    # The outbox folder in memory when the machine has one (/dev/shm): the figure is the
+    # delivery's claims, marks and queries. On a disk mounted with ``discard``, an earlier run's
+    # 100,000 deleted files were still being trimmed and slowed this run's writes 2-3x.
+    shm = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() else ctx.db.outbox
+    transport = transport_from_env(folder)
+    os.sync()  # what earlier runs wrote is flushed before the timing, not inside it
     t0 = time.perf_counter()
     result = delivery.deliver(ctx, transport, now=NOW, budget=3600)
     seconds = time.perf_counter() - t0
+    if folder != ctx.db.outbox:
+        shutil.rmtree(folder)
     if result.sent != int(count) or result.failed or result.deferred:
         raise RuntimeError(f"backlog of {count}: sent {result.sent}, failed {result.failed}")
     return {"seconds": seconds, "mails": result.sent}
