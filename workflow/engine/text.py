@@ -124,7 +124,9 @@ def email(value: str | None, field: str) -> str | None:
     return normal
 
 
-@lru_cache(maxsize=4096)  # a sweep checks each recipient when it composes and again when it sends
+# A sweep checks each recipient when it composes and again when it sends: the cache holds every
+# recipient of a large sweep (20,000 at 100,000 offices; 4,096 made each check a miss).
+@lru_cache(maxsize=1 << 16)
 def _checked_email(raw: str) -> tuple[str | None, str | None]:
     """The validator's answer, once per address: (the address as sent, ""), (None, why it is
     refused), or (None, None) for a non-ASCII local part."""

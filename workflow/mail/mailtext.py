@@ -20,7 +20,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from workflow.mail.wire import body_bytes, folded_header
 
@@ -141,6 +141,7 @@ def message_id(
     return full
 
 
+@lru_cache(maxsize=64)  # one sender for every digest of a sweep
 def parse_sender(value: str) -> tuple[str, str]:
     """``"显示名 <addr@host>"`` or ``addr@host`` to (display name, address); '' if not an address."""
     name, addr = parseaddr(value)
