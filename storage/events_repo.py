@@ -19,7 +19,7 @@ from storage.repo import bind_value, executemany, require_open
 
 
 # -- events ------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)  # one per office in a bulk command: no per-instance __dict__
 class NewEvent:
     action: str
     section_id: int | None = None
@@ -67,10 +67,14 @@ def append_events(
     ).first()
     seq, prev = (head[0], head[1]) if head else (0, audit.GENESIS)
     at_value = bind_value(s, Event, "at", at)
+    # Most events of a bulk command (every advance) carry no detail of their own: they share one
+    # detail and one text, not 100,000 equal copies held until the insert.
+    bare = {**audit.with_db_user({}, db_user), **recorded}
+    bare_text = audit.dumps(bare)
     rows = []
     for ev in events:
         seq += 1
-        detail = {**audit.with_db_user(ev.detail, db_user), **recorded}
+        detail = {**audit.with_db_user(ev.detail, db_user), **recorded} if ev.detail else bare
         reason = ev.reason or None  # an empty reason is no reason (keeps CSV exports unambiguous)
         body = audit.canonical(
             campaign=campaign.name,
@@ -98,7 +102,7 @@ def append_events(
                 ev.from_state,
                 ev.to_state,
                 reason,
-                audit.dumps(detail) if detail else "{}",
+                bare_text if detail is bare else audit.dumps(detail),
                 prev,
                 digest,
             )

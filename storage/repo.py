@@ -262,7 +262,7 @@ def _plain_rows(s: Session, q: Any) -> list[tuple[Any, ...]]:
         result.close()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StateChange:
     record_id: int
     office: str
