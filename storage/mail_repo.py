@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -41,7 +41,7 @@ class MailToSend(NamedTuple):
     next_attempt_at: datetime
 
 
-def to_send_query(status: str, now: datetime, limit: int, after: tuple[datetime, int] | None = None) -> Any:
+def to_send_query(status: str, now: datetime, limit: int) -> Any:
     """The next ``limit`` messages of one status due by ``now``, earliest attempt first.
 
     One status per query, so ``ix_mail_status (status, next_attempt_at, id)`` serves both the
@@ -49,7 +49,7 @@ def to_send_query(status: str, now: datetime, limit: int, after: tuple[datetime,
     same however long the backlog (``status IN (...) ORDER BY id`` sorted every unsent row
     for every batch of 50, quadratic in a backlog after an SMTP outage).
     """
-    q = (
+    return (
         select(
             Mail.id,
             Mail.campaign_id,
@@ -64,24 +64,13 @@ def to_send_query(status: str, now: datetime, limit: int, after: tuple[datetime,
         .order_by(Mail.next_attempt_at, Mail.id)
         .limit(limit)
     )
-    if after is not None:
-        # Where the last batch ended: the scan starts there. On PostgreSQL the messages already
-        # sent leave dead entries at the front of the status's index range until a vacuum;
-        # a scan from the front walked them all for every batch (a 100,000-mail backlog took
-        # 2.4x as long as 50,000).
-        at, last_id = after
-        q = q.where(Mail.next_attempt_at >= at, or_(Mail.next_attempt_at > at, col(Mail.id) > last_id))
-    return q
 
 
-def mails_to_send(
-    s: Session, now: datetime, limit: int, after: tuple[datetime, int] | None = None
-) -> list[MailToSend]:
-    """The next ``limit`` pending or failed messages due by ``now``, earliest attempt first;
-    with ``after``, only those that come after that ``(next_attempt_at, id)``."""
+def mails_to_send(s: Session, now: datetime, limit: int) -> list[MailToSend]:
+    """The next ``limit`` pending or failed messages due by ``now``, earliest attempt first."""
     found: list[MailToSend] = []
     for status in UNSENT:
-        q = to_send_query(status, now, limit, after)
+        q = to_send_query(status, now, limit)
         if _is_pg(s):
             q = q.with_for_update(skip_locked=True)
         found += (MailToSend(*row) for row in s.execute(q))
