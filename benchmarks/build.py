@@ -25,14 +25,12 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from benchmarks.common import ACTOR, CAMPAIGN, DEFINITION, NOW, START, T0  # noqa: E402,F401
+from benchmarks.common import ACTOR, CAMPAIGN, DEFINITION, HOME, NOW, START, T0  # noqa: E402,F401
 from storage import events_repo, repo
 from storage.db import Database
 from storage.models import Campaign, Filing
 from workflow.usecases import campaigns
 from workflow.usecases.context import Context, definition_of
-
-HERE = Path(__file__).resolve().parent
 
 #: Where :func:`set_aside` moved outbox folders (one beside each), for :func:`empty_trash`.
 TRASH: set[Path] = set()
@@ -397,7 +395,7 @@ class PostgresStore:
         url = self._url(work)
         # What a run mailed belongs to its copy only (the runs spawn with MANYI_HOME=benchmarks/work):
         # files left by an earlier run would make the next one overwrite instead of create.
-        outbox = Path(os.environ.get("MANYI_HOME") or HERE / "work") / (server_label(url) + ".outbox")
+        outbox = HOME / (server_label(url) + ".outbox")
         with self._admin() as c:
             c.execute(f'DROP DATABASE IF EXISTS "{work}" WITH (FORCE)')
             c.execute(f'CREATE DATABASE "{work}" TEMPLATE "{self.prefix}_{n}"')

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.build import PostgresStore, SqliteStore, empty_trash
-from benchmarks.common import ACTOR, CAMPAIGN, NOW
+from benchmarks.common import ACTOR, CAMPAIGN, HOME, NOW
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -54,7 +54,7 @@ def spawn(argv: list[str], *, capture: bool = False, ok: tuple[int, ...] = (0,))
         "PYTHONPATH": str(ROOT),
         # A server database keeps its outbox folder in MANYI_HOME (default: the current folder,
         # here the repository): keep the sweeps' mail with the benchmark's own files.
-        "MANYI_HOME": os.environ.get("MANYI_HOME") or str(HERE / "work"),
+        "MANYI_HOME": str(HOME),
     }
     with tempfile.TemporaryFile() as errf, tempfile.NamedTemporaryFile("r") as rss:
         wrap = [TIME, "-f", "%M", "-o", rss.name] if TIME else []

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from benchmarks.common import definition_spec
+
 BATCH = 50  # mails per claim, as workflow.usecases.delivery.MAIL_BATCH
 
 
@@ -181,25 +183,16 @@ def _compose(db: Any, now: datetime) -> int:
     return len(mails)
 
 
-def _spec() -> dict[str, Any]:
-    import yaml
-
-    from benchmarks.common import DEFINITION
-
-    spec: dict[str, Any] = yaml.safe_load(Path(DEFINITION).read_text(encoding="utf-8"))
-    return spec
-
-
 def _repeat() -> tuple[int, int]:
     """(days between overdue reminders, days late when escalated), from the definition."""
-    r = _spec()["reminders"]
+    r = definition_spec()["reminders"]
     return int(r["overdue_every"]), int(r["escalate_after"])
 
 
 def _titles() -> tuple[str, dict[str, str]]:
     """The campaign's title and the requirements' titles, from the definition (as the engine's
     campaign row holds them; read once)."""
-    spec = _spec()
+    spec = definition_spec()
     reqs = {r["key"]: r["title"] for p in spec["phases"] for r in p.get("requirements", [])}
     return _zh(spec["title"]), {k: _zh(t) for k, t in reqs.items()}
 

@@ -386,12 +386,9 @@ def baseline_advance(url: str) -> dict[str, Any]:
 def _phases_from_yaml() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(key, English title, [(exit requirement key, English title)]) per state, read with PyYAML
     alone: a whole-process baseline does not pay for the engine's imports."""
-    import yaml
+    from benchmarks.common import definition_spec
 
-    from benchmarks.common import DEFINITION
-
-    with open(DEFINITION, encoding="utf-8") as f:
-        spec = yaml.safe_load(f)
+    spec = definition_spec()
     out = [
         (
             p["key"],
@@ -560,14 +557,11 @@ def baseline_score_import(url: str, sheet: str) -> None:
     import getpass
     from decimal import Decimal, InvalidOperation
 
-    import yaml
-
-    from benchmarks.common import ACTOR, DEFINITION, NOW
+    from benchmarks.common import ACTOR, NOW, definition_spec
 
     head_row, *body = _read_csv(sheet)
     col = {h.strip(): i for i, h in enumerate(head_row)}
-    with open(DEFINITION, encoding="utf-8") as f:
-        spec = yaml.safe_load(f)["scoring"]
+    spec = definition_spec()["scoring"]
     groups = {}
     for g in spec["groups"]:
         for title in (g["key"], *g["title"].values()):

@@ -74,7 +74,11 @@ def append_events(
     rows = []
     for ev in events:
         seq += 1
-        detail = {**audit.with_db_user(ev.detail, db_user), **recorded} if ev.detail else bare
+        if ev.detail:
+            detail = {**audit.with_db_user(ev.detail, db_user), **recorded}
+            detail_text = audit.dumps(detail)
+        else:
+            detail, detail_text = bare, bare_text
         reason = ev.reason or None  # an empty reason is no reason (keeps CSV exports unambiguous)
         body = audit.canonical(
             campaign=campaign.name,
@@ -102,7 +106,7 @@ def append_events(
                 ev.from_state,
                 ev.to_state,
                 reason,
-                bare_text if detail is bare else audit.dumps(detail),
+                detail_text,
                 prev,
                 digest,
             )

@@ -31,20 +31,19 @@ INTERNAL = ["秘书科", "信息科"]
 OFFICES = ATTACHED + INTERNAL
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``: two workers per core (xdist's own choice is one per core).
 
     Much of a worker's time is spent waiting, not computing: on the manyi processes the
     console tests start, on the PostgreSQL server, the SMTP and IMAP servers on loopback,
     LibreOffice and Chromium, and the scheduler tests' leases. Measured on the 2-core machine,
     idle: the whole suite in 251 s with four workers against 330-360 s with two.
-    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides when it is set.
+    With ``PYTEST_XDIST_AUTO_NUM_WORKERS`` set this returns None, and xdist's own hook reads it.
     """
     import os
 
-    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip()
-    if chosen.isdigit():
-        return int(chosen)
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
     return 2 * (os.cpu_count() or 1)
 
 
