@@ -247,8 +247,12 @@ class Suite:
         if "status" not in self.args.figures:
             self.extra_measurements(store, n, url, runs)
             return
+        constants = Path(self.args.work) / f"status-constants-{store.kind}-{n}.json"
+        spawn(task("status-constants", url, str(constants)))
         eng, base = paired(
-            runs, lambda: spawn(cli(url, "status", "--json")), lambda: spawn(task("baseline-status", url))
+            runs,
+            lambda: spawn(cli(url, "status", "--json")),
+            lambda: spawn(task("baseline-status", url, str(constants))),
         )
         self.add(
             Figure(
@@ -259,7 +263,8 @@ class Suite:
                 base,
                 3.0 if n >= 10_000 else None,
                 "manyi status --json (whole process)",
-                "python: driver read of records + filing counts, json.dumps (whole process)",
+                "python: driver reads of offices, filing counts, open items, extensions; blockers, "
+                "lights, next due and owed filings per office; the same bytes (whole process)",
             )
         )
         office = self.probe_office(store, n)

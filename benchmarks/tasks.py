@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 CAMPAIGN = "bench"
@@ -639,26 +640,158 @@ def baseline_score_import(url: str, sheet: str) -> None:
     print(f"Imported {len(rows)} score rows into campaign '{cname}'.")
 
 
-def baseline_status(url: str) -> None:
-    """Read what ``status --json`` reads and print it as JSON (timed as a whole process)."""
+def status_constants(url: str, out: str) -> None:
+    """What ``status --json`` derives once per campaign from its definition, written to ``out``
+    for :func:`baseline_status` (run before the timing, not timed): the display titles, each
+    phase's exit requirements, the section requirements with their due dates after the
+    working-day rule, and today. Per-campaign constants, not row work: computing them needs
+    the engine's calendar, which a whole-process baseline would otherwise import.
+
+    Refuses a definition with conditions other than filings, or requirements that recur or
+    apply to tagged sections only: the baseline would not do their work."""
+    from benchmarks.common import NOW
+    from cli.language import detect_language
+    from storage import repo
+    from storage.db import Database
+    from workflow.calendar import deadlines, schedule
+    from workflow.engine.conditions.filings import RequirementFiled
+    from workflow.engine.conditions.items import ItemsConfirmed
+    from workflow.i18n import pick, set_language
+    from workflow.usecases.context import definition_of
+
+    set_language(detect_language())
+    db = Database(url)
+    with db.read() as s:
+        campaign = repo.find_campaign(s, CAMPAIGN)
+    d = definition_of(campaign)
+    params = json.loads(campaign.parameters)
+    plan = schedule.resolve(d, campaign.start_date, params)
+    dues = deadlines.due_dates(d, plan)
+    exits: dict[str, list[tuple[str, str, str, int]]] = {}  # (key, title, what is counted, needed)
+    for state, conditions in d.exit_conditions.items():
+        for cond in conditions:
+            if isinstance(cond, ItemsConfirmed) and cond.scope == "campaign":
+                title = cond.describe(d, state)
+                exits.setdefault(state, []).append(("rectification-items", title, "items", 0))
+                continue
+            if not isinstance(cond, RequirementFiled):
+                raise SystemExit(f"baseline-status does not cover {type(cond).__name__}")
+            req = d.requirement(cond.requirement)
+            counted = "central" if d.is_central(req) else "section"
+            exits.setdefault(state, []).append(
+                (req.key, pick(req.title.as_dict()), counted, d.count_of(req, params))
+            )
+    reqs, owed, earlier = [], {}, []
+    for i, phase in enumerate(d.spec.phases):
+        owed[phase.key] = list(earlier)
+        for r in phase.requirements:
+            if r.filer != "section":
+                continue
+            if r.only or r.recurring:
+                raise SystemExit(f"baseline-status does not cover {r.key}: tagged or recurring")
+            needed = d.count_of(r, params)
+            reqs.append((i, r.key, needed, dues[r.key].due.isoformat()))
+            earlier.append((r.key, pick(r.title.as_dict()), needed))
+    owed[d.spec.final.key] = earlier
+    constants = {
+        "today": deadlines.local_day(NOW, campaign.timezone).isoformat(),
+        "warn": d.spec.reminders.warning_days,
+        "titles": {st: pick(d.title_of(st).as_dict()) for st in d.states},
+        "order": {p.key: i for i, p in enumerate(d.spec.phases)},
+        "exits": exits,
+        "reqs": reqs,
+        "owed": owed,
+    }
+    Path(out).write_text(json.dumps(constants, ensure_ascii=False), encoding="utf-8")
+
+
+_LIGHT_RANK = {"green": 0, "yellow": 1, "red": 2}
+
+
+def baseline_status(url: str, constants: str) -> None:
+    """``manyi status --json`` done with the driver, whole process: the same rows read (offices
+    taking part, filing counts, open rectification items, deadline extensions), each office's
+    blockers, next due date, light and owed filings decided row by row, and the same bytes
+    printed. The per-campaign constants come from :func:`status_constants`."""
+    from datetime import date
+
+    k = json.loads(Path(constants).read_text(encoding="utf-8"))
+    today, warn, titles, order = date.fromisoformat(k["today"]), k["warn"], k["titles"], k["order"]
+    reqs = [(i, key, needed, date.fromisoformat(due)) for i, key, needed, due in k["reqs"]]
     db = _driver(url)
     cid = db.q("SELECT id FROM campaign WHERE name = ?", (CAMPAIGN,))[0][0]
     counts: dict[int | None, dict[str, int]] = {}
-    for sid, req, k in db.q(
+    for sid, req, n in db.q(
         "SELECT section_id, requirement, count(*) FROM filing WHERE campaign_id = ? "
         "GROUP BY section_id, requirement",
         (cid,),
     ):
-        counts.setdefault(sid, {})[req] = k
-    out = [
-        {"office": office, "state": state, "filings": counts.get(sid, {})}
-        for sid, office, state in db.q(
-            "SELECT s.id, s.name, r.state FROM record r JOIN section s ON s.id = r.section_id "
-            "WHERE r.campaign_id = ? ORDER BY s.id",
+        counts.setdefault(sid, {})[req] = n
+    central = counts.get(None, {})
+    items = dict(
+        db.q(
+            "SELECT section_id, count(*) FROM rectification_item WHERE campaign_id = ? "
+            "AND status <> 'confirmed' GROUP BY section_id",
             (cid,),
         )
-    ]
-    sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    )
+    ext: dict[int, dict[str, date]] = {}
+    for sid, req, to_due in db.q(
+        "SELECT section_id, requirement, to_due FROM deadline_extension WHERE campaign_id = ? ORDER BY id",
+        (cid,),
+    ):
+        ext.setdefault(sid, {})[req] = to_due if isinstance(to_due, date) else date.fromisoformat(to_due)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    lines = []
+    for sid, office, state in db.q(
+        "SELECT s.id, s.name, r.state FROM record r JOIN section s ON s.id = r.section_id "
+        "WHERE r.campaign_id = ? AND s.retired_at IS NULL ORDER BY s.id",
+        (cid,),
+    ):
+        have, open_items = counts.get(sid, {}), items.get(sid, 0)
+        blockers = [
+            (key, title)
+            for key, title, counted, needed in k["exits"].get(state, ())
+            if (
+                open_items > needed
+                if counted == "items"
+                else (central if counted == "central" else have).get(key, 0) < needed
+            )
+        ]
+        light = due = due_req = None
+        if state in order:
+            here, mine, found = order[state], ext.get(sid, {}), []
+            for i, key, needed, planned in reqs:
+                if i <= here and have.get(key, 0) < needed:
+                    day = mine.get(key) or planned
+                    lit = "red" if today > day else "yellow" if (day - today).days <= warn else "green"
+                    found.append((day, key, lit))
+            found.sort()
+            light = max((f[2] for f in found), key=_LIGHT_RANK.__getitem__) if found else "green"
+            if found:
+                due, due_req = found[0][0].isoformat(), found[0][1]
+        owed = [(key, title) for key, title, needed in k["owed"][state] if have.get(key, 0) < needed]
+        lines.append(
+            encode(
+                {
+                    "office": office,
+                    "state": state,
+                    "state_title": titles[state],
+                    "blockers": [b[0] for b in blockers],
+                    "blocker_titles": [b[1] for b in blockers],
+                    "next_due": due,
+                    "next_due_requirement": due_req,
+                    "open_items": open_items,
+                    "light": light,
+                    "owed": [o[0] for o in owed],
+                    "owed_titles": [o[1] for o in owed],
+                }
+            )
+        )
+    text = "[\n  " + ",\n  ".join(lines) + "\n]" if lines else "[]"
+    if not text.replace("\n", "").isprintable():  # manyi escapes bidi and control characters
+        raise SystemExit("baseline-status: a name needs escaping, which it does not do")
+    sys.stdout.write(text + "\n")
 
 
 def baseline_history(url: str, office: str) -> None:
@@ -724,6 +857,7 @@ def baseline_verify(url: str) -> None:
 TASKS = {
     "engine-advance": engine_advance,
     "baseline-advance": baseline_advance,
+    "status-constants": status_constants,
     "baseline-status": baseline_status,
     "baseline-start": baseline_start,
     "baseline-advance-cli": baseline_advance_cli,

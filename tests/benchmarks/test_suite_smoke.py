@@ -274,3 +274,47 @@ def test_the_score_import_baseline_stores_and_prints_what_manyi_does(result: dic
     engine_rows, base_rows = stored(engine_db), stored(base_db)
     assert len(engine_rows[0]) == len(engine_rows[1]) == 1000
     assert engine_rows == base_rows
+
+
+def test_the_status_baseline_prints_what_manyi_status_json_prints(result: dict, tmp_path: Path) -> None:
+    """Same bytes from the driver baseline and ``manyi status --json``, on a board with every
+    kind of row: moved on and blocked (red), forced on with a filing owed, an open
+    rectification item, an extension into the warning days (yellow) and one beyond (green),
+    completed offices."""
+    import os
+    import shutil
+    from datetime import timedelta
+
+    from benchmarks.common import ACTOR, NOW
+
+    env = {**os.environ, "MANYI_LANG": "en", "MANYI_USER": ACTOR, "MANYI_NOW": NOW.isoformat()}
+    db = tmp_path / "c.db"
+    shutil.copyfile(Path(result["_work"]) / "campaign-1000.db", db)
+    manyi = [str(Path(sys.executable).parent / "manyi"), "--db", str(db)]
+    today = NOW.date()
+    for args in (
+        ["advance", "--all"],
+        ["advance", "第000010科", "--force", "--from", "implementation", "--reason", "test"],
+        ["rectify", "add", "第000400科", "整改会议记录不全"],
+        ["extend", "第000401科", "rectification-report", "--to", f"{today + timedelta(days=2)}"],
+        ["extend", "第000402科", "rectification-report", "--to", f"{today + timedelta(days=365)}"],
+    ):
+        if args[0] == "extend":
+            args += ["--reason", "材料补充"]
+        done = subprocess.run([*manyi, *args, "--campaign", "bench"], capture_output=True, cwd=ROOT, env=env)
+        assert done.returncode == 0, (args, done.stderr)
+    constants = tmp_path / "constants.json"
+    url = f"sqlite:///{db}"
+    for cmd in (["status-constants", url, str(constants)], ["baseline-status", url, str(constants)]):
+        base = subprocess.run(
+            [sys.executable, "-m", "benchmarks.tasks", *cmd], capture_output=True, cwd=ROOT, env=env
+        )
+        assert base.returncode == 0, base.stderr
+    engine = subprocess.run([*manyi, "status", "--json"], capture_output=True, cwd=ROOT, env=env)
+    assert engine.returncode == 0, engine.stderr
+    assert engine.stdout == base.stdout
+    rows = [json.loads(line.rstrip(b",")) for line in engine.stdout.splitlines()[1:-1]]
+    assert len(rows) == 1000
+    lights = {(r["light"], bool(r["owed"]), r["open_items"]) for r in rows}
+    assert {("red", False, 0), ("red", True, 0), ("red", False, 1), ("yellow", False, 0)} <= lights
+    assert {("green", False, 0), (None, False, 0)} <= lights
