@@ -62,10 +62,15 @@ def _release_abandoned(ctx: Context, now: datetime, owner: str) -> None:
             )
 
 
-def _claim(ctx: Context, now: datetime, owner: str, result: SweepResult) -> list[_Claim]:
-    """Claim the next batch of messages due; a message whose reminders were all cancelled is cancelled."""
+def _claim(
+    ctx: Context, now: datetime, owner: str, result: SweepResult, after: tuple[datetime, int] | None
+) -> tuple[list[_Claim], tuple[datetime, int] | None]:
+    """Claim the next batch of messages due after ``after`` (where this run's previous batch ended:
+    a message of this run that fails is due again only later); a message whose reminders were all
+    cancelled is cancelled. Returns the claims and where this batch ended."""
     with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
-        batch = mail_repo.mails_to_send(s, now, MAIL_BATCH)
+        batch = mail_repo.mails_to_send(s, now, MAIL_BATCH, after)
+        end = (batch[-1].next_attempt_at, batch[-1].id) if batch else after
         names = mail_repo.campaign_names(s) if batch else {}
         items_of = {m.id: json.loads(m.items) for m in batch}
         statuses = mail_repo.reminder_status_map(s, (i for items in items_of.values() for i in items))
@@ -81,7 +86,7 @@ def _claim(ctx: Context, now: datetime, owner: str, result: SweepResult) -> list
         mail_repo.cancel_mails(s, cancelled)
         mail_repo.claim_mails(s, [c.mail_id for c in claimed], owner, now)
         result.cancelled += len(cancelled)
-    return claimed
+    return claimed, end
 
 
 def deliver(
@@ -107,12 +112,15 @@ def deliver(
     stop_at = time.monotonic() + (sweep_budget() if budget is None else budget)
     sender = sender_from_env()
     _release_abandoned(ctx, now, owner)
+    with ctx.db.write() as s:
+        mail_repo.refresh_statistics(s, now)
+    after: tuple[datetime, int] | None = None
     try:
         while True:
             if time.monotonic() >= stop_at:
                 _defer_rest(ctx, now, result)
                 return result
-            claimed = _claim(ctx, now, owner, result)
+            claimed, after = _claim(ctx, now, owner, result, after)
             if not claimed:
                 return result
             sent: list[tuple[int, str]] = []  # written but not yet marked (idempotent transports)
