@@ -112,7 +112,7 @@ def deliver(
     stop_at = time.monotonic() + (sweep_budget() if budget is None else budget)
     sender = sender_from_env()
     _release_abandoned(ctx, now, owner)
-    with ctx.db.write() as s:
+    with ctx.db.read() as s:  # the planner's statistics only: no data changes
         mail_repo.refresh_statistics(s, now)
     after: tuple[datetime, int] | None = None
     try:
