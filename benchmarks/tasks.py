@@ -649,7 +649,6 @@ def status_constants(url: str, out: str) -> None:
 
     Refuses a definition with conditions other than filings, or requirements that recur or
     apply to tagged sections only: the baseline would not do their work."""
-    from benchmarks.common import NOW
     from cli.language import detect_language
     from storage import repo
     from storage.db import Database
@@ -660,6 +659,10 @@ def status_constants(url: str, out: str) -> None:
     from workflow.usecases.context import definition_of
 
     set_language(detect_language())
+    raw_now = os.environ.get("MANYI_NOW")
+    if not raw_now:  # manyi's today comes from it in the measured runs: the baseline's must too
+        raise SystemExit("status-constants needs MANYI_NOW, the clock of the measured commands")
+    now = datetime.fromisoformat(raw_now)
     db = Database(url)
     with db.read() as s:
         campaign = repo.find_campaign(s, CAMPAIGN)
@@ -670,6 +673,8 @@ def status_constants(url: str, out: str) -> None:
     exits: dict[str, list[tuple[str, str, str, int]]] = {}  # (key, title, what is counted, needed)
     for state, conditions in d.exit_conditions.items():
         for cond in conditions:
+            if cond.only:
+                raise SystemExit(f"baseline-status does not cover conditions for tagged offices ({state})")
             if isinstance(cond, ItemsConfirmed) and cond.scope == "campaign":
                 title = cond.describe(d, state)
                 exits.setdefault(state, []).append(("rectification-items", title, "items", 0))
@@ -694,7 +699,7 @@ def status_constants(url: str, out: str) -> None:
             earlier.append((r.key, pick(r.title.as_dict()), needed))
     owed[d.spec.final.key] = earlier
     constants = {
-        "today": deadlines.local_day(NOW, campaign.timezone).isoformat(),
+        "today": deadlines.local_day(now, campaign.timezone).isoformat(),
         "warn": d.spec.reminders.warning_days,
         "titles": {st: pick(d.title_of(st).as_dict()) for st in d.states},
         "order": {p.key: i for i, p in enumerate(d.spec.phases)},

@@ -313,8 +313,13 @@ def test_the_status_baseline_prints_what_manyi_status_json_prints(result: dict, 
     engine = subprocess.run([*manyi, "status", "--json"], capture_output=True, cwd=ROOT, env=env)
     assert engine.returncode == 0, engine.stderr
     assert engine.stdout == base.stdout
-    rows = [json.loads(line.rstrip(b",")) for line in engine.stdout.splitlines()[1:-1]]
-    assert len(rows) == 1000
-    lights = {(r["light"], bool(r["owed"]), r["open_items"]) for r in rows}
-    assert {("red", False, 0), ("red", True, 0), ("red", False, 1), ("yellow", False, 0)} <= lights
-    assert {("green", False, 0), (None, False, 0)} <= lights
+    listed = [json.loads(line.rstrip(b",")) for line in engine.stdout.splitlines()[1:-1]]
+    rows = {r["office"]: r for r in listed}
+    assert len(rows) == len(listed) == 1000
+    item, soon, later, forced = (rows[o] for o in ("第000400科", "第000401科", "第000402科", "第000010科"))
+    assert item["open_items"] == 1 and "rectification-items" in item["blockers"] and item["light"] == "red"
+    assert (soon["light"], soon["next_due"]) == ("yellow", str(today + timedelta(days=2)))
+    assert (later["light"], later["next_due"]) == ("green", str(today + timedelta(days=365)))
+    assert (forced["state"], forced["owed"], forced["light"]) == ("review", ["research-report"], "red")
+    assert sum(1 for r in listed if r["blockers"] and r["light"] == "red") >= 890
+    assert sum(1 for r in listed if r["state"] == "completed" and r["light"] is None) == 100

@@ -67,10 +67,10 @@ def _claim(
 ) -> tuple[list[_Claim], tuple[datetime, int] | None]:
     """Claim the next batch of messages due after ``after`` (where this run's previous batch ended:
     a message of this run that fails is due again only later); a message whose reminders were all
-    cancelled is cancelled. Returns the claims and where this batch ended."""
+    cancelled is cancelled. Returns the claims and where this batch ended (None: nothing was due)."""
     with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
         batch = mail_repo.mails_to_send(s, now, MAIL_BATCH, after)
-        end = (batch[-1].next_attempt_at, batch[-1].id) if batch else after
+        end = (batch[-1].next_attempt_at, batch[-1].id) if batch else None
         names = mail_repo.campaign_names(s) if batch else {}
         items_of = {m.id: json.loads(m.items) for m in batch}
         statuses = mail_repo.reminder_status_map(s, (i for items in items_of.values() for i in items))
@@ -120,9 +120,17 @@ def deliver(
             if time.monotonic() >= stop_at:
                 _defer_rest(ctx, now, result)
                 return result
-            claimed, after = _claim(ctx, now, owner, result, after)
-            if not claimed:
-                return result
+            claimed, end = _claim(ctx, now, owner, result, after)
+            if end is None:  # nothing due after where the last batch ended
+                if after is None:
+                    return result
+                # Once more from the front: messages another run let go of, or held locked while
+                # this one passed them, are due there; what this run sent or failed is not.
+                after = None
+                continue
+            after = end
+            if not claimed:  # every message of the batch was cancelled
+                continue
             sent: list[tuple[int, str]] = []  # written but not yet marked (idempotent transports)
             for i, claim in enumerate(claimed):
                 left = stop_at - time.monotonic()
