@@ -315,3 +315,40 @@ def test_sqlite_as_is_a_label_beside_the_os_login(tmp_path: Path, monkeypatch: p
         ("周主任", getpass.getuser(), None),
         ("李文", getpass.getuser(), None),
     ]
+
+
+def test_a_clerks_delivery_run_does_not_try_to_analyze_the_mail_table(staffed: tuple[PgSchema, str]) -> None:
+    """The delivery's statistics check (a backlog without statistics) analyzes the mail table
+    only as its owner: a clerk's login may read and write it, and its ANALYZE would be a
+    warning that does nothing, every run."""
+    from datetime import UTC, datetime
+
+    from storage import mail_repo
+    from storage.db import Database
+
+    pg, clerk = staffed
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    execute(pg, "ALTER TABLE mail SET (autovacuum_enabled = false)")
+    execute(
+        pg,
+        "INSERT INTO mail (campaign_id, recipient, subject, message_id, raw, items, status, attempts, "
+        "next_attempt_at, created_at) SELECT (SELECT id FROM campaign), 'o' || g || '@x.cn', 's', "
+        "'<' || g || '@x>', repeat('x', 2000), '[]', 'failed', 1, :now, :now "
+        "FROM generate_series(1, 3000) g",
+        {"now": now},
+    )
+
+    def known() -> float:  # the planner's row count, which ANALYZE sets when it commits
+        return float(execute(pg, "SELECT reltuples FROM pg_class WHERE oid = 'mail'::regclass")[0][0])
+
+    before = known()
+    assert before < 3000
+    for user, expected in ((clerk, False), (None, True)):
+        db = Database(as_login(pg, user))
+        try:
+            with db.read() as s:
+                assert mail_repo.count_to_send(s, now) == 3000  # the clerk sees the backlog too
+                assert mail_repo.refresh_statistics(s, now) is expected
+        finally:
+            db.dispose()
+        assert known() == (3000 if expected else before)
