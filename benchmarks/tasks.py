@@ -87,7 +87,6 @@ def engine_backlog(url: str, count: str) -> dict[str, Any]:
     import shutil
     import tempfile
     from datetime import timedelta
-    from pathlib import Path
 
     from sqlalchemy import select
 
@@ -458,7 +457,6 @@ def baseline_start(url: str, roster: str, name: str) -> None:
     the chained events (campaign-start, one office-add per section) in one transaction, and print
     the summary line (whole process)."""
     import getpass
-    from pathlib import Path
 
     from email_validator import validate_email
 
@@ -541,7 +539,6 @@ def _read_csv(path: str) -> list[list[str]]:
     """A roster or score sheet as Excel writes it: UTF-8 (with or without BOM) or GBK."""
     import csv
     import io
-    from pathlib import Path
 
     data = Path(path).read_bytes()
     try:
@@ -656,6 +653,7 @@ def status_constants(url: str, out: str) -> None:
     from workflow.engine.conditions.filings import RequirementFiled
     from workflow.engine.conditions.items import ItemsConfirmed
     from workflow.i18n import pick, set_language
+    from workflow.usecases.board import _owed_rules
     from workflow.usecases.context import definition_of
 
     set_language(detect_language())
@@ -686,18 +684,17 @@ def status_constants(url: str, out: str) -> None:
             exits.setdefault(state, []).append(
                 (req.key, pick(req.title.as_dict()), counted, d.count_of(req, params))
             )
-    reqs, owed, earlier = [], {}, []
+    reqs = []
     for i, phase in enumerate(d.spec.phases):
-        owed[phase.key] = list(earlier)
         for r in phase.requirements:
             if r.filer != "section":
                 continue
             if r.only or r.recurring:
                 raise SystemExit(f"baseline-status does not cover {r.key}: tagged or recurring")
-            needed = d.count_of(r, params)
-            reqs.append((i, r.key, needed, dues[r.key].due.isoformat()))
-            earlier.append((r.key, pick(r.title.as_dict()), needed))
-    owed[d.spec.final.key] = earlier
+            reqs.append((i, r.key, d.count_of(r, params), dues[r.key].due.isoformat()))
+    owed = {
+        state: [(o.key, o.title, o.needed) for o in rules] for state, rules in _owed_rules(d, params).items()
+    }
     constants = {
         "today": deadlines.local_day(now, campaign.timezone).isoformat(),
         "warn": d.spec.reminders.warning_days,

@@ -87,8 +87,11 @@ def refresh_statistics(s: Session, now: datetime) -> bool:
     due = count_to_send(s, now)
     if due < 1000:
         return False
-    q = select(Mail.id).where(col(Mail.status).in_(UNSENT), Mail.next_attempt_at <= now)
-    sql = q.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    sql = (
+        select(Mail.id)
+        .where(*_due(now))
+        .compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    )
     plan = s.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar()
     estimate = plan[0]["Plan"]["Plan Rows"] if isinstance(plan, list) else 0
     if estimate * 10 >= due:
@@ -137,13 +140,13 @@ def cancel_mails(s: Session, ids: Sequence[int]) -> None:
     executemany(s, "UPDATE mail SET status = 'cancelled' WHERE id = ?", [(i,) for i in ids])
 
 
+def _due(now: datetime) -> tuple[Any, ...]:
+    """The messages waiting to be sent whose attempt is due by ``now``."""
+    return (col(Mail.status).in_(UNSENT), Mail.next_attempt_at <= now)
+
+
 def count_to_send(s: Session, now: datetime) -> int:
-    q = (
-        select(func.count())
-        .select_from(Mail)
-        .where(col(Mail.status).in_(("pending", "failed")), Mail.next_attempt_at <= now)
-    )
-    return int(s.execute(q).scalar() or 0)
+    return int(s.execute(select(func.count()).select_from(Mail).where(*_due(now))).scalar() or 0)
 
 
 def claimed_mails(s: Session) -> list[Mail]:

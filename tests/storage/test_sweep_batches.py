@@ -78,9 +78,26 @@ def test_one_sweep_fires_every_due_deadline_and_mails_each_recipient_once(tmp_pa
         db.dispose()
 
 
+def _mail(cid: int, i: int, **values: object) -> dict[str, object]:
+    """Mail row ``i`` of campaign ``cid`` to insert (a pending message due at START), with ``values``."""
+    return {
+        "campaign_id": cid,
+        "recipient": f"o{i}@x.cn",
+        "subject": "s",
+        "message_id": f"<{i}@x>",
+        "raw": "",
+        "items": "[]",
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": START,
+        "created_at": START,
+        **values,
+    }
+
+
 def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> None:
     """Taking a batch of the outbox reads the index in order and stops: no sort of the backlog."""
-    from sqlalchemy import insert, text
+    from sqlalchemy import text
     from sqlalchemy.dialects import postgresql, sqlite
 
     from storage import mail_repo
@@ -97,19 +114,14 @@ def test_the_next_mails_to_send_are_read_through_the_index(db_path: object) -> N
             s.execute(
                 insert(Mail),
                 [
-                    {
-                        "campaign_id": cid,
-                        "recipient": f"o{i}@x.cn",
-                        "subject": "s",
-                        "message_id": f"<{i}@x>",
-                        "raw": "x" * 2000,  # about a digest's size: the planner sees the pages
-                        "items": "[]",
-                        "status": ("sent", "sent", "failed", "pending")[i % 4],
-                        "attempts": 0,
+                    _mail(
+                        cid,
+                        i,
+                        raw="x" * 2000,  # about a digest's size: the planner sees the pages
+                        status=("sent", "sent", "failed", "pending")[i % 4],
                         # Not in id order: the resume point compares the time first, then the id.
-                        "next_attempt_at": START + timedelta(seconds=(i * 7919) % 600),
-                        "created_at": START,
-                    }
+                        next_attempt_at=START + timedelta(seconds=(i * 7919) % 600),
+                    )
                     for i in range(20_000)
                 ],
             )
@@ -266,18 +278,9 @@ def test_a_run_sends_what_another_run_gave_back_behind_where_it_reads(tmp_path: 
             s.execute(
                 insert(Mail),
                 [
-                    {
-                        "campaign_id": cid,
-                        "recipient": f"o{i}@x.cn",
-                        "subject": "s",
-                        "message_id": f"<{i}@x>",
-                        "raw": f"Subject: {i}\r\n\r\nx\r\n",
-                        "items": "[]",
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": START + timedelta(seconds=i),
-                        "created_at": START,
-                    }
+                    _mail(
+                        cid, i, raw=f"Subject: {i}\r\n\r\nx\r\n", next_attempt_at=START + timedelta(seconds=i)
+                    )
                     for i in range(n)
                 ],
             )
