@@ -5,7 +5,7 @@ the engine: read the due deadlines with their offices, insert one reminder per d
 overdue one and the escalation, under the same unique keys), close the deadlines, group the
 reminders into one digest per recipient, compose each as an RFC 5322 message (encoded-word
 subject, base64 UTF-8 body, the same headers), insert the mail rows, then deliver in batches
-of 50 as the engine does: claim (one UPDATE per batch), write each message to the outbox
+of 500 as the engine does: claim (one UPDATE per batch), write each message to the outbox
 folder (a temporary file renamed into place), mark the batch sent. Each step is its own
 transaction, as in the engine.
 
@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from benchmarks.common import definition_spec
 
-BATCH = 50  # mails per claim, as workflow.usecases.delivery.MAIL_BATCH
+BATCH = 500  # mails per claim, as workflow.adapters.mailserver.OutboxTransport.batch
 
 
 def prepare_tenth(url: str) -> datetime:

@@ -223,21 +223,20 @@ def test_outbox_marks_in_batches_and_a_cut_batch_is_written_again_not_twice(tmp_
 def test_an_interrupted_outbox_sweep_counts_every_mail_of_a_marked_batch(tmp_path: Path) -> None:
     """Ctrl-C says how many mails were sent and marked: a batch marked in one commit counts
     each of its mails, not one."""
-    from workflow.usecases import delivery
     from workflow.usecases.context import committed
 
     db = Database(str(tmp_path / "m.db"))
     try:
-        ctx = _started(db, delivery.MAIL_BATCH + 10)
+        ctx = _started(db, OutboxTransport.batch + 10)
         before = committed().get("mail-sent", 0)
         try:
-            sweep.sweep(ctx, _Interrupted(tmp_path / "outbox", cut=delivery.MAIL_BATCH + 3), at=DUE_SOON)
+            sweep.sweep(ctx, _Interrupted(tmp_path / "outbox", cut=OutboxTransport.batch + 3), at=DUE_SOON)
             raise AssertionError("the interrupt did not reach the sweep")
         except KeyboardInterrupt:
             pass
         with db.read() as s:
             sent = s.execute(select(func.count()).select_from(Mail).where(Mail.status == "sent")).scalar_one()
-        assert sent == delivery.MAIL_BATCH  # the first batch, marked; the second cut before its mark
+        assert sent == OutboxTransport.batch  # the first batch, marked; the second cut before its mark
         assert committed().get("mail-sent", 0) - before == sent
     finally:
         db.dispose()
@@ -272,7 +271,7 @@ def test_a_run_sends_what_another_run_gave_back_behind_where_it_reads(tmp_path: 
     db = Database(str(tmp_path / "m.db"))
     try:
         _started(db, 1)  # the campaign the messages belong to
-        n = delivery.MAIL_BATCH + 10
+        n = OutboxTransport.batch + 10
         with db.write() as s:
             cid = repo.find_campaign(s, "2026").id
             s.execute(

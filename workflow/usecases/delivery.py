@@ -24,7 +24,6 @@ from workflow.usecases.context import Context
 from workflow.usecases.operators import authorize
 from workflow.usecases.results import Failure, SweepResult, sentence
 
-MAIL_BATCH = 50
 LEASE = timedelta(minutes=10)  # a claim by an owner we cannot check (another host) expires after this
 BACKOFF_MAX = timedelta(hours=1)
 
@@ -63,13 +62,18 @@ def _release_abandoned(ctx: Context, now: datetime, owner: str) -> None:
 
 
 def _claim(
-    ctx: Context, now: datetime, owner: str, result: SweepResult, after: tuple[datetime, int] | None
+    ctx: Context,
+    now: datetime,
+    owner: str,
+    result: SweepResult,
+    after: tuple[datetime, int] | None,
+    limit: int,
 ) -> tuple[list[_Claim], tuple[datetime, int] | None]:
-    """Claim the next batch of messages due after ``after`` (where this run's previous batch ended:
+    """Claim the next ``limit`` messages due after ``after`` (where this run's previous batch ended:
     a message of this run that fails is due again only later); a message whose reminders were all
     cancelled is cancelled. Returns the claims and where this batch ended (None: nothing was due)."""
     with ctx.db.write("mail-claimed") as s:  # bookkeeping: a later sweep releases abandoned claims
-        batch = mail_repo.mails_to_send(s, now, MAIL_BATCH, after)
+        batch = mail_repo.mails_to_send(s, now, limit, after)
         end = (batch[-1].next_attempt_at, batch[-1].id) if batch else None
         names = mail_repo.campaign_names(s) if batch else {}
         items_of = {m.id: json.loads(m.items) for m in batch}
@@ -120,7 +124,7 @@ def deliver(
             if time.monotonic() >= stop_at:
                 _defer_rest(ctx, now, result)
                 return result
-            claimed, end = _claim(ctx, now, owner, result, after)
+            claimed, end = _claim(ctx, now, owner, result, after, transport.batch)
             if end is None:  # nothing due after where the last batch ended
                 if after is None:
                     return result
