@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflow.engine import text
 from workflow.errors import InputError
@@ -107,3 +109,73 @@ def test_the_isprintable_fast_path_lets_no_refused_character_through() -> None:
     assert slipped == []
     assert text.first_bad("a\u202eb") == "\u202e"
     assert text.inert("x\u2028y\u00ad") == "x\\u2028y\\xad"
+
+
+def _validator(raw: str) -> tuple[str | None, str | None]:
+    """The validator's own answer, in ``_checked_email``'s terms (the fast path bypassed)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(
+            raw, check_deliverability=False, allow_smtputf8=True, allow_display_name=False
+        )
+    except EmailNotValidError:
+        return None, "refused"
+    return checked.ascii_email or checked.normalized, ""
+
+
+_LABEL = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+_ATOM = st.from_regex(r"[A-Za-z0-9_+-]{1,10}", fullmatch=True)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    local=st.lists(_ATOM, min_size=1, max_size=3).map(".".join),
+    labels=st.lists(_LABEL, min_size=1, max_size=3),
+    tld=st.sampled_from(["cn", "org", "com", "gov", "test", "local", "localhost", "onion", "xn", "ab"])
+    | st.from_regex(r"[a-z]{2,6}", fullmatch=True),
+)
+def test_a_plain_address_taken_without_the_validator_is_one_it_passes_unchanged(
+    local: str, labels: list[str], tld: str
+) -> None:
+    raw = f"{local}@{'.'.join([*labels, tld])}"
+    if text._plain_email(raw):  # what the fast path says is exactly what the validator says
+        assert _validator(raw) == (raw, ""), raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "office1@example.gov.cn",
+        "wang.xiaoming+dcs@sub-1.example.org",
+        "A_B@q1.cn",
+    ],
+)
+def test_the_common_addresses_take_the_fast_path(raw: str) -> None:
+    assert text._plain_email(raw) and text._checked_email(raw) == (raw, "")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "x@Example.org",  # the validator lowers the domain
+        "x@ab--cd.com",  # IDNA's hyphen rule
+        "x@b.test",  # reserved
+        "x@a.b.c.123",  # numeric top-level domain
+        "x@localhost",  # one label
+        ".x@example.org",
+        "x..y@example.org",
+        "x@-a.org",
+        "x" * 65 + "@example.org",
+        "x@" + "a" * 64 + ".org",
+        "王@example.org",
+    ],
+)
+def test_addresses_outside_the_fast_path_go_to_the_validator(raw: str) -> None:
+    assert not text._plain_email(raw)
+
+
+def test_the_reserved_names_are_the_validators() -> None:
+    import email_validator
+
+    assert tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES) == text.SPECIAL_USE_DOMAINS
