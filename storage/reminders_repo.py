@@ -69,6 +69,9 @@ def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, 
 
         ins: Any = pg_insert(table).on_conflict_do_nothing()
     else:
+        cols = list(rows[0])
+        if all(c.primary_key or c.name in cols or c.default is None for c in table.c):
+            return _insert_new_sqlite(s, table, cols, rows)
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         ins = sqlite_insert(table).on_conflict_do_nothing()
@@ -77,6 +80,43 @@ def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, 
     # batched by SQLAlchemy's insertmanyvalues on both backends.
     key = next(iter(table.primary_key.columns))
     return len(s.connection().execute(ins.returning(key), list(rows)).all())
+
+
+def _insert_new_sqlite(s: Session, table: Any, cols: list[str], rows: Sequence[dict[str, Any]]) -> int:
+    """SQLite: the rows as tuples of bound values through the driver's ``executemany`` (a dict and
+    SQLAlchemy's parameter processing per row cost ~10 µs, 4,000 rows in a sweep of 2,000 mails),
+    counted by the driver's summed rowcount (an insert that conflicts changes nothing).
+    Values are bound as the columns' types bind them, each distinct value once."""
+    dialect = s.get_bind().dialect
+    binds = []
+    for name in cols:
+        proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        binds.append(None if proc is None else _memo(proc))
+    data = [
+        tuple(row[name] if bind is None else bind(row[name]) for name, bind in zip(cols, binds, strict=True))
+        for row in rows
+    ]
+    quote = dialect.identifier_preparer.quote
+    sql = "INSERT INTO {t} ({c}) VALUES ({v}) ON CONFLICT DO NOTHING".format(
+        t=quote(table.name), c=", ".join(quote(name) for name in cols), v=", ".join("?" for _ in cols)
+    )
+    return int(executemany(s, sql, data).rowcount)
+
+
+def _memo(proc: Any) -> Any:
+    """``proc`` once per distinct value (the dates and times of a batch are few)."""
+    seen: dict[Any, Any] = {}
+
+    def bound(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = out = proc(value)
+            return out
+        except TypeError:  # unhashable
+            return proc(value)
+
+    return bound
 
 
 class SectionContact(NamedTuple):

@@ -297,3 +297,44 @@ def test_a_run_sends_what_another_run_gave_back_behind_where_it_reads(tmp_path: 
         assert transport.given and result.sent == n and statuses == {"sent": n}, (result.sent, statuses)
     finally:
         db.dispose()
+
+
+def test_new_reminders_are_counted_and_stored_as_the_orm_reads_them(tmp_path: Path) -> None:
+    """The reminder insert (the driver's executemany on SQLite) counts only the rows whose key is
+    new, and stores dates and times the way the mapped columns read them back."""
+    from datetime import date
+
+    from storage import reminders_repo as rr
+
+    def row(cid: int, key: str, due: date) -> dict[str, object]:
+        return {
+            "key": key,
+            "campaign_id": cid,
+            "section_id": None,
+            "requirement": "research-report",
+            "slot": f"{due}/late-1",
+            "kind": "late",
+            "days": 1,
+            "due": due,
+            "recipients": '["a@x.cn"]',
+            "status": "pending",
+            "created_at": DUE_SOON,
+        }
+
+    db = Database(str(tmp_path / "m.db"))
+    try:
+        _started(db, 1)
+        with db.write() as s:
+            cid = repo.find_campaign(s, "2026").id
+            first = rr.add_reminders(s, [row(cid, "k1", date(2026, 3, 2)), row(cid, "k2", date(2026, 3, 9))])
+            again = rr.add_reminders(s, [row(cid, "k2", date(2026, 3, 9)), row(cid, "k3", date(2026, 4, 1))])
+        with db.read() as s:
+            stored = {r.key: (r.due, r.created_at) for r in s.execute(select(Reminder)).scalars()}
+        assert (first, again) == (2, 1)
+        assert stored == {
+            "k1": (date(2026, 3, 2), DUE_SOON),
+            "k2": (date(2026, 3, 9), DUE_SOON),
+            "k3": (date(2026, 4, 1), DUE_SOON),
+        }
+    finally:
+        db.dispose()
