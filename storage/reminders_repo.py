@@ -62,6 +62,10 @@ def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, 
     """Insert rows whose unique key is new; return how many were inserted."""
     if not rows:
         return 0
+    cols = list(rows[0])
+    if all(c.primary_key or c.name in cols or c.default is None for c in table.c):
+        return _insert_new(s, table, cols, rows)
+    # A column the rows leave to its Python-side default: SQLAlchemy fills it in.
     # The dialect modules are imported here, not at the top: the PostgreSQL one
     # (with asyncio) is 30 ms of every SQLite command's start-up otherwise.
     if _is_pg(s):
@@ -69,23 +73,20 @@ def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, 
 
         ins: Any = pg_insert(table).on_conflict_do_nothing()
     else:
-        cols = list(rows[0])
-        if all(c.primary_key or c.name in cols or c.default is None for c in table.c):
-            return _insert_new_sqlite(s, table, cols, rows)
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         ins = sqlite_insert(table).on_conflict_do_nothing()
-    # Counted through RETURNING: rowcount of an ON CONFLICT DO NOTHING insert is
-    # not portable (psycopg under SQLAlchemy 2.1 reports -1). One executemany,
-    # batched by SQLAlchemy's insertmanyvalues on both backends.
+    # Counted through RETURNING: SQLAlchemy's rowcount of an ON CONFLICT DO NOTHING insert
+    # is not portable (psycopg under SQLAlchemy 2.1 reports -1 through insertmanyvalues).
     key = next(iter(table.primary_key.columns))
     return len(s.connection().execute(ins.returning(key), list(rows)).all())
 
 
-def _insert_new_sqlite(s: Session, table: Any, cols: list[str], rows: Sequence[dict[str, Any]]) -> int:
-    """SQLite: the rows as tuples of bound values through the driver's ``executemany`` (a dict and
-    SQLAlchemy's parameter processing per row cost ~10 µs, 4,000 rows in a sweep of 2,000 mails),
-    counted by the driver's summed rowcount (an insert that conflicts changes nothing).
+def _insert_new(s: Session, table: Any, cols: list[str], rows: Sequence[dict[str, Any]]) -> int:
+    """The rows as tuples of bound values through the driver's own ``executemany``, counted by
+    its summed rowcount (sqlite3 and psycopg 3 both sum it; a row whose key exists changes
+    nothing). SQLAlchemy's dicts, parameter processing and RETURNING took 38 ms for 4,000
+    reminders on SQLite against 21 ms, and 290-490 ms on PostgreSQL against 128 ms.
     Values are bound as the columns' types bind them, each distinct value once."""
     dialect = s.get_bind().dialect
     binds = []

@@ -299,9 +299,9 @@ def test_a_run_sends_what_another_run_gave_back_behind_where_it_reads(tmp_path: 
         db.dispose()
 
 
-def test_new_reminders_are_counted_and_stored_as_the_orm_reads_them(tmp_path: Path) -> None:
-    """The reminder insert (the driver's executemany on SQLite) counts only the rows whose key is
-    new, and stores dates and times the way the mapped columns read them back."""
+def test_new_reminders_are_counted_and_stored_as_the_orm_reads_them(db_path: object) -> None:
+    """The reminder insert (the driver's own executemany) counts only the rows whose key is new,
+    and stores dates and times the way the mapped columns read them back, on both backends."""
     from datetime import date
 
     from storage import reminders_repo as rr
@@ -321,7 +321,7 @@ def test_new_reminders_are_counted_and_stored_as_the_orm_reads_them(tmp_path: Pa
             "created_at": DUE_SOON,
         }
 
-    db = Database(str(tmp_path / "m.db"))
+    db = Database(str(db_path))
     try:
         _started(db, 1)
         with db.write() as s:

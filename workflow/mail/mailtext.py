@@ -181,12 +181,14 @@ def compose(
     t = templates or {}
     late = [i for i in items if i.days_late]
     lines = []
+    item_template = t.get("item") or DEFAULT_ITEM
+    wants_command = "command" in item_template  # the default does not: no shell quoting per line
     for n, i in enumerate(items, start=1):
         submit = (submission or DEFAULT_SUBMIT).replace("{reference}", i.reference)
         if i.reference not in submit:
             submit = f"{submit} {i.reference}"
         line = render(
-            t.get("item") or DEFAULT_ITEM,
+            item_template,
             {
                 "n": n,
                 "office": i.office,
@@ -194,7 +196,7 @@ def compose(
                 "requirement": i.requirement,
                 "due": i.due.isoformat(),
                 "when": i.when,
-                "command": i.command,
+                "command": i.command if wants_command else "",
                 "days_late": i.days_late,
                 "days_left": i.days_left,
                 "campaign": i.campaign,
