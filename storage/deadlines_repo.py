@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from storage.models import Section
 from storage.reminders_models import Deadline, DeadlinePlan
-from storage.repo import bind_value, executemany
+from storage.repo import bind_value, for_ids
 
 
 # -- planning ----------------------------------------------------------------
@@ -97,11 +97,12 @@ def move_deadlines(s: Session, moves: list[tuple[int, datetime | None, datetime 
             bound[at] = bind_value(s, Deadline, "next_at", at)
         return bound[at]
 
-    executemany(
-        s,
-        "UPDATE deadline SET last_at = coalesce(?, last_at), next_at = ? WHERE id = ?",
-        [(value(last), value(nxt), did) for did, last, nxt in moves],
-    )
+    same: dict[tuple[Any, Any], list[int]] = {}  # one statement per distinct (last_at, next_at)
+    for did, last, nxt in moves:
+        same.setdefault((value(last), value(nxt)), []).append(did)
+    for (last, nxt), ids in same.items():
+        sql = "UPDATE deadline SET last_at = coalesce(?, last_at), next_at = ? WHERE id"
+        for_ids(s, sql, (last, nxt), ids)
 
 
 def count_due_deadlines(s: Session, now: datetime, campaign_ids: list[int]) -> int:

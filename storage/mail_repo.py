@@ -18,7 +18,7 @@ from sqlmodel import col
 from storage.columns import table_of
 from storage.models import Campaign
 from storage.reminders_models import Mail, Reminder
-from storage.repo import bind_value, executemany
+from storage.repo import bind_value, for_ids
 
 
 def _is_pg(s: Session) -> bool:
@@ -128,16 +128,13 @@ def mails_to_send(
 def claim_mails(s: Session, ids: Sequence[int], owner: str, now: datetime) -> None:
     """``owner`` is sending these (one statement for the batch)."""
     at = bind_value(s, Mail, "claimed_at", now)
-    executemany(
-        s,
-        "UPDATE mail SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id = ?",
-        [(owner, at, i) for i in ids],
-    )
+    sql = "UPDATE mail SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id"
+    for_ids(s, sql, (owner, at), ids)
 
 
 def cancel_mails(s: Session, ids: Sequence[int]) -> None:
     """Every reminder of these messages was cancelled: they are not sent."""
-    executemany(s, "UPDATE mail SET status = 'cancelled' WHERE id = ?", [(i,) for i in ids])
+    for_ids(s, "UPDATE mail SET status = 'cancelled' WHERE id", (), ids)
 
 
 def _due(now: datetime) -> tuple[Any, ...]:

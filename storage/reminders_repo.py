@@ -18,7 +18,7 @@ from storage.columns import table_of
 from storage.ledger_models import RectificationItem
 from storage.models import Filing, Record, Section
 from storage.reminders_models import Deadline, Extension, Reminder
-from storage.repo import executemany
+from storage.repo import executemany, for_ids
 
 ITEM_PREFIX = "item:"  # a rectification item's deadline stands where a requirement key would
 
@@ -205,7 +205,7 @@ def pending_reminders(s: Session) -> list[PendingReminder]:
 
 def mark_queued(s: Session, ids: Sequence[int]) -> None:
     """These reminders are in a mail now (one statement for them all)."""
-    executemany(s, "UPDATE reminder SET status = 'queued' WHERE id = ?", [(i,) for i in ids])
+    for_ids(s, "UPDATE reminder SET status = 'queued' WHERE id", (), ids)
 
 
 def close_deadline(s: Session, campaign_id: int, section_id: int | None, requirement: str) -> None:

@@ -379,6 +379,27 @@ def executemany(s: Session, sql: str, rows: list[tuple[Any, ...]]) -> Any:
     return conn.exec_driver_sql(sql, rows)
 
 
+def for_ids(s: Session, sql: str, params: tuple[Any, ...], ids: Sequence[int]) -> Any:
+    """``sql`` (a statement ending in ``WHERE id``, with ``?`` placeholders for ``params``) for
+    every row whose id is in ``ids``, as one statement: the ids travel as one array (PostgreSQL,
+    ``= ANY(?)``) or one JSON text (SQLite, ``IN (SELECT value FROM json_each(?))``).
+
+    A set of rows given the same values (reminders queued, deadlines moved to the same next
+    slot, messages claimed by one run): one statement instead of one per row, which on
+    PostgreSQL is a server round of planning and executing each (4,000 reminders: ~60 ms).
+    """
+    if not ids:
+        return None
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        import json
+
+        return conn.exec_driver_sql(
+            f"{sql} IN (SELECT value FROM json_each(?))", (*params, json.dumps(list(ids)))
+        )
+    return conn.exec_driver_sql(f"{sql} = ANY(?)".replace("?", "%s"), (*params, list(ids)))
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

@@ -338,3 +338,31 @@ def test_new_reminders_are_counted_and_stored_as_the_orm_reads_them(db_path: obj
         }
     finally:
         db.dispose()
+
+
+def test_one_statement_for_a_set_of_ids_touches_exactly_those_rows(db_path: object) -> None:
+    """``repo.for_ids``: the ids as one array (PostgreSQL) or one JSON text (SQLite); the other
+    rows, and an empty set, leave everything as it was."""
+    db = Database(str(db_path))
+    try:
+        _started(db, 1)
+        with db.write() as s:
+            cid = repo.find_campaign(s, "2026").id
+            s.execute(insert(Mail), [_mail(cid, i, next_attempt_at=START) for i in range(6)])
+            ids = sorted(s.execute(select(Mail.id)).scalars())
+            repo.for_ids(s, "UPDATE mail SET status = ?, attempts = ? WHERE id", ("cancelled", 7), ids[1:4])
+            repo.for_ids(s, "UPDATE mail SET status = 'sent' WHERE id", (), [])
+        with db.read() as s:
+            rows = {i: status for i, status in s.execute(select(Mail.id, Mail.status))}
+            attempts = set(s.execute(select(Mail.attempts).where(Mail.status == "cancelled")).scalars())
+        assert [rows[i] for i in ids] == [
+            "pending",
+            "cancelled",
+            "cancelled",
+            "cancelled",
+            "pending",
+            "pending",
+        ]
+        assert attempts == {7}
+    finally:
+        db.dispose()
