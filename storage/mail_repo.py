@@ -18,7 +18,7 @@ from sqlmodel import col
 from storage.columns import table_of
 from storage.models import Campaign
 from storage.reminders_models import Mail, Reminder
-from storage.repo import bind_value, for_ids
+from storage.repo import among, bind_value, for_ids
 
 
 def _is_pg(s: Session) -> bool:
@@ -155,15 +155,12 @@ def reminder_statuses(s: Session, ids: Sequence[int]) -> list[str]:
 
 
 def reminder_status_map(s: Session, ids: Iterable[int]) -> dict[int, str]:
-    """Each reminder's status, for a whole batch of mails in one query per 5,000 ids."""
-    wanted = sorted(set(ids))
-    out: dict[int, str] = {}
-    for lo in range(0, len(wanted), 5000):
-        rows = s.execute(
-            select(Reminder.id, Reminder.status).where(col(Reminder.id).in_(wanted[lo : lo + 5000]))
-        )
-        out.update({rid: status for rid, status in rows})
-    return out
+    """Each reminder's status, for a whole batch of mails in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = s.execute(select(Reminder.id, Reminder.status).where(among(s, Reminder.id, wanted)))
+    return {rid: status for rid, status in rows}
 
 
 def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:

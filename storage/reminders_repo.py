@@ -18,7 +18,7 @@ from storage.columns import table_of
 from storage.ledger_models import RectificationItem
 from storage.models import Filing, Record, Section
 from storage.reminders_models import Deadline, Extension, Reminder
-from storage.repo import executemany, for_ids
+from storage.repo import among, executemany, for_ids
 
 ITEM_PREFIX = "item:"  # a rectification item's deadline stands where a requirement key would
 
@@ -40,14 +40,13 @@ class ItemState(NamedTuple):
 
 
 def items_by_id(s: Session, ids: Iterable[int]) -> dict[int, ItemState]:
-    wanted = sorted(set(ids))
-    out: dict[int, ItemState] = {}
-    for i in range(0, len(wanted), 500):
-        q = select(RectificationItem.id, RectificationItem.status, RectificationItem.text).where(
-            col(RectificationItem.id).in_(wanted[i : i + 500])
-        )
-        out.update({iid: ItemState(st, text) for iid, st, text in s.execute(q)})
-    return out
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    q = select(RectificationItem.id, RectificationItem.status, RectificationItem.text).where(
+        among(s, RectificationItem.id, wanted)
+    )
+    return {iid: ItemState(st, text) for iid, st, text in s.execute(q)}
 
 
 def deadline_key(campaign_id: int, section_id: int | None, requirement: str) -> str:
@@ -132,24 +131,23 @@ class SectionContact(NamedTuple):
 
 
 def section_info(s: Session, ids: Iterable[int]) -> dict[int, SectionContact]:
-    out = {}
-    wanted = sorted(set(ids))
-    for i in range(0, len(wanted), 500):
-        q = (
-            select(
-                Section.id,
-                Section.name,
-                Section.email,
-                Section.head,
-                Record.state,
-                Section.tags,
-                col(Section.retired_at).is_not(None),
-            )
-            .join(Record, Record.section_id == Section.id)
-            .where(col(Section.id).in_(wanted[i : i + 500]))
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    q = (
+        select(
+            Section.id,
+            Section.name,
+            Section.email,
+            Section.head,
+            Record.state,
+            Section.tags,
+            col(Section.retired_at).is_not(None),
         )
-        out.update({sid: SectionContact(n, e, h, st, t, bool(r)) for sid, n, e, h, st, t, r in s.execute(q)})
-    return out
+        .join(Record, Record.section_id == Section.id)
+        .where(among(s, Section.id, wanted))
+    )
+    return {sid: SectionContact(n, e, h, st, t, bool(r)) for sid, n, e, h, st, t, r in s.execute(q)}
 
 
 def filed_counts(
@@ -161,11 +159,10 @@ def filed_counts(
         .group_by(Filing.section_id, Filing.requirement)
     )
     real = [x for x in set(section_ids) if x is not None]
-    if len(real) <= 500:
-        cond: Any = col(Filing.section_id).in_(real)
-        if None in section_ids:
-            cond = cond | col(Filing.section_id).is_(None)
-        q = q.where(cond)
+    cond: Any = among(s, Filing.section_id, real)
+    if None in section_ids:
+        cond = cond | col(Filing.section_id).is_(None)
+    q = q.where(cond)
     return {(sid, req): n for sid, req, n in s.execute(q)}
 
 

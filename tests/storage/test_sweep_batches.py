@@ -341,8 +341,8 @@ def test_new_reminders_are_counted_and_stored_as_the_orm_reads_them(db_path: obj
 
 
 def test_one_statement_for_a_set_of_ids_touches_exactly_those_rows(db_path: object) -> None:
-    """``repo.for_ids``: the ids as one array (PostgreSQL) or one JSON text (SQLite); the other
-    rows, and an empty set, leave everything as it was."""
+    """``repo.for_ids`` and ``repo.among``: the ids as one array (PostgreSQL) or one JSON text
+    (SQLite); the other rows, and an empty set, are left as they were and not found."""
     db = Database(str(db_path))
     try:
         _started(db, 1)
@@ -355,6 +355,10 @@ def test_one_statement_for_a_set_of_ids_touches_exactly_those_rows(db_path: obje
         with db.read() as s:
             rows = {i: status for i, status in s.execute(select(Mail.id, Mail.status))}
             attempts = set(s.execute(select(Mail.attempts).where(Mail.status == "cancelled")).scalars())
+            some = set(
+                s.execute(select(Mail.id).where(repo.among(s, Mail.id, [ids[0], ids[5], 10**9]))).scalars()
+            )
+            none = s.execute(select(Mail.id).where(repo.among(s, Mail.id, []))).scalars().all()
         assert [rows[i] for i in ids] == [
             "pending",
             "cancelled",
@@ -364,5 +368,6 @@ def test_one_statement_for_a_set_of_ids_touches_exactly_those_rows(db_path: obje
             "pending",
         ]
         assert attempts == {7}
+        assert some == {ids[0], ids[5]} and none == []
     finally:
         db.dispose()
