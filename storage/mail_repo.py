@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select, text, tuple_, update
+from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -18,7 +18,7 @@ from sqlmodel import col
 from storage.columns import table_of
 from storage.models import Campaign
 from storage.reminders_models import Mail, Reminder
-from storage.repo import among, bind_value, for_ids
+from storage.repo import among, bind_value, executemany, for_ids
 
 
 def _is_pg(s: Session) -> bool:
@@ -169,20 +169,15 @@ def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def mark_sent(s: Session, sent: list[tuple[int, str]], owner: str, now: datetime) -> None:
-    """Mark ``(mail_id, where)`` sent, if this owner still holds them: one statement, many rows."""
-    table = table_of(Mail)
-    stmt = (
-        update(table)
-        .where(table.c.id == bindparam("mail_id"), table.c.claimed_by == owner)
-        .values(
-            status="sent",
-            sent_at=now,
-            sent_via=bindparam("via"),
-            attempts=table.c.attempts + 1,
-            last_error=None,
-        )
+    """Mark ``(mail_id, where)`` sent, if this owner still holds them: one statement, many rows
+    (the driver's executemany, as tuples: 500 outbox files a batch)."""
+    at = bind_value(s, Mail, "sent_at", now)
+    executemany(
+        s,
+        "UPDATE mail SET status = 'sent', sent_at = ?, sent_via = ?, attempts = attempts + 1, "
+        "last_error = NULL WHERE id = ? AND claimed_by = ?",
+        [(at, via, mail_id, owner) for mail_id, via in sent],
     )
-    s.connection().execute(stmt, [{"mail_id": mail_id, "via": via} for mail_id, via in sent])
 
 
 def mark_failed(

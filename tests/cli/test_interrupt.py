@@ -97,7 +97,7 @@ def test_interrupted_import_saves_nothing_and_says_so(tmp_path: Path, cpu: float
     _start(db, tmp_path)
     before = _count(db, "select count(*) from section"), _count(db, "select count(*) from event")
     big = write_roster(
-        tmp_path / "big.csv", [(f"科室{i}", f"o{i}@example.gov.cn", f"负责人{i}") for i in range(20000)]
+        tmp_path / "big.csv", [(f"科室{i}", f"o{i}@example.gov.cn", f"负责人{i}") for i in range(50000)]
     )
     proc = _spawn(["office", "import", str(big)], _env(db), tmp_path)
     # Past start-up and into the work (CPU time, not wall time: the machine may be busy).
