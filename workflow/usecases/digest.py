@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import make_msgid, parseaddr
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -20,6 +20,15 @@ from workflow.mail.mailtext import Item, compose
 from workflow.usecases.context import Context
 from workflow.usecases.dates import CampaignDates, active_dates, head_address
 from workflow.usecases.results import Failure, PlannedMail, SweepResult, sentence
+
+
+class _Campaign(NamedTuple):
+    """What every reminder of one campaign shares in a sweep (looked up once, not per reminder)."""
+
+    title: str  # the organizing body's name, in the operator's language
+    leading_email: str | None
+    today: date
+    organizer: str  # the organizing body as digests name it
 
 
 class _Line(NamedTuple):
@@ -41,12 +50,20 @@ def compose_digests(
     names: dict[tuple[int, str], str] = {}
     texts = rr.items_by_id(s, [i for r in pending if (i := rr.item_of(r.requirement)) is not None])
     queued: list[int] = []
+    per_campaign: dict[int, _Campaign] = {}
     for rem in pending:
         cd = cds.get(rem.campaign_id)
         if cd is None:
             continue
         d = cd.definition
-        lg_title = pick(cd.organizer().title.as_dict())
+        c = per_campaign.get(rem.campaign_id)
+        if c is None:
+            c = per_campaign[rem.campaign_id] = _Campaign(
+                pick(cd.organizer().title.as_dict()),
+                cd.leading_email(),
+                dl.local_day(now, cd.tz),
+                d.body_label(cd.organizer()),
+            )
         item_id = rr.item_of(rem.requirement)
         req_key, occurrence = split_occurrence(rem.requirement)
         if item_id is None:
@@ -61,21 +78,20 @@ def compose_digests(
             if rem.section_id is not None
             else d.body_label(d.body_of(d.requirement(req_key)))
         )
-        today = dl.local_day(now, cd.tz)
         recipients = json.loads(rem.recipients)
         # The digest says "copied to the leading group" only when it really was.
-        copied = rem.kind == "escalate" and cd.leading_email() in recipients
+        copied = rem.kind == "escalate" and c.leading_email in recipients
         item = Item(
             cd.campaign.name,
             office,
             req_key,
             title,
             rem.due,
-            dl.days_late(rem.due, today),
-            max(0, (rem.due - today).days),
+            dl.days_late(rem.due, c.today),
+            max(0, (rem.due - c.today).days),
             copied,
             item_id,
-            d.body_label(cd.organizer()),
+            c.organizer,
         )
         sec = info.get(rem.section_id) if rem.section_id is not None else None
         for addr in recipients:
@@ -85,8 +101,8 @@ def compose_digests(
                 names.setdefault(key, sec.name)
             elif sec is not None and addr == head_address(sec.head):
                 names.setdefault(key, parseaddr(sec.head or "")[0] or sec.head or addr)
-            elif addr == cd.leading_email():
-                names.setdefault(key, lg_title)
+            elif addr == c.leading_email:
+                names.setdefault(key, c.title)
         queued.append(rem.id)
     rr.mark_queued(s, queued)
     mails = []
@@ -141,11 +157,12 @@ def compose_digests(
                 }
             )
             continue
-        result.mails.append(PlannedMail(cd.campaign.name, addr, str(msg["Subject"]), items))
+        subject = str(msg["Subject"])
+        result.mails.append(PlannedMail(cd.campaign.name, addr, subject, items))
         mails.append(
             {
                 **row,
-                "subject": str(msg["Subject"]),
+                "subject": subject,
                 "message_id": str(msg["Message-ID"]),
                 "raw": raw,
                 "last_error": None,
