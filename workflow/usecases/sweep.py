@@ -234,6 +234,7 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
     gone = rr.ItemState("gone", "")
     new = []
     moves: list[tuple[int, datetime | None, datetime | None]] = []  # (id, last_at, next_at)
+    timeline: dict[tuple[Any, ...], dl.SlotsBetween] = {}
     for r in rows:
         cd = cds[r.campaign_id]
         final = cd.definition.spec.final.key
@@ -248,7 +249,11 @@ def _fire(s: Any, now: datetime, cds: dict[int, CampaignDates]) -> Fired:
             moves.append((r.id, None, None))
             continue
         policy = cd.definition.policy_of(r.requirement)  # an item's key falls back to the definition's
-        fired, nxt = dl.due_between(r.due, policy, cd.tz, r.last_at, now)
+        # Offices share due dates and last sweeps: their slots are worked out once per batch.
+        when = (r.due, r.last_at, id(policy), cd.tz)
+        if (between := timeline.get(when)) is None:
+            between = timeline[when] = dl.due_between(r.due, policy, cd.tz, r.last_at, now)
+        fired, nxt = between
         if sec is not None and (sec.retired or (item is None and not _applies(cd, key, sec))):
             # Retired, or not its requirement (by its tags): no mail now; the deadline moves
             # on, so reinstating the office or giving it the tag resumes its reminders.
