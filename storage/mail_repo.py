@@ -18,7 +18,7 @@ from sqlmodel import col
 from storage.columns import table_of
 from storage.models import Campaign
 from storage.reminders_models import Mail, Reminder
-from storage.repo import among, bind_value, executemany, for_ids
+from storage.repo import among, bind_value, executemany, for_ids, insert_rows
 
 
 def _is_pg(s: Session) -> bool:
@@ -164,7 +164,7 @@ def reminder_status_map(s: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 def add_mails(s: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
+    if rows and insert_rows(s, table_of(Mail), rows) is None:
         s.execute(table_of(Mail).insert(), list(rows))
 
 

@@ -18,7 +18,7 @@ from storage.columns import table_of
 from storage.ledger_models import RectificationItem
 from storage.models import Filing, Record, Section
 from storage.reminders_models import Deadline, Extension, Reminder
-from storage.repo import among, executemany, for_ids
+from storage.repo import among, for_ids, insert_rows
 
 ITEM_PREFIX = "item:"  # a rectification item's deadline stands where a requirement key would
 
@@ -61,10 +61,9 @@ def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, 
     """Insert rows whose unique key is new; return how many were inserted."""
     if not rows:
         return 0
-    cols = list(rows[0])
-    if all(c.primary_key or c.name in cols or c.default is None for c in table.c):
-        return _insert_new(s, table, cols, rows)
-    # A column the rows leave to its Python-side default: SQLAlchemy fills it in.
+    new = insert_rows(s, table, rows, skip_existing=True)
+    if new is not None:
+        return new
     # The dialect modules are imported here, not at the top: the PostgreSQL one
     # (with asyncio) is 30 ms of every SQLite command's start-up otherwise.
     if _is_pg(s):
@@ -79,44 +78,6 @@ def insert_ignoring_duplicates(s: Session, table: Any, rows: Sequence[dict[str, 
     # is not portable (psycopg under SQLAlchemy 2.1 reports -1 through insertmanyvalues).
     key = next(iter(table.primary_key.columns))
     return len(s.connection().execute(ins.returning(key), list(rows)).all())
-
-
-def _insert_new(s: Session, table: Any, cols: list[str], rows: Sequence[dict[str, Any]]) -> int:
-    """The rows as tuples of bound values through the driver's own ``executemany``, counted by
-    its summed rowcount (sqlite3 and psycopg 3 both sum it; a row whose key exists changes
-    nothing). SQLAlchemy's dicts, parameter processing and RETURNING took 38 ms for 4,000
-    reminders on SQLite against 21 ms, and 290-490 ms on PostgreSQL against 128 ms.
-    Values are bound as the columns' types bind them, each distinct value once."""
-    dialect = s.get_bind().dialect
-    binds = []
-    for name in cols:
-        proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        binds.append(None if proc is None else _memo(proc))
-    data = [
-        tuple(row[name] if bind is None else bind(row[name]) for name, bind in zip(cols, binds, strict=True))
-        for row in rows
-    ]
-    quote = dialect.identifier_preparer.quote
-    sql = "INSERT INTO {t} ({c}) VALUES ({v}) ON CONFLICT DO NOTHING".format(
-        t=quote(table.name), c=", ".join(quote(name) for name in cols), v=", ".join("?" for _ in cols)
-    )
-    return int(executemany(s, sql, data).rowcount)
-
-
-def _memo(proc: Any) -> Any:
-    """``proc`` once per distinct value (the dates and times of a batch are few)."""
-    seen: dict[Any, Any] = {}
-
-    def bound(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            seen[value] = out = proc(value)
-            return out
-        except TypeError:  # unhashable
-            return proc(value)
-
-    return bound
 
 
 class SectionContact(NamedTuple):

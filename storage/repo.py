@@ -379,6 +379,63 @@ def executemany(s: Session, sql: str, rows: list[tuple[Any, ...]]) -> Any:
     return conn.exec_driver_sql(sql, rows)
 
 
+def insert_rows(
+    s: Session, table: Any, rows: Sequence[dict[str, Any]], *, skip_existing: bool = False
+) -> int | None:
+    """Insert ``rows`` (dicts with the same keys) as tuples of bound values through the driver's
+    own ``executemany``; with ``skip_existing``, a row whose unique key exists is left out
+    (``ON CONFLICT DO NOTHING``). Returns how many rows were inserted: sqlite3 and psycopg 3
+    both sum an executemany's rowcount. None, inserting nothing, when the rows differ in their
+    keys or leave out a column with a Python-side default (SQLAlchemy fills those in: the
+    caller inserts through it).
+
+    SQLAlchemy's path costs a parameter dict and type processing per row (and RETURNING to
+    count): 4,000 reminders took 38 ms on SQLite against 21 ms, 290-490 ms on PostgreSQL
+    against 128 ms. Values are bound as the columns' types bind them, each distinct value once.
+    """
+    if not rows:
+        return 0
+    cols = list(rows[0])
+    keys = set(cols)
+    if any(not (c.primary_key or c.name in keys or c.default is None) for c in table.c):
+        return None
+    if any(row.keys() != keys for row in rows):
+        return None
+    dialect = s.get_bind().dialect
+    binds = []
+    for name in cols:
+        proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        binds.append(None if proc is None else _memo(proc))
+    data = [
+        tuple(row[name] if bind is None else bind(row[name]) for name, bind in zip(cols, binds, strict=True))
+        for row in rows
+    ]
+    quote = dialect.identifier_preparer.quote
+    sql = "INSERT INTO {t} ({c}) VALUES ({v}){skip}".format(
+        t=quote(table.name),
+        c=", ".join(quote(name) for name in cols),
+        v=", ".join("?" for _ in cols),
+        skip=" ON CONFLICT DO NOTHING" if skip_existing else "",
+    )
+    return int(executemany(s, sql, data).rowcount)
+
+
+def _memo(proc: Any) -> Any:
+    """``proc`` once per distinct value (the dates and times of a batch are few)."""
+    seen: dict[Any, Any] = {}
+
+    def bound(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = out = proc(value)
+            return out
+        except TypeError:  # unhashable
+            return proc(value)
+
+    return bound
+
+
 def among(s: Session, column: Any, ids: Iterable[int]) -> Any:
     """``column IN ids`` with the ids as one bound value, however many: an array on PostgreSQL
     (``= ANY``), a JSON text on SQLite (``IN (SELECT value FROM json_each(?))``).

@@ -371,3 +371,29 @@ def test_one_statement_for_a_set_of_ids_touches_exactly_those_rows(db_path: obje
         assert some == {ids[0], ids[5]} and none == []
     finally:
         db.dispose()
+
+
+def test_rows_inserted_through_the_driver_read_back_as_written(db_path: object) -> None:
+    """``repo.insert_rows``: mail rows as tuples through the driver's executemany read back as
+    the mapped columns give them; rows that differ in their keys are left to SQLAlchemy."""
+    from storage.columns import table_of
+
+    db = Database(str(db_path))
+    try:
+        _started(db, 1)
+        with db.write() as s:
+            cid = repo.find_campaign(s, "2026").id
+            rows = [
+                _mail(cid, i, next_attempt_at=START + timedelta(minutes=i), last_error=None) for i in range(3)
+            ]
+            assert repo.insert_rows(s, table_of(Mail), rows) == 3
+            odd = [_mail(cid, 7), {k: v for k, v in _mail(cid, 8).items() if k != "subject"}]
+            assert repo.insert_rows(s, table_of(Mail), odd) is None
+        with db.read() as s:
+            stored = [
+                (m.recipient, m.next_attempt_at, m.status, m.attempts)
+                for m in s.scalars(select(Mail).order_by(Mail.id))
+            ]
+        assert stored == [(f"o{i}@x.cn", START + timedelta(minutes=i), "pending", 0) for i in range(3)]
+    finally:
+        db.dispose()
