@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime
 from email import message_from_bytes
 from email.policy import default
@@ -326,3 +327,151 @@ def test_the_fast_encoded_word_splitter_folds_as_the_library_does(value: str, na
     characters, short or several lines long: the same bytes as the library's own splitter."""
     ours, theirs = _fold_both(name, value)
     assert ours == theirs
+
+
+# The Subject fast path: wire._fold_subject replicates the library's folding of a flat
+# unstructured value and must give its bytes, or None to leave the value to the library.
+
+_CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+_WIDE = st.sampled_from(list("【】（）：，。、；！？《》“”‘’…—"))
+_ASCII = st.sampled_from(list("abcXYZ0189[]:/-_.=?"))
+_WORD = st.text(
+    alphabet=st.one_of(_CJK, _WIDE, _ASCII, st.sampled_from(["é", "😀"])), min_size=1, max_size=40
+)
+_SPACES = st.one_of(
+    st.just(" "),
+    st.text(alphabet=" ", min_size=2, max_size=4),
+    st.text(alphabet=" ", min_size=70, max_size=90),
+)
+
+
+_ON_THE_VERIFIED_PYTHON = pytest.mark.skipif(
+    sys.version_info[:3] != (3, 11, 7),
+    reason="the Subject fast path is verified on Python 3.11.7 only (elsewhere the library folds "
+    "every subject): run the fast-subject property tests on this Python, then add it to "
+    "wire._subject_ew_fold",
+)
+
+
+def _subject_as_the_library_folds(value: str) -> object:
+    """folded_header's fast path and the library (with manyi's splitter, then its own) agree:
+    the bytes, when the fast path takes the value."""
+    from workflow.mail import wire
+
+    folded = wire._fold_subject(value)
+    ours, theirs = _fold_both("Subject", value)
+    assert ours == theirs
+    if folded is not None:
+        assert folded == theirs
+    return folded
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=st.text(alphabet=st.one_of(_CJK, _WIDE, _ASCII, st.just(" ")), min_size=1, max_size=200))
+def test_the_fast_subject_is_the_librarys_for_any_mix(value: str) -> None:
+    """Chinese, full-width punctuation, ASCII words and punctuation, spaces anywhere."""
+    _subject_as_the_library_folds(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(first=_WORD, rest=st.lists(st.tuples(_SPACES, _WORD), max_size=12))
+def test_the_fast_subject_is_the_librarys_for_words_and_space_runs(
+    first: str, rest: list[tuple[str, str]]
+) -> None:
+    """Words of every kind between runs of spaces (one, a few, or longer than a line)."""
+    _subject_as_the_library_folds(first + "".join(spaces + word for spaces, word in rest))
+
+
+_TEXT = st.text(alphabet=st.one_of(_CJK, _WIDE, st.sampled_from(list("AZaz09 -“”"))), min_size=1, max_size=40)
+_KEY = st.text(
+    alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyz0123456789-_.")), min_size=1, max_size=30
+)
+
+
+@_ON_THE_VERIFIED_PYTHON
+@settings(max_examples=500, deadline=None)
+@given(
+    tag=st.sampled_from(["催办", "提醒"]),
+    title=_TEXT.map(str.strip).filter(bool),
+    campaign=st.one_of(st.integers(2000, 2100).map(str), _KEY),
+    count=st.integers(1, 500),
+    late=st.one_of(st.none(), st.integers(1, 500)),
+    office=st.one_of(
+        st.integers(0, 999_999).map(lambda n: f"第{n:06d}科"), _TEXT.map(lambda t: t.replace(" ", "%20"))
+    ),
+    requirement=st.one_of(st.none(), _KEY),
+)
+def test_the_fast_subject_is_the_librarys_for_reminder_subjects(
+    tag: str, title: str, campaign: str, count: int, late: int | None, office: str, requirement: str | None
+) -> None:
+    """Subjects shaped as the reminders' (mailtext.DEFAULT_SUBJECT and the reference): all of
+    them take the fast path."""
+    late_part = f"，{late}项已逾期" if late is not None else ""
+    ref = f"[manyi:{campaign}/{office}" + (f"/{requirement}]" if requirement else "]")
+    value = f"【{tag}】{title}（{campaign}）：{count}项待办{late_part} {ref}"
+    assert _subject_as_the_library_folds(value) is not None
+
+
+@_ON_THE_VERIFIED_PYTHON
+def test_reminder_subjects_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """So that it cannot quietly become dead code: realistic subjects, one that folds onto
+    three lines and more, one whose Chinese word follows a long ASCII line (a stale last_ew)."""
+    from workflow.mail import wire
+
+    subjects = [
+        "【催办】“人民满意单位”创建活动（2027）：2项待办，2项已逾期 [manyi:2027/第000401科/research-report]",
+        "【提醒】满意单位创建（2026）：2项待办 [manyi:2026/秘书科]",
+        "【催办】"
+        + "关于开展2027年度全市机关作风建设暨“人民满意单位”创建活动专项督查的通知" * 2
+        + "（2027）：12项待办，3项已逾期 [manyi:2027/市法制办公室第三科/annual-self-assessment-report]",
+        "Re: a fairly long English subject line that goes on and on 中文 and more text here 中文 x",
+    ]
+
+    def refuse(name: str, value: str) -> bytes:
+        raise AssertionError(f"{name}: {value} went to the library")
+
+    monkeypatch.setattr(wire, "_fold_cached", refuse)
+    folded = [wire.folded_header("Subject", s) for s in subjects]
+    monkeypatch.undo()
+    for subject, header in zip(subjects, folded, strict=True):
+        assert header == _fold_both("Subject", subject)[1]
+    assert folded[2].count(b"\r\n ") >= 3  # four lines and more
+    assert b"?= and more text here =?utf-8?" in folded[3]  # not combined: the library's quirk
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        " 中文",
+        "中文 ",
+        "中\t文",
+        "中\u3000文",  # ideographic space
+        "中 \u3000文",  # the parser's space run (str.lstrip) takes it in
+        "中\u200b文",  # format
+        "中\ue000文",  # private use
+        "中\U000e0001文",  # format (tag)
+        "中文 =?utf-8?q?abc?= 中文",
+        "中文=?utf-8?b?5Lit?=",
+        "中文\x7f",
+    ],
+)
+def test_a_subject_outside_the_subset_goes_to_the_library(value: str) -> None:
+    from workflow.mail import wire
+
+    assert wire._fold_subject(value) is None
+    assert wire.folded_header("Subject", value) == _fold_both("Subject", value)[1]
+
+
+def test_only_the_ascii_space_is_printable_whitespace() -> None:
+    """The subset is str.isprintable(): it must leave no whitespace but the space, which the
+    parser would split on (str.split) or take into a space run (str.lstrip)."""
+    assert [c for c in map(chr, range(0x110000)) if c.isprintable() and c.isspace()] == [" "]
+
+
+@pytest.mark.parametrize("value", ["中文\r\nBcc: x@evil.example", "中文\nBcc: x", "中文\r", "short\n"])
+def test_a_line_break_in_a_subject_is_refused_before_the_fast_path(value: str) -> None:
+    from workflow.mail import wire
+
+    with pytest.raises(ValueError, match="linefeed or carriage return"):
+        wire.folded_header("Subject", value)
