@@ -13,9 +13,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from storage.bulk import bind_value, for_ids
 from storage.models import Section
 from storage.reminders_models import Deadline, DeadlinePlan
-from storage.repo import bind_value, for_ids
 
 
 # -- planning ----------------------------------------------------------------

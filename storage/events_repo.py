@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage import audit
+from storage.bulk import bind_value, executemany
 from storage.models import Campaign, Event
-from storage.repo import bind_value, executemany, require_open
+from storage.repo import require_open
 
 
 # -- events ------------------------------------------------------------------

@@ -14,9 +14,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from storage.bulk import bind_value, executemany
 from storage.ledger_models import Inspection, RectificationItem, ScoreEntry
 from storage.models import Section
-from storage.repo import bind_value, executemany
 from workflow.errors import NotFoundError
 
 

@@ -15,10 +15,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from storage.bulk import among, bind_value, executemany, for_ids, insert_rows
 from storage.columns import table_of
 from storage.models import Campaign
 from storage.reminders_models import Mail, Reminder
-from storage.repo import among, bind_value, executemany, for_ids, insert_rows
 
 
 def _is_pg(s: Session) -> bool:

@@ -14,11 +14,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from storage.bulk import among, for_ids, insert_rows
 from storage.columns import table_of
 from storage.ledger_models import RectificationItem
 from storage.models import Filing, Record, Section
 from storage.reminders_models import Deadline, Extension, Reminder
-from storage.repo import among, for_ids, insert_rows
 
 ITEM_PREFIX = "item:"  # a rectification item's deadline stands where a requirement key would
 

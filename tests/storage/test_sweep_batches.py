@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 
-from storage import repo
+from storage import bulk, repo
 from storage.db import Database
 from storage.reminders_models import Deadline, Mail, Reminder
 from workflow.adapters.mailserver import OutboxTransport
@@ -341,7 +341,7 @@ def test_new_reminders_are_counted_and_stored_as_the_orm_reads_them(db_path: obj
 
 
 def test_one_statement_for_a_set_of_ids_touches_exactly_those_rows(db_path: object) -> None:
-    """``repo.for_ids`` and ``repo.among``: the ids as one array (PostgreSQL) or one JSON text
+    """``bulk.for_ids`` and ``bulk.among``: the ids as one array (PostgreSQL) or one JSON text
     (SQLite); the other rows, and an empty set, are left as they were and not found."""
     db = Database(str(db_path))
     try:
@@ -350,15 +350,15 @@ def test_one_statement_for_a_set_of_ids_touches_exactly_those_rows(db_path: obje
             cid = repo.find_campaign(s, "2026").id
             s.execute(insert(Mail), [_mail(cid, i, next_attempt_at=START) for i in range(6)])
             ids = sorted(s.execute(select(Mail.id)).scalars())
-            repo.for_ids(s, "UPDATE mail SET status = ?, attempts = ? WHERE id", ("cancelled", 7), ids[1:4])
-            repo.for_ids(s, "UPDATE mail SET status = 'sent' WHERE id", (), [])
+            bulk.for_ids(s, "UPDATE mail SET status = ?, attempts = ? WHERE id", ("cancelled", 7), ids[1:4])
+            bulk.for_ids(s, "UPDATE mail SET status = 'sent' WHERE id", (), [])
         with db.read() as s:
             rows = {i: status for i, status in s.execute(select(Mail.id, Mail.status))}
             attempts = set(s.execute(select(Mail.attempts).where(Mail.status == "cancelled")).scalars())
             some = set(
-                s.execute(select(Mail.id).where(repo.among(s, Mail.id, [ids[0], ids[5], 10**9]))).scalars()
+                s.execute(select(Mail.id).where(bulk.among(s, Mail.id, [ids[0], ids[5], 10**9]))).scalars()
             )
-            none = s.execute(select(Mail.id).where(repo.among(s, Mail.id, []))).scalars().all()
+            none = s.execute(select(Mail.id).where(bulk.among(s, Mail.id, []))).scalars().all()
         assert [rows[i] for i in ids] == [
             "pending",
             "cancelled",
@@ -374,7 +374,7 @@ def test_one_statement_for_a_set_of_ids_touches_exactly_those_rows(db_path: obje
 
 
 def test_rows_inserted_through_the_driver_read_back_as_written(db_path: object) -> None:
-    """``repo.insert_rows``: mail rows as tuples through the driver's executemany read back as
+    """``bulk.insert_rows``: mail rows as tuples through the driver's executemany read back as
     the mapped columns give them; rows that differ in their keys are left to SQLAlchemy."""
     from storage.columns import table_of
 
@@ -386,9 +386,9 @@ def test_rows_inserted_through_the_driver_read_back_as_written(db_path: object) 
             rows = [
                 _mail(cid, i, next_attempt_at=START + timedelta(minutes=i), last_error=None) for i in range(3)
             ]
-            assert repo.insert_rows(s, table_of(Mail), rows) == 3
+            assert bulk.insert_rows(s, table_of(Mail), rows) == 3
             odd = [_mail(cid, 7), {k: v for k, v in _mail(cid, 8).items() if k != "subject"}]
-            assert repo.insert_rows(s, table_of(Mail), odd) is None
+            assert bulk.insert_rows(s, table_of(Mail), odd) is None
         with db.read() as s:
             stored = [
                 (m.recipient, m.next_attempt_at, m.status, m.attempts)
