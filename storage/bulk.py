@@ -80,14 +80,16 @@ def insert_rows(
 
 
 def _memo(proc: Any) -> Any:
-    """``proc`` once per distinct value (the dates and times of a batch are few)."""
+    """``proc`` once per distinct value (the dates and times of a batch are few). Keyed by type
+    too: ``1``, ``True`` and ``1.0`` are equal, yet a column's type may bind them differently."""
     seen: dict[Any, Any] = {}
 
     def bound(value: Any) -> Any:
+        key = (type(value), value)
         try:
-            return seen[value]
+            return seen[key]
         except KeyError:
-            seen[value] = out = proc(value)
+            seen[key] = out = proc(value)
             return out
         except TypeError:  # unhashable
             return proc(value)

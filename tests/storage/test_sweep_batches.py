@@ -305,6 +305,7 @@ def test_new_reminders_are_counted_and_stored_as_the_orm_reads_them(db_path: obj
     from datetime import date
 
     from storage import reminders_repo as rr
+    from storage.columns import table_of
 
     def row(cid: int, key: str, due: date) -> dict[str, object]:
         return {
@@ -327,7 +328,13 @@ def test_new_reminders_are_counted_and_stored_as_the_orm_reads_them(db_path: obj
         with db.write() as s:
             cid = repo.find_campaign(s, "2026").id
             first = rr.add_reminders(s, [row(cid, "k1", date(2026, 3, 2)), row(cid, "k2", date(2026, 3, 9))])
-            again = rr.add_reminders(s, [row(cid, "k2", date(2026, 3, 9)), row(cid, "k3", date(2026, 4, 1))])
+            # the driver's path itself (add_reminders would quietly fall back to SQLAlchemy's)
+            again = bulk.insert_rows(
+                s,
+                table_of(Reminder),
+                [row(cid, "k2", date(2026, 3, 9)), row(cid, "k3", date(2026, 4, 1))],
+                skip_existing=True,
+            )
         with db.read() as s:
             stored = {r.key: (r.due, r.created_at) for r in s.execute(select(Reminder)).scalars()}
         assert (first, again) == (2, 1)
@@ -395,5 +402,37 @@ def test_rows_inserted_through_the_driver_read_back_as_written(db_path: object) 
                 for m in s.scalars(select(Mail).order_by(Mail.id))
             ]
         assert stored == [(f"o{i}@x.cn", START + timedelta(minutes=i), "pending", 0) for i in range(3)]
+    finally:
+        db.dispose()
+
+
+def test_the_outbox_writes_a_message_to_the_longest_address_and_gives_back_on_a_bad_folder(
+    tmp_path: Path,
+) -> None:
+    """A 254-character address still makes a file name within 255 bytes; a folder that cannot be
+    written (here a file in its place) fails the run's messages for a retry instead of ending
+    the run with an OSError and leaving them claimed."""
+    from workflow.usecases import delivery
+
+    longest = "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * 58, "cn"])
+    assert len(longest) == 254
+    folder = tmp_path / "outbox"
+    where = OutboxTransport(folder).send("s@x.cn", longest, b"Subject: x\r\n\r\nx\r\n", 7)
+    assert Path(where).read_bytes() == b"Subject: x\n\nx\n" and len(Path(where).name.encode()) <= 255
+
+    db = Database(str(tmp_path / "m.db"))
+    try:
+        _started(db, 1)
+        with db.write() as s:
+            cid = repo.find_campaign(s, "2026").id
+            s.execute(insert(Mail), [_mail(cid, i, raw="Subject: x\r\n\r\nx\r\n") for i in range(3)])
+        blocked = tmp_path / "not-a-folder"
+        blocked.write_text("a file where the outbox should be")
+        ctx = Context(db, "tester", lambda: DUE_SOON)
+        result = delivery.deliver(ctx, OutboxTransport(blocked))
+        with db.read() as s:
+            statuses = Counter(s.execute(select(Mail.status)).scalars().all())
+        assert result.unreachable is not None and "not-a-folder" in str(result.unreachable)
+        assert (result.sent, result.failed, statuses) == (0, 3, {"failed": 3})
     finally:
         db.dispose()

@@ -382,6 +382,28 @@ def test_the_fast_subject_is_the_librarys_for_words_and_space_runs(
     _subject_as_the_library_folds(first + "".join(spaces + word for spaces, word in rest))
 
 
+#: An ASCII word too long for a line (a URL, a long reference): the library encodes it to split it.
+_LONG_ASCII = st.text(alphabet=st.sampled_from(list("abcXYZ0189[]:/-_.")), min_size=70, max_size=160)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    first=st.one_of(_WORD, _LONG_ASCII),
+    rest=st.lists(st.tuples(_SPACES, st.one_of(_WORD, _LONG_ASCII)), max_size=6),
+)
+def test_the_fast_subject_is_the_librarys_with_ascii_words_longer_than_a_line(
+    first: str, rest: list[tuple[str, str]]
+) -> None:
+    _subject_as_the_library_folds(first + "".join(spaces + word for spaces, word in rest))
+
+
+@_ON_THE_VERIFIED_PYTHON
+def test_a_subject_with_a_long_ascii_word_takes_the_fast_path() -> None:
+    url = "https://oa.example.gov.cn/supervision/2027/people-satisfied-unit/rectification/items/0000401/evidence"
+    value = f"【提醒】整改材料见 {url} 请于3日内报送 [manyi:2027/第000401科]"
+    assert _subject_as_the_library_folds(value) is not None
+
+
 _TEXT = st.text(alphabet=st.one_of(_CJK, _WIDE, st.sampled_from(list("AZaz09 -“”"))), min_size=1, max_size=40)
 _KEY = st.text(
     alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyz0123456789-_.")), min_size=1, max_size=30

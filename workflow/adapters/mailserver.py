@@ -150,21 +150,28 @@ class OutboxTransport:
     def send(
         self, sender: str, recipient: str, raw: bytes, mail_id: int, timeout: float | None = None
     ) -> str:
-        safe = "".join(c if c.isalnum() or c in "@.-_" else "_" for c in recipient)
+        # The id keeps names unique; the address is cut so the name stays within a file
+        # system's 255 bytes (an address may have 254 characters).
+        safe = "".join(c if c.isalnum() or c in "@.-_" else "_" for c in recipient)[:200]
         path = os.path.join(self.folder, f"{mail_id:06d}-{safe}.eml")
         tmp = path[:-4] + ".tmp"
         data = raw.replace(b"\r\n", b"\n")
-        if not self._made:  # once per run, and again if the folder is removed while it runs
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._made = True
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # LF stays LF
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        except FileNotFoundError:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        with open(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)  # a crash never leaves half a message behind
+            if not self._made:  # once per run, and again if the folder is removed while it runs
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._made = True
+            try:
+                fd = os.open(tmp, flags, 0o666)
+            except FileNotFoundError:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                fd = os.open(tmp, flags, 0o666)
+            with open(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)  # a crash never leaves half a message behind
+        except OSError as exc:  # a full disk, a folder not ours: no message can be written now
+            problem = exc.strerror or str(exc)
+            raise DeliveryError("outbox", str(self.folder), problem, unreachable=True) from None
         return path
 
     def close(self) -> None:
