@@ -184,7 +184,7 @@ def _report(result) -> None:
             r=result.reminders,
             m=len(result.mails),
             sent=result.sent,
-            failed=len(result.failures) or result.failed,
+            failed=max(len(result.failures), result.failed),  # an unreachable server fails them all
         )
     )
     if result.deferred:

@@ -364,3 +364,23 @@ def test_demo_leaves_readable_eml_files(tmp_path: Path, monkeypatch: pytest.Monk
     # How to submit is the definition's own text; no console command is mailed to an office.
     assert "纸质材料报送领导小组办公室（设在督查室）备案" in body(msg)
     assert "manyi file" not in body(msg)
+
+
+def test_an_outbox_folder_that_cannot_be_written_fails_every_message_for_a_retry(
+    campaign: Run, db_path: object
+) -> None:
+    """A file where the outbox folder should be: one line saying so, a non-zero exit, every
+    composed message kept as failed (retried later) and counted so in the summary."""
+    from storage.db import Database
+
+    db = Database(str(db_path))
+    folder = db.outbox
+    db.dispose()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("not a folder")
+    result = campaign("remind", "send", env=at("2026-03-16T10:00:00+08:00"))
+    assert result.exit_code != 0
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: outbox: cannot reach the mail server ")
+    assert "7 messages, 0 sent, 7 failed." in result.stdout, result.stdout
+    rows = json.loads(campaign("outbox", "--json").stdout)
+    assert [r["status"] for r in rows] == ["failed"] * 7
