@@ -184,7 +184,7 @@ def _report(result) -> None:
             r=result.reminders,
             m=len(result.mails),
             sent=result.sent,
-            failed=max(len(result.failures), result.failed),  # an unreachable server fails them all
+            failed=result.failed,
         )
     )
     if result.deferred:

@@ -146,6 +146,7 @@ def compose_digests(
         except Exception as exc:  # noqa: BLE001  one digest fails alone: recorded, reported, never retried
             problem = _("cannot compose the reminder: {e}").format(e=sentence(exc))
             result.failures.append(Failure(cd.campaign.name, addr, problem, False))
+            result.failed += 1  # kept as undeliverable: a message that failed
             mails.append(
                 {
                     **row,
