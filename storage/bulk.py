@@ -7,9 +7,12 @@ order already; SQLAlchemy's ORM path would cost a parameter dict and type proces
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, literal_column, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from storage.columns import table_of
@@ -33,9 +36,12 @@ def executemany(s: Session, sql: str, rows: list[tuple[Any, ...]]) -> Any:
     if not rows:  # the driver would run it once with no parameters
         return None
     conn = s.connection()
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    return conn.exec_driver_sql(sql, rows)
+    return conn.exec_driver_sql(_placeholders(conn, sql), rows)
+
+
+def _placeholders(conn: Connection, sql: str) -> str:
+    """``sql`` written with ``?`` in the driver's own placeholders (psycopg's ``%s``)."""
+    return sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
 
 
 def insert_rows(
@@ -105,12 +111,8 @@ def among(s: Session, column: Any, ids: Iterable[int]) -> Any:
     and had to be cut into chunks for SQLite's variable limit: 1,000 offices' contact rows took
     22-52 ms in chunks on PostgreSQL and 7-9 ms this way (SQLite: 6-11 ms against 3-4 ms).
     """
-    from sqlalchemy import ARRAY, Integer, any_, bindparam, func, literal_column, select
-
     wanted = sorted(set(ids))
     if s.get_bind().dialect.name == "sqlite":
-        import json
-
         each = func.json_each(bindparam(None, json.dumps(wanted)))
         return column.in_(select(literal_column("value")).select_from(each))
     return column == any_(bindparam(None, wanted, type_=ARRAY(Integer)))
@@ -129,9 +131,7 @@ def for_ids(s: Session, sql: str, params: tuple[Any, ...], ids: Sequence[int]) -
         return None
     conn = s.connection()
     if conn.dialect.name == "sqlite":
-        import json
-
         return conn.exec_driver_sql(
             f"{sql} IN (SELECT value FROM json_each(?))", (*params, json.dumps(list(ids)))
         )
-    return conn.exec_driver_sql(f"{sql} = ANY(?)".replace("?", "%s"), (*params, list(ids)))
+    return conn.exec_driver_sql(_placeholders(conn, f"{sql} = ANY(?)"), (*params, list(ids)))

@@ -90,19 +90,16 @@ def due_deadlines(s: Session, now: datetime, limit: int, campaign_ids: list[int]
 def move_deadlines(s: Session, moves: list[tuple[int, datetime | None, datetime | None]]) -> None:
     """Set each ``(id, last_at, next_at)``: the slots up to ``last_at`` are done, the next is
     due at ``next_at`` (None: closed). One statement for the batch; ``last_at`` None keeps it."""
-    bound: dict[datetime | None, Any] = {None: None}
+    same: dict[tuple[datetime | None, datetime | None], list[int]] = {}
+    for did, last, nxt in moves:  # one statement per distinct (last_at, next_at): a handful
+        same.setdefault((last, nxt), []).append(did)
 
-    def value(at: datetime | None) -> Any:  # a batch has a handful of distinct times
-        if at not in bound:
-            bound[at] = bind_value(s, Deadline, "next_at", at)
-        return bound[at]
+    def bound(at: datetime | None) -> Any:
+        return None if at is None else bind_value(s, Deadline, "next_at", at)
 
-    same: dict[tuple[Any, Any], list[int]] = {}  # one statement per distinct (last_at, next_at)
-    for did, last, nxt in moves:
-        same.setdefault((value(last), value(nxt)), []).append(did)
+    sql = "UPDATE deadline SET last_at = coalesce(?, last_at), next_at = ? WHERE id"
     for (last, nxt), ids in same.items():
-        sql = "UPDATE deadline SET last_at = coalesce(?, last_at), next_at = ? WHERE id"
-        for_ids(s, sql, (last, nxt), ids)
+        for_ids(s, sql, (bound(last), bound(nxt)), ids)
 
 
 def count_due_deadlines(s: Session, now: datetime, campaign_ids: list[int]) -> int:

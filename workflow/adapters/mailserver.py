@@ -145,7 +145,6 @@ class OutboxTransport:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self._made = False
 
     def send(
         self, sender: str, recipient: str, raw: bytes, mail_id: int, timeout: float | None = None
@@ -158,12 +157,9 @@ class OutboxTransport:
         data = raw.replace(b"\r\n", b"\n")
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # LF stays LF
         try:
-            if not self._made:  # once per run, and again if the folder is removed while it runs
-                self.folder.mkdir(parents=True, exist_ok=True)
-                self._made = True
             try:
                 fd = os.open(tmp, flags, 0o666)
-            except FileNotFoundError:
+            except FileNotFoundError:  # the first message, or the folder removed during the run
                 self.folder.mkdir(parents=True, exist_ok=True)
                 fd = os.open(tmp, flags, 0o666)
             with open(fd, "wb") as f:
