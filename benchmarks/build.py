@@ -416,7 +416,7 @@ def lengthen(url: str, rounds: int, batch: int = 10) -> int:
     """
     from sqlalchemy import func, select
 
-    from storage.models import Event
+    from storage.event_models import Event
 
     db = Database(url)
     counts = {"events": 0, "filings": 0}

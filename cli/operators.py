@@ -45,9 +45,9 @@ def _said(role: str, office: str | None) -> str:
     ),
 )
 def user_add(name: str, role: str, office: str | None, db_login: str | None) -> None:
-    from workflow.usecases import operators
+    from workflow.usecases import users
 
-    row = operators.add_user(context(), name, role, office, db_login)
+    row = users.add_user(context(), name, role, office, db_login)
     if row.office:
         say(
             _("Added operator '{name}' as {role} of {office}.").format(
@@ -62,9 +62,9 @@ def user_add(name: str, role: str, office: str | None, db_login: str | None) -> 
 @click.argument("name")
 @option("--reason", required=True, metavar="TEXT", help=N_("Why; recorded in the operators' chain."))
 def user_disable(name: str, reason: str) -> None:
-    from workflow.usecases import operators
+    from workflow.usecases import users
 
-    row = operators.disable_user(context(), name, reason)
+    row = users.disable_user(context(), name, reason)
     say(_("Disabled operator '{name}'.").format(name=row.name))
 
 
@@ -73,18 +73,18 @@ def user_disable(name: str, reason: str) -> None:
 @click.argument("role", type=click.Choice(ROLES))
 @option("--office", metavar="OFFICE", help=N_("A clerk's own office."))
 def user_role(name: str, role: str, office: str | None) -> None:
-    from workflow.usecases import operators
+    from workflow.usecases import users
 
-    row = operators.set_role(context(), name, role, office)
+    row = users.set_role(context(), name, role, office)
     say(_("Operator '{name}' is now {role}.").format(name=row.name, role=_said(row.role, row.office)))
 
 
 @user.command("list", help=N_("List the operators."))
 @JSON_OPT
 def user_list(as_json: bool) -> None:
-    from workflow.usecases import operators
+    from workflow.usecases import users
 
-    rows = operators.list_users(context())
+    rows = users.list_users(context())
     if as_json:
         print_json(rows)
         return

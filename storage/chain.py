@@ -15,10 +15,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage.audit import StoredEvent
-from storage.inbox_models import OfficeSender
-from storage.ledger_models import Inspection, RectificationItem, ScoreEntry
-from storage.models import Event, Filing, Record, Section
-from storage.reminders_models import Deadline, Extension
+from storage.event_models import Event
+from storage.extension_models import Extension
+from storage.ledger_models import Inspection, RectificationItem
+from storage.models import Filing, Record, Section
+from storage.reminders_models import Deadline
+from storage.score_models import ScoreEntry
+from storage.sender_models import OfficeSender
 
 BATCH = 2000
 

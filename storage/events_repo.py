@@ -15,7 +15,8 @@ from sqlmodel import col
 
 from storage import audit
 from storage.bulk import bind_value, executemany
-from storage.models import Campaign, Event
+from storage.event_models import Event
+from storage.models import Campaign
 from storage.repo import require_open
 
 
@@ -143,3 +144,19 @@ def events_of(s: Session, campaign_id: int, action: str) -> list[Event]:
 
 def detail_of(event: Event) -> dict[str, Any]:
     return json.loads(event.detail) if event.detail else {}
+
+
+def vetoes(s: Session, campaign_id: int) -> dict[int, tuple[str, ...]]:
+    """The standing vetoes per section id: ``veto`` events not followed by a ``veto-lift``."""
+    q = (
+        select(Event.section_id, Event.action, Event.reason)
+        .where(Event.campaign_id == campaign_id, col(Event.action).in_(("veto", "veto-lift")))
+        .order_by(Event.seq)
+    )
+    out: dict[int, list[str]] = {}
+    for sid, action, reason in s.execute(q):
+        if action == "veto":
+            out.setdefault(sid, []).append(reason or "")
+        else:
+            out.pop(sid, None)
+    return {sid: tuple(r) for sid, r in out.items()}

@@ -1,4 +1,4 @@
-"""Tables of mail that came in: messages, the submissions their attachments became, extra senders.
+"""Tables of mail that came in: messages and the submissions their attachments became.
 
 ``inbound_message.message_id`` is unique: a message is taken in once however
 often (or from however many processes) the mailbox is read. Its raw bytes are
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+import storage.models  # noqa: F401  (registers the campaign and section tables its foreign keys name)
 from storage.columns import _ts
 
 
@@ -61,17 +62,3 @@ class Submission(SQLModel, table=True):
     decided_at: datetime | None = _ts(nullable=True)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     filing_id: int | None = Field(default=None, foreign_key="filing.id")
-
-
-class OfficeSender(SQLModel, table=True):
-    """An address besides the roster's from which an office's mail is taken in."""
-
-    __tablename__ = "office_sender"
-    __table_args__ = (UniqueConstraint("section_id", "address"),)
-
-    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
-    campaign_id: int = Field(foreign_key="campaign.id")
-    section_id: int = Field(foreign_key="section.id")
-    address: str  # lower case
-    actor: str
-    at: datetime = _ts(nullable=False)

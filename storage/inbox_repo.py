@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from storage.inbox_models import InboundMessage, OfficeSender, Submission
+from storage.inbox_models import InboundMessage, Submission
 from storage.models import Section
 
 
@@ -48,10 +48,6 @@ def pending(s: Session, campaign_id: int, tz: str) -> list[tuple[str, str | None
 
 def sections_of(s: Session, campaign_ids: Sequence[int]) -> list[Section]:
     return list(s.scalars(select(Section).where(col(Section.campaign_id).in_(campaign_ids))))
-
-
-def extra_senders(s: Session, campaign_ids: Sequence[int]) -> list[OfficeSender]:
-    return list(s.scalars(select(OfficeSender).where(col(OfficeSender.campaign_id).in_(campaign_ids))))
 
 
 def section_named(s: Session, campaign_id: int, name: str) -> Section | None:
@@ -94,8 +90,3 @@ def decide(s: Session, sub_id: int, **values: Any) -> bool:
 
 def link_filing(s: Session, sub_id: int, filing_id: int | None) -> None:
     s.execute(update(Submission).where(col(Submission.id) == sub_id).values(filing_id=filing_id))
-
-
-def sender_exists(s: Session, section_id: int, address: str) -> bool:
-    q = select(OfficeSender.id).where(OfficeSender.section_id == section_id, OfficeSender.address == address)
-    return s.scalars(q).first() is not None

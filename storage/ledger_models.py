@@ -1,4 +1,4 @@
-"""Tables of the rectification ledger, inspections and scores.
+"""Tables of the rectification ledger and inspections (scores: :mod:`storage.score_models`).
 
 Items, inspections and raw scores are plain rows; every change to them is
 also appended to the campaign's event chain, so the ledger is auditable the
@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+import storage.models  # noqa: F401  (registers the campaign and section tables its foreign keys name)
 from storage.columns import _ts
 
 
@@ -58,27 +59,5 @@ class Inspection(SQLModel, table=True):
     kind: str  # announced | unannounced
     on: date
     finding: str = Field(sa_column=Column(Text, nullable=False))
-    actor: str
-    at: datetime = _ts(nullable=False)
-
-
-class ScoreEntry(SQLModel, table=True):
-    """A raw score or a batch of votes, kept as given so any total can be recomputed.
-
-    Exactly one of ``hundredths`` (the score × 100, so 92.5 is 9250) and
-    ``vote`` is set; ``count`` is how many identical votes the row stands for.
-    """
-
-    __tablename__ = "score_entry"
-    __table_args__ = (Index("ix_score_campaign_section", "campaign_id", "section_id", "grp"),)
-
-    id: int = Field(default=None, primary_key=True)  # None until inserted; typed as the stored value
-    campaign_id: int = Field(foreign_key="campaign.id")
-    section_id: int = Field(foreign_key="section.id")
-    grp: str
-    scorer: str | None = None
-    hundredths: int | None = None
-    vote: str | None = None
-    count: int = 1
     actor: str
     at: datetime = _ts(nullable=False)

@@ -7,7 +7,7 @@ Every sweep query starts from an index: ``deadline.next_at``, ``reminder.status`
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
@@ -18,7 +18,7 @@ from storage.bulk import among, for_ids, insert_rows
 from storage.columns import table_of
 from storage.ledger_models import RectificationItem
 from storage.models import Filing, Record, Section
-from storage.reminders_models import Deadline, Extension, Reminder
+from storage.reminders_models import Deadline, Reminder
 
 ITEM_PREFIX = "item:"  # a rectification item's deadline stands where a requirement key would
 
@@ -187,50 +187,6 @@ def cancel_reminders(s: Session, campaign_id: int, section_id: int | None, requi
             col(Reminder.status).in_(("pending", "queued")),
         )
         .values(status="cancelled")
-    )
-
-
-# -- extensions --------------------------------------------------------------
-def extensions(s: Session, campaign_id: int) -> dict[tuple[int, str], Extension]:
-    """The latest extension of each (section, requirement)."""
-    q = select(Extension).where(Extension.campaign_id == campaign_id).order_by(Extension.id)
-    return {(e.section_id, e.requirement): e for e in s.scalars(q)}
-
-
-def extension_log(s: Session, campaign_id: int) -> list[tuple[Extension, str]]:
-    """Every extension of the campaign with its office's name, oldest first."""
-    q = (
-        select(Extension, Section.name)
-        .join(Section, Section.id == Extension.section_id)
-        .where(Extension.campaign_id == campaign_id)
-        .order_by(Extension.id)
-    )
-    return [(e, name) for e, name in s.execute(q)]
-
-
-def add_extension(
-    s: Session,
-    *,
-    campaign_id: int,
-    section_id: int,
-    requirement: str,
-    from_due: date,
-    to_due: date,
-    reason: str,
-    actor: str,
-    at: datetime,
-) -> None:
-    s.add(
-        Extension(
-            campaign_id=campaign_id,
-            section_id=section_id,
-            requirement=requirement,
-            from_due=from_due,
-            to_due=to_due,
-            reason=reason,
-            actor=actor,
-            at=at,
-        )
     )
 
 

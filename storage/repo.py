@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from storage.bulk import bind_value, executemany
 from storage.columns import table_of
-from storage.models import Campaign, Event, Filing, Record, Section
+from storage.models import Campaign, Filing, Record, Section
 from workflow.errors import ConflictError, InputError, NotFoundError, StorageError
 from workflow.i18n import _
 
@@ -360,19 +360,3 @@ def campaign_filings(s: Session, campaign_id: int) -> list[Filing]:
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def vetoes(s: Session, campaign_id: int) -> dict[int, tuple[str, ...]]:
-    """The standing vetoes per section id: ``veto`` events not followed by a ``veto-lift``."""
-    q = (
-        select(Event.section_id, Event.action, Event.reason)
-        .where(Event.campaign_id == campaign_id, col(Event.action).in_(("veto", "veto-lift")))
-        .order_by(Event.seq)
-    )
-    out: dict[int, list[str]] = {}
-    for sid, action, reason in s.execute(q):
-        if action == "veto":
-            out.setdefault(sid, []).append(reason or "")
-        else:
-            out.pop(sid, None)
-    return {sid: tuple(r) for sid, r in out.items()}

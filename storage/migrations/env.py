@@ -1,9 +1,8 @@
 """Alembic environment: always run with a connection handed in by storage.db."""
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables)
+from storage import schema
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -14,7 +13,7 @@ if connection is None:  # pragma: no cover - only through `alembic` CLI
 
 context.configure(
     connection=connection,
-    target_metadata=SQLModel.metadata,
+    target_metadata=schema.metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

@@ -14,7 +14,8 @@ from sqlalchemy import insert, select
 
 from storage import audit
 from storage.db import Database
-from storage.models import Campaign, Event
+from storage.event_models import Event
+from storage.models import Campaign
 from tests.backends import Target
 from workflow.usecases import audit as audit_use
 from workflow.usecases import campaigns

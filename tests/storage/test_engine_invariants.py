@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from storage import audit, repo
 from storage.db import Database
-from storage.models import Event
+from storage.event_models import Event
 from tests.conftest import FORMAT1_SEED
 from workflow.errors import InputError
 from workflow.usecases import advancing, board, campaigns, filings

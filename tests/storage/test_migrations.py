@@ -189,10 +189,8 @@ def test_every_revision_from_empty_gives_the_models_schema(db_path: Target) -> N
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
-    from sqlmodel import SQLModel
 
-    import storage.identity  # noqa: F401  (the operators' chain table)
-    import storage.models  # noqa: F401  (registers every other table)
+    from storage import schema
 
     db = Database(str(db_path))
     cfg = Config()
@@ -208,7 +206,7 @@ def test_every_revision_from_empty_gives_the_models_schema(db_path: Target) -> N
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = [
                 d
-                for d in compare_metadata(ctx, SQLModel.metadata)
+                for d in compare_metadata(ctx, schema.metadata())
                 if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")
             ]
     finally:

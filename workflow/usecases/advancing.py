@@ -209,7 +209,7 @@ def veto(ctx: Context, campaign_name: str | None, office: str, reason: str, *, l
         authorize(s, ctx, "force-advance")
         campaign = repo.find_campaign(s, campaign_name)
         section = repo.find_section(s, campaign.id, office)
-        standing = section.id in repo.vetoes(s, campaign.id)
+        standing = section.id in events_repo.vetoes(s, campaign.id)
         if lift and not standing:
             raise InputError(_("{office} has no veto to lift").format(office=section.name))
         if not lift and standing:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from storage import audit, chain, clock, identity, repo
+from storage import audit, chain, clock, operator_chain, repo
 from storage import operators as operator_store
 from storage.blobs import BlobStore, DbBlobStore
 from storage.models import Campaign
@@ -110,15 +110,15 @@ def verify(
 
 def _verify_operators(s: Any) -> ChainReport:
     """The operators' chain, then each operator row against what the chain says of it."""
-    walker = audit.ChainWalker(OPERATORS_CHAIN, lambda h: identity.event_by_hash(s, h))
+    walker = audit.ChainWalker(OPERATORS_CHAIN, lambda h: operator_chain.event_by_hash(s, h))
     told: dict[str, tuple[int, dict[str, Any]]] = {}  # name -> (last event, what it says)
-    with closing(identity.iter_events(s)) as events:  # type: ignore[type-var]  # a generator, which has close()
+    with closing(operator_chain.iter_events(s)) as events:  # type: ignore[type-var]  # a generator, which has close()
         for ev in events:
             brk = walker.feed(ev)
             if brk is not None:
                 brk = walker.refine(brk, next(events, None))
                 raise AuditError(brk.campaign, brk.position, brk.kind, brk.detail)
-            detail = identity.parse_detail(ev.detail)
+            detail = operator_chain.parse_detail(ev.detail)
             name = ev.office or ""
             state = dict(told.get(name, (0, {}))[1])
             if ev.action in ("user-add", "user-role"):

@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from storage import clock, events_repo, inbox_repo, ledger_repo, repo
+from storage import clock, inbox_repo, ledger_repo, repo
 from storage.models import Campaign
 from workflow.calendar import schedule
 from workflow.engine import text
@@ -28,7 +28,7 @@ from workflow.usecases.operators import mode as operator_mode
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-from workflow.usecases.campaigns import CampaignInfo, info_of
+from workflow.usecases.campaign_info import CampaignInfo, info_of
 
 
 # -- status ------------------------------------------------------------------
@@ -124,7 +124,11 @@ class FactsLoader:
                 phase = plan.phase_on(at.astimezone(ZoneInfo(campaign.timezone)).date())
                 self.by_phase.setdefault(sid, {}).setdefault(phase, 0)
                 self.by_phase[sid][phase] += 1
-        self.scored = ledger_repo.scored_groups(s, cid) if "scores" in needs else {}
+        self.scored: dict[int, frozenset[str]] = {}
+        if "scores" in needs:  # the score table is loaded only where a definition scores
+            from storage import scores_repo
+
+            self.scored = scores_repo.scored_groups(s, cid)
         self.totals: dict[int, Any] = {}
         if "totals" in needs and definition.spec.scoring is not None:
             from workflow.usecases import ranking
@@ -133,7 +137,11 @@ class FactsLoader:
             for row in ranking.ranking_in(s, campaign).ranking.rows:
                 if row.rank is not None:
                     self.totals[ids[row.office]] = row.score.total
-        self.vetoes = repo.vetoes(s, cid) if "vetoes" in needs else {}
+        self.vetoes: dict[int, tuple[str, ...]] = {}
+        if "vetoes" in needs:  # the event table is loaded only where a definition has a veto
+            from storage import events_repo
+
+            self.vetoes = events_repo.vetoes(s, cid)
         self.tags = repo.section_tags(s, cid) if definition.uses_tags else {}
         self.params = params
         self.today = today
@@ -261,6 +269,8 @@ def _owed_rules(definition: Definition, params: dict[str, Any]) -> dict[str, lis
 
 def forced_moves(s: Any, campaign: Campaign) -> list[dict[str, Any]]:
     """Every forced advance of the campaign: who, when, from where to where, why, what it overrode."""
+    from storage import events_repo
+
     return [
         {
             "office": e.office,

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +25,7 @@ from workflow.engine import text
 from workflow.engine.definition import Definition
 from workflow.errors import DuplicateError, InputError
 from workflow.i18n import _, pick
+from workflow.usecases.campaign_info import CampaignInfo, info_of
 from workflow.usecases.context import Context, definition_of, parse_date
 from workflow.usecases.offices import add_entries
 from workflow.usecases.operators import authorize
@@ -68,27 +68,10 @@ def init(ctx: Context, *, rehearsal: bool = False) -> tuple[str | None, str, Any
         with ctx.db.write(pretended_ok=True) as s:
             authorize(s, ctx, "manage")
             clock.mark_rehearsal(s)
-    from workflow.usecases.operators import first_supervisor
+    from workflow.usecases.users import first_supervisor
 
     first = first_supervisor(ctx)  # PostgreSQL: the login that ran init manages the others
     return (*revisions, first)
-
-
-@dataclass(frozen=True)
-class CampaignInfo:
-    name: str
-    definition: str
-    title: str
-    start: date
-    end: date
-    timezone: str
-    status: str
-    sections: int
-    parameters: dict[str, Any]
-    #: When the start date is not a working day: the first working day after it.
-    next_working_day: date | None = None
-    #: What the definition calls a participant (科室 / 部门 / 单位), in the user's language.
-    participant: str = ""
 
 
 def start_campaign(
@@ -181,22 +164,6 @@ def _sha(text: str) -> str:
     import hashlib
 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def info_of(campaign: Campaign, definition: Definition, plan: schedule.Plan, n: int) -> CampaignInfo:
-    return CampaignInfo(
-        name=campaign.name,
-        definition=campaign.definition_key,
-        title=pick(definition.spec.title.as_dict()),
-        start=campaign.start_date,
-        end=plan.end,
-        timezone=campaign.timezone,
-        status=campaign.status,
-        sections=n,
-        parameters=json.loads(campaign.parameters),
-        # Only a word the definition chose: format-1 boards keep their header.
-        participant=definition.noun() if "participant" in definition.spec.labels.model_fields_set else "",
-    )
 
 
 def list_campaigns(ctx: Context) -> list[CampaignInfo]:

@@ -15,8 +15,7 @@ from datetime import date
 from email.utils import parseaddr
 from typing import Any, NamedTuple
 
-from storage import reminders_repo as rr
-from storage import repo
+from storage import extensions_repo, repo
 from storage.models import Campaign
 from workflow.calendar import deadlines as dl
 from workflow.calendar import schedule
@@ -136,7 +135,7 @@ class Lights:
             if r.filer == "section"
         ]
         self.ext: dict[int, dict[str, date]] = defaultdict(dict)
-        for (sid, req), e in rr.extensions(s, cd.campaign.id).items():
+        for (sid, req), e in extensions_repo.extensions(s, cd.campaign.id).items():
             self.ext[sid][req] = e.to_due
 
     def extended(self, section_id: int) -> tuple[tuple[str, date], ...]:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from storage import deadlines_repo as dr
-from storage import events_repo, repo
+from storage import events_repo, extensions_repo, repo
 from storage import reminders_repo as rr
 from storage.models import Campaign
 from workflow.calendar import deadlines as dl
@@ -147,7 +147,7 @@ def extend(
             )
         section = repo.find_section(s, campaign.id, office)
         original = cd.dues[req.key].due
-        prev_ext = rr.extensions(s, campaign.id).get((section.id, req.key))
+        prev_ext = extensions_repo.extensions(s, campaign.id).get((section.id, req.key))
         previous = prev_ext.to_due if prev_ext else original
         if new_due == previous:
             raise InputError(
@@ -164,7 +164,7 @@ def extend(
             raise InputError(
                 _("--to {d} is before the campaign starts ({s})").format(d=new_due, s=cd.campaign.start_date)
             )
-        rr.add_extension(
+        extensions_repo.add_extension(
             s,
             campaign_id=campaign.id,
             section_id=section.id,

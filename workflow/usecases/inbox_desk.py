@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage import events_repo, inbox_repo, mail_repo, repo
+from storage import events_repo, inbox_repo, mail_repo, repo, senders_repo
 from storage.blobs import StoredBlob
-from storage.inbox_models import InboundMessage, OfficeSender, Submission
+from storage.inbox_models import InboundMessage, Submission
 from storage.models import Campaign, Section
+from storage.sender_models import OfficeSender
 from workflow.adapters.mailserver import Transport, sender_from_env, transport_from_env
 from workflow.adapters.tabular import check_email
 from workflow.errors import ConflictError, InputError, NotFoundError
@@ -213,7 +214,7 @@ def allow(ctx: Context, campaign_name: str | None, office: str, address: str) ->
         authorize(s, ctx, "manage")
         campaign = repo.find_campaign(s, campaign_name)
         section = repo.find_section(s, campaign.id, office)
-        if inbox_repo.sender_exists(s, section.id, addr) or (section.email or "").lower() == addr:
+        if senders_repo.sender_exists(s, section.id, addr) or (section.email or "").lower() == addr:
             raise InputError(_("{a} already sends for {office}").format(a=addr, office=section.name))
         s.add(
             OfficeSender(

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from storage import inbox_repo, repo
+from storage import inbox_repo, repo, senders_repo
 from storage.models import Campaign, Section
 from workflow.errors import ConfigError
 from workflow.i18n import _
@@ -74,7 +74,7 @@ def _senders(s: Any, campaigns: dict[int, Campaign]) -> dict[str, list[Section]]
     for sec in secs.values():
         if sec.email:
             out.setdefault(sec.email.strip().lower(), []).append(sec)
-    for extra in inbox_repo.extra_senders(s, ids):
+    for extra in senders_repo.extra_senders(s, ids):
         also = secs.get(extra.section_id)
         if also is not None and also not in out.get(extra.address, []):
             out.setdefault(extra.address, []).append(also)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from storage import ledger_repo, repo
+from storage import events_repo, repo, scores_repo
 from storage.models import Campaign
 from workflow.errors import InputError
 from workflow.i18n import _, pick
@@ -54,11 +54,11 @@ def ranking(ctx: Context, campaign_name: str | None) -> RankResult:
 
 def ranking_in(s: Any, campaign: Campaign) -> RankResult:
     rules, _spec = rules_of(campaign)
-    entries = _entries(ledger_repo.score_entries(s, campaign.id))
+    entries = _entries(scores_repo.score_entries(s, campaign.id))
     sections = [sec for sec in repo.sections(s, campaign.id) if sec.retired_at is None]
     offices = [sec.name for sec in sections]
     scores = [scoring.score_section(rules, o, entries.get(o, [])) for o in offices]
-    vetoed = repo.vetoes(s, campaign.id)
+    vetoed = events_repo.vetoes(s, campaign.id)
     excluded = {sec.name for sec in sections if sec.id in vetoed}
     return RankResult(
         campaign.name,

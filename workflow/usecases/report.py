@@ -13,7 +13,7 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storage import inbox_repo, ledger_repo, reminders_repo, repo
+from storage import extensions_repo, inbox_repo, ledger_repo, repo
 from workflow.calendar import deadlines, schedule
 from workflow.errors import InputError
 from workflow.i18n import _
@@ -42,7 +42,7 @@ def build(ctx: Context, campaign_name: str | None) -> Report:
             plan=plan,
             filings=_filings(s, campaign.id, definition),
             inspections=ledger_repo.inspections(s, campaign.id),
-            extensions=reminders_repo.extension_log(s, campaign.id),
+            extensions=extensions_repo.extension_log(s, campaign.id),
             dues=deadlines.due_dates(definition, plan),
             ranked=ranking.ranking_in(s, campaign) if definition.spec.scoring else None,
             pending=inbox_repo.pending(s, campaign.id, campaign.timezone),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from storage import events_repo, ledger_repo, repo
+from storage import events_repo, repo, scores_repo
 from workflow.engine import text as textcheck
 from workflow.errors import InputError
 from workflow.i18n import _
@@ -54,7 +54,7 @@ def correct_score(
         entry = next(
             (
                 e
-                for e, _n in ledger_repo.score_entries(s, campaign.id)
+                for e, _n in scores_repo.score_entries(s, campaign.id)
                 if e.section_id == probe.section_id and e.grp == probe.group and e.scorer == scorer
             ),
             None,

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from storage import events_repo, ledger_repo, repo
+from storage import events_repo, repo, scores_repo
 from storage.models import Campaign
 from workflow.adapters.tabular import Table, read_table, read_xlsx_table
 from workflow.engine import text as textcheck
@@ -174,7 +174,7 @@ def _store(
         if not again:
             anonymous = {
                 (e.section_id, e.grp, e.hundredths, e.vote, e.count)
-                for e, _n in ledger_repo.score_entries(s, campaign.id)
+                for e, _n in scores_repo.score_entries(s, campaign.id)
                 if e.scorer is None
             }
             for where, r in rows:
@@ -191,7 +191,7 @@ def _store(
                             "entry, add --again"
                         ).format(office=r.office, group=r.group, what=what)
                     )
-        stored = ledger_repo.scorer_keys(s, campaign.id)
+        stored = scores_repo.scorer_keys(s, campaign.id)
         seen: dict[tuple[int, str, str], str] = {}
         for where, r in rows:
             if r.scorer is None:
@@ -204,7 +204,7 @@ def _store(
                 prev = _("already stored") if key in stored else _("also in {where}").format(where=seen[key])
                 raise InputError(where + _("duplicate score {label} ({prev})").format(label=label, prev=prev))
             seen[key] = where.rstrip(": ")
-        ledger_repo.add_scores(
+        scores_repo.add_scores(
             s,
             [
                 {

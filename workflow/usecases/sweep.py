@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from storage import deadlines_repo as dr
-from storage import mail_repo, repo
+from storage import extensions_repo, mail_repo, repo
 from storage import reminders_repo as rr
 from storage.models import Campaign
 from workflow.adapters.mailserver import Transport, sender_from_env, sweep_budget, transport_from_env
@@ -181,7 +181,7 @@ def _plan_new_sections(s: Any, cd: CampaignDates) -> None:
                     rows.append(deadline_row(cid, None, key, cd.dues[key].due, first_at[key]))
     # An extension made before the section's deadlines were laid out (e.g. right
     # after `campaign start`, before the first sweep) sets its due date here.
-    extended = rr.extensions(s, cid)
+    extended = extensions_repo.extensions(s, cid)
     for sid in dr.new_section_ids(s, cid, through or 0):
         for key in section_reqs:
             ext = extended.get((sid, key))

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from storage import repo
 from workflow.calendar import deadlines, schedule
 from workflow.i18n import pick
-from workflow.usecases.campaigns import CampaignInfo, info_of
+from workflow.usecases.campaign_info import CampaignInfo, info_of
 from workflow.usecases.context import Context, definition_of
 from workflow.usecases.operators import authorize
 
