@@ -15,7 +15,7 @@ from typing import Any
 
 from cli.cells import cell_text, display_width
 from workflow.adapters import tabular
-from workflow.errors import InputError
+from workflow.errors import InputError, os_reason
 from workflow.i18n import _, chinese_quotes
 from workflow.usecases.report_model import Cell, Chart, Report, ReportTable
 
@@ -67,7 +67,7 @@ def _write(output: Path, data: bytes) -> None:
     try:
         output.write_bytes(data)
     except OSError as exc:
-        raise InputError(_("cannot write {p}: {e}").format(p=output, e=exc.strerror)) from None
+        raise InputError(_("cannot write {p}: {e}").format(p=output, e=os_reason(exc))) from None
 
 
 def to_csv(table: ReportTable) -> str:

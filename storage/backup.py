@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow.errors import StorageError
+from workflow.errors import StorageError, os_reason
 from workflow.i18n import _
 
 
@@ -41,7 +41,7 @@ def backup_sqlite(source: Path, source_blobs: Path, target: Path) -> BackupResul
     except sqlite3.Error as exc:
         raise StorageError(_("backup failed: {e}").format(e=str(exc).splitlines()[0])) from None
     except OSError as exc:
-        raise StorageError(_("backup failed: {e}").format(e=exc.strerror or exc)) from None
+        raise StorageError(_("backup failed: {e}").format(e=os_reason(exc))) from None
 
 
 def _backup(source: Path, source_blobs: Path, target: Path) -> BackupResult:

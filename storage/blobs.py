@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection, Engine
 
-from workflow.errors import ConfigError, InputError, StorageError
+from workflow.errors import ConfigError, InputError, StorageError, os_reason
 from workflow.i18n import _
 
 CHUNK = 1 << 16
@@ -103,7 +103,7 @@ class BlobStore:
             before = source.stat()
         except OSError as exc:
             raise InputError(
-                _("cannot read document {path}: {err}").format(path=source, err=exc.strerror)
+                _("cannot read document {path}: {err}").format(path=source, err=os_reason(exc))
             ) from None
         self._check_size(source, before.st_size, limit, allow_empty)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -362,7 +362,7 @@ def _unreadable(source: Path, exc: OSError) -> InputError:
     """A document that could not be read, as the clerk is told (no errno text for a permission)."""
     if isinstance(exc, PermissionError):
         return InputError(_("cannot read document: {path}").format(path=source))
-    return InputError(_("cannot read document {path}: {err}").format(path=source, err=exc.strerror))
+    return InputError(_("cannot read document {path}: {err}").format(path=source, err=os_reason(exc)))
 
 
 def _changed(source: Path, before: int, read: int) -> InputError:

@@ -18,11 +18,13 @@ Hierarchy::
     ├── ClockError                    the real clock reads earlier than the last recorded event
     ├── ConfigError                   a bad setting (MANYI_DB, MANYI_SMTP_URL, MANYI_NOW, ...)
     │   └── DeliveryError             the mail server named by MANYI_SMTP_URL refused or is unreachable
+    │       └── OutboxError           the outbox folder cannot be written
     └── StorageError                  the database refused (schema too new, unreachable, ...)
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -188,14 +190,50 @@ class DeliveryError(ConfigError):
         self.problem = problem
         self.unreachable = unreachable
         self.permanent = permanent
-        text = (
-            _("cannot reach the mail server {where}: {problem}")
-            if unreachable
-            else _("the mail server {where} refused: {problem}")
-        )
         #: The message without the setting's name in front (for per-message reports).
-        self.sentence = text.format(where=where, problem=problem)
+        self.sentence = self._wording(unreachable).format(where=where, problem=problem)
         super().__init__(setting, self.sentence)
+
+    @staticmethod
+    def _wording(unreachable: bool) -> str:
+        if unreachable:
+            return _("cannot reach the mail server {where}: {problem}")
+        return _("the mail server {where} refused: {problem}")
+
+
+class OutboxError(DeliveryError):
+    """The outbox folder cannot be written (a full disk, no permission, a file in its place):
+    no message can be written now, so the rest of the batch waits for a retry too."""
+
+    def __init__(self, folder: str, exc: OSError):
+        super().__init__("outbox", folder, os_reason(exc), unreachable=True)
+
+    @staticmethod
+    def _wording(unreachable: bool) -> str:
+        return _("cannot write to the outbox folder {where}: {problem}")
+
+
+#: What the operating system's most common refusals mean, in the user's language (its own
+#: text, ``strerror``, is English whatever the user reads).
+_OS_REASONS = {
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.ENOSPC: N_("the disk is full"),
+    getattr(errno, "EDQUOT", -1): N_("the disk quota is used up"),
+    errno.EROFS: N_("the disk is read-only"),
+    errno.EEXIST: N_("a file of that name is in the way"),
+    errno.ENOTDIR: N_("a file stands where a folder is needed"),
+    errno.EISDIR: N_("it is a folder, not a file"),
+    errno.ENAMETOOLONG: N_("the name is too long"),
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused, for a person: the common reasons translated, any
+    other in the system's own words."""
+    known = _OS_REASONS.get(exc.errno) if exc.errno is not None else None
+    return _(known) if known else exc.strerror or str(exc)
 
 
 class StorageError(CampaignError):

@@ -380,7 +380,16 @@ def test_an_outbox_folder_that_cannot_be_written_fails_every_message_for_a_retry
     folder.write_text("not a folder")
     result = campaign("remind", "send", env=at("2026-03-16T10:00:00+08:00"))
     assert result.exit_code != 0
-    assert result.stderr.strip().splitlines()[-1].startswith("Error: outbox: cannot reach the mail server ")
+    # The folder and what is wrong with it, in the clerk's words (not the mail server's, not
+    # the operating system's English).
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: outbox: cannot write to the outbox folder {folder}: a file stands where a folder is needed"
+    )
     assert "7 messages, 0 sent, 7 failed." in result.stdout, result.stdout
     rows = json.loads(campaign("outbox", "--json").stdout)
     assert [r["status"] for r in rows] == ["failed"] * 7
+    again = campaign("--lang", "zh", "outbox", "retry", env=at("2026-03-16T10:05:00+08:00"))
+    assert again.exit_code != 0
+    assert again.stderr.strip().splitlines()[-1] == (
+        f"错误：outbox：无法写入发件箱文件夹 {folder}：此处应为文件夹，却是一个文件"
+    )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from workflow.errors import ConfigError, DeliveryError, mask_password
+from workflow.errors import ConfigError, DeliveryError, OutboxError, mask_password
 from workflow.i18n import _
 from workflow.mail.mailtext import parse_sender
 
@@ -166,8 +166,7 @@ class OutboxTransport:
                 f.write(data)
             os.replace(tmp, path)  # a crash never leaves half a message behind
         except OSError as exc:  # a full disk, a folder not ours: no message can be written now
-            problem = exc.strerror or str(exc)
-            raise DeliveryError("outbox", str(self.folder), problem, unreachable=True) from None
+            raise OutboxError(str(self.folder), exc) from None
         return path
 
     def close(self) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from workflow.engine import text
-from workflow.errors import InputError
+from workflow.errors import InputError, os_reason
 from workflow.i18n import _
 
 #: First characters that make Excel, LibreOffice or WPS read a text cell as a formula.
@@ -106,7 +106,7 @@ def read_table(path: Path, columns: Mapping[str, Sequence[str]], required: Seque
     except IsADirectoryError:
         raise InputError(_("not a file: {p}").format(p=path)) from None
     except OSError as exc:
-        raise InputError(_("cannot read {p}: {e}").format(p=path, e=exc.strerror)) from None
+        raise InputError(_("cannot read {p}: {e}").format(p=path, e=os_reason(exc))) from None
     content = decode(data, source)
     if not content.strip():
         raise InputError(_("{src}: the file is empty").format(src=source))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from storage import audit, chain
 from storage.models import Campaign
 from workflow.adapters.tabular import BOM, csv_cell, csv_writer
-from workflow.errors import InputError
+from workflow.errors import InputError, os_reason
 from workflow.i18n import _
 from workflow.usecases.audit import ChainReport, campaigns_named
 from workflow.usecases.context import Context
@@ -83,7 +83,7 @@ def export(ctx: Context, campaign_name: str | None, fmt: str, out: Path) -> list
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise InputError(_("cannot write {path}: {err}").format(path=out, err=exc.strerror)) from None
+        raise InputError(_("cannot write {path}: {err}").format(path=out, err=os_reason(exc))) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
