@@ -348,7 +348,7 @@ class Suite:
                 b,
                 None,
                 f"manyi campaign start with a {n:,}-office roster (whole process)",
-                "python + driver: read and check the roster (same e-mail validator), insert the "
+                "python + driver: read and check the roster (the engine's own address check), insert the "
                 "campaign, sections, records and chained events in one transaction",
             )
         )
