@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import struct
 import tempfile
 from collections.abc import Callable
@@ -28,36 +27,18 @@ from typing import Any
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection, Engine
 
-from workflow.errors import ConfigError, InputError, StorageError, os_reason
+from storage.blob_checks import (
+    changed,
+    check_fits,
+    human_size,
+    source_checked,
+    unreadable,
+    unstorable,
+)
+from workflow.errors import InputError, StorageError, os_reason
 from workflow.i18n import _
 
 CHUNK = 1 << 16
-#: Default largest document (MANYI_MAX_DOCUMENT): 200 MB.
-MAX_DOCUMENT = 200 * 1000 * 1000
-#: The largest document kept in the database (a PostgreSQL ``bytea`` value holds at most 1 GiB).
-MAX_IN_DATABASE = 1000 * 1000 * 1000
-_UNITS = {"": 1, "B": 1, "K": 1000, "KB": 1000, "M": 1000**2, "MB": 1000**2, "G": 1000**3, "GB": 1000**3}
-
-
-def max_document_bytes() -> int:
-    """``MANYI_MAX_DOCUMENT`` (``200MB``, ``500K``, ``1G`` or bytes); default 200 MB."""
-    raw = os.environ.get("MANYI_MAX_DOCUMENT", "").strip()
-    if not raw:
-        return MAX_DOCUMENT
-    m = re.fullmatch(r"(\d{1,15})\s*([A-Za-z]*)", raw)
-    unit = m.group(2).upper() if m else ""
-    if m is None or unit not in _UNITS or int(m.group(1)) == 0:
-        raise ConfigError(
-            "MANYI_MAX_DOCUMENT", _("'{v}' is not a size like 200MB, 500KB or 1GB").format(v=raw)
-        )
-    return int(m.group(1)) * _UNITS[unit]
-
-
-def human_size(n: int) -> str:
-    for unit, size in (("GB", 1000**3), ("MB", 1000**2), ("KB", 1000)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}".replace(".0 ", " ")
-    return f"{n} B"
 
 
 @dataclass(frozen=True)
@@ -98,7 +79,7 @@ class BlobStore:
             InputError: the file is missing, a directory, unreadable, empty, too large, or
                 changed while it was being copied.
         """
-        filename, limit = _source(source, limit)
+        filename, limit = source_checked(source, limit)
         try:
             before = source.stat()
         except OSError as exc:
@@ -106,10 +87,9 @@ class BlobStore:
                 _("cannot read document {path}: {err}").format(path=source, err=os_reason(exc))
             ) from None
         self._check_size(source, before.st_size, limit, allow_empty)
-        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = self._incoming()
         h = hashlib.sha256()
         size = 0
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as out, source.open("rb") as src:
                 while chunk := src.read(CHUNK):
@@ -117,7 +97,10 @@ class BlobStore:
                     size += len(chunk)
                     if size > limit:
                         break
-                    out.write(chunk)
+                    try:
+                        out.write(chunk)
+                    except OSError as exc:  # the store's disk, not the clerk's file
+                        raise unstorable(self.root, exc) from None
                 after = os.fstat(src.fileno())
             sha = h.hexdigest()
             if size > limit:
@@ -131,38 +114,55 @@ class BlobStore:
                         "file it again once it is complete"
                     ).format(path=source, a=before.st_size, b=size)
                 )
-            if _sha_of(Path(tmp)) != sha:
+            if self._settle(tmp) != sha:
                 _silent_unlink(tmp)
                 raise InputError(
                     _("the copy of {path} does not match what was read; file it again").format(path=source)
                 )
+        except (InputError, StorageError):
+            _silent_unlink(tmp)
+            raise
+        except OSError as exc:  # opening or reading the clerk's file
+            _silent_unlink(tmp)
+            raise unreadable(source, exc) from None
+        return StoredBlob(sha, size, filename)
+
+    def _incoming(self) -> tuple[int, str]:
+        """A new temporary file in the store (the store's folder made if need be)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            return tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        except OSError as exc:
+            raise unstorable(self.root, exc) from None
+
+    def _settle(self, tmp: str) -> str:
+        """The sha256 of the copy as written; the copy renamed to its name (or dropped: stored already)."""
+        try:
+            sha = _sha_of(Path(tmp))
             final = self.path_of(sha)
             final.parent.mkdir(exist_ok=True)
             if final.exists():
                 os.unlink(tmp)
             else:
                 os.replace(tmp, final)
-        except InputError:
-            raise
         except OSError as exc:
-            _silent_unlink(tmp)
-            raise _unreadable(source, exc) from None
-        return StoredBlob(sha, size, filename)
+            raise unstorable(self.root, exc) from None
+        return sha
 
     def put_bytes(self, data: bytes, filename: str) -> StoredBlob:
         """Store ``data`` (an attachment, a message) under its sha256; same atomic rename as :meth:`put`."""
         sha = hashlib.sha256(data).hexdigest()
         final = self.path_of(sha)
         if not final.exists():
-            final.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+            fd, tmp = self._incoming()
             try:
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)
+                final.parent.mkdir(exist_ok=True)
                 os.replace(tmp, final)
-            except OSError:
+            except OSError as exc:
                 _silent_unlink(tmp)
-                raise
+                raise unstorable(self.root, exc) from None
         return StoredBlob(sha, len(data), filename)
 
     def keep(self, s: Any, blob: StoredBlob) -> None:
@@ -213,29 +213,29 @@ class DbBlobStore:
     def put(self, source: Path, *, allow_empty: bool = False, limit: int | None = None) -> StoredBlob:
         """Read ``source`` through (hashing it) and check it, refused as in :class:`BlobStore`;
         :meth:`keep` then stores it."""
-        filename, limit = _source(source, limit)
+        filename, limit = source_checked(source, limit)
         h = hashlib.sha256()
         try:
             with source.open("rb") as src:
                 before = os.fstat(src.fileno())
                 BlobStore._check_size(source, before.st_size, limit, allow_empty)
-                _check_fits(source, before.st_size)
+                check_fits(source, before.st_size)
                 read = 0
                 while read <= limit and (chunk := src.read(CHUNK)):
                     h.update(chunk)
                     read += len(chunk)
                 after = os.fstat(src.fileno())
         except OSError as exc:
-            raise _unreadable(source, exc) from None
+            raise unreadable(source, exc) from None
         BlobStore._check_size(source, read, limit, allow_empty)
         if read != before.st_size or after.st_size != read or after.st_mtime_ns != before.st_mtime_ns:
-            raise _changed(source, before.st_size, read)
+            raise changed(source, before.st_size, read)
         pending = PendingFile(source, read, before.st_mtime_ns)
         return StoredBlob(h.hexdigest(), read, filename, source=pending)
 
     def put_bytes(self, data: bytes, filename: str) -> StoredBlob:
         """An attachment or a message, already in memory; :meth:`keep` stores it."""
-        _check_fits(Path(filename), len(data))
+        check_fits(Path(filename), len(data))
         return StoredBlob(hashlib.sha256(data).hexdigest(), len(data), filename, data)
 
     def keep(self, s: Any, blob: StoredBlob) -> None:
@@ -300,10 +300,10 @@ class DbBlobStore:
                 more = src.read(1)
                 after = os.fstat(src.fileno())
                 if read != size or more or after.st_mtime_ns != pending.mtime_ns or h.hexdigest() != sha:
-                    raise _changed(source, size, read + len(more))  # aborts the COPY
+                    raise changed(source, size, read + len(more))  # aborts the COPY
                 copy.write(struct.pack("!h", -1))
         except OSError as exc:
-            raise _unreadable(source, exc) from None
+            raise unreadable(source, exc) from None
         conn.execute(
             sql_text(
                 "INSERT INTO blob (sha256, size, content, created_at) "
@@ -336,42 +336,6 @@ def _problem(conn: Connection, sha256: str) -> str | None:
     if row is None:
         return "missing"
     return None if row[0] == sha256 else "altered"
-
-
-def _source(source: Path, limit: int | None) -> tuple[str, int]:
-    """A document's file name and the size limit it is held to; refused when the path is
-    missing or not a file. (The name is checked at the door by the use case.)"""
-    if not source.exists():
-        raise InputError(_("document not found: {path}").format(path=source))
-    if not source.is_file():
-        raise InputError(_("not a file: {path}").format(path=source))
-    return source.name, max_document_bytes() if limit is None else limit
-
-
-def _check_fits(source: Path, size: int) -> None:
-    if size > MAX_IN_DATABASE:
-        raise InputError(
-            _(
-                "{path} is larger than {limit}, the most a document kept in the database may be; "
-                "set MANYI_BLOBS to keep documents in a folder"
-            ).format(path=source, limit=human_size(MAX_IN_DATABASE))
-        )
-
-
-def _unreadable(source: Path, exc: OSError) -> InputError:
-    """A document that could not be read, as the clerk is told (no errno text for a permission)."""
-    if isinstance(exc, PermissionError):
-        return InputError(_("cannot read document: {path}").format(path=source))
-    return InputError(_("cannot read document {path}: {err}").format(path=source, err=os_reason(exc)))
-
-
-def _changed(source: Path, before: int, read: int) -> InputError:
-    return InputError(
-        _(
-            "{path} changed while it was being read ({a} bytes before, {b} read); "
-            "file it again once it is complete"
-        ).format(path=source, a=before, b=read)
-    )
 
 
 def _sha_of(path: Path) -> str:

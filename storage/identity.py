@@ -3,7 +3,8 @@
 On PostgreSQL the acting operator is the database login (``session_user``)
 mapped to an ``operator`` row by its ``db_login``. Roles are enforced by the
 server as well, with row-level security keyed on that mapping
-(:data:`RLS_SQL`, installed by migration 0008):
+(its policies are installed by migration 0008, ``storage/migrations/versions/
+0008_identity.py``, and by each later revision for the tables it adds):
 
 - a clerk's login may write only rows of their own office's sections;
 - a leader's or supervisor's login may write section rows of any office;
@@ -101,77 +102,3 @@ def grant(s: Session, login: str) -> None:
             s.execute(text(f"GRANT UPDATE (last_recorded_at) ON database_info TO {who}"))
         else:
             s.execute(text(f"GRANT INSERT, UPDATE ON {quote(table)} TO {who}"))
-
-
-# -- row-level security (installed by migration 0008 on PostgreSQL) ---------------
-#: Tables whose rows belong to one office (``section_id``; NULL: campaign-wide or the
-#: leading group's, which a clerk may not write).
-SECTION_TABLES = (
-    "filing",
-    "event",
-    "record",
-    "rectification_item",
-    "inspection",
-    "score_entry",
-    "deadline",
-    "deadline_extension",
-    "reminder",
-)
-#: Written by supervisors only (a clerk's manyi may lock a campaign row, never change it);
-#: mail fetched in and the addresses allowed to answer for an office are theirs too.
-ADMIN_TABLES = ("campaign", "section", "operator", "operator_event", "inbound_message", "office_sender")
-#: Campaign-wide bookkeeping that leaders' commands write too (deadline plans, mail).
-SHARED_TABLES = ("deadline_plan", "mail")
-
-_ROLE = "(SELECT manyi_role())"  # a sub-select: evaluated once per statement, not per row
-
-
-def _policies() -> list[str]:
-    out = [
-        """CREATE FUNCTION manyi_role() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
-           SET search_path FROM CURRENT AS
-           $$ SELECT role FROM operator WHERE db_login = session_user AND disabled_at IS NULL $$""",
-        """CREATE FUNCTION manyi_may_write(sid integer) RETURNS boolean LANGUAGE sql STABLE
-           SECURITY DEFINER SET search_path FROM CURRENT AS
-           $$ SELECT COALESCE((
-                SELECT CASE o.role
-                  WHEN 'supervisor' THEN true
-                  WHEN 'leader' THEN true
-                  WHEN 'clerk' THEN EXISTS (
-                    SELECT 1 FROM section s WHERE s.id = sid AND s.name = o.office)
-                  ELSE false END
-                FROM operator o WHERE o.db_login = session_user AND o.disabled_at IS NULL), false) $$""",
-    ]
-    for table in (*SECTION_TABLES, *ADMIN_TABLES, *SHARED_TABLES, "database_info"):
-        out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        out.append(f"CREATE POLICY manyi_read ON {table} FOR SELECT USING ({_ROLE} IS NOT NULL)")
-    for table in SECTION_TABLES:
-        writable = f"({_ROLE} IN ('supervisor', 'leader') OR manyi_may_write(section_id))"
-        out.append(f"CREATE POLICY manyi_insert ON {table} FOR INSERT WITH CHECK {writable}")
-        out.append(f"CREATE POLICY manyi_update ON {table} FOR UPDATE USING {writable} WITH CHECK {writable}")
-        out.append(f"CREATE POLICY manyi_delete ON {table} FOR DELETE USING ({_ROLE} = 'supervisor')")
-    for table in ADMIN_TABLES:
-        out.append(
-            f"CREATE POLICY manyi_write ON {table} FOR ALL USING ({_ROLE} = 'supervisor') "
-            f"WITH CHECK ({_ROLE} = 'supervisor')"
-        )
-    # Appending to a campaign's chain locks its row (SELECT … FOR NO KEY UPDATE), which
-    # needs an UPDATE policy; the check refuses any actual change by others.
-    out.append(
-        f"CREATE POLICY manyi_lock ON campaign FOR UPDATE USING ({_ROLE} IS NOT NULL) WITH CHECK (false)"
-    )
-    for table in SHARED_TABLES:
-        out.append(
-            f"CREATE POLICY manyi_write ON {table} FOR ALL "
-            f"USING ({_ROLE} IN ('supervisor', 'leader')) "
-            f"WITH CHECK ({_ROLE} IN ('supervisor', 'leader'))"
-        )
-    # Every writer records the time of its events (the column grant allows nothing else).
-    out.append(
-        f"CREATE POLICY manyi_clock ON database_info FOR UPDATE USING ({_ROLE} IS NOT NULL) "
-        f"WITH CHECK ({_ROLE} IS NOT NULL)"
-    )
-    return out
-
-
-RLS_SQL = _policies()

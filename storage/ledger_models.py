@@ -1,6 +1,6 @@
 """Tables of the rectification ledger and inspections (scores: :mod:`storage.score_models`).
 
-Items, inspections and raw scores are plain rows; every change to them is
+Items and inspections are plain rows; every change to them is
 also appended to the campaign's event chain, so the ledger is auditable the
 same way phase changes are (an item's evidence document is bound into the
 chain by its sha256, like a filing).

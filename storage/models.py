@@ -4,7 +4,7 @@ in UTC and read back zone-aware.
 The schema itself is managed by Alembic (``storage/migrations``); these classes are the ORM
 view of it. The other tables live in modules of their own (events, documents, reminders,
 scores, mail in …), each loaded by the commands that use it: a table class costs 3-5 ms to
-create, and ``manyi status`` reads 10 of 20 tables. :mod:`storage.schema` loads them all.
+create, and ``manyi status`` reads 12 of 20 tables. :mod:`storage.schema` loads them all.
 """
 
 from __future__ import annotations

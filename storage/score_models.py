@@ -1,6 +1,6 @@
 """The table of raw scores and votes: kept as given, so any total can be recomputed.
 
-Every score is also appended to the campaign's event chain (see :mod:`storage.ledger_models`).
+Every score is also appended to the campaign's event chain (see :mod:`storage.audit`).
 """
 
 from __future__ import annotations

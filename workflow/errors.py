@@ -207,6 +207,7 @@ class OutboxError(DeliveryError):
 
     def __init__(self, folder: str, exc: OSError):
         super().__init__("outbox", folder, os_reason(exc), unreachable=True)
+        self.args = (self.sentence,)  # the folder is named: no setting in front of it
 
     @staticmethod
     def _wording(unreachable: bool) -> str:
@@ -220,13 +221,16 @@ _OS_REASONS = {
     errno.EACCES: N_("permission denied"),
     errno.EPERM: N_("permission denied"),
     errno.ENOSPC: N_("the disk is full"),
-    getattr(errno, "EDQUOT", -1): N_("the disk quota is used up"),
     errno.EROFS: N_("the disk is read-only"),
-    errno.EEXIST: N_("a file of that name is in the way"),
+    errno.EEXIST: N_("something of that name is already there"),
     errno.ENOTDIR: N_("a file stands where a folder is needed"),
     errno.EISDIR: N_("it is a folder, not a file"),
     errno.ENAMETOOLONG: N_("the name is too long"),
 }
+
+
+if hasattr(errno, "EDQUOT"):  # not on every platform
+    _OS_REASONS[errno.EDQUOT] = N_("the disk quota is used up")
 
 
 def os_reason(exc: OSError) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -380,3 +381,26 @@ def test_bad_manyi_now(started: Run) -> None:
 def test_usage_error_is_exit_2(started: Run) -> None:
     result = started("advance", "--bogus")
     assert result.exit_code == 2
+
+
+def test_a_document_store_that_cannot_be_written_is_named_not_the_document(
+    started: Run, db_path: Path, tmp_path: Path
+) -> None:
+    """Something in the way of the store's folder: the store is named, with the reason, and the
+    clerk's document is not blamed (it was read fine); nothing is stored."""
+    if not isinstance(db_path, Path):
+        pytest.skip("PostgreSQL keeps the documents in the database")
+    from storage.db import Database
+
+    db = Database(str(db_path))
+    root = db.blobs().root
+    db.dispose()
+    shutil.rmtree(root, ignore_errors=True)
+    root.write_text("not a folder")
+    path = doc(tmp_path, "plan.txt")
+    assert_refused(
+        started,
+        db_path,
+        ["file", "秘书科", "study-plan", path],
+        f"cannot store the document in {root}: something of that name is already there",
+    )

@@ -383,7 +383,7 @@ def test_an_outbox_folder_that_cannot_be_written_fails_every_message_for_a_retry
     # The folder and what is wrong with it, in the clerk's words (not the mail server's, not
     # the operating system's English).
     assert result.stderr.strip().splitlines()[-1] == (
-        f"Error: outbox: cannot write to the outbox folder {folder}: a file stands where a folder is needed"
+        f"Error: cannot write to the outbox folder {folder}: a file stands where a folder is needed"
     )
     assert "7 messages, 0 sent, 7 failed." in result.stdout, result.stdout
     rows = json.loads(campaign("outbox", "--json").stdout)
@@ -391,5 +391,5 @@ def test_an_outbox_folder_that_cannot_be_written_fails_every_message_for_a_retry
     again = campaign("--lang", "zh", "outbox", "retry", env=at("2026-03-16T10:05:00+08:00"))
     assert again.exit_code != 0
     assert again.stderr.strip().splitlines()[-1] == (
-        f"错误：outbox：无法写入发件箱文件夹 {folder}：此处应为文件夹，却是一个文件"
+        f"错误：无法写入发件箱文件夹 {folder}：此处应为文件夹，却是一个文件"
     )

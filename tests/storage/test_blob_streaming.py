@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.blobs import MAX_IN_DATABASE, DbBlobStore, StoredBlob
+from storage.blob_checks import MAX_IN_DATABASE
+from storage.blobs import DbBlobStore, StoredBlob
 from storage.db import Database
 from tests.backends import BACKENDS, Target, execute, stored_documents
 from workflow.errors import InputError

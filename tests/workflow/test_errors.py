@@ -44,7 +44,7 @@ def test_the_operating_systems_common_refusals_are_said_in_the_users_language(tm
         assert os_reason(OSError(errno.ENOSPC, "No space left on device")) == "磁盘已满"
         assert os_reason(odd) == os.strerror(errno.EBADF)
         wrapped = OutboxError("/srv/manyi/outbox", OSError(errno.EACCES, "Permission denied"))
-        assert str(wrapped) == "outbox：无法写入发件箱文件夹 /srv/manyi/outbox：没有权限"
+        assert str(wrapped) == "无法写入发件箱文件夹 /srv/manyi/outbox：没有权限"
         assert wrapped.unreachable and not wrapped.permanent
     finally:
         set_language("en")

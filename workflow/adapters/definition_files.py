@@ -25,14 +25,14 @@ def bundled_names() -> list[str]:
 
 def read_source(name_or_path: str) -> tuple[str, str]:
     """Return ``(source label, text)`` for a file path or a bundled definition name."""
-    from workflow.errors import InputError
+    from workflow.errors import InputError, os_reason
 
     path = Path(name_or_path)
     if path.is_file():
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise InputError(_("cannot read {path}: {err}").format(path=path, err=exc)) from None
+            raise InputError(_("cannot read {path}: {err}").format(path=path, err=os_reason(exc))) from None
         try:
             return str(path), raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
