@@ -104,6 +104,16 @@ def on_copy(
     return go
 
 
+def settle(below: float = 1.0, at_most: float = 120.0) -> str:
+    """Wait (up to ``at_most`` seconds) until the machine's 1-minute load average is under
+    ``below``: the start-up figures are a few hundred milliseconds each, and a machine still busy
+    from what ran before (a test suite) moved them by a tenth."""
+    deadline = time.monotonic() + at_most
+    while os.getloadavg()[0] >= below and time.monotonic() < deadline:
+        time.sleep(5)
+    return f"load average {os.getloadavg()[0]:.2f} before the start-up figures"
+
+
 def task(name: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "benchmarks.tasks", name, *args]
 
@@ -667,6 +677,7 @@ class Suite:
             if only_pg and store.kind == "sqlite":
                 continue
             if not self.args.skip_startup and store.kind == "sqlite":
+                self.log(settle())
                 self.startup(store)
             for n in self.args.sizes:
                 self.size(store, n)
