@@ -35,7 +35,7 @@ from storage.blob_checks import (
     unreadable,
     unstorable,
 )
-from workflow.errors import InputError, StorageError, os_reason
+from workflow.errors import InputError, StorageError
 from workflow.i18n import _
 
 CHUNK = 1 << 16
@@ -83,9 +83,7 @@ class BlobStore:
         try:
             before = source.stat()
         except OSError as exc:
-            raise InputError(
-                _("cannot read document {path}: {err}").format(path=source, err=os_reason(exc))
-            ) from None
+            raise unreadable(source, exc) from None
         self._check_size(source, before.st_size, limit, allow_empty)
         fd, tmp = self._incoming()
         h = hashlib.sha256()
@@ -104,22 +102,14 @@ class BlobStore:
                 after = os.fstat(src.fileno())
             sha = h.hexdigest()
             if size > limit:
-                _silent_unlink(tmp)
                 self._check_size(source, size, limit, allow_empty)
             if size != before.st_size or after.st_size != size or after.st_mtime_ns != before.st_mtime_ns:
-                _silent_unlink(tmp)
-                raise InputError(
-                    _(
-                        "{path} changed while it was being read ({a} bytes before, {b} read); "
-                        "file it again once it is complete"
-                    ).format(path=source, a=before.st_size, b=size)
-                )
-            if self._settle(tmp) != sha:
-                _silent_unlink(tmp)
+                raise changed(source, before.st_size, size)
+            if not self._settle(tmp, sha):
                 raise InputError(
                     _("the copy of {path} does not match what was read; file it again").format(path=source)
                 )
-        except (InputError, StorageError):
+        except (InputError, StorageError):  # the copy is dropped whatever was refused
             _silent_unlink(tmp)
             raise
         except OSError as exc:  # opening or reading the clerk's file
@@ -135,10 +125,12 @@ class BlobStore:
         except OSError as exc:
             raise unstorable(self.root, exc) from None
 
-    def _settle(self, tmp: str) -> str:
-        """The sha256 of the copy as written; the copy renamed to its name (or dropped: stored already)."""
+    def _settle(self, tmp: str, sha: str) -> bool:
+        """The copy renamed to its name ``sha`` (or dropped: stored already); False, and the copy
+        left where it is, when what was written does not hash to ``sha``."""
         try:
-            sha = _sha_of(Path(tmp))
+            if _sha_of(Path(tmp)) != sha:
+                return False
             final = self.path_of(sha)
             final.parent.mkdir(exist_ok=True)
             if final.exists():
@@ -147,7 +139,7 @@ class BlobStore:
                 os.replace(tmp, final)
         except OSError as exc:
             raise unstorable(self.root, exc) from None
-        return sha
+        return True
 
     def put_bytes(self, data: bytes, filename: str) -> StoredBlob:
         """Store ``data`` (an attachment, a message) under its sha256; same atomic rename as :meth:`put`."""

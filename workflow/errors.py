@@ -170,9 +170,13 @@ class AuditError(CampaignError):
 
 
 class ConfigError(CampaignError):
-    def __init__(self, setting: str, problem: str):
+    """``setting``: the setting to correct, named in front of the problem (None: the problem
+    names what is wrong itself, e.g. the outbox folder)."""
+
+    def __init__(self, setting: str | None, problem: str):
         self.setting = setting
-        super().__init__(_("{setting}: {problem}").format(setting=setting, problem=problem))
+        named = _("{setting}: {problem}").format(setting=setting, problem=problem)
+        super().__init__(named if setting else problem)
 
 
 class DeliveryError(ConfigError):
@@ -184,7 +188,13 @@ class DeliveryError(ConfigError):
     """
 
     def __init__(
-        self, setting: str, where: str, problem: str, *, unreachable: bool = False, permanent: bool = False
+        self,
+        setting: str | None,
+        where: str,
+        problem: str,
+        *,
+        unreachable: bool = False,
+        permanent: bool = False,
     ):
         self.where = where
         self.problem = problem
@@ -206,8 +216,7 @@ class OutboxError(DeliveryError):
     no message can be written now, so the rest of the batch waits for a retry too."""
 
     def __init__(self, folder: str, exc: OSError):
-        super().__init__("outbox", folder, os_reason(exc), unreachable=True)
-        self.args = (self.sentence,)  # the folder is named: no setting in front of it
+        super().__init__(None, folder, os_reason(exc), unreachable=True)  # no setting: the folder
 
     @staticmethod
     def _wording(unreachable: bool) -> str:
