@@ -26,15 +26,35 @@ def free_port() -> int:
 class Inbox:
     """Handler that keeps every message (envelope + parsed message)."""
 
-    def __init__(self, delay: float = 0.0, refuse: dict[str, str] | None = None):
+    def __init__(
+        self,
+        delay: float = 0.0,
+        refuse: dict[str, str] | None = None,
+        hold: tuple[str, int] | None = None,
+    ):
         self.delay = delay  # before accepting each recipient: lets a test kill a sender mid-run
         self.refuse = refuse or {}  # recipient -> the reply it gets instead of 250 (e.g. a 550)
         self.received: list[tuple[str, list[str], EmailMessage]] = []
         self.lock = threading.Lock()
+        # ("RCPT", n): the n-th recipient waits, unanswered, until ``release`` is set (the
+        # messages before it were answered 250). ("DATA", n): the n-th message is kept (it is in
+        # ``received``) and its 250 waits: the sender cannot know it was accepted.
+        self.hold = hold
+        self.held = threading.Event()  # set once the server waits at the hold point
+        self.release = threading.Event()
+        self.rcpts = 0
+
+    async def _wait_if_held(self, verb: str, count: int) -> None:
+        if self.hold == (verb, count):
+            self.held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
+        self.rcpts += 1
+        await self._wait_if_held("RCPT", self.rcpts)
         if self.delay:
             await asyncio.sleep(self.delay)
         if address in self.refuse:
@@ -47,6 +67,8 @@ class Inbox:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         with self.lock:
             self.received.append((envelope.mail_from, list(envelope.rcpt_tos), msg))  # type: ignore[arg-type]
+            count = len(self.received)
+        await self._wait_if_held("DATA", count)
         return "250 Message accepted for delivery"
 
     @property
@@ -56,9 +78,15 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None, delay: float = 0.0, refuse: dict[str, str] | None = None):
+    def __init__(
+        self,
+        port: int | None = None,
+        delay: float = 0.0,
+        refuse: dict[str, str] | None = None,
+        hold: tuple[str, int] | None = None,
+    ):
         self.port = port or free_port()
-        self.inbox = Inbox(delay, refuse)
+        self.inbox = Inbox(delay, refuse, hold)
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=False)
 
     @property
@@ -70,6 +98,7 @@ class SmtpServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.inbox.release.set()
         self.controller.stop()
 
 

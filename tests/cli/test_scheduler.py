@@ -105,13 +105,16 @@ def check_exactly_once(server: SmtpServer, db: Path, env: dict[str, str]) -> Non
 @pytest.mark.slow
 def test_sigkill_mid_run_then_restart_sends_each_reminder_once(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, env = setup
-    with SmtpServer(delay=0.25) as server:
+    # The server holds the 4th recipient unanswered: three messages were accepted (and, each
+    # right after its 250, marked sent), the rest of the batch is claimed and not sent.
+    with SmtpServer(hold=("RCPT", 4)) as server:
         env = {**env, "MANYI_SMTP_URL": server.url}
         first = start(db, env, tmp_path / "first.log")
-        wait_for(lambda: len(server.inbox.received) >= 3)
+        assert server.inbox.held.wait(60), (tmp_path / "first.log").read_text()
         first.send_signal(signal.SIGKILL)
         first.wait()
-        assert len(server.inbox.received) < 13  # killed with messages claimed but not sent
+        server.inbox.release.set()
+        assert len(server.inbox.received) == 3
         second = start(db, env, tmp_path / "second.log")
         wait_for(lambda: all_sent(db, env))
         second.send_signal(signal.SIGTERM)
@@ -119,6 +122,32 @@ def test_sigkill_mid_run_then_restart_sends_each_reminder_once(setup, tmp_path: 
         check_exactly_once(server, db, env)
     log = (tmp_path / "second.log").read_text()
     assert "signal SIGTERM: stopping after the current sweep" in log and "Scheduler stopped." in log
+
+
+@pytest.mark.slow
+def test_sigkill_after_the_server_kept_a_message_resends_only_that_one_under_its_message_id(
+    setup, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The design's one at-least-once window (docs/reminders.md): the server kept the 3rd
+    message and the sender died before its 250 came back, so it was never marked sent."""
+    db, env = setup
+    with SmtpServer(hold=("DATA", 3)) as server:
+        env = {**env, "MANYI_SMTP_URL": server.url}
+        first = start(db, env, tmp_path / "first.log")
+        assert server.inbox.held.wait(60), (tmp_path / "first.log").read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        server.inbox.release.set()
+        kept = str(server.inbox.received[2][2]["Message-ID"])
+        second = start(db, env, tmp_path / "second.log")
+        wait_for(lambda: all_sent(db, env))
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0
+        ids = Counter(str(m["Message-ID"]) for _f, _t, m in server.inbox.received)
+        assert ids[kept] == 2  # sent again, under the same Message-ID: a reader shows it once
+        assert {i: n for i, n in ids.items() if n > 1} == {kept: 2}
+        assert set(ids) == {r["message_id"] for r in outbox(db, env)}
+        assert len(ids) == 13
 
 
 @pytest.mark.slow
