@@ -99,7 +99,7 @@ def test_score_correct_and_withdraw_keep_history(started: Run, db_path: Path) ->
         started,
         db_path,
         ["score", "add", "秘书科", "--group", "leading-group", "--score", "85", "--scorer", "王"],
-        "score '秘书科 / leading-group / 王' already exists",
+        "score '秘书科 / Leading group / 王' already exists",
     )
     result = started(
         "score",
@@ -118,6 +118,24 @@ def test_score_correct_and_withdraw_keep_history(started: Run, db_path: Path) ->
     assert result.stdout == "Corrected the score of 秘书科 from 王 (Leading group): 58 → 85.\n"
     explain = json.loads(started("score", "explain", "秘书科", "--json").stdout)
     assert [g["values"] for g in explain["explain"] if g["group"] == "leading-group"] == [[85.0]]
+    assert_refused(  # the group as the clerk reads it (its title), not its key
+        started,
+        db_path,
+        [
+            "score",
+            "correct",
+            "秘书科",
+            "--group",
+            "leading-group",
+            "--scorer",
+            "王",
+            "--score",
+            "85",
+            "--reason",
+            "x",
+        ],
+        "秘书科 / Leading group / 王 is already 85",
+    )
     result = started(
         "score", "withdraw", "秘书科", "--group", "领导小组", "--scorer", "王", "--reason", "评分人回避"
     )
@@ -135,7 +153,7 @@ def test_score_correct_and_withdraw_keep_history(started: Run, db_path: Path) ->
         started,
         db_path,
         ["score", "withdraw", "秘书科", "--group", "leading-group", "--scorer", "王", "--reason", "x"],
-        "no score of 秘书科 / leading-group from '王' is stored",
+        "no score of 秘书科 / Leading group from '王' is stored",
     )
     assert "chain intact" in started("audit", "verify").stdout
 
@@ -147,7 +165,7 @@ def test_vote_batch_entered_twice_needs_again(started: Run, db_path: Path, tmp_p
         started,
         db_path,
         args,
-        "秘书科 / questionnaire: 30 × satisfied is already stored; if this "
+        "秘书科 / Democratic-evaluation questionnaires: 30 × satisfied is already stored; if this "
         "is a second, separate entry, add --again",
     )
     assert started(*args, "--again").exit_code == 0
@@ -157,7 +175,7 @@ def test_vote_batch_entered_twice_needs_again(started: Run, db_path: Path, tmp_p
         started,
         db_path,
         anon,
-        "信息科 / leading-group: 85 is already stored; if this is a second, separate entry, add --again",
+        "信息科 / Leading group: 85 is already stored; if this is a second, separate entry, add --again",
     )
     batch = tmp_path / "votes.csv"
     batch.write_text(
@@ -168,8 +186,8 @@ def test_vote_batch_entered_twice_needs_again(started: Run, db_path: Path, tmp_p
         started,
         db_path,
         ["score", "import", str(batch)],
-        f"{batch} row 2: 市法制办公室 / questionnaire: 12 × basically satisfied is already stored; if this is a "
-        "second, separate entry, add --again",
+        f"{batch} row 2: 市法制办公室 / Democratic-evaluation questionnaires: 12 × basically satisfied is already "
+        "stored; if this is a second, separate entry, add --again",
     )
 
 

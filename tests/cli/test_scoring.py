@@ -220,7 +220,7 @@ def test_gb18030_and_xlsx_imports(started: Run, tmp_path: Path) -> None:
         ("无此科,leading-group,王,90,,", "unknown office '无此科'"),
         (
             "市法制办公室,leading-group,张,90,,",
-            "duplicate score 市法制办公室 / leading-group / 张 (also in {path} row 2)",
+            "duplicate score 市法制办公室 / Leading group / 张 (also in {path} row 2)",
         ),
         ("市法制办公室,questionnaire,,90,,", "group 'questionnaire' takes votes, not scores"),
         ("市法制办公室,leading-group,,,satisfied,", "group 'leading-group' takes scores, not votes"),
@@ -261,11 +261,11 @@ def test_duplicate_against_stored_scores_is_refused(started: Run, db_path: Path,
     result = started("score", "add", "秘书科", "--group", "leading-group", "--score", "80", "--scorer", "张")
     assert (result.exit_code, result.stderr) == (
         1,
-        "Error: score '秘书科 / leading-group / 张' already exists\n",
+        "Error: score '秘书科 / Leading group / 张' already exists\n",
     )
     path = write_csv(tmp_path / "dup.csv", [["秘书科", "leading-group", "张", "70", "", ""]])
     result = started("score", "import", str(path))
     assert result.stderr == (
-        f"Error: {path} row 2: duplicate score 秘书科 / leading-group / 张 (already stored)\n"
+        f"Error: {path} row 2: duplicate score 秘书科 / Leading group / 张 (already stored)\n"
     )
     assert dump(db_path) == before

@@ -62,7 +62,7 @@ def correct_score(
         if entry is None:
             raise InputError(
                 _("no score of {office} / {group} from '{scorer}' is stored").format(
-                    office=office, group=probe.group, scorer=scorer
+                    office=office, group=group_titles(rules).get(probe.group, probe.group), scorer=scorer
                 )
             )
         before = str(Decimal(entry.hundredths or 0) / 100)
@@ -74,7 +74,10 @@ def correct_score(
             if probe.hundredths == entry.hundredths:
                 raise InputError(
                     _("{office} / {group} / {scorer} is already {score}").format(
-                        office=office, group=probe.group, scorer=scorer, score=before
+                        office=office,
+                        group=group_titles(rules).get(probe.group, probe.group),
+                        scorer=scorer,
+                        score=before,
                     )
                 )
             entry.hundredths = probe.hundredths

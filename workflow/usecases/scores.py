@@ -160,6 +160,7 @@ def _store(
         authorize(s, ctx, "score")
         campaign = repo.find_campaign(s, campaign_name)
         rules, _spec = rules_of(campaign)
+        titles = group_titles(rules)  # messages name a group as the clerk reads it, not by its key
         sections = repo.section_ids(s, campaign.id)
         rows: list[tuple[str, _Row]] = build(rules, sections)
         retired = {sections[name] for name in repo.retired_names(s, campaign.id)}
@@ -189,7 +190,7 @@ def _store(
                         + _(
                             "{office} / {group}: {what} is already stored; if this is a second, separate "
                             "entry, add --again"
-                        ).format(office=r.office, group=r.group, what=what)
+                        ).format(office=r.office, group=titles.get(r.group, r.group), what=what)
                     )
         stored = scores_repo.scorer_keys(s, campaign.id)
         seen: dict[tuple[int, str, str], str] = {}
@@ -197,7 +198,7 @@ def _store(
             if r.scorer is None:
                 continue
             key = (r.section_id, r.group, r.scorer)
-            label = f"{r.office} / {r.group} / {r.scorer}"
+            label = f"{r.office} / {titles.get(r.group, r.group)} / {r.scorer}"
             if key in stored and not where:
                 raise DuplicateError("score", label)
             if key in stored or key in seen:
@@ -245,7 +246,7 @@ def _store(
             ctx.actor,
             now,
         )
-        return campaign.name, [r for _w, r in rows], group_titles(rules)
+        return campaign.name, [r for _w, r in rows], titles
 
 
 def add_score(
