@@ -70,6 +70,13 @@ def unreadable(source: Path, exc: OSError) -> InputError:
 def unstorable(root: Path, exc: OSError) -> StorageError:
     """The document store could not be written (a full disk, no permission): the store's fault,
     not the document's."""
+    if root.exists() and not root.is_dir():  # "something of that name is already there" is vague
+        return StorageError(
+            _(
+                "cannot store the document in {root}: that is a file, and the document store needs "
+                "a folder there; move the file elsewhere and file the document again"
+            ).format(root=root)
+        )
     return StorageError(_("cannot store the document in {root}: {err}").format(root=root, err=os_reason(exc)))
 
 

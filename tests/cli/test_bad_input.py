@@ -402,5 +402,6 @@ def test_a_document_store_that_cannot_be_written_is_named_not_the_document(
         started,
         db_path,
         ["file", "秘书科", "study-plan", path],
-        f"cannot store the document in {root}: something of that name is already there",
+        f"cannot store the document in {root}: that is a file, and the document store needs a folder "
+        "there; move the file elsewhere and file the document again",
     )
