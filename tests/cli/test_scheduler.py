@@ -102,6 +102,22 @@ def check_exactly_once(server: SmtpServer, db: Path, env: dict[str, str]) -> Non
         assert body(lg).count(f"{office}：活动实施意见") == 1
 
 
+def kill_when_held_then_restart(server: SmtpServer, db: Path, env: dict[str, str], tmp_path: Path) -> int:
+    """A scheduler SIGKILLed while the server holds its reply, then a second one run until
+    everything is sent and stopped with SIGTERM. Returns how many messages had arrived at the kill."""
+    first = start(db, env, tmp_path / "first.log")
+    assert server.inbox.held.wait(60), (tmp_path / "first.log").read_text()
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    server.inbox.release.set()
+    at_kill = len(server.inbox.received)
+    second = start(db, env, tmp_path / "second.log")
+    wait_for(lambda: all_sent(db, env))
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=30) == 0
+    return at_kill
+
+
 @pytest.mark.slow
 def test_sigkill_mid_run_then_restart_sends_each_reminder_once(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db, env = setup
@@ -109,16 +125,7 @@ def test_sigkill_mid_run_then_restart_sends_each_reminder_once(setup, tmp_path: 
     # right after its 250, marked sent), the rest of the batch is claimed and not sent.
     with SmtpServer(hold=("RCPT", 4)) as server:
         env = {**env, "MANYI_SMTP_URL": server.url}
-        first = start(db, env, tmp_path / "first.log")
-        assert server.inbox.held.wait(60), (tmp_path / "first.log").read_text()
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-        server.inbox.release.set()
-        assert len(server.inbox.received) == 3
-        second = start(db, env, tmp_path / "second.log")
-        wait_for(lambda: all_sent(db, env))
-        second.send_signal(signal.SIGTERM)
-        assert second.wait(timeout=30) == 0
+        assert kill_when_held_then_restart(server, db, env, tmp_path) == 3
         check_exactly_once(server, db, env)
     log = (tmp_path / "second.log").read_text()
     assert "signal SIGTERM: stopping after the current sweep" in log and "Scheduler stopped." in log
@@ -133,18 +140,10 @@ def test_sigkill_after_the_server_kept_a_message_resends_only_that_one_under_its
     db, env = setup
     with SmtpServer(hold=("DATA", 3)) as server:
         env = {**env, "MANYI_SMTP_URL": server.url}
-        first = start(db, env, tmp_path / "first.log")
-        assert server.inbox.held.wait(60), (tmp_path / "first.log").read_text()
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-        server.inbox.release.set()
+        assert kill_when_held_then_restart(server, db, env, tmp_path) == 3
         kept = str(server.inbox.received[2][2]["Message-ID"])
-        second = start(db, env, tmp_path / "second.log")
-        wait_for(lambda: all_sent(db, env))
-        second.send_signal(signal.SIGTERM)
-        assert second.wait(timeout=30) == 0
         ids = Counter(str(m["Message-ID"]) for _f, _t, m in server.inbox.received)
-        assert ids[kept] == 2  # sent again, under the same Message-ID: a reader shows it once
+        assert ids[kept] == 2  # sent again, under the same Message-ID
         assert {i: n for i, n in ids.items() if n > 1} == {kept: 2}
         assert set(ids) == {r["message_id"] for r in outbox(db, env)}
         assert len(ids) == 13
