@@ -157,6 +157,15 @@ def test_two_schedulers_on_one_sqlite_database(setup, tmp_path: Path) -> None:  
         procs = [start(db, env, tmp_path / f"p{i}.log") for i in range(2)]
         try:
             wait_for(lambda: all_sent(db, env))
+            # Both are running (each has taken or been refused the lease), so both have their
+            # signal handlers: one still importing would die of SIGINT with exit 130.
+            wait_for(
+                lambda: all(
+                    "holds the lease and sweeps" in (tmp_path / f"p{i}.log").read_text()
+                    or "another scheduler holds the lease" in (tmp_path / f"p{i}.log").read_text()
+                    for i in range(2)
+                )
+            )
             time.sleep(1.0)  # both keep sweeping; nothing more may go out
         finally:
             for p in procs:

@@ -100,7 +100,9 @@ def test_standby_takes_over_when_the_active_scheduler_is_killed(db_path: Target,
                 assert time.monotonic() - killed < 30, [text(i) for i in range(3)]
                 time.sleep(0.02)
             takeover = time.monotonic() - killed
-            assert takeover <= 2 * INTERVAL + 0.5, f"standby took {takeover:.2f}s"
+            # Two intervals, and 2 s for a loaded machine to schedule the processes: a lease that is
+            # not freed at the kill is found by the TCP keepalive after about 11 s (SQLite: never).
+            assert takeover <= 2 * INTERVAL + 2.0, f"standby took {takeover:.2f}s"
             assert len(took) == 1
 
             deadline = time.monotonic() + 90

@@ -99,7 +99,9 @@ def test_one_active_and_a_standby_takes_over_when_it_is_killed(db_path: Target, 
 
         new = wait_for(lambda: [t for t in ticks(log) if t[0] != leader], timeout=10 * INTERVAL + 10)
         takeover = new[0][1] - killed_at
-        assert takeover <= 2 * INTERVAL + 0.5, f"standby took {takeover:.2f}s"
+        # Two intervals, and 2 s for a loaded machine to schedule the processes: a lease that is
+        # not freed at the kill is found by the TCP keepalive after about 11 s (SQLite: never).
+        assert takeover <= 2 * INTERVAL + 2.0, f"standby took {takeover:.2f}s"
         time.sleep(4 * INTERVAL)
         after = [t for t in ticks(log) if t[1] > killed_at]
         assert len({pid for pid, _ in after}) == 1, f"two took over: {after}"
