@@ -20,7 +20,7 @@ from cli.clickext import option
 from cli.console import print_json, say
 from cli.main import HELP, cli
 from cli.shared import CAMPAIGN_OPT, JSON_OPT, context
-from workflow.errors import ConfigError, InputError, os_reason
+from workflow.errors import ConfigError
 from workflow.i18n import N_, _, pick
 
 
@@ -344,10 +344,9 @@ def definition_graph(file: str, fmt: str, output: Path | None, lifecycle: str, c
             )
             data = render_graphviz(drawn, fmt)
     if output is not None:
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise InputError(_("cannot write {p}: {e}").format(p=output, e=os_reason(exc))) from None
+        from cli.exports import write_bytes
+
+        write_bytes(output, data)
         say(_("Wrote {path} ({n} bytes).").format(path=output, n=len(data)))
     elif fmt == "png" and sys.stdout.isatty():
         raise ConfigError("--format", _("PNG is binary: give --output FILE"))

@@ -60,10 +60,10 @@ def write_text(output: Path | None, text: str) -> None:
 
         click.echo(text, nl=False)
         return
-    _write(output, text.encode("utf-8"))
+    write_bytes(output, text.encode("utf-8"))
 
 
-def _write(output: Path, data: bytes) -> None:
+def write_bytes(output: Path, data: bytes) -> None:
     try:
         output.write_bytes(data)
     except OSError as exc:
@@ -159,7 +159,7 @@ def xlsx_bytes(tables: Sequence[ReportTable], title: str | None = None) -> bytes
 
 
 def write_xlsx(output: Path, tables: Sequence[ReportTable], title: str | None = None) -> None:
-    _write(output, xlsx_bytes(tables, title))
+    write_bytes(output, xlsx_bytes(tables, title))
 
 
 # -- markdown ------------------------------------------------------------------
@@ -373,7 +373,7 @@ def write_report(rep: Report, fmt: str, output: Path | None) -> None:
         from cli.docxreport import docx_bytes
 
         created = rep.created or datetime.now(UTC)
-        _write(
+        write_bytes(
             output,
             docx_bytes(
                 rep, author=rep.author, created=created.astimezone(UTC), issuing_body=rep.issuing_body

@@ -101,6 +101,13 @@ def test_mermaid_front_matter_and_labels_survive_hostile_titles(run: Run, tmp_pa
             assert line.count('"') == 2, line
 
 
+def test_output_into_a_missing_folder_is_one_line(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "nope" / "seed.mmd"
+    result = run("definition", "graph", "people-satisfied-unit", "-o", str(target))
+    assert (result.exit_code, result.stderr) == (1, f"Error: cannot write {target}: no such file or folder\n")
+    assert not target.parent.exists()
+
+
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) is not installed")
 def test_svg_through_graphviz(run: Run, tmp_path: Path) -> None:
     target = tmp_path / "seed.svg"

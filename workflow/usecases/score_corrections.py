@@ -51,6 +51,7 @@ def correct_score(
         rules, _spec = rules_of(campaign)
         sections = repo.section_ids(s, campaign.id)
         probe = check_entry(rules, sections, "", office, group, scorer, score or "0", None, None)
+        title = group_titles(rules)[probe.group]  # as the clerk reads it, in messages and output
         entry = next(
             (
                 e
@@ -62,7 +63,7 @@ def correct_score(
         if entry is None:
             raise InputError(
                 _("no score of {office} / {group} from '{scorer}' is stored").format(
-                    office=office, group=group_titles(rules).get(probe.group, probe.group), scorer=scorer
+                    office=office, group=title, scorer=scorer
                 )
             )
         before = str(Decimal(entry.hundredths or 0) / 100)
@@ -75,7 +76,7 @@ def correct_score(
                 raise InputError(
                     _("{office} / {group} / {scorer} is already {score}").format(
                         office=office,
-                        group=group_titles(rules).get(probe.group, probe.group),
+                        group=title,
                         scorer=scorer,
                         score=before,
                     )
@@ -98,4 +99,4 @@ def correct_score(
             ctx.actor,
             now,
         )
-        return Corrected(campaign.name, office, group_titles(rules)[probe.group], scorer, before, after)
+        return Corrected(campaign.name, office, title, scorer, before, after)

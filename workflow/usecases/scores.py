@@ -190,7 +190,7 @@ def _store(
                         + _(
                             "{office} / {group}: {what} is already stored; if this is a second, separate "
                             "entry, add --again"
-                        ).format(office=r.office, group=titles.get(r.group, r.group), what=what)
+                        ).format(office=r.office, group=titles[r.group], what=what)
                     )
         stored = scores_repo.scorer_keys(s, campaign.id)
         seen: dict[tuple[int, str, str], str] = {}
@@ -198,7 +198,7 @@ def _store(
             if r.scorer is None:
                 continue
             key = (r.section_id, r.group, r.scorer)
-            label = f"{r.office} / {titles.get(r.group, r.group)} / {r.scorer}"
+            label = f"{r.office} / {titles[r.group]} / {r.scorer}"
             if key in stored and not where:
                 raise DuplicateError("score", label)
             if key in stored or key in seen:
